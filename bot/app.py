@@ -1,0 +1,197 @@
+"""The one composition root: settings in, a ready-to-run Application out."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from telegram import BotCommand, BotCommandScopeAllPrivateChats, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+
+from bot.config import Settings
+from bot.context import BotData, Services
+from bot.handlers import register
+from bot.handlers.uploads import telegram_fetcher
+from bot.notifier import TelegramNotifier
+from bot.providers.base import Provider
+from bot.providers.http import RetryPolicy
+from bot.providers.registry import Providers
+from bot.providers.token360 import Token360
+from bot.services.clock import Clock, system_clock
+from bot.services.faces import FaceService
+from bot.services.sandbox import SANDBOX_KEY, SandboxControl, start_sandbox
+from bot.services.tracking import Schedule, Tracker
+from bot.services.uploads import UploadService
+from storage.assets import AssetRepo
+from storage.database import Database
+from storage.faces import FaceRepo
+from storage.links import InviteRepo, LinkRepo
+from storage.users import UserRepo
+
+log = logging.getLogger(__name__)
+
+PRIVATE_COMMANDS = [
+    BotCommand("newface", "Create a Real Face and verify the person"),
+    BotCommand("faces", "Your faces, photos and asset ids"),
+    BotCommand("help", "How it works"),
+    BotCommand("cancel", "Stop what I'm waiting for"),
+]
+
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+
+
+class Runtime:
+    """Everything with a lifetime: opened at post_init, closed at post_stop/post_shutdown."""
+
+    def __init__(self, settings: Settings, clock: Clock) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.db: Database | None = None
+        self.providers: Providers | None = None
+        self.sandbox: SandboxControl | None = None
+        self.tracker_task: asyncio.Task[None] | None = None
+
+    async def start(self, app: AnyApplication) -> None:
+        settings = self.settings
+        self.db = db = Database(settings.database_path)
+        await db.open()
+        retry = RetryPolicy(base_seconds=settings.retry_base_seconds)
+        providers: list[Provider] = []
+        if settings.token360 is not None:
+            providers.append(
+                Token360(
+                    settings.token360.base_url,
+                    settings.token360.api_key,
+                    timeout=settings.http_timeout_seconds,
+                    retry=retry,
+                )
+            )
+        else:
+            self.sandbox = await start_sandbox(settings.sandbox_processing_seconds)
+            providers.append(
+                Token360(
+                    self.sandbox.simulator.base_url,
+                    SANDBOX_KEY,
+                    timeout=settings.http_timeout_seconds,
+                    retry=retry,
+                )
+            )
+            log.warning("no provider key set: running in SANDBOX mode against the simulator")
+        self.providers = Providers(providers)
+
+        users, face_repo, links = UserRepo(db), FaceRepo(db), LinkRepo(db)
+        invites, assets = InviteRepo(db), AssetRepo(db)
+        notifier = TelegramNotifier(
+            app.bot,
+            faces=face_repo,
+            links=links,
+            invites=invites,
+            assets=assets,
+            sandbox=self.sandbox is not None,
+        )
+        faces = FaceService(
+            faces=face_repo,
+            links=links,
+            invites=invites,
+            assets=assets,
+            users=users,
+            providers=self.providers,
+            notifier=notifier,
+            clock=self.clock,
+            link_ttl=settings.link_ttl_seconds,
+            invite_ttl=settings.invite_ttl_seconds,
+        )
+        uploads = UploadService(
+            assets=assets,
+            faces=faces,
+            providers=self.providers,
+            notifier=notifier,
+            clock=self.clock,
+            poll_seconds=settings.poll_seconds,
+        )
+        tracker = Tracker(
+            faces=faces,
+            uploads=uploads,
+            face_repo=face_repo,
+            links=links,
+            assets=assets,
+            providers=self.providers,
+            notifier=notifier,
+            clock=self.clock,
+            schedule=Schedule(
+                poll_seconds=settings.poll_seconds,
+                max_poll_seconds=settings.max_poll_seconds,
+                verification_grace_seconds=settings.verification_grace_seconds,
+                asset_timeout_seconds=settings.asset_timeout_seconds,
+            ),
+        )
+        me = await app.bot.get_me()
+        app.bot_data.services = Services(
+            settings=settings,
+            db=db,
+            users=users,
+            faces=faces,
+            uploads=uploads,
+            tracker=tracker,
+            providers=self.providers,
+            notifier=notifier,
+            clock=self.clock,
+            bot_username=me.username,
+            sandbox=self.sandbox,
+        )
+        await app.bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
+        self.tracker_task = asyncio.create_task(self._track(tracker, app), name="tracker")
+        log.info("realface-bot @%s started", me.username)
+
+    async def _track(self, tracker: Tracker, app: AnyApplication) -> None:
+        try:
+            await tracker.resume(telegram_fetcher(app.bot))
+        except Exception:
+            log.exception("resuming after restart failed")
+        await tracker.run()
+
+    async def stop(self, app: AnyApplication) -> None:
+        if self.tracker_task is not None:
+            self.tracker_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.tracker_task
+            self.tracker_task = None
+
+    async def shutdown(self, app: AnyApplication) -> None:
+        await self.stop(app)
+        if self.providers is not None:
+            await self.providers.aclose()
+        if self.sandbox is not None:
+            await self.sandbox.aclose()
+        if self.db is not None:
+            await self.db.close()
+
+
+def build_application(settings: Settings, *, clock: Clock = system_clock) -> AnyApplication:
+    runtime = Runtime(settings, clock)
+    app = (
+        ApplicationBuilder()
+        .token(settings.telegram_token)
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(settings.telegram_file_base_url)
+        .context_types(ContextTypes(bot_data=BotData))
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        # A cut long-poll can wedge a one-connection pool (shared/TELEGRAM.md).
+        .get_updates_connection_pool_size(4)
+        .connection_pool_size(16)
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .post_init(runtime.start)
+        .post_stop(runtime.stop)
+        .post_shutdown(runtime.shutdown)
+        .build()
+    )
+    register(app)
+    return app

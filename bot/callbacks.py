@@ -1,0 +1,70 @@
+"""Typed, versioned callback data: ``<version>|<action>|<argument>``, at most 64 bytes.
+
+Buttons outlive deployments, so the version lets a later release read (or politely
+refuse) old buttons instead of misreading them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+VERSION = "1"
+MAX_BYTES = 64
+
+
+class Action(StrEnum):
+    NEW_LINK = "nl"  # owner: a fresh verification link for a face
+    SIM_PASS = "sp"  # sandbox: the person passed the face check
+    READY = "rd"  # invitee: I'm ready, send me the link (argument: invite token)
+    DECLINE = "dc"  # invitee: not now (argument: invite token)
+    INVITE_LINK = "il"  # invitee: a fresh link (argument: invite token)
+    FACE_SHOW = "fs"
+    FACE_LIST = "fl"
+    FACE_USE = "fu"
+    FACE_RENAME = "fr"
+    FACE_DELETE = "fd"
+    FACE_DELETE_YES = "fy"
+
+
+@dataclass(frozen=True)
+class Callback:
+    action: Action
+    arg: str = ""
+
+    def encode(self) -> str:
+        data = f"{VERSION}|{self.action}|{self.arg}"
+        if len(data.encode()) > MAX_BYTES:
+            raise ValueError(f"callback data over {MAX_BYTES} bytes: {data!r}")
+        return data
+
+    @property
+    def int_arg(self) -> int:
+        return int(self.arg)
+
+
+def decode(data: str | None) -> Callback | None:
+    """The callback, or None for data this release does not understand."""
+    if not data:
+        return None
+    parts = data.split("|", 2)
+    if len(parts) != 3 or parts[0] != VERSION:
+        return None
+    try:
+        action = Action(parts[1])
+    except ValueError:
+        return None
+    if action in _INT_ARGS and not parts[2].isdigit():
+        return None
+    return Callback(action, parts[2])
+
+
+_INT_ARGS = {
+    Action.NEW_LINK,
+    Action.SIM_PASS,
+    Action.FACE_SHOW,
+    Action.FACE_USE,
+    Action.FACE_RENAME,
+    Action.FACE_DELETE,
+    Action.FACE_DELETE_YES,
+}

@@ -1,0 +1,97 @@
+"""Settings, read from the environment once at start.
+
+Secrets (the bot token, provider keys) are kept out of ``repr`` so a logged or
+printed Settings never leaks them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+TELEGRAM_API = "https://api.telegram.org/bot"
+TELEGRAM_FILES = "https://api.telegram.org/file/bot"
+TOKEN360_API = "https://api.token360.ai"
+
+
+class ConfigError(ValueError):
+    """The environment does not describe a runnable bot; the message says what to set."""
+
+
+@dataclass(frozen=True)
+class ProviderKey:
+    api_key: str = field(repr=False)
+    base_url: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    telegram_token: str = field(repr=False)
+    telegram_api_base_url: str = TELEGRAM_API
+    telegram_file_base_url: str = TELEGRAM_FILES
+    database_path: Path = Path("data/realface.sqlite3")
+    poll_seconds: float = 3.0
+    token360: ProviderKey | None = None
+    # How long a verification link lives at the provider (seed 000: 120 s).
+    link_ttl_seconds: float = 120.0
+    # After the last link expires, keep polling this long (the provider may lag) before
+    # telling the user the verification did not happen.
+    verification_grace_seconds: float = 60.0
+    invite_ttl_seconds: float = 24 * 3600.0
+    # Longest gap between two polls of a long-pending item.
+    max_poll_seconds: float = 60.0
+    # Asset processing is given up (reported as a timeout) after this long.
+    asset_timeout_seconds: float = 1800.0
+    http_timeout_seconds: float = 30.0
+    # First backoff step of a retried provider GET (doubles each try, jittered).
+    retry_base_seconds: float = 0.5
+    # Sandbox: simulated provider timings, shortened by tests.
+    sandbox_processing_seconds: float = 3.0
+
+    @property
+    def sandbox(self) -> bool:
+        return self.token360 is None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        token = env.get("TELEGRAM_BOT_TOKEN", "").strip()
+        if not token:
+            raise ConfigError(
+                "TELEGRAM_BOT_TOKEN is not set. Create a bot with @BotFather and export its token."
+            )
+        token360 = None
+        key = env.get("TOKEN360_API_KEY", "").strip()
+        if key:
+            token360 = ProviderKey(key, env.get("TOKEN360_BASE_URL", TOKEN360_API).rstrip("/"))
+        return cls(
+            telegram_token=token,
+            telegram_api_base_url=env.get("TELEGRAM_API_BASE_URL", TELEGRAM_API),
+            telegram_file_base_url=env.get("TELEGRAM_FILE_BASE_URL", TELEGRAM_FILES),
+            database_path=Path(env.get("REALFACE_DATABASE", "data/realface.sqlite3")),
+            poll_seconds=_float(env, "REALFACE_POLL_SECONDS", 3.0),
+            token360=token360,
+            link_ttl_seconds=_float(env, "REALFACE_LINK_TTL_SECONDS", 120.0),
+            verification_grace_seconds=_float(env, "REALFACE_VERIFICATION_GRACE_SECONDS", 60.0),
+            invite_ttl_seconds=_float(env, "REALFACE_INVITE_TTL_SECONDS", 24 * 3600.0),
+            max_poll_seconds=_float(env, "REALFACE_MAX_POLL_SECONDS", 60.0),
+            asset_timeout_seconds=_float(env, "REALFACE_ASSET_TIMEOUT_SECONDS", 1800.0),
+            http_timeout_seconds=_float(env, "REALFACE_HTTP_TIMEOUT_SECONDS", 30.0),
+            retry_base_seconds=_float(env, "REALFACE_RETRY_BASE_SECONDS", 0.5),
+            sandbox_processing_seconds=_float(env, "REALFACE_SANDBOX_PROCESSING_SECONDS", 3.0),
+        )
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from exc
+    if value < 0:
+        raise ConfigError(f"{name} must not be negative, got {raw!r}")
+    return value

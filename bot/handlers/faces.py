@@ -1,0 +1,227 @@
+"""/newface, /faces and the buttons that manage a face and its verification links."""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+
+from telegram import InputFile, Message, Update
+from telegram.constants import ChatAction
+
+from bot import keyboards, texts
+from bot.callbacks import Action, Callback, decode
+from bot.context import Context, Services
+from bot.providers.base import ProviderError
+from bot.qr import qr_png
+from bot.services.errors import Refusal, ServiceRefused
+from bot.services.faces import LinkIssued, invite_payload
+from storage.models import Owner, OwnerKind
+
+log = logging.getLogger(__name__)
+
+AWAIT_FACE_NAME = "face_name"
+AWAIT_RENAME = "rename:"
+
+
+async def cmd_newface(update: Update, context: Context) -> None:
+    svc = context.bot_data.services
+    user = update.effective_user
+    message = update.effective_message
+    assert user is not None and message is not None
+    if not context.args:
+        await svc.users.set_awaiting(user.id, AWAIT_FACE_NAME, svc.clock())
+        await message.reply_text(texts.ask_face_name())
+        return
+    await create_face(update, context, " ".join(context.args))
+
+
+async def create_face(update: Update, context: Context, raw_name: str) -> None:
+    svc = context.bot_data.services
+    user = update.effective_user
+    chat = update.effective_chat
+    message = update.effective_message
+    assert user is not None and chat is not None and message is not None
+    await context.bot.send_chat_action(chat.id, ChatAction.UPLOAD_PHOTO)
+    try:
+        created = await svc.faces.create(
+            Owner(OwnerKind.USER, user.id), user.id, chat.id, raw_name
+        )
+    except ServiceRefused as refused:
+        # A bad name keeps the question open: the next text is the next try.
+        await svc.users.set_awaiting(user.id, AWAIT_FACE_NAME, svc.clock())
+        await message.reply_text(texts.refusal(refused.refusal, refused.detail))
+        return
+    except ProviderError as exc:
+        log.warning("creating a face failed: %s", exc)
+        await svc.users.set_awaiting(user.id, None, svc.clock())
+        await message.reply_text(texts.provider_error(exc))
+        return
+    await svc.users.set_awaiting(user.id, None, svc.clock())
+    invite_url = svc.invite_url(invite_payload(created.invite))
+    issued = LinkIssued(created.face, created.link, new_group=False)
+    await send_card(svc, context, chat.id, issued, invite_url)
+
+
+async def send_card(
+    svc: Services,
+    context: Context,
+    chat_id: int,
+    issued: LinkIssued,
+    invite_url: str | None,
+    invite_token: str | None = None,
+) -> Message:
+    """The verification card: QR code, the link as a button, how long it lives."""
+    for_invitee = invite_token is not None
+    caption = texts.verification_card(
+        issued.face,
+        issued.link.expires_at,
+        invite_url or "",
+        new_group=issued.new_group,
+        for_invitee=for_invitee,
+    )
+    if invite_token is not None:
+        markup = keyboards.invitee_card(issued.link.url, invite_token)
+    else:
+        markup = keyboards.verification_card(
+            issued.face, issued.link.url, invite_url, sandbox=svc.sandbox is not None
+        )
+    sent = await context.bot.send_photo(
+        chat_id,
+        InputFile(qr_png(issued.link.url), filename="verification-qr.png"),
+        caption=texts.sandbox(caption, svc.sandbox is not None),
+        reply_markup=markup,
+    )
+    await svc.faces.attach_card(issued.link, chat_id, sent.message_id)
+    return sent
+
+
+async def cmd_faces(update: Update, context: Context) -> None:
+    svc = context.bot_data.services
+    user = update.effective_user
+    message = update.effective_message
+    assert user is not None and message is not None
+    summaries = await svc.faces.summaries(Owner(OwnerKind.USER, user.id))
+    current = await svc.faces.current_face(user.id)
+    current_id = current.id if current else None
+    await message.reply_text(
+        texts.faces_list(summaries, current_id), reply_markup=keyboards.faces_list(summaries)
+    )
+
+
+async def cb_faces(update: Update, context: Context) -> None:
+    """Every face-management button: show, list, use, rename, delete, new link."""
+    svc = context.bot_data.services
+    query = update.callback_query
+    user = update.effective_user
+    assert query is not None and user is not None
+    callback = decode(query.data)
+    assert callback is not None
+    try:
+        await _face_action(update, context, svc, callback)
+    except ServiceRefused as refused:
+        if refused.refusal is Refusal.NOT_YOURS:
+            await query.answer(texts.button_not_for_you(), show_alert=True)
+        else:
+            await query.answer(
+                plain(texts.refusal(refused.refusal, refused.detail)), show_alert=True
+            )
+    except ProviderError as exc:
+        log.warning("face action %s failed: %s", callback.action, exc)
+        await query.answer(plain(texts.provider_error(exc)), show_alert=True)
+
+
+async def _face_action(update: Update, context: Context, svc: Services, cb: Callback) -> None:
+    query = update.callback_query
+    user = update.effective_user
+    chat = update.effective_chat
+    assert query is not None and user is not None and chat is not None
+    match cb.action:
+        case Action.FACE_LIST:
+            summaries = await svc.faces.summaries(Owner(OwnerKind.USER, user.id))
+            current = await svc.faces.current_face(user.id)
+            await query.answer()
+            await query.edit_message_text(
+                texts.faces_list(summaries, current.id if current else None),
+                reply_markup=keyboards.faces_list(summaries),
+            )
+        case Action.FACE_SHOW:
+            await _show_face(update, svc, cb.int_arg)
+        case Action.FACE_USE:
+            face = await svc.faces.use(cb.int_arg, user.id)
+            await query.answer(plain(texts.now_using(face)))
+            await _show_face(update, svc, face.id)
+        case Action.FACE_RENAME:
+            face = await svc.faces.managed(cb.int_arg, user.id)
+            await svc.users.set_awaiting(user.id, f"{AWAIT_RENAME}{face.id}", svc.clock())
+            await query.answer()
+            await context.bot.send_message(chat.id, texts.ask_rename(face))
+        case Action.FACE_DELETE:
+            face = await svc.faces.managed(cb.int_arg, user.id)
+            await query.answer()
+            await query.edit_message_text(
+                texts.confirm_delete(face), reply_markup=keyboards.confirm_delete(face)
+            )
+        case Action.FACE_DELETE_YES:
+            face = await svc.faces.delete(cb.int_arg, user.id)
+            await query.answer()
+            await query.edit_message_text(texts.deleted(face))
+        case Action.NEW_LINK:
+            await query.answer("Getting a fresh link…")
+            await context.bot.send_chat_action(chat.id, ChatAction.UPLOAD_PHOTO)
+            issued = await svc.faces.new_link(cb.int_arg, user.id)
+            invite = await svc.faces.invite_for(issued.face.id, user.id)
+            await send_card(svc, context, chat.id, issued, svc.invite_url(invite_payload(invite)))
+        case Action.SIM_PASS:
+            await _sim_pass(update, svc, cb.int_arg)
+
+
+async def _show_face(update: Update, svc: Services, face_id: int) -> None:
+    query = update.callback_query
+    user = update.effective_user
+    assert query is not None and user is not None
+    summary = await svc.faces.summary(face_id, user.id)
+    current = await svc.faces.current_face(user.id)
+    current_id = current.id if current else None
+    provider = svc.providers.get(summary.face.provider).capabilities.display_name
+    await query.answer()
+    await query.edit_message_text(
+        texts.face_detail(summary, current_id, provider),
+        reply_markup=keyboards.face_detail(summary.face, current_id),
+    )
+
+
+async def _sim_pass(update: Update, svc: Services, face_id: int) -> None:
+    query = update.callback_query
+    user = update.effective_user
+    assert query is not None and user is not None
+    face = await svc.faces.managed(face_id, user.id)
+    if svc.sandbox is None:
+        await query.answer(texts.button_outdated(), show_alert=True)
+        return
+    link = await svc.faces.links.latest(face.id)
+    if link is None or not await svc.sandbox.pass_link(link.url):
+        raise ServiceRefused(Refusal.LINK_EXPIRED)
+    await query.answer(plain(texts.sim_passed(face)))
+
+
+async def rename_face(update: Update, context: Context, face_id: int, raw_name: str) -> None:
+    svc = context.bot_data.services
+    user = update.effective_user
+    message = update.effective_message
+    assert user is not None and message is not None
+    try:
+        face = await svc.faces.rename(face_id, user.id, raw_name)
+    except ServiceRefused as refused:
+        if refused.refusal is not Refusal.BAD_NAME:
+            await svc.users.set_awaiting(user.id, None, svc.clock())
+        await message.reply_text(texts.refusal(refused.refusal, refused.detail))
+        return
+    await svc.users.set_awaiting(user.id, None, svc.clock())
+    await message.reply_text(texts.renamed(face))
+
+
+def plain(html_text: str) -> str:
+    """Alerts (answerCallbackQuery) take plain text of at most 200 characters."""
+    plain = html.unescape(re.sub(r"<[^>]+>", "", html_text))
+    return plain if len(plain) <= 200 else plain[:199] + "…"

@@ -1,0 +1,30 @@
+"""The enabled providers, by name; built once at start from the settings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bot.providers.base import Provider
+
+
+class Providers:
+    def __init__(self, providers: Iterable[Provider]) -> None:
+        self._by_name: dict[str, Provider] = {p.name.value: p for p in providers}
+        if not self._by_name:
+            raise ValueError("at least one provider must be enabled")
+
+    def get(self, name: str) -> Provider:
+        try:
+            return self._by_name[name]
+        except KeyError:
+            raise LookupError(f"provider {name!r} is not enabled") from None
+
+    def default(self) -> Provider:
+        return next(iter(self._by_name.values()))
+
+    def all(self) -> list[Provider]:
+        return list(self._by_name.values())
+
+    async def aclose(self) -> None:
+        for provider in self._by_name.values():
+            await provider.aclose()

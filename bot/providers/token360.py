@@ -1,0 +1,261 @@
+"""Token360 (seed 000): Real Face groups, multipart uploads, ``ta_`` assets.
+
+Requests, as the seed shows them:
+
+- ``POST /v1/asset-groups {name, groupKind: "REAL_FACE"}`` -> ``data.assetGroupId`` and
+  (may include) ``data.h5Link``, valid 120 s.
+- ``GET /v1/asset-groups/{id}`` -> the group; the seed says it gives a fresh ``h5Link``.
+  Token360's own UI says "create a new group" instead; where no link comes back,
+  :meth:`refresh_verification` returns None and the service creates a new group.
+- ``GET /v1/asset-groups?groupKind=REAL_FACE&current&size`` -> a page of groups.
+- ``POST /v1/assets`` multipart ``file``, ``name``, ``groupId`` -> ``data{id, assetId, ...}``.
+- ``GET /v1/assets/{assetId}`` and ``GET /v1/assets?groupId=`` -> status.
+
+Tolerance, because the public pages disagree (shared/PROVIDERS.md): the ``{code, data,
+msg}`` envelope may be absent; ``code`` 0 or 200 means OK; a page lists its rows in
+``data.list`` or ``data.records`` (or ``data`` is the list); statuses compare
+case-insensitively; a failed asset's reason may be ``error{code,message}``,
+``errorCode``/``errorMessage``, ``failReason`` or upstream ``Error{Code,Message}``.
+Group states other than active count as pending unless they say failed/rejected/expired.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import httpx
+
+from bot.providers.base import (
+    AssetInfo,
+    Capabilities,
+    FreshLink,
+    GroupInfo,
+    GroupState,
+    ImageUpload,
+    ProviderError,
+    ProviderName,
+    ProviderRejected,
+    RejectReason,
+    RemoteAssetState,
+    VerificationSession,
+)
+from bot.providers.http import ProviderHTTP, RetryPolicy
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 100
+# Group lookups by listing stop after this many pages; the rest fall back to GET by id.
+MAX_LIST_PAGES = 3
+
+
+class Token360:
+    name = ProviderName.TOKEN360
+    capabilities = Capabilities(display_name="Token360", fresh_link=FreshLink.SAME_GROUP)
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.http = ProviderHTTP(
+            base_url,
+            {"Authorization": f"Bearer {api_key}"},
+            timeout=timeout,
+            retry=retry,
+            transport=transport,
+        )
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def _data(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = await self.http.request(method, path, **kwargs)
+        return unwrap(response)
+
+    async def start_verification(self, face_name: str) -> VerificationSession:
+        data = await self._data(
+            "POST", "/v1/asset-groups", json={"name": face_name, "groupKind": "REAL_FACE"}
+        )
+        group_id = _str(data, "assetGroupId", "groupId", "id")
+        if not group_id:
+            raise ProviderError("Token360 did not return an assetGroupId")
+        link = _str(data, "h5Link", "h5_link")
+        if not link:
+            # "may include an h5Link": ask the group for one.
+            refreshed = await self.refresh_verification(group_id, None)
+            if refreshed is None:
+                raise ProviderError("Token360 returned no verification link")
+            return refreshed
+        return VerificationSession(h5_link=link, group_id=group_id, session_id=None, raw=data)
+
+    async def refresh_verification(
+        self, group_id: str | None, session_id: str | None
+    ) -> VerificationSession | None:
+        if group_id is None:
+            return None
+        info = await self.get_group(group_id)
+        if info.state is not GroupState.PENDING or not info.h5_link:
+            return None
+        return VerificationSession(
+            h5_link=info.h5_link, group_id=group_id, session_id=None, raw=info.raw
+        )
+
+    async def get_group(self, group_id: str) -> GroupInfo:
+        data = await self._data("GET", f"/v1/asset-groups/{group_id}")
+        return _group(data, group_id)
+
+    async def find_groups(self, group_ids: set[str]) -> dict[str, GroupInfo]:
+        found: dict[str, GroupInfo] = {}
+        for page in range(1, MAX_LIST_PAGES + 1):
+            data = await self._data(
+                "GET",
+                "/v1/asset-groups",
+                params={"groupKind": "REAL_FACE", "current": page, "size": PAGE_SIZE},
+            )
+            rows, total = page_rows(data)
+            for row in rows:
+                info = _group(row, None)
+                if info.group_id in group_ids:
+                    found[info.group_id] = info
+            if len(found) == len(group_ids) or not rows or page * PAGE_SIZE >= total:
+                break
+        return found
+
+    async def upload_asset(self, group_id: str, image: ImageUpload, name: str) -> AssetInfo:
+        data = await self._data(
+            "POST",
+            "/v1/assets",
+            data={"groupId": group_id, "name": name},
+            files={"file": (image.file_name, image.data, image.mime_type)},
+        )
+        return _asset(data)
+
+    async def get_asset(self, asset_id: str) -> AssetInfo:
+        return _asset(await self._data("GET", f"/v1/assets/{asset_id}"))
+
+    async def list_assets(self, group_id: str) -> list[AssetInfo]:
+        assets: list[AssetInfo] = []
+        page = 1
+        while True:
+            data = await self._data(
+                "GET",
+                "/v1/assets",
+                params={"groupId": group_id, "current": page, "size": PAGE_SIZE},
+            )
+            rows, total = page_rows(data)
+            assets.extend(_asset(row) for row in rows)
+            if not rows or page * PAGE_SIZE >= total:
+                return assets
+            page += 1
+
+
+def unwrap(response: httpx.Response) -> Any:
+    """The ``data`` of a ``{code, data, msg}`` envelope (or the body if there is none)."""
+    try:
+        body = response.json()
+    except ValueError as exc:
+        raise ProviderError("Token360 answered with something that is not JSON") from exc
+    if isinstance(body, dict) and "code" in body and ("data" in body or "msg" in body):
+        code = body.get("code")
+        if code not in (0, 200, "0", "200", None):
+            message = str(body.get("msg") or body.get("message") or f"error code {code}")
+            raise ProviderRejected(message, reason=RejectReason.OTHER, status=response.status_code)
+        return body.get("data")
+    return body
+
+
+def page_rows(data: Any) -> tuple[list[dict[str, Any]], int]:
+    """Rows and total of a page in either documented shape."""
+    if isinstance(data, list):
+        return [r for r in data if isinstance(r, dict)], len(data)
+    if not isinstance(data, dict):
+        return [], 0
+    rows = data.get("list")
+    if rows is None:
+        rows = data.get("records")
+    if rows is None:
+        rows = data.get("items") or []
+    total = data.get("total")
+    pagination = data.get("pagination")
+    if total is None and isinstance(pagination, dict):
+        total = pagination.get("total")
+    rows = [r for r in rows if isinstance(r, dict)]
+    try:
+        total_count = int(total) if total is not None else len(rows)
+    except (TypeError, ValueError):
+        total_count = len(rows)
+    return rows, total_count
+
+
+def _str(data: Any, *keys: str) -> str | None:
+    if not isinstance(data, dict):
+        return None
+    for key in keys:
+        value = data.get(key)
+        if value not in (None, ""):
+            return str(value)
+    return None
+
+
+def _group(data: Any, fallback_id: str | None) -> GroupInfo:
+    if not isinstance(data, dict):
+        raise ProviderError("Token360 returned a group that is not an object")
+    group_id = _str(data, "assetGroupId", "groupId", "id") or fallback_id
+    if group_id is None:
+        raise ProviderError("Token360 returned a group without an id")
+    status = (_str(data, "status") or "").lower()
+    if status == "active":
+        state = GroupState.ACTIVE
+    elif status in ("failed", "rejected", "expired", "disabled"):
+        state = GroupState.FAILED
+    else:
+        state = GroupState.PENDING
+    return GroupInfo(
+        group_id=group_id,
+        state=state,
+        name=_str(data, "name"),
+        h5_link=_str(data, "h5Link", "h5_link"),
+        raw=data,
+    )
+
+
+def _asset(data: Any) -> AssetInfo:
+    if not isinstance(data, dict):
+        raise ProviderError("Token360 returned an asset that is not an object")
+    asset_id = _str(data, "assetId", "asset_id")
+    if asset_id is None:
+        raise ProviderError("Token360 returned an asset without an assetId")
+    status = (_str(data, "status", "Status") or "").lower()
+    state = {
+        "active": RemoteAssetState.ACTIVE,
+        "failed": RemoteAssetState.FAILED,
+        "fail": RemoteAssetState.FAILED,
+    }.get(status, RemoteAssetState.PROCESSING)
+    code, message = _asset_error(data)
+    return AssetInfo(
+        asset_id=asset_id,
+        state=state,
+        group_id=_str(data, "assetGroupId", "groupId"),
+        name=_str(data, "name"),
+        record_id=_str(data, "id"),
+        error_code=code,
+        error_message=message,
+        raw=data,
+    )
+
+
+def _asset_error(data: dict[str, Any]) -> tuple[str | None, str | None]:
+    for key in ("error", "Error"):
+        error = data.get(key)
+        if isinstance(error, dict):
+            return _str(error, "code", "Code"), _str(error, "message", "Message")
+        if isinstance(error, str) and error:
+            return error, None
+    code = _str(data, "errorCode", "error_code", "failCode")
+    message = _str(data, "errorMessage", "error_message", "failReason", "reason")
+    return code, message

@@ -1,0 +1,27 @@
+"""What a service refuses, in domain terms; handlers turn these into messages."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Refusal(StrEnum):
+    NO_SUCH_FACE = "no_such_face"
+    NOT_YOURS = "not_yours"
+    BAD_NAME = "bad_name"
+    ALREADY_ACTIVE = "already_active"
+    FACE_DELETED = "face_deleted"
+    INVITE_UNKNOWN = "invite_unknown"
+    INVITE_EXPIRED = "invite_expired"
+    INVITE_TAKEN = "invite_taken"
+    INVITE_DONE = "invite_done"
+    LINK_EXPIRED = "link_expired"
+    NO_FACE = "no_face"
+    FACE_NOT_ACTIVE = "face_not_active"
+
+
+class ServiceRefused(Exception):
+    def __init__(self, refusal: Refusal, detail: str = "") -> None:
+        super().__init__(refusal.value if not detail else f"{refusal.value}: {detail}")
+        self.refusal = refusal
+        self.detail = detail

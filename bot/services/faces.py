@@ -1,0 +1,322 @@
+"""Faces and their verification: create, links, invites, rename, delete.
+
+The 120 seconds of a verification link start when the link is issued, so a link is
+issued only when someone is about to use it: at /newface for the creator, and at
+"I'm ready" for an invited person.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import unicodedata
+from dataclasses import dataclass
+
+from bot.providers.base import GroupState, VerificationSession
+from bot.providers.registry import Providers
+from bot.services.clock import Clock
+from bot.services.errors import Refusal, ServiceRefused
+from bot.services.notify import Notifier
+from storage.assets import AssetRepo
+from storage.faces import FaceRepo
+from storage.links import InviteRepo, LinkRepo
+from storage.models import (
+    Asset,
+    AssetState,
+    Face,
+    FaceStatus,
+    Invite,
+    Owner,
+    OwnerKind,
+    User,
+    VerificationLink,
+)
+from storage.users import UserRepo
+
+log = logging.getLogger(__name__)
+
+MAX_NAME = 64
+INVITE_PREFIX = "v-"
+
+
+@dataclass(frozen=True)
+class LinkIssued:
+    face: Face
+    link: VerificationLink
+    new_group: bool  # the provider could not refresh: a new group replaced the old one
+
+
+@dataclass(frozen=True)
+class FaceCreated:
+    face: Face
+    link: VerificationLink
+    invite: Invite
+
+
+@dataclass(frozen=True)
+class InviteView:
+    face: Face
+    invite: Invite
+    creator: User | None
+
+
+@dataclass(frozen=True)
+class FaceSummary:
+    face: Face
+    assets: list[Asset]
+
+    def count(self, state: AssetState) -> int:
+        return sum(1 for a in self.assets if a.state is state)
+
+
+def clean_name(raw: str) -> str:
+    """A face name as stored: trimmed, single-spaced, printable, 1..64 characters."""
+    name = " ".join(raw.split())
+    if not name or len(name) > MAX_NAME:
+        raise ServiceRefused(Refusal.BAD_NAME, name)
+    if any(unicodedata.category(ch).startswith("C") for ch in name):
+        raise ServiceRefused(Refusal.BAD_NAME, name)
+    return name
+
+
+def invite_payload(invite: Invite) -> str:
+    return INVITE_PREFIX + invite.token
+
+
+def invite_token(payload: str) -> str | None:
+    if payload.startswith(INVITE_PREFIX) and len(payload) > len(INVITE_PREFIX):
+        return payload[len(INVITE_PREFIX) :]
+    return None
+
+
+class FaceService:
+    def __init__(
+        self,
+        *,
+        faces: FaceRepo,
+        links: LinkRepo,
+        invites: InviteRepo,
+        assets: AssetRepo,
+        users: UserRepo,
+        providers: Providers,
+        notifier: Notifier,
+        clock: Clock,
+        link_ttl: float,
+        invite_ttl: float,
+    ) -> None:
+        self.faces = faces
+        self.links = links
+        self.invites = invites
+        self.assets = assets
+        self.users = users
+        self.providers = providers
+        self.notifier = notifier
+        self.clock = clock
+        self.link_ttl = link_ttl
+        self.invite_ttl = invite_ttl
+
+    async def create(
+        self, owner: Owner, created_by: int, chat_id: int, raw_name: str
+    ) -> FaceCreated:
+        name = clean_name(raw_name)
+        provider = self.providers.default()
+        session = await provider.start_verification(name)
+        now = self.clock()
+        face = await self.faces.create(
+            owner=owner,
+            created_by=created_by,
+            chat_id=chat_id,
+            name=name,
+            provider=provider.name.value,
+            provider_group_id=session.group_id,
+            provider_session_id=session.session_id,
+            now=now,
+        )
+        link = await self._record_link(face, session, created_by)
+        invite = await self.invites.create(
+            secrets.token_urlsafe(24), face.id, created_by, now, now + self.invite_ttl
+        )
+        if owner.kind is OwnerKind.USER:
+            await self.users.set_current_face(owner.id, face.id, now)
+        log.info("face %d created at %s, group %s", face.id, face.provider, session.group_id)
+        return FaceCreated(face, link, invite)
+
+    async def managed(self, face_id: int, user_id: int) -> Face:
+        """The face, if ``user_id`` may manage it."""
+        face = await self.faces.get(face_id)
+        if face is None or face.status is FaceStatus.DELETED:
+            raise ServiceRefused(Refusal.NO_SUCH_FACE)
+        if not self.may_manage(face, user_id):
+            raise ServiceRefused(Refusal.NOT_YOURS)
+        return face
+
+    @staticmethod
+    def may_manage(face: Face, user_id: int) -> bool:
+        return face.owner.kind is OwnerKind.USER and face.owner.id == user_id
+
+    async def new_link(self, face_id: int, user_id: int) -> LinkIssued:
+        """A fresh link for the face's owner."""
+        face = await self.managed(face_id, user_id)
+        return await self._fresh_link(face, user_id)
+
+    async def invite_for(self, face_id: int, user_id: int) -> Invite:
+        face = await self.managed(face_id, user_id)
+        invite = await self.invites.for_face(face.id)
+        now = self.clock()
+        if invite is None or invite.expires_at <= now or invite.claimed_by is not None:
+            invite = await self.invites.create(
+                secrets.token_urlsafe(24), face.id, user_id, now, now + self.invite_ttl
+            )
+        return invite
+
+    async def open_invite(self, token: str, user_id: int) -> InviteView:
+        """The person being verified opened the invite: claim it for them."""
+        invite, face = await self._invite(token)
+        if invite.claimed_by not in (None, user_id):
+            raise ServiceRefused(Refusal.INVITE_TAKEN)
+        if invite.claimed_by is None and not await self.invites.claim(
+            token, user_id, self.clock()
+        ):
+            raise ServiceRefused(Refusal.INVITE_TAKEN)
+        creator = await self.users.get(invite.created_by)
+        return InviteView(face, invite, creator)
+
+    async def ready(self, token: str, user_id: int) -> LinkIssued:
+        """The invited person is ready: a link now, so their 120 seconds start now."""
+        invite, face = await self._invite(token)
+        if invite.claimed_by != user_id:
+            raise ServiceRefused(Refusal.INVITE_TAKEN)
+        await self.faces.set_verifier(face.id, user_id)
+        face = await self._face(face.id)
+        return await self._fresh_link(face, user_id)
+
+    async def decline(self, token: str, user_id: int) -> Face:
+        invite, face = await self._invite(token)
+        if invite.claimed_by != user_id:
+            raise ServiceRefused(Refusal.INVITE_TAKEN)
+        return face
+
+    async def _invite(self, token: str) -> tuple[Invite, Face]:
+        invite = await self.invites.get(token)
+        if invite is None:
+            raise ServiceRefused(Refusal.INVITE_UNKNOWN)
+        face = await self.faces.get(invite.face_id)
+        if face is None or face.status is FaceStatus.DELETED:
+            raise ServiceRefused(Refusal.INVITE_UNKNOWN)
+        if face.status is FaceStatus.ACTIVE:
+            raise ServiceRefused(Refusal.INVITE_DONE)
+        if invite.expires_at <= self.clock():
+            raise ServiceRefused(Refusal.INVITE_EXPIRED)
+        return invite, face
+
+    async def _face(self, face_id: int) -> Face:
+        face = await self.faces.get(face_id)
+        if face is None:
+            raise ServiceRefused(Refusal.NO_SUCH_FACE)
+        return face
+
+    async def _fresh_link(self, face: Face, issued_to: int) -> LinkIssued:
+        if face.status is FaceStatus.ACTIVE:
+            raise ServiceRefused(Refusal.ALREADY_ACTIVE)
+        provider = self.providers.get(face.provider)
+        session = await provider.refresh_verification(
+            face.provider_group_id, face.provider_session_id
+        )
+        new_group = False
+        if session is None:
+            if face.provider_group_id is not None:
+                info = await provider.get_group(face.provider_group_id)
+                if info.state is GroupState.ACTIVE:
+                    await self.activate(face)
+                    raise ServiceRefused(Refusal.ALREADY_ACTIVE)
+            # The provider gives no fresh link for this group: start a new one.
+            session = await provider.start_verification(face.name)
+            new_group = face.provider_group_id is not None
+            await self.faces.set_provider_refs(
+                face.id, session.group_id, session.session_id, self.clock()
+            )
+            log.info("face %d moved to new group %s", face.id, session.group_id)
+        if face.status is FaceStatus.EXPIRED:
+            await self.faces.transition(
+                face.id,
+                FaceStatus.PENDING,
+                self.clock(),
+                expect=FaceStatus.EXPIRED,
+                detail="new link",
+            )
+        link = await self._record_link(face, session, issued_to)
+        return LinkIssued(await self._face(face.id), link, new_group)
+
+    async def _record_link(
+        self, face: Face, session: VerificationSession, issued_to: int
+    ) -> VerificationLink:
+        now = self.clock()
+        ttl = session.expires_in if session.expires_in else self.link_ttl
+        link = await self.links.issue(face.id, session.h5_link, issued_to, now, now + ttl)
+        await self.faces.restart_polling(face.id, now)
+        return link
+
+    async def activate(self, face: Face, group_id: str | None = None) -> bool:
+        """Record that verification passed; tell everyone once. True if this call did it."""
+        moved = await self.faces.transition(
+            face.id,
+            FaceStatus.ACTIVE,
+            self.clock(),
+            expect=face.status,
+            group_id=group_id,
+            detail="verified",
+        )
+        if not moved:
+            return False
+        await self.links.close_face(face.id)
+        await self.deliver_outcome(face.id)
+        return True
+
+    async def deliver_outcome(self, face_id: int) -> None:
+        face = await self._face(face_id)
+        if face.outcome_notified:
+            return
+        await self.notifier.face_outcome(face)
+        await self.faces.mark_notified(face.id)
+
+    async def attach_card(self, link: VerificationLink, chat_id: int, message_id: int) -> None:
+        await self.links.attach_message(link.id, chat_id, message_id)
+
+    async def summaries(self, owner: Owner) -> list[FaceSummary]:
+        faces = await self.faces.list_for_owner(owner)
+        return [FaceSummary(f, await self.assets.for_face(f.id)) for f in faces]
+
+    async def summary(self, face_id: int, user_id: int) -> FaceSummary:
+        face = await self.managed(face_id, user_id)
+        return FaceSummary(face, await self.assets.for_face(face.id))
+
+    async def use(self, face_id: int, user_id: int) -> Face:
+        face = await self.managed(face_id, user_id)
+        await self.users.set_current_face(user_id, face.id, self.clock())
+        return face
+
+    async def rename(self, face_id: int, user_id: int, raw_name: str) -> Face:
+        face = await self.managed(face_id, user_id)
+        await self.faces.rename(face.id, clean_name(raw_name), self.clock())
+        return await self._face(face.id)
+
+    async def delete(self, face_id: int, user_id: int) -> Face:
+        face = await self.managed(face_id, user_id)
+        await self.faces.transition(face.id, FaceStatus.DELETED, self.clock(), detail="by owner")
+        await self.links.close_face(face.id)
+        user = await self.users.get(user_id)
+        if user is not None and user.current_face_id == face.id:
+            await self.users.set_current_face(user_id, None, self.clock())
+        return face
+
+    async def current_face(self, user_id: int) -> Face | None:
+        """The face uploads go to: the chosen one, else the newest usable one."""
+        user = await self.users.get(user_id)
+        if user is not None and user.current_face_id is not None:
+            face = await self.faces.get(user.current_face_id)
+            if face is not None and face.status is not FaceStatus.DELETED:
+                return face
+        faces = await self.faces.list_for_owner(Owner(OwnerKind.USER, user_id))
+        active = [f for f in faces if f.status is FaceStatus.ACTIVE]
+        pool = active or faces
+        return pool[-1] if pool else None

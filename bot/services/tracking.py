@@ -1,0 +1,204 @@
+"""The poller: verifications to active, links to expiry, uploads to Active or Failed.
+
+Cost matters (many items, one provider): each tick asks only about items whose
+``next_poll_at`` has come, asks a provider's list endpoint once per group instead of
+once per asset, and backs off geometrically for items that stay pending. All state is in
+SQLite, so :meth:`Tracker.resume` rebuilds everything after a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+
+from bot.providers.base import AssetInfo, GroupInfo, GroupState, ProviderError
+from bot.providers.registry import Providers
+from bot.services.clock import Clock
+from bot.services.faces import FaceService
+from bot.services.notify import Notifier
+from bot.services.uploads import FileFetcher, UploadService
+from storage.assets import AssetRepo
+from storage.faces import FaceRepo
+from storage.links import LinkRepo
+from storage.models import AssetState, Face, FaceStatus, LinkState
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    poll_seconds: float
+    max_poll_seconds: float
+    verification_grace_seconds: float
+    asset_timeout_seconds: float
+    growth: float = 1.5
+
+    def backoff(self, polls: int) -> float:
+        return min(self.max_poll_seconds, self.poll_seconds * self.growth**polls)
+
+
+class Tracker:
+    def __init__(
+        self,
+        *,
+        faces: FaceService,
+        uploads: UploadService,
+        face_repo: FaceRepo,
+        links: LinkRepo,
+        assets: AssetRepo,
+        providers: Providers,
+        notifier: Notifier,
+        clock: Clock,
+        schedule: Schedule,
+    ) -> None:
+        self.faces = faces
+        self.uploads = uploads
+        self.face_repo = face_repo
+        self.links = links
+        self.assets = assets
+        self.providers = providers
+        self.notifier = notifier
+        self.clock = clock
+        self.schedule = schedule
+
+    async def run(self) -> None:
+        """Tick forever; cancelled at shutdown."""
+        while True:
+            try:
+                await self.tick()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("tracker tick failed")
+            await asyncio.sleep(max(self.schedule.poll_seconds, 0.05))
+
+    async def tick(self) -> None:
+        await self.poll_faces()
+        await self.expire_links()
+        await self.poll_assets()
+
+    async def resume(self, fetch: FileFetcher) -> None:
+        """After a restart: deliver outcomes not yet delivered and finish cut-off uploads."""
+        for face in await self.face_repo.unnotified_outcomes():
+            await self.faces.deliver_outcome(face.id)
+        for batch_id in await self.assets.unreported_batches():
+            await self.uploads.report_batch(batch_id)
+        for asset in await self.assets.with_states([AssetState.RECEIVED, AssetState.UPLOADING]):
+            await self.uploads.recover(asset, fetch)
+
+    # Verifications
+
+    async def poll_faces(self) -> None:
+        now = self.clock()
+        due = await self.face_repo.due_pending(now)
+        by_provider: dict[str, list[Face]] = defaultdict(list)
+        for face in due:
+            by_provider[face.provider].append(face)
+        for provider_name, faces in by_provider.items():
+            provider = self.providers.get(provider_name)
+            ids = {f.provider_group_id for f in faces if f.provider_group_id}
+            found: dict[str, GroupInfo] = {}
+            try:
+                if provider.capabilities.lists_groups:
+                    # Never GET a pending group to poll it: at Token360 that issues a new
+                    # link and kills the one the person is holding.
+                    found = await provider.find_groups(ids)
+                else:
+                    for group_id in ids:
+                        found[group_id] = await provider.get_group(group_id)
+            except ProviderError as exc:
+                log.warning("polling groups at %s failed: %s", provider_name, exc)
+            for face in faces:
+                await self._face_polled(face, found.get(face.provider_group_id or ""))
+
+    async def _face_polled(self, face: Face, info: GroupInfo | None) -> None:
+        now = self.clock()
+        if info is not None and info.state is GroupState.ACTIVE:
+            await self.faces.activate(face, info.group_id)
+            return
+        latest = await self.links.latest(face.id)
+        ended = latest is None or (
+            latest.expires_at + self.schedule.verification_grace_seconds <= now
+        )
+        failed = info is not None and info.state is GroupState.FAILED
+        if ended or failed:
+            moved = await self.face_repo.transition(
+                face.id,
+                FaceStatus.EXPIRED,
+                now,
+                expect=FaceStatus.PENDING,
+                detail="group failed" if failed else "no verification before the link expired",
+            )
+            if moved:
+                await self.links.close_face(face.id)
+                await self.faces.deliver_outcome(face.id)
+            return
+        # The person may be verifying right now: keep a steady pace while a link is out.
+        await self.face_repo.schedule_poll(face.id, now + self.schedule.poll_seconds, polled=True)
+
+    async def expire_links(self) -> None:
+        now = self.clock()
+        for link in await self.links.live_expired(now):
+            if not await self.links.set_state(link.id, LinkState.EXPIRED, expect=LinkState.LIVE):
+                continue
+            face = await self.face_repo.get(link.face_id)
+            if face is not None and face.status is not FaceStatus.ACTIVE:
+                await self.notifier.link_expired(face, link)
+
+    # Uploads
+
+    async def poll_assets(self) -> None:
+        now = self.clock()
+        due = await self.assets.due_processing(now)
+        for face_id in sorted({a.face_id for a in due}):
+            face = await self.face_repo.get(face_id)
+            if face is None:
+                continue
+            await self._poll_face_assets(face)
+
+    async def _poll_face_assets(self, face: Face) -> None:
+        provider = self.providers.get(face.provider)
+        # Every processing asset of the face is refreshed by the one list request.
+        processing = [
+            a for a in await self.assets.for_face(face.id) if a.state is AssetState.PROCESSING
+        ]
+        if not processing:
+            return
+        infos: dict[str, AssetInfo] = {}
+        if provider.capabilities.lists_assets and len(processing) > 1 and face.provider_group_id:
+            try:
+                infos = {a.asset_id: a for a in await provider.list_assets(face.provider_group_id)}
+            except ProviderError as exc:
+                log.warning("listing assets of face %d failed: %s", face.id, exc)
+        now = self.clock()
+        later: list[tuple[int, float]] = []
+        batches: set[int] = set()
+        for asset in processing:
+            if asset.provider_asset_id is None:
+                continue
+            info = infos.get(asset.provider_asset_id)
+            if info is None:
+                try:
+                    info = await provider.get_asset(asset.provider_asset_id)
+                except ProviderError as exc:
+                    log.warning("asset %s: %s", asset.provider_asset_id, exc)
+            if info is not None and await self.uploads.apply(
+                asset, info, expect=AssetState.PROCESSING
+            ):
+                batches.add(asset.batch_id)
+            elif now - asset.created_at > self.schedule.asset_timeout_seconds:
+                if await self.assets.transition(
+                    asset.id,
+                    AssetState.FAILED,
+                    now,
+                    expect=[AssetState.PROCESSING],
+                    error_code="timeout",
+                ):
+                    batches.add(asset.batch_id)
+            else:
+                later.append((asset.id, now + self.schedule.backoff(asset.poll_count + 1)))
+        await self.assets.schedule_polls(later)
+        for batch_id in sorted(batches):
+            await self.uploads.report_batch(batch_id)

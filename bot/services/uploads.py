@@ -1,0 +1,238 @@
+"""Photos into a face: store on arrival, check, upload as bytes, then let the tracker poll.
+
+A photo is a row before anything slow happens, so a restart resumes it: ``received``
+rows are fetched and uploaded again, ``uploading`` rows (answer lost) are looked up at
+the provider by their unique name before anything is sent twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bot.images import ImageRejected, Problem, check_declared_size, check_image
+from bot.providers.base import (
+    AssetInfo,
+    ImageUpload,
+    Provider,
+    ProviderError,
+    ProviderRejected,
+    ProviderUnavailable,
+    RemoteAssetState,
+)
+from bot.providers.registry import Providers
+from bot.services.clock import Clock
+from bot.services.errors import Refusal, ServiceRefused
+from bot.services.faces import FaceService
+from bot.services.notify import Notifier
+from storage.assets import AssetRepo, IncomingFile
+from storage.models import Asset, AssetState, Face, FaceStatus, UploadBatch
+
+log = logging.getLogger(__name__)
+
+FileFetcher = Callable[[str], Awaitable[bytes]]
+
+
+class DownloadTooBig(Exception):
+    """Telegram refused to hand the bot the file (over its 20 MB download limit)."""
+
+
+@dataclass(frozen=True)
+class Received:
+    face: Face
+    batch: UploadBatch
+    asset: Asset
+    new_batch: bool
+
+
+class UploadService:
+    def __init__(
+        self,
+        *,
+        assets: AssetRepo,
+        faces: FaceService,
+        providers: Providers,
+        notifier: Notifier,
+        clock: Clock,
+        poll_seconds: float,
+    ) -> None:
+        self.assets = assets
+        self.faces = faces
+        self.providers = providers
+        self.notifier = notifier
+        self.clock = clock
+        self.poll_seconds = poll_seconds
+
+    async def receive(
+        self, user_id: int, chat_id: int, media_group_id: str | None, file: IncomingFile
+    ) -> Received:
+        face = await self.faces.current_face(user_id)
+        if face is None:
+            raise ServiceRefused(Refusal.NO_FACE)
+        if face.status is not FaceStatus.ACTIVE:
+            raise ServiceRefused(Refusal.FACE_NOT_ACTIVE, face.name)
+        batch, asset, new_batch = await self.assets.add_to_batch(
+            chat_id=chat_id,
+            user_id=user_id,
+            face_id=face.id,
+            media_group_id=media_group_id,
+            file=file,
+            name_prefix=f"realface-{face.id}",
+            now=self.clock(),
+        )
+        return Received(face, batch, asset, new_batch)
+
+    async def process(self, asset_id: int, fetch: FileFetcher) -> None:
+        """Check and upload one received photo; every outcome ends in the batch message."""
+        asset = await self.assets.get(asset_id)
+        if asset is None or asset.state is not AssetState.RECEIVED:
+            return
+        try:
+            await self._process(asset, fetch)
+        finally:
+            await self.report_batch(asset.batch_id)
+
+    async def _process(self, asset: Asset, fetch: FileFetcher) -> None:
+        try:
+            check_declared_size(asset.file_size)
+            try:
+                data = await fetch(asset.tg_file_id)
+            except DownloadTooBig:
+                raise ImageRejected(Problem.TOO_BIG_TO_DOWNLOAD) from None
+            facts = check_image(data)
+        except ImageRejected as rejected:
+            await self._reject(asset, rejected)
+            return
+        except Exception as exc:  # Telegram download failed: say so, keep the row honest
+            log.warning("download of asset %d failed: %s", asset.id, type(exc).__name__)
+            await self.assets.transition(
+                asset.id,
+                AssetState.FAILED,
+                self.clock(),
+                expect=[AssetState.RECEIVED],
+                error_code="download_failed",
+            )
+            return
+        moved = await self.assets.transition(
+            asset.id,
+            AssetState.UPLOADING,
+            self.clock(),
+            expect=[AssetState.RECEIVED],
+            width=facts.width,
+            height=facts.height,
+        )
+        if not moved:
+            return
+        await self.report_batch(asset.batch_id)
+        face = await self.faces.faces.get(asset.face_id)
+        assert face is not None and face.provider_group_id is not None
+        provider = self.providers.get(face.provider)
+        file_name = f"{asset.name}.{facts.extension}"
+        try:
+            info = await provider.upload_asset(
+                face.provider_group_id, ImageUpload(data, file_name, facts.mime_type), asset.name
+            )
+        except ProviderUnavailable:
+            # The answer was lost; the upload may or may not have arrived. Look before failing.
+            found = await self._find_uploaded(provider, face, asset)
+            if found is None:
+                await self._fail(asset, "provider_unavailable", None)
+                return
+            info = found
+        except ProviderRejected as exc:
+            await self._fail(asset, exc.reason.value, exc.message)
+            return
+        except ProviderError as exc:
+            await self._fail(asset, "provider_error", exc.message)
+            return
+        await self.apply(asset, info, expect=AssetState.UPLOADING)
+
+    async def recover(self, asset: Asset, fetch: FileFetcher) -> None:
+        """Resume an upload cut off by a restart."""
+        if asset.state is AssetState.RECEIVED:
+            await self.process(asset.id, fetch)
+            return
+        if asset.state is not AssetState.UPLOADING:
+            return
+        face = await self.faces.faces.get(asset.face_id)
+        if face is None or face.provider_group_id is None:
+            return
+        provider = self.providers.get(face.provider)
+        try:
+            info = await self._find_uploaded(provider, face, asset)
+        except ProviderError:
+            info = None
+        if info is not None:
+            await self.apply(asset, info, expect=AssetState.UPLOADING)
+        else:
+            # Not at the provider: send it again from the start.
+            await self.assets.transition(
+                asset.id, AssetState.RECEIVED, self.clock(), expect=[AssetState.UPLOADING]
+            )
+            await self.process(asset.id, fetch)
+            return
+        await self.report_batch(asset.batch_id)
+
+    async def _find_uploaded(
+        self, provider: Provider, face: Face, asset: Asset
+    ) -> AssetInfo | None:
+        assert face.provider_group_id is not None
+        try:
+            listed = await provider.list_assets(face.provider_group_id)
+        except ProviderError:
+            return None
+        return next((a for a in listed if a.name == asset.name), None)
+
+    async def apply(self, asset: Asset, info: AssetInfo, *, expect: AssetState) -> bool:
+        """Record what the provider says about an asset. True if its state changed."""
+        now = self.clock()
+        if info.state is RemoteAssetState.ACTIVE:
+            to, poll = AssetState.ACTIVE, None
+        elif info.state is RemoteAssetState.FAILED:
+            to, poll = AssetState.FAILED, None
+        else:
+            to, poll = AssetState.PROCESSING, now + self.poll_seconds
+        if to is expect:
+            return False
+        return await self.assets.transition(
+            asset.id,
+            to,
+            now,
+            expect=[expect],
+            provider_asset_id=info.asset_id,
+            provider_record_id=info.record_id,
+            error_code=(info.error_code or "failed") if to is AssetState.FAILED else None,
+            error_message=info.error_message,
+            next_poll_at=poll,
+        )
+
+    async def _reject(self, asset: Asset, rejected: ImageRejected) -> None:
+        facts = rejected.facts
+        detail = rejected.format or (str(rejected.size) if rejected.size is not None else None)
+        await self.assets.transition(
+            asset.id,
+            AssetState.REJECTED,
+            self.clock(),
+            expect=[AssetState.RECEIVED],
+            error_code=rejected.problem.value,
+            error_message=detail,
+            width=facts.width if facts else None,
+            height=facts.height if facts else None,
+        )
+
+    async def _fail(self, asset: Asset, code: str, message: str | None) -> None:
+        await self.assets.transition(
+            asset.id,
+            AssetState.FAILED,
+            self.clock(),
+            expect=[AssetState.UPLOADING],
+            error_code=code,
+            error_message=message,
+        )
+
+    async def report_batch(self, batch_id: int) -> None:
+        """Show the batch's current state; final rows shown are marked reported."""
+        shown = await self.assets.in_batch(batch_id)
+        await self.notifier.batch_changed(batch_id)
+        await self.assets.mark_reported([a.id for a in shown if a.state.final and not a.reported])

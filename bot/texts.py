@@ -1,0 +1,430 @@
+"""Every message a person reads, in HTML with user text escaped.
+
+Short, specific, with the next step. Functions take domain objects and return strings;
+nothing here talks to Telegram.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from html import escape
+
+from bot.images import MAX_RATIO, MAX_SIDE, MIN_RATIO, MIN_SIDE, Problem
+from bot.providers.base import (
+    ProviderAuthError,
+    ProviderRateLimited,
+    ProviderRejected,
+    ProviderUnavailable,
+)
+from bot.services.errors import Refusal
+from bot.services.faces import FaceSummary
+from storage.models import Asset, AssetState, Face, FaceStatus
+
+SANDBOX_TAG = "🧪 <b>SANDBOX</b> — simulated Token360, nothing is real or charged.\n\n"
+
+
+def e(text: object) -> str:
+    return escape(str(text), quote=False)
+
+
+def clock_time(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%H:%M:%S UTC")
+
+
+def mb(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def sandbox(text: str, on: bool) -> str:
+    return SANDBOX_TAG + text if on else text
+
+
+def welcome(first_name: str) -> str:
+    return (
+        f"Hi {e(first_name)}! I turn a real person's face into videos with Seedance 2.0.\n\n"
+        "1. /newface <i>name</i> — start a Real Face group; the person does a 2-minute "
+        "face check.\n"
+        "2. Send photos of that person — I check and upload them.\n"
+        "3. /faces — your faces, their photos and asset ids.\n\n"
+        "/help explains more."
+    )
+
+
+def help_text(bot_username: str) -> str:
+    return (
+        "<b>How it works</b>\n"
+        "• /newface <i>name</i> creates a Real Face group at the provider and gives you a "
+        "verification link, its QR code and an invite for the person being verified.\n"
+        "• The link works for <b>2 minutes</b>. Send the invite instead and the person gets "
+        "their own link the moment they tap <i>I'm ready</i>.\n"
+        "• When the check passes, send photos of that person (as photos, or as files for "
+        "full resolution; albums work too). Each one ends as an <code>ta_…</code> asset id "
+        "or with the reason it failed.\n"
+        "• /faces lists your faces: choose which one gets uploads, get a new link, rename "
+        "or delete.\n"
+        "• /cancel stops whatever I'm waiting for.\n\n"
+        "<b>Photo rules</b>: JPEG, PNG, WebP, BMP, TIFF, GIF or HEIC; under 20 MB (Telegram's "
+        f"limit for bots); each side {MIN_SIDE}–{MAX_SIDE} px; width/height between "
+        f"{MIN_RATIO} and {MAX_RATIO}. One face per photo, the verified person only.\n\n"
+        f"Add me to a group: https://t.me/{e(bot_username)}?startgroup=faces"
+    )
+
+
+def ask_face_name() -> str:
+    return (
+        "What should this face be called? Send a name (up to 64 characters), "
+        "e.g. <i>Anna</i>. /cancel to stop."
+    )
+
+
+def cancelled(what: bool) -> str:
+    return "Cancelled." if what else "Nothing to cancel. /help shows what I can do."
+
+
+def creating(name: str) -> str:
+    return f"Creating Real Face group <b>{e(name)}</b>…"
+
+
+def verification_card(
+    face: Face, expires_at: float, invite_url: str, *, new_group: bool, for_invitee: bool = False
+) -> str:
+    lines = []
+    if new_group:
+        lines.append(
+            "ℹ️ The provider gives no fresh link for the old group, so I started a new "
+            "Real Face group for this face.\n"
+        )
+    if for_invitee:
+        lines.append(f"<b>Face check for “{e(face.name)}”</b>")
+        lines.append(
+            "Open the link below on your phone (or scan the QR code) and follow the steps. "
+            "It takes about a minute."
+        )
+    else:
+        lines.append(f"<b>Verify “{e(face.name)}”</b>")
+        lines.append(
+            "The person being verified opens this link (or scans the QR code) and does a "
+            "short face check."
+        )
+    lines.append(f"⏳ Valid for 2 minutes, until <b>{clock_time(expires_at)}</b>.")
+    if not for_invitee:
+        lines.append(
+            "\nNot with them right now? Send them this invite instead — their 2 minutes "
+            f"start only when they tap <i>I'm ready</i>:\n{e(invite_url)}"
+        )
+    lines.append("\nI'll tell you when the check has passed.")
+    return "\n".join(lines)
+
+
+def link_expired_card(face: Face) -> str:
+    return (
+        f"<b>Verify “{e(face.name)}”</b>\n"
+        "⌛ This link has expired. Tap <b>New link</b> when the person is ready."
+    )
+
+
+def link_done_card(face: Face) -> str:
+    return f"<b>“{e(face.name)}”</b> ✅ verified."
+
+
+def invite_intro(face: Face, creator_name: str) -> str:
+    return (
+        f"<b>{e(creator_name)}</b> asked you to verify your face for "
+        f"“<b>{e(face.name)}</b>”.\n\n"
+        "This is a Real Face check for Seedance 2.0: it confirms that you agree to your "
+        "likeness being used for AI videos made by them. You'll open a page that looks at "
+        "your face through the camera for about a minute.\n\n"
+        "The link works for 2 minutes, so tap <b>I'm ready</b> only when you can do it now."
+    )
+
+
+def invite_declined_invitee() -> str:
+    return "OK, nothing was shared. You can open the invite again later if you change your mind."
+
+
+def invite_declined_creator(face: Face, who: str) -> str:
+    return f"{e(who)} declined the face check for “{e(face.name)}” for now."
+
+
+def invite_opened_creator(face: Face, who: str) -> str:
+    return f"{e(who)} opened your invite for “{e(face.name)}” and is getting a link now."
+
+
+def face_active(face: Face, for_creator: bool) -> str:
+    if for_creator:
+        return (
+            f"✅ <b>“{e(face.name)}”</b> is verified.\n"
+            "Now send photos of this person — as photos or as files, one at a time or as an "
+            "album. I'll upload them into this face."
+        )
+    return (
+        f"✅ Your face check for “{e(face.name)}” passed. Thank you — you can close the "
+        "verification page."
+    )
+
+
+def face_expired(face: Face) -> str:
+    return (
+        f"⌛ Verification of <b>“{e(face.name)}”</b> didn't finish before the link "
+        "expired, so I stopped waiting.\n"
+        "When the person is ready, tap <b>New link</b> (or send them the invite again)."
+    )
+
+
+def refusal(reason: Refusal, detail: str = "") -> str:
+    return {
+        Refusal.NO_SUCH_FACE: "That face doesn't exist any more. /faces shows your faces.",
+        Refusal.NOT_YOURS: "That isn't one of your faces.",
+        Refusal.BAD_NAME: (
+            "A name needs 1 to 64 ordinary characters. Send another name, or /cancel."
+        ),
+        Refusal.ALREADY_ACTIVE: "This face is already verified — send photos to it.",
+        Refusal.FACE_DELETED: "That face was deleted.",
+        Refusal.INVITE_UNKNOWN: (
+            "This invite link isn't valid. Ask the person who sent it for a new one."
+        ),
+        Refusal.INVITE_EXPIRED: (
+            "This invite has expired. Ask the person who sent it for a new one."
+        ),
+        Refusal.INVITE_TAKEN: "This invite was already used by someone else.",
+        Refusal.INVITE_DONE: "This face check is already done — nothing more to do. Thanks!",
+        Refusal.LINK_EXPIRED: "That link has expired. Tap <b>New link</b> for a fresh one.",
+        Refusal.NO_FACE: (
+            "I don't know whose photos these are yet. Create a face first with "
+            "/newface <i>name</i>, then send the photos again."
+        ),
+        Refusal.FACE_NOT_ACTIVE: (
+            f"“{e(detail)}” isn't verified yet, so I can't add photos to it. Finish the face "
+            "check first (/faces → New link), then send the photos again."
+        ),
+    }[reason]
+
+
+def provider_trouble(kind: str) -> str:
+    return {
+        "auth": "The provider refused our API key. The bot's operator needs to check it.",
+        "rate": "The provider is busy right now. Try again in a minute.",
+        "down": "The provider isn't answering right now. Try again in a minute.",
+    }.get(kind, "The provider couldn't do that right now. Try again in a minute.")
+
+
+STATE_ICON = {
+    AssetState.RECEIVED: "⏳",
+    AssetState.UPLOADING: "⏫",
+    AssetState.PROCESSING: "⚙️",
+    AssetState.ACTIVE: "✅",
+    AssetState.FAILED: "❌",
+    AssetState.REJECTED: "⚠️",
+}
+
+
+def asset_line(asset: Asset) -> str:
+    icon = STATE_ICON[asset.state]
+    match asset.state:
+        case AssetState.RECEIVED:
+            return f"{icon} checking…"
+        case AssetState.UPLOADING:
+            return f"{icon} uploading…"
+        case AssetState.PROCESSING:
+            return f"{icon} processing at the provider…"
+        case AssetState.ACTIVE:
+            return f"{icon} Active: <code>{e(asset.provider_asset_id)}</code>"
+        case AssetState.REJECTED:
+            return f"{icon} not uploaded: {rejection(asset)}"
+        case _:
+            return f"{icon} failed: {failure(asset)}"
+
+
+def rejection(asset: Asset) -> str:
+    size = f"{asset.width}×{asset.height} px"
+    match asset.error_code:
+        case Problem.TOO_BIG_TO_DOWNLOAD:
+            return (
+                "over 20 MB, the most Telegram lets a bot download. Send a smaller file "
+                "(export as JPEG, or send it as a photo instead of a file)."
+            )
+        case Problem.TOO_LARGE:
+            return "30 MB or more. Send a smaller file."
+        case Problem.NOT_AN_IMAGE:
+            return (
+                "this file isn't an image I can read. Send a JPEG, PNG, WebP, BMP, TIFF, "
+                "GIF or HEIC photo."
+            )
+        case Problem.UNSUPPORTED_FORMAT:
+            return (
+                f"{e(asset.error_message or 'this format')} isn't accepted. Send a JPEG, "
+                "PNG, WebP, BMP, TIFF, GIF or HEIC photo."
+            )
+        case Problem.CORRUPT:
+            return "the image is damaged or cut off. Send the original file again."
+        case Problem.TOO_SMALL:
+            return (
+                f"too small ({size}). Each side needs at least {MIN_SIDE} px — send a "
+                "larger photo."
+            )
+        case Problem.TOO_BIG_SIDE:
+            return (
+                f"too large ({size}). Each side may be at most {MAX_SIDE} px — "
+                "resize it and send it again."
+            )
+        case Problem.BAD_RATIO:
+            ratio = (asset.width or 0) / (asset.height or 1)
+            return (
+                f"too narrow or too wide ({size}, ratio {ratio:.2f}). Width/height must be "
+                f"between {MIN_RATIO} and {MAX_RATIO} — crop it closer to a portrait."
+            )
+    return "it can't be used."
+
+
+def failure(asset: Asset) -> str:
+    code = (asset.error_code or "").lower()
+    if code == "facemismatch":
+        return (
+            "<b>FaceMismatch</b> — this isn't the verified person (or there are several "
+            "faces). Send photos of the verified person alone."
+        )
+    if "moderation" in code or "sensitive" in code:
+        return "blocked by the provider's content moderation. Try a different photo."
+    if code == "group_not_active":
+        return "the face isn't verified at the provider yet. Finish the face check first."
+    if code == "quota":
+        return "the provider account is full (asset quota). Delete old assets and try again."
+    if code in ("too_large", "invalid"):
+        detail = f" ({e(asset.error_message)})" if asset.error_message else ""
+        return f"the provider refused the file{detail}. Check the photo rules in /help."
+    if code == "provider_unavailable":
+        return "the provider didn't answer. Send the photo again in a minute."
+    if code == "download_failed":
+        return "I couldn't download it from Telegram. Send it again."
+    if code == "timeout":
+        return "still processing after 30 minutes, so I stopped waiting. Send it again later."
+    detail = f": {e(asset.error_message)}" if asset.error_message else ""
+    return f"the provider refused it ({e(asset.error_code or 'unknown')}){detail}"
+
+
+def batch_progress(face: Face, assets: list[Asset]) -> str:
+    header = f"📤 <b>{len(assets)} photo{'s' if len(assets) != 1 else ''}</b> for “{e(face.name)}”"
+    if len(assets) == 1:
+        return f"{header}\n{asset_line(assets[0])}"
+    lines = [header]
+    lines += [f"{i}. {asset_line(a)}" for i, a in enumerate(assets, start=1)]
+    active = sum(a.state is AssetState.ACTIVE for a in assets)
+    if all(a.state.final for a in assets):
+        lines.append(f"\nDone: {active} of {len(assets)} active.")
+    return "\n".join(lines)
+
+
+FACE_STATUS = {
+    FaceStatus.PENDING: "⏳ waiting for the face check",
+    FaceStatus.ACTIVE: "✅ verified",
+    FaceStatus.EXPIRED: "⌛ check not done — get a new link",
+    FaceStatus.DELETED: "deleted",
+}
+
+
+def faces_list(summaries: list[FaceSummary], current_id: int | None) -> str:
+    if not summaries:
+        return "You have no faces yet. Create one with /newface <i>name</i>."
+    lines = ["<b>Your faces</b> (tap one to manage it)"]
+    for s in summaries:
+        mark = " ← uploads go here" if s.face.id == current_id else ""
+        lines.append(
+            f"• <b>{e(s.face.name)}</b> — {FACE_STATUS[s.face.status]}, "
+            f"{s.count(AssetState.ACTIVE)} active photo(s){mark}"
+        )
+    return "\n".join(lines)
+
+
+def face_detail(s: FaceSummary, current_id: int | None, provider: str) -> str:
+    face = s.face
+    lines = [f"<b>{e(face.name)}</b> — {FACE_STATUS[face.status]}", f"Provider: {e(provider)}"]
+    if face.provider_group_id:
+        lines.append(f"Group: <code>{e(face.provider_group_id)}</code>")
+    if face.id == current_id:
+        lines.append("New photos go to this face.")
+    active = [a for a in s.assets if a.state is AssetState.ACTIVE]
+    if active:
+        lines.append("\n<b>Active assets</b> (tap to copy):")
+        lines += [f"<code>{e(a.provider_asset_id)}</code>" for a in active[:30]]
+        if len(active) > 30:
+            lines.append(f"…and {len(active) - 30} more")
+    pending = s.count(AssetState.PROCESSING) + s.count(AssetState.UPLOADING)
+    failed = s.count(AssetState.FAILED) + s.count(AssetState.REJECTED)
+    if pending:
+        lines.append(f"⚙️ {pending} still processing")
+    if failed:
+        lines.append(f"❌ {failed} failed or refused")
+    return "\n".join(lines)
+
+
+def ask_rename(face: Face) -> str:
+    return f"Send the new name for “{e(face.name)}”, or /cancel."
+
+
+def renamed(face: Face) -> str:
+    return f"Renamed to “<b>{e(face.name)}</b>”."
+
+
+def confirm_delete(face: Face) -> str:
+    return (
+        f"Delete “<b>{e(face.name)}</b>” from the bot? Its photos stay at the provider; "
+        "you just won't see or use them here."
+    )
+
+
+def deleted(face: Face) -> str:
+    return f"Deleted “{e(face.name)}”."
+
+
+def now_using(face: Face) -> str:
+    return f"New photos now go to “<b>{e(face.name)}</b>”."
+
+
+def face_pending_upload_hint(face: Face) -> str:
+    return refusal(Refusal.FACE_NOT_ACTIVE, face.name)
+
+
+def unknown_command(command: str) -> str:
+    return f"I don't know {e(command)}. /help lists what I can do."
+
+
+def unexpected() -> str:
+    return (
+        "I can't do anything with that. Send photos for your current face, or use "
+        "/newface, /faces or /help."
+    )
+
+
+def text_hint() -> str:
+    return (
+        "To create a face, send /newface <i>name</i>. To add photos, just send them. "
+        "/help explains everything."
+    )
+
+
+def sim_passed(face: Face) -> str:
+    return f"🧪 Simulated: the person passed the face check for “{e(face.name)}”."
+
+
+def something_broke() -> str:
+    return "Sorry, something went wrong on my side. Please try again."
+
+
+def button_not_for_you() -> str:
+    return "This button isn't for you."
+
+
+def button_outdated() -> str:
+    return "This button is from an older message. Use /faces for a fresh one."
+
+
+def provider_error(exc: Exception) -> str:
+    if isinstance(exc, ProviderAuthError):
+        return provider_trouble("auth")
+    if isinstance(exc, ProviderRateLimited):
+        return provider_trouble("rate")
+    if isinstance(exc, ProviderUnavailable):
+        return provider_trouble("down")
+    if isinstance(exc, ProviderRejected):
+        return f"The provider said no: {e(exc.message)}"
+    return provider_trouble("other")

@@ -1,0 +1,169 @@
+"""Faces: a Real Face group at a provider, owned by a user or a group chat."""
+
+from __future__ import annotations
+
+from storage.database import Database, Row
+from storage.history import record
+from storage.models import Face, FaceStatus, Owner, OwnerKind
+
+
+def _face(row: Row) -> Face:
+    return Face(
+        id=row["id"],
+        owner=Owner(OwnerKind(row["owner_kind"]), row["owner_id"]),
+        created_by=row["created_by"],
+        chat_id=row["chat_id"],
+        name=row["name"],
+        provider=row["provider"],
+        provider_group_id=row["provider_group_id"],
+        provider_session_id=row["provider_session_id"],
+        status=FaceStatus(row["status"]),
+        verifier_user_id=row["verifier_user_id"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        activated_at=row["activated_at"],
+        next_poll_at=row["next_poll_at"],
+        poll_count=row["poll_count"],
+        outcome_notified=bool(row["outcome_notified"]),
+    )
+
+
+class FaceRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def create(
+        self,
+        *,
+        owner: Owner,
+        created_by: int,
+        chat_id: int,
+        name: str,
+        provider: str,
+        provider_group_id: str | None,
+        provider_session_id: str | None,
+        now: float,
+    ) -> Face:
+        async with self.db.write() as conn:
+            cur = await conn.execute(
+                """
+                INSERT INTO faces (owner_kind, owner_id, created_by, chat_id, name, provider,
+                    provider_group_id, provider_session_id, status, created_at, updated_at,
+                    next_poll_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                (
+                    owner.kind,
+                    owner.id,
+                    created_by,
+                    chat_id,
+                    name,
+                    provider,
+                    provider_group_id,
+                    provider_session_id,
+                    FaceStatus.PENDING,
+                    now,
+                    now,
+                    now,
+                ),
+            )
+            face_id = cur.lastrowid
+            await record(conn, "face", int(face_id or 0), FaceStatus.PENDING, "created", now)
+        face = await self.get(int(face_id or 0))
+        assert face is not None
+        return face
+
+    async def get(self, face_id: int) -> Face | None:
+        row = await self.db.fetchone("SELECT * FROM faces WHERE id = ?", (face_id,))
+        return _face(row) if row else None
+
+    async def list_for_owner(self, owner: Owner) -> list[Face]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM faces WHERE owner_kind = ? AND owner_id = ? AND status != ? "
+            "ORDER BY id",
+            (owner.kind, owner.id, FaceStatus.DELETED),
+        )
+        return [_face(r) for r in rows]
+
+    async def due_pending(self, now: float) -> list[Face]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM faces WHERE status = ? AND next_poll_at IS NOT NULL "
+            "AND next_poll_at <= ? ORDER BY next_poll_at",
+            (FaceStatus.PENDING, now),
+        )
+        return [_face(r) for r in rows]
+
+    async def unnotified_outcomes(self) -> list[Face]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM faces WHERE status IN (?, ?) AND outcome_notified = 0",
+            (FaceStatus.ACTIVE, FaceStatus.EXPIRED),
+        )
+        return [_face(r) for r in rows]
+
+    async def schedule_poll(self, face_id: int, at: float | None, *, polled: bool) -> None:
+        async with self.db.write() as conn:
+            await conn.execute(
+                "UPDATE faces SET next_poll_at = ?, poll_count = poll_count + ? WHERE id = ?",
+                (at, 1 if polled else 0, face_id),
+            )
+
+    async def restart_polling(self, face_id: int, at: float) -> None:
+        async with self.db.write() as conn:
+            await conn.execute(
+                "UPDATE faces SET next_poll_at = ?, poll_count = 0 WHERE id = ?", (at, face_id)
+            )
+
+    async def set_provider_refs(
+        self, face_id: int, group_id: str | None, session_id: str | None, now: float
+    ) -> None:
+        async with self.db.write() as conn:
+            await conn.execute(
+                "UPDATE faces SET provider_group_id = ?, provider_session_id = ?, updated_at = ? "
+                "WHERE id = ?",
+                (group_id, session_id, now, face_id),
+            )
+            await record(conn, "face", face_id, FaceStatus.PENDING, f"group {group_id}", now)
+
+    async def transition(
+        self,
+        face_id: int,
+        to: FaceStatus,
+        now: float,
+        *,
+        expect: FaceStatus | None = None,
+        group_id: str | None = None,
+        detail: str | None = None,
+    ) -> bool:
+        """Move a face to ``to``; with ``expect``, only from that status. True if it moved."""
+        async with self.db.write() as conn:
+            sql = (
+                "UPDATE faces SET status = ?, updated_at = ?, outcome_notified = 0, "
+                "next_poll_at = NULL, "
+                "activated_at = CASE WHEN ? = 'active' THEN ? ELSE activated_at END, "
+                "provider_group_id = COALESCE(?, provider_group_id) WHERE id = ?"
+            )
+            params: list[object] = [to, now, to, now, group_id, face_id]
+            if expect is not None:
+                sql += " AND status = ?"
+                params.append(expect)
+            cur = await conn.execute(sql, params)
+            moved = cur.rowcount > 0
+            if moved:
+                await record(conn, "face", face_id, to, detail, now)
+        return moved
+
+    async def mark_notified(self, face_id: int) -> None:
+        async with self.db.write() as conn:
+            await conn.execute("UPDATE faces SET outcome_notified = 1 WHERE id = ?", (face_id,))
+
+    async def set_verifier(self, face_id: int, user_id: int) -> None:
+        async with self.db.write() as conn:
+            await conn.execute(
+                "UPDATE faces SET verifier_user_id = ? WHERE id = ?", (user_id, face_id)
+            )
+
+    async def rename(self, face_id: int, name: str, now: float) -> None:
+        async with self.db.write() as conn:
+            await conn.execute(
+                "UPDATE faces SET name = ?, updated_at = ? WHERE id = ?", (name, now, face_id)
+            )

@@ -1,0 +1,152 @@
+"""Verification links (the provider's 120-second H5 links) and invites to verify."""
+
+from __future__ import annotations
+
+from storage.database import Database, Row
+from storage.models import Invite, LinkState, VerificationLink
+
+
+def _link(row: Row) -> VerificationLink:
+    return VerificationLink(
+        id=row["id"],
+        face_id=row["face_id"],
+        url=row["url"],
+        issued_at=row["issued_at"],
+        expires_at=row["expires_at"],
+        issued_to=row["issued_to"],
+        chat_id=row["chat_id"],
+        message_id=row["message_id"],
+        state=LinkState(row["state"]),
+    )
+
+
+def _invite(row: Row) -> Invite:
+    return Invite(
+        token=row["token"],
+        face_id=row["face_id"],
+        created_by=row["created_by"],
+        created_at=row["created_at"],
+        expires_at=row["expires_at"],
+        claimed_by=row["claimed_by"],
+        claimed_at=row["claimed_at"],
+    )
+
+
+class LinkRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def issue(
+        self, face_id: int, url: str, issued_to: int, now: float, expires_at: float
+    ) -> VerificationLink:
+        """Record a new live link; every earlier live link of the face is replaced."""
+        async with self.db.write() as conn:
+            await conn.execute(
+                "UPDATE verification_links SET state = ? WHERE face_id = ? AND state = ?",
+                (LinkState.REPLACED, face_id, LinkState.LIVE),
+            )
+            cur = await conn.execute(
+                "INSERT INTO verification_links (face_id, url, issued_at, expires_at, issued_to,"
+                " state) VALUES (?, ?, ?, ?, ?, ?)",
+                (face_id, url, now, expires_at, issued_to, LinkState.LIVE),
+            )
+            link_id = int(cur.lastrowid or 0)
+        link = await self.get(link_id)
+        assert link is not None
+        return link
+
+    async def get(self, link_id: int) -> VerificationLink | None:
+        row = await self.db.fetchone("SELECT * FROM verification_links WHERE id = ?", (link_id,))
+        return _link(row) if row else None
+
+    async def attach_message(self, link_id: int, chat_id: int, message_id: int) -> None:
+        async with self.db.write() as conn:
+            await conn.execute(
+                "UPDATE verification_links SET chat_id = ?, message_id = ? WHERE id = ?",
+                (chat_id, message_id, link_id),
+            )
+
+    async def latest(self, face_id: int) -> VerificationLink | None:
+        row = await self.db.fetchone(
+            "SELECT * FROM verification_links WHERE face_id = ? ORDER BY id DESC LIMIT 1",
+            (face_id,),
+        )
+        return _link(row) if row else None
+
+    async def live_expired(self, now: float) -> list[VerificationLink]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM verification_links WHERE state = ? AND expires_at <= ?",
+            (LinkState.LIVE, now),
+        )
+        return [_link(r) for r in rows]
+
+    async def live_for_face(self, face_id: int) -> list[VerificationLink]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM verification_links WHERE face_id = ? AND state = ?",
+            (face_id, LinkState.LIVE),
+        )
+        return [_link(r) for r in rows]
+
+    async def shown_for_face(self, face_id: int) -> list[VerificationLink]:
+        """Links whose card is still on screen (to edit when the face changes)."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM verification_links WHERE face_id = ? AND message_id IS NOT NULL "
+            "ORDER BY id",
+            (face_id,),
+        )
+        return [_link(r) for r in rows]
+
+    async def set_state(self, link_id: int, state: LinkState, *, expect: LinkState) -> bool:
+        async with self.db.write() as conn:
+            cur = await conn.execute(
+                "UPDATE verification_links SET state = ? WHERE id = ? AND state = ?",
+                (state, link_id, expect),
+            )
+            return cur.rowcount > 0
+
+    async def close_face(self, face_id: int) -> None:
+        async with self.db.write() as conn:
+            await conn.execute(
+                "UPDATE verification_links SET state = ? WHERE face_id = ? AND state = ?",
+                (LinkState.DONE, face_id, LinkState.LIVE),
+            )
+
+
+class InviteRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def create(
+        self, token: str, face_id: int, created_by: int, now: float, expires_at: float
+    ) -> Invite:
+        async with self.db.write() as conn:
+            await conn.execute(
+                "INSERT INTO invites (token, face_id, created_by, created_at, expires_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (token, face_id, created_by, now, expires_at),
+            )
+        return Invite(token, face_id, created_by, now, expires_at, None, None)
+
+    async def get(self, token: str) -> Invite | None:
+        row = await self.db.fetchone("SELECT * FROM invites WHERE token = ?", (token,))
+        return _invite(row) if row else None
+
+    async def for_face(self, face_id: int) -> Invite | None:
+        row = await self.db.fetchone(
+            "SELECT * FROM invites WHERE face_id = ? ORDER BY created_at DESC LIMIT 1", (face_id,)
+        )
+        return _invite(row) if row else None
+
+    async def claim(self, token: str, user_id: int, now: float) -> bool:
+        """Claim an unclaimed invite for ``user_id``; True if it is (now or already) theirs."""
+        async with self.db.write() as conn:
+            await conn.execute(
+                "UPDATE invites SET claimed_by = ?, claimed_at = ? "
+                "WHERE token = ? AND claimed_by IS NULL",
+                (user_id, now, token),
+            )
+            async with conn.execute(
+                "SELECT claimed_by FROM invites WHERE token = ?", (token,)
+            ) as cur:
+                row = await cur.fetchone()
+        return row is not None and row[0] == user_id

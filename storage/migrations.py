@@ -1,0 +1,125 @@
+"""Schema migrations: an append-only ordered list. Never edit one that has shipped.
+
+Times are unix seconds (REAL) so that the services can run on an injected clock.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[list[str]] = [
+    # 1: users, faces, verification links, invites, uploads and assets, status history.
+    [
+        """
+        CREATE TABLE users (
+            id INTEGER PRIMARY KEY,
+            first_name TEXT NOT NULL,
+            username TEXT,
+            language_code TEXT,
+            current_face_id INTEGER,
+            awaiting TEXT,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE faces (
+            id INTEGER PRIMARY KEY,
+            owner_kind TEXT NOT NULL CHECK (owner_kind IN ('user', 'chat')),
+            owner_id INTEGER NOT NULL,
+            created_by INTEGER NOT NULL,
+            chat_id INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            provider TEXT NOT NULL,
+            provider_group_id TEXT,
+            provider_session_id TEXT,
+            status TEXT NOT NULL,
+            verifier_user_id INTEGER,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL,
+            activated_at REAL,
+            next_poll_at REAL,
+            poll_count INTEGER NOT NULL DEFAULT 0,
+            outcome_notified INTEGER NOT NULL DEFAULT 0
+        )
+        """,
+        "CREATE INDEX faces_owner ON faces (owner_kind, owner_id, status)",
+        "CREATE INDEX faces_pending ON faces (status, next_poll_at)",
+        """
+        CREATE TABLE verification_links (
+            id INTEGER PRIMARY KEY,
+            face_id INTEGER NOT NULL REFERENCES faces (id),
+            url TEXT NOT NULL,
+            issued_at REAL NOT NULL,
+            expires_at REAL NOT NULL,
+            issued_to INTEGER NOT NULL,
+            chat_id INTEGER,
+            message_id INTEGER,
+            state TEXT NOT NULL
+        )
+        """,
+        "CREATE INDEX links_face ON verification_links (face_id, state)",
+        """
+        CREATE TABLE invites (
+            token TEXT PRIMARY KEY,
+            face_id INTEGER NOT NULL REFERENCES faces (id),
+            created_by INTEGER NOT NULL,
+            created_at REAL NOT NULL,
+            expires_at REAL NOT NULL,
+            claimed_by INTEGER,
+            claimed_at REAL
+        )
+        """,
+        "CREATE INDEX invites_face ON invites (face_id)",
+        """
+        CREATE TABLE upload_batches (
+            id INTEGER PRIMARY KEY,
+            chat_id INTEGER NOT NULL,
+            user_id INTEGER NOT NULL,
+            face_id INTEGER NOT NULL REFERENCES faces (id),
+            media_group_id TEXT,
+            message_id INTEGER,
+            created_at REAL NOT NULL,
+            UNIQUE (chat_id, media_group_id)
+        )
+        """,
+        """
+        CREATE TABLE assets (
+            id INTEGER PRIMARY KEY,
+            face_id INTEGER NOT NULL REFERENCES faces (id),
+            batch_id INTEGER NOT NULL REFERENCES upload_batches (id),
+            user_id INTEGER NOT NULL,
+            tg_file_id TEXT NOT NULL,
+            tg_file_unique_id TEXT NOT NULL,
+            file_name TEXT,
+            mime_type TEXT,
+            file_size INTEGER,
+            width INTEGER,
+            height INTEGER,
+            name TEXT NOT NULL,
+            provider_asset_id TEXT,
+            provider_record_id TEXT,
+            status TEXT NOT NULL,
+            error_code TEXT,
+            error_message TEXT,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL,
+            next_poll_at REAL,
+            poll_count INTEGER NOT NULL DEFAULT 0,
+            reported INTEGER NOT NULL DEFAULT 0
+        )
+        """,
+        "CREATE INDEX assets_face ON assets (face_id, status)",
+        "CREATE INDEX assets_batch ON assets (batch_id)",
+        "CREATE INDEX assets_pending ON assets (status, next_poll_at)",
+        """
+        CREATE TABLE status_history (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('face', 'asset', 'video')),
+            ref_id INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            detail TEXT,
+            at REAL NOT NULL
+        )
+        """,
+        "CREATE INDEX history_ref ON status_history (kind, ref_id)",
+    ],
+]

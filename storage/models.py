@@ -1,0 +1,149 @@
+"""Typed rows: what the repositories take and return."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class OwnerKind(StrEnum):
+    USER = "user"
+    CHAT = "chat"
+
+
+class FaceStatus(StrEnum):
+    PENDING = "pending"  # waiting for the person to pass the face check
+    ACTIVE = "active"  # verified: photos can be uploaded
+    EXPIRED = "expired"  # the verification never happened in time
+    DELETED = "deleted"
+
+
+class AssetState(StrEnum):
+    RECEIVED = "received"  # stored, not yet checked or uploaded
+    UPLOADING = "uploading"  # sent to the provider, answer not yet recorded
+    PROCESSING = "processing"  # the provider has it and is registering it
+    ACTIVE = "active"
+    FAILED = "failed"  # the provider refused it
+    REJECTED = "rejected"  # our own check refused it; never uploaded
+
+    @property
+    def final(self) -> bool:
+        return self in (AssetState.ACTIVE, AssetState.FAILED, AssetState.REJECTED)
+
+
+class LinkState(StrEnum):
+    LIVE = "live"
+    REPLACED = "replaced"
+    EXPIRED = "expired"
+    DONE = "done"  # the face became active while this link was out
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    first_name: str
+    username: str | None
+    language_code: str | None
+    current_face_id: int | None
+    awaiting: str | None
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Whose a face is: a user (private chat) or a group chat."""
+
+    kind: OwnerKind
+    id: int
+
+
+@dataclass(frozen=True)
+class Face:
+    id: int
+    owner: Owner
+    created_by: int
+    chat_id: int
+    name: str
+    provider: str
+    provider_group_id: str | None
+    provider_session_id: str | None
+    status: FaceStatus
+    verifier_user_id: int | None
+    created_at: float
+    updated_at: float
+    activated_at: float | None
+    next_poll_at: float | None
+    poll_count: int
+    outcome_notified: bool
+
+
+@dataclass(frozen=True)
+class VerificationLink:
+    id: int
+    face_id: int
+    url: str
+    issued_at: float
+    expires_at: float
+    issued_to: int
+    chat_id: int | None
+    message_id: int | None
+    state: LinkState
+
+    def seconds_left(self, now: float) -> float:
+        return max(0.0, self.expires_at - now)
+
+
+@dataclass(frozen=True)
+class Invite:
+    token: str
+    face_id: int
+    created_by: int
+    created_at: float
+    expires_at: float
+    claimed_by: int | None
+    claimed_at: float | None
+
+
+@dataclass(frozen=True)
+class UploadBatch:
+    id: int
+    chat_id: int
+    user_id: int
+    face_id: int
+    media_group_id: str | None
+    message_id: int | None
+    created_at: float
+
+
+@dataclass(frozen=True)
+class Asset:
+    id: int
+    face_id: int
+    batch_id: int
+    user_id: int
+    tg_file_id: str
+    tg_file_unique_id: str
+    file_name: str | None
+    mime_type: str | None
+    file_size: int | None
+    width: int | None
+    height: int | None
+    name: str
+    provider_asset_id: str | None
+    provider_record_id: str | None
+    state: AssetState
+    error_code: str | None
+    error_message: str | None
+    created_at: float
+    updated_at: float
+    next_poll_at: float | None
+    poll_count: int
+    reported: bool
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    kind: str
+    ref_id: int
+    status: str
+    detail: str | None
+    at: float

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.config import ProviderKey, Settings
+from bot.simulators.token360 import Token360Simulator
+from tests.fakes.telegram_api import FakeTelegram
+from tests.harness import RunningBot
+
+logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+@pytest.fixture
+async def tg() -> AsyncIterator[FakeTelegram]:
+    fake = FakeTelegram()
+    await fake.start()
+    try:
+        yield fake
+    finally:
+        await fake.stop()
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[Token360Simulator]:
+    simulator = Token360Simulator(api_keys=("sim-key",), processing_seconds=0.2)
+    await simulator.start()
+    try:
+        yield simulator
+    finally:
+        await simulator.stop()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, tg: FakeTelegram, sim: Token360Simulator) -> Settings:
+    return Settings(
+        telegram_token=tg.token,
+        telegram_api_base_url=tg.base_url,
+        telegram_file_base_url=tg.base_file_url,
+        database_path=tmp_path / "realface.sqlite3",
+        poll_seconds=0.05,
+        token360=ProviderKey("sim-key", sim.base_url),
+        verification_grace_seconds=0.5,
+        max_poll_seconds=0.5,
+        http_timeout_seconds=2.0,
+        retry_base_seconds=0.01,
+        sandbox_processing_seconds=0.2,
+    )
+
+
+@pytest.fixture
+async def bot(settings: Settings) -> AsyncIterator[RunningBot]:
+    running = await RunningBot(settings).start()
+    try:
+        yield running
+    finally:
+        await running.stop()

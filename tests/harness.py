@@ -1,0 +1,135 @@
+"""Run the unmodified bot: in this event loop, or as a real process to kill and restart."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from bot.app import AnyApplication, build_application
+from bot.config import Settings
+from bot.services.clock import Clock, system_clock
+
+
+class RunningBot:
+    """The Application as ``run_polling`` runs it, minus the signal handling."""
+
+    def __init__(self, settings: Settings, clock: Clock = system_clock) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.app: AnyApplication | None = None
+
+    async def start(self) -> RunningBot:
+        app = self.app = build_application(self.settings, clock=self.clock)
+        await app.initialize()
+        assert app.post_init is not None
+        await app.post_init(app)
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0, timeout=1)
+        await app.start()
+        return self
+
+    async def stop(self) -> None:
+        app = self.app
+        if app is None:
+            return
+        assert app.updater is not None
+        if app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        if app.post_stop is not None:
+            await app.post_stop(app)
+        await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)
+        self.app = None
+
+    @property
+    def services(self) -> Any:
+        assert self.app is not None
+        return self.app.bot_data.services
+
+
+def env_for(settings: Settings) -> dict[str, str]:
+    """The environment that makes ``python -m bot`` run with these settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TOKEN360", "REALFACE"))}
+    env.update(
+        {
+            "TELEGRAM_BOT_TOKEN": settings.telegram_token,
+            "TELEGRAM_API_BASE_URL": settings.telegram_api_base_url,
+            "TELEGRAM_FILE_BASE_URL": settings.telegram_file_base_url,
+            "REALFACE_DATABASE": str(settings.database_path),
+            "REALFACE_POLL_SECONDS": str(settings.poll_seconds),
+            "REALFACE_LINK_TTL_SECONDS": str(settings.link_ttl_seconds),
+            "REALFACE_VERIFICATION_GRACE_SECONDS": str(settings.verification_grace_seconds),
+            "REALFACE_RETRY_BASE_SECONDS": str(settings.retry_base_seconds),
+            "REALFACE_MAX_POLL_SECONDS": str(settings.max_poll_seconds),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    if settings.token360 is not None:
+        env["TOKEN360_API_KEY"] = settings.token360.api_key
+        env["TOKEN360_BASE_URL"] = settings.token360.base_url
+    return env
+
+
+class BotProcess:
+    """``python -m bot`` in a child process, with its log kept for failures."""
+
+    def __init__(self, settings: Settings, log_path: Path) -> None:
+        self.settings = settings
+        self.log_path = log_path
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> BotProcess:
+        log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bot"],
+            env=env_for(self.settings),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        log.close()
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown code runs, as in a crash or an OOM kill."""
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+    async def terminate(self) -> int:
+        assert self.proc is not None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        for _ in range(200):
+            if self.proc.poll() is not None:
+                break
+            await asyncio.sleep(0.05)
+        else:
+            self.proc.kill()
+        return self.proc.wait(timeout=10)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def query(db_path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+    """Read what the bot stored, from outside, as an operator would."""
+    conn = sqlite3.connect(db_path)
+    conn.row_factory = sqlite3.Row
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def with_changes(settings: Settings, **changes: Any) -> Settings:
+    return replace(settings, **changes)

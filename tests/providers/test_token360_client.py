@@ -1,0 +1,192 @@
+"""The Token360 client against its simulator over real HTTP, failure modes included."""
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.providers.base import (
+    GroupState,
+    ImageUpload,
+    ProviderAuthError,
+    ProviderRateLimited,
+    ProviderRejected,
+    ProviderUnavailable,
+    RejectReason,
+    RemoteAssetState,
+)
+from bot.providers.http import RetryPolicy
+from bot.providers.token360 import Token360
+from bot.simulators.token360 import AssetOutcome, Fault, Token360Simulator
+from tests.clock import FakeClock
+from tests.images import image
+
+# Retry-After is honoured up to max_retry_after; tests cap it to stay fast.
+FAST = RetryPolicy(attempts=3, base_seconds=0.01, max_retry_after=0.05)
+
+
+CLOCK = FakeClock()
+
+
+async def make(
+    list_shape: str = "records", status_case: str = "title", **kw: object
+) -> Token360Simulator:
+    sim = Token360Simulator(
+        api_keys=("k",),
+        processing_seconds=5,
+        list_shape=list_shape,
+        status_case=status_case,
+        clock=CLOCK,
+        **kw,
+    )  # type: ignore[arg-type]
+    await sim.start()
+    return sim
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[Token360Simulator]:
+    s = await make()
+    yield s
+    await s.stop()
+
+
+@pytest.fixture
+async def client(sim: Token360Simulator) -> AsyncIterator[Token360]:
+    c = Token360(sim.base_url, "k", timeout=2, retry=FAST)
+    yield c
+    await c.aclose()
+
+
+async def active_group(client: Token360, sim: Token360Simulator) -> str:
+    session = await client.start_verification("Anna")
+    assert session.group_id is not None
+    sim.pass_verification(session.group_id)
+    return session.group_id
+
+
+async def test_verification_session_and_activation(
+    client: Token360, sim: Token360Simulator
+) -> None:
+    session = await client.start_verification("Anna")
+    assert session.group_id and session.h5_link.startswith(sim.base_url)
+    found = await client.find_groups({session.group_id})
+    assert found[session.group_id].state is GroupState.PENDING
+    sim.pass_verification(session.group_id)
+    found = await client.find_groups({session.group_id})
+    assert found[session.group_id].state is GroupState.ACTIVE
+
+
+async def test_fresh_link_for_the_same_group(client: Token360) -> None:
+    session = await client.start_verification("Anna")
+    fresh = await client.refresh_verification(session.group_id, None)
+    assert fresh is not None and fresh.group_id == session.group_id
+    assert fresh.h5_link != session.h5_link
+
+
+async def test_no_fresh_link_means_none() -> None:
+    sim = await make(fresh_link_on_get=False)
+    client = Token360(sim.base_url, "k", timeout=2, retry=FAST)
+    try:
+        session = await client.start_verification("Anna")
+        assert await client.refresh_verification(session.group_id, None) is None
+    finally:
+        await client.aclose()
+        await sim.stop()
+
+
+async def test_upload_processing_then_active(client: Token360, sim: Token360Simulator) -> None:
+    group = await active_group(client, sim)
+    info = await client.upload_asset(group, ImageUpload(image(), "a.jpg", "image/jpeg"), "n-1")
+    assert info.asset_id.startswith("ta_") and len(info.asset_id) == 35
+    assert info.state is RemoteAssetState.PROCESSING
+    CLOCK.advance(10)  # processing is over
+    assert (await client.get_asset(info.asset_id)).state is RemoteAssetState.ACTIVE
+
+
+async def test_face_mismatch(client: Token360, sim: Token360Simulator) -> None:
+    group = await active_group(client, sim)
+    sim.script_assets(AssetOutcome(status="Failed", code="FaceMismatch"))
+    info = await client.upload_asset(group, ImageUpload(image(), "a.jpg", "image/jpeg"), "n")
+    CLOCK.advance(10)
+    failed = await client.get_asset(info.asset_id)
+    assert failed.state is RemoteAssetState.FAILED and failed.error_code == "FaceMismatch"
+
+
+async def test_upload_into_pending_group_is_409(client: Token360) -> None:
+    session = await client.start_verification("Anna")
+    assert session.group_id is not None
+    with pytest.raises(ProviderRejected) as caught:
+        await client.upload_asset(
+            session.group_id, ImageUpload(image(), "a.jpg", "image/jpeg"), "n"
+        )
+    assert caught.value.reason is RejectReason.GROUP_NOT_ACTIVE
+
+
+@pytest.mark.parametrize(
+    ("shape", "case"), [("records", "title"), ("list", "lower"), ("list", "upper")]
+)
+async def test_tolerates_list_shapes_and_status_case(shape: str, case: str) -> None:
+    sim = await make(list_shape=shape, status_case=case)
+    client = Token360(sim.base_url, "k", timeout=2, retry=FAST)
+    try:
+        group = await active_group(client, sim)
+        for i in range(3):
+            await client.upload_asset(group, ImageUpload(image(), "a.png", "image/png"), f"n{i}")
+        CLOCK.advance(10)
+        listed = await client.list_assets(group)
+        assert sorted(a.name or "" for a in listed) == ["n0", "n1", "n2"]
+        assert {a.state for a in listed} == {RemoteAssetState.ACTIVE}
+    finally:
+        await client.aclose()
+        await sim.stop()
+
+
+async def test_wrong_key_is_an_auth_error(sim: Token360Simulator) -> None:
+    client = Token360(sim.base_url, "wrong", timeout=2, retry=FAST)
+    try:
+        with pytest.raises(ProviderAuthError):
+            await client.start_verification("Anna")
+    finally:
+        await client.aclose()
+
+
+async def test_get_retries_5xx_and_429_but_post_does_not(
+    client: Token360, sim: Token360Simulator
+) -> None:
+    group = await active_group(client, sim)
+    sim.inject(Fault(method="GET", path_prefix="/v1/asset-groups", status=503, times=2))
+    assert group in await client.find_groups({group})
+    sim.inject(Fault(method="POST", path_prefix="/v1/asset-groups", status=503, times=1))
+    before = sim.count("POST", "/v1/asset-groups")
+    with pytest.raises(ProviderUnavailable):
+        await client.start_verification("Bob")
+    assert sim.count("POST", "/v1/asset-groups") == before + 1  # never resent
+
+
+async def test_429_honours_retry_after_then_gives_up(
+    client: Token360, sim: Token360Simulator
+) -> None:
+    sim.inject(
+        Fault(method="GET", path_prefix="/v1/asset-groups", status=429, retry_after=0, times=5)
+    )
+    with pytest.raises(ProviderRateLimited):
+        await client.find_groups({"ag_x"})
+    assert sim.count("GET", "/v1/asset-groups") == FAST.attempts
+
+
+async def test_timeout_is_unavailable() -> None:
+    sim = await make()
+    client = Token360(sim.base_url, "k", timeout=0.2, retry=RetryPolicy(attempts=1))
+    try:
+        sim.inject(Fault(method="POST", path_prefix="/v1/asset-groups", status=0, delay=1.0))
+        with pytest.raises(ProviderUnavailable):
+            await client.start_verification("Anna")
+    finally:
+        await client.aclose()
+        await sim.stop()
+
+
+def test_retry_policy_prefers_retry_after_within_its_cap() -> None:
+    policy = RetryPolicy(base_seconds=0.5, max_retry_after=30)
+    assert policy.delay(0, 7) == 7
+    assert policy.delay(0, 300) == 30
+    assert 0.25 <= policy.delay(1, None) <= 1.0

@@ -1,0 +1,112 @@
+import asyncio
+import sqlite3
+from pathlib import Path
+
+from storage.assets import AssetRepo, IncomingFile
+from storage.database import Database
+from storage.faces import FaceRepo
+from storage.history import changes
+from storage.migrations import MIGRATIONS
+from storage.models import AssetState, FaceStatus, Owner, OwnerKind
+
+
+async def test_migrations_apply_once_and_set_wal(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    async with Database(path) as db:
+        assert await db.user_version() == len(MIGRATIONS)
+    async with Database(path) as db:  # reopening applies nothing twice
+        assert await db.user_version() == len(MIGRATIONS)
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    conn.close()
+    assert {
+        "users",
+        "faces",
+        "verification_links",
+        "invites",
+        "assets",
+        "status_history",
+    } <= tables
+
+
+async def test_concurrent_writers_do_not_interleave(tmp_path: Path) -> None:
+    async with Database(tmp_path / "db.sqlite3") as db:
+        faces = FaceRepo(db)
+        owner = Owner(OwnerKind.USER, 1)
+
+        async def create(i: int) -> None:
+            await faces.create(
+                owner=owner,
+                created_by=1,
+                chat_id=1,
+                name=f"f{i}",
+                provider="token360",
+                provider_group_id=f"g{i}",
+                provider_session_id=None,
+                now=float(i),
+            )
+
+        await asyncio.gather(*(create(i) for i in range(50)))
+        listed = await faces.list_for_owner(owner)
+        assert sorted(f.name for f in listed) == sorted(f"f{i}" for i in range(50))
+
+
+async def test_transitions_are_guarded_and_recorded(tmp_path: Path) -> None:
+    async with Database(tmp_path / "db.sqlite3") as db:
+        faces, assets = FaceRepo(db), AssetRepo(db)
+        face = await faces.create(
+            owner=Owner(OwnerKind.USER, 1),
+            created_by=1,
+            chat_id=1,
+            name="Anna",
+            provider="token360",
+            provider_group_id="g",
+            provider_session_id=None,
+            now=1.0,
+        )
+        assert await faces.transition(face.id, FaceStatus.ACTIVE, 2.0, expect=FaceStatus.PENDING)
+        # A second, racing activation does nothing.
+        assert not await faces.transition(
+            face.id, FaceStatus.ACTIVE, 3.0, expect=FaceStatus.PENDING
+        )
+        file = IncomingFile("fid", "uid", None, "image/jpeg", 10, 600, 800)
+        batch, asset, new = await assets.add_to_batch(
+            chat_id=1,
+            user_id=1,
+            face_id=face.id,
+            media_group_id="album",
+            file=file,
+            name_prefix="realface-1",
+            now=4.0,
+        )
+        _, second, new2 = await assets.add_to_batch(
+            chat_id=1,
+            user_id=1,
+            face_id=face.id,
+            media_group_id="album",
+            file=file,
+            name_prefix="realface-1",
+            now=4.0,
+        )
+        assert new and not new2 and second.batch_id == batch.id
+        assert asset.name == f"realface-1-{asset.id}"
+        assert await assets.transition(
+            asset.id, AssetState.UPLOADING, 5.0, expect=[AssetState.RECEIVED]
+        )
+        assert not await assets.transition(
+            asset.id, AssetState.UPLOADING, 5.0, expect=[AssetState.RECEIVED]
+        )
+        assert await assets.transition(
+            asset.id,
+            AssetState.PROCESSING,
+            6.0,
+            expect=[AssetState.UPLOADING],
+            provider_asset_id="ta_1",
+        )
+        assert [c.status for c in await changes(db, "asset", asset.id)] == [
+            "received",
+            "uploading",
+            "processing",
+        ]
+        assert [c.status for c in await changes(db, "face", face.id)] == ["pending", "active"]
