@@ -126,6 +126,7 @@ class Runtime:
                 max_poll_seconds=settings.max_poll_seconds,
                 verification_grace_seconds=settings.verification_grace_seconds,
                 asset_timeout_seconds=settings.asset_timeout_seconds,
+                upload_recheck_seconds=2 * settings.http_timeout_seconds,
             ),
         )
         me = await app.bot.get_me()

@@ -171,6 +171,22 @@ class AssetRepo:
         )
         return [_asset(r) for r in rows]
 
+    async def due_upload_rechecks(self, now: float) -> list[Asset]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM assets WHERE status = ? AND next_poll_at <= ? ORDER BY id",
+            (AssetState.UPLOADING, now),
+        )
+        return [_asset(r) for r in rows]
+
+    async def recheck_upload_at(self, asset_id: int, at: float) -> None:
+        """An upload whose answer was lost: look for it at the provider at ``at``."""
+        async with self.db.write() as conn:
+            await conn.execute(
+                "UPDATE assets SET next_poll_at = ?, poll_count = poll_count + 1 "
+                "WHERE id = ? AND status = ?",
+                (at, asset_id, AssetState.UPLOADING),
+            )
+
     async def unreported_batches(self) -> list[int]:
         rows = await self.db.fetchall(
             "SELECT DISTINCT batch_id FROM assets WHERE reported = 0 AND status IN (?, ?, ?)",

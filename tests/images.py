@@ -16,16 +16,6 @@ def image(
     return buffer.getvalue()
 
 
-def noisy_jpeg(width: int, height: int) -> bytes:
-    """A JPEG that does not compress well, to reach a given file size."""
-    import os
-
-    raw = Image.frombytes("RGB", (width, height), os.urandom(width * height * 3))
-    buffer = io.BytesIO()
-    raw.save(buffer, "JPEG", quality=100)
-    return buffer.getvalue()
-
-
 def heic(width: int = 600, height: int = 800) -> bytes:
     import pillow_heif
 

@@ -149,8 +149,7 @@ async def _face_action(update: Update, context: Context, svc: Services, cb: Call
             await _show_face(update, svc, cb.int_arg)
         case Action.FACE_USE:
             face = await svc.faces.use(cb.int_arg, user.id)
-            await query.answer(plain(texts.now_using(face)))
-            await _show_face(update, svc, face.id)
+            await _show_face(update, svc, face.id, notice=plain(texts.now_using(face)))
         case Action.FACE_RENAME:
             face = await svc.faces.managed(cb.int_arg, user.id)
             await svc.users.set_awaiting(user.id, f"{AWAIT_RENAME}{face.id}", svc.clock())
@@ -167,16 +166,18 @@ async def _face_action(update: Update, context: Context, svc: Services, cb: Call
             await query.answer()
             await query.edit_message_text(texts.deleted(face))
         case Action.NEW_LINK:
-            await query.answer("Getting a fresh link…")
             await context.bot.send_chat_action(chat.id, ChatAction.UPLOAD_PHOTO)
             issued = await svc.faces.new_link(cb.int_arg, user.id)
             invite = await svc.faces.invite_for(issued.face.id, user.id)
+            await query.answer()
             await send_card(svc, context, chat.id, issued, svc.invite_url(invite_payload(invite)))
         case Action.SIM_PASS:
             await _sim_pass(update, svc, cb.int_arg)
 
 
-async def _show_face(update: Update, svc: Services, face_id: int) -> None:
+async def _show_face(
+    update: Update, svc: Services, face_id: int, notice: str | None = None
+) -> None:
     query = update.callback_query
     user = update.effective_user
     assert query is not None and user is not None
@@ -184,7 +185,7 @@ async def _show_face(update: Update, svc: Services, face_id: int) -> None:
     current = await svc.faces.current_face(user.id)
     current_id = current.id if current else None
     provider = svc.providers.get(summary.face.provider).capabilities.display_name
-    await query.answer()
+    await query.answer(notice)
     await query.edit_message_text(
         texts.face_detail(summary, current_id, provider),
         reply_markup=keyboards.face_detail(summary.face, current_id),

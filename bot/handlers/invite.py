@@ -53,7 +53,6 @@ async def cb_invite(update: Update, context: Context) -> None:
                 face.chat_id, texts.invite_declined_creator(face, user.first_name)
             )
             return
-        await query.answer("Getting your link…")
         await context.bot.send_chat_action(chat.id, ChatAction.UPLOAD_PHOTO)
         issued = await svc.faces.ready(token, user.id)
     except ServiceRefused as refused:
@@ -61,8 +60,9 @@ async def cb_invite(update: Update, context: Context) -> None:
         return
     except ProviderError as exc:
         log.warning("invite link failed: %s", exc)
-        await context.bot.send_message(chat.id, texts.provider_error(exc))
+        await query.answer(plain(texts.provider_error(exc)), show_alert=True)
         return
+    await query.answer()
     if callback.action is Action.READY:
         await query.edit_message_reply_markup(None)
         if issued.face.chat_id != chat.id:

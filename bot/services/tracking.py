@@ -33,6 +33,8 @@ class Schedule:
     max_poll_seconds: float
     verification_grace_seconds: float
     asset_timeout_seconds: float
+    # How long an upload whose answer was lost is looked for before it counts as failed.
+    upload_recheck_seconds: float = 60.0
     growth: float = 1.5
 
     def backoff(self, polls: int) -> float:
@@ -151,6 +153,14 @@ class Tracker:
 
     async def poll_assets(self) -> None:
         now = self.clock()
+        for asset in await self.assets.due_upload_rechecks(now):
+            try:
+                changed = await self.uploads.recheck(asset, self.schedule.upload_recheck_seconds)
+            except ProviderError as exc:
+                log.warning("recheck of asset %d failed: %s", asset.id, exc)
+                continue
+            if changed:
+                await self.uploads.report_batch(asset.batch_id)
         due = await self.assets.due_processing(now)
         for face_id in sorted({a.face_id for a in due}):
             face = await self.face_repo.get(face_id)

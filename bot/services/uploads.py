@@ -133,13 +133,14 @@ class UploadService:
             info = await provider.upload_asset(
                 face.provider_group_id, ImageUpload(data, file_name, facts.mime_type), asset.name
             )
-        except ProviderUnavailable:
-            # The answer was lost; the upload may or may not have arrived. Look before failing.
-            found = await self._find_uploaded(provider, face, asset)
-            if found is None:
-                await self._fail(asset, "provider_unavailable", None)
+        except ProviderUnavailable as exc:
+            if exc.status is not None:  # the provider answered: it did not take the file
+                await self._fail(asset, "provider_unavailable", exc.message)
                 return
-            info = found
+            # The answer was lost; the upload may still arrive. The tracker looks for it by
+            # name before calling it failed, so nothing is uploaded twice.
+            await self.assets.recheck_upload_at(asset.id, self.clock() + self.poll_seconds)
+            return
         except ProviderRejected as exc:
             await self._fail(asset, exc.reason.value, exc.message)
             return
@@ -173,6 +174,20 @@ class UploadService:
             await self.process(asset.id, fetch)
             return
         await self.report_batch(asset.batch_id)
+
+    async def recheck(self, asset: Asset, give_up_after: float) -> bool:
+        """Look for an upload whose answer was lost. True if its state changed."""
+        face = await self.faces.faces.get(asset.face_id)
+        if face is None or face.provider_group_id is None:
+            return False
+        info = await self._find_uploaded(self.providers.get(face.provider), face, asset)
+        if info is not None:
+            return await self.apply(asset, info, expect=AssetState.UPLOADING)
+        if self.clock() - asset.updated_at > give_up_after:
+            await self._fail(asset, "provider_unavailable", None)
+            return True
+        await self.assets.recheck_upload_at(asset.id, self.clock() + self.poll_seconds)
+        return False
 
     async def _find_uploaded(
         self, provider: Provider, face: Face, asset: Asset

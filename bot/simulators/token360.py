@@ -193,6 +193,9 @@ class Fault:
     retry_after: float = 1
     delay: float = 0.0
     times: int = 1
+    # Sleep after the request was handled instead of before: the provider did the work but
+    # the answer is late (a client timeout that must not lead to doing it twice).
+    answer_late: bool = False
 
     def __post_init__(self) -> None:
         _check_optional_str(self.method, "method")
@@ -538,6 +541,11 @@ class Token360Simulator:
         if path.startswith(("/v1/", "/files/")):
             self.requests.append((request.method, path))
         fault = self._take_fault(request.method, path)
+        if fault is not None and fault.answer_late:
+            response = await self._handle(request, handler, path)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closing.wait(), fault.delay)
+            return response
         if fault is not None:
             log.debug("fault %s on %s %s", fault.status, request.method, path)
             if fault.delay > 0:
@@ -548,6 +556,11 @@ class Token360Simulator:
                 if fault.status == 429:
                     headers = {"Retry-After": str(max(1, math.ceil(fault.retry_after)))}
                 return _wrapped_error(fault.status, _phrase(fault.status), headers)
+        return await self._handle(request, handler, path)
+
+    async def _handle(
+        self, request: web.Request, handler: Handler, path: str
+    ) -> web.StreamResponse:
         self._settle()
         is_video = path.startswith("/v1/videos")
         try:

@@ -1,0 +1,59 @@
+"""Steps a person takes, written once for the end-to-end tests."""
+
+from __future__ import annotations
+
+import re
+
+from bot.simulators.token360 import Token360Simulator
+from tests.fakes.telegram_api import BotMessage, FakeTelegram, FakeUser
+
+INVITE = re.compile(r"https://t\.me/\w+\?start=(v-[A-Za-z0-9_-]+)")
+
+
+async def new_face(tg: FakeTelegram, user: FakeUser, name: str = "Anna") -> BotMessage:
+    """/newface NAME; returns the verification card."""
+    mark = tg.mark()
+    await tg.send_text(user, f"/newface {name}")
+    return await tg.next_message(user.id, after=mark, contains="Valid for 2 minutes")
+
+
+def invite_payload(card: BotMessage) -> str:
+    match = INVITE.search(card.text)
+    assert match, card.text
+    return match.group(1)
+
+
+def group_of(sim: Token360Simulator, card: BotMessage) -> str:
+    """The simulator group whose live link the card's button opens."""
+    url = card.button("Open verification page").url
+    assert url is not None
+    token = url.rstrip("/").rsplit("/", 1)[-1]
+    return sim.links[token].group_id
+
+
+async def verified_face(
+    tg: FakeTelegram, sim: Token360Simulator, user: FakeUser, name: str = "Anna"
+) -> str:
+    """Create a face and have the person pass; returns the provider group id."""
+    card = await new_face(tg, user, name)
+    group = group_of(sim, card)
+    mark = tg.mark()
+    sim.pass_verification(group)
+    await tg.next_message(user.id, after=mark, contains="is verified")
+    return group
+
+
+async def final_progress(
+    tg: FakeTelegram, chat_id: int, after: int, count: int = 1, timeout: float = 15
+) -> BotMessage:
+    """The upload progress message once every one of its ``count`` lines is final."""
+
+    def done() -> BotMessage | None:
+        for m in tg.sent[after:]:
+            if m.chat_id == chat_id and "📤" in m.text:
+                finals = sum(m.text.count(icon) for icon in ("✅", "❌", "⚠️"))
+                if finals >= count:
+                    return m
+        return None
+
+    return await tg.wait_for(done, timeout=timeout)

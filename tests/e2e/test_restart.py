@@ -1,0 +1,95 @@
+"""Kill -9 the bot mid-work, restart it on the same database: nothing lost, nothing twice."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from bot.config import ProviderKey, Settings
+from bot.simulators.token360 import Token360Simulator
+from tests.e2e.helpers import final_progress, group_of, new_face, verified_face
+from tests.fakes.telegram_api import FakeTelegram
+from tests.harness import BotProcess, query
+from tests.images import image
+
+
+@pytest.fixture
+async def slow_sim() -> AsyncIterator[Token360Simulator]:
+    """Processing takes long enough to kill the bot in the middle of it."""
+    simulator = Token360Simulator(api_keys=("sim-key",), processing_seconds=3.0)
+    await simulator.start()
+    yield simulator
+    await simulator.stop()
+
+
+async def test_kill_during_processing_and_pending_verification(
+    tg: FakeTelegram, slow_sim: Token360Simulator, settings: Settings, tmp_path: Path
+) -> None:
+    sim = slow_sim
+    config = replace(
+        settings, token360=ProviderKey("sim-key", sim.base_url), verification_grace_seconds=60
+    )
+    bot = BotProcess(config, tmp_path / "bot.log").start()
+    try:
+        alice = tg.add_user("Alice")
+        await verified_face(tg, sim, alice, "Anna")
+        mark = tg.mark()
+        await tg.send_photo(alice, image())
+        progress = await tg.wait_for(
+            lambda: next(
+                (m for m in tg.sent[mark:] if "processing at the provider" in m.text), None
+            ),
+            timeout=15,
+        )
+        card = await new_face(tg, alice, "Ben")
+        bot.kill()
+
+        # While the bot is down the photo finishes processing and Ben passes the check.
+        sim.pass_verification(group_of(sim, card))
+        rows = query(config.database_path, "SELECT status FROM assets")
+        assert [r["status"] for r in rows] == ["processing"]
+
+        restart_mark = tg.mark()
+        bot = BotProcess(config, tmp_path / "bot.log").start()
+        await tg.next_message(
+            alice.id, after=restart_mark, contains="“Ben” is verified", timeout=20
+        )
+        await final_progress(tg, alice.id, mark, timeout=20)
+        await tg.wait_idle(quiet=1.0, timeout=20)
+
+        assert sum("“Ben” is verified" in m.text for m in tg.messages(alice.id)) == 1
+        assert sum("“Anna” is verified" in m.text for m in tg.messages(alice.id)) == 1
+        versions = [*progress.history, progress.text]
+        assert sum("Active: ta_" in v for v in versions) == 1
+        assert not [m for m in tg.sent[restart_mark:] if "📤" in m.text]  # edited, not resent
+        rows = query(config.database_path, "SELECT status FROM assets")
+        assert [r["status"] for r in rows] == ["active"]
+        assert await bot.terminate() == 0, bot.log()
+    finally:
+        if bot.proc is not None and bot.proc.poll() is None:
+            bot.kill()
+
+
+async def test_kill_between_receiving_and_uploading(
+    tg: FakeTelegram, sim: Token360Simulator, settings: Settings, tmp_path: Path
+) -> None:
+    """A photo stored but not yet uploaded is uploaded after the restart, once."""
+    bot = BotProcess(settings, tmp_path / "bot.log").start()
+    try:
+        alice = tg.add_user("Alice")
+        await verified_face(tg, sim, alice)
+        bot.kill()
+        mark = tg.mark()
+        await tg.send_photo(alice, image())  # queued at Telegram while the bot is down
+        bot = BotProcess(settings, tmp_path / "bot.log").start()
+        progress = await final_progress(tg, alice.id, mark, timeout=20)
+        assert "Active: ta_" in progress.text
+        await tg.wait_idle(quiet=0.5)
+        assert sim.count("POST", "/v1/assets") == 1
+        assert await bot.terminate() == 0, bot.log()
+    finally:
+        if bot.proc is not None and bot.proc.poll() is None:
+            bot.kill()

@@ -1,0 +1,31 @@
+"""A newcomer with only a bot token: sandbox mode against the built-in simulator."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from bot.config import Settings
+from tests.e2e.helpers import final_progress, new_face
+from tests.fakes.telegram_api import FakeTelegram
+from tests.harness import RunningBot
+from tests.images import image
+
+
+async def test_sandbox_walkthrough(tg: FakeTelegram, settings: Settings) -> None:
+    running = await RunningBot(replace(settings, token360=None)).start()
+    try:
+        alice = tg.add_user("Alice")
+        await tg.send_text(alice, "/start")
+        await tg.next_message(alice.id, contains="SANDBOX")
+        card = await new_face(tg, alice)
+        assert "SANDBOX" in card.text
+        mark = tg.mark()
+        await tg.press(alice, card, text="Simulate: person passed")
+        await tg.next_message(alice.id, after=mark, contains="is verified", timeout=10)
+        mark = tg.mark()
+        await tg.send_photo(alice, image())
+        progress = await final_progress(tg, alice.id, mark, timeout=15)
+        assert re.search(r"ta_[0-9a-f]{32}", progress.text)
+    finally:
+        await running.stop()
