@@ -66,37 +66,71 @@ async def run(poll: float, minutes: int) -> None:
                 assert session.group_id is not None
                 sim.pass_verification(session.group_id)
                 face = await faces.create(
-                    owner=Owner(OwnerKind.USER, 1), created_by=1, chat_id=1, name=f"face {g}",
-                    provider="token360", provider_group_id=session.group_id,
-                    provider_session_id=None, now=clock(),
+                    owner=Owner(OwnerKind.USER, 1),
+                    created_by=1,
+                    chat_id=1,
+                    name=f"face {g}",
+                    provider="token360",
+                    provider_group_id=session.group_id,
+                    provider_session_id=None,
+                    now=clock(),
                 )
                 await faces.transition(face.id, FaceStatus.ACTIVE, clock())
                 for a in range(ASSETS_PER_GROUP):
                     _, row, _ = await assets.add_to_batch(
-                        chat_id=1, user_id=1, face_id=face.id, media_group_id=f"g{g}",
+                        chat_id=1,
+                        user_id=1,
+                        face_id=face.id,
+                        media_group_id=f"g{g}",
                         file=IncomingFile(f"f{g}-{a}", f"u{g}-{a}", None, None, None, None, None),
-                        name_prefix=f"realface-{face.id}", now=clock(),
+                        name_prefix=f"realface-{face.id}",
+                        now=clock(),
                     )
                     info = await client.upload_asset(session.group_id, photo, row.name)
                     await assets.transition(
-                        row.id, AssetState.PROCESSING, clock(),
-                        provider_asset_id=info.asset_id, next_poll_at=clock(),
+                        row.id,
+                        AssetState.PROCESSING,
+                        clock(),
+                        provider_asset_id=info.asset_id,
+                        next_poll_at=clock(),
                     )
             providers = Providers([client])
             notifier = Quiet()
             face_service = FaceService(
-                faces=faces, links=LinkRepo(db), invites=InviteRepo(db), assets=assets,
-                users=UserRepo(db), providers=providers, notifier=notifier, clock=clock,
-                link_ttl=120, invite_ttl=86400,
+                faces=faces,
+                links=LinkRepo(db),
+                invites=InviteRepo(db),
+                assets=assets,
+                users=UserRepo(db),
+                providers=providers,
+                notifier=notifier,
+                clock=clock,
+                link_ttl=120,
+                invite_ttl=86400,
             )
-            uploads = UploadService(assets=assets, faces=face_service, providers=providers,
-                                    notifier=notifier, clock=clock, poll_seconds=poll)
+            uploads = UploadService(
+                assets=assets,
+                faces=face_service,
+                providers=providers,
+                notifier=notifier,
+                clock=clock,
+                poll_seconds=poll,
+            )
             tracker = Tracker(
-                faces=face_service, uploads=uploads, face_repo=faces, links=LinkRepo(db),
-                assets=assets, providers=providers, notifier=notifier, clock=clock,
-                schedule=Schedule(poll_seconds=poll, max_poll_seconds=60,
-                                  verification_grace_seconds=60,
-                                  asset_timeout_seconds=10**9),
+                faces=face_service,
+                uploads=uploads,
+                face_repo=faces,
+                links=LinkRepo(db),
+                assets=assets,
+                providers=providers,
+                notifier=notifier,
+                clock=clock,
+                schedule=Schedule(
+                    poll_seconds=poll,
+                    max_poll_seconds=60,
+                    verification_grace_seconds=60,
+                    asset_timeout_seconds=10**9,
+                ),
             )
             sim.reset_counts()
             ticks_per_minute = round(60 / poll)
@@ -110,8 +144,9 @@ async def run(poll: float, minutes: int) -> None:
     await client.aclose()
     await sim.stop()
     naive = GROUPS * ASSETS_PER_GROUP * ticks_per_minute
-    print(f"pending assets: {GROUPS * ASSETS_PER_GROUP} in {GROUPS} groups, "
-          f"poll interval {poll:g} s")
+    print(
+        f"pending assets: {GROUPS * ASSETS_PER_GROUP} in {GROUPS} groups, poll interval {poll:g} s"
+    )
     print(f"naive (GET per asset per tick): {naive} requests/minute")
     print(f"realface-bot, minute 1: {per_minute[0]} requests/minute")
     print(f"realface-bot, minute {minutes} (steady): {per_minute[-1]} requests/minute")

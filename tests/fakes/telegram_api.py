@@ -1199,7 +1199,7 @@ class FakeTelegram:
         query = self._callback_queries.get(query_id)
         return None if query is None else query.answer
 
-    async def wait_answer(self, query_id: str, timeout: float = 10) -> JSON:  # noqa: ASYNC109
+    async def wait_answer(self, query_id: str, timeout: float = 10) -> JSON:
         """The answer (possibly {} for a bare answer()) once the bot has answered."""
         await self.wait_for(
             lambda: self.callback_answer(query_id) is not None,
@@ -1231,7 +1231,7 @@ class FakeTelegram:
         query = self._inline_queries.get(query_id)
         return None if query is None else query.answer
 
-    async def wait_inline_answer(self, query_id: str, timeout: float = 10) -> JSON:  # noqa: ASYNC109
+    async def wait_inline_answer(self, query_id: str, timeout: float = 10) -> JSON:
         return await self.wait_for(
             lambda: self.inline_answer(query_id), timeout, what=f"answerInlineQuery {query_id}"
         )
@@ -1349,7 +1349,7 @@ class FakeTelegram:
     async def wait_for(
         self,
         predicate: Callable[[], T | bool | None],
-        timeout: float = 10.0,  # noqa: ASYNC109
+        timeout: float = 10.0,
         *,
         what: str = "condition",
     ) -> T:
@@ -1373,7 +1373,7 @@ class FakeTelegram:
         *,
         after: int | None = None,
         contains: str | None = None,
-        timeout: float = 10.0,  # noqa: ASYNC109
+        timeout: float = 10.0,
     ) -> BotMessage:
         """The first message in chat_id sent at or after the mark `after` (default: the start)."""
         start = after or 0
@@ -1389,7 +1389,7 @@ class FakeTelegram:
         )
         return await self.wait_for(find, timeout, what=what)
 
-    async def wait_idle(self, quiet: float = 0.3, timeout: float = 10) -> None:  # noqa: ASYNC109
+    async def wait_idle(self, quiet: float = 0.3, timeout: float = 10) -> None:
         """Until no update is waiting and no API call (but getUpdates) came for `quiet` s."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
