@@ -93,6 +93,15 @@ class FaceRepo:
         )
         return [_face(r) for r in rows]
 
+    async def group_ids(self, provider: str) -> set[str]:
+        """Every provider group already bound to a face (deleted ones too)."""
+        rows = await self.db.fetchall(
+            "SELECT provider_group_id FROM faces WHERE provider = ? "
+            "AND provider_group_id IS NOT NULL",
+            (provider,),
+        )
+        return {r["provider_group_id"] for r in rows}
+
     async def unnotified_outcomes(self) -> list[Face]:
         rows = await self.db.fetchall(
             "SELECT * FROM faces WHERE status IN (?, ?) AND outcome_notified = 0",

@@ -16,6 +16,7 @@ an error code in :class:`AssetInfo`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
@@ -40,11 +41,16 @@ class FreshLink(StrEnum):
 @dataclass(frozen=True)
 class Capabilities:
     display_name: str
-    verification: bool = True
+    verification: bool = True  # False: no face check (Sunra); a face is usable at once
     fresh_link: FreshLink = FreshLink.SAME_GROUP
-    upload_by_url: bool = False
+    upload_by_url: bool = False  # the provider fetches a public URL instead of taking bytes
     lists_assets: bool = True  # one request can report many assets of a group
     lists_groups: bool = True
+    models: tuple[str, ...] = ("seedance-2.0", "seedance-2.0-fast")
+    # How many of a face's assets one video can use: 1 = first frame only; up to 9 as
+    # reference images where the provider supports them.
+    max_video_assets: int = 1
+    asset_quota: int | None = None  # assets per account, where the provider caps it
 
 
 class GroupState(StrEnum):
@@ -80,15 +86,67 @@ class GroupInfo:
 
 
 @dataclass(frozen=True)
+class PendingVerification:
+    """A face waiting for its check, as a provider needs it to find the outcome."""
+
+    key: int  # our face id
+    name: str
+    group_id: str | None
+    session_id: str | None
+    started_at: float  # unix time the current session began
+
+
+@dataclass(frozen=True)
 class ImageUpload:
     data: bytes
     file_name: str
     mime_type: str
+    # Where URL-only providers fetch the bytes; set by the bot's media server.
+    public_url: str | None = None
+
+
+class VideoState(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class VideoRequest:
+    prompt: str
+    asset_ids: Sequence[str]  # provider asset ids, in order (the first is the first frame)
+    model: str  # "seedance-2.0" | "seedance-2.0-fast"; vendors map to their own names
+    duration: int
+    resolution: str
+    ratio: str
+    audio: bool
+
+
+@dataclass(frozen=True)
+class VideoStatus:
+    task_id: str
+    state: VideoState
+    video_url: str | None = None
+    url_expires_at: float | None = None  # unix time, where the provider says
+    error_code: str | None = None
+    error_message: str | None = None
+    queue_position: int | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class AssetRef:
+    """What we stored about an uploaded asset, enough for any provider to look it up."""
+
+    asset_id: str | None  # the id a video references (asset://...); None until known
+    record_id: str | None  # the provider's handle for the upload (record, task or job id)
+    group_id: str | None
 
 
 @dataclass(frozen=True)
 class AssetInfo:
-    asset_id: str
+    asset_id: str | None  # None while the provider has not assigned it yet (PowerTokens)
     state: RemoteAssetState
     group_id: str | None = None
     name: str | None = None
@@ -99,10 +157,15 @@ class AssetInfo:
 
 
 class ProviderError(Exception):
-    def __init__(self, message: str, *, status: int | None = None) -> None:
+    """``code`` is the provider's own error code where it gives one (e.g. InvalidParameter)."""
+
+    def __init__(
+        self, message: str, *, status: int | None = None, code: str | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
+        self.code = code
 
 
 class ProviderAuthError(ProviderError):
@@ -129,8 +192,15 @@ class RejectReason(StrEnum):
 
 
 class ProviderRejected(ProviderError):
-    def __init__(self, message: str, *, reason: RejectReason, status: int | None = None) -> None:
-        super().__init__(message, status=status)
+    def __init__(
+        self,
+        message: str,
+        *,
+        reason: RejectReason,
+        status: int | None = None,
+        code: str | None = None,
+    ) -> None:
+        super().__init__(message, status=status, code=code)
         self.reason = reason
 
 
@@ -140,8 +210,14 @@ class Provider(Protocol):
     name: ProviderName
     capabilities: Capabilities
 
-    async def start_verification(self, face_name: str) -> VerificationSession:
-        """Create the group/session and return a live link (its 120 s start now)."""
+    async def start_verification(
+        self, face_name: str, *, return_url: str | None = None
+    ) -> VerificationSession:
+        """Create the group/session and return a live link (its 120 s start now).
+
+        ``return_url`` is where the person's browser may be sent afterwards, where the
+        provider supports one (OrcaRouter).
+        """
         ...
 
     async def refresh_verification(
@@ -152,14 +228,38 @@ class Provider(Protocol):
 
     async def get_group(self, group_id: str) -> GroupInfo: ...
 
-    async def find_groups(self, group_ids: set[str]) -> dict[str, GroupInfo]:
-        """Look many groups up cheaply (a list endpoint); ids not found are left out."""
+    async def check_verifications(
+        self, pending: Sequence[PendingVerification], known_groups: set[str]
+    ) -> dict[int, GroupInfo]:
+        """Which pending verifications have passed, by face key, as cheaply as the API allows.
+
+        ``known_groups`` are group ids already taken by other faces, for providers where a
+        new group must be told apart from old ones.
+        """
         ...
 
-    async def upload_asset(self, group_id: str, image: ImageUpload, name: str) -> AssetInfo: ...
+    async def upload_asset(self, group_id: str | None, image: ImageUpload, name: str) -> AssetInfo:
+        """Upload one image (bytes, or ``image.public_url`` for URL-only providers)."""
+        ...
 
-    async def get_asset(self, asset_id: str) -> AssetInfo: ...
+    async def get_asset(self, ref: AssetRef) -> AssetInfo: ...
 
-    async def list_assets(self, group_id: str) -> list[AssetInfo]: ...
+    async def list_assets(self, group_id: str) -> list[AssetInfo]:
+        """Every asset of a group (with its name), for batch polling and lost uploads."""
+        ...
+
+    async def rename_group(self, group_id: str, name: str) -> bool:
+        """Rename at the provider; False where the provider has no such operation."""
+        ...
+
+    async def delete_group(self, group_id: str) -> bool:
+        """Delete at the provider; False where the provider has no such operation."""
+        ...
+
+    async def submit_video(self, request: VideoRequest) -> VideoStatus:
+        """Start a generation (charged). Never retried automatically."""
+        ...
+
+    async def get_video(self, task_id: str) -> VideoStatus: ...
 
     async def aclose(self) -> None: ...

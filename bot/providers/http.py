@@ -57,6 +57,25 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
 MessageOf = Callable[[httpx.Response], str]
 
 
+def error_code(response: httpx.Response) -> str | None:
+    """The provider's own error code, from the usual places in an error body."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    if not isinstance(body, dict):
+        return None
+    error = body.get("error")
+    if isinstance(error, dict):
+        code = error.get("code") or error.get("type")
+        return str(code) if code else None
+    for key in ("code", "error_code"):
+        code = body.get(key)
+        if isinstance(code, str) and code:
+            return code
+    return None
+
+
 def default_message(response: httpx.Response) -> str:
     try:
         body = response.json()
@@ -130,6 +149,7 @@ class ProviderHTTP:
     def _error(self, response: httpx.Response) -> ProviderError:
         status = response.status_code
         message = self.message_of(response)
+        code = error_code(response)
         if status == 401:
             return ProviderAuthError(message, status=status)
         if status == 429:
@@ -142,4 +162,4 @@ class ProviderHTTP:
             409: RejectReason.GROUP_NOT_ACTIVE,
             413: RejectReason.TOO_LARGE,
         }.get(status, RejectReason.INVALID)
-        return ProviderRejected(message, reason=reason, status=status)
+        return ProviderRejected(message, reason=reason, status=status, code=code)

@@ -22,23 +22,31 @@ Group states other than active count as pending unless they say failed/rejected/
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Sequence
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
 import httpx
 
 from bot.providers.base import (
     AssetInfo,
+    AssetRef,
     Capabilities,
     FreshLink,
     GroupInfo,
     GroupState,
     ImageUpload,
+    PendingVerification,
     ProviderError,
     ProviderName,
     ProviderRejected,
     RejectReason,
     RemoteAssetState,
     VerificationSession,
+    VideoRequest,
+    VideoState,
+    VideoStatus,
 )
 from bot.providers.http import ProviderHTTP, RetryPolicy
 
@@ -77,7 +85,9 @@ class Token360:
         response = await self.http.request(method, path, **kwargs)
         return unwrap(response)
 
-    async def start_verification(self, face_name: str) -> VerificationSession:
+    async def start_verification(
+        self, face_name: str, *, return_url: str | None = None
+    ) -> VerificationSession:
         data = await self._data(
             "POST", "/v1/asset-groups", json={"name": face_name, "groupKind": "REAL_FACE"}
         )
@@ -109,6 +119,19 @@ class Token360:
         data = await self._data("GET", f"/v1/asset-groups/{group_id}")
         return _group(data, group_id)
 
+    async def check_verifications(
+        self, pending: Sequence[PendingVerification], known_groups: set[str]
+    ) -> dict[int, GroupInfo]:
+        # The group exists from the start; list pages, never GET a pending group by id (a
+        # GET mints a new link and kills the one the person is holding).
+        wanted = {p.group_id: p.key for p in pending if p.group_id}
+        found = await self.find_groups(set(wanted))
+        return {
+            wanted[gid]: info
+            for gid, info in found.items()
+            if info.state is not GroupState.PENDING
+        }
+
     async def find_groups(self, group_ids: set[str]) -> dict[str, GroupInfo]:
         found: dict[str, GroupInfo] = {}
         for page in range(1, MAX_LIST_PAGES + 1):
@@ -126,7 +149,9 @@ class Token360:
                 break
         return found
 
-    async def upload_asset(self, group_id: str, image: ImageUpload, name: str) -> AssetInfo:
+    async def upload_asset(self, group_id: str | None, image: ImageUpload, name: str) -> AssetInfo:
+        if group_id is None:
+            raise ProviderError("Token360 uploads need a Real Face group")
         data = await self._data(
             "POST",
             "/v1/assets",
@@ -135,8 +160,10 @@ class Token360:
         )
         return _asset(data)
 
-    async def get_asset(self, asset_id: str) -> AssetInfo:
-        return _asset(await self._data("GET", f"/v1/assets/{asset_id}"))
+    async def get_asset(self, ref: AssetRef) -> AssetInfo:
+        if ref.asset_id is None:
+            raise ProviderError("Token360 assets are looked up by assetId")
+        return _asset(await self._data("GET", f"/v1/assets/{ref.asset_id}"))
 
     async def list_assets(self, group_id: str) -> list[AssetInfo]:
         assets: list[AssetInfo] = []
@@ -152,6 +179,95 @@ class Token360:
             if not rows or page * PAGE_SIZE >= total:
                 return assets
             page += 1
+
+    async def rename_group(self, group_id: str, name: str) -> bool:
+        return False  # not in Token360's documents: the name changes in the bot only
+
+    async def delete_group(self, group_id: str) -> bool:
+        return False  # not in Token360's documents: the group stays in the console
+
+    async def submit_video(self, request: VideoRequest) -> VideoStatus:
+        # Seed 000, first-frame I2V: the asset as asset://ta_... on the first_frame entry.
+        body: dict[str, Any] = {
+            "model": request.model,
+            "prompt": request.prompt,
+            "frame_images": [
+                {
+                    "type": "image_url",
+                    "frame_type": "first_frame",
+                    "image_url": {"url": f"asset://{request.asset_ids[0]}"},
+                }
+            ],
+            "duration": request.duration,
+            "resolution": request.resolution,
+            "ratio": request.ratio,
+            "generate_audio": request.audio,
+        }
+        response = await self.http.request("POST", "/v1/videos", json=body)
+        return video_status(response.json())
+
+    async def get_video(self, task_id: str) -> VideoStatus:
+        response = await self.http.request("GET", f"/v1/videos/{task_id}")
+        return video_status(response.json())
+
+
+VIDEO_URL_LIFETIME = 24 * 3600  # not documented; PROVIDERS.md: assume 24 h
+
+
+def video_status(body: Any) -> VideoStatus:
+    """A video object (not wrapped, PROVIDERS.md); tolerates an envelope all the same."""
+    if isinstance(body, dict) and isinstance(body.get("data"), dict) and "id" not in body:
+        body = body["data"]
+    if not isinstance(body, dict) or not body.get("id"):
+        raise ProviderError("Token360 returned a video without an id")
+    status = str(body.get("status") or "").lower()
+    state = {
+        "queued": VideoState.QUEUED,
+        "pending": VideoState.QUEUED,
+        "submitted": VideoState.QUEUED,
+        "in_progress": VideoState.RUNNING,
+        "running": VideoState.RUNNING,
+        "processing": VideoState.RUNNING,
+        "completed": VideoState.COMPLETED,
+        "succeeded": VideoState.COMPLETED,
+        "failed": VideoState.FAILED,
+        "cancelled": VideoState.FAILED,
+        "expired": VideoState.FAILED,
+    }.get(status, VideoState.QUEUED)
+    url = _str(body, "url", "video_url")
+    error = body.get("error")
+    code = message = None
+    if isinstance(error, dict):
+        code, message = _str(error, "code"), _str(error, "message")
+    if state is VideoState.FAILED and code is None:
+        code = status or "failed"
+    if state is VideoState.COMPLETED and url is None:
+        raise ProviderError("Token360 said the video is completed but gave no url")
+    return VideoStatus(
+        task_id=str(body["id"]),
+        state=state,
+        video_url=url,
+        url_expires_at=url_expiry(url, body.get("completed_at")) if url else None,
+        error_code=code,
+        error_message=message,
+        raw=body,
+    )
+
+
+def url_expiry(url: str, completed_at: Any) -> float:
+    """When a presigned video URL stops working: its own ``expires`` if it says, else 24 h."""
+    query = parse_qs(urlparse(url).query)
+    for key in ("expires", "Expires"):
+        if key in query:
+            try:
+                return float(query[key][0])
+            except ValueError:
+                break
+    try:
+        start = float(completed_at)
+    except (TypeError, ValueError):
+        start = time.time()
+    return start + VIDEO_URL_LIFETIME
 
 
 def unwrap(response: httpx.Response) -> Any:

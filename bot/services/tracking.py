@@ -13,7 +13,14 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 
-from bot.providers.base import AssetInfo, GroupInfo, GroupState, ProviderError
+from bot.providers.base import (
+    AssetInfo,
+    AssetRef,
+    GroupInfo,
+    GroupState,
+    PendingVerification,
+    ProviderError,
+)
 from bot.providers.registry import Providers
 from bot.services.clock import Clock
 from bot.services.faces import FaceService
@@ -100,20 +107,26 @@ class Tracker:
             by_provider[face.provider].append(face)
         for provider_name, faces in by_provider.items():
             provider = self.providers.get(provider_name)
-            ids = {f.provider_group_id for f in faces if f.provider_group_id}
-            found: dict[str, GroupInfo] = {}
+            pending = [await self._pending(face) for face in faces]
             try:
-                if provider.capabilities.lists_groups:
-                    # Never GET a pending group to poll it: at Token360 that issues a new
-                    # link and kills the one the person is holding.
-                    found = await provider.find_groups(ids)
-                else:
-                    for group_id in ids:
-                        found[group_id] = await provider.get_group(group_id)
+                passed = await provider.check_verifications(
+                    pending, await self.face_repo.group_ids(provider_name)
+                )
             except ProviderError as exc:
-                log.warning("polling groups at %s failed: %s", provider_name, exc)
+                log.warning("polling verifications at %s failed: %s", provider_name, exc)
+                passed = {}
             for face in faces:
-                await self._face_polled(face, found.get(face.provider_group_id or ""))
+                await self._face_polled(face, passed.get(face.id))
+
+    async def _pending(self, face: Face) -> PendingVerification:
+        latest = await self.links.latest(face.id)
+        return PendingVerification(
+            key=face.id,
+            name=face.name,
+            group_id=face.provider_group_id,
+            session_id=face.provider_session_id,
+            started_at=latest.issued_at if latest else face.created_at,
+        )
 
     async def _face_polled(self, face: Face, info: GroupInfo | None) -> None:
         now = self.clock()
@@ -179,19 +192,21 @@ class Tracker:
         infos: dict[str, AssetInfo] = {}
         if provider.capabilities.lists_assets and len(processing) > 1 and face.provider_group_id:
             try:
-                infos = {a.asset_id: a for a in await provider.list_assets(face.provider_group_id)}
+                listed = await provider.list_assets(face.provider_group_id)
+                infos = {a.asset_id: a for a in listed if a.asset_id}
             except ProviderError as exc:
                 log.warning("listing assets of face %d failed: %s", face.id, exc)
         now = self.clock()
         later: list[tuple[int, float]] = []
         batches: set[int] = set()
         for asset in processing:
-            if asset.provider_asset_id is None:
-                continue
-            info = infos.get(asset.provider_asset_id)
+            info = infos.get(asset.provider_asset_id or "")
             if info is None:
+                ref = AssetRef(
+                    asset.provider_asset_id, asset.provider_record_id, face.provider_group_id
+                )
                 try:
-                    info = await provider.get_asset(asset.provider_asset_id)
+                    info = await provider.get_asset(ref)
                 except ProviderError as exc:
                     log.warning("asset %s: %s", asset.provider_asset_id, exc)
             if info is not None and await self.uploads.apply(

@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.providers.base import (
+    AssetRef,
     GroupState,
     ImageUpload,
     ProviderAuthError,
@@ -13,10 +14,12 @@ from bot.providers.base import (
     ProviderUnavailable,
     RejectReason,
     RemoteAssetState,
+    VideoRequest,
+    VideoState,
 )
 from bot.providers.http import RetryPolicy
 from bot.providers.token360 import Token360
-from bot.simulators.token360 import AssetOutcome, Fault, Token360Simulator
+from bot.simulators.token360 import AssetOutcome, Fault, Token360Simulator, VideoOutcome
 from tests.clock import FakeClock
 from tests.images import image
 
@@ -96,10 +99,13 @@ async def test_no_fresh_link_means_none() -> None:
 async def test_upload_processing_then_active(client: Token360, sim: Token360Simulator) -> None:
     group = await active_group(client, sim)
     info = await client.upload_asset(group, ImageUpload(image(), "a.jpg", "image/jpeg"), "n-1")
+    assert info.asset_id is not None
     assert info.asset_id.startswith("ta_") and len(info.asset_id) == 35
     assert info.state is RemoteAssetState.PROCESSING
     CLOCK.advance(10)  # processing is over
-    assert (await client.get_asset(info.asset_id)).state is RemoteAssetState.ACTIVE
+    assert (
+        await client.get_asset(AssetRef(info.asset_id, None, group))
+    ).state is RemoteAssetState.ACTIVE
 
 
 async def test_face_mismatch(client: Token360, sim: Token360Simulator) -> None:
@@ -107,7 +113,7 @@ async def test_face_mismatch(client: Token360, sim: Token360Simulator) -> None:
     sim.script_assets(AssetOutcome(status="Failed", code="FaceMismatch"))
     info = await client.upload_asset(group, ImageUpload(image(), "a.jpg", "image/jpeg"), "n")
     CLOCK.advance(10)
-    failed = await client.get_asset(info.asset_id)
+    failed = await client.get_asset(AssetRef(info.asset_id, None, group))
     assert failed.state is RemoteAssetState.FAILED and failed.error_code == "FaceMismatch"
 
 
@@ -190,3 +196,55 @@ def test_retry_policy_prefers_retry_after_within_its_cap() -> None:
     assert policy.delay(0, 7) == 7
     assert policy.delay(0, 300) == 30
     assert 0.25 <= policy.delay(1, None) <= 1.0
+
+
+async def test_first_frame_video_from_an_active_asset(
+    client: Token360, sim: Token360Simulator
+) -> None:
+    group = await active_group(client, sim)
+    asset = await client.upload_asset(group, ImageUpload(image(), "a.jpg", "image/jpeg"), "n")
+    assert asset.asset_id is not None
+    request = VideoRequest(
+        prompt="smiles",
+        asset_ids=[asset.asset_id],
+        model="seedance-2.0",
+        duration=5,
+        resolution="720p",
+        ratio="adaptive",
+        audio=False,
+    )
+    with pytest.raises(ProviderRejected) as caught:  # still Processing: refused
+        await client.submit_video(request)
+    assert caught.value.code == "InvalidParameter"
+    CLOCK.advance(10)
+    status = await client.submit_video(request)
+    assert status.state is VideoState.QUEUED and status.task_id.startswith("video_")
+    (job,) = sim.videos.values()
+    assert job.asset_ids == [asset.asset_id] and job.generate_audio is False
+    CLOCK.advance(10)
+    done = await client.get_video(status.task_id)
+    assert done.state is VideoState.COMPLETED and done.video_url
+    assert done.url_expires_at is not None and done.url_expires_at > CLOCK.now + 23 * 3600
+
+
+async def test_video_failure_carries_the_code(client: Token360, sim: Token360Simulator) -> None:
+    group = await active_group(client, sim)
+    asset = await client.upload_asset(group, ImageUpload(image(), "a.jpg", "image/jpeg"), "n")
+    CLOCK.advance(10)
+    sim.script_videos(VideoOutcome(status="failed", code="OutputVideoSensitiveContentDetected"))
+    assert asset.asset_id is not None
+    status = await client.submit_video(
+        VideoRequest(
+            prompt="x",
+            asset_ids=[asset.asset_id],
+            model="seedance-2.0-fast",
+            duration=4,
+            resolution="480p",
+            ratio="9:16",
+            audio=True,
+        )
+    )
+    CLOCK.advance(10)
+    failed = await client.get_video(status.task_id)
+    assert failed.state is VideoState.FAILED
+    assert failed.error_code == "OutputVideoSensitiveContentDetected"
