@@ -88,8 +88,6 @@ Faults and bookkeeping
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import dataclasses
 import hashlib
 import hmac
 import html
@@ -99,7 +97,7 @@ import math
 import secrets
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -107,19 +105,22 @@ from typing import Any, Literal
 
 from aiohttp import BodyPartReader, web
 
+from bot.simulators.common import (
+    AssetOutcome,
+    Fault,
+    Handler,
+    SimulatorBase,
+    VideoOutcome,
+)
 from bot.simulators.media import (
     MAX_IMAGE_BYTES,
     ImageRejected,
-    check_padded_size,
     inspect_image,
-    iter_padded_mp4,
-    sample_mp4,
 )
 
 log = logging.getLogger(__name__)
 
 Json = dict[str, Any]
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 GROUP_PENDING = "pending_validation"
 GROUP_ACTIVE = "active"
@@ -132,87 +133,6 @@ _DIMENSIONS: dict[str, tuple[tuple[int, int], ...]] = {  # in RATIOS order, with
     "720p": ((1470, 630), (1280, 720), (1112, 834), (960, 960), (834, 1112), (720, 1280)),
     "1080p": ((2206, 946), (1920, 1080), (1664, 1248), (1440, 1440), (1248, 1664), (1080, 1920)),
 }
-_DEFAULT_MESSAGES = {
-    "FaceMismatch": "Face consistency verification failed.",
-    "ContentModeration": "The image did not pass content moderation.",
-    "OutputVideoSensitiveContentDetected": "The generated video may contain sensitive content.",
-    "InternalServiceError": "The service encountered an unexpected internal error.",
-}
-
-
-@dataclass
-class AssetOutcome:
-    """Scripted result for the next uploaded asset (FIFO); the default is Active."""
-
-    status: str = "Active"
-    code: str | None = None
-    message: str | None = None
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.status, str) or self.status.lower() not in ("active", "failed"):
-            raise ValueError("AssetOutcome.status must be 'Active' or 'Failed'")
-        self.status = self.status.title()
-        _check_optional_str(self.code, "code")
-        _check_optional_str(self.message, "message")
-        if self.status == "Failed":
-            self.code = self.code or "FaceMismatch"
-            self.message = self.message or _default_message(self.code)
-
-
-@dataclass
-class VideoOutcome:
-    """Scripted result for the next created video (FIFO); the default is completed."""
-
-    status: str = "completed"
-    code: str | None = None
-    message: str | None = None
-    video_bytes: int | None = None
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.status, str) or self.status.lower() not in ("completed", "failed"):
-            raise ValueError("VideoOutcome.status must be 'completed' or 'failed'")
-        self.status = self.status.lower()
-        _check_optional_str(self.code, "code")
-        _check_optional_str(self.message, "message")
-        if self.video_bytes is not None:
-            if not isinstance(self.video_bytes, int) or isinstance(self.video_bytes, bool):
-                raise ValueError("VideoOutcome.video_bytes must be an int")
-            check_padded_size(self.video_bytes)
-        if self.status == "failed":
-            self.code = self.code or "InternalServiceError"
-            self.message = self.message or _default_message(self.code)
-
-
-@dataclass
-class Fault:
-    """A scripted misbehaviour for requests matching ``method`` (None = any) and a prefix."""
-
-    method: str | None
-    path_prefix: str
-    status: int = 500
-    retry_after: float = 1
-    delay: float = 0.0
-    times: int = 1
-    # Sleep after the request was handled instead of before: the provider did the work but
-    # the answer is late (a client timeout that must not lead to doing it twice).
-    answer_late: bool = False
-
-    def __post_init__(self) -> None:
-        _check_optional_str(self.method, "method")
-        self.method = self.method.upper() if self.method else None
-        if not isinstance(self.path_prefix, str) or not self.path_prefix.startswith("/"):
-            raise ValueError("Fault.path_prefix must start with '/'")
-        if not isinstance(self.status, int) or not (self.status == 0 or 400 <= self.status <= 599):
-            raise ValueError("Fault.status must be 0 or 400..599")
-        for name in ("retry_after", "delay"):
-            value = getattr(self, name)
-            if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
-                raise ValueError(f"Fault.{name} must be a number >= 0")
-        if not isinstance(self.times, int) or self.times < 1:
-            raise ValueError("Fault.times must be an int >= 1")
-
-    def matches(self, method: str, path: str) -> bool:
-        return (self.method is None or self.method == method) and path.startswith(self.path_prefix)
 
 
 @dataclass
@@ -281,15 +201,6 @@ class _ApiError(Exception):
         self.code = code
 
 
-def _check_optional_str(value: object, name: str) -> None:
-    if value is not None and not isinstance(value, str):
-        raise ValueError(f"{name} must be a string or null")
-
-
-def _default_message(code: str) -> str:
-    return _DEFAULT_MESSAGES.get(code, f"Failed: {code}.")
-
-
 def _iso(ts: float) -> str:
     stamp = datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds")
     return stamp.replace("+00:00", "Z")
@@ -339,7 +250,7 @@ async def _read_part(part: BodyPartReader, keep: int) -> tuple[bytes, int]:
     return bytes(kept), total
 
 
-class Token360Simulator:
+class Token360Simulator(SimulatorBase):
     """Token360 Real Face + video API on 127.0.0.1; see the module docstring for the shapes."""
 
     def __init__(
@@ -365,7 +276,7 @@ class Token360Simulator:
         self._fresh_link_on_get = fresh_link_on_get
         self._list_shape = list_shape
         self._status_case = status_case
-        self._clock = clock
+        super().__init__(clock=clock)
         self._secret = secrets.token_bytes(32)
         self._seq = itertools.count(1)
         self._record_ids = itertools.count(1)
@@ -375,12 +286,6 @@ class Token360Simulator:
         self._videos: dict[str, VideoJob] = {}
         self._asset_script: deque[AssetOutcome] = deque()
         self._video_script: deque[VideoOutcome] = deque()
-        self._faults: list[Fault] = []
-        self._closing = asyncio.Event()
-        self._runner: web.AppRunner | None = None
-        self.requests: list[tuple[str, str]] = []
-        self.base_url = ""
-        self.app = web.Application(middlewares=[self._middleware])
         self._add_routes()
 
     def _add_routes(self) -> None:
@@ -408,28 +313,6 @@ class Token360Simulator:
 
     # ------------------------------------------------------------------ lifecycle
 
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        """Serve on ``host:port`` (0 = any free port); return and remember ``base_url``."""
-        if self._runner is not None:
-            raise RuntimeError("simulator already started")
-        self._closing.clear()
-        runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=2.0)
-        await runner.setup()
-        site = web.TCPSite(runner, host, port)
-        await site.start()
-        self._runner = runner
-        bound_host, bound_port = runner.addresses[0][:2]
-        self.base_url = f"http://{bound_host}:{bound_port}"
-        log.info("token360 simulator listening on %s", self.base_url)
-        return self.base_url
-
-    async def stop(self) -> None:
-        """Stop serving; delayed (faulted) requests are woken up first."""
-        self._closing.set()
-        if self._runner is not None:
-            runner, self._runner = self._runner, None
-            await runner.cleanup()
-
     # ------------------------------------------------------------------ controls
 
     def script_assets(self, *outcomes: AssetOutcome) -> None:
@@ -438,26 +321,11 @@ class Token360Simulator:
     def script_videos(self, *outcomes: VideoOutcome) -> None:
         self._video_script.extend(outcomes)
 
-    def inject(self, fault: Fault) -> None:
-        """Arm a copy of ``fault`` (the caller's object is not counted down)."""
-        self._faults.append(dataclasses.replace(fault))
-
     def pass_verification(self, group_id: str) -> None:
         """The person passed the H5 check for ``group_id`` (link expiry does not matter)."""
         group = self._groups[group_id]
         if group.status == GROUP_PENDING and group.passed_at is None:
             self._mark_passed(group)
-
-    def count(self, method: str | None = None, path_prefix: str = "") -> int:
-        wanted = method.upper() if method else None
-        return sum(
-            1
-            for m, p in self.requests
-            if (wanted is None or m == wanted) and p.startswith(path_prefix)
-        )
-
-    def reset_counts(self) -> None:
-        self.requests.clear()
 
     @property
     def groups(self) -> dict[str, AssetGroup]:
@@ -522,45 +390,13 @@ class Token360Simulator:
     def _origin(self, request: web.Request) -> str:
         return self.base_url or f"{request.scheme}://{request.host}"
 
-    def _take_fault(self, method: str, path: str) -> Fault | None:
-        for fault in self._faults:
-            if fault.matches(method, path):
-                fault.times -= 1
-                if fault.times <= 0:
-                    self._faults.remove(fault)
-                return fault
-        return None
-
-    # ------------------------------------------------------------------ plumbing
-
-    @web.middleware
-    async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        path = request.path
-        if path.startswith("/_sim/"):
-            return await handler(request)
-        if path.startswith(("/v1/", "/files/")):
-            self.requests.append((request.method, path))
-        fault = self._take_fault(request.method, path)
-        if fault is not None and fault.answer_late:
-            response = await self._handle(request, handler, path)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._closing.wait(), fault.delay)
-            return response
-        if fault is not None:
-            log.debug("fault %s on %s %s", fault.status, request.method, path)
-            if fault.delay > 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._closing.wait(), fault.delay)
-            if fault.status:
-                headers = None
-                if fault.status == 429:
-                    headers = {"Retry-After": str(max(1, math.ceil(fault.retry_after)))}
-                return _wrapped_error(fault.status, _phrase(fault.status), headers)
-        return await self._handle(request, handler, path)
-
-    async def _handle(
-        self, request: web.Request, handler: Handler, path: str
+    def fault_body(
+        self, status: int, message: str, headers: dict[str, str] | None
     ) -> web.StreamResponse:
+        return _wrapped_error(status, message, headers)
+
+    async def handle(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        path = request.path
         self._settle()
         is_video = path.startswith("/v1/videos")
         try:
@@ -962,19 +798,7 @@ class Token360Simulator:
             return web.Response(status=403, text="Forbidden: signature mismatch")
         if self._clock() >= expires:
             return web.Response(status=403, text="Forbidden: link expired")
-        size = video.outcome.video_bytes or len(sample_mp4())
-        response = web.StreamResponse(headers={"Content-Type": "video/mp4"})
-        response.content_length = size
-        await response.prepare(request)
-        if request.method != "HEAD":
-            try:
-                for chunk in iter_padded_mp4(size):
-                    await response.write(chunk)
-            except ConnectionError:  # the client went away mid-download
-                log.debug("client left during download of %s", video.video_id)
-                return response
-        await response.write_eof()
-        return response
+        return await self.serve_mp4(request, video.outcome.video_bytes)
 
     # ------------------------------------------------------------------ /_sim controls
 
