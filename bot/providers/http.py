@@ -55,6 +55,9 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
 
 
 MessageOf = Callable[[httpx.Response], str]
+# A vendor's say on what an error response means (e.g. Sunra's 403 is a rate limit);
+# gets the response and the default classification, returns the error to raise.
+Classify = Callable[[httpx.Response, "ProviderError"], "ProviderError"]
 
 
 def error_code(response: httpx.Response) -> str | None:
@@ -102,6 +105,7 @@ class ProviderHTTP:
         timeout: float,
         retry: RetryPolicy | None = None,
         message_of: MessageOf = default_message,
+        classify: Classify | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.client = httpx.AsyncClient(
@@ -112,6 +116,7 @@ class ProviderHTTP:
         )
         self.retry = retry or RetryPolicy()
         self.message_of = message_of
+        self.classify = classify
 
     async def aclose(self) -> None:
         await self.client.aclose()
@@ -134,7 +139,9 @@ class ProviderHTTP:
                 if response.status_code < 400:
                     return response
                 error = self._error(response)
-                if response.status_code not in RETRYABLE:
+                if self.classify is not None:
+                    error = self.classify(response, error)
+                if not _retryable(response.status_code, error):
                     raise error
                 last = error
                 log.warning("provider %s %s answered %d", method, path, response.status_code)
@@ -147,6 +154,7 @@ class ProviderHTTP:
         raise last
 
     def _error(self, response: httpx.Response) -> ProviderError:
+        """The default reading of an error status; ``classify`` may refine it."""
         status = response.status_code
         message = self.message_of(response)
         code = error_code(response)
@@ -163,3 +171,7 @@ class ProviderHTTP:
             413: RejectReason.TOO_LARGE,
         }.get(status, RejectReason.INVALID)
         return ProviderRejected(message, reason=reason, status=status, code=code)
+
+
+def _retryable(status: int, error: ProviderError) -> bool:
+    return status in RETRYABLE or isinstance(error, (ProviderRateLimited, ProviderUnavailable))
