@@ -25,17 +25,23 @@ from bot.services.faces import FaceService
 from bot.services.sandbox import SANDBOX_KEY, SandboxControl, start_sandbox
 from bot.services.tracking import Schedule, Tracker
 from bot.services.uploads import UploadService
+from bot.services.videos import Limits, VideoSchedule, VideoService
+from bot.video_notifier import TelegramVideoNotifier
 from storage.assets import AssetRepo
 from storage.database import Database
 from storage.faces import FaceRepo
 from storage.links import InviteRepo, LinkRepo
 from storage.users import UserRepo
+from storage.videos import VideoRepo
 
 log = logging.getLogger(__name__)
 
 PRIVATE_COMMANDS = [
     BotCommand("newface", "Create a Real Face and verify the person"),
     BotCommand("faces", "Your faces, photos and asset ids"),
+    BotCommand("generate", "Make a video of a verified face"),
+    BotCommand("videos", "Your videos: send again, make again"),
+    BotCommand("settings", "Model, length, resolution, ratio, sound"),
     BotCommand("help", "How it works"),
     BotCommand("cancel", "Stop what I'm waiting for"),
 ]
@@ -53,6 +59,8 @@ class Runtime:
         self.providers: Providers | None = None
         self.sandbox: SandboxControl | None = None
         self.tracker_task: asyncio.Task[None] | None = None
+        self.videos: VideoService | None = None
+        self.video_notifier: TelegramVideoNotifier | None = None
 
     async def start(self, app: AnyApplication) -> None:
         settings = self.settings
@@ -112,6 +120,28 @@ class Runtime:
             clock=self.clock,
             poll_seconds=settings.poll_seconds,
         )
+        videos_repo = VideoRepo(db)
+        self.video_notifier = video_notifier = TelegramVideoNotifier(
+            app.bot,
+            faces=face_repo,
+            clock=self.clock,
+            edit_interval=settings.progress_edit_seconds,
+        )
+        self.videos = videos = VideoService(
+            videos=videos_repo,
+            faces=faces,
+            assets=assets,
+            providers=self.providers,
+            notifier=video_notifier,
+            clock=self.clock,
+            limits=Limits(settings.max_running_videos, settings.daily_videos),
+            schedule=VideoSchedule(
+                poll_seconds=settings.poll_seconds,
+                max_poll_seconds=settings.video_max_poll_seconds,
+                timeout_seconds=settings.video_timeout_seconds,
+            ),
+            workdir=settings.database_path.parent,
+        )
         tracker = Tracker(
             faces=faces,
             uploads=uploads,
@@ -128,6 +158,7 @@ class Runtime:
                 asset_timeout_seconds=settings.asset_timeout_seconds,
                 upload_recheck_seconds=2 * settings.http_timeout_seconds,
             ),
+            videos=videos,
         )
         me = await app.bot.get_me()
         app.bot_data.services = Services(
@@ -136,6 +167,9 @@ class Runtime:
             users=users,
             faces=faces,
             uploads=uploads,
+            videos=videos,
+            assets=assets,
+            video_notifier=video_notifier,
             tracker=tracker,
             providers=self.providers,
             notifier=notifier,
@@ -163,6 +197,10 @@ class Runtime:
 
     async def shutdown(self, app: AnyApplication) -> None:
         await self.stop(app)
+        if self.videos is not None:
+            await self.videos.aclose()
+        if self.video_notifier is not None:
+            await self.video_notifier.aclose()
         if self.providers is not None:
             await self.providers.aclose()
         if self.sandbox is not None:

@@ -25,6 +25,16 @@ class Action(StrEnum):
     FACE_RENAME = "fr"
     FACE_DELETE = "fd"
     FACE_DELETE_YES = "fy"
+    GEN_FACE = "gf"  # job:face
+    GEN_ASSET = "ga"  # job:asset
+    GEN_CONFIRM = "gc"  # job
+    GEN_SETTINGS = "gs"  # job: open the settings editor on a draft
+    GEN_CANCEL = "gx"  # job
+    GEN_AGAIN = "gr"  # job: a new draft with the same choices (retry, again, decide)
+    GEN_FORGET = "gz"  # job: a cut-off submit the user lets go
+    SETTING = "st"  # job:field:value (job 0 = the user's defaults)
+    SETTINGS_DONE = "sd"  # job (0 = defaults)
+    VIDEO_SEND = "vs"  # job: send a past video again
 
 
 @dataclass(frozen=True)
@@ -42,6 +52,10 @@ class Callback:
     def int_arg(self) -> int:
         return int(self.arg)
 
+    @property
+    def ints(self) -> tuple[int, ...]:
+        return tuple(int(part) for part in self.arg.split(":"))
+
 
 def decode(data: str | None) -> Callback | None:
     """The callback, or None for data this release does not understand."""
@@ -54,7 +68,7 @@ def decode(data: str | None) -> Callback | None:
         action = Action(parts[1])
     except ValueError:
         return None
-    if action in _INT_ARGS and not parts[2].isdigit():
+    if action in _INT_ARGS and not all(p.isdigit() for p in parts[2].split(":")):
         return None
     return Callback(action, parts[2])
 

@@ -47,6 +47,12 @@ class Settings:
     http_timeout_seconds: float = 30.0
     # First backoff step of a retried provider GET (doubles each try, jittered).
     retry_base_seconds: float = 0.5
+    # Videos: limits that protect whoever pays the bill, and pacing.
+    max_running_videos: int = 2
+    daily_videos: int = 20
+    video_timeout_seconds: float = 1800.0
+    video_max_poll_seconds: float = 10.0
+    progress_edit_seconds: float = 5.0
     # Sandbox: simulated provider timings, shortened by tests.
     sandbox_processing_seconds: float = 3.0
 
@@ -81,6 +87,11 @@ class Settings:
             http_timeout_seconds=_float(env, "REALFACE_HTTP_TIMEOUT_SECONDS", 30.0),
             retry_base_seconds=_float(env, "REALFACE_RETRY_BASE_SECONDS", 0.5),
             sandbox_processing_seconds=_float(env, "REALFACE_SANDBOX_PROCESSING_SECONDS", 3.0),
+            max_running_videos=_int(env, "REALFACE_MAX_RUNNING_VIDEOS", 2),
+            daily_videos=_int(env, "REALFACE_DAILY_VIDEOS", 20),
+            video_timeout_seconds=_float(env, "REALFACE_VIDEO_TIMEOUT_SECONDS", 1800.0),
+            video_max_poll_seconds=_float(env, "REALFACE_VIDEO_MAX_POLL_SECONDS", 10.0),
+            progress_edit_seconds=_float(env, "REALFACE_PROGRESS_EDIT_SECONDS", 5.0),
         )
 
 
@@ -94,4 +105,17 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from exc
     if value < 0:
         raise ConfigError(f"{name} must not be negative, got {raw!r}")
+    return value
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+    if value < 1:
+        raise ConfigError(f"{name} must be at least 1, got {raw!r}")
     return value

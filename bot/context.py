@@ -13,12 +13,15 @@ from bot.services.clock import Clock
 from bot.services.faces import FaceService
 from bot.services.tracking import Tracker
 from bot.services.uploads import UploadService
+from bot.services.videos import VideoService
+from storage.assets import AssetRepo
 from storage.database import Database
 from storage.users import UserRepo
 
 if TYPE_CHECKING:
     from bot.notifier import TelegramNotifier
     from bot.services.sandbox import SandboxControl
+    from bot.video_notifier import TelegramVideoNotifier
 
 
 @dataclass
@@ -28,9 +31,12 @@ class Services:
     users: UserRepo
     faces: FaceService
     uploads: UploadService
+    videos: VideoService
+    assets: AssetRepo
     tracker: Tracker
     providers: Providers
     notifier: TelegramNotifier
+    video_notifier: TelegramVideoNotifier
     clock: Clock
     bot_username: str
     sandbox: SandboxControl | None

@@ -122,4 +122,56 @@ MIGRATIONS: list[list[str]] = [
         """,
         "CREATE INDEX history_ref ON status_history (kind, ref_id)",
     ],
+    # 2: video jobs and remembered video settings (per user, or per group chat later).
+    [
+        """
+        CREATE TABLE video_settings (
+            owner_kind TEXT NOT NULL CHECK (owner_kind IN ('user', 'chat')),
+            owner_id INTEGER NOT NULL,
+            model TEXT NOT NULL,
+            duration INTEGER NOT NULL,
+            resolution TEXT NOT NULL,
+            ratio TEXT NOT NULL,
+            audio INTEGER NOT NULL,
+            updated_at REAL NOT NULL,
+            PRIMARY KEY (owner_kind, owner_id)
+        )
+        """,
+        """
+        CREATE TABLE videos (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL,
+            chat_id INTEGER NOT NULL,
+            face_id INTEGER,
+            asset_ids TEXT NOT NULL DEFAULT '[]',
+            provider TEXT,
+            prompt TEXT NOT NULL,
+            model TEXT NOT NULL,
+            duration INTEGER NOT NULL,
+            resolution TEXT NOT NULL,
+            ratio TEXT NOT NULL,
+            audio INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            provider_task_id TEXT,
+            error_code TEXT,
+            error_message TEXT,
+            video_url TEXT,
+            url_expires_at REAL,
+            size_bytes INTEGER,
+            tg_file_id TEXT,
+            message_id INTEGER,
+            inline_message_id TEXT,
+            retry_of INTEGER,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL,
+            submitted_at REAL,
+            finished_at REAL,
+            next_poll_at REAL,
+            poll_count INTEGER NOT NULL DEFAULT 0,
+            outcome_notified INTEGER NOT NULL DEFAULT 0
+        )
+        """,
+        "CREATE INDEX videos_user ON videos (user_id, created_at)",
+        "CREATE INDEX videos_status ON videos (status, next_poll_at)",
+    ],
 ]

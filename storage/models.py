@@ -147,3 +147,73 @@ class StatusChange:
     status: str
     detail: str | None
     at: float
+
+
+class JobStatus(StrEnum):
+    DRAFT = "draft"  # chosen but not confirmed: nothing charged
+    SUBMITTING = "submitting"  # written before the provider is called
+    QUEUED = "queued"
+    RUNNING = "running"
+    DOWNLOADING = "downloading"  # finished at the provider, on its way to the chat
+    DELIVERED = "delivered"
+    TOO_LARGE = "too_large"  # over Telegram's 50 MB: the link was sent instead
+    FAILED = "failed"
+    NEEDS_DECISION = "needs_decision"  # cut off mid-submit: the user decides, never us
+    CANCELLED = "cancelled"
+
+    @property
+    def active(self) -> bool:
+        return self in ACTIVE_JOBS
+
+    @property
+    def final(self) -> bool:
+        return self in (
+            JobStatus.DELIVERED,
+            JobStatus.TOO_LARGE,
+            JobStatus.FAILED,
+            JobStatus.CANCELLED,
+        )
+
+
+ACTIVE_JOBS = frozenset(
+    {JobStatus.SUBMITTING, JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.DOWNLOADING}
+)
+
+
+@dataclass(frozen=True)
+class VideoSettings:
+    model: str = "seedance-2.0"
+    duration: int = 5
+    resolution: str = "720p"
+    ratio: str = "adaptive"
+    audio: bool = False
+
+
+@dataclass(frozen=True)
+class VideoJob:
+    id: int
+    user_id: int
+    chat_id: int
+    face_id: int | None
+    asset_ids: tuple[int, ...]
+    provider: str | None
+    prompt: str
+    settings: VideoSettings
+    status: JobStatus
+    provider_task_id: str | None
+    error_code: str | None
+    error_message: str | None
+    video_url: str | None
+    url_expires_at: float | None
+    size_bytes: int | None
+    tg_file_id: str | None
+    message_id: int | None
+    inline_message_id: str | None
+    retry_of: int | None
+    created_at: float
+    updated_at: float
+    submitted_at: float | None
+    finished_at: float | None
+    next_poll_at: float | None
+    poll_count: int
+    outcome_notified: bool

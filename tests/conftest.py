@@ -48,6 +48,8 @@ def settings(tmp_path: Path, tg: FakeTelegram, sim: Token360Simulator) -> Settin
         http_timeout_seconds=2.0,
         retry_base_seconds=0.01,
         sandbox_processing_seconds=0.2,
+        progress_edit_seconds=0.0,
+        video_max_poll_seconds=0.2,
     )
 
 

@@ -17,7 +17,7 @@ from telegram.ext import (
 from bot import texts
 from bot.callbacks import Action, decode
 from bot.context import Context
-from bot.handlers import common, faces, invite, uploads
+from bot.handlers import common, faces, generate, invite, uploads
 
 
 def actions(*wanted: Action) -> Callable[[object], bool]:
@@ -45,6 +45,9 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("cancel", common.cmd_cancel, filters=private))
     app.add_handler(CommandHandler("newface", faces.cmd_newface, filters=private))
     app.add_handler(CommandHandler("faces", faces.cmd_faces, filters=private))
+    app.add_handler(CommandHandler("generate", generate.cmd_generate, filters=private))
+    app.add_handler(CommandHandler("settings", generate.cmd_settings, filters=private))
+    app.add_handler(CommandHandler("videos", generate.cmd_videos, filters=private))
 
     app.add_handler(
         CallbackQueryHandler(
@@ -63,6 +66,23 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
                 Action.FACE_RENAME,
                 Action.FACE_DELETE,
                 Action.FACE_DELETE_YES,
+            ),
+        )
+    )
+    app.add_handler(
+        CallbackQueryHandler(
+            generate.cb_generate,
+            pattern=actions(
+                Action.GEN_FACE,
+                Action.GEN_ASSET,
+                Action.GEN_CONFIRM,
+                Action.GEN_SETTINGS,
+                Action.GEN_CANCEL,
+                Action.GEN_AGAIN,
+                Action.GEN_FORGET,
+                Action.SETTING,
+                Action.SETTINGS_DONE,
+                Action.VIDEO_SEND,
             ),
         )
     )

@@ -11,8 +11,10 @@ from telegram.constants import ChatAction
 from bot import texts
 from bot.context import Context
 from bot.handlers import faces as faces_handlers
+from bot.handlers import generate as generate_handlers
 from bot.handlers import invite as invite_handlers
 from bot.handlers.faces import AWAIT_FACE_NAME, AWAIT_RENAME
+from bot.handlers.generate import AWAIT_PROMPT
 from bot.services.errors import Refusal, ServiceRefused
 from bot.services.faces import invite_token
 
@@ -72,6 +74,8 @@ async def on_text(update: Update, context: Context) -> None:
     awaiting = stored.awaiting if stored else None
     if awaiting == AWAIT_FACE_NAME:
         await faces_handlers.create_face(update, context, message.text)
+    elif awaiting == AWAIT_PROMPT:
+        await generate_handlers.start_generation(update, context, message.text)
     elif awaiting is not None and awaiting.startswith(AWAIT_RENAME):
         await faces_handlers.rename_face(
             update, context, int(awaiting[len(AWAIT_RENAME) :]), message.text

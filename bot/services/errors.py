@@ -18,6 +18,14 @@ class Refusal(StrEnum):
     LINK_EXPIRED = "link_expired"
     NO_FACE = "no_face"
     FACE_NOT_ACTIVE = "face_not_active"
+    NO_USABLE_FACE = "no_usable_face"
+    BAD_PROMPT = "bad_prompt"
+    NO_SUCH_JOB = "no_such_job"
+    JOB_STARTED = "job_started"  # pressed Generate twice, or an old card
+    ASSET_NOT_ACTIVE = "asset_not_active"
+    LIMIT_RUNNING = "limit_running"
+    LIMIT_DAILY = "limit_daily"
+    NOT_DELIVERED = "not_delivered"
 
 
 class ServiceRefused(Exception):

@@ -26,6 +26,7 @@ from bot.services.clock import Clock
 from bot.services.faces import FaceService
 from bot.services.notify import Notifier
 from bot.services.uploads import FileFetcher, UploadService
+from bot.services.videos import VideoService
 from storage.assets import AssetRepo
 from storage.faces import FaceRepo
 from storage.links import LinkRepo
@@ -61,6 +62,7 @@ class Tracker:
         notifier: Notifier,
         clock: Clock,
         schedule: Schedule,
+        videos: VideoService | None = None,
     ) -> None:
         self.faces = faces
         self.uploads = uploads
@@ -71,6 +73,7 @@ class Tracker:
         self.notifier = notifier
         self.clock = clock
         self.schedule = schedule
+        self.videos = videos
 
     async def run(self) -> None:
         """Tick forever; cancelled at shutdown."""
@@ -87,6 +90,8 @@ class Tracker:
         await self.poll_faces()
         await self.expire_links()
         await self.poll_assets()
+        if self.videos is not None:
+            await self.videos.poll_due()
 
     async def resume(self, fetch: FileFetcher) -> None:
         """After a restart: deliver outcomes not yet delivered and finish cut-off uploads."""
@@ -96,6 +101,8 @@ class Tracker:
             await self.uploads.report_batch(batch_id)
         for asset in await self.assets.with_states([AssetState.RECEIVED, AssetState.UPLOADING]):
             await self.uploads.recover(asset, fetch)
+        if self.videos is not None:
+            await self.videos.resume()
 
     # Verifications
 

@@ -79,7 +79,15 @@ async def test_faces_of_someone_else_cannot_be_managed(
 async def test_help_cancel_menu_and_the_unexpected(bot: RunningBot, tg: FakeTelegram) -> None:
     alice = tg.add_user("Alice")
     commands = tg.commands("all_private_chats")
-    assert [c["command"] for c in commands] == ["newface", "faces", "help", "cancel"]
+    assert [c["command"] for c in commands] == [
+        "newface",
+        "faces",
+        "generate",
+        "videos",
+        "settings",
+        "help",
+        "cancel",
+    ]
     await tg.send_text(alice, "/start")
     await tg.next_message(alice.id, contains="/newface")
     await tg.send_text(alice, "/help")

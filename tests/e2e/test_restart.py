@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.config import ProviderKey, Settings
-from bot.simulators.token360 import Token360Simulator
+from bot.simulators.media import sample_mp4
+from bot.simulators.token360 import Fault, Token360Simulator
 from tests.e2e.helpers import final_progress, group_of, new_face, verified_face
 from tests.fakes.telegram_api import FakeTelegram
 from tests.harness import BotProcess, query
@@ -89,6 +90,84 @@ async def test_kill_between_receiving_and_uploading(
         assert "Active: ta_" in progress.text
         await tg.wait_idle(quiet=0.5)
         assert sim.count("POST", "/v1/assets") == 1
+        assert await bot.terminate() == 0, bot.log()
+    finally:
+        if bot.proc is not None and bot.proc.poll() is None:
+            bot.kill()
+
+
+async def test_kill_mid_generation_delivers_the_video_exactly_once(
+    tg: FakeTelegram, settings: Settings, tmp_path: Path
+) -> None:
+    sim = Token360Simulator(
+        api_keys=("sim-key",), processing_seconds=0.1, video_running_seconds=4.0
+    )
+    await sim.start()
+    config = replace(settings, token360=ProviderKey("sim-key", sim.base_url))
+    bot = BotProcess(config, tmp_path / "bot.log").start()
+    try:
+        alice = tg.add_user("Alice")
+        await verified_face(tg, sim, alice)
+        mark = tg.mark()
+        await tg.send_photo(alice, image())
+        await final_progress(tg, alice.id, mark, timeout=15)
+        mark = tg.mark()
+        await tg.send_text(alice, "/generate turns around")
+        card = await tg.next_message(alice.id, after=mark, contains="Ready to generate")
+        await tg.press(alice, card, text="Generate")
+        await tg.wait_for(lambda: "generating" in card.text, timeout=15)
+        bot.kill()
+        rows = query(config.database_path, "SELECT status FROM videos")
+        assert [r["status"] for r in rows] == ["running"]
+
+        bot = BotProcess(config, tmp_path / "bot.log").start()
+        await tg.wait_for(lambda: "is ready" in card.text, timeout=30)
+        await tg.wait_idle(quiet=1.0, timeout=20)
+        videos = [m for m in tg.messages(alice.id) if m.kind == "video"]
+        assert len(videos) == 1 and videos[0].file_bytes == sample_mp4()
+        assert sim.count("POST", "/v1/videos") == 1
+        rows = query(config.database_path, "SELECT status FROM videos")
+        assert [r["status"] for r in rows] == ["delivered"]
+        assert await bot.terminate() == 0, bot.log()
+    finally:
+        if bot.proc is not None and bot.proc.poll() is None:
+            bot.kill()
+        await sim.stop()
+
+
+async def test_kill_mid_submit_asks_the_user_instead_of_paying_twice(
+    tg: FakeTelegram, sim: Token360Simulator, settings: Settings, tmp_path: Path
+) -> None:
+    bot = BotProcess(settings, tmp_path / "bot.log").start()
+    try:
+        alice = tg.add_user("Alice")
+        await verified_face(tg, sim, alice)
+        mark = tg.mark()
+        await tg.send_photo(alice, image())
+        await final_progress(tg, alice.id, mark, timeout=15)
+        mark = tg.mark()
+        await tg.send_text(alice, "/generate jumps")
+        card = await tg.next_message(alice.id, after=mark, contains="Ready to generate")
+        # The provider takes the request but is slow to answer; the bot dies meanwhile.
+        sim.inject(
+            Fault(method="POST", path_prefix="/v1/videos", status=0, delay=3.0, answer_late=True)
+        )
+        await tg.press(alice, card, text="Generate")
+        await tg.wait_for(lambda: sim.count("POST", "/v1/videos") == 1, timeout=10)
+        bot.kill()
+        rows = query(settings.database_path, "SELECT status FROM videos")
+        assert [r["status"] for r in rows] == ["submitting"]
+
+        bot = BotProcess(settings, tmp_path / "bot.log").start()
+        await tg.wait_for(
+            lambda: "can't tell whether the provider started it" in card.text, timeout=20
+        )
+        await tg.press(alice, card, text="Forget it")
+        await tg.wait_for(lambda: not card.buttons())
+        await tg.wait_idle(quiet=0.5)
+        assert sim.count("POST", "/v1/videos") == 1  # never resubmitted on its own
+        rows = query(settings.database_path, "SELECT status FROM videos")
+        assert [r["status"] for r in rows] == ["cancelled"]
         assert await bot.terminate() == 0, bot.log()
     finally:
         if bot.proc is not None and bot.proc.poll() is None:

@@ -6,6 +6,7 @@ import re
 from dataclasses import replace
 
 from bot.config import Settings
+from bot.simulators.media import sample_mp4
 from tests.e2e.helpers import final_progress, new_face
 from tests.fakes.telegram_api import FakeTelegram
 from tests.harness import RunningBot
@@ -27,5 +28,16 @@ async def test_sandbox_walkthrough(tg: FakeTelegram, settings: Settings) -> None
         await tg.send_photo(alice, image())
         progress = await final_progress(tg, alice.id, mark, timeout=15)
         assert re.search(r"ta_[0-9a-f]{32}", progress.text)
+        mark = tg.mark()
+        await tg.send_text(alice, "/generate waves hello")
+        card = await tg.next_message(alice.id, after=mark, contains="Ready to generate")
+        await tg.press(alice, card, text="Generate")
+        video = await tg.wait_for(
+            lambda: next(
+                (m for m in tg.sent[mark:] if m.chat_id == alice.id and m.kind == "video"), None
+            ),
+            timeout=20,
+        )
+        assert video.file_bytes == sample_mp4()
     finally:
         await running.stop()

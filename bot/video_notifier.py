@@ -1,0 +1,153 @@
+"""The Telegram side of video jobs: the progress message, chat actions, the MP4 upload.
+
+The upload goes through httpx's streaming multipart rather than python-telegram-bot's
+InputFile, which reads the whole file into memory: a 45 MB video must not cost 45 MB.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import httpx
+from telegram import Bot, InlineKeyboardMarkup, Message
+from telegram.constants import ChatAction, ParseMode
+from telegram.error import BadRequest, Forbidden, TelegramError
+
+from bot import video_keyboards, video_texts
+from bot.mp4 import probe
+from bot.services.clock import Clock
+from storage.faces import FaceRepo
+from storage.models import JobStatus, VideoJob
+
+log = logging.getLogger(__name__)
+
+
+class TelegramVideoNotifier:
+    def __init__(
+        self,
+        bot: Bot,
+        *,
+        faces: FaceRepo,
+        clock: Clock,
+        edit_interval: float = 5.0,
+        action_interval: float = 4.5,
+        upload_timeout: float = 600.0,
+    ) -> None:
+        self.bot = bot
+        self.faces = faces
+        self.clock = clock
+        self.edit_interval = edit_interval
+        self.action_interval = action_interval
+        self._last_edit: dict[int, float] = {}
+        self._last_action: dict[int, float] = {}
+        self.http = httpx.AsyncClient(timeout=httpx.Timeout(60.0, write=upload_timeout))
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def face_name(self, job: VideoJob) -> str:
+        face = await self.faces.get(job.face_id) if job.face_id is not None else None
+        return face.name if face else "?"
+
+    async def _edit(
+        self, job: VideoJob, text: str, markup: InlineKeyboardMarkup | None = None
+    ) -> None:
+        if job.message_id is None:
+            return
+        try:
+            await self.bot.edit_message_text(
+                text,
+                chat_id=job.chat_id,
+                message_id=job.message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+            )
+        except BadRequest as exc:
+            if "not modified" not in exc.message.lower():
+                log.info("progress edit for job %d refused: %s", job.id, exc.message)
+        except Forbidden:
+            log.info("chat %d blocked the bot", job.chat_id)
+
+    async def job_progress(self, job: VideoJob, *, force: bool = False) -> None:
+        now = self.clock()
+        if not force and now - self._last_edit.get(job.id, 0.0) < self.edit_interval:
+            return
+        self._last_edit[job.id] = now
+        await self._edit(job, video_texts.progress(job, await self.face_name(job), now))
+
+    async def job_outcome(self, job: VideoJob) -> None:
+        self._last_edit.pop(job.id, None)
+        name = await self.face_name(job)
+        if job.status is JobStatus.DELIVERED:
+            await self._edit(job, video_texts.delivered_card(job, name))
+        elif job.status is JobStatus.TOO_LARGE:
+            await self._edit(job, video_texts.too_large(job, name))
+        elif job.status is JobStatus.FAILED:
+            await self._edit(
+                job,
+                video_texts.failed(job, name),
+                video_keyboards.outcome(job, retry=video_texts.retry_helps(job)),
+            )
+        elif job.status is JobStatus.NEEDS_DECISION:
+            await self._edit(
+                job, video_texts.needs_decision(job, name), video_keyboards.needs_decision(job)
+            )
+
+    async def working(self, job: VideoJob) -> None:
+        now = self.clock()
+        if now - self._last_action.get(job.chat_id, 0.0) < self.action_interval:
+            return
+        self._last_action[job.chat_id] = now
+        try:
+            await self.bot.send_chat_action(job.chat_id, ChatAction.UPLOAD_VIDEO)
+        except TelegramError as exc:
+            log.info("chat action for %d failed: %s", job.chat_id, exc)
+
+    async def send_video(self, job: VideoJob, path: Path, size: int) -> str:
+        info = probe(path)
+        fields: dict[str, Any] = {
+            "chat_id": job.chat_id,
+            "caption": video_texts.video_caption(job, await self.face_name(job)),
+            "parse_mode": ParseMode.HTML.value,
+            "supports_streaming": "true",
+            "reply_markup": json.dumps(video_keyboards.under_video(job).to_dict()),
+        }
+        if info.duration is not None:
+            fields["duration"] = max(1, round(info.duration))
+        if info.width and info.height:
+            fields["width"], fields["height"] = info.width, info.height
+        if job.message_id is not None:
+            fields["reply_parameters"] = json.dumps(
+                {"message_id": job.message_id, "allow_sending_without_reply": True}
+            )
+        message = await self._post_video(fields, path)
+        if message.video is None:
+            raise TelegramError("sendVideo returned no video")
+        log.info("job %d delivered: %d bytes", job.id, size)
+        return message.video.file_id
+
+    async def _post_video(self, fields: dict[str, Any], path: Path) -> Message:
+        url = f"{self.bot.base_url}/sendVideo"
+        for attempt in range(3):
+            with path.open("rb") as video:
+                response = await self.http.post(
+                    url,
+                    data={k: str(v) for k, v in fields.items()},
+                    files={"video": (path.name, video, "video/mp4")},
+                )
+            body = response.json()
+            if body.get("ok"):
+                message = Message.de_json(body["result"], self.bot)
+                assert message is not None
+                return message
+            retry_after = (body.get("parameters") or {}).get("retry_after")
+            if response.status_code == 429 and retry_after is not None and attempt < 2:
+                # Telegram did not take it: safe to send again after the wait it asked for.
+                await asyncio.sleep(float(retry_after))
+                continue
+            raise TelegramError(f"sendVideo failed: {body.get('description')}")
+        raise TelegramError("sendVideo kept being rate limited")

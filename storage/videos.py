@@ -1,0 +1,281 @@
+"""Video jobs and the video settings each user (or group chat) keeps."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from storage.database import Database, Row
+from storage.history import record
+from storage.models import ACTIVE_JOBS, JobStatus, Owner, VideoJob, VideoSettings
+
+
+def _job(row: Row) -> VideoJob:
+    return VideoJob(
+        id=row["id"],
+        user_id=row["user_id"],
+        chat_id=row["chat_id"],
+        face_id=row["face_id"],
+        asset_ids=tuple(json.loads(row["asset_ids"])),
+        provider=row["provider"],
+        prompt=row["prompt"],
+        settings=VideoSettings(
+            row["model"], row["duration"], row["resolution"], row["ratio"], bool(row["audio"])
+        ),
+        status=JobStatus(row["status"]),
+        provider_task_id=row["provider_task_id"],
+        error_code=row["error_code"],
+        error_message=row["error_message"],
+        video_url=row["video_url"],
+        url_expires_at=row["url_expires_at"],
+        size_bytes=row["size_bytes"],
+        tg_file_id=row["tg_file_id"],
+        message_id=row["message_id"],
+        inline_message_id=row["inline_message_id"],
+        retry_of=row["retry_of"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        submitted_at=row["submitted_at"],
+        finished_at=row["finished_at"],
+        next_poll_at=row["next_poll_at"],
+        poll_count=row["poll_count"],
+        outcome_notified=bool(row["outcome_notified"]),
+    )
+
+
+class VideoRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def settings(self, owner: Owner) -> VideoSettings | None:
+        row = await self.db.fetchone(
+            "SELECT * FROM video_settings WHERE owner_kind = ? AND owner_id = ?",
+            (owner.kind, owner.id),
+        )
+        if row is None:
+            return None
+        return VideoSettings(
+            row["model"], row["duration"], row["resolution"], row["ratio"], bool(row["audio"])
+        )
+
+    async def save_settings(self, owner: Owner, s: VideoSettings, now: float) -> None:
+        async with self.db.write() as conn:
+            await conn.execute(
+                """
+                INSERT INTO video_settings (owner_kind, owner_id, model, duration, resolution,
+                    ratio, audio, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (owner_kind, owner_id) DO UPDATE SET model = excluded.model,
+                    duration = excluded.duration, resolution = excluded.resolution,
+                    ratio = excluded.ratio, audio = excluded.audio,
+                    updated_at = excluded.updated_at
+                """,
+                (
+                    owner.kind,
+                    owner.id,
+                    s.model,
+                    s.duration,
+                    s.resolution,
+                    s.ratio,
+                    int(s.audio),
+                    now,
+                ),
+            )
+
+    async def create_draft(
+        self,
+        *,
+        user_id: int,
+        chat_id: int,
+        prompt: str,
+        settings: VideoSettings,
+        now: float,
+        face_id: int | None = None,
+        asset_ids: Sequence[int] = (),
+        provider: str | None = None,
+        retry_of: int | None = None,
+    ) -> VideoJob:
+        async with self.db.write() as conn:
+            cur = await conn.execute(
+                """
+                INSERT INTO videos (user_id, chat_id, face_id, asset_ids, provider, prompt,
+                    model, duration, resolution, ratio, audio, status, retry_of,
+                    created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                (
+                    user_id,
+                    chat_id,
+                    face_id,
+                    json.dumps(list(asset_ids)),
+                    provider,
+                    prompt,
+                    settings.model,
+                    settings.duration,
+                    settings.resolution,
+                    settings.ratio,
+                    int(settings.audio),
+                    JobStatus.DRAFT,
+                    retry_of,
+                    now,
+                    now,
+                ),
+            )
+            job_id = int(cur.lastrowid or 0)
+        return await self._must(job_id)
+
+    async def get(self, job_id: int) -> VideoJob | None:
+        row = await self.db.fetchone("SELECT * FROM videos WHERE id = ?", (job_id,))
+        return _job(row) if row else None
+
+    async def _must(self, job_id: int) -> VideoJob:
+        job = await self.get(job_id)
+        assert job is not None
+        return job
+
+    async def update_draft(self, job_id: int, **fields: Any) -> VideoJob:
+        """Change a draft's choices (face, assets, provider, prompt, settings)."""
+        columns = {
+            "face_id",
+            "provider",
+            "prompt",
+            "model",
+            "duration",
+            "resolution",
+            "ratio",
+            "audio",
+            "message_id",
+        }
+        values: dict[str, Any] = {}
+        for key, value in fields.items():
+            if key == "settings":
+                s: VideoSettings = value
+                values.update(
+                    model=s.model,
+                    duration=s.duration,
+                    resolution=s.resolution,
+                    ratio=s.ratio,
+                    audio=int(s.audio),
+                )
+            elif key == "asset_ids":
+                values["asset_ids"] = json.dumps(list(value))
+            elif key in columns:
+                values[key] = value
+            else:
+                raise ValueError(f"not a draft field: {key}")
+        sets = ", ".join(f"{k} = ?" for k in values)
+        async with self.db.write() as conn:
+            await conn.execute(
+                f"UPDATE videos SET {sets} WHERE id = ? AND status = ?",
+                (*values.values(), job_id, JobStatus.DRAFT),
+            )
+        return await self._must(job_id)
+
+    async def transition(
+        self,
+        job_id: int,
+        to: JobStatus,
+        now: float,
+        *,
+        expect: Sequence[JobStatus],
+        detail: str | None = None,
+        **fields: Any,
+    ) -> bool:
+        """Move a job from one of ``expect`` to ``to``, setting ``fields``. True if it moved."""
+        allowed = {
+            "provider_task_id",
+            "error_code",
+            "error_message",
+            "video_url",
+            "url_expires_at",
+            "size_bytes",
+            "tg_file_id",
+            "message_id",
+            "submitted_at",
+            "finished_at",
+            "next_poll_at",
+            "inline_message_id",
+        }
+        bad = set(fields) - allowed
+        if bad:
+            raise ValueError(f"not job fields: {bad}")
+        sets = "".join(f", {k} = ?" for k in fields)
+        marks = ",".join("?" * len(expect))
+        async with self.db.write() as conn:
+            cur = await conn.execute(
+                f"UPDATE videos SET status = ?, updated_at = ?, poll_count = 0, "
+                f"outcome_notified = 0{sets} WHERE id = ? AND status IN ({marks})",
+                (to, now, *fields.values(), job_id, *expect),
+            )
+            moved = cur.rowcount > 0
+            if moved:
+                await record(conn, "video", job_id, to, detail or fields.get("error_code"), now)
+        return moved
+
+    async def set_fields(self, job_id: int, **fields: Any) -> None:
+        """Bookkeeping that is not a status change (message ids, poll schedule)."""
+        allowed = {"message_id", "next_poll_at", "inline_message_id", "tg_file_id"}
+        if set(fields) - allowed:
+            raise ValueError(f"not bookkeeping fields: {set(fields) - allowed}")
+        sets = ", ".join(f"{k} = ?" for k in fields)
+        async with self.db.write() as conn:
+            await conn.execute(
+                f"UPDATE videos SET {sets} WHERE id = ?", (*fields.values(), job_id)
+            )
+
+    async def polled(self, job_id: int, next_poll_at: float) -> None:
+        async with self.db.write() as conn:
+            await conn.execute(
+                "UPDATE videos SET next_poll_at = ?, poll_count = poll_count + 1 WHERE id = ?",
+                (next_poll_at, job_id),
+            )
+
+    async def mark_notified(self, job_id: int) -> None:
+        async with self.db.write() as conn:
+            await conn.execute("UPDATE videos SET outcome_notified = 1 WHERE id = ?", (job_id,))
+
+    async def with_status(self, statuses: Sequence[JobStatus]) -> list[VideoJob]:
+        marks = ",".join("?" * len(statuses))
+        rows = await self.db.fetchall(
+            f"SELECT * FROM videos WHERE status IN ({marks}) ORDER BY id", tuple(statuses)
+        )
+        return [_job(r) for r in rows]
+
+    async def due(self, now: float) -> list[VideoJob]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM videos WHERE status IN (?, ?) AND next_poll_at <= ? ORDER BY id",
+            (JobStatus.QUEUED, JobStatus.RUNNING, now),
+        )
+        return [_job(r) for r in rows]
+
+    async def unnotified(self) -> list[VideoJob]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM videos WHERE outcome_notified = 0 AND status IN (?, ?, ?, ?)",
+            (JobStatus.DELIVERED, JobStatus.TOO_LARGE, JobStatus.FAILED, JobStatus.NEEDS_DECISION),
+        )
+        return [_job(r) for r in rows]
+
+    async def count_active(self, user_id: int) -> int:
+        marks = ",".join("?" * len(ACTIVE_JOBS))
+        row = await self.db.fetchone(
+            f"SELECT COUNT(*) FROM videos WHERE user_id = ? AND status IN ({marks})",
+            (user_id, *ACTIVE_JOBS),
+        )
+        return int(row[0]) if row else 0
+
+    async def count_submitted_since(self, user_id: int, since: float) -> int:
+        """Jobs that reached the provider (or tried to) since ``since``: the daily quota."""
+        row = await self.db.fetchone(
+            "SELECT COUNT(*) FROM videos WHERE user_id = ? AND submitted_at >= ?",
+            (user_id, since),
+        )
+        return int(row[0]) if row else 0
+
+    async def recent(self, user_id: int, limit: int = 10) -> list[VideoJob]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM videos WHERE user_id = ? AND status NOT IN (?, ?) "
+            "ORDER BY id DESC LIMIT ?",
+            (user_id, JobStatus.DRAFT, JobStatus.CANCELLED, limit),
+        )
+        return [_job(r) for r in rows]
