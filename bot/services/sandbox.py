@@ -33,6 +33,9 @@ async def start_sandbox(processing_seconds: float) -> SandboxControl:
         api_keys=(SANDBOX_KEY,),
         processing_seconds=processing_seconds,
         activation_delay=1.0,
+        # Slow enough that a newcomer sees the progress message move.
+        video_queued_seconds=processing_seconds,
+        video_running_seconds=3 * processing_seconds,
     )
     await simulator.start("127.0.0.1", 0)
     return SandboxControl(simulator)
