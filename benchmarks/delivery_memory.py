@@ -35,16 +35,18 @@ async def deliver(video_bytes: int) -> tuple[int, int]:
     """(peak RSS before generating, peak RSS after delivery) in kB, in a fresh bot."""
     tg = FakeTelegram()
     await tg.start()
-    sim = Token360Simulator(api_keys=("bench",), processing_seconds=0.1,
-                            video_running_seconds=0.5)
+    sim = Token360Simulator(api_keys=("bench",), processing_seconds=0.1, video_running_seconds=0.5)
     await sim.start()
     sim.script_videos(VideoOutcome(video_bytes=video_bytes))
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(
-            telegram_token=tg.token, telegram_api_base_url=tg.base_url,
+            telegram_token=tg.token,
+            telegram_api_base_url=tg.base_url,
             telegram_file_base_url=tg.base_file_url,
-            database_path=Path(tmp) / "bench.sqlite3", poll_seconds=0.1,
-            token360=ProviderKey("bench", sim.base_url), progress_edit_seconds=1.0,
+            database_path=Path(tmp) / "bench.sqlite3",
+            poll_seconds=0.1,
+            token360=ProviderKey("bench", sim.base_url),
+            progress_edit_seconds=1.0,
         )
         bot = BotProcess(settings, Path(tmp) / "bot.log").start()
         assert bot.proc is not None
@@ -59,8 +61,9 @@ async def deliver(video_bytes: int) -> tuple[int, int]:
             card = await tg.next_message(user.id, after=mark, contains="Ready to generate")
             before = peak_rss_kb(bot.proc.pid)
             await tg.press(user, card, text="Generate")
-            video = await tg.wait_for(lambda: next(
-                (m for m in tg.sent[mark:] if m.kind == "video"), None), timeout=120)
+            video = await tg.wait_for(
+                lambda: next((m for m in tg.sent[mark:] if m.kind == "video"), None), timeout=120
+            )
             assert video.file_bytes is not None and len(video.file_bytes) == video_bytes
             after = peak_rss_kb(bot.proc.pid)
             await bot.terminate()
@@ -75,10 +78,14 @@ async def deliver(video_bytes: int) -> tuple[int, int]:
 async def run() -> None:
     small_before, small = await deliver(1 * MB)
     large_before, large = await deliver(45 * MB)
-    print(f"peak RSS delivering  1 MB: {small / 1024:.1f} MB "
-          f"(before generating: {small_before / 1024:.1f} MB)")
-    print(f"peak RSS delivering 45 MB: {large / 1024:.1f} MB "
-          f"(before generating: {large_before / 1024:.1f} MB)")
+    print(
+        f"peak RSS delivering  1 MB: {small / 1024:.1f} MB "
+        f"(before generating: {small_before / 1024:.1f} MB)"
+    )
+    print(
+        f"peak RSS delivering 45 MB: {large / 1024:.1f} MB "
+        f"(before generating: {large_before / 1024:.1f} MB)"
+    )
     print(f"difference: {(large - small) / 1024:.1f} MB (target: under 10 MB)")
 
 
