@@ -1,0 +1,533 @@
+"""Sunra (seed 001): Ark assets registered from a public URL, queued Seedance 2.0 relay videos.
+
+Sunra documents no liveness step and no groups: a face is usable at once
+(``verification=False``, ``FreshLink.NONE``). The verification methods exist for the
+interface and say so honestly: :meth:`Sunra.start_verification` raises
+:class:`~bot.providers.base.ProviderError` (code ``no_verification``),
+:meth:`Sunra.refresh_verification` returns None, :meth:`Sunra.check_verifications`
+returns ``{}`` for any number of pending items, all without a request. :meth:`Sunra.get_group`
+answers, without a request, that whatever id the bot keeps for a Sunra face is ACTIVE (it
+names nothing at Sunra); rename/delete return False.
+
+Endpoints (base ``https://api.sunra.ai``; auth ``Authorization: Bearer <key>``, the official
+SDK's form, set in :func:`auth_headers` only; Sunra's queue page shows ``Key <key>``):
+
+- ``POST /v1/ark/assets {source_url, name, asset_type: "image"}`` -> ``{id, ark_asset_id,
+  name, asset_type, source_url, status: "processing", created_at}``. ``source_url`` is
+  ``ImageUpload.public_url`` (None -> ProviderError, nothing sent). ``group_id`` is ignored.
+- ``GET /v1/ark/assets/{id}`` refreshes the status from upstream; adds ``ark_url`` when active.
+- ``GET /v1/ark/assets?page&page_size`` (``status`` filter unused): every asset of the account.
+- ``POST /v1/queue/{model-id}`` -> ``{request_id, status_url, response_url, cancel_url}``.
+- ``GET /v1/queue/requests/{request_id}/status`` -> ``{status, queue_position?, success?,
+  error?}``; ``GET /v1/queue/requests/{request_id}`` -> the result (``video.url``).
+
+Shape choices where the documents are silent:
+
+- ``AssetInfo.asset_id`` is ``ark_asset_id`` (what a video references as ``asset://``),
+  ``record_id`` is Sunra's ``id`` (what GET takes). ``get_asset`` without a record id looks
+  the asset up by ``ark_asset_id`` in the list, then GETs it.
+- ``list_assets(group_id)`` ignores ``group_id`` (there are no groups) and returns the whole
+  account, at most ``MAX_LIST_PAGES`` pages of ``PAGE_SIZE``; the bot matches by name / id.
+  Only the single GET is documented to refresh from upstream, so a listed status may be stale:
+  ``capabilities.lists_assets`` is False and the tracker polls each asset by GET. The list
+  still serves the lost-upload lookup by name. Its body may be a bare list, or rows under
+  ``items``/``data``/``assets``/``list``/``records``/``results`` (``data`` may nest them),
+  with ``total``/``total_count``/``count`` or ``pagination.total``, or no total at all.
+- ``task_id`` is the ``request_id``. ``get_video`` builds both URLs from it on this client's
+  base URL (the SDK's ``from_request_id`` does the same) instead of following absolute URLs.
+  COMPLETED costs a second GET for the result (the status carries no output).
+- Models: ``seedance-2.0`` -> ``bytedance/seedance-2.0-relay/reference-to-video``,
+  ``seedance-2.0-fast`` -> ``bytedance/seedance-2.0-fast-relay/reference-to-video``; only
+  relay models recognise Ark assets. Up to 9 assets go in ``reference_images`` as
+  ``asset://<ark_asset_id>``; a prompt that names none (no ``@ImageN``) gets
+  ``@Image1 @Image2 ...`` put in front of it.
+- Errors: Sunra answers over-the-limit with HTTP 403 -> ProviderRateLimited (``status`` 403,
+  ``Retry-After`` honoured if sent) unless the body's ``error.type`` names auth/permission
+  (e.g. ``MODEL_ACCESS_DENIED``) -> ProviderAuthError. 402 -> rejected ``quota``; 408 ->
+  unavailable; 409 -> rejected ``other`` (there are no groups to be "not active"). A result
+  fetch answering ``error.code = PREDICTION_FAILED`` (the SDK's v2 contract) becomes
+  :class:`SunraPredictionFailed`, which ``get_video`` reports as a FAILED video.
+- A failed video: status ``COMPLETED`` with ``success: false``, or terminal ``FAILED`` /
+  ``CANCELLED``. ``error`` may be flat ``{code, message, reason, retryable}`` (SDK) or
+  ``{type, code, message, details: {code, message, reason, retryable}}`` (PROVIDERS.md);
+  ``details`` wins, so moderation reads ``unsafe_content``. Cancelled -> code ``cancelled``.
+- ``video_url``: a CDN URL, assumed fetchable without auth. Its lifetime is undocumented:
+  ``url_expires_at`` comes from the URL's own ``expires`` / ``X-Amz-Date`` +
+  ``X-Amz-Expires`` where present, else None.
+
+Tolerance: unknown fields are ignored, optional fields may be missing, a ``{"data": ...}``
+envelope is unwrapped where a bare object was expected, statuses compare case-insensitively
+(``succeeded``/``running``/``queued`` style spellings are mapped too).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+import time
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import parse_qs, quote, urlparse
+
+import httpx
+
+from bot.providers.base import (
+    AssetInfo,
+    AssetRef,
+    Capabilities,
+    FreshLink,
+    GroupInfo,
+    GroupState,
+    ImageUpload,
+    PendingVerification,
+    ProviderAuthError,
+    ProviderError,
+    ProviderName,
+    ProviderRateLimited,
+    ProviderRejected,
+    ProviderUnavailable,
+    RejectReason,
+    RemoteAssetState,
+    VerificationSession,
+    VideoRequest,
+    VideoState,
+    VideoStatus,
+)
+from bot.providers.http import ProviderHTTP, RetryPolicy, retry_after_seconds
+
+AUTH_SCHEME = "Bearer"
+MODEL_IDS = {
+    "seedance-2.0": "bytedance/seedance-2.0-relay/reference-to-video",
+    "seedance-2.0-fast": "bytedance/seedance-2.0-fast-relay/reference-to-video",
+}
+MAX_REFERENCE_IMAGES = 9
+PAGE_SIZE = 100
+MAX_LIST_PAGES = 10
+ASSETS_PATH = "/v1/ark/assets"
+QUEUE_PATH = "/v1/queue"
+_AUTH_TYPES = {"authentication_error", "authorization_error", "permission_error"}
+_IMAGE_TAG = re.compile(r"@image\d", re.IGNORECASE)
+_ROW_KEYS = ("items", "data", "assets", "list", "records", "results")
+_VIDEO_STATES = {
+    **dict.fromkeys(("in_queue", "queued", "pending"), VideoState.QUEUED),
+    **dict.fromkeys(("in_progress", "running", "processing"), VideoState.RUNNING),
+    **dict.fromkeys(("completed", "succeeded", "success"), VideoState.COMPLETED),
+    **dict.fromkeys(("failed", "cancelled", "canceled", "expired"), VideoState.FAILED),
+}
+_ASSET_STATES = {
+    "active": RemoteAssetState.ACTIVE,
+    **dict.fromkeys(("failed", "error", "rejected"), RemoteAssetState.FAILED),
+}
+
+
+def auth_headers(api_key: str) -> dict[str, str]:
+    """The one place the auth scheme lives."""
+    return {"Authorization": f"{AUTH_SCHEME} {api_key}"}
+
+
+class SunraPredictionFailed(ProviderRejected):
+    """The result endpoint said the prediction failed; ``code`` is the prediction's own code."""
+
+
+class Sunra:
+    name = ProviderName.SUNRA
+    capabilities = Capabilities(
+        display_name="Sunra",
+        verification=False,
+        fresh_link=FreshLink.NONE,
+        upload_by_url=True,
+        lists_assets=False,  # the list is not documented to refresh from upstream
+        lists_groups=False,
+        models=tuple(MODEL_IDS),
+        max_video_assets=MAX_REFERENCE_IMAGES,
+        asset_quota=None,  # Sunra names none
+    )
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.http = ProviderHTTP(
+            base_url,
+            auth_headers(api_key),
+            timeout=timeout,
+            retry=retry,
+            classify=classify,
+            transport=transport,
+        )
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = await self.http.request(method, path, **kwargs)
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise ProviderError("Sunra answered with something that is not JSON") from exc
+
+    # ------------------------------------------------------------------ no verification
+
+    async def start_verification(
+        self, face_name: str, *, return_url: str | None = None
+    ) -> VerificationSession:
+        raise ProviderError(
+            "Sunra has no face check: a face is usable at once", code="no_verification"
+        )
+
+    async def refresh_verification(
+        self, group_id: str | None, session_id: str | None
+    ) -> VerificationSession | None:
+        return None
+
+    async def get_group(self, group_id: str) -> GroupInfo:
+        # No groups at Sunra: the bot's own id for the face is always usable.
+        return GroupInfo(group_id=group_id, state=GroupState.ACTIVE, raw={"synthetic": True})
+
+    async def check_verifications(
+        self, pending: Sequence[PendingVerification], known_groups: set[str]
+    ) -> dict[int, GroupInfo]:
+        return {}
+
+    async def rename_group(self, group_id: str, name: str) -> bool:
+        return False
+
+    async def delete_group(self, group_id: str) -> bool:
+        return False
+
+    # ------------------------------------------------------------------ Ark assets
+
+    async def upload_asset(self, group_id: str | None, image: ImageUpload, name: str) -> AssetInfo:
+        if image.public_url is None:
+            raise ProviderError("Sunra registers assets from a URL; this image has no public_url")
+        body = {"source_url": image.public_url, "name": name, "asset_type": "image"}
+        return parse_asset(await self._json("POST", ASSETS_PATH, json=body))
+
+    async def get_asset(self, ref: AssetRef) -> AssetInfo:
+        record_id = ref.record_id
+        if record_id is None and ref.asset_id is not None:
+            found = next(
+                (a for a in await self.list_assets("") if a.asset_id == ref.asset_id), None
+            )
+            if found is None:
+                raise ProviderRejected(
+                    f"Ark asset {ref.asset_id} not found", reason=RejectReason.NOT_FOUND
+                )
+            record_id = found.record_id
+        if record_id is None:
+            raise ProviderError("Sunra assets are looked up by id or ark_asset_id")
+        return parse_asset(await self._json("GET", f"{ASSETS_PATH}/{quote(record_id, safe='')}"))
+
+    async def list_assets(self, group_id: str) -> list[AssetInfo]:
+        assets: list[AssetInfo] = []
+        for page in range(1, MAX_LIST_PAGES + 1):
+            body = await self._json(
+                "GET", ASSETS_PATH, params={"page": page, "page_size": PAGE_SIZE}
+            )
+            rows, total = page_rows(body)
+            assets.extend(parse_asset(row) for row in rows)
+            full = _int(body.get("page_size")) if isinstance(body, dict) else None
+            if not rows or (total is not None and len(assets) >= total):
+                break
+            if total is None and len(rows) < (full or PAGE_SIZE):
+                break
+        return assets
+
+    # ------------------------------------------------------------------ videos
+
+    async def submit_video(self, request: VideoRequest) -> VideoStatus:
+        model_id = vendor_model(request.model)
+        asset_ids = list(request.asset_ids)
+        if len(asset_ids) > MAX_REFERENCE_IMAGES:
+            raise ProviderRejected(
+                f"Sunra takes at most {MAX_REFERENCE_IMAGES} reference images",
+                reason=RejectReason.INVALID,
+                code="too_many_references",
+            )
+        body = {
+            "prompt": reference_prompt(request.prompt, len(asset_ids)),
+            "reference_images": [f"asset://{a}" for a in asset_ids],
+            "resolution": request.resolution,
+            "ratio": request.ratio,
+            "duration": request.duration,
+            "generate_audio": request.audio,
+        }
+        data = _unwrap(await self._json("POST", f"{QUEUE_PATH}/{model_id}", json=body))
+        request_id = _str(data, "request_id", "requestId", "id")
+        if request_id is None:
+            raise ProviderError("Sunra did not return a request_id")
+        state = _video_state(_str(data, "status")) or VideoState.QUEUED
+        if state not in (VideoState.QUEUED, VideoState.RUNNING):
+            state = VideoState.QUEUED  # the outcome is read by get_video, never from a submit
+        return VideoStatus(
+            task_id=request_id,
+            state=state,
+            queue_position=_int(data.get("queue_position")),
+            raw=data,
+        )
+
+    async def get_video(self, task_id: str) -> VideoStatus:
+        base = f"{QUEUE_PATH}/requests/{quote(task_id, safe='')}"
+        status = _unwrap(await self._json("GET", f"{base}/status"))
+        word = _str(status, "status")
+        state = _video_state(word) or VideoState.QUEUED
+        failed = state is VideoState.COMPLETED and (
+            status.get("success") is False or status.get("error") not in (None, {}, "")
+        )
+        if state is VideoState.FAILED or failed:
+            return _failed(task_id, status, word)
+        if state is not VideoState.COMPLETED:
+            return VideoStatus(
+                task_id=task_id,
+                state=state,
+                queue_position=_int(status.get("queue_position")),
+                raw=status,
+            )
+        url = find_video_url(status)
+        raw = dict(status)
+        if url is None:
+            try:
+                result = await self._json("GET", base)
+            except SunraPredictionFailed as exc:
+                return VideoStatus(
+                    task_id=task_id,
+                    state=VideoState.FAILED,
+                    error_code=exc.code or "failed",
+                    error_message=exc.message,
+                    raw=raw,
+                )
+            raw["result"] = result
+            url = find_video_url(result)
+        if url is None:
+            raise ProviderError("Sunra said the video is completed but gave no video url")
+        return VideoStatus(
+            task_id=task_id,
+            state=VideoState.COMPLETED,
+            video_url=url,
+            url_expires_at=url_expiry(url),
+            raw=raw,
+        )
+
+
+# ---------------------------------------------------------------------- parsing
+
+
+def vendor_model(model: str) -> str:
+    try:
+        return MODEL_IDS[model]
+    except KeyError:
+        raise ProviderRejected(
+            f"Sunra has no model {model!r}", reason=RejectReason.INVALID, code="unknown_model"
+        ) from None
+
+
+def reference_prompt(prompt: str, count: int) -> str:
+    """The prompt naming the references the documented way (@Image1 is the first image)."""
+    if count == 0 or _IMAGE_TAG.search(prompt):
+        return prompt
+    tags = " ".join(f"@Image{i}" for i in range(1, count + 1))
+    return f"{tags} {prompt}"
+
+
+def classify(response: httpx.Response, default: ProviderError) -> ProviderError:
+    """Sunra's meaning of an error status (the ``classify=`` hook of ProviderHTTP)."""
+    status = response.status_code
+    error = _error_object(response)
+    code = _str(error, "code") or default.code
+    if status == 403:
+        if (_str(error, "type") or "").lower() in _AUTH_TYPES:
+            return ProviderAuthError(default.message, status=status, code=code)
+        limited = ProviderRateLimited(default.message, retry_after=retry_after_seconds(response))
+        limited.status, limited.code = status, code
+        return limited
+    if status == 408:
+        return ProviderUnavailable(default.message, status=status, code=code)
+    if status in (402, 409):
+        reason = RejectReason.QUOTA if status == 402 else RejectReason.OTHER
+        return ProviderRejected(default.message, reason=reason, status=status, code=code)
+    kind = (_str(error, "type") or "").lower()
+    if 400 <= status < 500 and (
+        (code or "").upper() == "PREDICTION_FAILED" or kind == "prediction_failed"
+    ):
+        failed_code, message = failure_of(error)
+        return SunraPredictionFailed(
+            message or default.message,
+            reason=RejectReason.INVALID,
+            status=status,
+            code=failed_code or code,
+        )
+    return default
+
+
+def failure_of(error: Any) -> tuple[str | None, str | None]:
+    """(code, message) of a prediction error, flat or with ``details`` (which wins)."""
+    if isinstance(error, str):
+        return None, error or None
+    if not isinstance(error, dict):
+        return None, None
+    details = error.get("details")
+    code = message = None
+    if isinstance(details, dict):
+        code, message = _str(details, "code"), _str(details, "message")
+    return code or _str(error, "code", "type"), message or _str(error, "message")
+
+
+def parse_asset(data: Any) -> AssetInfo:
+    data = _unwrap(data)
+    record_id = _str(data, "id", "record_id")
+    asset_id = _str(data, "ark_asset_id", "arkAssetId", "asset_id")
+    if record_id is None and asset_id is None:
+        raise ProviderError("Sunra returned an asset without id or ark_asset_id")
+    status = (_str(data, "status", "Status") or "").lower()
+    state = _ASSET_STATES.get(status, RemoteAssetState.PROCESSING)
+    code, message = _asset_error(data)
+    return AssetInfo(
+        asset_id=asset_id,
+        state=state,
+        group_id=None,
+        name=_str(data, "name"),
+        record_id=record_id,
+        error_code=code if state is RemoteAssetState.FAILED else None,
+        error_message=message if state is RemoteAssetState.FAILED else None,
+        raw=data,
+    )
+
+
+def page_rows(body: Any) -> tuple[list[dict[str, Any]], int | None]:
+    """Rows and total (None if not given) of a list page, in any of the shapes above."""
+    if isinstance(body, list):
+        return [r for r in body if isinstance(r, dict)], None
+    if not isinstance(body, dict):
+        return [], None
+    for key in _ROW_KEYS:
+        value = body.get(key)
+        if isinstance(value, list):
+            return [r for r in value if isinstance(r, dict)], _total(body)
+        if key == "data" and isinstance(value, dict):
+            rows, total = page_rows(value)
+            return rows, total if total is not None else _total(body)
+    return [], _total(body)
+
+
+def find_video_url(body: Any, depth: int = 0) -> str | None:
+    """The MP4 URL in a result: ``video.url`` (the model's output schema) or near variants."""
+    if depth > 3 or not isinstance(body, dict):
+        return None
+    for key in ("video_url", "videoUrl"):
+        value = body.get(key)
+        if isinstance(value, str) and value:
+            return value
+    video = body.get("video")
+    if isinstance(video, str) and video:
+        return video
+    for key in ("video", "output", "result", "data"):
+        value = body.get(key)
+        if isinstance(value, list) and value:
+            value = value[0]
+        if isinstance(value, dict) and (url := find_video_url(value, depth + 1)):
+            return url
+    if depth > 0:
+        value = body.get("url")
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def url_expiry(url: str) -> float | None:
+    """When a signed URL says it stops working, if it says."""
+    query = {k.lower(): v[0] for k, v in parse_qs(urlparse(url).query).items() if v}
+    try:
+        if "expires" in query:
+            return float(query["expires"])
+        if "x-amz-date" in query and "x-amz-expires" in query:
+            start = time.strptime(query["x-amz-date"], "%Y%m%dT%H%M%SZ")
+            return calendar.timegm(start) + float(query["x-amz-expires"])
+    except ValueError:
+        return None
+    return None
+
+
+def _failed(task_id: str, status: dict[str, Any], word: str | None) -> VideoStatus:
+    code, message = failure_of(status.get("error"))
+    if code is None and (word or "").lower() in ("cancelled", "canceled"):
+        code = "cancelled"
+    return VideoStatus(
+        task_id=task_id,
+        state=VideoState.FAILED,
+        error_code=code or "failed",
+        error_message=message,
+        raw=status,
+    )
+
+
+def _video_state(word: str | None) -> VideoState | None:
+    return _VIDEO_STATES.get((word or "").lower())
+
+
+def _error_object(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    if isinstance(body, dict):
+        error = body.get("error")
+        if isinstance(error, dict):
+            return error
+        return body
+    return {}
+
+
+def _asset_error(data: dict[str, Any]) -> tuple[str | None, str | None]:
+    for key in ("error", "Error"):
+        error = data.get(key)
+        if isinstance(error, dict):
+            return _str(error, "code", "Code"), _str(error, "message", "Message")
+        if isinstance(error, str) and error:
+            return error, None
+    code = _str(data, "error_code", "errorCode")
+    message = _str(data, "error_message", "errorMessage", "fail_reason", "reason")
+    return code, message
+
+
+def _unwrap(data: Any) -> dict[str, Any]:
+    if isinstance(data, dict):
+        inner = data.get("data")
+        if isinstance(inner, dict) and not ({"id", "request_id", "status"} & data.keys()):
+            return inner
+        return data
+    raise ProviderError("Sunra returned something that is not a JSON object")
+
+
+def _total(body: dict[str, Any]) -> int | None:
+    for key in ("total", "total_count", "totalCount", "count"):
+        if (value := _int(body.get(key))) is not None:
+            return value
+    for key in ("pagination", "meta"):
+        nested = body.get(key)
+        if isinstance(nested, dict) and (value := _int(nested.get("total"))) is not None:
+            return value
+    return None
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _str(data: Any, *keys: str) -> str | None:
+    if not isinstance(data, dict):
+        return None
+    for key in keys:
+        value = data.get(key)
+        if value not in (None, ""):
+            return str(value)
+    return None
