@@ -173,8 +173,15 @@ class ProviderAuthError(ProviderError):
 
 
 class ProviderRateLimited(ProviderError):
-    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
-        super().__init__(message, status=429)
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        status: int = 429,
+        code: str | None = None,
+    ) -> None:
+        super().__init__(message, status=status, code=code)
         self.retry_after = retry_after
 
 

@@ -342,9 +342,9 @@ def classify(response: httpx.Response, default: ProviderError) -> ProviderError:
     if status == 403:
         if (_str(error, "type") or "").lower() in _AUTH_TYPES:
             return ProviderAuthError(default.message, status=status, code=code)
-        limited = ProviderRateLimited(default.message, retry_after=retry_after_seconds(response))
-        limited.status, limited.code = status, code
-        return limited
+        return ProviderRateLimited(
+            default.message, retry_after=retry_after_seconds(response), status=status, code=code
+        )
     if status == 408:
         return ProviderUnavailable(default.message, status=status, code=code)
     if status in (402, 409):
