@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
+from collections.abc import Mapping
 from typing import Any
 
-from telegram import BotCommand, BotCommandScopeAllPrivateChats, LinkPreviewOptions
+from telegram import BotCommand, BotCommandScopeAllPrivateChats, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
@@ -16,17 +18,16 @@ from bot.context import BotData, Services
 from bot.handlers import register
 from bot.handlers.uploads import telegram_fetcher
 from bot.notifier import TelegramNotifier
-from bot.providers.base import Provider
-from bot.providers.http import RetryPolicy
+from bot.providers.factory import build_providers
 from bot.providers.registry import Providers
-from bot.providers.token360 import Token360
 from bot.services.clock import Clock, system_clock
 from bot.services.faces import FaceService
-from bot.services.sandbox import SANDBOX_KEY, SandboxControl, start_sandbox
+from bot.services.sandbox import SandboxControl, start_sandbox
 from bot.services.tracking import Schedule, Tracker
 from bot.services.uploads import UploadService
 from bot.services.videos import Limits, VideoSchedule, VideoService
 from bot.video_notifier import TelegramVideoNotifier
+from bot.web import MediaStore, WebServer, public_base, webhook_path
 from storage.assets import AssetRepo
 from storage.database import Database
 from storage.faces import FaceRepo
@@ -61,34 +62,25 @@ class Runtime:
         self.tracker_task: asyncio.Task[None] | None = None
         self.videos: VideoService | None = None
         self.video_notifier: TelegramVideoNotifier | None = None
+        self.faces: FaceService | None = None
+        self.tracker: Tracker | None = None
+        self.media: MediaStore | None = None
+        self.web: WebServer | None = None
 
     async def start(self, app: AnyApplication) -> None:
         settings = self.settings
         self.db = db = Database(settings.database_path)
         await db.open()
-        retry = RetryPolicy(base_seconds=settings.retry_base_seconds)
-        providers: list[Provider] = []
-        if settings.token360 is not None:
-            providers.append(
-                Token360(
-                    settings.token360.base_url,
-                    settings.token360.api_key,
-                    timeout=settings.http_timeout_seconds,
-                    retry=retry,
-                )
+        keys = settings.provider_keys()
+        if not keys:
+            self.sandbox = await start_sandbox(
+                settings.sandbox_providers, settings.sandbox_processing_seconds
             )
-        else:
-            self.sandbox = await start_sandbox(settings.sandbox_processing_seconds)
-            providers.append(
-                Token360(
-                    self.sandbox.simulator.base_url,
-                    SANDBOX_KEY,
-                    timeout=settings.http_timeout_seconds,
-                    retry=retry,
-                )
-            )
-            log.warning("no provider key set: running in SANDBOX mode against the simulator")
-        self.providers = Providers(providers)
+            keys = self.sandbox.keys()
+            log.warning("no provider key set: running in SANDBOX mode against simulators")
+        public_url = await self._start_web(app)
+        enabled, unavailable = build_providers(settings, keys, public_url=public_url is not None)
+        self.providers = Providers(enabled, unavailable)
 
         users, face_repo, links = UserRepo(db), FaceRepo(db), LinkRepo(db)
         invites, assets = InviteRepo(db), AssetRepo(db)
@@ -100,7 +92,8 @@ class Runtime:
             assets=assets,
             sandbox=self.sandbox is not None,
         )
-        faces = FaceService(
+        public = self.media.base_url if self.media is not None and self.media.base_url else None
+        self.faces = faces = FaceService(
             faces=face_repo,
             links=links,
             invites=invites,
@@ -111,6 +104,7 @@ class Runtime:
             clock=self.clock,
             link_ttl=settings.link_ttl_seconds,
             invite_ttl=settings.invite_ttl_seconds,
+            return_base=f"{public}/return" if public else None,
         )
         uploads = UploadService(
             assets=assets,
@@ -119,6 +113,7 @@ class Runtime:
             notifier=notifier,
             clock=self.clock,
             poll_seconds=settings.poll_seconds,
+            publish=self.media.publish if public and self.media is not None else None,
         )
         videos_repo = VideoRepo(db)
         self.video_notifier = video_notifier = TelegramVideoNotifier(
@@ -142,7 +137,7 @@ class Runtime:
             ),
             workdir=settings.database_path.parent,
         )
-        tracker = Tracker(
+        self.tracker = tracker = Tracker(
             faces=faces,
             uploads=uploads,
             face_repo=face_repo,
@@ -176,10 +171,56 @@ class Runtime:
             clock=self.clock,
             bot_username=me.username,
             sandbox=self.sandbox,
+            media=self.media,
         )
         await app.bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
         self.tracker_task = asyncio.create_task(self._track(tracker, app), name="tracker")
         log.info("realface-bot @%s started", me.username)
+
+    async def _start_web(self, app: AnyApplication) -> str | None:
+        """Serve media, verification returns and webhooks; the public URL, if there is one."""
+        settings = self.settings
+        public_url = settings.public_url
+        host, port = settings.http_host, settings.http_port
+        if public_url is None and self.sandbox is not None:
+            # The simulators run on this machine: they can fetch from loopback.
+            public_url, host, port = "http://127.0.0.1:0", "127.0.0.1", 0
+        if public_url is None and settings.webhook_url is None:
+            return None
+        self.media = MediaStore(settings.media_ttl_seconds, self.clock)
+        secret = settings.webhook_secret or secrets.token_urlsafe(32)
+
+        async def on_update(data: dict[str, Any]) -> None:
+            update = Update.de_json(data, app.bot)
+            if update is not None:
+                await app.update_queue.put(update)
+
+        self.web = WebServer(
+            self.media,
+            on_return=self._on_return,
+            on_update=on_update,
+            webhook_path=webhook_path(settings.webhook_url) if settings.webhook_url else None,
+            webhook_secret=secret,
+        )
+        await self.web.start(host, port)
+        if settings.webhook_url:
+            await app.bot.set_webhook(
+                settings.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES
+            )
+        if public_url is None:
+            return None
+        self.media.base_url = public_base(public_url, self.web.bound_port)
+        return self.media.base_url
+
+    async def _on_return(self, provider: str, params: Mapping[str, str]) -> None:
+        """A verification page sent the person back: poll that face now."""
+        if self.faces is None or self.tracker is None:
+            return
+        for key in ("session_id", "task_id", "biz_id"):
+            value = params.get(key)
+            if value and await self.faces.poll_now(provider, value):
+                self.tracker.wake()
+                return
 
     async def _track(self, tracker: Tracker, app: AnyApplication) -> None:
         try:
@@ -203,6 +244,8 @@ class Runtime:
             await self.video_notifier.aclose()
         if self.providers is not None:
             await self.providers.aclose()
+        if self.web is not None:
+            await self.web.stop()
         if self.sandbox is not None:
             await self.sandbox.aclose()
         if self.db is not None:

@@ -35,6 +35,8 @@ class Action(StrEnum):
     SETTING = "st"  # job:field:value (job 0 = the user's defaults)
     SETTINGS_DONE = "sd"  # job (0 = defaults)
     VIDEO_SEND = "vs"  # job: send a past video again
+    GEN_PICKED = "gp"  # job: the photos for a multi-reference video are chosen
+    FACE_PROVIDER = "fp"  # index into the enabled providers, for the pending /newface
 
 
 @dataclass(frozen=True)
@@ -68,17 +70,13 @@ def decode(data: str | None) -> Callback | None:
         action = Action(parts[1])
     except ValueError:
         return None
-    if action in _INT_ARGS and not all(p.isdigit() for p in parts[2].split(":")):
+    if action is Action.FACE_LIST:
+        return Callback(action) if parts[2] == "" else None
+    if action not in _TOKEN_ARGS and not all(p.isdigit() for p in parts[2].split(":")):
         return None
     return Callback(action, parts[2])
 
 
-_INT_ARGS = {
-    Action.NEW_LINK,
-    Action.SIM_PASS,
-    Action.FACE_SHOW,
-    Action.FACE_USE,
-    Action.FACE_RENAME,
-    Action.FACE_DELETE,
-    Action.FACE_DELETE_YES,
-}
+# Actions whose argument is an invite token; FACE_LIST takes none; every other action
+# takes whole numbers joined by ":".
+_TOKEN_ARGS = {Action.READY, Action.DECLINE, Action.INVITE_LINK}

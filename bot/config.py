@@ -14,6 +14,14 @@ from pathlib import Path
 TELEGRAM_API = "https://api.telegram.org/bot"
 TELEGRAM_FILES = "https://api.telegram.org/file/bot"
 TOKEN360_API = "https://api.token360.ai"
+# Default endpoints, from each provider's document; set *_BASE_URL to override.
+PROVIDER_APIS = {
+    "token360": TOKEN360_API,
+    "sunra": "https://api.sunra.ai",
+    "orcarouter": "https://api.orcarouter.ai",
+    "powertokens": "https://powertokens.ai/api",
+    "toapis": "https://toapis.com",
+}
 
 
 class ConfigError(ValueError):
@@ -34,6 +42,21 @@ class Settings:
     database_path: Path = Path("data/realface.sqlite3")
     poll_seconds: float = 3.0
     token360: ProviderKey | None = None
+    sunra: ProviderKey | None = None
+    orcarouter: ProviderKey | None = None
+    powertokens: ProviderKey | None = None
+    toapis: ProviderKey | None = None
+    # PowerTokens' asset pages send the key bare; some of its video pages show "Bearer".
+    powertokens_bearer: bool = False
+    # The externally reachable base of the bot's own HTTP server (media for URL-only
+    # providers, OrcaRouter's return page, webhooks). ":0" as port: use the bound port.
+    public_url: str | None = None
+    http_host: str = "0.0.0.0"
+    http_port: int = 8080
+    webhook_url: str | None = None
+    webhook_secret: str | None = field(default=None, repr=False)
+    media_ttl_seconds: float = 600.0
+    sandbox_providers: tuple[str, ...] = ("token360",)
     # How long a verification link lives at the provider (seed 000: 120 s).
     link_ttl_seconds: float = 120.0
     # After the last link expires, keep polling this long (the provider may lag) before
@@ -58,7 +81,17 @@ class Settings:
 
     @property
     def sandbox(self) -> bool:
-        return self.token360 is None
+        return not self.provider_keys()
+
+    def provider_keys(self) -> dict[str, ProviderKey]:
+        keys = {
+            "token360": self.token360,
+            "sunra": self.sunra,
+            "orcarouter": self.orcarouter,
+            "powertokens": self.powertokens,
+            "toapis": self.toapis,
+        }
+        return {name: key for name, key in keys.items() if key is not None}
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -68,17 +101,36 @@ class Settings:
             raise ConfigError(
                 "TELEGRAM_BOT_TOKEN is not set. Create a bot with @BotFather and export its token."
             )
-        token360 = None
-        key = env.get("TOKEN360_API_KEY", "").strip()
-        if key:
-            token360 = ProviderKey(key, env.get("TOKEN360_BASE_URL", TOKEN360_API).rstrip("/"))
+        keys = {name: _provider_key(env, name) for name in PROVIDER_APIS}
+        sandbox_providers = tuple(
+            p.strip()
+            for p in env.get("REALFACE_SANDBOX_PROVIDERS", "token360").split(",")
+            if p.strip()
+        )
+        if sandbox_providers == ("all",):
+            sandbox_providers = tuple(PROVIDER_APIS)
+        unknown = set(sandbox_providers) - set(PROVIDER_APIS)
+        if unknown:
+            raise ConfigError(f"REALFACE_SANDBOX_PROVIDERS names unknown providers: {unknown}")
         return cls(
             telegram_token=token,
             telegram_api_base_url=env.get("TELEGRAM_API_BASE_URL", TELEGRAM_API),
             telegram_file_base_url=env.get("TELEGRAM_FILE_BASE_URL", TELEGRAM_FILES),
             database_path=Path(env.get("REALFACE_DATABASE", "data/realface.sqlite3")),
             poll_seconds=_float(env, "REALFACE_POLL_SECONDS", 3.0),
-            token360=token360,
+            token360=keys["token360"],
+            sunra=keys["sunra"],
+            orcarouter=keys["orcarouter"],
+            powertokens=keys["powertokens"],
+            toapis=keys["toapis"],
+            powertokens_bearer=env.get("POWERTOKENS_AUTH_BEARER", "").lower() in ("1", "true"),
+            public_url=env.get("REALFACE_PUBLIC_URL", "").strip().rstrip("/") or None,
+            http_host=env.get("REALFACE_HTTP_HOST", "0.0.0.0"),
+            http_port=_port(env, "REALFACE_HTTP_PORT", 8080),
+            webhook_url=env.get("REALFACE_WEBHOOK_URL", "").strip() or None,
+            webhook_secret=env.get("REALFACE_WEBHOOK_SECRET", "").strip() or None,
+            media_ttl_seconds=_float(env, "REALFACE_MEDIA_TTL_SECONDS", 600.0),
+            sandbox_providers=sandbox_providers,
             link_ttl_seconds=_float(env, "REALFACE_LINK_TTL_SECONDS", 120.0),
             verification_grace_seconds=_float(env, "REALFACE_VERIFICATION_GRACE_SECONDS", 60.0),
             invite_ttl_seconds=_float(env, "REALFACE_INVITE_TTL_SECONDS", 24 * 3600.0),
@@ -119,3 +171,20 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     if value < 1:
         raise ConfigError(f"{name} must be at least 1, got {raw!r}")
     return value
+
+
+def _provider_key(env: Mapping[str, str], name: str) -> ProviderKey | None:
+    key = env.get(f"{name.upper()}_API_KEY", "").strip()
+    if not key:
+        return None
+    base = env.get(f"{name.upper()}_BASE_URL", "").strip() or PROVIDER_APIS[name]
+    return ProviderKey(key, base.rstrip("/"))
+
+
+def _port(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) > 65535:
+        raise ConfigError(f"{name} must be a port number, got {raw!r}")
+    return int(raw)

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from bot.notifier import TelegramNotifier
     from bot.services.sandbox import SandboxControl
     from bot.video_notifier import TelegramVideoNotifier
+    from bot.web import MediaStore
 
 
 @dataclass
@@ -40,6 +41,7 @@ class Services:
     clock: Clock
     bot_username: str
     sandbox: SandboxControl | None
+    media: MediaStore | None = None
 
     def invite_url(self, payload: str) -> str:
         return f"https://t.me/{self.bot_username}?start={payload}"

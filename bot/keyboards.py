@@ -96,3 +96,9 @@ def confirm_delete(face: Face) -> InlineKeyboardMarkup:
             ]
         ]
     )
+
+
+def choose_provider(labels: list[str]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[_cb(label, Action.FACE_PROVIDER, index)] for index, label in enumerate(labels)]
+    )

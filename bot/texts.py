@@ -11,6 +11,7 @@ from html import escape
 
 from bot.images import MAX_RATIO, MAX_SIDE, MIN_RATIO, MIN_SIDE, Problem
 from bot.providers.base import (
+    Capabilities,
     ProviderAuthError,
     ProviderRateLimited,
     ProviderRejected,
@@ -20,7 +21,7 @@ from bot.services.errors import Refusal
 from bot.services.faces import FaceSummary
 from storage.models import Asset, AssetState, Face, FaceStatus
 
-SANDBOX_TAG = "🧪 <b>SANDBOX</b> — simulated Token360, nothing is real or charged.\n\n"
+SANDBOX_TAG = "🧪 <b>SANDBOX</b> — simulated provider, nothing is real or charged.\n\n"
 
 
 def e(text: object) -> str:
@@ -114,6 +115,33 @@ def verification_card(
         )
     lines.append("\nI'll tell you when the check has passed.")
     return "\n".join(lines)
+
+
+def choose_provider(
+    name: str, capabilities: list[Capabilities], unavailable: dict[str, str]
+) -> str:
+    lines = [f"Where should “{e(name)}” live? Each provider keeps its own faces."]
+    for c in capabilities:
+        check = "face check by the person" if c.verification else "no face check"
+        upload = "photos fetched from a link" if c.upload_by_url else "photos uploaded"
+        refs = (
+            f"up to {c.max_video_assets} photos per video"
+            if c.max_video_assets > 1
+            else "first-frame videos"
+        )
+        lines.append(f"• <b>{e(c.display_name)}</b>: {check}, {upload}, {refs}")
+    for provider, why in unavailable.items():
+        lines.append(f"• {e(provider)}: unavailable — {e(why)}")
+    return "\n".join(lines)
+
+
+def face_without_check(face: Face, provider: str) -> str:
+    return (
+        f"✅ <b>“{e(face.name)}”</b> is ready at {e(provider)}.\n"
+        f"{e(provider)} has no face check: photos are registered directly, so only send "
+        "photos of someone who agreed to this. Send them now — as photos or files, one at "
+        "a time or as an album."
+    )
 
 
 def link_expired_card(face: Face) -> str:
@@ -428,3 +456,7 @@ def provider_error(exc: Exception) -> str:
     if isinstance(exc, ProviderRejected):
         return f"The provider said no: {e(exc.message)}"
     return provider_trouble("other")
+
+
+def pick_provider_first() -> str:
+    return "Tap one of the providers above first, or /cancel."

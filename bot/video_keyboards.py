@@ -22,11 +22,18 @@ def choose_face(job: VideoJob, faces: list[Face]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(rows)
 
 
-def choose_asset(job: VideoJob, assets: list[Asset]) -> InlineKeyboardMarkup:
-    rows = [
-        [_cb(f"🖼 {video_texts.asset_label(i, a)}", Action.GEN_ASSET, job.id, a.id)]
-        for i, a in enumerate(assets, start=1)
-    ]
+def choose_asset(job: VideoJob, assets: list[Asset], *, most: int) -> InlineKeyboardMarkup:
+    """One photo, or (where the provider takes several references) a set of up to ``most``."""
+    rows = []
+    for i, asset in enumerate(assets, start=1):
+        mark = "🖼" if most == 1 else ("✅" if asset.id in job.picking else "⬜")
+        label = f"{mark} {video_texts.asset_label(i, asset)}"
+        rows.append([_cb(label, Action.GEN_ASSET, job.id, asset.id)])
+    if most > 1 and job.picking:
+        count = len(job.picking)
+        rows.append(
+            [_cb(f"Use {count} photo{'s' if count != 1 else ''} →", Action.GEN_PICKED, job.id)]
+        )
     rows.append([_cb("✖ Cancel", Action.GEN_CANCEL, job.id)])
     return InlineKeyboardMarkup(rows)
 

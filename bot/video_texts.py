@@ -38,7 +38,12 @@ def choose_face(prompt: str) -> str:
     return f"🎬 <i>{e(_short(prompt))}</i>\n\nWhich face should be in the video?"
 
 
-def choose_asset(face: Face) -> str:
+def choose_asset(face: Face, most: int) -> str:
+    if most > 1:
+        return (
+            f"Which photos of “{e(face.name)}” should the video use? Tap to pick up to "
+            f"{most}; the first one picked is Image 1."
+        )
     return f"Which photo of “{e(face.name)}” should the video start from?"
 
 

@@ -250,6 +250,13 @@ class AssetRepo:
                 await record(conn, "asset", asset_id, to, detail, now)
         return moved
 
+    async def set_provider_asset_id(self, asset_id: int, provider_asset_id: str) -> None:
+        async with self.db.write() as conn:
+            await conn.execute(
+                "UPDATE assets SET provider_asset_id = ? WHERE id = ?",
+                (provider_asset_id, asset_id),
+            )
+
     async def schedule_polls(self, schedule: Sequence[tuple[int, float]]) -> None:
         """Push back the next poll of still-processing assets: (asset_id, next_poll_at)."""
         if not schedule:

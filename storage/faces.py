@@ -93,6 +93,41 @@ class FaceRepo:
         )
         return [_face(r) for r in rows]
 
+    async def pending_by_session(self, provider: str, session_id: str) -> Face | None:
+        row = await self.db.fetchone(
+            "SELECT * FROM faces WHERE provider = ? AND provider_session_id = ? "
+            "AND status IN (?, ?)",
+            (provider, session_id, FaceStatus.PENDING, FaceStatus.EXPIRED),
+        )
+        return _face(row) if row else None
+
+    async def create_active(
+        self,
+        *,
+        owner: Owner,
+        created_by: int,
+        chat_id: int,
+        name: str,
+        provider: str,
+        now: float,
+    ) -> Face:
+        """A face at a provider with no face check (Sunra): usable at once."""
+        face = await self.create(
+            owner=owner,
+            created_by=created_by,
+            chat_id=chat_id,
+            name=name,
+            provider=provider,
+            provider_group_id=None,
+            provider_session_id=None,
+            now=now,
+        )
+        await self.transition(face.id, FaceStatus.ACTIVE, now, detail="no face check")
+        await self.mark_notified(face.id)
+        got = await self.get(face.id)
+        assert got is not None
+        return got
+
     async def group_ids(self, provider: str) -> set[str]:
         """Every provider group already bound to a face (deleted ones too)."""
         rows = await self.db.fetchall(

@@ -174,4 +174,6 @@ MIGRATIONS: list[list[str]] = [
         "CREATE INDEX videos_user ON videos (user_id, created_at)",
         "CREATE INDEX videos_status ON videos (status, next_poll_at)",
     ],
+    # 3: the photos being picked for a multi-reference video, before they are confirmed.
+    ["ALTER TABLE videos ADD COLUMN picking TEXT NOT NULL DEFAULT '[]'"],
 ]

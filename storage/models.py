@@ -217,3 +217,4 @@ class VideoJob:
     next_poll_at: float | None
     poll_count: int
     outcome_notified: bool
+    picking: tuple[int, ...] = ()

@@ -41,6 +41,7 @@ def _job(row: Row) -> VideoJob:
         next_poll_at=row["next_poll_at"],
         poll_count=row["poll_count"],
         outcome_notified=bool(row["outcome_notified"]),
+        picking=tuple(json.loads(row["picking"])),
     )
 
 
@@ -158,8 +159,8 @@ class VideoRepo:
                     ratio=s.ratio,
                     audio=int(s.audio),
                 )
-            elif key == "asset_ids":
-                values["asset_ids"] = json.dumps(list(value))
+            elif key in ("asset_ids", "picking"):
+                values[key] = json.dumps(list(value))
             elif key in columns:
                 values[key] = value
             else:

@@ -75,6 +75,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
             pattern=actions(
                 Action.GEN_FACE,
                 Action.GEN_ASSET,
+                Action.GEN_PICKED,
                 Action.GEN_CONFIRM,
                 Action.GEN_SETTINGS,
                 Action.GEN_CANCEL,
@@ -86,6 +87,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
             ),
         )
     )
+    app.add_handler(CallbackQueryHandler(faces.cb_provider, pattern=actions(Action.FACE_PROVIDER)))
     app.add_handler(CallbackQueryHandler(cb_outdated))
 
     app.add_handler(MessageHandler(private & filters.PHOTO, uploads.on_photo))

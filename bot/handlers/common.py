@@ -13,7 +13,7 @@ from bot.context import Context
 from bot.handlers import faces as faces_handlers
 from bot.handlers import generate as generate_handlers
 from bot.handlers import invite as invite_handlers
-from bot.handlers.faces import AWAIT_FACE_NAME, AWAIT_RENAME
+from bot.handlers.faces import AWAIT_FACE_NAME, AWAIT_PROVIDER, AWAIT_RENAME
 from bot.handlers.generate import AWAIT_PROMPT
 from bot.services.errors import Refusal, ServiceRefused
 from bot.services.faces import invite_token
@@ -74,6 +74,8 @@ async def on_text(update: Update, context: Context) -> None:
     awaiting = stored.awaiting if stored else None
     if awaiting == AWAIT_FACE_NAME:
         await faces_handlers.create_face(update, context, message.text)
+    elif awaiting is not None and awaiting.startswith(AWAIT_PROVIDER):
+        await message.reply_text(texts.pick_provider_first())
     elif awaiting == AWAIT_PROMPT:
         await generate_handlers.start_generation(update, context, message.text)
     elif awaiting is not None and awaiting.startswith(AWAIT_RENAME):

@@ -15,13 +15,14 @@ from bot.context import Context, Services
 from bot.providers.base import ProviderError
 from bot.qr import qr_png
 from bot.services.errors import Refusal, ServiceRefused
-from bot.services.faces import LinkIssued, invite_payload
+from bot.services.faces import LinkIssued, clean_name, invite_payload
 from storage.models import Owner, OwnerKind
 
 log = logging.getLogger(__name__)
 
 AWAIT_FACE_NAME = "face_name"
 AWAIT_RENAME = "rename:"
+AWAIT_PROVIDER = "provider:"  # followed by the face name waiting for a provider choice
 
 
 async def cmd_newface(update: Update, context: Context) -> None:
@@ -36,16 +37,22 @@ async def cmd_newface(update: Update, context: Context) -> None:
     await create_face(update, context, " ".join(context.args))
 
 
-async def create_face(update: Update, context: Context, raw_name: str) -> None:
+async def create_face(
+    update: Update, context: Context, raw_name: str, provider: str | None = None
+) -> None:
     svc = context.bot_data.services
     user = update.effective_user
     chat = update.effective_chat
     message = update.effective_message
     assert user is not None and chat is not None and message is not None
+    names = svc.providers.names()
+    if provider is None and len(names) > 1:
+        await _ask_provider(svc, update, raw_name, names)
+        return
     await context.bot.send_chat_action(chat.id, ChatAction.UPLOAD_PHOTO)
     try:
         created = await svc.faces.create(
-            Owner(OwnerKind.USER, user.id), user.id, chat.id, raw_name
+            Owner(OwnerKind.USER, user.id), user.id, chat.id, raw_name, provider
         )
     except ServiceRefused as refused:
         # A bad name keeps the question open: the next text is the next try.
@@ -58,9 +65,56 @@ async def create_face(update: Update, context: Context, raw_name: str) -> None:
         await message.reply_text(texts.provider_error(exc))
         return
     await svc.users.set_awaiting(user.id, None, svc.clock())
+    if created.link is None or created.invite is None:
+        label = svc.providers.get(created.face.provider).capabilities.display_name
+        await message.reply_text(
+            texts.sandbox(texts.face_without_check(created.face, label), svc.sandbox is not None)
+        )
+        return
     invite_url = svc.invite_url(invite_payload(created.invite))
     issued = LinkIssued(created.face, created.link, new_group=False)
     await send_card(svc, context, chat.id, issued, invite_url)
+
+
+async def _ask_provider(svc: Services, update: Update, raw_name: str, names: list[str]) -> None:
+    user, message = update.effective_user, update.effective_message
+    assert user is not None and message is not None
+    try:
+        name = clean_name(raw_name)
+    except ServiceRefused as refused:
+        await svc.users.set_awaiting(user.id, AWAIT_FACE_NAME, svc.clock())
+        await message.reply_text(texts.refusal(refused.refusal, refused.detail))
+        return
+    await svc.users.set_awaiting(user.id, AWAIT_PROVIDER + name, svc.clock())
+    labels = [svc.providers.get(n).capabilities for n in names]
+    await message.reply_text(
+        texts.choose_provider(name, labels, svc.providers.unavailable),
+        reply_markup=keyboards.choose_provider([c.display_name for c in labels]),
+    )
+
+
+async def cb_provider(update: Update, context: Context) -> None:
+    """The provider for the face named in the user's pending /newface."""
+    svc = context.bot_data.services
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    callback = decode(query.data)
+    assert callback is not None
+    stored = await svc.users.get(user.id)
+    names = svc.providers.names()
+    if (
+        stored is None
+        or stored.awaiting is None
+        or not stored.awaiting.startswith(AWAIT_PROVIDER)
+        or not callback.int_arg < len(names)
+    ):
+        await query.answer(texts.button_outdated(), show_alert=True)
+        return
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    await create_face(
+        update, context, stored.awaiting[len(AWAIT_PROVIDER) :], names[callback.int_arg]
+    )
 
 
 async def send_card(

@@ -78,7 +78,11 @@ async def draft_view(svc: Services, job: VideoJob) -> tuple[str, InlineKeyboardM
     face = await svc.faces.managed(job.face_id, job.user_id)
     active = [a for a in await svc.assets.for_face(face.id) if a.state is AssetState.ACTIVE]
     if not job.asset_ids:
-        return video_texts.choose_asset(face), video_keyboards.choose_asset(job, active)
+        most = svc.videos.max_assets(job)
+        return (
+            video_texts.choose_asset(face, most),
+            video_keyboards.choose_asset(job, active, most=most),
+        )
     chosen = [a for a in active if a.id in job.asset_ids]
     return (
         video_texts.confirm(job, face, chosen, estimate(job.settings)),
@@ -142,7 +146,14 @@ async def _action(
         case Action.GEN_FACE:
             await _edit_draft(svc, query, await svc.videos.choose_face(job_id, user.id, args[1]))
         case Action.GEN_ASSET:
-            await _edit_draft(svc, query, await svc.videos.choose_asset(job_id, user.id, args[1]))
+            job = await svc.videos.draft(job_id, user.id)
+            if svc.videos.max_assets(job) > 1:
+                job = await svc.videos.toggle_asset(job_id, user.id, args[1])
+            else:
+                job = await svc.videos.choose_asset(job_id, user.id, args[1])
+            await _edit_draft(svc, query, job)
+        case Action.GEN_PICKED:
+            await _edit_draft(svc, query, await svc.videos.picked(job_id, user.id))
         case Action.GEN_CANCEL:
             await svc.videos.cancel(job_id, user.id)
             await query.answer()

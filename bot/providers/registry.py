@@ -8,10 +8,18 @@ from bot.providers.base import Provider
 
 
 class Providers:
-    def __init__(self, providers: Iterable[Provider]) -> None:
+    def __init__(
+        self, providers: Iterable[Provider], unavailable: dict[str, str] | None = None
+    ) -> None:
         self._by_name: dict[str, Provider] = {p.name.value: p for p in providers}
+        # Configured but unusable providers, with the reason, to tell users and operators.
+        self.unavailable = dict(unavailable or {})
         if not self._by_name:
-            raise ValueError("at least one provider must be enabled")
+            raise ValueError(
+                "no provider is usable: "
+                + "; ".join(f"{name}: {why}" for name, why in self.unavailable.items())
+                or "none enabled"
+            )
 
     def get(self, name: str) -> Provider:
         try:
@@ -24,6 +32,9 @@ class Providers:
 
     def all(self) -> list[Provider]:
         return list(self._by_name.values())
+
+    def names(self) -> list[str]:
+        return list(self._by_name)
 
     async def aclose(self) -> None:
         for provider in self._by_name.values():

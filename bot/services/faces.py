@@ -12,7 +12,7 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 
-from bot.providers.base import GroupState, VerificationSession
+from bot.providers.base import GroupState, PendingVerification, VerificationSession
 from bot.providers.registry import Providers
 from bot.services.clock import Clock
 from bot.services.errors import Refusal, ServiceRefused
@@ -49,8 +49,8 @@ class LinkIssued:
 @dataclass(frozen=True)
 class FaceCreated:
     face: Face
-    link: VerificationLink
-    invite: Invite
+    link: VerificationLink | None  # None where the provider has no face check (Sunra)
+    invite: Invite | None
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,7 @@ class FaceService:
         clock: Clock,
         link_ttl: float,
         invite_ttl: float,
+        return_base: str | None = None,
     ) -> None:
         self.faces = faces
         self.links = links
@@ -114,13 +115,37 @@ class FaceService:
         self.clock = clock
         self.link_ttl = link_ttl
         self.invite_ttl = invite_ttl
+        self.return_base = return_base
+
+    def return_url(self, provider: str) -> str | None:
+        """Where a verification page may send the person's browser back to."""
+        return f"{self.return_base}/{provider}" if self.return_base else None
 
     async def create(
-        self, owner: Owner, created_by: int, chat_id: int, raw_name: str
+        self,
+        owner: Owner,
+        created_by: int,
+        chat_id: int,
+        raw_name: str,
+        provider_name: str | None = None,
     ) -> FaceCreated:
         name = clean_name(raw_name)
-        provider = self.providers.default()
-        session = await provider.start_verification(name)
+        provider = self.providers.get(provider_name) if provider_name else self.providers.default()
+        if not provider.capabilities.verification:
+            face = await self.faces.create_active(
+                owner=owner,
+                created_by=created_by,
+                chat_id=chat_id,
+                name=name,
+                provider=provider.name.value,
+                now=self.clock(),
+            )
+            if owner.kind is OwnerKind.USER:
+                await self.users.set_current_face(owner.id, face.id, self.clock())
+            return FaceCreated(face, None, None)
+        session = await provider.start_verification(
+            name, return_url=self.return_url(provider.name.value)
+        )
         now = self.clock()
         face = await self.faces.create(
             owner=owner,
@@ -224,13 +249,11 @@ class FaceService:
         )
         new_group = False
         if session is None:
-            if face.provider_group_id is not None:
-                info = await provider.get_group(face.provider_group_id)
-                if info.state is GroupState.ACTIVE:
-                    await self.activate(face)
-                    raise ServiceRefused(Refusal.ALREADY_ACTIVE)
-            # The provider gives no fresh link for this group: start a new one.
-            session = await provider.start_verification(face.name)
+            await self._activate_if_passed(face)
+            # The provider gives no fresh link for this verification: start a new one.
+            session = await provider.start_verification(
+                face.name, return_url=self.return_url(face.provider)
+            )
             new_group = face.provider_group_id is not None
             await self.faces.set_provider_refs(
                 face.id, session.group_id, session.session_id, self.clock()
@@ -246,6 +269,38 @@ class FaceService:
             )
         link = await self._record_link(face, session, issued_to)
         return LinkIssued(await self._face(face.id), link, new_group)
+
+    async def _activate_if_passed(self, face: Face) -> None:
+        """Before replacing a verification, make sure the person has not just passed it."""
+        provider = self.providers.get(face.provider)
+        if face.provider_session_id is not None:
+            latest = await self.links.latest(face.id)
+            pending = PendingVerification(
+                key=face.id,
+                name=face.name,
+                group_id=face.provider_group_id,
+                session_id=face.provider_session_id,
+                started_at=latest.issued_at if latest else face.created_at,
+            )
+            passed = await provider.check_verifications(
+                [pending], await self.faces.group_ids(face.provider)
+            )
+            info = passed.get(face.id)
+        elif face.provider_group_id is not None:
+            info = await provider.get_group(face.provider_group_id)
+        else:
+            return
+        if info is not None and info.state is GroupState.ACTIVE:
+            await self.activate(face, info.group_id)
+            raise ServiceRefused(Refusal.ALREADY_ACTIVE)
+
+    async def poll_now(self, provider: str, session_id: str) -> bool:
+        """A verification page came back: poll that face at once. True if one matched."""
+        face = await self.faces.pending_by_session(provider, session_id)
+        if face is None:
+            return False
+        await self.faces.restart_polling(face.id, self.clock())
+        return True
 
     async def _record_link(
         self, face: Face, session: VerificationSession, issued_to: int

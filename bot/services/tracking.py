@@ -9,6 +9,7 @@ SQLite, so :meth:`Tracker.resume` rebuilds everything after a restart.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
@@ -74,6 +75,11 @@ class Tracker:
         self.clock = clock
         self.schedule = schedule
         self.videos = videos
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Tick now instead of at the next interval (e.g. a verification page came back)."""
+        self._wake.set()
 
     async def run(self) -> None:
         """Tick forever; cancelled at shutdown."""
@@ -84,7 +90,9 @@ class Tracker:
                 raise
             except Exception:
                 log.exception("tracker tick failed")
-            await asyncio.sleep(max(self.schedule.poll_seconds, 0.05))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), max(self.schedule.poll_seconds, 0.05))
+            self._wake.clear()
 
     async def tick(self) -> None:
         await self.poll_faces()

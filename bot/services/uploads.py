@@ -17,6 +17,7 @@ from bot.providers.base import (
     ImageUpload,
     Provider,
     ProviderError,
+    ProviderRateLimited,
     ProviderRejected,
     ProviderUnavailable,
     RemoteAssetState,
@@ -32,6 +33,7 @@ from storage.models import Asset, AssetState, Face, FaceStatus, UploadBatch
 log = logging.getLogger(__name__)
 
 FileFetcher = Callable[[str], Awaitable[bytes]]
+Publish = Callable[[bytes, str, str], str]  # (data, mime type, extension) -> public URL
 
 
 class DownloadTooBig(Exception):
@@ -56,6 +58,7 @@ class UploadService:
         notifier: Notifier,
         clock: Clock,
         poll_seconds: float,
+        publish: Publish | None = None,
     ) -> None:
         self.assets = assets
         self.faces = faces
@@ -63,6 +66,8 @@ class UploadService:
         self.notifier = notifier
         self.clock = clock
         self.poll_seconds = poll_seconds
+        # Where URL-only providers fetch photos from (the bot's media server), if anywhere.
+        self.publish = publish
 
     async def receive(
         self, user_id: int, chat_id: int, media_group_id: str | None, file: IncomingFile
@@ -126,13 +131,18 @@ class UploadService:
             return
         await self.report_batch(asset.batch_id)
         face = await self.faces.faces.get(asset.face_id)
-        assert face is not None and face.provider_group_id is not None
+        assert face is not None
         provider = self.providers.get(face.provider)
         file_name = f"{asset.name}.{facts.extension}"
+        public_url = None
+        if provider.capabilities.upload_by_url:
+            if self.publish is None:
+                await self._fail(asset, "no_public_url", None)
+                return
+            public_url = self.publish(data, facts.mime_type, facts.extension)
+        image = ImageUpload(data, file_name, facts.mime_type, public_url=public_url)
         try:
-            info = await provider.upload_asset(
-                face.provider_group_id, ImageUpload(data, file_name, facts.mime_type), asset.name
-            )
+            info = await provider.upload_asset(face.provider_group_id, image, asset.name)
         except ProviderUnavailable as exc:
             if exc.status is not None:  # the provider answered: it did not take the file
                 await self._fail(asset, "provider_unavailable", exc.message)
@@ -143,6 +153,9 @@ class UploadService:
             return
         except ProviderRejected as exc:
             await self._fail(asset, exc.reason.value, exc.message)
+            return
+        except ProviderRateLimited as exc:  # nothing was taken: safe to send again later
+            await self._fail(asset, "rate_limited", exc.message)
             return
         except ProviderError as exc:
             await self._fail(asset, "provider_error", exc.message)
@@ -157,7 +170,7 @@ class UploadService:
         if asset.state is not AssetState.UPLOADING:
             return
         face = await self.faces.faces.get(asset.face_id)
-        if face is None or face.provider_group_id is None:
+        if face is None:
             return
         provider = self.providers.get(face.provider)
         try:
@@ -178,7 +191,7 @@ class UploadService:
     async def recheck(self, asset: Asset, give_up_after: float) -> bool:
         """Look for an upload whose answer was lost. True if its state changed."""
         face = await self.faces.faces.get(asset.face_id)
-        if face is None or face.provider_group_id is None:
+        if face is None:
             return False
         info = await self._find_uploaded(self.providers.get(face.provider), face, asset)
         if info is not None:
@@ -192,9 +205,8 @@ class UploadService:
     async def _find_uploaded(
         self, provider: Provider, face: Face, asset: Asset
     ) -> AssetInfo | None:
-        assert face.provider_group_id is not None
         try:
-            listed = await provider.list_assets(face.provider_group_id)
+            listed = await provider.list_assets(face.provider_group_id or "")
         except ProviderError:
             return None
         return next((a for a in listed if a.name == asset.name), None)
@@ -209,6 +221,10 @@ class UploadService:
         else:
             to, poll = AssetState.PROCESSING, now + self.poll_seconds
         if to is expect:
+            if info.asset_id and info.asset_id != asset.provider_asset_id:
+                # The provider assigned the id while still processing (PowerTokens): keep it
+                # so the next poll can use it and batch listings can match it.
+                await self.assets.set_provider_asset_id(asset.id, info.asset_id)
             return False
         return await self.assets.transition(
             asset.id,

@@ -225,6 +225,32 @@ class VideoService:
             raise ServiceRefused(Refusal.ASSET_NOT_ACTIVE)
         return await self.videos.update_draft(job_id, asset_ids=[asset.id])
 
+    def max_assets(self, job: VideoJob) -> int:
+        if job.provider is None:
+            return 1
+        return self.providers.get(job.provider).capabilities.max_video_assets
+
+    async def toggle_asset(self, job_id: int, user_id: int, asset_id: int) -> VideoJob:
+        """Add or remove a reference photo, up to what the provider takes in one video."""
+        job = await self.draft(job_id, user_id)
+        asset = await self.assets.get(asset_id)
+        if asset is None or asset.face_id != job.face_id:
+            raise ServiceRefused(Refusal.NOT_YOURS)
+        if asset.state is not AssetState.ACTIVE:
+            raise ServiceRefused(Refusal.ASSET_NOT_ACTIVE)
+        chosen = list(job.picking)
+        if asset.id in chosen:
+            chosen.remove(asset.id)
+        elif len(chosen) < self.max_assets(job):
+            chosen.append(asset.id)
+        return await self.videos.update_draft(job_id, picking=chosen)
+
+    async def picked(self, job_id: int, user_id: int) -> VideoJob:
+        job = await self.draft(job_id, user_id)
+        if not job.picking:
+            raise ServiceRefused(Refusal.ASSET_NOT_ACTIVE)
+        return await self.videos.update_draft(job_id, asset_ids=list(job.picking), picking=[])
+
     async def change_draft_settings(
         self, job_id: int, user_id: int, settings: VideoSettings
     ) -> VideoJob:

@@ -321,6 +321,11 @@ class Token360Simulator(SimulatorBase):
     def script_videos(self, *outcomes: VideoOutcome) -> None:
         self._video_script.extend(outcomes)
 
+    def pass_link(self, h5_url: str) -> None:
+        """The person behind this H5 link passed (as the page's button would do)."""
+        token = h5_url.rstrip("/").rsplit("/", 1)[-1]
+        self.pass_verification(self._links[token].group_id)
+
     def pass_verification(self, group_id: str) -> None:
         """The person passed the H5 check for ``group_id`` (link expiry does not matter)."""
         group = self._groups[group_id]

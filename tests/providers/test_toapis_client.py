@@ -269,7 +269,7 @@ async def test_h5_page_has_a_pass_button(client: ToAPIs) -> None:
 
 
 async def test_link_is_fetched_when_the_session_is_slow() -> None:
-    sim = ToAPIsSimulator(api_keys=("k",), session_seconds=0.1)  # real clock
+    sim = ToAPIsSimulator(api_keys=("k",), session_seconds=0.5)  # real clock
     await sim.start()
     client = ToAPIs(sim.base_url, "k", timeout=2, retry=FAST)
     client.link_poll_seconds = 0.02

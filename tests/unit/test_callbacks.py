@@ -4,9 +4,20 @@ from bot.callbacks import Action, Callback, decode
 
 
 def test_round_trip_every_action() -> None:
+    tokens = {Action.READY, Action.DECLINE, Action.INVITE_LINK}
     for action in Action:
-        arg = "12" if action is not Action.READY else "tok_en-1"
+        if action is Action.FACE_LIST:
+            arg = ""
+        elif action in tokens:
+            arg = "tok_en-1"
+        else:
+            arg = "12:3:4"
         assert decode(Callback(action, arg).encode()) == Callback(action, arg)
+        assert decode(Callback(action, arg).encode()).ints if arg[:1].isdigit() else True
+
+
+def test_face_list_takes_no_argument() -> None:
+    assert decode("1|fl|7") is None
 
 
 def test_refuses_what_it_does_not_understand() -> None:
