@@ -31,7 +31,8 @@ class RunningBot:
         assert app.post_init is not None
         await app.post_init(app)
         assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0, timeout=1)
+        if not self.settings.webhook_url:
+            await app.updater.start_polling(poll_interval=0, timeout=1)
         await app.start()
         return self
 
