@@ -389,19 +389,26 @@ def ask_rename(face: Face) -> str:
     return f"Send the new name for “{e(face.name)}”, or /cancel."
 
 
-def renamed(face: Face) -> str:
-    return f"Renamed to “<b>{e(face.name)}</b>”."
+def renamed(face: Face, at_provider: bool) -> str:
+    where = " (at the provider too)" if at_provider else ""
+    return f"Renamed to “<b>{e(face.name)}</b>”{where}."
 
 
-def confirm_delete(face: Face) -> str:
+def confirm_delete(face: Face, at_provider: bool) -> str:
+    if at_provider:
+        return (
+            f"Delete “<b>{e(face.name)}</b>”? This also deletes its group and photos at "
+            "the provider, and can't be undone."
+        )
     return (
         f"Delete “<b>{e(face.name)}</b>” from the bot? Its photos stay at the provider; "
         "you just won't see or use them here."
     )
 
 
-def deleted(face: Face) -> str:
-    return f"Deleted “{e(face.name)}”."
+def deleted(face: Face, at_provider: bool) -> str:
+    where = " here and at the provider" if at_provider else ""
+    return f"Deleted “{e(face.name)}”{where}."
 
 
 def now_using(face: Face) -> str:

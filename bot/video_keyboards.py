@@ -57,14 +57,20 @@ _LABELS: dict[str, dict[object, str]] = {
 }
 
 
-def settings_editor(settings: VideoSettings, job_id: int = 0) -> InlineKeyboardMarkup:
-    """One row per setting; the current choice is ticked. job_id 0 edits the defaults."""
+def settings_editor(
+    settings: VideoSettings, job_id: int = 0, models: tuple[str, ...] | None = None
+) -> InlineKeyboardMarkup:
+    """One row per setting; the current choice is ticked. job_id 0 edits the defaults.
+
+    ``models`` limits the model row to what the draft's provider offers."""
     rows: list[list[InlineKeyboardButton]] = []
     for field_index, name in enumerate(SETTING_FIELDS):
         current = getattr(settings, name)
         row = []
         for value_index, value in enumerate(SETTING_CHOICES[name]):
             if name == "resolution" and value not in RESOLUTIONS[settings.model]:
+                continue
+            if name == "model" and models is not None and value not in models:
                 continue
             label = _LABELS.get(name, {}).get(
                 value, f"{value}s" if name == "duration" else str(value)

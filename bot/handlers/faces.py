@@ -213,12 +213,13 @@ async def _face_action(update: Update, context: Context, svc: Services, cb: Call
             face = await svc.faces.managed(cb.int_arg, user.id)
             await query.answer()
             await query.edit_message_text(
-                texts.confirm_delete(face), reply_markup=keyboards.confirm_delete(face)
+                texts.confirm_delete(face, svc.faces.deletes_at_provider(face)),
+                reply_markup=keyboards.confirm_delete(face),
             )
         case Action.FACE_DELETE_YES:
-            face = await svc.faces.delete(cb.int_arg, user.id)
+            face, remote = await svc.faces.delete(cb.int_arg, user.id)
             await query.answer()
-            await query.edit_message_text(texts.deleted(face))
+            await query.edit_message_text(texts.deleted(face, remote))
         case Action.NEW_LINK:
             await context.bot.send_chat_action(chat.id, ChatAction.UPLOAD_PHOTO)
             issued = await svc.faces.new_link(cb.int_arg, user.id)
@@ -266,14 +267,14 @@ async def rename_face(update: Update, context: Context, face_id: int, raw_name: 
     message = update.effective_message
     assert user is not None and message is not None
     try:
-        face = await svc.faces.rename(face_id, user.id, raw_name)
+        face, remote = await svc.faces.rename(face_id, user.id, raw_name)
     except ServiceRefused as refused:
         if refused.refusal is not Refusal.BAD_NAME:
             await svc.users.set_awaiting(user.id, None, svc.clock())
         await message.reply_text(texts.refusal(refused.refusal, refused.detail))
         return
     await svc.users.set_awaiting(user.id, None, svc.clock())
-    await message.reply_text(texts.renamed(face))
+    await message.reply_text(texts.renamed(face, remote))
 
 
 def plain(html_text: str) -> str:

@@ -163,7 +163,9 @@ async def _action(
             await query.answer()
             await query.edit_message_text(
                 video_texts.settings_intro(job.settings, for_draft=True),
-                reply_markup=video_keyboards.settings_editor(job.settings, job.id),
+                reply_markup=video_keyboards.settings_editor(
+                    job.settings, job.id, svc.videos.models(job)
+                ),
             )
         case Action.SETTING:
             await _setting(svc, query, user.id, job_id, args[1], args[2])
@@ -208,6 +210,7 @@ async def _edit_draft(svc: Services, query: CallbackQuery, job: VideoJob) -> Non
 async def _setting(
     svc: Services, query: CallbackQuery, user_id: int, job_id: int, field: int, value: int
 ) -> None:
+    models = None
     if job_id == 0:
         owner = Owner(OwnerKind.USER, user_id)
         current = await svc.videos.settings_for(owner)
@@ -218,10 +221,11 @@ async def _setting(
             job_id, user_id, apply_choice(job.settings, field, value)
         )
         settings = job.settings
+        models = svc.videos.models(job)
     await query.answer()
     await query.edit_message_text(
         video_texts.settings_intro(settings, for_draft=job_id != 0),
-        reply_markup=video_keyboards.settings_editor(settings, job_id),
+        reply_markup=video_keyboards.settings_editor(settings, job_id, models),
     )
 
 

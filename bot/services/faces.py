@@ -12,7 +12,7 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 
-from bot.providers.base import GroupState, PendingVerification, VerificationSession
+from bot.providers.base import GroupState, PendingVerification, ProviderError, VerificationSession
 from bot.providers.registry import Providers
 from bot.services.clock import Clock
 from bot.services.errors import Refusal, ServiceRefused
@@ -36,6 +36,8 @@ from storage.users import UserRepo
 log = logging.getLogger(__name__)
 
 MAX_NAME = 64
+# Providers whose documents include renaming and deleting a group (seed 003).
+_GROUP_MANAGERS = {"powertokens"}
 INVITE_PREFIX = "v-"
 
 
@@ -350,19 +352,43 @@ class FaceService:
         await self.users.set_current_face(user_id, face.id, self.clock())
         return face
 
-    async def rename(self, face_id: int, user_id: int, raw_name: str) -> Face:
+    async def rename(self, face_id: int, user_id: int, raw_name: str) -> tuple[Face, bool]:
+        """Rename in the bot, and at the provider where it can; (face, renamed there too)."""
         face = await self.managed(face_id, user_id)
-        await self.faces.rename(face.id, clean_name(raw_name), self.clock())
-        return await self._face(face.id)
+        name = clean_name(raw_name)
+        await self.faces.rename(face.id, name, self.clock())
+        remote = await self._at_provider(face, "rename", name)
+        return await self._face(face.id), remote
 
-    async def delete(self, face_id: int, user_id: int) -> Face:
+    async def delete(self, face_id: int, user_id: int) -> tuple[Face, bool]:
+        """Delete in the bot, and the group at the provider where it can; (face, deleted there)."""
         face = await self.managed(face_id, user_id)
+        remote = await self._at_provider(face, "delete", None)
         await self.faces.transition(face.id, FaceStatus.DELETED, self.clock(), detail="by owner")
         await self.links.close_face(face.id)
         user = await self.users.get(user_id)
         if user is not None and user.current_face_id == face.id:
             await self.users.set_current_face(user_id, None, self.clock())
-        return face
+        return face, remote
+
+    def deletes_at_provider(self, face: Face) -> bool:
+        return face.provider_group_id is not None and face.provider in _GROUP_MANAGERS
+
+    async def _at_provider(self, face: Face, what: str, name: str | None) -> bool:
+        """Mirror a rename or delete at the provider; the bot's own record wins regardless."""
+        if face.provider_group_id is None:
+            return False
+        provider = self.providers.get(face.provider)
+        try:
+            if what == "rename":
+                assert name is not None
+                return await provider.rename_group(face.provider_group_id, name)
+            return await provider.delete_group(face.provider_group_id)
+        except ProviderError as exc:
+            log.warning(
+                "%s of group %s at %s failed: %s", what, face.provider_group_id, face.provider, exc
+            )
+            return False
 
     async def current_face(self, user_id: int) -> Face | None:
         """The face uploads go to: the chosen one, else the newest usable one."""

@@ -102,9 +102,14 @@ class Estimate:
     usd: float
 
 
-def normalize(s: VideoSettings) -> VideoSettings:
-    """Settings every model accepts: the fast model has no 1080p, so it gets 720p."""
-    model = s.model if s.model in RESOLUTIONS else "seedance-2.0"
+def normalize(s: VideoSettings, models: tuple[str, ...] | None = None) -> VideoSettings:
+    """Settings the model (and the provider, if ``models`` says which it has) accepts.
+
+    The fast model has no 1080p, so it gets 720p; a model the provider lacks becomes its
+    first one.
+    """
+    allowed = [m for m in (models or tuple(RESOLUTIONS)) if m in RESOLUTIONS] or ["seedance-2.0"]
+    model = s.model if s.model in allowed else allowed[0]
     resolution = s.resolution if s.resolution in RESOLUTIONS[model] else "720p"
     duration = min(max(s.duration, DURATIONS[0]), DURATIONS[-1])
     ratio = s.ratio if s.ratio in RATIOS else "adaptive"
@@ -212,8 +217,14 @@ class VideoService:
         if face.status is not FaceStatus.ACTIVE or not active:
             raise ServiceRefused(Refusal.ASSET_NOT_ACTIVE)
         chosen = [active[0].id] if len(active) == 1 else []
+        job = await self.draft(job_id, user_id)
+        models = self.providers.get(face.provider).capabilities.models
         return await self.videos.update_draft(
-            job_id, face_id=face.id, provider=face.provider, asset_ids=chosen
+            job_id,
+            face_id=face.id,
+            provider=face.provider,
+            asset_ids=chosen,
+            settings=normalize(job.settings, models),
         )
 
     async def choose_asset(self, job_id: int, user_id: int, asset_id: int) -> VideoJob:
@@ -224,6 +235,12 @@ class VideoService:
         if asset.state is not AssetState.ACTIVE:
             raise ServiceRefused(Refusal.ASSET_NOT_ACTIVE)
         return await self.videos.update_draft(job_id, asset_ids=[asset.id])
+
+    def models(self, job: VideoJob) -> tuple[str, ...] | None:
+        """The models this draft's provider offers (None before a face is chosen)."""
+        if job.provider is None:
+            return None
+        return self.providers.get(job.provider).capabilities.models
 
     def max_assets(self, job: VideoJob) -> int:
         if job.provider is None:
@@ -254,8 +271,10 @@ class VideoService:
     async def change_draft_settings(
         self, job_id: int, user_id: int, settings: VideoSettings
     ) -> VideoJob:
-        await self.draft(job_id, user_id)
-        return await self.videos.update_draft(job_id, settings=normalize(settings))
+        job = await self.draft(job_id, user_id)
+        return await self.videos.update_draft(
+            job_id, settings=normalize(settings, self.models(job))
+        )
 
     async def cancel(self, job_id: int, user_id: int) -> VideoJob:
         job = await self.draft(job_id, user_id)

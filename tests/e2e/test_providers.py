@@ -205,3 +205,95 @@ async def test_media_urls_are_one_time_expiring_and_unguessable(
             assert health.json() == {"ok": True}
     finally:
         await running.stop()
+
+
+async def verified_at(tg: FakeTelegram, sim: Any, user: Any, name: str = "Anna") -> None:
+    mark = tg.mark()
+    await tg.send_text(user, f"/newface {name}")
+    card = await tg.next_message(user.id, after=mark, contains="Valid for 2 minutes")
+    link = card.button("Open verification page").url
+    assert link is not None
+    mark = tg.mark()
+    sim.pass_link(link)
+    await tg.next_message(user.id, after=mark, contains="is verified", timeout=15)
+
+
+async def test_powertokens_rename_and_delete_reach_the_provider(
+    tg: FakeTelegram, settings: Settings
+) -> None:
+    sim = PowerTokensSimulator(api_keys=("sim-key",), processing_seconds=0.2)
+    await sim.start()
+    running = await RunningBot(
+        with_only(settings, powertokens=ProviderKey("sim-key", sim.base_url))
+    ).start()
+    try:
+        alice = tg.add_user("Alice")
+        await verified_at(tg, sim, alice)
+        (group_id,) = [
+            r["provider_group_id"]
+            for r in query(settings.database_path, "SELECT provider_group_id FROM faces")
+        ]
+        await tg.send_text(alice, "/faces")
+        listing = await tg.next_message(alice.id, contains="Your faces")
+        await tg.press(alice, listing, text="Anna")
+        await tg.wait_for(lambda: "Provider: PowerTokens" in listing.text)
+        await tg.press(alice, listing, text="Rename")
+        await tg.next_message(alice.id, contains="Send the new name")
+        mark = tg.mark()
+        await tg.send_text(alice, "Anna K")
+        await tg.next_message(alice.id, after=mark, contains="at the provider too")
+        assert sim.groups[group_id].name == "Anna K"
+        await tg.press(alice, listing, text="Delete")
+        await tg.wait_for(lambda: "also deletes its group" in listing.text)
+        await tg.press(alice, listing, text="Yes, delete")
+        await tg.wait_for(lambda: "here and at the provider" in listing.text)
+        assert group_id not in sim.groups
+    finally:
+        await running.stop()
+        await sim.stop()
+
+
+async def test_video_options_follow_the_provider(tg: FakeTelegram, settings: Settings) -> None:
+    orca = OrcaRouterSimulator(api_keys=("sim-key",), processing_seconds=0.2)
+    await orca.start()
+    running = await RunningBot(
+        with_only(settings, orcarouter=ProviderKey("sim-key", orca.base_url))
+    ).start()
+    try:
+        alice = tg.add_user("Alice")
+        await verified_at(tg, orca, alice)
+        for _ in range(2):
+            mark = tg.mark()
+            await tg.send_photo(alice, image())
+            await final_progress(tg, alice.id, mark, timeout=20)
+        await tg.send_text(alice, "/settings")
+        editor = await tg.next_message(alice.id, contains="Settings for your videos")
+        await tg.press(alice, editor, text="2.0 Fast")
+        await tg.wait_for(lambda: "Saved" in editor.text or "✓ 2.0 Fast" in str(editor.buttons()))
+        mark = tg.mark()
+        await tg.send_text(alice, "/generate two looks")
+        ask = await tg.next_message(alice.id, after=mark, contains="Which photos of “Anna”")
+        assert "up to 9" in ask.text  # reference images, not a single first frame
+        await tg.press(alice, ask, text="Photo 1")
+        await tg.wait_for(lambda: any(b.text.startswith("✅") for b in ask.buttons()))
+        await tg.press(alice, ask, text="Photo 2")
+        await tg.wait_for(lambda: any("Use 2 photos" in b.text for b in ask.buttons()))
+        await tg.press(alice, ask, text="Use 2 photos")
+        await tg.wait_for(lambda: "Ready to generate" in ask.text)
+        # OrcaRouter offers no fast model: the draft fell back to the one it has.
+        assert "Seedance 2.0 ·" in ask.text
+        await tg.press(alice, ask, text="Settings")
+        await tg.wait_for(lambda: "Settings for this video" in ask.text)
+        assert not [b for b in ask.buttons() if "Fast" in b.text]
+        await tg.press(alice, ask, text="Back")
+        await tg.wait_for(lambda: "Ready to generate" in ask.text)
+        mark = tg.mark()
+        await tg.press(alice, ask, text="Generate")
+        await tg.wait_for(
+            lambda: next((m for m in tg.sent[mark:] if m.kind == "video"), None), timeout=30
+        )
+        (job,) = orca.videos.values()
+        assert len(job.asset_ids) == 2
+    finally:
+        await running.stop()
+        await orca.stop()
