@@ -9,10 +9,18 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from telegram import BotCommand, BotCommandScopeAllPrivateChats, LinkPreviewOptions, Update
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    LinkPreviewOptions,
+    Update,
+)
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
+from bot.admins import AdminCache
 from bot.config import Settings
 from bot.context import BotData, Services
 from bot.handlers import register
@@ -22,6 +30,7 @@ from bot.providers.factory import build_providers
 from bot.providers.registry import Providers
 from bot.services.clock import Clock, system_clock
 from bot.services.faces import FaceService
+from bot.services.groups import GroupService
 from bot.services.sandbox import SandboxControl, start_sandbox
 from bot.services.tracking import Schedule, Tracker
 from bot.services.uploads import UploadService
@@ -29,6 +38,7 @@ from bot.services.videos import Limits, VideoSchedule, VideoService
 from bot.video_notifier import TelegramVideoNotifier
 from bot.web import MediaStore, WebServer, public_base, webhook_path
 from storage.assets import AssetRepo
+from storage.chats import ChatRepo
 from storage.database import Database
 from storage.faces import FaceRepo
 from storage.links import InviteRepo, LinkRepo
@@ -45,6 +55,23 @@ PRIVATE_COMMANDS = [
     BotCommand("settings", "Model, length, resolution, ratio, sound"),
     BotCommand("help", "How it works"),
     BotCommand("cancel", "Stop what I'm waiting for"),
+]
+
+GROUP_COMMANDS = [
+    BotCommand("generate", "Make a video of one of this group's faces"),
+    BotCommand("help", "How the bot works here"),
+]
+GROUP_ADMIN_COMMANDS = [
+    *GROUP_COMMANDS,
+    BotCommand("newface", "Create a face that belongs to this group"),
+    BotCommand("faces", "The group's faces: upload, rename, remove"),
+    BotCommand("provider", "Provider for the group's new faces"),
+    BotCommand("settings", "The group's default video settings"),
+    BotCommand("access", "Who may generate videos here"),
+    BotCommand("allow", "Reply to a member: may generate"),
+    BotCommand("deny", "Reply to a member: may not generate"),
+    BotCommand("quota", "Videos per member per day"),
+    BotCommand("jobs", "The group's recent videos"),
 ]
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
@@ -82,7 +109,7 @@ class Runtime:
         enabled, unavailable = build_providers(settings, keys, public_url=public_url is not None)
         self.providers = Providers(enabled, unavailable)
 
-        users, face_repo, links = UserRepo(db), FaceRepo(db), LinkRepo(db)
+        users, face_repo, links, chats = UserRepo(db), FaceRepo(db), LinkRepo(db), ChatRepo(db)
         invites, assets = InviteRepo(db), AssetRepo(db)
         notifier = TelegramNotifier(
             app.bot,
@@ -91,6 +118,7 @@ class Runtime:
             invites=invites,
             assets=assets,
             sandbox=self.sandbox is not None,
+            chats=chats,
         )
         public = self.media.base_url if self.media is not None and self.media.base_url else None
         self.faces = faces = FaceService(
@@ -121,6 +149,7 @@ class Runtime:
             faces=face_repo,
             clock=self.clock,
             edit_interval=settings.progress_edit_seconds,
+            group_edit_interval=settings.group_progress_edit_seconds,
         )
         self.videos = videos = VideoService(
             videos=videos_repo,
@@ -171,9 +200,17 @@ class Runtime:
             clock=self.clock,
             bot_username=me.username,
             sandbox=self.sandbox,
+            admins=AdminCache(app.bot, ttl=settings.admin_cache_seconds),
+            groups=GroupService(
+                chats=chats, videos=videos_repo, providers=self.providers, clock=self.clock
+            ),
             media=self.media,
         )
         await app.bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
+        await app.bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
+        await app.bot.set_my_commands(
+            GROUP_ADMIN_COMMANDS, scope=BotCommandScopeAllChatAdministrators()
+        )
         self.tracker_task = asyncio.create_task(self._track(tracker, app), name="tracker")
         log.info("realface-bot @%s started", me.username)
 

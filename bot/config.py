@@ -76,6 +76,9 @@ class Settings:
     video_timeout_seconds: float = 1800.0
     video_max_poll_seconds: float = 10.0
     progress_edit_seconds: float = 5.0
+    # Groups allow 20 messages a minute, edits included: progress there moves more slowly.
+    group_progress_edit_seconds: float = 15.0
+    admin_cache_seconds: float = 60.0
     # Sandbox: simulated provider timings, shortened by tests.
     sandbox_processing_seconds: float = 3.0
 
@@ -144,6 +147,8 @@ class Settings:
             video_timeout_seconds=_float(env, "REALFACE_VIDEO_TIMEOUT_SECONDS", 1800.0),
             video_max_poll_seconds=_float(env, "REALFACE_VIDEO_MAX_POLL_SECONDS", 10.0),
             progress_edit_seconds=_float(env, "REALFACE_PROGRESS_EDIT_SECONDS", 5.0),
+            group_progress_edit_seconds=_float(env, "REALFACE_GROUP_PROGRESS_EDIT_SECONDS", 15.0),
+            admin_cache_seconds=_float(env, "REALFACE_ADMIN_CACHE_SECONDS", 60.0),
         )
 
 

@@ -19,7 +19,9 @@ from storage.database import Database
 from storage.users import UserRepo
 
 if TYPE_CHECKING:
+    from bot.admins import AdminCache
     from bot.notifier import TelegramNotifier
+    from bot.services.groups import GroupService
     from bot.services.sandbox import SandboxControl
     from bot.video_notifier import TelegramVideoNotifier
     from bot.web import MediaStore
@@ -41,6 +43,8 @@ class Services:
     clock: Clock
     bot_username: str
     sandbox: SandboxControl | None
+    admins: AdminCache
+    groups: GroupService
     media: MediaStore | None = None
 
     def invite_url(self, payload: str) -> str:

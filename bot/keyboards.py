@@ -71,9 +71,13 @@ def faces_list(summaries: list[FaceSummary]) -> InlineKeyboardMarkup | None:
     )
 
 
-def face_detail(face: Face, current_id: int | None) -> InlineKeyboardMarkup:
+def face_detail(
+    face: Face, current_id: int | None, *, in_group: bool = False
+) -> InlineKeyboardMarkup:
     rows = []
-    if face.status is FaceStatus.ACTIVE and face.id != current_id:
+    if face.status is FaceStatus.ACTIVE and in_group:
+        rows.append([_cb("📥 Upload photos", Action.FACE_USE, face.id)])
+    elif face.status is FaceStatus.ACTIVE and face.id != current_id:
         rows.append([_cb("📥 Send new photos here", Action.FACE_USE, face.id)])
     if face.status is not FaceStatus.ACTIVE:
         rows.append([_cb("🔄 New link", Action.NEW_LINK, face.id)])

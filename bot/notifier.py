@@ -14,7 +14,8 @@ from bot import keyboards, texts
 from storage.assets import AssetRepo
 from storage.faces import FaceRepo
 from storage.links import InviteRepo, LinkRepo
-from storage.models import Face, FaceStatus, VerificationLink
+from storage.chats import ChatRepo
+from storage.models import Face, FaceStatus, OwnerKind, VerificationLink
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,7 @@ class TelegramNotifier:
         invites: InviteRepo,
         assets: AssetRepo,
         sandbox: bool,
+        chats: ChatRepo | None = None,
     ) -> None:
         self.bot = bot
         self.faces = faces
@@ -36,6 +38,7 @@ class TelegramNotifier:
         self.invites = invites
         self.assets = assets
         self.sandbox = sandbox
+        self.chats = chats
         self._batch_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     async def send(
@@ -95,6 +98,14 @@ class TelegramNotifier:
                     link.chat_id, link.message_id, texts.link_done_card(face), caption=True
                 )
             for chat_id in recipients:
+                if face.owner.kind is OwnerKind.CHAT and chat_id == face.chat_id:
+                    # In a group, the news doubles as the upload prompt photos reply to.
+                    message_id = await self.send(chat_id, texts.face_active_in_group(face))
+                    if message_id is not None and self.chats is not None:
+                        await self.chats.add_upload_prompt(
+                            chat_id, message_id, face.id, face.updated_at
+                        )
+                    continue
                 await self.send(chat_id, texts.face_active(face, chat_id == face.chat_id))
         elif face.status is FaceStatus.EXPIRED:
             await self.send(face.chat_id, texts.face_expired(face), keyboards.new_link_only(face))

@@ -35,12 +35,14 @@ class TelegramVideoNotifier:
         clock: Clock,
         edit_interval: float = 5.0,
         action_interval: float = 4.5,
+        group_edit_interval: float = 15.0,
         upload_timeout: float = 600.0,
     ) -> None:
         self.bot = bot
         self.faces = faces
         self.clock = clock
         self.edit_interval = edit_interval
+        self.group_edit_interval = group_edit_interval
         self.action_interval = action_interval
         self._last_edit: dict[int, float] = {}
         self._last_action: dict[int, float] = {}
@@ -74,7 +76,8 @@ class TelegramVideoNotifier:
 
     async def job_progress(self, job: VideoJob, *, force: bool = False) -> None:
         now = self.clock()
-        if not force and now - self._last_edit.get(job.id, 0.0) < self.edit_interval:
+        interval = self.group_edit_interval if job.chat_id < 0 else self.edit_interval
+        if not force and now - self._last_edit.get(job.id, 0.0) < interval:
             return
         self._last_edit[job.id] = now
         await self._edit(job, video_texts.progress(job, await self.face_name(job), now))

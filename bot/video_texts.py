@@ -27,7 +27,16 @@ def bad_prompt() -> str:
     return f"A prompt needs 1 to {MAX_PROMPT} characters. Send another one, or /cancel."
 
 
-def no_usable_face() -> str:
+def group_needs_prompt() -> str:
+    return "In a group, give the prompt with the command: /generate <i>what happens</i>."
+
+
+def no_usable_face(in_group: bool = False) -> str:
+    if in_group:
+        return (
+            "This group has no verified face with an Active photo yet. An admin starts "
+            "one with /newface <i>name</i>."
+        )
     return (
         "You need a verified face with at least one Active photo first.\n"
         "/newface <i>name</i> starts one; /faces shows where yours are."
@@ -178,10 +187,12 @@ def settings_saved(s: VideoSettings) -> str:
     return f"⚙️ Saved. New videos use: {settings_line(s)}"
 
 
-def videos_list(jobs: list[VideoJob], face_names: dict[int, str]) -> str:
+def videos_list(
+    jobs: list[VideoJob], face_names: dict[int, str], *, in_group: bool = False
+) -> str:
     if not jobs:
         return "No videos yet. /generate <i>prompt</i> makes one."
-    lines = ["<b>Your recent videos</b>"]
+    lines = ["<b>This group's recent videos</b>" if in_group else "<b>Your recent videos</b>"]
     for job in jobs:
         name = face_names.get(job.face_id or 0, "?")
         state = {

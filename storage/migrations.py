@@ -176,4 +176,44 @@ MIGRATIONS: list[list[str]] = [
     ],
     # 3: the photos being picked for a multi-reference video, before they are confirmed.
     ["ALTER TABLE videos ADD COLUMN picking TEXT NOT NULL DEFAULT '[]'"],
+    # 4: group chats (their rules, allowed members, upload prompts) and inline offers.
+    [
+        """
+        CREATE TABLE chat_settings (
+            chat_id INTEGER PRIMARY KEY,
+            provider TEXT,
+            access TEXT NOT NULL DEFAULT 'everyone'
+                CHECK (access IN ('everyone', 'admins', 'listed')),
+            daily_quota INTEGER,
+            updated_at REAL NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE chat_allowed (
+            chat_id INTEGER NOT NULL,
+            user_id INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            PRIMARY KEY (chat_id, user_id)
+        )
+        """,
+        """
+        CREATE TABLE upload_prompts (
+            chat_id INTEGER NOT NULL,
+            message_id INTEGER NOT NULL,
+            face_id INTEGER NOT NULL REFERENCES faces (id),
+            created_at REAL NOT NULL,
+            PRIMARY KEY (chat_id, message_id)
+        )
+        """,
+        """
+        CREATE TABLE inline_offers (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL,
+            prompt TEXT NOT NULL,
+            created_at REAL NOT NULL
+        )
+        """,
+        "CREATE INDEX videos_inline ON videos (inline_message_id)",
+        "CREATE INDEX videos_chat ON videos (chat_id, created_at)",
+    ],
 ]

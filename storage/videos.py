@@ -96,14 +96,15 @@ class VideoRepo:
         asset_ids: Sequence[int] = (),
         provider: str | None = None,
         retry_of: int | None = None,
+        inline_message_id: str | None = None,
     ) -> VideoJob:
         async with self.db.write() as conn:
             cur = await conn.execute(
                 """
                 INSERT INTO videos (user_id, chat_id, face_id, asset_ids, provider, prompt,
                     model, duration, resolution, ratio, audio, status, retry_of,
-                    created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    created_at, updated_at, inline_message_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 (
                     user_id,
@@ -121,6 +122,7 @@ class VideoRepo:
                     retry_of,
                     now,
                     now,
+                    inline_message_id,
                 ),
             )
             job_id = int(cur.lastrowid or 0)
@@ -272,6 +274,30 @@ class VideoRepo:
             (user_id, since),
         )
         return int(row[0]) if row else 0
+
+    async def by_inline_message(self, inline_message_id: str) -> VideoJob | None:
+        row = await self.db.fetchone(
+            "SELECT * FROM videos WHERE inline_message_id = ? ORDER BY id DESC LIMIT 1",
+            (inline_message_id,),
+        )
+        return _job(row) if row else None
+
+    async def count_in_chat_since(self, chat_id: int, user_id: int, since: float) -> int:
+        """A member's videos in one group chat since ``since``: the group's quota."""
+        row = await self.db.fetchone(
+            "SELECT COUNT(*) FROM videos WHERE chat_id = ? AND user_id = ? "
+            "AND submitted_at >= ?",
+            (chat_id, user_id, since),
+        )
+        return int(row[0]) if row else 0
+
+    async def recent_in_chat(self, chat_id: int, limit: int = 10) -> list[VideoJob]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM videos WHERE chat_id = ? AND status NOT IN (?, ?) "
+            "ORDER BY id DESC LIMIT ?",
+            (chat_id, JobStatus.DRAFT, JobStatus.CANCELLED, limit),
+        )
+        return [_job(r) for r in rows]
 
     async def recent(self, user_id: int, limit: int = 10) -> list[VideoJob]:
         rows = await self.db.fetchall(

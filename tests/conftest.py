@@ -49,6 +49,8 @@ def settings(tmp_path: Path, tg: FakeTelegram, sim: Token360Simulator) -> Settin
         retry_base_seconds=0.01,
         sandbox_processing_seconds=0.2,
         progress_edit_seconds=0.0,
+        group_progress_edit_seconds=0.0,
+        admin_cache_seconds=0.5,
         video_max_poll_seconds=0.2,
     )
 

@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     MessageHandler,
     TypeHandler,
@@ -17,7 +18,8 @@ from telegram.ext import (
 from bot import texts
 from bot.callbacks import Action, decode
 from bot.context import Context
-from bot.handlers import common, faces, generate, invite, uploads
+from bot.handlers import common, faces, generate, groups, invite, uploads
+from bot.handlers.scope import admin_only
 
 
 def actions(*wanted: Action) -> Callable[[object], bool]:
@@ -38,16 +40,33 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     # Gatekeepers first (group -1), then features (group 0).
     app.add_handler(TypeHandler(Update, common.on_any_update), group=-1)
 
+    app.add_handler(
+        ChatMemberHandler(groups.on_chat_member, ChatMemberHandler.ANY_CHAT_MEMBER), group=-1
+    )
+
     # Edited messages never re-run a command (shared/TELEGRAM.md).
-    private = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE
+    message = filters.UpdateType.MESSAGE
+    private = message & filters.ChatType.PRIVATE
+    group = message & filters.ChatType.GROUPS
+    anywhere = private | group
     app.add_handler(CommandHandler("start", common.cmd_start, filters=private))
     app.add_handler(CommandHandler("help", common.cmd_help, filters=private))
-    app.add_handler(CommandHandler("cancel", common.cmd_cancel, filters=private))
-    app.add_handler(CommandHandler("newface", faces.cmd_newface, filters=private))
-    app.add_handler(CommandHandler("faces", faces.cmd_faces, filters=private))
-    app.add_handler(CommandHandler("generate", generate.cmd_generate, filters=private))
-    app.add_handler(CommandHandler("settings", generate.cmd_settings, filters=private))
+    app.add_handler(CommandHandler("help", groups.cmd_group_help, filters=group))
+    app.add_handler(CommandHandler("cancel", common.cmd_cancel, filters=anywhere))
+    app.add_handler(CommandHandler("newface", admin_only(faces.cmd_newface), filters=anywhere))
+    app.add_handler(CommandHandler("faces", admin_only(faces.cmd_faces), filters=anywhere))
+    app.add_handler(CommandHandler("generate", generate.cmd_generate, filters=anywhere))
+    app.add_handler(
+        CommandHandler("settings", admin_only(generate.cmd_settings), filters=anywhere)
+    )
     app.add_handler(CommandHandler("videos", generate.cmd_videos, filters=private))
+    app.add_handler(CommandHandler("provider", groups.cmd_provider, filters=group))
+    app.add_handler(CommandHandler("access", groups.cmd_access, filters=group))
+    app.add_handler(CommandHandler("allow", groups.cmd_allow, filters=group))
+    app.add_handler(CommandHandler("deny", groups.cmd_deny, filters=group))
+    app.add_handler(CommandHandler("quota", groups.cmd_quota, filters=group))
+    app.add_handler(CommandHandler("jobs", groups.cmd_jobs, filters=group))
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, groups.on_migrate))
 
     app.add_handler(
         CallbackQueryHandler(
@@ -88,10 +107,25 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
         )
     )
     app.add_handler(CallbackQueryHandler(faces.cb_provider, pattern=actions(Action.FACE_PROVIDER)))
+    app.add_handler(
+        CallbackQueryHandler(
+            groups.cb_group, pattern=actions(Action.GROUP_PROVIDER, Action.GROUP_ACCESS)
+        )
+    )
     app.add_handler(CallbackQueryHandler(cb_outdated))
 
-    app.add_handler(MessageHandler(private & filters.PHOTO, uploads.on_photo))
-    app.add_handler(MessageHandler(private & filters.Document.ALL, uploads.on_document))
+    app.add_handler(
+        MessageHandler(private & (filters.PHOTO | filters.Document.ALL), uploads.on_file)
+    )
+    app.add_handler(
+        MessageHandler(
+            group & filters.REPLY & (filters.PHOTO | filters.Document.ALL), groups.on_group_photo
+        )
+    )
+    # In groups the bot sees only replies to it: answers to its questions (a new name).
+    app.add_handler(
+        MessageHandler(group & filters.REPLY & filters.TEXT & ~filters.COMMAND, common.on_text)
+    )
     app.add_handler(MessageHandler(private & filters.COMMAND, common.on_unknown_command))
     app.add_handler(MessageHandler(private & filters.TEXT, common.on_text))
     app.add_handler(MessageHandler(private, common.on_unexpected))

@@ -72,6 +72,8 @@ async def on_text(update: Update, context: Context) -> None:
     assert user is not None and message.text is not None
     stored = await svc.users.get(user.id)
     awaiting = stored.awaiting if stored else None
+    if awaiting is None and message.chat.type != "private":
+        return  # a reply to the bot in a group that answers nothing it asked
     if awaiting == AWAIT_FACE_NAME:
         await faces_handlers.create_face(update, context, message.text)
     elif awaiting is not None and awaiting.startswith(AWAIT_PROVIDER):

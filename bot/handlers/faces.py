@@ -6,17 +6,18 @@ import html
 import logging
 import re
 
-from telegram import InputFile, Message, Update
+from telegram import ForceReply, InputFile, Message, Update
 from telegram.constants import ChatAction
 
 from bot import keyboards, texts
 from bot.callbacks import Action, Callback, decode
 from bot.context import Context, Services
+from bot.handlers.scope import Scope, scope_of
 from bot.providers.base import ProviderError
 from bot.qr import qr_png
 from bot.services.errors import Refusal, ServiceRefused
 from bot.services.faces import LinkIssued, clean_name, invite_payload
-from storage.models import Owner, OwnerKind
+from storage.models import Face
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,10 @@ async def cmd_newface(update: Update, context: Context) -> None:
     message = update.effective_message
     assert user is not None and message is not None
     if not context.args:
+        if (await scope_of(update, context)).is_group:
+            # Privacy mode hides a plain answer in a group: the name comes with the command.
+            await message.reply_text(texts.group_needs_name())
+            return
         await svc.users.set_awaiting(user.id, AWAIT_FACE_NAME, svc.clock())
         await message.reply_text(texts.ask_face_name())
         return
@@ -45,15 +50,16 @@ async def create_face(
     chat = update.effective_chat
     message = update.effective_message
     assert user is not None and chat is not None and message is not None
+    scope = await scope_of(update, context)
     names = svc.providers.names()
+    if provider is None and scope.is_group:
+        provider = await svc.groups.provider_for_new_faces(chat.id)
     if provider is None and len(names) > 1:
         await _ask_provider(svc, update, raw_name, names)
         return
     await context.bot.send_chat_action(chat.id, ChatAction.UPLOAD_PHOTO)
     try:
-        created = await svc.faces.create(
-            Owner(OwnerKind.USER, user.id), user.id, chat.id, raw_name, provider
-        )
+        created = await svc.faces.create(scope.owner, user.id, chat.id, raw_name, provider)
     except ServiceRefused as refused:
         # A bad name keeps the question open: the next text is the next try.
         await svc.users.set_awaiting(user.id, AWAIT_FACE_NAME, svc.clock())
@@ -155,12 +161,21 @@ async def cmd_faces(update: Update, context: Context) -> None:
     user = update.effective_user
     message = update.effective_message
     assert user is not None and message is not None
-    summaries = await svc.faces.summaries(Owner(OwnerKind.USER, user.id))
-    current = await svc.faces.current_face(user.id)
-    current_id = current.id if current else None
+    scope = await scope_of(update, context)
+    summaries = await svc.faces.summaries(scope.owner)
+    current_id = await _current_id(svc, scope)
     await message.reply_text(
-        texts.faces_list(summaries, current_id), reply_markup=keyboards.faces_list(summaries)
+        texts.faces_list(summaries, current_id, in_group=scope.is_group),
+        reply_markup=keyboards.faces_list(summaries),
     )
+
+
+async def _current_id(svc: Services, scope: Scope) -> int | None:
+    """Where a user's plain photos go (private chats only; groups use upload prompts)."""
+    if scope.is_group:
+        return None
+    current = await svc.faces.current_face(scope.user_id)
+    return current.id if current else None
 
 
 async def cb_faces(update: Update, context: Context) -> None:
@@ -190,68 +205,83 @@ async def _face_action(update: Update, context: Context, svc: Services, cb: Call
     user = update.effective_user
     chat = update.effective_chat
     assert query is not None and user is not None and chat is not None
+    scope = await scope_of(update, context)
+    admin_of = scope.admin_of
+    if scope.is_group and not scope.is_admin:
+        raise ServiceRefused(Refusal.NOT_YOURS)
     match cb.action:
         case Action.FACE_LIST:
-            summaries = await svc.faces.summaries(Owner(OwnerKind.USER, user.id))
-            current = await svc.faces.current_face(user.id)
+            summaries = await svc.faces.summaries(scope.owner)
             await query.answer()
             await query.edit_message_text(
-                texts.faces_list(summaries, current.id if current else None),
+                texts.faces_list(
+                    summaries, await _current_id(svc, scope), in_group=scope.is_group
+                ),
                 reply_markup=keyboards.faces_list(summaries),
             )
         case Action.FACE_SHOW:
-            await _show_face(update, svc, cb.int_arg)
+            await _show_face(update, svc, scope, cb.int_arg)
+        case Action.FACE_USE if scope.is_group:
+            face = await svc.faces.managed(cb.int_arg, user.id, admin_of=admin_of)
+            await query.answer()
+            await post_upload_prompt(svc, context, chat.id, face)
         case Action.FACE_USE:
             face = await svc.faces.use(cb.int_arg, user.id)
-            await _show_face(update, svc, face.id, notice=plain(texts.now_using(face)))
+            await _show_face(update, svc, scope, face.id, notice=plain(texts.now_using(face)))
         case Action.FACE_RENAME:
-            face = await svc.faces.managed(cb.int_arg, user.id)
+            face = await svc.faces.managed(cb.int_arg, user.id, admin_of=admin_of)
             await svc.users.set_awaiting(user.id, f"{AWAIT_RENAME}{face.id}", svc.clock())
             await query.answer()
-            await context.bot.send_message(chat.id, texts.ask_rename(face))
+            # In a group only a reply reaches the bot (privacy mode): ask for one.
+            markup = ForceReply(selective=True) if scope.is_group else None
+            await context.bot.send_message(chat.id, texts.ask_rename(face), reply_markup=markup)
         case Action.FACE_DELETE:
-            face = await svc.faces.managed(cb.int_arg, user.id)
+            face = await svc.faces.managed(cb.int_arg, user.id, admin_of=admin_of)
             await query.answer()
             await query.edit_message_text(
                 texts.confirm_delete(face, svc.faces.deletes_at_provider(face)),
                 reply_markup=keyboards.confirm_delete(face),
             )
         case Action.FACE_DELETE_YES:
-            face, remote = await svc.faces.delete(cb.int_arg, user.id)
+            face, remote = await svc.faces.delete(cb.int_arg, user.id, admin_of=admin_of)
             await query.answer()
             await query.edit_message_text(texts.deleted(face, remote))
         case Action.NEW_LINK:
             await context.bot.send_chat_action(chat.id, ChatAction.UPLOAD_PHOTO)
-            issued = await svc.faces.new_link(cb.int_arg, user.id)
-            invite = await svc.faces.invite_for(issued.face.id, user.id)
+            issued = await svc.faces.new_link(cb.int_arg, user.id, admin_of=admin_of)
+            invite = await svc.faces.invite_for(issued.face.id, user.id, admin_of=admin_of)
             await query.answer()
             await send_card(svc, context, chat.id, issued, svc.invite_url(invite_payload(invite)))
         case Action.SIM_PASS:
-            await _sim_pass(update, svc, cb.int_arg)
+            await _sim_pass(update, svc, cb.int_arg, admin_of)
 
 
 async def _show_face(
-    update: Update, svc: Services, face_id: int, notice: str | None = None
+    update: Update, svc: Services, scope: Scope, face_id: int, notice: str | None = None
 ) -> None:
     query = update.callback_query
-    user = update.effective_user
-    assert query is not None and user is not None
-    summary = await svc.faces.summary(face_id, user.id)
-    current = await svc.faces.current_face(user.id)
-    current_id = current.id if current else None
+    assert query is not None
+    summary = await svc.faces.summary(face_id, scope.user_id, admin_of=scope.admin_of)
+    current_id = await _current_id(svc, scope)
     provider = svc.providers.get(summary.face.provider).capabilities.display_name
     await query.answer(notice)
     await query.edit_message_text(
         texts.face_detail(summary, current_id, provider),
-        reply_markup=keyboards.face_detail(summary.face, current_id),
+        reply_markup=keyboards.face_detail(summary.face, current_id, in_group=scope.is_group),
     )
 
 
-async def _sim_pass(update: Update, svc: Services, face_id: int) -> None:
+async def post_upload_prompt(svc: Services, context: Context, chat_id: int, face: Face) -> None:
+    """In a group the bot sees only replies to it: photos come as replies to this message."""
+    sent = await context.bot.send_message(chat_id, texts.group_upload_prompt(face))
+    await svc.groups.chats.add_upload_prompt(chat_id, sent.message_id, face.id, svc.clock())
+
+
+async def _sim_pass(update: Update, svc: Services, face_id: int, admin_of: int | None) -> None:
     query = update.callback_query
     user = update.effective_user
     assert query is not None and user is not None
-    face = await svc.faces.managed(face_id, user.id)
+    face = await svc.faces.managed(face_id, user.id, admin_of=admin_of)
     if svc.sandbox is None:
         await query.answer(texts.button_outdated(), show_alert=True)
         return
@@ -266,8 +296,9 @@ async def rename_face(update: Update, context: Context, face_id: int, raw_name: 
     user = update.effective_user
     message = update.effective_message
     assert user is not None and message is not None
+    scope = await scope_of(update, context)
     try:
-        face, remote = await svc.faces.rename(face_id, user.id, raw_name)
+        face, remote = await svc.faces.rename(face_id, user.id, raw_name, admin_of=scope.admin_of)
     except ServiceRefused as refused:
         if refused.refusal is not Refusal.BAD_NAME:
             await svc.users.set_awaiting(user.id, None, svc.clock())

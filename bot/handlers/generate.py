@@ -11,6 +11,7 @@ from bot import video_keyboards, video_texts
 from bot.callbacks import Action, decode
 from bot.context import Context, Services
 from bot.handlers.faces import plain
+from bot.handlers.scope import Scope, scope_of
 from bot.services.errors import Refusal, ServiceRefused
 from bot.services.videos import apply_choice, estimate
 from storage.models import AssetState, Owner, OwnerKind, VideoJob
@@ -34,6 +35,8 @@ def refusal_text(refused: ServiceRefused) -> str:
             return video_texts.job_started()
         case Refusal.ASSET_NOT_ACTIVE:
             return "That photo or face can't be used any more. Start again with /generate."
+        case Refusal.GROUP_ADMINS_ONLY | Refusal.GROUP_NOT_LISTED | Refusal.GROUP_QUOTA:
+            return common_texts.group_refusal(refused.refusal.value, refused.detail)
         case Refusal.NOT_DELIVERED:
             return "That video was never delivered, so there is nothing to send again."
     return common_texts.refusal(refused.refusal, refused.detail)
@@ -43,9 +46,21 @@ async def cmd_generate(update: Update, context: Context) -> None:
     svc = context.bot_data.services
     user, message = update.effective_user, update.effective_message
     assert user is not None and message is not None
+    scope = await scope_of(update, context)
+    if scope.is_group:
+        if message.forward_origin is not None:
+            return  # a forwarded command is nobody's request
+        try:
+            await svc.groups.check_may_generate(scope.chat_id, user.id, scope.is_admin)
+        except ServiceRefused as refused:
+            await message.reply_text(refusal_text(refused))
+            return
     if not context.args:
-        if not await svc.videos.usable_faces(user.id):
-            await message.reply_text(video_texts.no_usable_face())
+        if not await svc.videos.usable_faces(scope.owner):
+            await message.reply_text(video_texts.no_usable_face(in_group=scope.is_group))
+            return
+        if scope.is_group:
+            await message.reply_text(video_texts.group_needs_prompt())
             return
         await svc.users.set_awaiting(user.id, AWAIT_PROMPT, svc.clock())
         await message.reply_text(video_texts.ask_prompt())
@@ -57,8 +72,9 @@ async def start_generation(update: Update, context: Context, prompt: str) -> Non
     svc = context.bot_data.services
     user, chat, message = update.effective_user, update.effective_chat, update.effective_message
     assert user is not None and chat is not None and message is not None
+    scope = await scope_of(update, context)
     try:
-        job = await svc.videos.start(user.id, chat.id, prompt)
+        job = await svc.videos.start(user.id, chat.id, prompt, owner=scope.owner)
     except ServiceRefused as refused:
         keep_asking = refused.refusal is Refusal.BAD_PROMPT
         await svc.users.set_awaiting(user.id, AWAIT_PROMPT if keep_asking else None, svc.clock())
@@ -73,9 +89,9 @@ async def start_generation(update: Update, context: Context, prompt: str) -> Non
 async def draft_view(svc: Services, job: VideoJob) -> tuple[str, InlineKeyboardMarkup]:
     """The next question for a draft: which face, which photo, or the confirm step."""
     if job.face_id is None:
-        faces = [face for face, _ in await svc.videos.usable_faces(job.user_id)]
+        faces = [face for face, _ in await svc.videos.usable_faces(svc.videos.owner_of(job))]
         return video_texts.choose_face(job.prompt), video_keyboards.choose_face(job, faces)
-    face = await svc.faces.managed(job.face_id, job.user_id)
+    face = await svc.videos.face_for(job, job.face_id)
     active = [a for a in await svc.assets.for_face(face.id) if a.state is AssetState.ACTIVE]
     if not job.asset_ids:
         most = svc.videos.max_assets(job)
@@ -94,7 +110,7 @@ async def cmd_settings(update: Update, context: Context) -> None:
     svc = context.bot_data.services
     user, message = update.effective_user, update.effective_message
     assert user is not None and message is not None
-    settings = await svc.videos.settings_for(Owner(OwnerKind.USER, user.id))
+    settings = await svc.videos.settings_for((await scope_of(update, context)).owner)
     await message.reply_text(
         video_texts.settings_intro(settings, for_draft=False),
         reply_markup=video_keyboards.settings_editor(settings),
@@ -168,15 +184,22 @@ async def _action(
                 ),
             )
         case Action.SETTING:
-            await _setting(svc, query, user.id, job_id, args[1], args[2])
+            scope = await scope_of(update, context)
+            if job_id == 0 and scope.is_group and not scope.is_admin:
+                raise ServiceRefused(Refusal.NOT_YOURS)
+            await _setting(svc, query, scope, job_id, args[1], args[2])
         case Action.SETTINGS_DONE:
             if job_id == 0:
-                settings = await svc.videos.settings_for(Owner(OwnerKind.USER, user.id))
+                settings = await svc.videos.settings_for((await scope_of(update, context)).owner)
                 await query.answer()
                 await query.edit_message_text(video_texts.settings_saved(settings))
             else:
                 await _edit_draft(svc, query, await svc.videos.draft(job_id, user.id))
         case Action.GEN_CONFIRM:
+            job = await svc.videos.draft(job_id, user.id)
+            if job.chat_id < 0:  # a group: its rules may have changed since the draft
+                is_admin = await svc.admins.is_admin(job.chat_id, user.id)
+                await svc.groups.check_may_generate(job.chat_id, user.id, is_admin)
             await _confirm(svc, query, user.id, job_id)
         case Action.GEN_AGAIN:
             job = await svc.videos.copy_as_draft(job_id, user.id)
@@ -208,11 +231,12 @@ async def _edit_draft(svc: Services, query: CallbackQuery, job: VideoJob) -> Non
 
 
 async def _setting(
-    svc: Services, query: CallbackQuery, user_id: int, job_id: int, field: int, value: int
+    svc: Services, query: CallbackQuery, scope: Scope, job_id: int, field: int, value: int
 ) -> None:
+    user_id = scope.user_id
     models = None
     if job_id == 0:
-        owner = Owner(OwnerKind.USER, user_id)
+        owner = scope.owner
         current = await svc.videos.settings_for(owner)
         settings = await svc.videos.save_settings(owner, apply_choice(current, field, value))
     else:

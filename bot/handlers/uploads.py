@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections import deque
 
-from telegram import Bot, Update
+from telegram import Bot, Message, Update
 from telegram.error import BadRequest
 
 from bot import texts
@@ -34,14 +34,11 @@ def telegram_fetcher(bot: Bot) -> FileFetcher:
     return fetch
 
 
-async def on_photo(update: Update, context: Context) -> None:
-    message = update.effective_message
-    assert message is not None and message.photo
-    largest = message.photo[-1]
-    await _receive(
-        update,
-        context,
-        IncomingFile(
+def incoming_file(message: Message) -> IncomingFile | None:
+    """The photo (its largest size) or the document in a message, as Telegram describes it."""
+    if message.photo:
+        largest = message.photo[-1]
+        return IncomingFile(
             tg_file_id=largest.file_id,
             tg_file_unique_id=largest.file_unique_id,
             file_name=None,
@@ -49,30 +46,38 @@ async def on_photo(update: Update, context: Context) -> None:
             file_size=largest.file_size,
             width=largest.width,
             height=largest.height,
-        ),
-    )
-
-
-async def on_document(update: Update, context: Context) -> None:
-    message = update.effective_message
-    assert message is not None and message.document is not None
+        )
     doc = message.document
-    await _receive(
-        update,
-        context,
-        IncomingFile(
-            tg_file_id=doc.file_id,
-            tg_file_unique_id=doc.file_unique_id,
-            file_name=doc.file_name,
-            mime_type=doc.mime_type,
-            file_size=doc.file_size,
-            width=None,
-            height=None,
-        ),
+    if doc is None:
+        return None
+    return IncomingFile(
+        tg_file_id=doc.file_id,
+        tg_file_unique_id=doc.file_unique_id,
+        file_name=doc.file_name,
+        mime_type=doc.mime_type,
+        file_size=doc.file_size,
+        width=None,
+        height=None,
     )
 
 
-async def _receive(update: Update, context: Context, file: IncomingFile) -> None:
+async def on_file(update: Update, context: Context) -> None:
+    """A photo or a file in a private chat goes into the user's current face."""
+    message = update.effective_message
+    assert message is not None
+    file = incoming_file(message)
+    if file is not None:
+        await receive_file(update, context, file)
+
+
+async def receive_file(
+    update: Update,
+    context: Context,
+    file: IncomingFile,
+    *,
+    face_id: int | None = None,
+    admin_of: int | None = None,
+) -> None:
     svc = context.bot_data.services
     user = update.effective_user
     chat = update.effective_chat
@@ -80,7 +85,9 @@ async def _receive(update: Update, context: Context, file: IncomingFile) -> None
     assert user is not None and chat is not None and message is not None
     album = message.media_group_id
     try:
-        received = await svc.uploads.receive(user.id, chat.id, album, file)
+        received = await svc.uploads.receive(
+            user.id, chat.id, album, file, face_id=face_id, admin_of=admin_of
+        )
     except ServiceRefused as refused:
         # One refusal per album, not one per photo in it.
         chat_data = context.chat_data if context.chat_data is not None else {}

@@ -168,26 +168,32 @@ class FaceService:
         log.info("face %d created at %s, group %s", face.id, face.provider, session.group_id)
         return FaceCreated(face, link, invite)
 
-    async def managed(self, face_id: int, user_id: int) -> Face:
-        """The face, if ``user_id`` may manage it."""
+    async def managed(self, face_id: int, user_id: int, *, admin_of: int | None = None) -> Face:
+        """The face, if ``user_id`` may manage it: their own, or (``admin_of``) their group's."""
         face = await self.faces.get(face_id)
         if face is None or face.status is FaceStatus.DELETED:
             raise ServiceRefused(Refusal.NO_SUCH_FACE)
-        if not self.may_manage(face, user_id):
+        if not self.may_manage(face, user_id, admin_of):
             raise ServiceRefused(Refusal.NOT_YOURS)
         return face
 
     @staticmethod
-    def may_manage(face: Face, user_id: int) -> bool:
-        return face.owner.kind is OwnerKind.USER and face.owner.id == user_id
+    def may_manage(face: Face, user_id: int, admin_of: int | None = None) -> bool:
+        if face.owner.kind is OwnerKind.USER:
+            return face.owner.id == user_id
+        return admin_of is not None and face.owner.id == admin_of
 
-    async def new_link(self, face_id: int, user_id: int) -> LinkIssued:
+    async def new_link(
+        self, face_id: int, user_id: int, *, admin_of: int | None = None
+    ) -> LinkIssued:
         """A fresh link for the face's owner."""
-        face = await self.managed(face_id, user_id)
+        face = await self.managed(face_id, user_id, admin_of=admin_of)
         return await self._fresh_link(face, user_id)
 
-    async def invite_for(self, face_id: int, user_id: int) -> Invite:
-        face = await self.managed(face_id, user_id)
+    async def invite_for(
+        self, face_id: int, user_id: int, *, admin_of: int | None = None
+    ) -> Invite:
+        face = await self.managed(face_id, user_id, admin_of=admin_of)
         invite = await self.invites.for_face(face.id)
         now = self.clock()
         if invite is None or invite.expires_at <= now or invite.claimed_by is not None:
@@ -343,8 +349,10 @@ class FaceService:
         faces = await self.faces.list_for_owner(owner)
         return [FaceSummary(f, await self.assets.for_face(f.id)) for f in faces]
 
-    async def summary(self, face_id: int, user_id: int) -> FaceSummary:
-        face = await self.managed(face_id, user_id)
+    async def summary(
+        self, face_id: int, user_id: int, *, admin_of: int | None = None
+    ) -> FaceSummary:
+        face = await self.managed(face_id, user_id, admin_of=admin_of)
         return FaceSummary(face, await self.assets.for_face(face.id))
 
     async def use(self, face_id: int, user_id: int) -> Face:
@@ -352,17 +360,21 @@ class FaceService:
         await self.users.set_current_face(user_id, face.id, self.clock())
         return face
 
-    async def rename(self, face_id: int, user_id: int, raw_name: str) -> tuple[Face, bool]:
+    async def rename(
+        self, face_id: int, user_id: int, raw_name: str, *, admin_of: int | None = None
+    ) -> tuple[Face, bool]:
         """Rename in the bot, and at the provider where it can; (face, renamed there too)."""
-        face = await self.managed(face_id, user_id)
+        face = await self.managed(face_id, user_id, admin_of=admin_of)
         name = clean_name(raw_name)
         await self.faces.rename(face.id, name, self.clock())
         remote = await self._at_provider(face, "rename", name)
         return await self._face(face.id), remote
 
-    async def delete(self, face_id: int, user_id: int) -> tuple[Face, bool]:
+    async def delete(
+        self, face_id: int, user_id: int, *, admin_of: int | None = None
+    ) -> tuple[Face, bool]:
         """Delete in the bot, and the group at the provider where it can; (face, deleted there)."""
-        face = await self.managed(face_id, user_id)
+        face = await self.managed(face_id, user_id, admin_of=admin_of)
         remote = await self._at_provider(face, "delete", None)
         await self.faces.transition(face.id, FaceStatus.DELETED, self.clock(), detail="by owner")
         await self.links.close_face(face.id)

@@ -70,9 +70,21 @@ class UploadService:
         self.publish = publish
 
     async def receive(
-        self, user_id: int, chat_id: int, media_group_id: str | None, file: IncomingFile
+        self,
+        user_id: int,
+        chat_id: int,
+        media_group_id: str | None,
+        file: IncomingFile,
+        *,
+        face_id: int | None = None,
+        admin_of: int | None = None,
     ) -> Received:
-        face = await self.faces.current_face(user_id)
+        """Store an incoming photo for ``face_id`` (a group's upload prompt) or, in a private
+        chat, for the user's current face."""
+        if face_id is not None:
+            face: Face | None = await self.faces.managed(face_id, user_id, admin_of=admin_of)
+        else:
+            face = await self.faces.current_face(user_id)
         if face is None:
             raise ServiceRefused(Refusal.NO_FACE)
         if face.status is not FaceStatus.ACTIVE:

@@ -179,28 +179,64 @@ class VideoService:
 
     # Drafts: choices before anything is charged
 
-    async def usable_faces(self, user_id: int) -> list[tuple[Face, list[Asset]]]:
-        """The user's verified faces that have at least one Active asset."""
+    async def usable_faces(self, owner: Owner) -> list[tuple[Face, list[Asset]]]:
+        """The owner's verified faces that have at least one Active asset."""
         usable = []
-        for summary in await self.faces.summaries(Owner(OwnerKind.USER, user_id)):
+        for summary in await self.faces.summaries(owner):
             active = [a for a in summary.assets if a.state is AssetState.ACTIVE]
             if summary.face.status is FaceStatus.ACTIVE and active:
                 usable.append((summary.face, active))
         return usable
 
-    async def start(self, user_id: int, chat_id: int, raw_prompt: str) -> VideoJob:
+    async def start(
+        self,
+        user_id: int,
+        chat_id: int,
+        raw_prompt: str,
+        *,
+        owner: Owner | None = None,
+        face_id: int | None = None,
+        inline_message_id: str | None = None,
+    ) -> VideoJob:
+        """A draft with the prompt; the face is chosen now if there is no choice to make.
+
+        ``owner`` is whose faces may be used (the user's, or the group chat's).
+        """
         prompt = clean_prompt(raw_prompt)
-        usable = await self.usable_faces(user_id)
+        owner = owner or Owner(OwnerKind.USER, user_id)
+        usable = await self.usable_faces(owner)
         if not usable:
             raise ServiceRefused(Refusal.NO_USABLE_FACE)
         await self.check_limits(user_id)
-        settings = await self.settings_for(Owner(OwnerKind.USER, user_id))
+        settings = await self.settings_for(owner)
         draft = await self.videos.create_draft(
-            user_id=user_id, chat_id=chat_id, prompt=prompt, settings=settings, now=self.clock()
+            user_id=user_id,
+            chat_id=chat_id,
+            prompt=prompt,
+            settings=settings,
+            now=self.clock(),
+            inline_message_id=inline_message_id,
         )
-        if len(usable) == 1:
-            draft = await self.choose_face(draft.id, user_id, usable[0][0].id)
+        if face_id is None and len(usable) == 1:
+            face_id = usable[0][0].id
+        if face_id is not None:
+            draft = await self.choose_face(draft.id, user_id, face_id)
         return draft
+
+    @staticmethod
+    def owner_of(job: VideoJob) -> Owner:
+        """Whose faces a job works with: a group chat's (negative ids) or the user's."""
+        if job.chat_id < 0:
+            return Owner(OwnerKind.CHAT, job.chat_id)
+        return Owner(OwnerKind.USER, job.user_id)
+
+    async def face_for(self, job: VideoJob, face_id: int) -> Face:
+        """A face this job may use: the requester's own, or the group's it was asked in."""
+        face = await self.faces.faces.get(face_id)
+        allowed = (Owner(OwnerKind.USER, job.user_id), Owner(OwnerKind.CHAT, job.chat_id))
+        if face is None or face.status is FaceStatus.DELETED or face.owner not in allowed:
+            raise ServiceRefused(Refusal.NOT_YOURS)
+        return face
 
     async def draft(self, job_id: int, user_id: int) -> VideoJob:
         job = await self.videos.get(job_id)
@@ -211,8 +247,8 @@ class VideoService:
         return job
 
     async def choose_face(self, job_id: int, user_id: int, face_id: int) -> VideoJob:
-        await self.draft(job_id, user_id)
-        face = await self.faces.managed(face_id, user_id)
+        job = await self.draft(job_id, user_id)
+        face = await self.face_for(job, face_id)
         active = [a for a in await self.assets.for_face(face.id) if a.state is AssetState.ACTIVE]
         if face.status is not FaceStatus.ACTIVE or not active:
             raise ServiceRefused(Refusal.ASSET_NOT_ACTIVE)
@@ -334,7 +370,7 @@ class VideoService:
         job = await self.draft(job_id, user_id)
         if job.face_id is None or not job.asset_ids:
             raise ServiceRefused(Refusal.ASSET_NOT_ACTIVE)
-        face = await self.faces.managed(job.face_id, user_id)
+        face = await self.face_for(job, job.face_id)
         assets = [await self.assets.get(a) for a in job.asset_ids]
         refs = [
             a.provider_asset_id
