@@ -38,7 +38,7 @@ from bot.services.videos import Limits, VideoSchedule, VideoService
 from bot.video_notifier import TelegramVideoNotifier
 from bot.web import MediaStore, WebServer, public_base, webhook_path
 from storage.assets import AssetRepo
-from storage.chats import ChatRepo
+from storage.chats import ChatRepo, InlineOfferRepo
 from storage.database import Database
 from storage.faces import FaceRepo
 from storage.links import InviteRepo, LinkRepo
@@ -204,6 +204,7 @@ class Runtime:
             groups=GroupService(
                 chats=chats, videos=videos_repo, providers=self.providers, clock=self.clock
             ),
+            inline_offers=InlineOfferRepo(db),
             media=self.media,
         )
         await app.bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
@@ -306,7 +307,13 @@ def build_application(settings: Settings, *, clock: Clock = system_clock) -> Any
         # A cut long-poll can wedge a one-connection pool (shared/TELEGRAM.md).
         .get_updates_connection_pool_size(4)
         .connection_pool_size(16)
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(
+            AIORateLimiter(
+                max_retries=3,
+                group_max_rate=settings.group_messages_per_minute,
+                group_time_period=60,
+            )
+        )
         .post_init(runtime.start)
         .post_stop(runtime.stop)
         .post_shutdown(runtime.shutdown)

@@ -35,6 +35,8 @@ class Action(StrEnum):
     SETTING = "st"  # job:field:value (job 0 = the user's defaults)
     SETTINGS_DONE = "sd"  # job (0 = defaults)
     VIDEO_SEND = "vs"  # job: send a past video again
+    INLINE_GO = "ig"  # offer:face, on an inline placeholder
+    INLINE_CANCEL = "ix"  # offer:face
     GROUP_PROVIDER = "cp"  # index into the enabled providers, for a group's new faces
     GROUP_ACCESS = "ca"  # index into Access
     GEN_PICKED = "gp"  # job: the photos for a multi-reference video are chosen

@@ -79,6 +79,8 @@ class Settings:
     # Groups allow 20 messages a minute, edits included: progress there moves more slowly.
     group_progress_edit_seconds: float = 15.0
     admin_cache_seconds: float = 60.0
+    # Telegram allows about 20 messages a minute in a group; the rate limiter keeps to it.
+    group_messages_per_minute: int = 20
     # Sandbox: simulated provider timings, shortened by tests.
     sandbox_processing_seconds: float = 3.0
 
@@ -149,6 +151,7 @@ class Settings:
             progress_edit_seconds=_float(env, "REALFACE_PROGRESS_EDIT_SECONDS", 5.0),
             group_progress_edit_seconds=_float(env, "REALFACE_GROUP_PROGRESS_EDIT_SECONDS", 15.0),
             admin_cache_seconds=_float(env, "REALFACE_ADMIN_CACHE_SECONDS", 60.0),
+            group_messages_per_minute=_int(env, "REALFACE_GROUP_MESSAGES_PER_MINUTE", 20),
         )
 
 

@@ -15,6 +15,7 @@ from bot.services.tracking import Tracker
 from bot.services.uploads import UploadService
 from bot.services.videos import VideoService
 from storage.assets import AssetRepo
+from storage.chats import InlineOfferRepo
 from storage.database import Database
 from storage.users import UserRepo
 
@@ -45,6 +46,7 @@ class Services:
     sandbox: SandboxControl | None
     admins: AdminCache
     groups: GroupService
+    inline_offers: InlineOfferRepo
     media: MediaStore | None = None
 
     def invite_url(self, payload: str) -> str:

@@ -12,9 +12,9 @@ from telegram.error import BadRequest, Forbidden
 
 from bot import keyboards, texts
 from storage.assets import AssetRepo
+from storage.chats import ChatRepo
 from storage.faces import FaceRepo
 from storage.links import InviteRepo, LinkRepo
-from storage.chats import ChatRepo
 from storage.models import Face, FaceStatus, OwnerKind, VerificationLink
 
 log = logging.getLogger(__name__)

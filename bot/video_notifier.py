@@ -13,13 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from telegram import Bot, InlineKeyboardMarkup, Message
+from telegram import Bot, InlineKeyboardMarkup, InputMediaVideo, Message
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot import video_keyboards, video_texts
 from bot.mp4 import probe
 from bot.services.clock import Clock
+from bot.services.notify import DeliveryRefused
 from storage.faces import FaceRepo
 from storage.models import JobStatus, VideoJob
 
@@ -58,9 +59,17 @@ class TelegramVideoNotifier:
     async def _edit(
         self, job: VideoJob, text: str, markup: InlineKeyboardMarkup | None = None
     ) -> None:
-        if job.message_id is None:
+        if job.message_id is None and job.inline_message_id is None:
             return
         try:
+            if job.inline_message_id is not None:
+                await self.bot.edit_message_text(
+                    text,
+                    inline_message_id=job.inline_message_id,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                )
+                return
             await self.bot.edit_message_text(
                 text,
                 chat_id=job.chat_id,
@@ -85,8 +94,12 @@ class TelegramVideoNotifier:
     async def job_outcome(self, job: VideoJob) -> None:
         self._last_edit.pop(job.id, None)
         name = await self.face_name(job)
-        if job.status is JobStatus.DELIVERED:
+        if job.status is JobStatus.DELIVERED and job.inline_message_id is not None:
+            await self._inline_video(job, name)
+        elif job.status is JobStatus.DELIVERED:
             await self._edit(job, video_texts.delivered_card(job, name))
+        elif job.status is JobStatus.TOO_LARGE and job.error_code == "no_private_chat":
+            await self._edit(job, video_texts.no_private_chat(job, name, self.bot.username))
         elif job.status is JobStatus.TOO_LARGE:
             await self._edit(job, video_texts.too_large(job, name))
         elif job.status is JobStatus.FAILED:
@@ -100,7 +113,25 @@ class TelegramVideoNotifier:
                 job, video_texts.needs_decision(job, name), video_keyboards.needs_decision(job)
             )
 
+    async def _inline_video(self, job: VideoJob, name: str) -> None:
+        """Replace the inline placeholder with the video, by the file_id Telegram gave us."""
+        assert job.inline_message_id is not None and job.tg_file_id is not None
+        try:
+            await self.bot.edit_message_media(
+                InputMediaVideo(
+                    job.tg_file_id,
+                    caption=video_texts.video_caption(job, name),
+                    parse_mode=ParseMode.HTML,
+                    supports_streaming=True,
+                ),
+                inline_message_id=job.inline_message_id,
+            )
+        except BadRequest as exc:
+            log.info("inline media edit for job %d refused: %s", job.id, exc.message)
+
     async def working(self, job: VideoJob) -> None:
+        if job.inline_message_id is not None:
+            return  # no chat to show it in: the placeholder's progress says enough
         now = self.clock()
         if now - self._last_action.get(job.chat_id, 0.0) < self.action_interval:
             return
@@ -127,6 +158,8 @@ class TelegramVideoNotifier:
             fields["reply_parameters"] = json.dumps(
                 {"message_id": job.message_id, "allow_sending_without_reply": True}
             )
+        if job.inline_message_id is not None:
+            fields.pop("reply_parameters", None)
         message = await self._post_video(fields, path)
         if message.video is None:
             raise TelegramError("sendVideo returned no video")
@@ -147,6 +180,8 @@ class TelegramVideoNotifier:
                 message = Message.de_json(body["result"], self.bot)
                 assert message is not None
                 return message
+            if response.status_code == 403:
+                raise DeliveryRefused(str(body.get("description")))
             retry_after = (body.get("parameters") or {}).get("retry_after")
             if response.status_code == 429 and retry_after is not None and attempt < 2:
                 # Telegram did not take it: safe to send again after the wait it asked for.

@@ -211,3 +211,33 @@ def cancelled_draft() -> str:
 
 def _short(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def inline_placeholder(face: Face, prompt: str, settings: VideoSettings, est: Estimate) -> str:
+    return (
+        f"🎬 <b>Video of “{e(face.name)}”</b>\n<i>{e(_short(prompt, 300))}</i>\n"
+        f"{settings_line(settings)} · about {est.tokens:,} tokens (≈ US${est.usd:.2f})\n\n"
+        "Nothing is charged until the requester taps <b>Generate</b>."
+    )
+
+
+def inline_hint() -> str:
+    return "Type what should happen in the video after my name, e.g. “waves hello”."
+
+
+def inline_result_description(count: int, settings: VideoSettings) -> str:
+    photos = f"{count} photo{'s' if count != 1 else ''}"
+    return f"{photos} · {settings_line(settings)}"
+
+
+def inline_cancelled() -> str:
+    return "✖ Cancelled. Nothing was charged."
+
+
+def no_private_chat(job: VideoJob, face_name: str, bot_username: str) -> str:
+    until = f" until {clock_time(job.url_expires_at)}" if job.url_expires_at else ""
+    return (
+        f"✅ <b>Video of “{e(face_name)}”</b> is ready, but I can only deliver videos to "
+        f"people who have started a chat with me (https://t.me/{e(bot_username)}).\n"
+        f"Meanwhile it can be downloaded here{until}:\n{e(job.video_url or '')}"
+    )

@@ -51,6 +51,8 @@ def settings(tmp_path: Path, tg: FakeTelegram, sim: Token360Simulator) -> Settin
         progress_edit_seconds=0.0,
         group_progress_edit_seconds=0.0,
         admin_cache_seconds=0.5,
+        # The fake Bot API does not limit rates; waiting for Telegram's would only slow tests.
+        group_messages_per_minute=10_000,
         video_max_poll_seconds=0.2,
     )
 

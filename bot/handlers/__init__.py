@@ -9,7 +9,9 @@ from telegram.ext import (
     Application,
     CallbackQueryHandler,
     ChatMemberHandler,
+    ChosenInlineResultHandler,
     CommandHandler,
+    InlineQueryHandler,
     MessageHandler,
     TypeHandler,
     filters,
@@ -18,7 +20,7 @@ from telegram.ext import (
 from bot import texts
 from bot.callbacks import Action, decode
 from bot.context import Context
-from bot.handlers import common, faces, generate, groups, invite, uploads
+from bot.handlers import common, faces, generate, groups, inline, invite, uploads
 from bot.handlers.scope import admin_only
 
 
@@ -110,6 +112,13 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(
         CallbackQueryHandler(
             groups.cb_group, pattern=actions(Action.GROUP_PROVIDER, Action.GROUP_ACCESS)
+        )
+    )
+    app.add_handler(InlineQueryHandler(inline.on_inline_query))
+    app.add_handler(ChosenInlineResultHandler(inline.on_chosen_result))
+    app.add_handler(
+        CallbackQueryHandler(
+            inline.cb_inline, pattern=actions(Action.INLINE_GO, Action.INLINE_CANCEL)
         )
     )
     app.add_handler(CallbackQueryHandler(cb_outdated))

@@ -233,8 +233,8 @@ class OrcaRouter:
         The rule, in order:
 
         1. A face whose ``group_id`` the return visit already gave (:func:`parse_return`)
-           gets that group once it is listed (unless it was created more than one window
-           before the face's current session: a stale or forged return is ignored).
+           gets that group once it is listed and was created within one window of the
+           face's current session (a stale or forged ``group_id`` is ignored).
         2. A listed row naming a pending ``session_id`` (not documented, honoured) binds it.
         3. Otherwise by time. Every session this client has started or seen pending (also
            those no longer pending: their late groups are orphans, not somebody else's) has
@@ -265,7 +265,8 @@ class OrcaRouter:
             settled.add(p.key)  # its group is known: it owns no other
             row = listed.get(p.group_id)
             created = _time(_get(row, "CreateTime", "createTime", "create_time"))
-            if row is not None and (created is None or created >= p.started_at - PASS_WINDOW):
+            near = created is None or abs(created - p.started_at) <= PASS_WINDOW + CLOCK_SLACK
+            if row is not None and near:
                 found[p.key] = _group(row)
             taken.add(p.group_id)
         by_session = {p.session_id: p for p in pending if p.session_id and p.key not in settled}

@@ -22,6 +22,10 @@ class Notifier(Protocol):
         ...
 
 
+class DeliveryRefused(Exception):
+    """Telegram will not take the video for this chat (e.g. the user never started the bot)."""
+
+
 class VideoNotifier(Protocol):
     async def job_progress(self, job: VideoJob, *, force: bool = False) -> None:
         """Show where a job is (throttled unless ``force``)."""

@@ -30,7 +30,7 @@ from bot.providers.registry import Providers
 from bot.services.clock import Clock
 from bot.services.errors import Refusal, ServiceRefused
 from bot.services.faces import FaceService
-from bot.services.notify import VideoNotifier
+from bot.services.notify import DeliveryRefused, VideoNotifier
 from storage.assets import AssetRepo
 from storage.models import (
     Asset,
@@ -271,6 +271,10 @@ class VideoService:
         if asset.state is not AssetState.ACTIVE:
             raise ServiceRefused(Refusal.ASSET_NOT_ACTIVE)
         return await self.videos.update_draft(job_id, asset_ids=[asset.id])
+
+    @staticmethod
+    def normalized(settings: VideoSettings, models: tuple[str, ...]) -> VideoSettings:
+        return normalize(settings, models)
 
     def models(self, job: VideoJob) -> tuple[str, ...] | None:
         """The models this draft's provider offers (None before a face is chosen)."""
@@ -541,7 +545,13 @@ class VideoService:
             if size is None or size > TELEGRAM_VIDEO_LIMIT:
                 await self._end(job, JobStatus.TOO_LARGE, None, None, expect=JobStatus.DOWNLOADING)
                 return
-            file_id = await self.notifier.send_video(job, path, size)
+            try:
+                file_id = await self.notifier.send_video(job, path, size)
+            except DeliveryRefused:
+                await self._end(
+                    job, JobStatus.TOO_LARGE, "no_private_chat", None, expect=JobStatus.DOWNLOADING
+                )
+                return
         now = self.clock()
         await self.videos.transition(
             job.id,

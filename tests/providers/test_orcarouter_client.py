@@ -260,6 +260,18 @@ async def test_known_groups_are_never_bound_again(
     assert found[1].group_id == mine
 
 
+async def test_returned_group_from_another_time_is_ignored(
+    client: OrcaRouter, sim: OrcaRouterSimulator, clock: FakeClock
+) -> None:
+    _, link_old = await started(client, clock, 9)
+    clock.advance(5)
+    stale = sim.pass_link(link_old)  # somebody else's group, bound long ago
+    clock.advance(3600)
+    a, _ = await started(client, clock, 1)
+    forged = PendingVerification(1, "face 1", stale, a.session_id, a.started_at)
+    assert await client.check_verifications([forged], {stale}) == {}
+
+
 async def test_fresh_link_is_a_new_session(
     client: OrcaRouter, sim: OrcaRouterSimulator, clock: FakeClock
 ) -> None:
