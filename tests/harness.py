@@ -72,6 +72,11 @@ def env_for(settings: Settings) -> dict[str, str]:
             "REALFACE_VERIFICATION_GRACE_SECONDS": str(settings.verification_grace_seconds),
             "REALFACE_RETRY_BASE_SECONDS": str(settings.retry_base_seconds),
             "REALFACE_MAX_POLL_SECONDS": str(settings.max_poll_seconds),
+            "REALFACE_PROGRESS_EDIT_SECONDS": str(settings.progress_edit_seconds),
+            "REALFACE_GROUP_PROGRESS_EDIT_SECONDS": str(settings.group_progress_edit_seconds),
+            "REALFACE_GROUP_MESSAGES_PER_MINUTE": str(settings.group_messages_per_minute),
+            "REALFACE_VIDEO_MAX_POLL_SECONDS": str(settings.video_max_poll_seconds),
+            "REALFACE_HTTP_TIMEOUT_SECONDS": str(settings.http_timeout_seconds),
             "PYTHONUNBUFFERED": "1",
         }
     )
