@@ -96,6 +96,8 @@ class Runtime:
 
     async def start(self, app: AnyApplication) -> None:
         settings = self.settings
+        # Rows last touched before this moment are the previous run's (see Tracker.resume).
+        booted_at = self.clock()
         self.db = db = Database(settings.database_path)
         await db.open()
         keys = settings.provider_keys()
@@ -212,7 +214,9 @@ class Runtime:
         await app.bot.set_my_commands(
             GROUP_ADMIN_COMMANDS, scope=BotCommandScopeAllChatAdministrators()
         )
-        self.tracker_task = asyncio.create_task(self._track(tracker, app), name="tracker")
+        self.tracker_task = asyncio.create_task(
+            self._track(tracker, app, booted_at), name="tracker"
+        )
         log.info("realface-bot @%s started", me.username)
 
     async def _start_web(self, app: AnyApplication) -> str | None:
@@ -260,14 +264,16 @@ class Runtime:
                 self.tracker.wake()
                 return
 
-    async def _track(self, tracker: Tracker, app: AnyApplication) -> None:
+    async def _track(self, tracker: Tracker, app: AnyApplication, booted_at: float) -> None:
         try:
-            await tracker.resume(telegram_fetcher(app.bot))
+            await tracker.resume(telegram_fetcher(app.bot), booted_at)
         except Exception:
             log.exception("resuming after restart failed")
         await tracker.run()
 
     async def stop(self, app: AnyApplication) -> None:
+        if self.videos is not None:
+            await self.videos.stop_deliveries()
         if self.tracker_task is not None:
             self.tracker_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -306,6 +312,9 @@ def build_application(settings: Settings, *, clock: Clock = system_clock) -> Any
         )
         # A cut long-poll can wedge a one-connection pool (shared/TELEGRAM.md).
         .get_updates_connection_pool_size(4)
+        # Updates run side by side, so one slow provider call does not hold up everyone;
+        # the services guard their own races (transactions, guarded transitions, locks).
+        .concurrent_updates(16)
         .connection_pool_size(16)
         .rate_limiter(
             AIORateLimiter(

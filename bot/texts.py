@@ -216,6 +216,10 @@ def refusal(reason: Refusal, detail: str = "") -> str:
         ),
         Refusal.INVITE_TAKEN: "This invite was already used by someone else.",
         Refusal.INVITE_DONE: "This face check is already done — nothing more to do. Thanks!",
+        Refusal.PROVIDER_BUSY: (
+            "Another face check is running at this provider right now, and it can't tell two "
+            f"apart. Try again in about {e(detail)} seconds."
+        ),
         Refusal.LINK_EXPIRED: "That link has expired. Tap <b>New link</b> for a fresh one.",
         Refusal.NO_FACE: (
             "I don't know whose photos these are yet. Create a face first with "
@@ -225,7 +229,7 @@ def refusal(reason: Refusal, detail: str = "") -> str:
             f"“{e(detail)}” isn't verified yet, so I can't add photos to it. Finish the face "
             "check first (/faces → New link), then send the photos again."
         ),
-    }[reason]
+    }.get(reason, "That can't be done right now.")
 
 
 def provider_trouble(kind: str) -> str:

@@ -58,6 +58,10 @@ class MediaStore:
         self._items[token] = _Media(data, mime_type, self.clock() + self.ttl)
         return f"{self.base_url}/media/{token}"
 
+    def peek(self, token: str) -> _Media | None:
+        self._sweep()
+        return self._items.get(token)
+
     def take(self, token: str) -> _Media | None:
         """The media once; None if unknown, already fetched or expired."""
         self._sweep()
@@ -117,7 +121,9 @@ class WebServer:
         return web.json_response({"ok": True})
 
     async def _media(self, request: web.Request) -> web.Response:
-        item = self.media.take(request.match_info["token"])
+        token = request.match_info["token"]
+        # A HEAD probe is not the fetch: only a GET uses the one-time URL up.
+        item = self.media.peek(token) if request.method == "HEAD" else self.media.take(token)
         if item is None:
             return web.Response(status=404, text="Not found or expired")
         return web.Response(

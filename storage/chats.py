@@ -79,8 +79,9 @@ class ChatRepo:
             )
             return cur.rowcount > 0
 
-    async def add_upload_prompt(self, chat_id: int, message_id: int, face_id: int,
-                                now: float) -> None:
+    async def add_upload_prompt(
+        self, chat_id: int, message_id: int, face_id: int, now: float
+    ) -> None:
         async with self.db.write() as conn:
             await conn.execute(
                 "INSERT OR REPLACE INTO upload_prompts (chat_id, message_id, face_id, created_at)"

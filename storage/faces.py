@@ -159,14 +159,19 @@ class FaceRepo:
 
     async def set_provider_refs(
         self, face_id: int, group_id: str | None, session_id: str | None, now: float
-    ) -> None:
+    ) -> bool:
+        """Point a face still waiting for its check at a new group/session. False if it is
+        no longer waiting (it passed meanwhile: its refs must not change)."""
         async with self.db.write() as conn:
-            await conn.execute(
+            cur = await conn.execute(
                 "UPDATE faces SET provider_group_id = ?, provider_session_id = ?, updated_at = ? "
-                "WHERE id = ?",
-                (group_id, session_id, now, face_id),
+                "WHERE id = ? AND status IN (?, ?)",
+                (group_id, session_id, now, face_id, FaceStatus.PENDING, FaceStatus.EXPIRED),
             )
+            if cur.rowcount == 0:
+                return False
             await record(conn, "face", face_id, FaceStatus.PENDING, f"group {group_id}", now)
+        return True
 
     async def transition(
         self,

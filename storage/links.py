@@ -55,6 +55,15 @@ class LinkRepo:
         assert link is not None
         return link
 
+    async def busy_until(self, provider: str, except_face: int | None) -> float | None:
+        """When the last link still out for a pending face at ``provider`` expires."""
+        row = await self.db.fetchone(
+            "SELECT MAX(l.expires_at) FROM verification_links l JOIN faces f ON f.id = l.face_id"
+            " WHERE f.provider = ? AND f.status = 'pending' AND f.id IS NOT ?",
+            (provider, except_face),
+        )
+        return float(row[0]) if row and row[0] is not None else None
+
     async def get(self, link_id: int) -> VerificationLink | None:
         row = await self.db.fetchone("SELECT * FROM verification_links WHERE id = ?", (link_id,))
         return _link(row) if row else None

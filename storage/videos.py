@@ -246,9 +246,10 @@ class VideoRepo:
         return [_job(r) for r in rows]
 
     async def due(self, now: float) -> list[VideoJob]:
+        """Jobs to poll at the provider, and finished ones still to deliver."""
         rows = await self.db.fetchall(
-            "SELECT * FROM videos WHERE status IN (?, ?) AND next_poll_at <= ? ORDER BY id",
-            (JobStatus.QUEUED, JobStatus.RUNNING, now),
+            "SELECT * FROM videos WHERE status IN (?, ?, ?) AND next_poll_at <= ? ORDER BY id",
+            (JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.DOWNLOADING, now),
         )
         return [_job(r) for r in rows]
 
@@ -285,8 +286,7 @@ class VideoRepo:
     async def count_in_chat_since(self, chat_id: int, user_id: int, since: float) -> int:
         """A member's videos in one group chat since ``since``: the group's quota."""
         row = await self.db.fetchone(
-            "SELECT COUNT(*) FROM videos WHERE chat_id = ? AND user_id = ? "
-            "AND submitted_at >= ?",
+            "SELECT COUNT(*) FROM videos WHERE chat_id = ? AND user_id = ? AND submitted_at >= ?",
             (chat_id, user_id, since),
         )
         return int(row[0]) if row else 0

@@ -7,6 +7,7 @@ import logging
 
 from telegram import Message, Update
 from telegram.constants import ChatAction
+from telegram.error import BadRequest
 
 from bot import texts
 from bot.context import Context
@@ -101,6 +102,12 @@ async def on_unexpected(update: Update, context: Context) -> None:
 async def on_error(update: object, context: Context) -> None:
     """The one error handler: log it, tell the person something went wrong."""
     error = context.error
+    if isinstance(error, BadRequest) and "not modified" in error.message.lower():
+        # Tapping the button that is already selected: nothing to change, nothing wrong.
+        if isinstance(update, Update) and update.callback_query is not None:
+            with contextlib.suppress(Exception):
+                await update.callback_query.answer()
+        return
     if isinstance(error, ServiceRefused):
         log.warning("unhandled refusal: %s", error)
     else:

@@ -51,6 +51,9 @@ class Capabilities:
     # reference images where the provider supports them.
     max_video_assets: int = 1
     asset_quota: int | None = None  # assets per account, where the provider caps it
+    # One live verification per account at a time: the provider's new group cannot be told
+    # apart otherwise (PowerTokens lists it with nothing linking it to its link).
+    serial_verification: bool = False
 
 
 class GroupState(StrEnum):

@@ -132,6 +132,10 @@ class ProviderHTTP:
             except httpx.TimeoutException as exc:
                 last = ProviderUnavailable(f"timed out: {method} {path}")
                 log.warning("provider timeout %s %s: %s", method, path, type(exc).__name__)
+            except httpx.ConnectError as exc:
+                # Never reached the provider: nothing was sent, so nothing was taken.
+                last = ProviderUnavailable(f"could not connect: {exc}", code="not_connected")
+                log.warning("provider connection refused %s %s", method, path)
             except httpx.TransportError as exc:
                 last = ProviderUnavailable(f"connection failed: {type(exc).__name__}")
                 log.warning("provider connection error %s %s: %s", method, path, exc)

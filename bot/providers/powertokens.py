@@ -63,10 +63,11 @@ that made it, so:
    the link, on its own ``clock``, or the bot's ``started_at`` for links from before a
    restart), and, where the row has a creation time with a known zone (unix, or ISO 8601 with
    an offset; naive strings are ignored), it was created no earlier than ``CLOCK_SKEW`` before
-   the start and no later than ``PASS_WINDOW`` after it (the link lives 120 s). Among several
-   eligible verifications the earliest started wins, with a warning in the log: two people
-   passing between the same two polls cannot be told apart otherwise. The match is then
-   renamed (step 2), so later polls find it by its tag.
+   the start and no later than ``PASS_WINDOW`` after it (the link lives 120 s). A group that
+   several pending verifications could own is bound to none (a guess could give one person's
+   face to another user); the bot avoids that case by running one PowerTokens verification
+   per account at a time (``Capabilities.serial_verification``). The match is then renamed
+   (step 2), so later polls find it by its tag.
 
 Errors: HTTP statuses and non-200 ``code`` in a 2xx envelope both map to our hierarchy: 401 auth,
 429 rate limited, 5xx unavailable, 402 and 403 with a quota/balance message QUOTA, other 403
@@ -141,6 +142,7 @@ class PowerTokens:
     capabilities = Capabilities(
         display_name="PowerTokens",
         fresh_link=FreshLink.NEW_SESSION,
+        serial_verification=True,
         upload_by_url=False,
         lists_assets=True,
         lists_groups=True,
@@ -476,14 +478,16 @@ def match_groups(
         )
         if not eligible:
             continue
-        chosen = eligible[0]
         if len(eligible) > 1:
+            # Guessing could bind one user's face to another user's verified person: wait
+            # (the sessions' windows close, or a tag tells them apart) rather than guess.
             log.warning(
-                "group %s could be any of faces %s; gave it to %d (earliest started)",
+                "group %s could belong to any of faces %s: not binding it",
                 row.group_id,
                 [p.key for p in eligible],
-                chosen.key,
             )
+            continue
+        chosen = eligible[0]
         tag_source = chosen.session_id or f"face-{chosen.key}"
         matches.append(Match(chosen.key, row, claim_name(chosen.name, tag_source)))
         del waiting[chosen.key]

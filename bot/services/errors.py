@@ -26,6 +26,7 @@ class Refusal(StrEnum):
     LIMIT_RUNNING = "limit_running"
     LIMIT_DAILY = "limit_daily"
     NOT_DELIVERED = "not_delivered"
+    PROVIDER_BUSY = "provider_busy"  # another face check is running there (detail: seconds)
     ADMINS_ONLY = "admins_only"  # an admin command from someone who is not one
     GROUP_ADMINS_ONLY = "group_admins_only"  # the group lets only admins generate
     GROUP_NOT_LISTED = "group_not_listed"

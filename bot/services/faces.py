@@ -7,9 +7,11 @@ issued only when someone is about to use it: at /newface for the creator, and at
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import unicodedata
+from collections import defaultdict
 from dataclasses import dataclass
 
 from bot.providers.base import GroupState, PendingVerification, ProviderError, VerificationSession
@@ -36,6 +38,7 @@ from storage.users import UserRepo
 log = logging.getLogger(__name__)
 
 MAX_NAME = 64
+SERIAL_MARGIN = 60.0
 # Providers whose documents include renaming and deleting a group (seed 003).
 _GROUP_MANAGERS = {"powertokens"}
 INVITE_PREFIX = "v-"
@@ -118,6 +121,7 @@ class FaceService:
         self.link_ttl = link_ttl
         self.invite_ttl = invite_ttl
         self.return_base = return_base
+        self._outcome_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     def return_url(self, provider: str) -> str | None:
         """Where a verification page may send the person's browser back to."""
@@ -145,6 +149,7 @@ class FaceService:
             if owner.kind is OwnerKind.USER:
                 await self.users.set_current_face(owner.id, face.id, self.clock())
             return FaceCreated(face, None, None)
+        await self._check_serial(provider.name.value, None)
         session = await provider.start_verification(
             name, return_url=self.return_url(provider.name.value)
         )
@@ -259,13 +264,15 @@ class FaceService:
         if session is None:
             await self._activate_if_passed(face)
             # The provider gives no fresh link for this verification: start a new one.
+            await self._check_serial(face.provider, face.id)
             session = await provider.start_verification(
                 face.name, return_url=self.return_url(face.provider)
             )
             new_group = face.provider_group_id is not None
-            await self.faces.set_provider_refs(
+            if not await self.faces.set_provider_refs(
                 face.id, session.group_id, session.session_id, self.clock()
-            )
+            ):
+                raise ServiceRefused(Refusal.ALREADY_ACTIVE)  # it passed while we asked
             log.info("face %d moved to new group %s", face.id, session.group_id)
         if face.status is FaceStatus.EXPIRED:
             await self.faces.transition(
@@ -277,6 +284,16 @@ class FaceService:
             )
         link = await self._record_link(face, session, issued_to)
         return LinkIssued(await self._face(face.id), link, new_group)
+
+    async def _check_serial(self, provider: str, face_id: int | None) -> None:
+        """Where a provider cannot tell two new groups apart, one verification at a time."""
+        if not self.providers.get(provider).capabilities.serial_verification:
+            return
+        until = await self.links.busy_until(provider, face_id)
+        # The group may appear a little after the link's end: keep a margin.
+        wait = (until + SERIAL_MARGIN - self.clock()) if until is not None else 0
+        if wait > 0:
+            raise ServiceRefused(Refusal.PROVIDER_BUSY, str(int(wait) + 1))
 
     async def _activate_if_passed(self, face: Face) -> None:
         """Before replacing a verification, make sure the person has not just passed it."""
@@ -336,11 +353,15 @@ class FaceService:
         return True
 
     async def deliver_outcome(self, face_id: int) -> None:
-        face = await self._face(face_id)
-        if face.outcome_notified:
-            return
-        await self.notifier.face_outcome(face)
-        await self.faces.mark_notified(face.id)
+        """Tell creator and verifier how the check ended, once (a lock keeps a handler and
+        the tracker's sweep from both sending it)."""
+        async with self._outcome_locks[face_id]:
+            face = await self._face(face_id)
+            if face.outcome_notified:
+                return
+            await self.notifier.face_outcome(face)
+            await self.faces.mark_notified(face.id)
+        self._outcome_locks.pop(face_id, None)
 
     async def attach_card(self, link: VerificationLink, chat_id: int, message_id: int) -> None:
         await self.links.attach_message(link.id, chat_id, message_id)

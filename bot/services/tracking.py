@@ -95,22 +95,48 @@ class Tracker:
             self._wake.clear()
 
     async def tick(self) -> None:
-        await self.poll_faces()
-        await self.expire_links()
-        await self.poll_assets()
+        # Each step on its own: one failing (a provider down) must not stop the others.
+        steps = [self.poll_faces, self.expire_links, self.poll_assets, self.sweep]
         if self.videos is not None:
-            await self.videos.poll_due()
+            steps.append(self.videos.poll_due)
+        for step in steps:
+            try:
+                await step()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("tracker step %s failed", step.__name__)
 
-    async def resume(self, fetch: FileFetcher) -> None:
-        """After a restart: deliver outcomes not yet delivered and finish cut-off uploads."""
-        for face in await self.face_repo.unnotified_outcomes():
-            await self.faces.deliver_outcome(face.id)
-        for batch_id in await self.assets.unreported_batches():
-            await self.uploads.report_batch(batch_id)
+    async def resume(self, fetch: FileFetcher, booted_at: float) -> None:
+        """After a restart: deliver outcomes not yet delivered and finish cut-off uploads.
+
+        Rows changed since ``booted_at`` belong to this run and are left alone.
+        """
+        await self.sweep()
         for asset in await self.assets.with_states([AssetState.RECEIVED, AssetState.UPLOADING]):
-            await self.uploads.recover(asset, fetch)
+            if asset.updated_at >= booted_at:
+                continue
+            try:
+                await self.uploads.recover(asset, fetch)
+            except Exception:
+                log.exception("recovering upload %d failed", asset.id)
         if self.videos is not None:
-            await self.videos.resume()
+            await self.videos.resume(booted_at)
+
+    async def sweep(self) -> None:
+        """Outcomes a failed send left untold: cheap queries, so every tick retries them."""
+        for face in await self.face_repo.unnotified_outcomes():
+            try:
+                await self.faces.deliver_outcome(face.id)
+            except Exception:
+                log.exception("telling face %d's outcome failed; will retry", face.id)
+        for batch_id in await self.assets.unreported_batches():
+            try:
+                await self.uploads.report_batch(batch_id)
+            except Exception:
+                log.exception("updating upload batch %d failed; will retry", batch_id)
+        if self.videos is not None:
+            await self.videos.sweep()
 
     # Verifications
 
@@ -121,7 +147,13 @@ class Tracker:
         for face in due:
             by_provider[face.provider].append(face)
         for provider_name, faces in by_provider.items():
-            provider = self.providers.get(provider_name)
+            try:
+                provider = self.providers.get(provider_name)
+            except LookupError:
+                log.warning(
+                    "%d face(s) wait at %s, which is not enabled", len(faces), provider_name
+                )
+                continue
             pending = [await self._pending(face) for face in faces]
             try:
                 passed = await provider.check_verifications(
@@ -197,7 +229,13 @@ class Tracker:
             await self._poll_face_assets(face)
 
     async def _poll_face_assets(self, face: Face) -> None:
-        provider = self.providers.get(face.provider)
+        try:
+            provider = self.providers.get(face.provider)
+        except LookupError:
+            log.warning(
+                "face %d's photos wait at %s, which is not enabled", face.id, face.provider
+            )
+            return
         # Every processing asset of the face is refreshed by the one list request.
         processing = [
             a for a in await self.assets.for_face(face.id) if a.state is AssetState.PROCESSING

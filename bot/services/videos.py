@@ -7,8 +7,11 @@ blindly: it waits for the user's decision. POSTs are not retried; GETs are (http
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import tempfile
+from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -54,7 +57,8 @@ MAX_PROMPT = 2000
 TELEGRAM_VIDEO_LIMIT = 50 * 1024 * 1024  # sendVideo by upload (shared/TELEGRAM.md)
 # Pixels per frame at each resolution (other ratios spread about the same area).
 _PIXELS = {"480p": 864 * 496, "720p": 1280 * 720, "1080p": 1920 * 1080}
-USD_PER_MILLION_TOKENS = 7.0  # PROVIDERS.md: 108,900 tokens ~ USD 0.76 at list price
+USD_PER_MILLION_TOKENS = 7.0
+MAX_DELIVERY_ATTEMPTS = 5  # PROVIDERS.md: 108,900 tokens ~ USD 0.76 at list price
 
 
 # The settings editor's choices, by field: a button carries (field index, value index).
@@ -159,6 +163,8 @@ class VideoService:
         self.limits = limits
         self.schedule = schedule
         self.workdir = workdir
+        self._outcome_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._deliveries: dict[int, asyncio.Task[None]] = {}
         self.http = httpx.AsyncClient(
             timeout=httpx.Timeout(download_timeout), follow_redirects=True
         )
@@ -404,35 +410,16 @@ class VideoService:
         )
         try:
             status = await provider.submit_video(request)
-        except ProviderUnavailable as exc:
-            if exc.status is None:
-                # The answer was lost: the provider may have started (and charged) it.
-                await self._end(
-                    job,
-                    JobStatus.NEEDS_DECISION,
-                    "lost_answer",
-                    exc.message,
-                    expect=JobStatus.SUBMITTING,
-                )
-            else:
-                await self._end(
-                    job,
-                    JobStatus.FAILED,
-                    "provider_unavailable",
-                    exc.message,
-                    expect=JobStatus.SUBMITTING,
-                )
+        except Exception as exc:  # every failure is sorted into charged-or-not below
+            await self._submit_failed(job, exc)
             return await self._job(job.id)
-        except ProviderError as exc:
-            await self._end(
-                job, JobStatus.FAILED, _error_code(exc), exc.message, expect=JobStatus.SUBMITTING
-            )
-            return await self._job(job.id)
+        # Even if a restart meanwhile put the job aside for the user, the provider took it:
+        # keep its task id and follow it.
         await self.videos.transition(
             job.id,
             JobStatus.QUEUED,
             self.clock(),
-            expect=[JobStatus.SUBMITTING],
+            expect=[JobStatus.SUBMITTING, JobStatus.NEEDS_DECISION],
             provider_task_id=status.task_id,
             next_poll_at=self.clock() + self.schedule.poll_seconds,
         )
@@ -441,6 +428,22 @@ class VideoService:
         if status.state is not VideoState.QUEUED:
             await self._apply(job, status)
         return await self._job(job.id)
+
+    async def _submit_failed(self, job: VideoJob, exc: Exception) -> None:
+        """Only an answer that says "not taken" (4xx, 429, a refused connection) may end the
+        job as failed, with a Retry; anything else may have started (and charged) it, so the
+        user decides."""
+        if isinstance(exc, ProviderError) and _not_taken(exc):
+            await self._end(
+                job, JobStatus.FAILED, _error_code(exc), exc.message, expect=JobStatus.SUBMITTING
+            )
+            return
+        if not isinstance(exc, ProviderError):
+            log.exception("submitting job %d failed unexpectedly", job.id, exc_info=exc)
+        message = exc.message if isinstance(exc, ProviderError) else type(exc).__name__
+        await self._end(
+            job, JobStatus.NEEDS_DECISION, "lost_answer", message, expect=JobStatus.SUBMITTING
+        )
 
     async def _end(
         self,
@@ -464,25 +467,60 @@ class VideoService:
             await self.deliver_outcome(job.id)
 
     async def deliver_outcome(self, job_id: int) -> None:
-        job = await self._job(job_id)
-        if job.outcome_notified:
-            return
-        await self.notifier.job_outcome(job)
-        await self.videos.mark_notified(job.id)
+        """Tell the user how a job ended, once (the tracker's sweep retries failures)."""
+        async with self._outcome_locks[job_id]:
+            job = await self._job(job_id)
+            if job.outcome_notified:
+                return
+            await self.notifier.job_outcome(job)
+            await self.videos.mark_notified(job.id)
+        self._outcome_locks.pop(job_id, None)
 
     # Polling and delivery
 
     async def poll_due(self) -> None:
         for job in await self.videos.due(self.clock()):
+            if job.status is JobStatus.DOWNLOADING:
+                self._spawn_delivery(job.id)
+                continue
             await self.notifier.working(job)
             assert job.provider is not None and job.provider_task_id is not None
             try:
-                status = await self.providers.get(job.provider).get_video(job.provider_task_id)
+                provider = self.providers.get(job.provider)
+            except LookupError:
+                log.warning("job %d: provider %s is not enabled any more", job.id, job.provider)
+                await self._later(job)
+                continue
+            try:
+                status = await provider.get_video(job.provider_task_id)
             except ProviderError as exc:
                 log.warning("polling video job %d failed: %s", job.id, exc)
                 await self._later(job)
                 continue
             await self._apply(job, status)
+
+    def _spawn_delivery(self, job_id: int) -> None:
+        """Deliver in its own task: a 50 MB transfer must not hold up every other poll."""
+        if job_id in self._deliveries:
+            return
+        task = asyncio.create_task(self._deliver_by_id(job_id), name=f"deliver-{job_id}")
+        self._deliveries[job_id] = task
+        task.add_done_callback(lambda _: self._deliveries.pop(job_id, None))
+
+    async def _deliver_by_id(self, job_id: int) -> None:
+        job = await self.videos.get(job_id)
+        if job is not None and job.status is JobStatus.DOWNLOADING:
+            try:
+                await self.deliver(job)
+            except Exception:
+                log.exception("delivering job %d failed", job_id)
+
+    async def stop_deliveries(self) -> None:
+        for task in list(self._deliveries.values()):
+            task.cancel()
+        for task in list(self._deliveries.values()):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     async def _later(self, job: VideoJob) -> None:
         now = self.clock()
@@ -509,9 +547,9 @@ class VideoService:
                 expect=[job.status],
                 video_url=status.video_url,
                 url_expires_at=status.url_expires_at,
-                next_poll_at=None,
+                next_poll_at=now,
             ):
-                await self.deliver(await self._job(job.id))
+                self._spawn_delivery(job.id)
         elif status.state is VideoState.RUNNING and job.status is JobStatus.QUEUED:
             await self.videos.transition(
                 job.id,
@@ -526,31 +564,30 @@ class VideoService:
             await self.notifier.job_progress(job)
 
     async def deliver(self, job: VideoJob) -> None:
-        """Download at once (provider URLs expire) to a temporary file, then send it."""
+        """Download at once (provider URLs expire) to a temporary file, then send it.
+
+        A failure to download or send is tried again with backoff while the provider's URL
+        lives; after that the user gets the link rather than a paid retry.
+        """
         assert job.video_url is not None
         await self.notifier.job_progress(job, force=True)
         with tempfile.TemporaryDirectory(dir=self.workdir, prefix="realface-") as tmp:
             path = Path(tmp) / f"video-{job.id}.mp4"
             try:
                 size = await self._download(job.video_url, path)
-            except ProviderError as exc:
-                await self._end(
-                    job,
-                    JobStatus.FAILED,
-                    "download_failed",
-                    exc.message,
-                    expect=JobStatus.DOWNLOADING,
-                )
-                return
-            if size is None or size > TELEGRAM_VIDEO_LIMIT:
-                await self._end(job, JobStatus.TOO_LARGE, None, None, expect=JobStatus.DOWNLOADING)
-                return
-            try:
+                if size is None:
+                    await self._end(
+                        job, JobStatus.TOO_LARGE, None, None, expect=JobStatus.DOWNLOADING
+                    )
+                    return
                 file_id = await self.notifier.send_video(job, path, size)
             except DeliveryRefused:
                 await self._end(
                     job, JobStatus.TOO_LARGE, "no_private_chat", None, expect=JobStatus.DOWNLOADING
                 )
+                return
+            except Exception as exc:
+                await self._delivery_failed(job, exc)
                 return
         now = self.clock()
         await self.videos.transition(
@@ -563,6 +600,18 @@ class VideoService:
             finished_at=now,
         )
         await self.deliver_outcome(job.id)
+
+    async def _delivery_failed(self, job: VideoJob, exc: Exception) -> None:
+        now = self.clock()
+        expired = job.url_expires_at is not None and now >= job.url_expires_at
+        if expired or job.poll_count >= MAX_DELIVERY_ATTEMPTS:
+            log.warning("giving up delivering job %d: %s", job.id, exc)
+            code = "download_failed" if expired else "send_failed"
+            to = JobStatus.FAILED if expired else JobStatus.TOO_LARGE
+            await self._end(job, to, code, str(exc)[:200], expect=JobStatus.DOWNLOADING)
+            return
+        log.warning("delivering job %d failed, trying again: %s", job.id, exc)
+        await self.videos.polled(job.id, now + self.schedule.backoff(job.poll_count + 1))
 
     async def _download(self, url: str, path: Path) -> int | None:
         """Stream to ``path``; None (and nothing kept) when it is over Telegram's limit."""
@@ -586,20 +635,34 @@ class VideoService:
 
     # Restart
 
-    async def resume(self) -> None:
-        """Cut-off submits wait for the user; finished downloads are delivered; outcomes told."""
+    async def resume(self, booted_at: float) -> None:
+        """After a restart: submits cut off by it wait for the user (never resent); finished
+        jobs are delivered by the next polls; outcomes not yet told are told.
+
+        Only rows last changed before ``booted_at`` are the old run's: anything newer is a
+        request this run is handling right now.
+        """
         for job in await self.videos.with_status([JobStatus.SUBMITTING]):
-            await self._end(
-                job,
-                JobStatus.NEEDS_DECISION,
-                "restarted_mid_submit",
-                None,
-                expect=JobStatus.SUBMITTING,
-            )
+            if job.updated_at < booted_at:
+                await self._end(
+                    job,
+                    JobStatus.NEEDS_DECISION,
+                    "restarted_mid_submit",
+                    None,
+                    expect=JobStatus.SUBMITTING,
+                )
         for job in await self.videos.with_status([JobStatus.DOWNLOADING]):
-            await self.deliver(job)
+            if job.next_poll_at is None:
+                await self.videos.polled(job.id, self.clock())
+        await self.sweep()
+
+    async def sweep(self) -> None:
+        """Tell outcomes that a failed send left untold (each tick, and after a restart)."""
         for job in await self.videos.unnotified():
-            await self.deliver_outcome(job.id)
+            try:
+                await self.deliver_outcome(job.id)
+            except Exception:
+                log.exception("telling the outcome of job %d failed; will retry", job.id)
 
     # Past videos
 
@@ -613,6 +676,13 @@ class VideoService:
         if job.tg_file_id is None:
             raise ServiceRefused(Refusal.NOT_DELIVERED)
         return job
+
+
+def _not_taken(exc: ProviderError) -> bool:
+    """The provider certainly did not start the job: it refused, or was never reached."""
+    if isinstance(exc, ProviderRejected | ProviderRateLimited | ProviderAuthError):
+        return True
+    return isinstance(exc, ProviderUnavailable) and exc.code == "not_connected"
 
 
 def _error_code(exc: ProviderError) -> str:

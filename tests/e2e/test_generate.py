@@ -185,18 +185,25 @@ async def test_failures_speak_plainly_and_offer_retry_where_it_helps(
     await tg.press(alice, card, text="Generate")
     await tg.wait_for(lambda: "refused the request as invalid" in card.text)
 
+    # A 5xx answer to the paid POST may hide a started (and charged) job: the user decides.
     sim.inject(Fault(method="POST", path_prefix="/v1/videos", status=502))
     card = await confirm_card(tg, alice, "three")
     await tg.press(alice, card, text="Generate")
-    await tg.wait_for(lambda: "provider had a problem" in card.text)
+    await tg.wait_for(lambda: "can't tell whether the provider started it" in card.text)
     mark = tg.mark()
-    await tg.press(alice, card, text="Retry")
+    await tg.press(alice, card, text="Generate again")
     retry = await tg.next_message(alice.id, after=mark, contains="Ready to generate")
     assert "three" in retry.text
     await tg.press(alice, retry, text="Generate")
     await video_message(tg, alice.id, mark)
+
+    # A poll that fails for good (the provider gives up on the job) offers a Retry.
+    sim.script_videos(VideoOutcome(status="failed", code="InternalServiceError"))
+    card = await confirm_card(tg, alice, "four")
+    await tg.press(alice, card, text="Generate")
+    await tg.wait_for(lambda: "Retry" in str(card.buttons()))
     # POSTs are never retried by themselves: one per press.
-    assert sim.count("POST", "/v1/videos") == 4
+    assert sim.count("POST", "/v1/videos") == 5
 
 
 async def test_timeout_while_generating(tg: FakeTelegram, settings: Settings) -> None:
@@ -271,6 +278,7 @@ async def test_limits_per_user(tg: FakeTelegram, settings: Settings) -> None:
         card = await confirm_card(tg, alice, "one")
         mark = tg.mark()
         await tg.press(alice, card, text="Generate")
+        await tg.wait_for(lambda: "queued" in card.text or "generating" in card.text)
         await tg.send_text(alice, "/generate two")
         await tg.next_message(alice.id, after=mark, contains="1 video(s) in progress")
         await video_message(tg, alice.id, mark, timeout=15)

@@ -146,15 +146,15 @@ async def test_several_pending_verifications_each_get_their_own_group(
     client: PowerTokens, sim: PowerTokensSimulator
 ) -> None:
     anna, anna_link = await begin(client, 1, "Anna")
-    bob, bob_link = await begin(client, 2, "Bob")
     sim.pass_link(anna_link)
     CLOCK.advance(1)
-    carl, carl_link = await begin(client, 3, "Carl")  # Anna's group is listed before Carl
-    found = await client.check_verifications([anna, bob, carl], set())
+    bob, bob_link = await begin(client, 2, "Bob")  # Anna's group is listed before Bob
+    found = await client.check_verifications([anna, bob], set())
     assert list(found) == [1] and found[1].name and found[1].name.startswith("Anna #rf")
     known = {found[1].group_id}
     sim.pass_link(bob_link)
     CLOCK.advance(1)
+    carl, carl_link = await begin(client, 3, "Carl")  # Bob's group is listed before Carl
     found = await client.check_verifications([bob, carl], known)
     assert list(found) == [2] and found[2].name and found[2].name.startswith("Bob #rf")
     known.add(found[2].group_id)
@@ -183,19 +183,19 @@ async def test_passes_in_any_order_match_exactly_when_the_group_takes_our_name()
         await sim.stop()
 
 
-async def test_out_of_order_passes_without_names_fall_back_to_start_order(
+async def test_overlapping_untagged_passes_are_never_guessed(
     client: PowerTokens, sim: PowerTokensSimulator
 ) -> None:
-    """The documented limit: untagged new groups are told apart by time only."""
+    """Untagged new groups that two live verifications could own are bound to neither: a
+    guess could hand one person's face to another user (the bot runs PowerTokens
+    verifications one at a time per account so this does not arise)."""
     anna, anna_link = await begin(client, 1, "Anna")
     bob, bob_link = await begin(client, 2, "Bob")
     sim.pass_link(bob_link)
     CLOCK.advance(1)
     sim.pass_link(anna_link)
     CLOCK.advance(1)
-    found = await client.check_verifications([anna, bob], set())
-    assert set(found) == {1, 2} and found[1].group_id != found[2].group_id
-    assert sim.sessions[bob_link.rsplit("/", 1)[1]].group_id == found[1].group_id
+    assert await client.check_verifications([anna, bob], set()) == {}
 
 
 async def test_fresh_link_means_a_new_session(
