@@ -91,7 +91,7 @@ async def on_inline_query(update: Update, context: Context) -> None:
         )
     more = offset + PAGE < len(usable)
     await query.answer(
-        results, cache_time=0, is_personal=True, next_offset=str(offset + PAGE) if more else ""
+        results, cache_time=0, is_personal=True, next_offset=str(offset + PAGE) if more else None
     )
 
 
@@ -100,17 +100,10 @@ async def _draft_for(
 ) -> int:
     """The draft behind a placeholder, made now if inline feedback did not make it yet."""
     svc = context.bot_data.services
-    existing = await svc.videos.videos.by_inline_message(inline_message_id)
-    if existing is not None:
-        if existing.user_id != user_id:
-            raise ServiceRefused(Refusal.NOT_YOURS)
-        return existing.id
     offer = await svc.inline_offers.get(offer_id)
     if offer is None or offer[0] != user_id:
         raise ServiceRefused(Refusal.NOT_YOURS)
-    job = await svc.videos.start(
-        user_id, user_id, offer[1], face_id=face_id, inline_message_id=inline_message_id
-    )
+    job = await svc.videos.inline_draft(user_id, offer[1], face_id, inline_message_id)
     return job.id
 
 
@@ -151,12 +144,14 @@ async def cb_inline(update: Update, context: Context) -> None:
         await svc.videos.draft(job_id, user.id)
         await query.answer("Starting…")
     except ServiceRefused as refused:
-        text = (
-            texts.button_not_for_you()
-            if refused.refusal is Refusal.NOT_YOURS
-            else plain(refusal_text(refused))
+        if refused.refusal is Refusal.NOT_YOURS:
+            await query.answer(texts.button_not_for_you(), show_alert=True)
+            return
+        await query.answer(plain(refusal_text(refused)), show_alert=True)
+        # Everyone in the chat sees the placeholder: say there why nothing happens.
+        await context.bot.edit_message_text(
+            f"⛔ {refusal_text(refused)}", inline_message_id=query.inline_message_id
         )
-        await query.answer(text, show_alert=True)
         return
     try:
         await svc.videos.confirm(job_id, user.id)

@@ -165,6 +165,7 @@ class VideoService:
         self.workdir = workdir
         self._outcome_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._deliveries: dict[int, asyncio.Task[None]] = {}
+        self._inline_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self.http = httpx.AsyncClient(
             timeout=httpx.Timeout(download_timeout), follow_redirects=True
         )
@@ -235,6 +236,21 @@ class VideoService:
         if job.chat_id < 0:
             return Owner(OwnerKind.CHAT, job.chat_id)
         return Owner(OwnerKind.USER, job.user_id)
+
+    async def inline_draft(
+        self, user_id: int, prompt: str, face_id: int, inline_message_id: str
+    ) -> VideoJob:
+        """The one draft behind an inline placeholder (chosen_inline_result and the button
+        press may both arrive, in either order, at the same time)."""
+        async with self._inline_locks[inline_message_id]:
+            existing = await self.videos.by_inline_message(inline_message_id)
+            if existing is not None:
+                if existing.user_id != user_id:
+                    raise ServiceRefused(Refusal.NOT_YOURS)
+                return existing
+            return await self.start(
+                user_id, user_id, prompt, face_id=face_id, inline_message_id=inline_message_id
+            )
 
     async def face_for(self, job: VideoJob, face_id: int) -> Face:
         """A face this job may use: the requester's own, or the group's it was asked in."""
