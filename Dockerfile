@@ -16,4 +16,6 @@ RUN pip install . \
 
 USER realface
 VOLUME ["/data"]
+# The bot's own HTTP server: media for URL-only providers, returns, webhooks, /healthz.
+EXPOSE 8080
 CMD ["realface-bot"]
