@@ -34,7 +34,8 @@ from bot.services.groups import GroupService
 from bot.services.sandbox import SandboxControl, start_sandbox
 from bot.services.tracking import Schedule, Tracker
 from bot.services.uploads import UploadService
-from bot.services.videos import Limits, VideoSchedule, VideoService
+from bot.services.video_jobs import VideoSchedule
+from bot.services.videos import Limits, VideoService
 from bot.video_notifier import TelegramVideoNotifier
 from bot.web import MediaStore, WebServer, public_base, webhook_path
 from storage.assets import AssetRepo

@@ -10,7 +10,7 @@ from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 
-from bot import keyboards, texts
+from bot import group_texts, keyboards, texts, upload_texts
 from storage.assets import AssetRepo
 from storage.chats import ChatRepo
 from storage.faces import FaceRepo
@@ -100,7 +100,7 @@ class TelegramNotifier:
             for chat_id in recipients:
                 if face.owner.kind is OwnerKind.CHAT and chat_id == face.chat_id:
                     # In a group, the news doubles as the upload prompt photos reply to.
-                    message_id = await self.send(chat_id, texts.face_active_in_group(face))
+                    message_id = await self.send(chat_id, group_texts.face_active_in_group(face))
                     if message_id is not None and self.chats is not None:
                         await self.chats.add_upload_prompt(
                             chat_id, message_id, face.id, face.updated_at
@@ -131,7 +131,7 @@ class TelegramNotifier:
             assets = await self.assets.in_batch(batch_id)
             if face is None or not assets:
                 return
-            text = texts.batch_progress(face, assets)
+            text = upload_texts.batch_progress(face, assets)
             if batch.message_id is None:
                 message_id = await self.send(batch.chat_id, text)
                 if message_id is not None:

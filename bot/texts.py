@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from html import escape
 
-from bot.images import MAX_RATIO, MAX_SIDE, MIN_RATIO, MIN_SIDE, Problem
+from bot.images import MAX_RATIO, MAX_SIDE, MIN_RATIO, MIN_SIDE
 from bot.providers.base import (
     Capabilities,
     ProviderAuthError,
@@ -19,7 +19,7 @@ from bot.providers.base import (
 )
 from bot.services.errors import Refusal
 from bot.services.faces import FaceSummary
-from storage.models import Asset, AssetState, Face, FaceStatus
+from storage.models import AssetState, Face, FaceStatus
 
 SANDBOX_TAG = "🧪 <b>SANDBOX</b> — simulated provider, nothing is real or charged.\n\n"
 
@@ -240,112 +240,6 @@ def provider_trouble(kind: str) -> str:
     }.get(kind, "The provider couldn't do that right now. Try again in a minute.")
 
 
-STATE_ICON = {
-    AssetState.RECEIVED: "⏳",
-    AssetState.UPLOADING: "⏫",
-    AssetState.PROCESSING: "⚙️",
-    AssetState.ACTIVE: "✅",
-    AssetState.FAILED: "❌",
-    AssetState.REJECTED: "⚠️",
-}
-
-
-def asset_line(asset: Asset) -> str:
-    icon = STATE_ICON[asset.state]
-    match asset.state:
-        case AssetState.RECEIVED:
-            return f"{icon} checking…"
-        case AssetState.UPLOADING:
-            return f"{icon} uploading…"
-        case AssetState.PROCESSING:
-            return f"{icon} processing at the provider…"
-        case AssetState.ACTIVE:
-            return f"{icon} Active: <code>{e(asset.provider_asset_id)}</code>"
-        case AssetState.REJECTED:
-            return f"{icon} not uploaded: {rejection(asset)}"
-        case _:
-            return f"{icon} failed: {failure(asset)}"
-
-
-def rejection(asset: Asset) -> str:
-    size = f"{asset.width}×{asset.height} px"
-    match asset.error_code:
-        case Problem.TOO_BIG_TO_DOWNLOAD:
-            return (
-                "over 20 MB, the most Telegram lets a bot download. Send a smaller file "
-                "(export as JPEG, or send it as a photo instead of a file)."
-            )
-        case Problem.TOO_LARGE:
-            return "30 MB or more. Send a smaller file."
-        case Problem.NOT_AN_IMAGE:
-            return (
-                "this file isn't an image I can read. Send a JPEG, PNG, WebP, BMP, TIFF, "
-                "GIF or HEIC photo."
-            )
-        case Problem.UNSUPPORTED_FORMAT:
-            return (
-                f"{e(asset.error_message or 'this format')} isn't accepted. Send a JPEG, "
-                "PNG, WebP, BMP, TIFF, GIF or HEIC photo."
-            )
-        case Problem.CORRUPT:
-            return "the image is damaged or cut off. Send the original file again."
-        case Problem.TOO_SMALL:
-            return (
-                f"too small ({size}). Each side needs at least {MIN_SIDE} px — send a "
-                "larger photo."
-            )
-        case Problem.TOO_BIG_SIDE:
-            return (
-                f"too large ({size}). Each side may be at most {MAX_SIDE} px — "
-                "resize it and send it again."
-            )
-        case Problem.BAD_RATIO:
-            ratio = (asset.width or 0) / (asset.height or 1)
-            return (
-                f"too narrow or too wide ({size}, ratio {ratio:.2f}). Width/height must be "
-                f"between {MIN_RATIO} and {MAX_RATIO} — crop it closer to a portrait."
-            )
-    return "it can't be used."
-
-
-def failure(asset: Asset) -> str:
-    code = (asset.error_code or "").lower()
-    if code == "facemismatch":
-        return (
-            "<b>FaceMismatch</b> — this isn't the verified person (or there are several "
-            "faces). Send photos of the verified person alone."
-        )
-    if "moderation" in code or "sensitive" in code:
-        return "blocked by the provider's content moderation. Try a different photo."
-    if code == "group_not_active":
-        return "the face isn't verified at the provider yet. Finish the face check first."
-    if code == "quota":
-        return "the provider account is full (asset quota). Delete old assets and try again."
-    if code in ("too_large", "invalid"):
-        detail = f" ({e(asset.error_message)})" if asset.error_message else ""
-        return f"the provider refused the file{detail}. Check the photo rules in /help."
-    if code == "provider_unavailable":
-        return "the provider didn't answer. Send the photo again in a minute."
-    if code == "download_failed":
-        return "I couldn't download it from Telegram. Send it again."
-    if code == "timeout":
-        return "still processing after 30 minutes, so I stopped waiting. Send it again later."
-    detail = f": {e(asset.error_message)}" if asset.error_message else ""
-    return f"the provider refused it ({e(asset.error_code or 'unknown')}){detail}"
-
-
-def batch_progress(face: Face, assets: list[Asset]) -> str:
-    header = f"📤 <b>{len(assets)} photo{'s' if len(assets) != 1 else ''}</b> for “{e(face.name)}”"
-    if len(assets) == 1:
-        return f"{header}\n{asset_line(assets[0])}"
-    lines = [header]
-    lines += [f"{i}. {asset_line(a)}" for i, a in enumerate(assets, start=1)]
-    active = sum(a.state is AssetState.ACTIVE for a in assets)
-    if all(a.state.final for a in assets):
-        lines.append(f"\nDone: {active} of {len(assets)} active.")
-    return "\n".join(lines)
-
-
 FACE_STATUS = {
     FaceStatus.PENDING: "⏳ waiting for the face check",
     FaceStatus.ACTIVE: "✅ verified",
@@ -476,108 +370,3 @@ def provider_error(exc: Exception) -> str:
 
 def pick_provider_first() -> str:
     return "Tap one of the providers above first, or /cancel."
-
-
-def group_needs_name() -> str:
-    return "In a group, give the name with the command: /newface <i>name</i>."
-
-
-def group_upload_prompt(face: Face) -> str:
-    return (
-        f"📥 <b>Photos for “{e(face.name)}”</b>: admins, <b>reply to this message</b> with "
-        "photos of the verified person (as photos or files, albums too). I only see photos "
-        "sent as replies to me here."
-    )
-
-
-def admins_only() -> str:
-    return "Only this group's admins can do that."
-
-
-def forwarded_command() -> str:
-    return "A forwarded command doesn't count: an admin has to send it here."
-
-
-def group_help(bot_username: str) -> str:
-    return (
-        "<b>realface-bot in this group</b>\n"
-        "• /generate <i>prompt</i>: a video of one of this group's faces (as the group "
-        "allows).\n"
-        "Admins:\n"
-        "• /newface <i>name</i>: a Real Face that belongs to the group; /faces to manage them "
-        "and to post an upload prompt (photos come as replies to it).\n"
-        "• /provider, /settings: the provider for new faces, the default video settings.\n"
-        "• /access: who may generate (everyone, admins, listed members); /allow and /deny "
-        "as a reply to a member's message; /quota <i>n</i> videos per member a day "
-        "(/quota off).\n"
-        "• /jobs: the group's recent videos.\n"
-        f"Your own faces stay private: talk to me at https://t.me/{e(bot_username)}"
-    )
-
-
-def group_provider(name: str) -> str:
-    return f"New faces in this group will be made at <b>{e(name)}</b>."
-
-
-def choose_group_provider(current: str | None) -> str:
-    now = f" (now: {e(current)})" if current else ""
-    return f"Where should this group's new faces live{now}?"
-
-
-ACCESS_TEXT = {
-    "everyone": "every member",
-    "admins": "admins only",
-    "listed": "admins and the members on the list",
-}
-
-
-def group_access(access: str, listed: list[str]) -> str:
-    line = f"Who may generate videos here: <b>{ACCESS_TEXT[access]}</b>."
-    if access == "listed":
-        names = ", ".join(e(n) for n in listed) or "nobody yet"
-        line += f"\nOn the list: {names}. Add with /allow, remove with /deny (as a reply)."
-    return line
-
-
-def reply_to_member(command: str) -> str:
-    return f"Send {command} as a reply to a message of the member you mean."
-
-
-def allowed(name: str) -> str:
-    return f"{e(name)} may generate videos here."
-
-
-def denied(name: str, was_listed: bool) -> str:
-    if not was_listed:
-        return f"{e(name)} wasn't on the list."
-    return f"{e(name)} is off the list."
-
-
-def quota_usage() -> str:
-    return "Use /quota <i>n</i> (videos per member a day) or /quota off."
-
-
-def quota_set(quota: int | None) -> str:
-    if quota is None:
-        return "No daily limit per member here (the bot-wide limits still apply)."
-    return f"Each member may make {quota} video(s) a day here (admins are not limited)."
-
-
-def group_refusal(reason: str, detail: str) -> str:
-    return {
-        "group_admins_only": "In this group only admins may generate videos.",
-        "group_not_listed": (
-            "In this group only listed members may generate videos. Ask an admin to /allow you."
-        ),
-        "group_quota": (
-            f"You've made {e(detail)} video(s) here today, this group's daily limit per member."
-        ),
-    }.get(reason, "Not allowed here.")
-
-
-def face_active_in_group(face: Face) -> str:
-    return (
-        f"✅ <b>“{e(face.name)}”</b> is verified.\n"
-        "Admins: <b>reply to this message</b> with photos of this person (as photos or files, "
-        "albums too). Then anyone allowed here can /generate."
-    )

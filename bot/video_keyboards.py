@@ -6,7 +6,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import video_texts
 from bot.callbacks import Action, Callback
-from bot.services.videos import RESOLUTIONS, SETTING_CHOICES, SETTING_FIELDS
+from bot.services.video_options import RESOLUTIONS, SETTING_CHOICES, SETTING_FIELDS
 from storage.models import Asset, Face, VideoJob, VideoSettings
 
 

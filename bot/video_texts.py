@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.services.videos import MAX_PROMPT, Estimate
+from bot.services.video_options import MAX_PROMPT, Estimate
 from bot.texts import clock_time, e, mb
 from storage.models import Asset, Face, JobStatus, VideoJob, VideoSettings
 

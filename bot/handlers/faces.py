@@ -9,7 +9,7 @@ import re
 from telegram import ForceReply, InputFile, Message, Update
 from telegram.constants import ChatAction
 
-from bot import keyboards, texts
+from bot import group_texts, keyboards, texts
 from bot.callbacks import Action, Callback, decode
 from bot.context import Context, Services
 from bot.handlers.scope import Scope, scope_of
@@ -34,7 +34,7 @@ async def cmd_newface(update: Update, context: Context) -> None:
     if not context.args:
         if (await scope_of(update, context)).is_group:
             # Privacy mode hides a plain answer in a group: the name comes with the command.
-            await message.reply_text(texts.group_needs_name())
+            await message.reply_text(group_texts.group_needs_name())
             return
         await svc.users.set_awaiting(user.id, AWAIT_FACE_NAME, svc.clock())
         await message.reply_text(texts.ask_face_name())
@@ -273,7 +273,7 @@ async def _show_face(
 
 async def post_upload_prompt(svc: Services, context: Context, chat_id: int, face: Face) -> None:
     """In a group the bot sees only replies to it: photos come as replies to this message."""
-    sent = await context.bot.send_message(chat_id, texts.group_upload_prompt(face))
+    sent = await context.bot.send_message(chat_id, group_texts.group_upload_prompt(face))
     await svc.groups.chats.add_upload_prompt(chat_id, sent.message_id, face.id, svc.clock())
 
 

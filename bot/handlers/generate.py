@@ -6,14 +6,14 @@ import logging
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 
+from bot import group_texts, video_keyboards, video_texts
 from bot import texts as common_texts
-from bot import video_keyboards, video_texts
 from bot.callbacks import Action, decode
 from bot.context import Context, Services
 from bot.handlers.faces import plain
 from bot.handlers.scope import Scope, scope_of
 from bot.services.errors import Refusal, ServiceRefused
-from bot.services.videos import apply_choice, estimate
+from bot.services.video_options import apply_choice, estimate
 from storage.models import AssetState, Owner, OwnerKind, VideoJob
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ def refusal_text(refused: ServiceRefused) -> str:
         case Refusal.ASSET_NOT_ACTIVE:
             return "That photo or face can't be used any more. Start again with /generate."
         case Refusal.GROUP_ADMINS_ONLY | Refusal.GROUP_NOT_LISTED | Refusal.GROUP_QUOTA:
-            return common_texts.group_refusal(refused.refusal.value, refused.detail)
+            return group_texts.group_refusal(refused.refusal.value, refused.detail)
         case Refusal.NOT_DELIVERED:
             return "That video was never delivered, so there is nothing to send again."
     return common_texts.refusal(refused.refusal, refused.detail)

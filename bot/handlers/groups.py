@@ -6,7 +6,7 @@ import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import texts, video_texts
+from bot import group_texts, texts, video_texts
 from bot.callbacks import Action, Callback, decode
 from bot.context import Context
 from bot.handlers.scope import admin_only, scope_of
@@ -35,7 +35,7 @@ def _buttons(labels: list[str], action: Action, current: int | None) -> InlineKe
 async def cmd_group_help(update: Update, context: Context) -> None:
     message = update.effective_message
     assert message is not None
-    await message.reply_text(texts.group_help(context.bot_data.services.bot_username))
+    await message.reply_text(group_texts.group_help(context.bot_data.services.bot_username))
 
 
 @admin_only
@@ -46,7 +46,7 @@ async def cmd_provider(update: Update, context: Context) -> None:
     current = await svc.groups.provider_for_new_faces(message.chat_id)
     labels = [svc.providers.get(n).capabilities.display_name for n in names]
     await message.reply_text(
-        texts.choose_group_provider(
+        group_texts.choose_group_provider(
             svc.providers.get(current).capabilities.display_name if current else None
         ),
         reply_markup=_buttons(
@@ -61,9 +61,9 @@ async def cmd_access(update: Update, context: Context) -> None:
     assert message is not None
     rules = await svc.groups.rules(message.chat_id)
     listed = [m.name for m in await svc.groups.allowed(message.chat_id)]
-    labels = [texts.ACCESS_TEXT[a].capitalize() for a in ACCESS_ORDER]
+    labels = [group_texts.ACCESS_TEXT[a].capitalize() for a in ACCESS_ORDER]
     await message.reply_text(
-        texts.group_access(rules.access, listed),
+        group_texts.group_access(rules.access, listed),
         reply_markup=_buttons(labels, Action.GROUP_ACCESS, ACCESS_ORDER.index(rules.access)),
     )
 
@@ -83,14 +83,14 @@ async def _listing(update: Update, context: Context, *, allow: bool) -> None:
     assert message is not None
     target = message.reply_to_message.from_user if message.reply_to_message else None
     if target is None or target.is_bot:
-        await message.reply_text(texts.reply_to_member("/allow" if allow else "/deny"))
+        await message.reply_text(group_texts.reply_to_member("/allow" if allow else "/deny"))
         return
     if allow:
         await svc.groups.allow(message.chat_id, target.id, target.full_name)
-        await message.reply_text(texts.allowed(target.full_name))
+        await message.reply_text(group_texts.allowed(target.full_name))
     else:
         was = await svc.groups.disallow(message.chat_id, target.id)
-        await message.reply_text(texts.denied(target.full_name, was))
+        await message.reply_text(group_texts.denied(target.full_name, was))
 
 
 @admin_only
@@ -104,10 +104,12 @@ async def cmd_quota(update: Update, context: Context) -> None:
         quota = int(arg)
     else:
         rules = await svc.groups.rules(message.chat_id)
-        await message.reply_text(f"{texts.quota_set(rules.daily_quota)}\n{texts.quota_usage()}")
+        await message.reply_text(
+            f"{group_texts.quota_set(rules.daily_quota)}\n{group_texts.quota_usage()}"
+        )
         return
     await svc.groups.set_quota(message.chat_id, quota)
-    await message.reply_text(texts.quota_set(quota))
+    await message.reply_text(group_texts.quota_set(quota))
 
 
 @admin_only
@@ -129,7 +131,7 @@ async def cb_group(update: Update, context: Context) -> None:
     assert callback is not None
     scope = await scope_of(update, context)
     if not scope.is_group or not scope.is_admin:
-        await query.answer(texts.admins_only(), show_alert=True)
+        await query.answer(group_texts.admins_only(), show_alert=True)
         return
     index = callback.int_arg
     if callback.action is Action.GROUP_PROVIDER:
@@ -140,12 +142,12 @@ async def cb_group(update: Update, context: Context) -> None:
         await svc.groups.set_provider(scope.chat_id, names[index])
         await query.answer()
         label = svc.providers.get(names[index]).capabilities.display_name
-        await query.edit_message_text(texts.group_provider(label))
+        await query.edit_message_text(group_texts.group_provider(label))
     elif index < len(ACCESS_ORDER):
         rules = await svc.groups.set_access(scope.chat_id, ACCESS_ORDER[index])
         listed = [m.name for m in await svc.groups.allowed(scope.chat_id)]
         await query.answer()
-        await query.edit_message_text(texts.group_access(rules.access, listed))
+        await query.edit_message_text(group_texts.group_access(rules.access, listed))
 
 
 async def on_group_photo(update: Update, context: Context) -> None:
@@ -159,7 +161,7 @@ async def on_group_photo(update: Update, context: Context) -> None:
         return  # a reply to some other message of ours: not an upload
     scope = await scope_of(update, context)
     if not scope.is_admin:
-        await message.reply_text(texts.admins_only())
+        await message.reply_text(group_texts.admins_only())
         return
     file = incoming_file(message)
     if file is not None:

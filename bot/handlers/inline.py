@@ -27,7 +27,7 @@ from bot.context import Context
 from bot.handlers.faces import plain
 from bot.handlers.generate import refusal_text
 from bot.services.errors import Refusal, ServiceRefused
-from bot.services.videos import estimate
+from bot.services.video_options import estimate
 from storage.models import Owner, OwnerKind
 
 log = logging.getLogger(__name__)

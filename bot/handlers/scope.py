@@ -10,7 +10,7 @@ from typing import Any
 from telegram import Update
 from telegram.constants import ChatType
 
-from bot import texts
+from bot import group_texts
 from bot.context import Context
 from storage.models import Owner, OwnerKind
 
@@ -58,7 +58,7 @@ def admin_only(handler: Handler) -> Handler:
             if message is not None:
                 forwarded = message.forward_origin is not None
                 await message.reply_text(
-                    texts.forwarded_command() if forwarded else texts.admins_only()
+                    group_texts.forwarded_command() if forwarded else group_texts.admins_only()
                 )
             return
         await handler(update, context)

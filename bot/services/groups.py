@@ -8,9 +8,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.providers.registry import Providers
-from bot.services.clock import Clock
+from bot.services.clock import Clock, start_of_day
 from bot.services.errors import Refusal, ServiceRefused
-from bot.services.videos import start_of_day
 from storage.chats import Access, AllowedMember, ChatRepo, ChatRules
 from storage.models import VideoJob
 from storage.videos import VideoRepo

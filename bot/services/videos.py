@@ -1,23 +1,18 @@
-"""Video generation: drafts, the paid submit, polling, and delivery of the MP4.
+"""Video generation up to the paid submit: drafts, choices, limits, the submit itself.
 
 Never twice, never lost: a job row exists before the provider is called, the task id is
 stored the moment it is known, and a job cut off between the two is never resubmitted
 blindly: it waits for the user's decision. POSTs are not retried; GETs are (http.py).
+What happens after the submit is bot.services.video_jobs.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import tempfile
 from collections import defaultdict
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import httpx
 
 from bot.providers.base import (
     ProviderAuthError,
@@ -27,13 +22,14 @@ from bot.providers.base import (
     ProviderUnavailable,
     VideoRequest,
     VideoState,
-    VideoStatus,
 )
 from bot.providers.registry import Providers
-from bot.services.clock import Clock
+from bot.services.clock import Clock, start_of_day
 from bot.services.errors import Refusal, ServiceRefused
 from bot.services.faces import FaceService
-from bot.services.notify import DeliveryRefused, VideoNotifier
+from bot.services.notify import VideoNotifier
+from bot.services.video_jobs import JobRunner, VideoSchedule
+from bot.services.video_options import clean_prompt, normalize
 from storage.assets import AssetRepo
 from storage.models import (
     Asset,
@@ -50,93 +46,11 @@ from storage.videos import VideoRepo
 
 log = logging.getLogger(__name__)
 
-RESOLUTIONS = {"seedance-2.0": ("480p", "720p", "1080p"), "seedance-2.0-fast": ("480p", "720p")}
-RATIOS = ("adaptive", "16:9", "9:16", "1:1", "4:3", "3:4", "21:9")
-DURATIONS = tuple(range(4, 16))
-MAX_PROMPT = 2000
-TELEGRAM_VIDEO_LIMIT = 50 * 1024 * 1024  # sendVideo by upload (shared/TELEGRAM.md)
-# Pixels per frame at each resolution (other ratios spread about the same area).
-_PIXELS = {"480p": 864 * 496, "720p": 1280 * 720, "1080p": 1920 * 1080}
-USD_PER_MILLION_TOKENS = 7.0
-MAX_DELIVERY_ATTEMPTS = 5  # PROVIDERS.md: 108,900 tokens ~ USD 0.76 at list price
-
-
-# The settings editor's choices, by field: a button carries (field index, value index).
-SETTING_FIELDS = ("model", "duration", "resolution", "ratio", "audio")
-SETTING_CHOICES: dict[str, tuple[object, ...]] = {
-    "model": ("seedance-2.0", "seedance-2.0-fast"),
-    "duration": (4, 5, 6, 8, 10, 12, 15),
-    "resolution": ("480p", "720p", "1080p"),
-    "ratio": RATIOS,
-    "audio": (False, True),
-}
-
-
-def apply_choice(settings: VideoSettings, field_index: int, value_index: int) -> VideoSettings:
-    """Settings with one choice changed; out-of-range choices (old buttons) change nothing."""
-    if not 0 <= field_index < len(SETTING_FIELDS):
-        return settings
-    name = SETTING_FIELDS[field_index]
-    choices = SETTING_CHOICES[name]
-    if not 0 <= value_index < len(choices):
-        return settings
-    changes: dict[str, Any] = {name: choices[value_index]}
-    return normalize(replace(settings, **changes))
-
 
 @dataclass(frozen=True)
 class Limits:
     running_per_user: int = 2
     daily_per_user: int = 20
-
-
-@dataclass(frozen=True)
-class VideoSchedule:
-    poll_seconds: float = 3.0
-    max_poll_seconds: float = 10.0
-    timeout_seconds: float = 1800.0  # a job running longer than this is given up
-
-    def backoff(self, polls: int) -> float:
-        return min(self.max_poll_seconds, self.poll_seconds * 1.5**polls)
-
-
-@dataclass(frozen=True)
-class Estimate:
-    tokens: int
-    usd: float
-
-
-def normalize(s: VideoSettings, models: tuple[str, ...] | None = None) -> VideoSettings:
-    """Settings the model (and the provider, if ``models`` says which it has) accepts.
-
-    The fast model has no 1080p, so it gets 720p; a model the provider lacks becomes its
-    first one.
-    """
-    allowed = [m for m in (models or tuple(RESOLUTIONS)) if m in RESOLUTIONS] or ["seedance-2.0"]
-    model = s.model if s.model in allowed else allowed[0]
-    resolution = s.resolution if s.resolution in RESOLUTIONS[model] else "720p"
-    duration = min(max(s.duration, DURATIONS[0]), DURATIONS[-1])
-    ratio = s.ratio if s.ratio in RATIOS else "adaptive"
-    return VideoSettings(model, duration, resolution, ratio, s.audio)
-
-
-def estimate(s: VideoSettings) -> Estimate:
-    """Tokens ~ width x height x frames / 1024 at 24 fps (matches 108,900 for 5 s 720p)."""
-    frames = s.duration * 24
-    tokens = int(_PIXELS[s.resolution] * frames / 1024)
-    return Estimate(tokens, tokens * USD_PER_MILLION_TOKENS / 1_000_000)
-
-
-def clean_prompt(raw: str) -> str:
-    prompt = raw.strip()
-    if not prompt or len(prompt) > MAX_PROMPT:
-        raise ServiceRefused(Refusal.BAD_PROMPT, str(len(prompt)))
-    return prompt
-
-
-def start_of_day(now: float) -> float:
-    day = datetime.fromtimestamp(now, UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    return day.timestamp()
 
 
 class VideoService:
@@ -162,16 +76,36 @@ class VideoService:
         self.clock = clock
         self.limits = limits
         self.schedule = schedule
-        self.workdir = workdir
-        self._outcome_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
-        self._deliveries: dict[int, asyncio.Task[None]] = {}
-        self._inline_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
-        self.http = httpx.AsyncClient(
-            timeout=httpx.Timeout(download_timeout), follow_redirects=True
+        self.jobs = JobRunner(
+            videos=videos,
+            providers=providers,
+            notifier=notifier,
+            clock=clock,
+            schedule=schedule,
+            download_timeout=download_timeout,
+            workdir=workdir,
         )
+        self._inline_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     async def aclose(self) -> None:
-        await self.http.aclose()
+        await self.jobs.aclose()
+
+    # The tracker drives the jobs through these.
+
+    async def poll_due(self) -> None:
+        await self.jobs.poll_due()
+
+    async def resume(self, booted_at: float) -> None:
+        await self.jobs.resume(booted_at)
+
+    async def sweep(self) -> None:
+        await self.jobs.sweep()
+
+    async def stop_deliveries(self) -> None:
+        await self.jobs.stop_deliveries()
+
+    async def deliver_outcome(self, job_id: int) -> None:
+        await self.jobs.deliver_outcome(job_id)
 
     # Settings
 
@@ -442,7 +376,7 @@ class VideoService:
         job = await self._job(job.id)
         await self.notifier.job_progress(job, force=True)
         if status.state is not VideoState.QUEUED:
-            await self._apply(job, status)
+            await self.jobs.apply(job, status)
         return await self._job(job.id)
 
     async def _submit_failed(self, job: VideoJob, exc: Exception) -> None:
@@ -450,235 +384,16 @@ class VideoService:
         job as failed, with a Retry; anything else may have started (and charged) it, so the
         user decides."""
         if isinstance(exc, ProviderError) and _not_taken(exc):
-            await self._end(
+            await self.jobs.end(
                 job, JobStatus.FAILED, _error_code(exc), exc.message, expect=JobStatus.SUBMITTING
             )
             return
         if not isinstance(exc, ProviderError):
             log.exception("submitting job %d failed unexpectedly", job.id, exc_info=exc)
         message = exc.message if isinstance(exc, ProviderError) else type(exc).__name__
-        await self._end(
+        await self.jobs.end(
             job, JobStatus.NEEDS_DECISION, "lost_answer", message, expect=JobStatus.SUBMITTING
         )
-
-    async def _end(
-        self,
-        job: VideoJob,
-        to: JobStatus,
-        code: str | None,
-        message: str | None,
-        *,
-        expect: JobStatus,
-    ) -> None:
-        if await self.videos.transition(
-            job.id,
-            to,
-            self.clock(),
-            expect=[expect],
-            error_code=code,
-            error_message=message,
-            finished_at=self.clock(),
-            next_poll_at=None,
-        ):
-            await self.deliver_outcome(job.id)
-
-    async def deliver_outcome(self, job_id: int) -> None:
-        """Tell the user how a job ended, once (the tracker's sweep retries failures)."""
-        async with self._outcome_locks[job_id]:
-            job = await self._job(job_id)
-            if job.outcome_notified:
-                return
-            await self.notifier.job_outcome(job)
-            await self.videos.mark_notified(job.id)
-        self._outcome_locks.pop(job_id, None)
-
-    # Polling and delivery
-
-    async def poll_due(self) -> None:
-        for job in await self.videos.due(self.clock()):
-            if job.status is JobStatus.DOWNLOADING:
-                self._spawn_delivery(job.id)
-                continue
-            await self.notifier.working(job)
-            assert job.provider is not None and job.provider_task_id is not None
-            try:
-                provider = self.providers.get(job.provider)
-            except LookupError:
-                log.warning("job %d: provider %s is not enabled any more", job.id, job.provider)
-                await self._later(job)
-                continue
-            try:
-                status = await provider.get_video(job.provider_task_id)
-            except ProviderError as exc:
-                log.warning("polling video job %d failed: %s", job.id, exc)
-                await self._later(job)
-                continue
-            await self._apply(job, status)
-
-    def _spawn_delivery(self, job_id: int) -> None:
-        """Deliver in its own task: a 50 MB transfer must not hold up every other poll."""
-        if job_id in self._deliveries:
-            return
-        task = asyncio.create_task(self._deliver_by_id(job_id), name=f"deliver-{job_id}")
-        self._deliveries[job_id] = task
-        task.add_done_callback(lambda _: self._deliveries.pop(job_id, None))
-
-    async def _deliver_by_id(self, job_id: int) -> None:
-        job = await self.videos.get(job_id)
-        if job is not None and job.status is JobStatus.DOWNLOADING:
-            try:
-                await self.deliver(job)
-            except Exception:
-                log.exception("delivering job %d failed", job_id)
-
-    async def stop_deliveries(self) -> None:
-        for task in list(self._deliveries.values()):
-            task.cancel()
-        for task in list(self._deliveries.values()):
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    async def _later(self, job: VideoJob) -> None:
-        now = self.clock()
-        if job.submitted_at is not None and now - job.submitted_at > self.schedule.timeout_seconds:
-            await self._end(job, JobStatus.FAILED, "timeout", None, expect=job.status)
-            return
-        await self.videos.polled(job.id, now + self.schedule.backoff(job.poll_count + 1))
-
-    async def _apply(self, job: VideoJob, status: VideoStatus) -> None:
-        now = self.clock()
-        if status.state is VideoState.FAILED:
-            await self._end(
-                job,
-                JobStatus.FAILED,
-                status.error_code or "failed",
-                status.error_message,
-                expect=job.status,
-            )
-        elif status.state is VideoState.COMPLETED:
-            if await self.videos.transition(
-                job.id,
-                JobStatus.DOWNLOADING,
-                now,
-                expect=[job.status],
-                video_url=status.video_url,
-                url_expires_at=status.url_expires_at,
-                next_poll_at=now,
-            ):
-                self._spawn_delivery(job.id)
-        elif status.state is VideoState.RUNNING and job.status is JobStatus.QUEUED:
-            await self.videos.transition(
-                job.id,
-                JobStatus.RUNNING,
-                now,
-                expect=[JobStatus.QUEUED],
-                next_poll_at=now + self.schedule.poll_seconds,
-            )
-            await self.notifier.job_progress(await self._job(job.id), force=True)
-        else:
-            await self._later(job)
-            await self.notifier.job_progress(job)
-
-    async def deliver(self, job: VideoJob) -> None:
-        """Download at once (provider URLs expire) to a temporary file, then send it.
-
-        A failure to download or send is tried again with backoff while the provider's URL
-        lives; after that the user gets the link rather than a paid retry.
-        """
-        assert job.video_url is not None
-        await self.notifier.job_progress(job, force=True)
-        with tempfile.TemporaryDirectory(dir=self.workdir, prefix="realface-") as tmp:
-            path = Path(tmp) / f"video-{job.id}.mp4"
-            try:
-                size = await self._download(job.video_url, path)
-                if size is None:
-                    await self._end(
-                        job, JobStatus.TOO_LARGE, None, None, expect=JobStatus.DOWNLOADING
-                    )
-                    return
-                file_id = await self.notifier.send_video(job, path, size)
-            except DeliveryRefused:
-                await self._end(
-                    job, JobStatus.TOO_LARGE, "no_private_chat", None, expect=JobStatus.DOWNLOADING
-                )
-                return
-            except Exception as exc:
-                await self._delivery_failed(job, exc)
-                return
-        now = self.clock()
-        await self.videos.transition(
-            job.id,
-            JobStatus.DELIVERED,
-            now,
-            expect=[JobStatus.DOWNLOADING],
-            tg_file_id=file_id,
-            size_bytes=size,
-            finished_at=now,
-        )
-        await self.deliver_outcome(job.id)
-
-    async def _delivery_failed(self, job: VideoJob, exc: Exception) -> None:
-        now = self.clock()
-        expired = job.url_expires_at is not None and now >= job.url_expires_at
-        if expired or job.poll_count >= MAX_DELIVERY_ATTEMPTS:
-            log.warning("giving up delivering job %d: %s", job.id, exc)
-            code = "download_failed" if expired else "send_failed"
-            to = JobStatus.FAILED if expired else JobStatus.TOO_LARGE
-            await self._end(job, to, code, str(exc)[:200], expect=JobStatus.DOWNLOADING)
-            return
-        log.warning("delivering job %d failed, trying again: %s", job.id, exc)
-        await self.videos.polled(job.id, now + self.schedule.backoff(job.poll_count + 1))
-
-    async def _download(self, url: str, path: Path) -> int | None:
-        """Stream to ``path``; None (and nothing kept) when it is over Telegram's limit."""
-        try:
-            async with self.http.stream("GET", url) as response:
-                if response.status_code >= 400:
-                    raise ProviderError(f"video download answered {response.status_code}")
-                declared = response.headers.get("Content-Length")
-                if declared is not None and int(declared) > TELEGRAM_VIDEO_LIMIT:
-                    return None
-                size = 0
-                with path.open("wb") as out:
-                    async for chunk in response.aiter_bytes(1024 * 1024):
-                        size += len(chunk)
-                        if size > TELEGRAM_VIDEO_LIMIT:
-                            return None
-                        out.write(chunk)
-                return size
-        except httpx.HTTPError as exc:
-            raise ProviderError(f"video download failed: {type(exc).__name__}") from exc
-
-    # Restart
-
-    async def resume(self, booted_at: float) -> None:
-        """After a restart: submits cut off by it wait for the user (never resent); finished
-        jobs are delivered by the next polls; outcomes not yet told are told.
-
-        Only rows last changed before ``booted_at`` are the old run's: anything newer is a
-        request this run is handling right now.
-        """
-        for job in await self.videos.with_status([JobStatus.SUBMITTING]):
-            if job.updated_at < booted_at:
-                await self._end(
-                    job,
-                    JobStatus.NEEDS_DECISION,
-                    "restarted_mid_submit",
-                    None,
-                    expect=JobStatus.SUBMITTING,
-                )
-        for job in await self.videos.with_status([JobStatus.DOWNLOADING]):
-            if job.next_poll_at is None:
-                await self.videos.polled(job.id, self.clock())
-        await self.sweep()
-
-    async def sweep(self) -> None:
-        """Tell outcomes that a failed send left untold (each tick, and after a restart)."""
-        for job in await self.videos.unnotified():
-            try:
-                await self.deliver_outcome(job.id)
-            except Exception:
-                log.exception("telling the outcome of job %d failed; will retry", job.id)
 
     # Past videos
 

@@ -1,0 +1,288 @@
+"""Video jobs after the paid submit: polling, delivery of the MP4, telling the outcome.
+
+Delivery downloads at once (provider URLs expire) to a temporary file and streams it on,
+each in its own task so a 50 MB transfer never holds up other polls; failures are retried
+with backoff while the URL lives, and then the user gets the link rather than a paid retry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from bot.providers.base import ProviderError, VideoState, VideoStatus
+from bot.providers.registry import Providers
+from bot.services.clock import Clock
+from bot.services.notify import DeliveryRefused, VideoNotifier
+from storage.models import JobStatus, VideoJob
+from storage.videos import VideoRepo
+
+log = logging.getLogger(__name__)
+
+TELEGRAM_VIDEO_LIMIT = 50 * 1024 * 1024  # sendVideo by upload (shared/TELEGRAM.md)
+MAX_DELIVERY_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class VideoSchedule:
+    poll_seconds: float = 3.0
+    max_poll_seconds: float = 10.0
+    timeout_seconds: float = 1800.0  # a job running longer than this is given up
+
+    def backoff(self, polls: int) -> float:
+        return min(self.max_poll_seconds, self.poll_seconds * 1.5**polls)
+
+
+class JobRunner:
+    def __init__(
+        self,
+        *,
+        videos: VideoRepo,
+        providers: Providers,
+        notifier: VideoNotifier,
+        clock: Clock,
+        schedule: VideoSchedule,
+        download_timeout: float = 120.0,
+        workdir: Path | None = None,
+    ) -> None:
+        self.videos = videos
+        self.providers = providers
+        self.notifier = notifier
+        self.clock = clock
+        self.schedule = schedule
+        self.workdir = workdir
+        self._outcome_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._deliveries: dict[int, asyncio.Task[None]] = {}
+        self.http = httpx.AsyncClient(
+            timeout=httpx.Timeout(download_timeout), follow_redirects=True
+        )
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def _job(self, job_id: int) -> VideoJob | None:
+        return await self.videos.get(job_id)
+
+    async def end(
+        self,
+        job: VideoJob,
+        to: JobStatus,
+        code: str | None,
+        message: str | None,
+        *,
+        expect: JobStatus,
+    ) -> None:
+        if await self.videos.transition(
+            job.id,
+            to,
+            self.clock(),
+            expect=[expect],
+            error_code=code,
+            error_message=message,
+            finished_at=self.clock(),
+            next_poll_at=None,
+        ):
+            await self.deliver_outcome(job.id)
+
+    async def deliver_outcome(self, job_id: int) -> None:
+        """Tell the user how a job ended, once (the tracker's sweep retries failures)."""
+        async with self._outcome_locks[job_id]:
+            job = await self._job(job_id)
+            if job is None or job.outcome_notified:
+                return
+            await self.notifier.job_outcome(job)
+            await self.videos.mark_notified(job.id)
+        self._outcome_locks.pop(job_id, None)
+
+    async def poll_due(self) -> None:
+        for job in await self.videos.due(self.clock()):
+            if job.status is JobStatus.DOWNLOADING:
+                self.spawn_delivery(job.id)
+                continue
+            await self.notifier.working(job)
+            assert job.provider is not None and job.provider_task_id is not None
+            try:
+                provider = self.providers.get(job.provider)
+            except LookupError:
+                log.warning("job %d: provider %s is not enabled any more", job.id, job.provider)
+                await self._later(job)
+                continue
+            try:
+                status = await provider.get_video(job.provider_task_id)
+            except ProviderError as exc:
+                log.warning("polling video job %d failed: %s", job.id, exc)
+                await self._later(job)
+                continue
+            await self.apply(job, status)
+
+    def spawn_delivery(self, job_id: int) -> None:
+        """Deliver in its own task: a 50 MB transfer must not hold up every other poll."""
+        if job_id in self._deliveries:
+            return
+        task = asyncio.create_task(self._deliver_by_id(job_id), name=f"deliver-{job_id}")
+        self._deliveries[job_id] = task
+        task.add_done_callback(lambda _: self._deliveries.pop(job_id, None))
+
+    async def _deliver_by_id(self, job_id: int) -> None:
+        job = await self.videos.get(job_id)
+        if job is not None and job.status is JobStatus.DOWNLOADING:
+            try:
+                await self.deliver(job)
+            except Exception:
+                log.exception("delivering job %d failed", job_id)
+
+    async def stop_deliveries(self) -> None:
+        for task in list(self._deliveries.values()):
+            task.cancel()
+        for task in list(self._deliveries.values()):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _later(self, job: VideoJob) -> None:
+        now = self.clock()
+        if job.submitted_at is not None and now - job.submitted_at > self.schedule.timeout_seconds:
+            await self.end(job, JobStatus.FAILED, "timeout", None, expect=job.status)
+            return
+        await self.videos.polled(job.id, now + self.schedule.backoff(job.poll_count + 1))
+
+    async def apply(self, job: VideoJob, status: VideoStatus) -> None:
+        now = self.clock()
+        if status.state is VideoState.FAILED:
+            await self.end(
+                job,
+                JobStatus.FAILED,
+                status.error_code or "failed",
+                status.error_message,
+                expect=job.status,
+            )
+        elif status.state is VideoState.COMPLETED:
+            if await self.videos.transition(
+                job.id,
+                JobStatus.DOWNLOADING,
+                now,
+                expect=[job.status],
+                video_url=status.video_url,
+                url_expires_at=status.url_expires_at,
+                next_poll_at=now,
+            ):
+                self.spawn_delivery(job.id)
+        elif status.state is VideoState.RUNNING and job.status is JobStatus.QUEUED:
+            await self.videos.transition(
+                job.id,
+                JobStatus.RUNNING,
+                now,
+                expect=[JobStatus.QUEUED],
+                next_poll_at=now + self.schedule.poll_seconds,
+            )
+            running = await self._job(job.id)
+            if running is not None:
+                await self.notifier.job_progress(running, force=True)
+        else:
+            await self._later(job)
+            await self.notifier.job_progress(job)
+
+    async def deliver(self, job: VideoJob) -> None:
+        """Download at once (provider URLs expire) to a temporary file, then send it.
+
+        A failure to download or send is tried again with backoff while the provider's URL
+        lives; after that the user gets the link rather than a paid retry.
+        """
+        assert job.video_url is not None
+        await self.notifier.job_progress(job, force=True)
+        with tempfile.TemporaryDirectory(dir=self.workdir, prefix="realface-") as tmp:
+            path = Path(tmp) / f"video-{job.id}.mp4"
+            try:
+                size = await self._download(job.video_url, path)
+                if size is None:
+                    await self.end(
+                        job, JobStatus.TOO_LARGE, None, None, expect=JobStatus.DOWNLOADING
+                    )
+                    return
+                file_id = await self.notifier.send_video(job, path, size)
+            except DeliveryRefused:
+                await self.end(
+                    job, JobStatus.TOO_LARGE, "no_private_chat", None, expect=JobStatus.DOWNLOADING
+                )
+                return
+            except Exception as exc:
+                await self._delivery_failed(job, exc)
+                return
+        now = self.clock()
+        await self.videos.transition(
+            job.id,
+            JobStatus.DELIVERED,
+            now,
+            expect=[JobStatus.DOWNLOADING],
+            tg_file_id=file_id,
+            size_bytes=size,
+            finished_at=now,
+        )
+        await self.deliver_outcome(job.id)
+
+    async def _delivery_failed(self, job: VideoJob, exc: Exception) -> None:
+        now = self.clock()
+        expired = job.url_expires_at is not None and now >= job.url_expires_at
+        if expired or job.poll_count >= MAX_DELIVERY_ATTEMPTS:
+            log.warning("giving up delivering job %d: %s", job.id, exc)
+            code = "download_failed" if expired else "send_failed"
+            to = JobStatus.FAILED if expired else JobStatus.TOO_LARGE
+            await self.end(job, to, code, str(exc)[:200], expect=JobStatus.DOWNLOADING)
+            return
+        log.warning("delivering job %d failed, trying again: %s", job.id, exc)
+        await self.videos.polled(job.id, now + self.schedule.backoff(job.poll_count + 1))
+
+    async def _download(self, url: str, path: Path) -> int | None:
+        """Stream to ``path``; None (and nothing kept) when it is over Telegram's limit."""
+        try:
+            async with self.http.stream("GET", url) as response:
+                if response.status_code >= 400:
+                    raise ProviderError(f"video download answered {response.status_code}")
+                declared = response.headers.get("Content-Length")
+                if declared is not None and int(declared) > TELEGRAM_VIDEO_LIMIT:
+                    return None
+                size = 0
+                with path.open("wb") as out:
+                    async for chunk in response.aiter_bytes(1024 * 1024):
+                        size += len(chunk)
+                        if size > TELEGRAM_VIDEO_LIMIT:
+                            return None
+                        out.write(chunk)
+                return size
+        except httpx.HTTPError as exc:
+            raise ProviderError(f"video download failed: {type(exc).__name__}") from exc
+
+    async def resume(self, booted_at: float) -> None:
+        """After a restart: submits cut off by it wait for the user (never resent); finished
+        jobs are delivered by the next polls; outcomes not yet told are told.
+
+        Only rows last changed before ``booted_at`` are the old run's: anything newer is a
+        request this run is handling right now.
+        """
+        for job in await self.videos.with_status([JobStatus.SUBMITTING]):
+            if job.updated_at < booted_at:
+                await self.end(
+                    job,
+                    JobStatus.NEEDS_DECISION,
+                    "restarted_mid_submit",
+                    None,
+                    expect=JobStatus.SUBMITTING,
+                )
+        for job in await self.videos.with_status([JobStatus.DOWNLOADING]):
+            if job.next_poll_at is None:
+                await self.videos.polled(job.id, self.clock())
+        await self.sweep()
+
+    async def sweep(self) -> None:
+        """Tell outcomes that a failed send left untold (each tick, and after a restart)."""
+        for job in await self.videos.unnotified():
+            try:
+                await self.deliver_outcome(job.id)
+            except Exception:
+                log.exception("telling the outcome of job %d failed; will retry", job.id)
