@@ -8,6 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import Action, Callback
 from bot.services.faces import FaceSummary
+from bot.texts import MAX_LISTED
 from storage.models import Face, FaceStatus
 
 
@@ -66,7 +67,7 @@ def faces_list(summaries: list[FaceSummary]) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(
         [
             [_cb(f"{icons.get(s.face.status, '')} {s.face.name}", Action.FACE_SHOW, s.face.id)]
-            for s in summaries
+            for s in summaries[-MAX_LISTED:]
         ]
     )
 

@@ -257,13 +257,19 @@ def faces_list(
         return "You have no faces yet. Create one with /newface <i>name</i>."
     title = "This group's faces" if in_group else "Your faces"
     lines = [f"<b>{title}</b> (tap one to manage it)"]
-    for s in summaries:
+    if len(summaries) > MAX_LISTED:
+        lines.append(f"The newest {MAX_LISTED} of {len(summaries)}:")
+    for s in summaries[-MAX_LISTED:]:
         mark = " ← uploads go here" if s.face.id == current_id else ""
         lines.append(
             f"• <b>{e(s.face.name)}</b> — {FACE_STATUS[s.face.status]}, "
             f"{s.count(AssetState.ACTIVE)} active photo(s){mark}"
         )
     return "\n".join(lines)
+
+
+# A list message stays under Telegram's 4096 characters and 100 buttons.
+MAX_LISTED = 30
 
 
 def face_detail(s: FaceSummary, current_id: int | None, provider: str) -> str:

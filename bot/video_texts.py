@@ -57,8 +57,13 @@ def choose_asset(face: Face, most: int) -> str:
 
 
 def asset_label(index: int, asset: Asset) -> str:
+    """A photo as a person knows it: its file name if it came as a file, else its number."""
     ref = asset.provider_asset_id or ""
-    return f"Photo {index} · {ref[:10]}…" if len(ref) > 10 else f"Photo {index} · {ref}"
+    short = f"{ref[:10]}…" if len(ref) > 10 else ref
+    if asset.file_name:
+        name = asset.file_name if len(asset.file_name) <= 24 else asset.file_name[:23] + "…"
+        return f"Photo {index} · {name}"
+    return f"Photo {index} · {short}"
 
 
 def confirm(job: VideoJob, face: Face, assets: list[Asset], est: Estimate) -> str:

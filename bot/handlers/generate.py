@@ -14,6 +14,7 @@ from bot.handlers.faces import plain
 from bot.handlers.scope import Scope, scope_of
 from bot.services.errors import Refusal, ServiceRefused
 from bot.services.video_options import apply_choice, estimate
+from bot.texts import MAX_LISTED
 from storage.models import AssetState, Owner, OwnerKind, VideoJob
 
 log = logging.getLogger(__name__)
@@ -95,9 +96,11 @@ async def draft_view(svc: Services, job: VideoJob) -> tuple[str, InlineKeyboardM
     active = [a for a in await svc.assets.for_face(face.id) if a.state is AssetState.ACTIVE]
     if not job.asset_ids:
         most = svc.videos.max_assets(job)
+        # The newest photos, within Telegram's 100 buttons a message.
+        shown = active[-MAX_LISTED:]
         return (
             video_texts.choose_asset(face, most),
-            video_keyboards.choose_asset(job, active, most=most),
+            video_keyboards.choose_asset(job, shown, most=most),
         )
     chosen = [a for a in active if a.id in job.asset_ids]
     return (
