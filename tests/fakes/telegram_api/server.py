@@ -1,0 +1,263 @@
+"""FakeTelegram: the HTTP server on 127.0.0.1 and the test's set-up API, wired together."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from types import TracebackType
+from typing import Any
+
+import telegram
+from aiohttp import web
+
+from tests.fakes.telegram_api.common import _BODY_LIMIT, JSON, ApiError, _dumps, log
+from tests.fakes.telegram_api.editing import EditingMethods
+from tests.fakes.telegram_api.methods import GeneralMethods
+from tests.fakes.telegram_api.models import ApiCall, FakeChat, FakeUser, UploadedFile
+from tests.fakes.telegram_api.params import _error_response, _read_params
+from tests.fakes.telegram_api.sending import SendingMethods
+from tests.fakes.telegram_api.updates import UserActions
+
+
+def _bot_api_methods() -> dict[str, str]:
+    """Lower-case name -> Bot API method name, taken from PTB's camelCase aliases."""
+    names = {
+        name
+        for name in dir(telegram.Bot)
+        if name[:1].islower() and "_" not in name and name != name.lower()
+    }
+    names.add("close")
+    return {name.lower(): name for name in names}
+
+
+_KNOWN_METHODS = _bot_api_methods()
+
+
+class FakeTelegram(UserActions, GeneralMethods, SendingMethods, EditingMethods):
+    """A Bot API server on 127.0.0.1 plus a Python API to act as users and inspect the bot.
+
+    Knobs (plain attributes): ``strict_html`` (refuse a bare '&'), ``privacy_mode`` (groups),
+    ``query_answer_timeout`` (seconds a callback/inline query may stay unanswered).
+
+    Deliberate differences from the real Bot API: photos are stored as uploaded (Telegram
+    re-encodes them as JPEG and adds more sizes; here a <=90 px JPEG thumbnail plus the
+    original); MarkdownV2/Markdown are not parsed (stored as sent); webhooks are recorded but
+    never called; URLs are fetched only from ``serve_url``; a button with more than one action
+    field is refused (Telegram uses the first).
+    """
+
+    def __init__(
+        self,
+        token: str = "123456789:TEST-fake-token-for-tests-only",
+        bot_username: str = "realface_test_bot",
+        bot_id: int = 123456789,
+    ) -> None:
+        super().__init__(token, bot_username, bot_id)
+        self._runner: web.AppRunner | None = None
+        self._handlers: dict[str, Callable[[JSON, dict[str, UploadedFile]], Any]] = {
+            "getMe": self._get_me,
+            "logOut": self._ok,
+            "close": self._ok,
+            "setWebhook": self._set_webhook,
+            "deleteWebhook": self._delete_webhook,
+            "getWebhookInfo": self._get_webhook_info,
+            "setMyCommands": self._set_my_commands,
+            "getMyCommands": self._get_my_commands,
+            "deleteMyCommands": self._delete_my_commands,
+            "setChatMenuButton": self._set_chat_menu_button,
+            "getChatMenuButton": self._get_chat_menu_button,
+            "sendMessage": self._send_message,
+            "sendPhoto": lambda p, f: self._send_media(p, f, "photo"),
+            "sendDocument": lambda p, f: self._send_media(p, f, "document"),
+            "sendVideo": lambda p, f: self._send_media(p, f, "video"),
+            "sendAnimation": lambda p, f: self._send_media(p, f, "animation"),
+            "sendAudio": lambda p, f: self._send_media(p, f, "audio"),
+            "sendVoice": lambda p, f: self._send_media(p, f, "voice"),
+            "sendVideoNote": lambda p, f: self._send_media(p, f, "video_note"),
+            "sendSticker": lambda p, f: self._send_media(p, f, "sticker"),
+            "sendMediaGroup": self._send_media_group,
+            "sendChatAction": self._send_chat_action,
+            "editMessageText": self._edit_message_text,
+            "editMessageCaption": self._edit_message_caption,
+            "editMessageReplyMarkup": self._edit_message_reply_markup,
+            "editMessageMedia": self._edit_message_media,
+            "deleteMessage": self._delete_message,
+            "deleteMessages": self._delete_messages,
+            "copyMessage": self._copy_message,
+            "forwardMessage": self._forward_message,
+            "answerCallbackQuery": self._answer_callback_query,
+            "answerInlineQuery": self._answer_inline_query,
+            "getFile": self._get_file,
+            "getChat": self._get_chat,
+            "getChatMember": self._get_chat_member,
+            "getChatAdministrators": self._get_chat_administrators,
+        }
+
+    # ---------------------------------------------------------------- lifecycle
+
+    async def start(self) -> None:
+        app = web.Application(client_max_size=_BODY_LIMIT)
+        app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
+        # handler_cancellation: a client that gives up on a long poll cancels its handler.
+        self._runner = web.AppRunner(
+            app, access_log=None, handler_cancellation=True, shutdown_timeout=1.0
+        )
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = int(self._runner.addresses[0][1])
+        self.base_url = f"http://127.0.0.1:{self.port}/bot"
+        self.base_file_url = f"http://127.0.0.1:{self.port}/file/bot"
+        self._closing = False
+
+    async def stop(self) -> None:
+        self._closing = True
+        self._updates_signal.fire()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> FakeTelegram:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    # ---------------------------------------------------------------- people and chats
+
+    def add_user(
+        self,
+        first_name: str = "Alice",
+        *,
+        user_id: int | None = None,
+        username: str | None = None,
+        language_code: str = "en",
+    ) -> FakeUser:
+        user = FakeUser(
+            id=user_id if user_id is not None else 5_000_000 + next(self._counter) * 17,
+            first_name=first_name,
+            username=username,
+            language_code=language_code,
+        )
+        self.users[user.id] = user
+        self.chats[user.id] = FakeChat(
+            id=user.id, type="private", first_name=first_name, username=username
+        )
+        return user
+
+    def add_group(
+        self,
+        title: str,
+        members: Sequence[FakeUser] = (),
+        admins: Sequence[FakeUser] = (),
+        *,
+        creator: FakeUser | None = None,
+        bot_is_admin: bool = False,
+    ) -> FakeChat:
+        """A basic group (negative id) with the bot in it; admins need not be in members."""
+        chat = FakeChat(id=-(4_000_000_000 + next(self._counter)), type="group", title=title)
+        for user in members:
+            chat.statuses[user.id] = "member"
+        for user in admins:
+            chat.statuses[user.id] = "administrator"
+        if creator is not None:
+            chat.statuses[creator.id] = "creator"
+        chat.statuses[self.bot_id] = "administrator" if bot_is_admin else "member"
+        self.chats[chat.id] = chat
+        return chat
+
+    def set_member_status(self, chat: FakeChat, user: FakeUser | int, status: str) -> None:
+        """status: "creator" | "administrator" | "member" | "restricted" | "left" | "kicked"."""
+        chat.statuses[user if isinstance(user, int) else user.id] = status
+
+    def serve_url(self, url: str, data: bytes) -> None:
+        """Content Telegram finds when the bot sends a file by this HTTP URL."""
+        self._url_content[url] = data
+
+    def fail_next(
+        self,
+        method: str,
+        error_code: int = 429,
+        description: str | None = None,
+        retry_after: int = 1,
+        *,
+        times: int = 1,
+    ) -> None:
+        """Make the next `times` calls of `method` fail with this error."""
+        parameters: JSON | None = None
+        if error_code == 429:
+            parameters = {"retry_after": retry_after}
+            description = description or f"Too Many Requests: retry after {retry_after}"
+        elif description is None:
+            description = {
+                400: "Bad Request: injected failure",
+                403: "Forbidden: injected failure",
+                500: "Internal Server Error",
+                502: "Bad Gateway",
+            }.get(error_code, "injected failure")
+        canonical = _KNOWN_METHODS.get(method.lower(), method)
+        self._failures.setdefault(canonical, []).extend(
+            ApiError(error_code, description, parameters) for _ in range(times)
+        )
+
+    # ---------------------------------------------------------------- HTTP
+
+    async def _handle_api(self, request: web.Request) -> web.StreamResponse:
+        if request.match_info["token"] != self.token:
+            return _error_response(ApiError(401, "Unauthorized"))
+        requested = request.match_info["method"]
+        method = _KNOWN_METHODS.get(requested.lower())
+        if method is None:
+            return _error_response(ApiError(404, "Not Found"))
+        try:
+            params, files = await _read_params(request)
+        except ApiError as error:
+            return _error_response(error)
+        call = ApiCall(method, params, time.monotonic(), files)
+        self.calls.append(call)
+        polling = method == "getUpdates"
+        if not polling:
+            self._last_activity = time.monotonic()
+        try:
+            failures = self._failures.get(method)
+            if failures:
+                raise failures.pop(0)
+            if polling:
+                result: Any = await self._get_updates(params)
+            else:
+                handler = self._handlers.get(method)
+                if handler is None:
+                    handler = self._send_other if method.startswith("send") else self._ok
+                result = handler(params, files)
+        except ApiError as error:
+            call.error = error.description
+            response = _error_response(error)
+        except (ValueError, TypeError, KeyError, AttributeError) as error:
+            # Malformed parameters (or a bug in the fake): answer like Telegram, log loudly.
+            log.exception("FakeTelegram could not handle %s", method)
+            call.error = f"Bad Request: invalid parameters: {error!r}"
+            response = _error_response(ApiError(400, call.error))
+        else:
+            call.result = result
+            response = web.json_response({"ok": True, "result": result}, dumps=_dumps)
+        if not polling or call.result:
+            self._last_activity = time.monotonic()
+        self._activity.fire()
+        return response
+
+    async def _handle_file(self, request: web.Request) -> web.StreamResponse:
+        if request.match_info["token"] != self.token:
+            return _error_response(ApiError(401, "Unauthorized"))
+        stored = self._file_paths.get(request.match_info["path"])
+        if stored is None:
+            return _error_response(ApiError(404, "Not Found: file not found"))
+        return web.Response(
+            body=stored.data, content_type=stored.mime_type or "application/octet-stream"
+        )
