@@ -1,0 +1,311 @@
+"""The OrcaRouter client: verification sessions, real-human groups, URL uploads and videos
+(package docstring)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+
+from bot.providers.base import (
+    AssetInfo,
+    AssetRef,
+    Capabilities,
+    FreshLink,
+    GroupInfo,
+    ImageUpload,
+    PendingVerification,
+    ProviderError,
+    ProviderName,
+    ProviderRejected,
+    RejectReason,
+    VerificationSession,
+    VideoRequest,
+    VideoStatus,
+)
+from bot.providers.http import ProviderHTTP, RetryPolicy
+from bot.providers.orcarouter.matching import (
+    CLOCK_SLACK,
+    LINK_TTL,
+    PASS_WINDOW,
+    _Session,
+    forget,
+    match_by_time,
+    remember,
+)
+from bot.providers.orcarouter.parsing import (
+    ASSET_QUOTA,
+    PAGE_SIZE,
+    _asset,
+    _float,
+    _get,
+    _group,
+    _str,
+    _time,
+    classify,
+    compose_prompt,
+    read_page,
+    unwrap,
+    video_status,
+)
+
+MODEL_IDS = {
+    "seedance-2.0": "byteplus/dreamina-seedance-2-0-260128",
+    "seedance-2.0-fast": "byteplus/seedance-2.0-fast",
+}
+MAX_VIDEO_ASSETS = 9  # Seedance 2.0 takes at most 9 reference images
+MAX_PAGES = 20
+
+
+class OrcaRouter:
+    name = ProviderName.ORCAROUTER
+    capabilities = Capabilities(
+        display_name="OrcaRouter",
+        verification=True,
+        fresh_link=FreshLink.NEW_SESSION,
+        upload_by_url=True,
+        lists_assets=True,
+        lists_groups=True,
+        models=("seedance-2.0",),
+        max_video_assets=MAX_VIDEO_ASSETS,
+        asset_quota=ASSET_QUOTA,
+    )
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.http = ProviderHTTP(
+            base_url,
+            {"Authorization": f"Bearer {api_key}"},
+            timeout=timeout,
+            retry=retry,
+            classify=classify,
+            transport=transport,
+        )
+        self._sessions: dict[str, _Session] = {}
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = await self.http.request(method, path, **kwargs)
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise ProviderError("OrcaRouter answered with something that is not JSON") from exc
+        return unwrap(body)
+
+    # ------------------------------------------------------------------ verification
+
+    async def start_verification(
+        self, face_name: str, *, return_url: str | None = None
+    ) -> VerificationSession:
+        # The session takes no name: the group is named by OrcaRouter, the face by the bot.
+        body = {} if return_url is None else {"return_url": return_url}
+        data = await self._json("POST", "/v1/asset/real-human/sessions", json=body)
+        session_id = _str(data, "session_id", "sessionId", "SessionId")
+        link = _str(data, "h5_link", "h5Link", "H5Link")
+        if not session_id or not link:
+            raise ProviderError("OrcaRouter returned no session_id or h5_link")
+        self._sessions[session_id] = _Session(None, None, time.monotonic())
+        expires_in = _float(_get(data, "expires_in", "ExpiresIn")) or LINK_TTL
+        return VerificationSession(
+            h5_link=link, group_id=None, session_id=session_id, expires_in=expires_in, raw=data
+        )
+
+    async def refresh_verification(
+        self, group_id: str | None, session_id: str | None
+    ) -> VerificationSession | None:
+        # A fresh link is a new session, started by the bot through start_verification so
+        # that it records the new session id and start time (the matching needs both).
+        return None
+
+    async def get_group(self, group_id: str) -> GroupInfo:
+        for row in await self._groups(stop_before=None):
+            if _str(row, "Id", "id", "GroupId") == group_id:
+                return _group(row)
+        raise ProviderRejected(
+            f"OrcaRouter has no real-human group {group_id}",
+            reason=RejectReason.NOT_FOUND,
+            status=404,
+        )
+
+    async def check_verifications(
+        self, pending: Sequence[PendingVerification], known_groups: set[str]
+    ) -> dict[int, GroupInfo]:
+        """Bind new real-human groups to pending faces: one listing, never a guess.
+
+        The rule, in order:
+
+        1. A face whose ``group_id`` the return visit already gave (:func:`parse_return`)
+           gets that group once it is listed and was created within one window of the
+           face's current session (a stale or forged ``group_id`` is ignored).
+        2. A listed row naming a pending ``session_id`` (not documented, honoured) binds it.
+        3. Otherwise by time. Every session this client has started or seen pending (also
+           those no longer pending: their late groups are orphans, not somebody else's) has
+           a window ``[start - CLOCK_SLACK, start + PASS_WINDOW]``; a session started here but
+           not yet seen in a pending list could own any group. A listed group that is not in
+           ``known_groups`` and falls in exactly one face's windows belongs to that face if it
+           is the only such group for it; that face then drops out and the rest is retried.
+           Two faces whose windows overlap and hold the same new group stay pending: only the
+           return visit can tell them apart. Faces are never matched by order or by guess.
+
+        This assumes the key is used by this bot alone (another app's real-human groups
+        would look like ours) and keeps session memory in this process: after a restart only
+        the sessions of faces still pending are known.
+        """
+        if not pending:
+            return {}
+        remember(self._sessions, pending)
+        starts = [s.started_at for s in self._sessions.values() if s.started_at is not None]
+        earliest = min(starts) - CLOCK_SLACK if starts else None
+        rows = await self._groups(stop_before=earliest)
+        listed = {gid: row for row in rows if (gid := _str(row, "Id", "id", "GroupId"))}
+        found: dict[int, GroupInfo] = {}
+        taken = set(known_groups)
+        settled: set[int] = set()
+        for p in pending:
+            if p.group_id is None:
+                continue
+            settled.add(p.key)  # its group is known: it owns no other
+            row = listed.get(p.group_id)
+            created = _time(_get(row, "CreateTime", "createTime", "create_time"))
+            near = created is None or abs(created - p.started_at) <= PASS_WINDOW + CLOCK_SLACK
+            if row is not None and near:
+                found[p.key] = _group(row)
+            taken.add(p.group_id)
+        by_session = {p.session_id: p for p in pending if p.session_id and p.key not in settled}
+        for gid, row in listed.items():
+            owner = by_session.get(_str(row, "SessionId", "session_id", "sessionId") or "")
+            if gid not in taken and owner is not None and owner.key not in found:
+                found[owner.key] = _group(row)
+                settled.add(owner.key)
+                taken.add(gid)
+        asked = {p.key for p in pending}
+        for gid, key in match_by_time(self._sessions, listed, taken, settled).items():
+            if key in asked and key not in found:
+                found[key] = _group(listed[gid])
+        for key in found:
+            forget(self._sessions, key)
+        return found
+
+    async def _groups(self, *, stop_before: float | None) -> list[dict[str, Any]]:
+        """Real-human groups, newest first; stop once a sorted page is older than needed."""
+        rows: list[dict[str, Any]] = []
+        for page in range(1, MAX_PAGES + 1):
+            data = await self._json(
+                "GET",
+                "/v1/asset/groups",
+                params={
+                    "group_type": "real_human",
+                    "page_number": page,
+                    "page_size": PAGE_SIZE,
+                    "sort_by": "CreateTime",
+                    "sort_order": "Desc",
+                },
+            )
+            page_rows, total, size = read_page(data)
+            rows.extend(page_rows)
+            if not page_rows or page * size >= total:
+                break
+            times = [_time(_get(r, "CreateTime", "createTime")) for r in page_rows]
+            if stop_before is not None and None not in times:
+                known = [t for t in times if t is not None]
+                if known == sorted(known, reverse=True) and known[-1] < stop_before:
+                    break
+        return rows
+
+    # ------------------------------------------------------------------ assets
+
+    async def upload_asset(self, group_id: str | None, image: ImageUpload, name: str) -> AssetInfo:
+        if group_id is None:
+            raise ProviderError("OrcaRouter uploads need a real-human group")
+        if image.public_url is None:
+            raise ProviderError("OrcaRouter takes images by public URL only; none was given")
+        body = {"GroupId": group_id, "URL": image.public_url, "AssetType": "Image", "Name": name}
+        data = await self._json("POST", "/v1/asset/files", json=body)
+        info = _asset(data)
+        return AssetInfo(
+            asset_id=info.asset_id,
+            state=info.state,
+            group_id=info.group_id or group_id,
+            name=info.name or name,
+            record_id=info.asset_id,
+            raw=info.raw,
+        )
+
+    async def get_asset(self, ref: AssetRef) -> AssetInfo:
+        asset_id = ref.asset_id or ref.record_id
+        if asset_id is None:
+            raise ProviderError("OrcaRouter assets are looked up by their Id")
+        return _asset(await self._json("GET", f"/v1/asset/files/{asset_id}"))
+
+    async def list_assets(self, group_id: str) -> list[AssetInfo]:
+        assets: list[AssetInfo] = []
+        for page in range(1, MAX_PAGES + 1):
+            data = await self._json(
+                "GET",
+                "/v1/asset/files",
+                params={"group_id": group_id, "page_number": page, "page_size": PAGE_SIZE},
+            )
+            rows, total, size = read_page(data)
+            assets.extend(_asset(row) for row in rows)
+            if not rows or page * size >= total:
+                break
+        return assets
+
+    async def rename_group(self, group_id: str, name: str) -> bool:
+        return False  # the update-group path is not documented: the name lives in the bot
+
+    async def delete_group(self, group_id: str) -> bool:
+        return False  # not documented: the group stays at OrcaRouter
+
+    # ------------------------------------------------------------------ videos
+
+    async def submit_video(self, request: VideoRequest) -> VideoStatus:
+        model = MODEL_IDS.get(request.model)
+        if model is None:
+            raise ProviderRejected(
+                f"OrcaRouter has no model for {request.model!r}",
+                reason=RejectReason.INVALID,
+                code="unknown_model",
+            )
+        ids = list(request.asset_ids)
+        if len(ids) > MAX_VIDEO_ASSETS:
+            raise ProviderRejected(
+                f"OrcaRouter takes at most {MAX_VIDEO_ASSETS} images per video, got {len(ids)}",
+                reason=RejectReason.INVALID,
+                code="too_many_assets",
+            )
+        content = [
+            {
+                "type": "image_url",
+                "image_url": {"url": f"asset://{aid}"},
+                "role": "reference_image",
+            }
+            for aid in ids
+        ]
+        body = {
+            "model": model,
+            "prompt": compose_prompt(request.prompt, ids),
+            "metadata": {
+                "content": content,
+                "ratio": request.ratio,
+                "duration": request.duration,
+                "resolution": request.resolution,
+                "generate_audio": request.audio,
+                "watermark": False,
+            },
+        }
+        return video_status(await self._json("POST", "/v1/video/generations", json=body))
+
+    async def get_video(self, task_id: str) -> VideoStatus:
+        return video_status(await self._json("GET", f"/v1/video/generations/{task_id}"))

@@ -1,0 +1,345 @@
+"""The PowerTokens client: Asset Library groups and uploads, and the video API (package
+docstring)."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import Any
+
+import httpx
+
+from bot.providers.base import (
+    AssetInfo,
+    AssetRef,
+    Capabilities,
+    FreshLink,
+    GroupInfo,
+    ImageUpload,
+    PendingVerification,
+    ProviderError,
+    ProviderName,
+    ProviderRejected,
+    RejectReason,
+    RemoteAssetState,
+    VerificationSession,
+    VideoRequest,
+    VideoStatus,
+)
+from bot.providers.http import ProviderHTTP, RetryPolicy
+from bot.providers.powertokens.matching import (
+    MAX_NAME,
+    GroupRow,
+    claim_name,
+    group_row,
+    match_groups,
+)
+from bot.providers.powertokens.parsing import (
+    _OK_CODES,
+    _dict,
+    _int,
+    _is_envelope,
+    _json,
+    _number,
+    _says_failed,
+    _str,
+    asset_error,
+    asset_info,
+    classify,
+    default_video_base,
+    error_for,
+    page_rows,
+    reference_prompt,
+    unwrap,
+    video_status,
+)
+
+log = logging.getLogger(__package__)  # the package's logger, as before it was split
+
+MODEL_IDS = {
+    "seedance-2.0": "dreamina-seedance-2-0-260128",
+    "seedance-2.0-fast": "dreamina-seedance-2-0-fast-260128",
+}
+MAX_REFERENCE_IMAGES = 9
+PAGE_SIZE = 100
+MAX_PAGES = 20
+
+
+class PowerTokens:
+    name = ProviderName.POWERTOKENS
+    capabilities = Capabilities(
+        display_name="PowerTokens",
+        fresh_link=FreshLink.NEW_SESSION,
+        serial_verification=True,
+        upload_by_url=False,
+        lists_assets=True,
+        lists_groups=True,
+        max_video_assets=MAX_REFERENCE_IMAGES,
+    )
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        bearer: bool = False,
+        video_base_url: str | None = None,
+        video_bearer: bool = True,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        # No default Authorization: get-asset-id must go without it, so each call adds its own.
+        self.http = ProviderHTTP(
+            base_url, {}, timeout=timeout, retry=retry, classify=classify, transport=transport
+        )
+        self.video_http = ProviderHTTP(
+            video_base_url or default_video_base(base_url),
+            {},
+            timeout=timeout,
+            retry=retry,
+            classify=classify,
+            transport=transport,
+        )
+        self._asset_auth = {"Authorization": f"Bearer {api_key}" if bearer else api_key}
+        self._video_auth = {"Authorization": f"Bearer {api_key}" if video_bearer else api_key}
+        self._clock = clock
+        self._seen: dict[str, float] = {}  # group id -> when this client first listed it
+        self._issued: dict[str, float] = {}  # session id -> when this client got its link
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+        await self.video_http.aclose()
+
+    async def _data(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = await self.http.request(method, path, headers=self._asset_auth, **kwargs)
+        return unwrap(response)
+
+    async def _pages(self, path: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+        collected: list[dict[str, Any]] = []
+        previous: dict[str, Any] | None = None
+        for page in range(1, MAX_PAGES + 1):
+            data = await self._data(
+                "POST", path, json={**body, "page": page, "page_size": PAGE_SIZE}
+            )
+            rows, total = page_rows(data)
+            if not rows or rows[0] == previous:  # empty, or the API ignores ``page``
+                break
+            previous = rows[0]
+            collected.extend(rows)
+            done = len(collected) >= total if total is not None else len(rows) < PAGE_SIZE
+            if done:
+                break
+        return collected
+
+    # ------------------------------------------------------------------ verification
+
+    async def start_verification(
+        self, face_name: str, *, return_url: str | None = None
+    ) -> VerificationSession:
+        try:  # what is listed now is older than this session (see the package docstring)
+            await self._real_person_groups()
+        except ProviderError as exc:
+            log.warning("PowerTokens group snapshot failed: %s", exc)
+        session_id = "pt-" + secrets.token_hex(8)  # ours: the claim tag derives from it
+        body: dict[str, Any] = {"group_name": claim_name(face_name, session_id)}
+        if return_url:
+            body["callback_url"] = return_url
+        data = await self._data("POST", "/v1/asset/get-authorize-url", json=body)
+        link = _str(data, "url", "authorize_url", "auth_url", "authorizeUrl", "h5_link", "link")
+        if isinstance(data, str) and data.startswith("http"):
+            link, data = data, {"url": data}
+        if not link:
+            raise ProviderError("PowerTokens returned no authorization URL")
+        self._issued[session_id] = self._clock()
+        expires_in = _number(data, "expires_in", "expire_in", "ttl")
+        return VerificationSession(
+            h5_link=link,
+            group_id=None,
+            session_id=session_id,
+            expires_in=expires_in,
+            raw=data if isinstance(data, dict) else {},
+        )
+
+    async def refresh_verification(
+        self, group_id: str | None, session_id: str | None
+    ) -> VerificationSession | None:
+        return None  # every authorize URL is a new session: the bot starts a new one
+
+    async def get_group(self, group_id: str) -> GroupInfo:
+        for row in await self._real_person_groups():
+            if row.group_id == group_id:
+                return row.info()
+        raise ProviderRejected(
+            f"PowerTokens has no real-person group {group_id}",
+            reason=RejectReason.NOT_FOUND,
+            status=404,
+        )
+
+    async def check_verifications(
+        self, pending: Sequence[PendingVerification], known_groups: set[str]
+    ) -> dict[int, GroupInfo]:
+        if not pending:
+            return {}
+        rows = await self._real_person_groups()
+        matches = match_groups(rows, pending, known_groups, self._seen, self._issued)
+        found: dict[int, GroupInfo] = {}
+        for match in matches:
+            info = match.row.info()
+            if match.rename is not None:
+                try:
+                    await self.rename_group(info.group_id, match.rename)
+                    info = GroupInfo(info.group_id, info.state, match.rename, None, info.raw)
+                except ProviderError as exc:
+                    log.warning("claiming group %s failed: %s", info.group_id, exc)
+            found[match.key] = info
+        return found
+
+    async def _real_person_groups(self) -> list[GroupRow]:
+        rows = await self._pages("/v1/asset/groups/list", {"group_type": 1})
+        listed_at = self._clock()
+        groups = [g for g in (group_row(r) for r in rows) if g is not None]
+        for group in groups:
+            self._seen.setdefault(group.group_id, listed_at)
+            group.seen_at = self._seen[group.group_id]
+        return groups
+
+    async def rename_group(self, group_id: str, name: str) -> bool:
+        body = {"group_id": group_id, "name": name[:MAX_NAME], "group_name": name[:MAX_NAME]}
+        await self._data("POST", "/v1/asset/groups/rename", json=body)
+        return True
+
+    async def delete_group(self, group_id: str) -> bool:
+        try:
+            await self._data("POST", "/v1/asset/groups/delete", json={"group_id": group_id})
+        except ProviderRejected as exc:
+            if exc.reason is not RejectReason.NOT_FOUND:
+                raise  # already gone counts as deleted
+        return True
+
+    # ------------------------------------------------------------------ assets
+
+    async def upload_asset(self, group_id: str | None, image: ImageUpload, name: str) -> AssetInfo:
+        if group_id is None:
+            raise ProviderError("PowerTokens real-person uploads need the group id")
+        data = await self._data(
+            "POST",
+            "/v1/asset/upload",
+            data={"group_id": group_id, "name": name[:MAX_NAME]},
+            files={"file": (image.file_name, image.data, image.mime_type)},
+        )
+        task_id = _str(data, "task_id", "taskId")
+        if task_id is None:
+            raise ProviderError("PowerTokens accepted the upload but returned no task_id")
+        return AssetInfo(
+            asset_id=None,
+            state=RemoteAssetState.PROCESSING,
+            group_id=group_id,
+            name=name,
+            record_id=task_id,
+            raw=data if isinstance(data, dict) else {},
+        )
+
+    async def get_asset(self, ref: AssetRef) -> AssetInfo:
+        asset_id = ref.asset_id
+        if asset_id is None:
+            if ref.record_id is None:
+                raise ProviderError("a PowerTokens asset needs its asset id or upload task id")
+            job = await self._job(ref.record_id)
+            if job.asset_id is None:
+                return replace(job, group_id=ref.group_id)
+            asset_id = job.asset_id
+        body: dict[str, Any] = {"asset_id": asset_id}
+        if ref.group_id is not None:
+            body["group_id"] = ref.group_id
+        for row in await self._pages("/v1/asset/groups/assets", body):
+            info = asset_info(row, record_id=ref.record_id, group_id=ref.group_id)
+            if info.asset_id == asset_id:
+                return info
+        # Known to the job but not listed yet: still on its way into the group.
+        return AssetInfo(
+            asset_id, RemoteAssetState.PROCESSING, ref.group_id, record_id=ref.record_id
+        )
+
+    async def _job(self, task_id: str) -> AssetInfo:
+        """``get-asset-id``: deliberately without the Authorization header (seed)."""
+        response = await self.http.request(
+            "GET", "/v1/asset/jobs/get-asset-id", params={"task_id": task_id}
+        )
+        body = _json(response)
+        data: Any = body
+        failed_code: str | None = None
+        message: str | None = None
+        if _is_envelope(body):
+            data = body.get("data")
+            message = _str(body, "msg", "message")
+            if body.get("code") not in _OK_CODES:
+                status = _int(body.get("code")) or 400
+                if status in (401, 404, 429) or status >= 500:
+                    raise error_for(status, str(body.get("code")), message or "", None)
+                if _says_failed(message):
+                    failed_code = str(body.get("code"))
+        asset_id = data if isinstance(data, str) and data else _str(data, "asset_id", "assetId")
+        if asset_id is not None:
+            return AssetInfo(asset_id, RemoteAssetState.PROCESSING, record_id=task_id, raw=body)
+        if _says_failed(_str(data, "status", "state")):
+            code, why = asset_error(_dict(data))
+            failed_code, message = code or failed_code or "upload_failed", why or message
+        if failed_code is None:
+            return AssetInfo(None, RemoteAssetState.PROCESSING, record_id=task_id, raw=_dict(body))
+        return AssetInfo(
+            None,
+            RemoteAssetState.FAILED,
+            record_id=task_id,
+            error_code=failed_code,
+            error_message=message,
+            raw=_dict(body),
+        )
+
+    async def list_assets(self, group_id: str) -> list[AssetInfo]:
+        rows = await self._pages("/v1/asset/groups/assets", {"group_id": group_id})
+        return [asset_info(row, group_id=group_id) for row in rows]
+
+    # ------------------------------------------------------------------ video
+
+    async def submit_video(self, request: VideoRequest) -> VideoStatus:
+        model = MODEL_IDS.get(request.model, request.model)
+        if model not in MODEL_IDS.values():
+            raise ProviderRejected(
+                f"PowerTokens has no model {request.model!r}", reason=RejectReason.INVALID
+            )
+        asset_ids = list(request.asset_ids)
+        if len(asset_ids) > MAX_REFERENCE_IMAGES:
+            raise ProviderRejected(
+                f"PowerTokens takes at most {MAX_REFERENCE_IMAGES} reference images",
+                reason=RejectReason.INVALID,
+            )
+        media: list[dict[str, str]] = []
+        prompt = reference_prompt(request.prompt, len(asset_ids))
+        if prompt.strip():
+            media.append({"type": "text", "text": prompt})
+        role = "first_frame" if len(asset_ids) == 1 else "reference_image"
+        media.extend({"type": role, "url": f"asset://{a}"} for a in asset_ids)
+        body = {
+            "model": model,
+            "media": media,
+            "seconds": str(request.duration),
+            "size": request.resolution,
+            "ratio": request.ratio,
+            "generate_audio": request.audio,
+            "watermark": False,
+        }
+        response = await self.video_http.request(
+            "POST", "/v1/videos", json=body, headers=self._video_auth
+        )
+        return video_status(_json(response), self._clock())
+
+    async def get_video(self, task_id: str) -> VideoStatus:
+        response = await self.video_http.request(
+            "GET", f"/v1/videos/{task_id}", headers=self._video_auth
+        )
+        return video_status(_json(response), self._clock())

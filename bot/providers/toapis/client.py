@@ -1,0 +1,233 @@
+"""The ToAPIs client: real-avatar verify tasks, private-avatar assets and video generations
+(package docstring)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+
+from bot.providers.base import (
+    AssetInfo,
+    AssetRef,
+    Capabilities,
+    FreshLink,
+    GroupInfo,
+    GroupState,
+    ImageUpload,
+    PendingVerification,
+    ProviderAuthError,
+    ProviderError,
+    ProviderName,
+    ProviderRejected,
+    ProviderUnavailable,
+    RejectReason,
+    VerificationSession,
+    VideoRequest,
+    VideoStatus,
+)
+from bot.providers.http import ProviderHTTP, RetryPolicy
+from bot.providers.toapis.parsing import (
+    _FAILED_VERIFICATION,
+    MAX_REFERENCE_IMAGES,
+    MODELS,
+    _json,
+    _link_fields,
+    _session,
+    _str,
+    classify,
+    generation_body,
+    parse_asset,
+    unwrap,
+    verification_outcome,
+    video_status,
+)
+
+log = logging.getLogger(__package__)  # the package's logger, as before it was split
+
+PREFIX = "/v1/videos/doubao-seedance-2-0"
+VERIFY_TASKS = f"{PREFIX}/real-avatar/verify-tasks"
+VERIFY_RESULTS = f"{PREFIX}/real-avatar/verify-results"
+ASSETS = f"{PREFIX}/private-avatar/assets"
+VIDEO_SUBMIT_PATHS = ("/v1/videos/generations", "/v1/video/generations")  # seed's, page's
+VIDEO_STATUS_PATH = "/v1/videos/generations"
+LOCALE = "en"
+CHECK_CONCURRENCY = 4
+
+
+class ToAPIs:
+    name = ProviderName.TOAPIS
+    capabilities = Capabilities(
+        display_name="ToAPIs",
+        verification=True,
+        fresh_link=FreshLink.NEW_SESSION,
+        upload_by_url=True,
+        lists_assets=False,
+        lists_groups=False,
+        models=tuple(MODELS),
+        max_video_assets=MAX_REFERENCE_IMAGES,
+        asset_quota=None,
+    )
+    # While a new verify task has no link yet (session still being created upstream).
+    link_poll_seconds = 0.5
+    link_wait_seconds = 10.0
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.http = ProviderHTTP(
+            base_url,
+            {"Authorization": f"Bearer {api_key}"},
+            timeout=timeout,
+            retry=retry,
+            classify=classify,
+            transport=transport,
+        )
+        self._submit_paths = list(VIDEO_SUBMIT_PATHS)
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def _data(self, method: str, path: str, **kwargs: Any) -> Any:
+        return unwrap(await self.http.request(method, path, **kwargs))
+
+    # Verification
+
+    async def start_verification(
+        self, face_name: str, *, return_url: str | None = None
+    ) -> VerificationSession:
+        body: dict[str, Any] = {"locale": LOCALE, "biz_id": f"realface-{secrets.token_hex(8)}"}
+        if return_url:
+            body["callback_url"] = return_url
+        data = await self._data("POST", VERIFY_TASKS, json=body)
+        task_id = _str(data, "task_id", "id")
+        if task_id is None:
+            raise ProviderError("ToAPIs did not return a verify task_id")
+        if _link_fields(data).get("h5_link"):
+            return _session(task_id, data)
+        return await self._wait_for_link(task_id)
+
+    async def _wait_for_link(self, task_id: str) -> VerificationSession:
+        deadline = time.monotonic() + self.link_wait_seconds
+        while True:
+            data = await self._data("GET", f"{VERIFY_TASKS}/{task_id}")
+            if _link_fields(data).get("h5_link"):
+                return _session(task_id, data)
+            status = (_str(data, "status") or "").lower()
+            if status in _FAILED_VERIFICATION:
+                message = _str(data, "message", "error", "fail_reason") or "verify task failed"
+                raise ProviderRejected(message, reason=RejectReason.OTHER, code=status)
+            if time.monotonic() >= deadline:
+                raise ProviderUnavailable(f"ToAPIs verify task {task_id} gave no link in time")
+            await asyncio.sleep(self.link_poll_seconds)
+
+    async def refresh_verification(
+        self, group_id: str | None, session_id: str | None
+    ) -> VerificationSession | None:
+        return None  # one task = one single-use upstream session: the bot starts a new task
+
+    async def get_group(self, group_id: str) -> GroupInfo:
+        # Undocumented endpoint; a group id exists only after a passed verification.
+        return GroupInfo(group_id=group_id, state=GroupState.ACTIVE)
+
+    async def check_verifications(
+        self, pending: Sequence[PendingVerification], known_groups: set[str]
+    ) -> dict[int, GroupInfo]:
+        wanted = [(p.key, p.session_id) for p in pending if p.session_id]
+        if not wanted:
+            return {}
+        gate = asyncio.Semaphore(CHECK_CONCURRENCY)
+
+        async def one(task_id: str) -> GroupInfo | None:
+            async with gate:
+                return await self.verification_result(task_id)
+
+        answers = await asyncio.gather(
+            *(one(task_id) for _, task_id in wanted), return_exceptions=True
+        )
+        found: dict[int, GroupInfo] = {}
+        errors: list[BaseException] = []
+        for (key, task_id), answer in zip(wanted, answers, strict=True):
+            if isinstance(answer, ProviderAuthError):
+                raise answer
+            if isinstance(answer, BaseException):
+                if not isinstance(answer, ProviderError):
+                    raise answer
+                log.warning("verify result of task %s: %s", task_id, answer)
+                errors.append(answer)
+            elif answer is not None:
+                found[key] = answer
+        if errors and len(errors) == len(wanted):
+            raise errors[0]
+        return found
+
+    async def verification_result(self, task_id: str) -> GroupInfo | None:
+        """The group of a passed verification, FAILED if it failed, None while pending."""
+        data = await self._data("GET", VERIFY_RESULTS, params={"task_id": task_id})
+        return verification_outcome(data, task_id)
+
+    # Assets
+
+    async def upload_asset(self, group_id: str | None, image: ImageUpload, name: str) -> AssetInfo:
+        if group_id is None:
+            raise ProviderError("ToAPIs uploads need a real-avatar group")
+        if image.public_url is None:
+            raise ProviderError("ToAPIs fetches images by URL, and this one has no public_url")
+        body = {
+            "group_id": group_id,
+            "asset_type": "image",
+            "source_url": image.public_url,
+            "name": name,
+        }
+        return parse_asset(await self._data("POST", ASSETS, json=body))
+
+    async def get_asset(self, ref: AssetRef) -> AssetInfo:
+        asset_id = ref.asset_id or ref.record_id
+        if asset_id is None:
+            raise ProviderError("ToAPIs assets are looked up by asset_id")
+        return parse_asset(await self._data("GET", f"{ASSETS}/{asset_id}"))
+
+    async def list_assets(self, group_id: str) -> list[AssetInfo]:
+        raise ProviderError("ToAPIs documents no asset list; assets are polled one by one")
+
+    async def rename_group(self, group_id: str, name: str) -> bool:
+        return False
+
+    async def delete_group(self, group_id: str) -> bool:
+        return False
+
+    # Video
+
+    async def submit_video(self, request: VideoRequest) -> VideoStatus:
+        body = generation_body(request)
+        first: ProviderRejected | None = None
+        for path in list(self._submit_paths):
+            try:
+                response = await self.http.request("POST", path, json=body)
+            except ProviderRejected as exc:
+                if exc.status != 404:
+                    raise
+                first = first or exc
+                log.warning("ToAPIs has no POST %s; trying the other documented path", path)
+                continue
+            if path != self._submit_paths[0]:
+                self._submit_paths.remove(path)
+                self._submit_paths.insert(0, path)
+            return video_status(_json(response))
+        assert first is not None
+        raise first
+
+    async def get_video(self, task_id: str) -> VideoStatus:
+        response = await self.http.request("GET", f"{VIDEO_STATUS_PATH}/{task_id}")
+        return video_status(_json(response))

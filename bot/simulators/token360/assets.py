@@ -1,0 +1,157 @@
+"""The simulator's asset routes: ``POST /v1/assets`` (multipart upload), ``GET /v1/assets``,
+``GET /v1/assets/{asset_id}``."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import secrets
+from typing import TYPE_CHECKING, Literal
+
+from aiohttp import BodyPartReader, web
+
+from bot.simulators.common import AssetOutcome
+from bot.simulators.media import MAX_IMAGE_BYTES, ImageRejected, inspect_image
+from bot.simulators.token360.state import GROUP_ACTIVE, ApiError, Asset, Json, iso, wrapped
+
+if TYPE_CHECKING:
+    from bot.simulators.token360.simulator import Token360Simulator
+
+
+class AssetRoutes:
+    """Uploads checked against the image rules, then Processing until their time is up."""
+
+    def __init__(
+        self, sim: Token360Simulator, status_case: Literal["title", "lower", "upper"]
+    ) -> None:
+        self.sim = sim
+        self._status_case = status_case
+        self._record_ids = itertools.count(1)
+
+    def routes(self) -> list[web.RouteDef]:
+        return [
+            web.post("/v1/assets", self._upload_asset),
+            web.get("/v1/assets", self._list_assets),
+            web.get("/v1/assets/{asset_id}", self._get_asset),
+        ]
+
+    def _asset_json(self, asset: Asset) -> Json:
+        status = asset.status
+        if self._status_case == "lower":
+            status = status.lower()
+        elif self._status_case == "upper":
+            status = status.upper()
+        error = None
+        if asset.status == "Failed":
+            error = {"code": asset.outcome.code, "message": asset.outcome.message}
+        return {
+            "id": asset.record_id,
+            "assetId": asset.asset_id,
+            "assetGroupId": asset.group_id,
+            "name": asset.name,
+            "status": status,
+            "mimeType": asset.mime_type,
+            "sizeBytes": asset.size_bytes,
+            "width": asset.width,
+            "height": asset.height,
+            "error": error,
+            "createdAt": iso(asset.created_at),
+            "updatedAt": iso(asset.updated_at),
+        }
+
+    async def _read_upload(self, request: web.Request) -> tuple[dict[str, str], bytes | None, int]:
+        if not request.content_type.startswith("multipart/"):
+            raise ApiError(400, "Expected multipart/form-data with file, name and groupId")
+        fields: dict[str, str] = {}
+        data: bytes | None = None
+        size = 0
+        try:
+            reader = await request.multipart()
+            while (part := await reader.next()) is not None:
+                if not isinstance(part, BodyPartReader):
+                    raise ApiError(400, "Nested multipart is not supported")
+                if part.name == "file":
+                    data, size = await _read_part(part, MAX_IMAGE_BYTES)
+                elif part.name in ("name", "groupId"):
+                    raw, _ = await _read_part(part, 4096)
+                    fields[part.name] = raw.decode("utf-8", errors="replace")
+                else:
+                    await part.release()
+        except (ValueError, RuntimeError, AssertionError) as exc:
+            raise ApiError(400, f"Malformed multipart body: {exc}") from None
+        return fields, data, size
+
+    async def _upload_asset(self, request: web.Request) -> web.StreamResponse:
+        account = self.sim.account(request)
+        fields, data, size = await self._read_upload(request)
+        group_id = fields.get("groupId", "").strip()
+        name = fields.get("name", "").strip()
+        if not group_id:
+            raise ApiError(400, "groupId is required")
+        if not 1 <= len(name) <= 128:
+            raise ApiError(400, "name is required (1..128 characters)")
+        if data is None:
+            raise ApiError(400, "file is required")
+        group = self.sim.own_group(account, group_id)
+        if group.status != GROUP_ACTIVE:
+            raise ApiError(409, "Asset group is not active")
+        if size >= MAX_IMAGE_BYTES:
+            raise ApiError(413, f"File is {size} bytes; the limit is under 30 MB")
+        try:
+            info = await asyncio.to_thread(inspect_image, data)
+        except ImageRejected as exc:
+            raise ApiError(exc.status, exc.message) from None
+        now = self.sim.now()
+        script = self.sim.store.asset_script
+        outcome = script.popleft() if script else AssetOutcome()
+        asset = Asset(
+            record_id=next(self._record_ids),
+            asset_id="ta_" + secrets.token_hex(16),
+            account=account,
+            group_id=group.group_id,
+            name=name,
+            mime_type=info.mime_type,
+            size_bytes=size,
+            width=info.width,
+            height=info.height,
+            created_at=now,
+            updated_at=now,
+            outcome=outcome,
+        )
+        self.sim.store.assets[asset.asset_id] = asset
+        return wrapped(self._asset_json(asset))
+
+    async def _get_asset(self, request: web.Request) -> web.StreamResponse:
+        account = self.sim.account(request)
+        asset = self.sim.store.assets.get(request.match_info["asset_id"])
+        if asset is None or asset.account != account:
+            raise ApiError(404, "Asset not found")
+        return wrapped(self._asset_json(asset))
+
+    async def _list_assets(self, request: web.Request) -> web.StreamResponse:
+        account = self.sim.account(request)
+        query = request.query
+        group_id = query.get("groupId", "").strip()
+        status = query.get("status", "").strip().lower()
+        keyword = query.get("keyword", "").strip().lower()
+        found = [
+            a
+            for a in self.sim.store.assets.values()
+            if a.account == account
+            and (not group_id or a.group_id == group_id)
+            and (not status or a.status.lower() == status)
+            and (not keyword or keyword in a.name.lower() or keyword == a.asset_id)
+        ]
+        found.sort(key=lambda a: a.record_id, reverse=True)
+        return wrapped(self.sim.page([self._asset_json(a) for a in found], request))
+
+
+async def _read_part(part: BodyPartReader, keep: int) -> tuple[bytes, int]:
+    """Read a whole part, keeping at most ``keep`` bytes; return (kept bytes, total size)."""
+    kept = bytearray()
+    total = 0
+    while chunk := await part.read_chunk(1 << 16):
+        total += len(chunk)
+        if len(kept) < keep:
+            kept.extend(chunk[: keep - len(kept)])
+    return bytes(kept), total

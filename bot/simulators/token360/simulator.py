@@ -1,0 +1,286 @@
+"""The Token360 simulator: accounts, asset groups, verification links and the lazy state
+machine; assets, videos and the pages are routed by their own modules (shapes: see the
+package docstring)."""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+import time
+from collections.abc import Callable, Iterable
+from typing import Any, Literal
+
+from aiohttp import web
+
+from bot.simulators.common import AssetOutcome, Handler, SimulatorBase, VideoOutcome
+from bot.simulators.token360.assets import AssetRoutes
+from bot.simulators.token360.pages import ControlPages
+from bot.simulators.token360.state import (
+    GROUP_ACTIVE,
+    GROUP_PENDING,
+    ApiError,
+    Asset,
+    AssetGroup,
+    Json,
+    Store,
+    VerificationLink,
+    VideoJob,
+    iso,
+    phrase,
+    video_error,
+    wrapped,
+    wrapped_error,
+)
+from bot.simulators.token360.videos import VideoRoutes
+
+
+def _int_param(query: Any, name: str, default: int) -> int:
+    raw = query.get(name, "")
+    if raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ApiError(400, f"{name} must be an integer") from None
+
+
+class Token360Simulator(SimulatorBase):
+    """Token360 Real Face + video API on 127.0.0.1; see the package docstring for the shapes."""
+
+    def __init__(
+        self,
+        *,
+        api_keys: Iterable[str] = ("sim-key",),
+        link_ttl: float = 120.0,
+        activation_delay: float = 0.0,
+        processing_seconds: float = 0.2,
+        video_queued_seconds: float = 0.1,
+        video_running_seconds: float = 0.3,
+        fresh_link_on_get: bool = True,
+        list_shape: Literal["records", "list"] = "records",
+        status_case: Literal["title", "lower", "upper"] = "title",
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._api_keys = frozenset(api_keys)
+        self._link_ttl = link_ttl
+        self._activation_delay = activation_delay
+        self._processing_seconds = processing_seconds
+        self._video_queued_seconds = video_queued_seconds
+        self._video_running_seconds = video_running_seconds
+        self._fresh_link_on_get = fresh_link_on_get
+        self._list_shape = list_shape
+        super().__init__(clock=clock)
+        self._seq = itertools.count(1)
+        self.store = Store()
+        self.app.add_routes(
+            [
+                web.post("/v1/asset-groups", self._create_group),
+                web.get("/v1/asset-groups", self._list_groups),
+                web.get("/v1/asset-groups/{group_id}", self._get_group),
+                *AssetRoutes(self, status_case).routes(),
+                *VideoRoutes(self).routes(),
+                *ControlPages(self).routes(),
+            ]
+        )
+
+    # ------------------------------------------------------------------ controls
+
+    def script_assets(self, *outcomes: AssetOutcome) -> None:
+        self.store.asset_script.extend(outcomes)
+
+    def script_videos(self, *outcomes: VideoOutcome) -> None:
+        self.store.video_script.extend(outcomes)
+
+    def pass_link(self, h5_url: str) -> None:
+        """The person behind this H5 link passed (as the page's button would do)."""
+        token = h5_url.rstrip("/").rsplit("/", 1)[-1]
+        self.pass_verification(self.store.links[token].group_id)
+
+    def pass_verification(self, group_id: str) -> None:
+        """The person passed the H5 check for ``group_id`` (link expiry does not matter)."""
+        group = self.store.groups[group_id]
+        if group.status == GROUP_PENDING and group.passed_at is None:
+            self.mark_passed(group)
+
+    @property
+    def groups(self) -> dict[str, AssetGroup]:
+        self._settle()
+        return self.store.groups
+
+    @property
+    def links(self) -> dict[str, VerificationLink]:
+        self._settle()
+        return self.store.links
+
+    @property
+    def assets(self) -> dict[str, Asset]:
+        self._settle()
+        return self.store.assets
+
+    @property
+    def videos(self) -> dict[str, VideoJob]:
+        self._settle()
+        return self.store.videos
+
+    # ------------------------------------------------------------------ state machine
+
+    def _settle(self) -> None:
+        now = self._clock()
+        for group in self.store.groups.values():
+            if group.status == GROUP_PENDING and group.passed_at is not None:
+                active_at = group.passed_at + self._activation_delay
+                if now >= active_at:
+                    group.status, group.updated_at = GROUP_ACTIVE, active_at
+        for asset in self.store.assets.values():
+            ready_at = asset.created_at + self._processing_seconds
+            if asset.status == "Processing" and now >= ready_at:
+                asset.status, asset.updated_at = asset.outcome.status, ready_at
+        for video in self.store.videos.values():
+            started = video.created_at + self._video_queued_seconds
+            finished = started + self._video_running_seconds
+            if video.status in ("queued", "in_progress"):
+                if now >= finished:
+                    video.status, video.completed_at = video.outcome.status, finished
+                elif now >= started:
+                    video.status = "in_progress"
+
+    def mark_passed(self, group: AssetGroup) -> None:
+        group.passed_at = group.updated_at = self._clock()
+        link = self.store.links.get(group.link_token or "")
+        if link is not None and link.state == "open":
+            link.state = "used"
+        self._settle()
+
+    def _issue_link(self, group: AssetGroup, origin: str) -> str:
+        old = self.store.links.get(group.link_token or "")
+        if old is not None and old.state == "open":
+            old.state = "superseded"
+        token = secrets.token_urlsafe(24)
+        self.store.links[token] = VerificationLink(
+            token, group.group_id, self._clock() + self._link_ttl
+        )
+        group.link_token = token
+        return f"{origin}/h5/{token}"
+
+    def origin(self, request: web.Request) -> str:
+        return self.base_url or f"{request.scheme}://{request.host}"
+
+    # ------------------------------------------------------------------ requests
+
+    def fault_body(
+        self, status: int, message: str, headers: dict[str, str] | None
+    ) -> web.StreamResponse:
+        return wrapped_error(status, message, headers)
+
+    async def handle(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        path = request.path
+        self._settle()
+        is_video = path.startswith("/v1/videos")
+        try:
+            return await handler(request)
+        except ApiError as exc:
+            if is_video and exc.status != 401:
+                return video_error(exc.status, exc.message, exc.code)
+            return wrapped_error(exc.status, exc.message)
+        except web.HTTPException as exc:
+            if not path.startswith("/v1/") or exc.status < 400:
+                raise
+            status = 404 if exc.status == 405 else exc.status
+            if is_video:
+                return video_error(status, phrase(status), None)
+            return wrapped_error(status, phrase(status))
+
+    def account(self, request: web.Request) -> str:
+        scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+        key = key.strip()
+        if scheme.lower() != "bearer" or key not in self._api_keys:
+            raise ApiError(401, "Invalid API key")
+        return key
+
+    async def json_body(self, request: web.Request) -> Json:
+        try:
+            body = await request.json()
+        except ValueError:
+            raise ApiError(400, "Request body must be JSON") from None
+        if not isinstance(body, dict):
+            raise ApiError(400, "Request body must be a JSON object")
+        return body
+
+    def page(self, items: list[Json], request: web.Request) -> Json:
+        current = _int_param(request.query, "current", 1)
+        size = _int_param(request.query, "size", 20)
+        if current < 1:
+            raise ApiError(400, "current must be >= 1")
+        if not 1 <= size <= 100:
+            raise ApiError(400, "size must be between 1 and 100")
+        chunk = items[(current - 1) * size : current * size]
+        total = len(items)
+        if self._list_shape == "records":
+            return {"records": chunk, "total": total, "current": current, "size": size}
+        return {"list": chunk, "pagination": {"current": current, "size": size, "total": total}}
+
+    # ------------------------------------------------------------------ asset groups
+
+    def _group_json(self, group: AssetGroup, h5_link: str | None = None) -> Json:
+        return {
+            "assetGroupId": group.group_id,
+            "name": group.name,
+            "groupKind": group.kind,
+            "status": group.status,
+            "h5Link": h5_link,
+            "createdAt": iso(group.created_at),
+            "updatedAt": iso(group.updated_at),
+        }
+
+    def own_group(self, account: str, group_id: str) -> AssetGroup:
+        group = self.store.groups.get(group_id)
+        if group is None or group.account != account:
+            raise ApiError(404, "Asset group not found")
+        return group
+
+    async def _create_group(self, request: web.Request) -> web.StreamResponse:
+        account = self.account(request)
+        body = await self.json_body(request)
+        name, kind = body.get("name"), body.get("groupKind")
+        if kind not in ("REAL_FACE", "VIRTUAL"):
+            raise ApiError(400, "groupKind must be REAL_FACE or VIRTUAL")
+        if not isinstance(name, str) or not 1 <= len(name.strip()) <= 64:
+            raise ApiError(400, "name must be 1..64 characters")
+        now = self._clock()
+        group = AssetGroup(
+            group_id="ag_" + secrets.token_hex(12),
+            account=account,
+            name=name.strip(),
+            kind=kind,
+            status=GROUP_PENDING if kind == "REAL_FACE" else GROUP_ACTIVE,
+            created_at=now,
+            updated_at=now,
+            seq=next(self._seq),
+        )
+        self.store.groups[group.group_id] = group
+        link = self._issue_link(group, self.origin(request)) if kind == "REAL_FACE" else None
+        return wrapped(self._group_json(group, link))
+
+    async def _get_group(self, request: web.Request) -> web.StreamResponse:
+        group = self.own_group(self.account(request), request.match_info["group_id"])
+        link = None
+        if group.status == GROUP_PENDING and group.passed_at is None and self._fresh_link_on_get:
+            link = self._issue_link(group, self.origin(request))
+        return wrapped(self._group_json(group, link))
+
+    async def _list_groups(self, request: web.Request) -> web.StreamResponse:
+        account = self.account(request)
+        query = request.query
+        keyword = query.get("keyword", "").strip().lower()
+        kind = query.get("groupKind", "").strip().upper()
+        status = query.get("status", "").strip().lower()
+        found = [
+            g
+            for g in self.store.groups.values()
+            if g.account == account
+            and (not keyword or keyword in g.name.lower() or keyword == g.group_id)
+            and (not kind or g.kind == kind)
+            and (not status or g.status == status)
+        ]
+        found.sort(key=lambda g: g.seq, reverse=True)
+        return wrapped(self.page([self._group_json(g) for g in found], request))
