@@ -72,7 +72,7 @@ async def create_face(
         return
     await svc.users.set_awaiting(user.id, None, svc.clock())
     if created.link is None or created.invite is None:
-        label = svc.providers.get(created.face.provider).capabilities.display_name
+        label = svc.providers.label(created.face.provider)
         await message.reply_text(
             texts.sandbox(texts.face_without_check(created.face, label), svc.sandbox is not None)
         )
@@ -263,7 +263,7 @@ async def _show_face(
     assert query is not None
     summary = await svc.faces.summary(face_id, scope.user_id, admin_of=scope.admin_of)
     current_id = await _current_id(svc, scope)
-    provider = svc.providers.get(summary.face.provider).capabilities.display_name
+    provider = svc.providers.label(summary.face.provider)
     await query.answer(notice)
     await query.edit_message_text(
         texts.face_detail(summary, current_id, provider),

@@ -44,11 +44,9 @@ async def cmd_provider(update: Update, context: Context) -> None:
     assert message is not None
     names = svc.providers.names()
     current = await svc.groups.provider_for_new_faces(message.chat_id)
-    labels = [svc.providers.get(n).capabilities.display_name for n in names]
+    labels = [svc.providers.label(n) for n in names]
     await message.reply_text(
-        group_texts.choose_group_provider(
-            svc.providers.get(current).capabilities.display_name if current else None
-        ),
+        group_texts.choose_group_provider(svc.providers.label(current) if current else None),
         reply_markup=_buttons(
             labels, Action.GROUP_PROVIDER, names.index(current) if current else None
         ),
@@ -141,7 +139,7 @@ async def cb_group(update: Update, context: Context) -> None:
             return
         await svc.groups.set_provider(scope.chat_id, names[index])
         await query.answer()
-        label = svc.providers.get(names[index]).capabilities.display_name
+        label = svc.providers.label(names[index])
         await query.edit_message_text(group_texts.group_provider(label))
     elif index < len(ACCESS_ORDER):
         rules = await svc.groups.set_access(scope.chat_id, ACCESS_ORDER[index])

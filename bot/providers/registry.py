@@ -33,6 +33,11 @@ class Providers:
     def all(self) -> list[Provider]:
         return list(self._by_name.values())
 
+    def label(self, name: str) -> str:
+        """A provider's name for people, also for one that is no longer enabled."""
+        provider = self._by_name.get(name)
+        return provider.capabilities.display_name if provider else f"{name} (not enabled now)"
+
     def names(self) -> list[str]:
         return list(self._by_name)
 

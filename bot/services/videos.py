@@ -121,9 +121,13 @@ class VideoService:
     # Drafts: choices before anything is charged
 
     async def usable_faces(self, owner: Owner) -> list[tuple[Face, list[Asset]]]:
-        """The owner's verified faces that have at least one Active asset."""
+        """The owner's verified faces that have at least one Active asset, at providers that
+        are enabled now."""
         usable = []
+        enabled = set(self.providers.names())
         for summary in await self.faces.summaries(owner):
+            if summary.face.provider not in enabled:
+                continue
             active = [a for a in summary.assets if a.state is AssetState.ACTIVE]
             if summary.face.status is FaceStatus.ACTIVE and active:
                 usable.append((summary.face, active))
