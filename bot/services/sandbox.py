@@ -6,6 +6,8 @@ person's phone would do on the H5 page: pass the face check.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import httpx
 
 from bot.config import ProviderKey
@@ -40,48 +42,27 @@ class SandboxControl:
             await simulator.stop()
 
 
+# Each simulator takes the same timing keywords (and Token360 an activation delay).
+SIMULATORS: dict[str, Callable[..., SimulatorBase]] = {
+    "token360": Token360Simulator,
+    "sunra": SunraSimulator,
+    "orcarouter": OrcaRouterSimulator,
+    "powertokens": PowerTokensSimulator,
+    "toapis": ToAPIsSimulator,
+}
+
+
 async def start_sandbox(providers: tuple[str, ...], processing_seconds: float) -> SandboxControl:
     # Slow enough that a newcomer sees the progress messages move.
-    p = processing_seconds
-    keys = (SANDBOX_KEY,)
-    makers: dict[str, SimulatorBase] = {}
+    timing = {
+        "processing_seconds": processing_seconds,
+        "video_queued_seconds": processing_seconds,
+        "video_running_seconds": 3 * processing_seconds,
+    }
+    simulators: dict[str, SimulatorBase] = {}
     for name in providers:
-        if name == "token360":
-            makers[name] = Token360Simulator(
-                api_keys=keys,
-                activation_delay=1.0,
-                processing_seconds=p,
-                video_queued_seconds=p,
-                video_running_seconds=3 * p,
-            )
-        elif name == "sunra":
-            makers[name] = SunraSimulator(
-                api_keys=keys,
-                processing_seconds=p,
-                video_queued_seconds=p,
-                video_running_seconds=3 * p,
-            )
-        elif name == "orcarouter":
-            makers[name] = OrcaRouterSimulator(
-                api_keys=keys,
-                processing_seconds=p,
-                video_queued_seconds=p,
-                video_running_seconds=3 * p,
-            )
-        elif name == "powertokens":
-            makers[name] = PowerTokensSimulator(
-                api_keys=keys,
-                processing_seconds=p,
-                video_queued_seconds=p,
-                video_running_seconds=3 * p,
-            )
-        elif name == "toapis":
-            makers[name] = ToAPIsSimulator(
-                api_keys=keys,
-                processing_seconds=p,
-                video_queued_seconds=p,
-                video_running_seconds=3 * p,
-            )
-    for simulator in makers.values():
+        extra = {"activation_delay": 1.0} if name == "token360" else {}
+        simulator = SIMULATORS[name](api_keys=(SANDBOX_KEY,), **timing, **extra)
         await simulator.start("127.0.0.1", 0)
-    return SandboxControl(makers)
+        simulators[name] = simulator
+    return SandboxControl(simulators)

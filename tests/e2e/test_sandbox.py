@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+import pytest
+
 from bot.config import Settings
 from bot.simulators.media import sample_mp4
 from tests.e2e.helpers import final_progress, new_face
@@ -39,5 +41,31 @@ async def test_sandbox_walkthrough(tg: FakeTelegram, settings: Settings) -> None
             timeout=20,
         )
         assert video.file_bytes == sample_mp4()
+    finally:
+        await running.stop()
+
+
+@pytest.mark.parametrize("provider", ["sunra", "orcarouter", "powertokens", "toapis"])
+async def test_sandbox_simulates_every_provider(
+    provider: str, tg: FakeTelegram, settings: Settings
+) -> None:
+    running = await RunningBot(
+        replace(settings, token360=None, sandbox_providers=(provider,))
+    ).start()
+    try:
+        alice = tg.add_user("Alice")
+        mark = tg.mark()
+        await tg.send_text(alice, "/newface Anna")
+        if provider == "sunra":
+            await tg.next_message(alice.id, after=mark, contains="has no face check")
+        else:
+            card = await tg.next_message(alice.id, after=mark, contains="Valid for 2 minutes")
+            mark = tg.mark()
+            await tg.press(alice, card, text="Simulate: person passed")
+            await tg.next_message(alice.id, after=mark, contains="is verified", timeout=15)
+        mark = tg.mark()
+        await tg.send_photo(alice, image())
+        progress = await final_progress(tg, alice.id, mark, timeout=15)
+        assert "Active:" in progress.text
     finally:
         await running.stop()
