@@ -93,8 +93,19 @@ async def test_admin_commands_for_admins_members_and_anonymous_admins(
     await reply_in(tg, ann, group, "/quota 2", "Each member may make 2 video(s)")
     await reply_in(tg, ann, group, "/jobs", "No videos yet")
 
-    # An anonymous admin speaks as the group itself: an admin here.
-    await reply_in(tg, ann, group, "/quota 5", "Each member may make 5", as_anonymous_admin=True)
+    # An anonymous admin speaks as the group itself: an admin here, for every command.
+    for command, answer in [
+        ("/faces", "This group's faces"),
+        ("/provider", "Where should this group's new"),
+        ("/settings", "Settings for your videos"),
+        ("/access", "Who may generate"),
+        ("/jobs", "No videos yet"),
+        ("/allow", "as a reply"),
+        ("/deny", "as a reply"),
+        ("/newface Bea", "Valid for 2 minutes"),
+        ("/quota 5", "Each member may make 5"),
+    ]:
+        await reply_in(tg, ann, group, command, answer, as_anonymous_admin=True)
     # A forwarded admin command authorizes nothing.
     mark = tg.mark()
     await tg.send_text(ann, "/quota 9", chat_id=group.id, forward_from=ann)
