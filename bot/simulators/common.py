@@ -1,7 +1,8 @@
-"""Plumbing shared by the provider simulators: serving, faults, request log, MP4 files.
+"""The base of the provider simulators: serving, faults, request log, error mapping, scripted
+outcomes, signed MP4 files, the H5 verification page and the ``/_sim`` controls.
 
-Each simulator subclasses :class:`SimulatorBase`, adds its routes to ``self.app`` and
-decides how an injected fault's error body looks (:meth:`SimulatorBase.fault_body`).
+Each simulator subclasses :class:`SimulatorBase`, adds its routes to ``self.app`` and decides
+how its errors look (:meth:`SimulatorBase.answer_error`, :meth:`SimulatorBase.fault_body`).
 """
 
 from __future__ import annotations
@@ -9,131 +10,79 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import hashlib
+import hmac
+import html
 import logging
 import math
+import secrets
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable
 from http import HTTPStatus
+from typing import Any, ClassVar
 
 from aiohttp import web
 
-from bot.simulators.media import check_padded_size, iter_padded_mp4, sample_mp4
+from bot.simulators.helpers import H5_MESSAGES, ApiError, H5Link, Json, Video, h5_html
+from bot.simulators.media import iter_padded_mp4, sample_mp4
+from bot.simulators.outcomes import AssetOutcome, Fault, VideoOutcome
+
+__all__ = ["AssetOutcome", "Fault", "Handler", "SimulatorBase", "VideoOutcome"]
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-_DEFAULT_MESSAGES = {
-    "FaceMismatch": "Face consistency verification failed.",
-    "ContentModeration": "The image did not pass content moderation.",
-    "OutputVideoSensitiveContentDetected": "The generated video may contain sensitive content.",
-    "InternalServiceError": "The service encountered an unexpected internal error.",
-}
-
-
-@dataclass
-class AssetOutcome:
-    """Scripted result for the next uploaded asset (FIFO); the default is Active."""
-
-    status: str = "Active"
-    code: str | None = None
-    message: str | None = None
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.status, str) or self.status.lower() not in ("active", "failed"):
-            raise ValueError("AssetOutcome.status must be 'Active' or 'Failed'")
-        self.status = self.status.title()
-        _check_optional_str(self.code, "code")
-        _check_optional_str(self.message, "message")
-        if self.status == "Failed":
-            self.code = self.code or "FaceMismatch"
-            self.message = self.message or _default_message(self.code)
-
-
-@dataclass
-class VideoOutcome:
-    """Scripted result for the next created video (FIFO); the default is completed."""
-
-    status: str = "completed"
-    code: str | None = None
-    message: str | None = None
-    video_bytes: int | None = None
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.status, str) or self.status.lower() not in ("completed", "failed"):
-            raise ValueError("VideoOutcome.status must be 'completed' or 'failed'")
-        self.status = self.status.lower()
-        _check_optional_str(self.code, "code")
-        _check_optional_str(self.message, "message")
-        if self.video_bytes is not None:
-            if not isinstance(self.video_bytes, int) or isinstance(self.video_bytes, bool):
-                raise ValueError("VideoOutcome.video_bytes must be an int")
-            check_padded_size(self.video_bytes)
-        if self.status == "failed":
-            self.code = self.code or "InternalServiceError"
-            self.message = self.message or _default_message(self.code)
-
-
-@dataclass
-class Fault:
-    """A scripted misbehaviour for requests matching ``method`` (None = any) and a prefix."""
-
-    method: str | None
-    path_prefix: str
-    status: int = 500
-    retry_after: float = 1
-    delay: float = 0.0
-    times: int = 1
-    # Sleep after the request was handled instead of before: the provider did the work but
-    # the answer is late (a client timeout that must not lead to doing it twice).
-    answer_late: bool = False
-
-    def __post_init__(self) -> None:
-        _check_optional_str(self.method, "method")
-        self.method = self.method.upper() if self.method else None
-        if not isinstance(self.path_prefix, str) or not self.path_prefix.startswith("/"):
-            raise ValueError("Fault.path_prefix must start with '/'")
-        if not isinstance(self.status, int) or not (self.status == 0 or 400 <= self.status <= 599):
-            raise ValueError("Fault.status must be 0 or 400..599")
-        for name in ("retry_after", "delay"):
-            value = getattr(self, name)
-            if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
-                raise ValueError(f"Fault.{name} must be a number >= 0")
-        if not isinstance(self.times, int) or self.times < 1:
-            raise ValueError("Fault.times must be an int >= 1")
-
-    def matches(self, method: str, path: str) -> bool:
-        return (self.method is None or self.method == method) and path.startswith(self.path_prefix)
-
-
-def _check_optional_str(value: object, name: str) -> None:
-    if value is not None and not isinstance(value, str):
-        raise ValueError(f"{name} must be a string or null")
-
-
-def _default_message(code: str) -> str:
-    return _DEFAULT_MESSAGES.get(code, f"Failed: {code}.")
-
 
 class SimulatorBase:
     """An aiohttp app on 127.0.0.1 with fault injection and a log of provider requests.
 
-    ``logged_prefixes`` are the paths counted as provider requests (for benchmarks);
-    ``/_sim`` control routes are never faulted or counted.
+    Every simulator takes ``api_keys`` (each key its own account), ``link_ttl``,
+    ``processing_seconds`` (assets), ``video_queued_seconds``, ``video_running_seconds`` and
+    ``clock``; its timing is lazy: :meth:`_settle` brings the state up to ``clock()`` before
+    each request. ``logged_prefixes`` are the paths counted as provider requests (for
+    benchmarks); ``/_sim`` control routes are never faulted or counted.
     """
 
     name = "simulator"
     logged_prefixes: tuple[str, ...] = ("/v1/", "/files/")
+    h5_messages: ClassVar[dict[str, str]] = H5_MESSAGES
 
-    def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        *,
+        api_keys: Iterable[str] = ("sim-key",),
+        link_ttl: float = 120.0,
+        processing_seconds: float = 0.2,
+        video_queued_seconds: float = 0.1,
+        video_running_seconds: float = 0.3,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._api_keys = frozenset(api_keys)
+        self._link_ttl = link_ttl
+        self._processing_seconds = processing_seconds
+        self._video_queued_seconds = video_queued_seconds
+        self._video_running_seconds = video_running_seconds
         self._clock = clock
+        self._secret = secrets.token_bytes(32)
         self._faults: list[Fault] = []
         self._closing = asyncio.Event()
         self._runner: web.AppRunner | None = None
+        self.asset_script: deque[AssetOutcome] = deque()
+        self.video_script: deque[VideoOutcome] = deque()
         self.requests: list[tuple[str, str]] = []
         self.base_url = ""
         self.app = web.Application(middlewares=[self._fault_middleware])
+        self.app.add_routes(
+            [
+                web.post("/_sim/script/assets", self._sim_script_assets),
+                web.post("/_sim/script/videos", self._sim_script_videos),
+                web.post("/_sim/faults", self._sim_fault),
+                web.get("/_sim/requests", self._sim_requests),
+                web.delete("/_sim/requests", self._sim_reset_requests),
+            ]
+        )
 
     def now(self) -> float:
         return self._clock()
@@ -160,6 +109,39 @@ class SimulatorBase:
             runner, self._runner = self._runner, None
             await runner.cleanup()
 
+    # ------------------------------------------------------------------ controls
+
+    def script_assets(self, *outcomes: AssetOutcome) -> None:
+        self.asset_script.extend(outcomes)
+
+    def script_videos(self, *outcomes: VideoOutcome) -> None:
+        self.video_script.extend(outcomes)
+
+    def next_asset_outcome(self) -> AssetOutcome:
+        return self.asset_script.popleft() if self.asset_script else AssetOutcome()
+
+    def next_video_outcome(self) -> VideoOutcome:
+        return self.video_script.popleft() if self.video_script else VideoOutcome()
+
+    def advance_video(
+        self,
+        video: Video,
+        now: float,
+        running: str = "in_progress",
+        done: dict[str, str] | None = None,
+    ) -> None:
+        """Move a queued or ``running`` video on: ``running`` ``video_queued_seconds`` after
+        it was made, its outcome's status (renamed by ``done``) ``video_running_seconds`` later."""
+        if video.status not in ("queued", running):
+            return
+        started = video.created_at + self._video_queued_seconds
+        finished = started + self._video_running_seconds
+        if now >= finished:
+            status = video.outcome.status
+            video.status, video.completed_at = (done or {}).get(status, status), finished
+        elif now >= started:
+            video.status = running
+
     def inject(self, fault: Fault) -> None:
         """Arm a copy of ``fault`` (the caller's object is not counted down)."""
         self._faults.append(dataclasses.replace(fault))
@@ -175,6 +157,57 @@ class SimulatorBase:
     def reset_counts(self) -> None:
         self.requests.clear()
 
+    # ------------------------------------------------------------------ requests
+
+    def origin(self, request: web.Request) -> str:
+        return self.base_url or f"{request.scheme}://{request.host}"
+
+    def bearer_key(
+        self, request: web.Request, schemes: tuple[str, ...] = ("bearer",)
+    ) -> str | None:
+        """The key of an ``Authorization: <scheme> <key>`` header if it is one of ours."""
+        scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+        key = key.strip()
+        return key if scheme.lower() in schemes and key in self._api_keys else None
+
+    async def json_body(self, request: web.Request) -> Json:
+        """The body as a JSON object; anything else raises :meth:`bad_body` (400)."""
+        try:
+            body = await request.json()
+        except ValueError:
+            raise self.bad_body("Request body must be JSON") from None
+        if not isinstance(body, dict):
+            raise self.bad_body("Request body must be a JSON object")
+        return body
+
+    def bad_body(self, message: str) -> ApiError:
+        return ApiError(400, message)
+
+    def _settle(self) -> None:
+        """Bring the lazily timed state up to ``clock()``; vendors override."""
+
+    async def handle(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Run the route on settled state; an :class:`ApiError`, or aiohttp's own error under
+        ``/v1/`` (a wrong method counts as 404), is answered by :meth:`answer_error`."""
+        self._settle()
+        try:
+            return await handler(request)
+        except ApiError as exc:
+            return self.answer_error(request, exc)
+        except web.HTTPException as exc:
+            if not request.path.startswith("/v1/") or exc.status < 400:
+                raise
+            status = 404 if exc.status == 405 else exc.status
+            return self.answer_error(request, self.routing_error(status, exc.reason))
+
+    def routing_error(self, status: int, reason: str) -> ApiError:
+        """The error for an unknown route (404) or another aiohttp error under ``/v1/``."""
+        return ApiError(status, reason)
+
+    def answer_error(self, request: web.Request, error: ApiError) -> web.StreamResponse:
+        """The response to ``error``; vendors override to match their envelope."""
+        return self.fault_body(error.status, error.message, None)
+
     def fault_body(
         self, status: int, message: str, headers: dict[str, str] | None
     ) -> web.StreamResponse:
@@ -182,10 +215,6 @@ class SimulatorBase:
         return web.json_response(
             {"error": {"code": status, "message": message}}, status=status, headers=headers
         )
-
-    async def handle(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        """Run the route; vendors override to map their own exceptions."""
-        return await handler(request)
 
     def _take_fault(self, method: str, path: str) -> Fault | None:
         for fault in self._faults:
@@ -225,6 +254,41 @@ class SimulatorBase:
             headers = {"Retry-After": str(max(1, math.ceil(fault.retry_after)))}
         return self.fault_body(fault.status, HTTPStatus(fault.status).phrase, headers)
 
+    # ------------------------------------------------------------------ files
+
+    def sign(self, kind: str, key: str, expires: int) -> str:
+        message = f"{kind}:{key}:{expires}".encode()
+        return hmac.new(self._secret, message, hashlib.sha256).hexdigest()
+
+    def signed_url(
+        self, request: web.Request, path: str, kind: str, key: str, expires: int
+    ) -> str:
+        """``{origin}{path}?expires=<unix>&sig=<HMAC>``: a file link that needs no auth."""
+        sig = self.sign(kind, key, expires)
+        return f"{self.origin(request)}{path}?expires={expires}&sig={sig}"
+
+    def forbidden(self, request: web.Request, kind: str, key: str) -> web.Response | None:
+        """A 403 unless the request carries a good, unexpired signature for ``key``."""
+        try:
+            expires = int(request.query.get("expires", ""))
+        except ValueError:
+            problem = "bad expires"
+        else:
+            good = self.sign(kind, key, expires)
+            if not hmac.compare_digest(good, request.query.get("sig", "")):
+                problem = "signature mismatch"
+            elif self._clock() >= expires:
+                problem = "link expired"
+            else:
+                return None
+        return web.Response(status=403, text=f"Forbidden: {problem}")
+
+    async def serve_signed_mp4(
+        self, request: web.Request, key: str, size: int | None
+    ) -> web.StreamResponse:
+        """The video ``key`` (see :meth:`serve_mp4`) if the link's signature holds, else 403."""
+        return self.forbidden(request, "video", key) or await self.serve_mp4(request, size)
+
     async def serve_mp4(self, request: web.Request, size: int | None) -> web.StreamResponse:
         """Stream the sample MP4 (padded to ``size`` bytes if given) without buffering it."""
         size = size or len(sample_mp4())
@@ -240,3 +304,88 @@ class SimulatorBase:
                 return response
         await response.write_eof()
         return response
+
+    # ------------------------------------------------------------------ H5 page
+
+    def h5_routes(self) -> list[web.RouteDef]:
+        """``GET /h5/{token}`` (a "Pass verification" page) and ``POST /h5/{token}/pass``, for
+        vendors whose people pass a face check: they define :meth:`h5_link`, :meth:`h5_press`."""
+        return [web.get("/h5/{token}", self._h5_page), web.post("/h5/{token}/pass", self._h5_pass)]
+
+    def h5_link(self, token: str) -> H5Link:
+        raise NotImplementedError
+
+    async def h5_press(self, token: str) -> None:
+        """The person behind the (usable) link ``token`` passed."""
+        raise NotImplementedError
+
+    async def _h5_page(self, request: web.Request) -> web.StreamResponse:
+        token = request.match_info["token"]
+        link = self.h5_link(token)
+        if link.status != 200:
+            return h5_html(link.status, self.h5_messages[link.reason])
+        left = max(0, int(link.expires_at - self.now()))
+        body = (
+            f"{link.intro}"
+            f'<form method="post" action="/h5/{html.escape(token)}/pass">'
+            '<button type="submit">Pass verification</button></form>'
+            f"<p><small>This link expires in {left} s.</small></p>"
+        )
+        return h5_html(200, body)
+
+    async def _h5_pass(self, request: web.Request) -> web.StreamResponse:
+        token = request.match_info["token"]
+        status, reason, _, _ = self.h5_link(token)
+        if status == 200:
+            await self.h5_press(token)
+        if request.content_type == "application/x-www-form-urlencoded":
+            return h5_html(status, self.h5_messages[reason])
+        if status == 200:
+            return web.json_response({"ok": True})
+        return web.json_response({"ok": False, "reason": reason}, status=status)
+
+    # ------------------------------------------------------------------ /_sim controls
+
+    async def sim_json(self, request: web.Request) -> Any:
+        try:
+            return await request.json()
+        except ValueError:
+            raise web.HTTPBadRequest(text="body must be JSON") from None
+
+    async def _sim_items(self, request: web.Request) -> Any:
+        """The JSON array of outcomes a ``/_sim/script`` route takes."""
+        return await self.sim_json(request)
+
+    def _sim_scripted(self, script: deque[Any]) -> web.Response:
+        return web.json_response({"ok": True, "queued": len(script)})
+
+    async def _sim_script_assets(self, request: web.Request) -> web.StreamResponse:
+        items = await self._sim_items(request)
+        try:
+            self.script_assets(*[AssetOutcome(**item) for item in items])
+        except (TypeError, ValueError) as exc:
+            raise web.HTTPBadRequest(text=str(exc)) from None
+        return self._sim_scripted(self.asset_script)
+
+    async def _sim_script_videos(self, request: web.Request) -> web.StreamResponse:
+        items = await self._sim_items(request)
+        try:
+            self.script_videos(*[VideoOutcome(**item) for item in items])
+        except (TypeError, ValueError) as exc:
+            raise web.HTTPBadRequest(text=str(exc)) from None
+        return self._sim_scripted(self.video_script)
+
+    async def _sim_fault(self, request: web.Request) -> web.StreamResponse:
+        body = await self.sim_json(request)
+        try:
+            self.inject(Fault(**body))
+        except (TypeError, ValueError) as exc:
+            raise web.HTTPBadRequest(text=str(exc)) from None
+        return web.json_response({"ok": True})
+
+    async def _sim_requests(self, request: web.Request) -> web.StreamResponse:
+        return web.json_response({"requests": [list(r) for r in self.requests]})
+
+    async def _sim_reset_requests(self, request: web.Request) -> web.StreamResponse:
+        self.reset_counts()
+        return web.json_response({"ok": True})

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from contextlib import aclosing
 
 import httpx
 import pytest
-from aiohttp import web
 
 from bot.providers.base import (
     AssetRef,
@@ -46,71 +43,12 @@ from bot.simulators.orcarouter import (
 )
 from tests.clock import FakeClock
 from tests.images import image
+from tests.support import FAST, BotWeb, client_fixture, connect, running, sim_fixture
 
-FAST = RetryPolicy(attempts=3, base_seconds=0.01, max_retry_after=0.05)
-
-
-@dataclass
-class Web:
-    """The bot's side in a test: public image URLs and the return_url endpoint."""
-
-    base_url: str
-    images: dict[str, bytes] = field(default_factory=dict)
-    hits: Counter[str] = field(default_factory=Counter)
-    returns: list[dict[str, str]] = field(default_factory=list)
-
-    def serve(self, name: str, data: bytes) -> ImageUpload:
-        self.images[name] = data
-        url = f"{self.base_url}/img/{name}"
-        return ImageUpload(data, name, "image/jpeg", public_url=url)
-
-
-@pytest.fixture
-async def bot_web() -> AsyncIterator[Web]:
-    holder: list[Web] = []
-
-    async def img(request: web.Request) -> web.Response:
-        name = request.match_info["name"]
-        holder[0].hits[name] += 1
-        data = holder[0].images.get(name)
-        if data is None:
-            return web.Response(status=404, text="gone")
-        return web.Response(body=data, content_type="image/jpeg")
-
-    async def back(request: web.Request) -> web.Response:
-        holder[0].returns.append(dict(request.query))
-        return web.Response(text="Thanks, go back to Telegram")
-
-    app = web.Application()
-    app.add_routes([web.get("/img/{name}", img), web.get("/return", back)])
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    holder.append(Web(f"http://{host}:{port}"))
-    yield holder[0]
-    await runner.cleanup()
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-async def sim(clock: FakeClock) -> AsyncIterator[OrcaRouterSimulator]:
-    s = OrcaRouterSimulator(api_keys=("k",), processing_seconds=5, clock=clock)
-    await s.start()
-    yield s
-    await s.stop()
-
-
-@pytest.fixture
-async def client(sim: OrcaRouterSimulator) -> AsyncIterator[OrcaRouter]:
-    c = OrcaRouter(sim.base_url, "k", timeout=2, retry=FAST)
-    yield c
-    await c.aclose()
+sim = sim_fixture(
+    lambda clock: OrcaRouterSimulator(api_keys=("k",), processing_seconds=5, clock=clock)
+)
+client = client_fixture(OrcaRouter)
 
 
 async def started(
@@ -135,7 +73,7 @@ async def active_group(client: OrcaRouter, sim: OrcaRouterSimulator, clock: Fake
 
 
 async def test_verification_flow_with_return_url(
-    client: OrcaRouter, sim: OrcaRouterSimulator, clock: FakeClock, bot_web: Web
+    client: OrcaRouter, sim: OrcaRouterSimulator, clock: FakeClock, bot_web: BotWeb
 ) -> None:
     assert client.capabilities.fresh_link is FreshLink.NEW_SESSION
     pending, link = await started(client, clock, 7, return_url=f"{bot_web.base_url}/return?f=7")
@@ -156,12 +94,10 @@ async def test_verification_flow_with_return_url(
 
 
 async def test_person_who_never_returns_is_found_by_listing(
-    clock: FakeClock, bot_web: Web
+    clock: FakeClock, bot_web: BotWeb
 ) -> None:
     sim = OrcaRouterSimulator(api_keys=("k",), follow_return_url=False, clock=clock)
-    await sim.start()
-    client = OrcaRouter(sim.base_url, "k", timeout=2, retry=FAST)
-    try:
+    async with running(sim), aclosing(connect(OrcaRouter, sim)) as client:
         pending, link = await started(client, clock, 1, return_url=f"{bot_web.base_url}/return")
         clock.advance(40)
         group_id = sim.pass_link(link)
@@ -169,9 +105,6 @@ async def test_person_who_never_returns_is_found_by_listing(
         assert bot_web.returns == [] and sim.return_visits == []
         found = await client.check_verifications([pending], set())
         assert found[1].group_id == group_id
-    finally:
-        await client.aclose()
-        await sim.stop()
 
 
 async def test_several_pending_in_one_listing(
@@ -287,7 +220,7 @@ async def test_fresh_link_is_a_new_session(
 
 
 async def test_h5_page_and_press(
-    client: OrcaRouter, sim: OrcaRouterSimulator, clock: FakeClock, bot_web: Web
+    client: OrcaRouter, sim: OrcaRouterSimulator, clock: FakeClock, bot_web: BotWeb
 ) -> None:
     session = await client.start_verification("Anna", return_url=f"{bot_web.base_url}/return")
     async with httpx.AsyncClient() as browser:
@@ -306,7 +239,7 @@ async def test_h5_page_and_press(
 
 
 async def test_failed_face_check_returns_failed(
-    client: OrcaRouter, sim: OrcaRouterSimulator, bot_web: Web
+    client: OrcaRouter, sim: OrcaRouterSimulator, bot_web: BotWeb
 ) -> None:
     session = await client.start_verification("Anna", return_url=f"{bot_web.base_url}/return")
     sim.fail_link(session.h5_link)
@@ -319,7 +252,7 @@ async def test_failed_face_check_returns_failed(
 
 
 async def test_upload_by_url_to_active(
-    client: OrcaRouter, sim: OrcaRouterSimulator, clock: FakeClock, bot_web: Web
+    client: OrcaRouter, sim: OrcaRouterSimulator, clock: FakeClock, bot_web: BotWeb
 ) -> None:
     group = await active_group(client, sim, clock)
     upload = bot_web.serve("a.jpg", image())
@@ -345,7 +278,7 @@ async def test_upload_needs_a_public_url(
 
 
 async def test_face_mismatch(
-    client: OrcaRouter, sim: OrcaRouterSimulator, clock: FakeClock, bot_web: Web
+    client: OrcaRouter, sim: OrcaRouterSimulator, clock: FakeClock, bot_web: BotWeb
 ) -> None:
     group = await active_group(client, sim, clock)
     sim.script_assets(AssetOutcome(status="Failed"))
@@ -357,10 +290,10 @@ async def test_face_mismatch(
 
 
 async def test_unfetchable_or_broken_url_fails_the_asset(
-    client: OrcaRouter, sim: OrcaRouterSimulator, clock: FakeClock, bot_web: Web
+    client: OrcaRouter, sim: OrcaRouterSimulator, clock: FakeClock, bot_web: BotWeb
 ) -> None:
     group = await active_group(client, sim, clock)
-    gone = ImageUpload(b"", "x.jpg", "image/jpeg", public_url=f"{bot_web.base_url}/img/none")
+    gone = bot_web.serve("none", None)
     missing = await client.upload_asset(group, gone, "gone")
     broken = await client.upload_asset(group, bot_web.serve("t.jpg", b"not an image"), "bad")
     tiny = await client.upload_asset(group, bot_web.serve("s.jpg", image(100, 100)), "tiny")
@@ -374,11 +307,9 @@ async def test_unfetchable_or_broken_url_fails_the_asset(
     assert missing.asset_id and broken.asset_id and tiny.asset_id
 
 
-async def test_quota_is_shared_and_403_is_quota(clock: FakeClock, bot_web: Web) -> None:
+async def test_quota_is_shared_and_403_is_quota(clock: FakeClock, bot_web: BotWeb) -> None:
     sim = OrcaRouterSimulator(api_keys=("k",), asset_quota=2, clock=clock)
-    await sim.start()
-    client = OrcaRouter(sim.base_url, "k", timeout=2, retry=FAST)
-    try:
+    async with running(sim), aclosing(connect(OrcaRouter, sim)) as client:
         group = await active_group(client, sim, clock)
         async with httpx.AsyncClient(headers={"Authorization": "Bearer k"}) as raw:
             made = await raw.post(f"{sim.base_url}/v1/asset/groups", json={"Name": "virtual"})
@@ -392,21 +323,15 @@ async def test_quota_is_shared_and_403_is_quota(clock: FakeClock, bot_web: Web) 
         assert caught.value.code == "asset_quota_exceeded"
         assert "quota" in caught.value.message and "100" in caught.value.message
         assert sim.count("POST", "/v1/asset/files") == before + 1  # never resent
-    finally:
-        await client.aclose()
-        await sim.stop()
 
 
 # ---------------------------------------------------------------- HTTP failures
 
 
 async def test_wrong_key_is_an_auth_error(sim: OrcaRouterSimulator) -> None:
-    client = OrcaRouter(sim.base_url, "wrong", timeout=2, retry=FAST)
-    try:
+    async with aclosing(connect(OrcaRouter, sim, "wrong")) as client:
         with pytest.raises(ProviderAuthError):
             await client.start_verification("Anna")
-    finally:
-        await client.aclose()
 
 
 async def test_other_403_is_an_auth_error(client: OrcaRouter, sim: OrcaRouterSimulator) -> None:
@@ -443,13 +368,11 @@ async def test_429_honours_retry_after_then_gives_up(
 
 
 async def test_timeout_is_unavailable(sim: OrcaRouterSimulator) -> None:
-    client = OrcaRouter(sim.base_url, "k", timeout=0.2, retry=RetryPolicy(attempts=1))
-    try:
+    slow = connect(OrcaRouter, sim, timeout=0.2, retry=RetryPolicy(attempts=1))
+    async with aclosing(slow) as client:
         sim.inject(Fault(method="POST", path_prefix="/v1/asset/real", status=0, delay=1.0))
         with pytest.raises(ProviderUnavailable):
             await client.start_verification("Anna")
-    finally:
-        await client.aclose()
 
 
 # ---------------------------------------------------------------- videos
@@ -468,7 +391,7 @@ def _request(ids: list[str], model: str = "seedance-2.0", prompt: str = "waves")
 
 
 async def _active_assets(
-    client: OrcaRouter, sim: OrcaRouterSimulator, clock: FakeClock, web_: Web, n: int
+    client: OrcaRouter, sim: OrcaRouterSimulator, clock: FakeClock, web_: BotWeb, n: int
 ) -> list[str]:
     group = await active_group(client, sim, clock)
     ids = []
@@ -481,7 +404,7 @@ async def _active_assets(
 
 
 async def test_video_with_several_assets_to_completed(
-    client: OrcaRouter, sim: OrcaRouterSimulator, clock: FakeClock, bot_web: Web
+    client: OrcaRouter, sim: OrcaRouterSimulator, clock: FakeClock, bot_web: BotWeb
 ) -> None:
     ids = await _active_assets(client, sim, clock, bot_web, 2)
     sim.script_videos(VideoOutcome(video_bytes=len(sample_mp4()) + 100))
@@ -503,7 +426,7 @@ async def test_video_with_several_assets_to_completed(
 
 
 async def test_prompt_names_every_image_when_it_names_none(
-    client: OrcaRouter, sim: OrcaRouterSimulator, clock: FakeClock, bot_web: Web
+    client: OrcaRouter, sim: OrcaRouterSimulator, clock: FakeClock, bot_web: BotWeb
 ) -> None:
     ids = await _active_assets(client, sim, clock, bot_web, 3)
     await client.submit_video(_request(ids, prompt="dances in the rain"))
@@ -513,7 +436,7 @@ async def test_prompt_names_every_image_when_it_names_none(
 
 
 async def test_video_failure_carries_the_code(
-    client: OrcaRouter, sim: OrcaRouterSimulator, clock: FakeClock, bot_web: Web
+    client: OrcaRouter, sim: OrcaRouterSimulator, clock: FakeClock, bot_web: BotWeb
 ) -> None:
     ids = await _active_assets(client, sim, clock, bot_web, 1)
     sim.script_videos(VideoOutcome(status="failed", code="OutputVideoSensitiveContentDetected"))
@@ -526,7 +449,7 @@ async def test_video_failure_carries_the_code(
 
 
 async def test_processing_asset_is_refused(
-    client: OrcaRouter, sim: OrcaRouterSimulator, clock: FakeClock, bot_web: Web
+    client: OrcaRouter, sim: OrcaRouterSimulator, clock: FakeClock, bot_web: BotWeb
 ) -> None:
     group = await active_group(client, sim, clock)
     info = await client.upload_asset(group, bot_web.serve("q.jpg", image()), "q")
@@ -536,14 +459,12 @@ async def test_processing_asset_is_refused(
     assert caught.value.reason is RejectReason.INVALID and caught.value.code == "InvalidParameter"
 
 
-async def test_model_mapping(clock: FakeClock, bot_web: Web) -> None:
+async def test_model_mapping(clock: FakeClock, bot_web: BotWeb) -> None:
     assert OrcaRouter.capabilities.models == ("seedance-2.0",)
     assert MODEL_IDS["seedance-2.0-fast"] == "byteplus/seedance-2.0-fast"
     for fast_available in (False, True):
         sim = OrcaRouterSimulator(api_keys=("k",), fast_available=fast_available, clock=clock)
-        await sim.start()
-        client = OrcaRouter(sim.base_url, "k", timeout=2, retry=FAST)
-        try:
+        async with running(sim), aclosing(connect(OrcaRouter, sim)) as client:
             ids = await _active_assets(client, sim, clock, bot_web, 1)
             request = _request(ids, model="seedance-2.0-fast")
             if fast_available:
@@ -557,9 +478,6 @@ async def test_model_mapping(clock: FakeClock, bot_web: Web) -> None:
             with pytest.raises(ProviderRejected) as unknown:
                 await client.submit_video(_request(ids, model="seedance-1.0"))
             assert unknown.value.code == "unknown_model"
-        finally:
-            await client.aclose()
-            await sim.stop()
 
 
 async def test_too_many_assets_are_refused_before_sending(

@@ -1,6 +1,6 @@
 """The PowerTokens client against its simulator over real HTTP, failure modes included."""
 
-from collections.abc import AsyncIterator
+from contextlib import aclosing
 from typing import Any
 
 import httpx
@@ -38,38 +38,25 @@ from bot.simulators.powertokens import (
     PowerTokensSimulator,
     VideoOutcome,
 )
+from tests import support
 from tests.clock import FakeClock
 from tests.images import image
+from tests.support import FAST, client_fixture, running, sim_fixture
 
-FAST = RetryPolicy(attempts=3, base_seconds=0.01, max_retry_after=0.05)
 CLOCK = FakeClock()
 JPEG = ImageUpload(image(), "realface-1-1.jpg", "image/jpeg")
 
 
-async def make(**kw: Any) -> PowerTokensSimulator:
-    sim = PowerTokensSimulator(api_keys=("k",), processing_seconds=5, clock=CLOCK, **kw)
-    await sim.start()
-    return sim
+def make(**kw: Any) -> PowerTokensSimulator:
+    return PowerTokensSimulator(api_keys=("k",), processing_seconds=5, clock=CLOCK, **kw)
 
 
-def connect(sim: PowerTokensSimulator, **kw: Any) -> PowerTokens:
-    kw.setdefault("timeout", 2)
-    kw.setdefault("retry", FAST)
-    return PowerTokens(sim.base_url, kw.pop("key", "k"), clock=CLOCK, **kw)
+def connect(sim: PowerTokensSimulator, key: str = "k", **kw: Any) -> PowerTokens:
+    return support.connect(PowerTokens, sim, key, clock=CLOCK, **kw)
 
 
-@pytest.fixture
-async def sim() -> AsyncIterator[PowerTokensSimulator]:
-    s = await make()
-    yield s
-    await s.stop()
-
-
-@pytest.fixture
-async def client(sim: PowerTokensSimulator) -> AsyncIterator[PowerTokens]:
-    c = connect(sim)
-    yield c
-    await c.aclose()
+sim = sim_fixture(lambda _: make())
+client = client_fixture(PowerTokens, clock=CLOCK)
 
 
 async def begin(client: PowerTokens, key: int, name: str) -> tuple[PendingVerification, str]:
@@ -167,9 +154,7 @@ async def test_several_pending_verifications_each_get_their_own_group(
 
 
 async def test_passes_in_any_order_match_exactly_when_the_group_takes_our_name() -> None:
-    sim = await make(authorize_names=True)
-    client = connect(sim)
-    try:
+    async with running(make(authorize_names=True)) as sim, aclosing(connect(sim)) as client:
         started = [await begin(client, key, name) for key, name in enumerate("ABC", 1)]
         for _, link in reversed(started):  # C passes first, A last, all before one poll
             sim.pass_link(link)
@@ -178,9 +163,6 @@ async def test_passes_in_any_order_match_exactly_when_the_group_takes_our_name()
         for pending, _ in started:
             assert found[pending.key].name == claim_name(pending.name, pending.session_id or "")
         assert sim.count("POST", "/v1/asset/groups/rename") == 0  # already tagged
-    finally:
-        await client.aclose()
-        await sim.stop()
 
 
 async def test_overlapping_untagged_passes_are_never_guessed(
@@ -284,9 +266,7 @@ async def test_failed_review_carries_its_code(
 
 
 async def test_quota_403_and_image_rules() -> None:
-    sim = await make(asset_quota=1)
-    client = connect(sim)
-    try:
+    async with running(make(asset_quota=1)) as sim, aclosing(connect(sim)) as client:
         group = await active_group(client, sim)
         small = ImageUpload(image(200, 200), "s.jpg", "image/jpeg")
         with pytest.raises(ProviderRejected) as caught:
@@ -296,24 +276,19 @@ async def test_quota_403_and_image_rules() -> None:
         with pytest.raises(ProviderRejected) as caught:
             await client.upload_asset(group, JPEG, "two")
         assert caught.value.reason is RejectReason.QUOTA and caught.value.code == "403"
-    finally:
-        await client.aclose()
-        await sim.stop()
 
 
 async def test_errors_inside_a_200_envelope_are_mapped() -> None:
-    sim = await make(errors_in_body=True)
-    client, stranger = connect(sim), connect(sim, key="wrong")
-    try:
+    async with (
+        running(make(errors_in_body=True)) as sim,
+        aclosing(connect(sim)) as client,
+        aclosing(connect(sim, key="wrong")) as stranger,
+    ):
         with pytest.raises(ProviderRejected) as caught:
             await client.upload_asset("group-nope", JPEG, "n")
         assert caught.value.reason is RejectReason.NOT_FOUND and caught.value.code == "404"
         with pytest.raises(ProviderAuthError):
             await stranger.start_verification("Anna")
-    finally:
-        await client.aclose()
-        await stranger.aclose()
-        await sim.stop()
 
 
 async def test_rename_and_delete_groups(client: PowerTokens, sim: PowerTokensSimulator) -> None:
@@ -332,22 +307,19 @@ async def test_rename_and_delete_groups(client: PowerTokens, sim: PowerTokensSim
 
 
 async def test_auth_header_has_no_bearer_on_asset_routes(sim: PowerTokensSimulator) -> None:
-    wrong, bearer = connect(sim, key="wrong"), connect(sim, bearer=True)
-    try:
+    async with (
+        aclosing(connect(sim, key="wrong")) as wrong,
+        aclosing(connect(sim, bearer=True)) as bearer,
+    ):
         for client in (wrong, bearer):
             with pytest.raises(ProviderAuthError) as caught:
                 await client.start_verification("Anna")
             assert caught.value.status == 401
-    finally:
-        await wrong.aclose()
-        await bearer.aclose()
-    tolerant = await make(accept_bearer_on_assets=True)
-    client = connect(tolerant, bearer=True, video_bearer=False)
-    try:
+    async with (
+        running(make(accept_bearer_on_assets=True)) as tolerant,
+        aclosing(connect(tolerant, bearer=True, video_bearer=False)) as client,
+    ):
         assert (await client.start_verification("Anna")).h5_link
-    finally:
-        await client.aclose()
-        await tolerant.stop()
 
 
 async def test_gets_retry_5xx_and_429_posts_do_not(
@@ -375,13 +347,10 @@ async def test_gets_retry_5xx_and_429_posts_do_not(
 
 async def test_timeout_is_unavailable(client: PowerTokens, sim: PowerTokensSimulator) -> None:
     group = await active_group(client, sim)
-    slow = connect(sim, timeout=0.2, retry=RetryPolicy(attempts=1))
-    try:
+    async with aclosing(connect(sim, timeout=0.2, retry=RetryPolicy(attempts=1))) as slow:
         sim.inject(Fault(method="POST", path_prefix="/v1/asset/upload", status=0, delay=1.0))
         with pytest.raises(ProviderUnavailable):
             await slow.upload_asset(group, JPEG, "n")
-    finally:
-        await slow.aclose()
 
 
 # ---------------------------------------------------------------------- video

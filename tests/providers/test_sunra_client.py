@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import AsyncIterator
+from contextlib import aclosing
+from typing import Any
 
 import httpx
 import pytest
-from aiohttp import web
 
 from bot.providers import sunra
 from bot.providers.base import (
@@ -33,84 +32,22 @@ from bot.simulators.media import sample_mp4
 from bot.simulators.sunra import AssetOutcome, Fault, SunraSimulator, VideoOutcome
 from tests.clock import FakeClock
 from tests.images import image
-
-FAST = RetryPolicy(attempts=3, base_seconds=0.01, max_retry_after=0.05)
-
-
-class ImageHost:
-    """A tiny aiohttp server handing out image bytes, as the bot's media server would."""
-
-    def __init__(self) -> None:
-        self.files: dict[str, bytes] = {}
-        self.hits: Counter[str] = Counter()
-        self.base_url = ""
-        self.app = web.Application()
-        self.app.router.add_get("/img/{name}", self._serve)
-        self._runner: web.AppRunner | None = None
-
-    async def _serve(self, request: web.Request) -> web.StreamResponse:
-        name = request.match_info["name"]
-        self.hits[name] += 1
-        if name not in self.files:
-            return web.Response(status=404)
-        return web.Response(body=self.files[name], content_type="image/jpeg")
-
-    async def start(self) -> None:
-        self._runner = web.AppRunner(self.app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
-        self.base_url = f"http://{host}:{port}"
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-
-    def upload(self, name: str, data: bytes | None = None) -> ImageUpload:
-        if data is not None:
-            self.files[name] = data
-        return ImageUpload(b"", f"{name}.jpg", "image/jpeg", f"{self.base_url}/img/{name}")
+from tests.support import FAST, BotWeb, client_fixture, connect, running, sim_fixture
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-async def host() -> AsyncIterator[ImageHost]:
-    h = ImageHost()
-    await h.start()
-    yield h
-    await h.stop()
-
-
-async def start_sim(clock: FakeClock, **kw: object) -> SunraSimulator:
+def make_sim(clock: FakeClock, **kw: Any) -> SunraSimulator:
     kw.setdefault("processing_seconds", 5)
     kw.setdefault("video_queued_seconds", 2)
     kw.setdefault("video_running_seconds", 3)
-    sim = SunraSimulator(api_keys=("k",), clock=clock, **kw)  # type: ignore[arg-type]
-    await sim.start()
-    return sim
+    return SunraSimulator(api_keys=("k",), clock=clock, **kw)
 
 
-@pytest.fixture
-async def sim(clock: FakeClock) -> AsyncIterator[SunraSimulator]:
-    s = await start_sim(clock)
-    yield s
-    await s.stop()
+sim = sim_fixture(make_sim)
+client = client_fixture(Sunra)
 
 
-@pytest.fixture
-async def client(sim: SunraSimulator) -> AsyncIterator[Sunra]:
-    c = Sunra(sim.base_url, "k", timeout=2, retry=FAST)
-    yield c
-    await c.aclose()
-
-
-async def active_asset(client: Sunra, host: ImageHost, clock: FakeClock, name: str) -> str:
-    info = await client.upload_asset(None, host.upload(name, image()), name)
+async def active_asset(client: Sunra, bot_web: BotWeb, clock: FakeClock, name: str) -> str:
+    info = await client.upload_asset(None, bot_web.serve(name, image()), name)
     clock.advance(10)
     ref = AssetRef(info.asset_id, info.record_id, None)
     assert (await client.get_asset(ref)).state is RemoteAssetState.ACTIVE
@@ -161,26 +98,26 @@ async def test_no_face_check_and_no_groups(client: Sunra, sim: SunraSimulator) -
 
 
 async def test_upload_by_url_processing_then_active(
-    client: Sunra, sim: SunraSimulator, host: ImageHost, clock: FakeClock
+    client: Sunra, sim: SunraSimulator, bot_web: BotWeb, clock: FakeClock
 ) -> None:
-    info = await client.upload_asset("ignored", host.upload("a", image()), "realface-1-a")
+    info = await client.upload_asset("ignored", bot_web.serve("a", image()), "realface-1-a")
     assert info.state is RemoteAssetState.PROCESSING and info.name == "realface-1-a"
     assert info.asset_id and info.asset_id.startswith("asset-")
     assert info.record_id and info.record_id.startswith("ark_")
-    assert host.hits["a"] == 1  # fetched once, at registration
+    assert bot_web.hits["a"] == 1  # fetched once, at registration
     clock.advance(10)
     (listed,) = await client.list_assets("ignored")
     assert listed.state is RemoteAssetState.PROCESSING  # the list is not refreshed upstream
     active = await client.get_asset(AssetRef(info.asset_id, info.record_id, None))
     assert active.state is RemoteAssetState.ACTIVE and active.asset_id == info.asset_id
     async with httpx.AsyncClient() as http:  # ark_url serves what was registered
-        assert (await http.get(active.raw["ark_url"])).content == host.files["a"]
+        assert (await http.get(active.raw["ark_url"])).content == bot_web.files["a"]
     (listed,) = await client.list_assets("ignored")
     assert listed.state is RemoteAssetState.ACTIVE
     # Only the ark_asset_id known: found through the list, refreshed with a GET.
     again = await client.get_asset(AssetRef(info.asset_id, None, None))
     assert again.record_id == info.record_id and again.state is RemoteAssetState.ACTIVE
-    assert host.hits["a"] == 1
+    assert bot_web.hits["a"] == 1
 
 
 async def test_upload_needs_a_public_url(client: Sunra, sim: SunraSimulator) -> None:
@@ -200,7 +137,7 @@ async def test_upload_needs_a_public_url(client: Sunra, sim: SunraSimulator) -> 
 async def test_failed_registrations(
     client: Sunra,
     sim: SunraSimulator,
-    host: ImageHost,
+    bot_web: BotWeb,
     clock: FakeClock,
     outcome: AssetOutcome | None,
     data: bytes | None,
@@ -208,7 +145,7 @@ async def test_failed_registrations(
 ) -> None:
     if outcome is not None:
         sim.script_assets(outcome)
-    info = await client.upload_asset(None, host.upload("x", data), "n")
+    info = await client.upload_asset(None, bot_web.serve("x", data), "n")
     assert info.state is RemoteAssetState.PROCESSING
     clock.advance(10)
     failed = await client.get_asset(AssetRef(info.asset_id, info.record_id, None))
@@ -229,11 +166,11 @@ async def test_the_simulator_fetches_from_127_0_0_1_only(
 async def test_list_finds_an_upload_by_name_across_pages(
     client: Sunra,
     sim: SunraSimulator,
-    host: ImageHost,
+    bot_web: BotWeb,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(sunra, "PAGE_SIZE", 2)
-    upload = host.upload("p", image())
+    upload = bot_web.serve("p", image())
     for i in range(5):
         await client.upload_asset(None, upload, f"realface-1-{i}")
     sim.reset_counts()
@@ -245,21 +182,17 @@ async def test_list_finds_an_upload_by_name_across_pages(
 # ---------------------------------------------------------------------- HTTP failures
 
 
-async def test_wrong_key_is_an_auth_error(sim: SunraSimulator, host: ImageHost) -> None:
-    client = Sunra(sim.base_url, "wrong", timeout=2, retry=FAST)
-    try:
+async def test_wrong_key_is_an_auth_error(sim: SunraSimulator, bot_web: BotWeb) -> None:
+    async with aclosing(connect(Sunra, sim, "wrong")) as client:
         with pytest.raises(ProviderAuthError):
-            await client.upload_asset(None, host.upload("a", image()), "n")
-    finally:
-        await client.aclose()
+            await client.upload_asset(None, bot_web.serve("a", image()), "n")
 
 
 async def test_403_over_the_submit_limit_is_rate_limited_and_never_resent(
     clock: FakeClock,
 ) -> None:
-    sim = await start_sim(clock, submit_per_second=1)
-    client = Sunra(sim.base_url, "k", timeout=2, retry=FAST)
-    try:
+    sim = make_sim(clock, submit_per_second=1)
+    async with running(sim), aclosing(connect(Sunra, sim)) as client:
         await client.submit_video(video([]))
         with pytest.raises(ProviderRateLimited) as caught:
             await client.submit_video(video([]))
@@ -268,15 +201,11 @@ async def test_403_over_the_submit_limit_is_rate_limited_and_never_resent(
         assert sim.count("POST", "/v1/queue/") == 2
         clock.advance(1.5)  # the window moved on
         await client.submit_video(video([]))
-    finally:
-        await client.aclose()
-        await sim.stop()
 
 
 async def test_403_on_gets_is_retried_then_gives_up(clock: FakeClock) -> None:
-    sim = await start_sim(clock, other_per_second=1, other_per_minute=None)
-    client = Sunra(sim.base_url, "k", timeout=2, retry=FAST)
-    try:
+    sim = make_sim(clock, other_per_second=1, other_per_minute=None)
+    async with running(sim), aclosing(connect(Sunra, sim)) as client:
         await client.list_assets("")
         with pytest.raises(ProviderRateLimited):
             await client.list_assets("")
@@ -284,13 +213,10 @@ async def test_403_on_gets_is_retried_then_gives_up(clock: FakeClock) -> None:
         sim.inject(Fault(method="GET", path_prefix="/v1/ark/assets", status=403, times=1))
         clock.advance(2)
         assert await client.list_assets("") == []  # one injected 403, then through
-    finally:
-        await client.aclose()
-        await sim.stop()
 
 
 async def test_get_retries_5xx_and_429_but_post_does_not(
-    client: Sunra, sim: SunraSimulator, host: ImageHost
+    client: Sunra, sim: SunraSimulator, bot_web: BotWeb
 ) -> None:
     sim.inject(Fault(method="GET", path_prefix="/v1/ark/assets", status=503, times=2))
     assert await client.list_assets("") == []
@@ -298,7 +224,7 @@ async def test_get_retries_5xx_and_429_but_post_does_not(
     assert await client.list_assets("") == []
     sim.inject(Fault(method="POST", path_prefix="/v1/ark/assets", status=503))
     with pytest.raises(ProviderUnavailable) as caught:
-        await client.upload_asset(None, host.upload("a", image()), "n")
+        await client.upload_asset(None, bot_web.serve("a", image()), "n")
     assert caught.value.status == 503
     assert sim.count("POST", "/v1/ark/assets") == 1
     sim.inject(Fault(method="POST", path_prefix="/v1/queue/", status=502))
@@ -315,16 +241,15 @@ async def test_429_honours_retry_after_then_gives_up(client: Sunra, sim: SunraSi
 
 
 async def test_timeout_is_unavailable(clock: FakeClock) -> None:
-    sim = await start_sim(clock)
-    client = Sunra(sim.base_url, "k", timeout=0.2, retry=RetryPolicy(attempts=1))
-    try:
+    sim = make_sim(clock)
+    async with (
+        running(sim),
+        aclosing(connect(Sunra, sim, timeout=0.2, retry=RetryPolicy(attempts=1))) as client,
+    ):
         sim.inject(Fault(method="POST", path_prefix="/v1/queue/", status=0, delay=1.0))
         with pytest.raises(ProviderUnavailable) as caught:
             await client.submit_video(video([]))
         assert caught.value.status is None  # no answer: the bot must not assume either way
-    finally:
-        await client.aclose()
-        await sim.stop()
 
 
 def test_classify_reads_sunra_403s_and_failed_results() -> None:
@@ -364,10 +289,10 @@ def test_classify_reads_sunra_403s_and_failed_results() -> None:
 
 
 async def test_video_with_every_asset_as_a_reference(
-    client: Sunra, sim: SunraSimulator, host: ImageHost, clock: FakeClock
+    client: Sunra, sim: SunraSimulator, bot_web: BotWeb, clock: FakeClock
 ) -> None:
-    first = await active_asset(client, host, clock, "a")
-    second = await active_asset(client, host, clock, "b")
+    first = await active_asset(client, bot_web, clock, "a")
+    second = await active_asset(client, bot_web, clock, "b")
     status = await client.submit_video(video([first, second]))
     assert status.state is VideoState.QUEUED and status.task_id.startswith("pd_")
     (job,) = sim.videos.values()
@@ -388,18 +313,18 @@ async def test_video_with_every_asset_as_a_reference(
 
 
 async def test_a_prompt_that_names_its_images_is_left_alone(
-    client: Sunra, sim: SunraSimulator, host: ImageHost, clock: FakeClock
+    client: Sunra, sim: SunraSimulator, bot_web: BotWeb, clock: FakeClock
 ) -> None:
-    asset = await active_asset(client, host, clock, "a")
+    asset = await active_asset(client, bot_web, clock, "a")
     await client.submit_video(video([asset], prompt="@Image1 waves"))
     (job,) = sim.videos.values()
     assert job.prompt == "@Image1 waves"
 
 
 async def test_moderation_fails_the_video_with_its_code(
-    client: Sunra, sim: SunraSimulator, host: ImageHost, clock: FakeClock
+    client: Sunra, sim: SunraSimulator, bot_web: BotWeb, clock: FakeClock
 ) -> None:
-    asset = await active_asset(client, host, clock, "a")
+    asset = await active_asset(client, bot_web, clock, "a")
     sim.script_videos(VideoOutcome(status="failed", code="unsafe_content"))
     status = await client.submit_video(video([asset], model="seedance-2.0-fast"))
     (job,) = sim.videos.values()
@@ -411,9 +336,8 @@ async def test_moderation_fails_the_video_with_its_code(
 
 
 async def test_terminal_failed_status_and_a_failed_result_fetch(clock: FakeClock) -> None:
-    sim = await start_sim(clock, failure_status="FAILED")
-    client = Sunra(sim.base_url, "k", timeout=2, retry=FAST)
-    try:
+    sim = make_sim(clock, failure_status="FAILED")
+    async with running(sim), aclosing(connect(Sunra, sim)) as client:
         sim.script_videos(VideoOutcome(status="failed", code="InternalServiceError"))
         status = await client.submit_video(video([]))
         clock.advance(10)
@@ -423,15 +347,12 @@ async def test_terminal_failed_status_and_a_failed_result_fetch(clock: FakeClock
         with pytest.raises(sunra.SunraPredictionFailed) as caught:
             await client._json("GET", f"/v1/queue/requests/{status.task_id}")
         assert caught.value.code == "InternalServiceError"
-    finally:
-        await client.aclose()
-        await sim.stop()
 
 
 async def test_an_asset_still_processing_fails_the_prediction(
-    client: Sunra, host: ImageHost, clock: FakeClock
+    client: Sunra, bot_web: BotWeb, clock: FakeClock
 ) -> None:
-    info = await client.upload_asset(None, host.upload("a", image()), "n")
+    info = await client.upload_asset(None, bot_web.serve("a", image()), "n")
     assert info.asset_id is not None
     status = await client.submit_video(video([info.asset_id]))
     clock.advance(10)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import AsyncIterator
+from contextlib import aclosing
 
 import httpx
 import pytest
-from aiohttp import web
 
 from bot.providers.base import (
     AssetRef,
@@ -41,72 +40,12 @@ from bot.simulators.media import sample_mp4
 from bot.simulators.toapis import AssetOutcome, Fault, ToAPIsSimulator, VideoOutcome
 from tests.clock import FakeClock
 from tests.images import image
+from tests.support import FAST, BotWeb, client_fixture, connect, running, sim_fixture
 
-FAST = RetryPolicy(attempts=3, base_seconds=0.01, max_retry_after=0.05)
-
-
-class ImageServer:
-    """A tiny public-URL host for the bytes the bot would serve (aiohttp on 127.0.0.1)."""
-
-    def __init__(self) -> None:
-        self.files: dict[str, bytes] = {}
-        self.hits: list[str] = []
-        self.base_url = ""
-        app = web.Application()
-        app.router.add_get("/img/{name}", self._serve)
-        self._runner = web.AppRunner(app, access_log=None)
-
-    async def start(self) -> None:
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
-        self.base_url = f"http://{host}:{port}"
-
-    async def stop(self) -> None:
-        await self._runner.cleanup()
-
-    def upload(self, data: bytes | None = None, name: str = "face.jpg") -> ImageUpload:
-        key = f"{secrets.token_urlsafe(12)}-{name}"
-        self.files[key] = image() if data is None else data
-        return ImageUpload(
-            self.files[key], name, "image/jpeg", public_url=f"{self.base_url}/img/{key}"
-        )
-
-    async def _serve(self, request: web.Request) -> web.StreamResponse:
-        name = request.match_info["name"]
-        self.hits.append(name)
-        if name not in self.files:
-            return web.Response(status=404, text="gone")
-        return web.Response(body=self.files[name], content_type="image/jpeg")
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-async def sim(clock: FakeClock) -> AsyncIterator[ToAPIsSimulator]:
-    s = ToAPIsSimulator(api_keys=("k",), processing_seconds=5, clock=clock)
-    await s.start()
-    yield s
-    await s.stop()
-
-
-@pytest.fixture
-async def client(sim: ToAPIsSimulator) -> AsyncIterator[ToAPIs]:
-    c = ToAPIs(sim.base_url, "k", timeout=2, retry=FAST)
-    yield c
-    await c.aclose()
-
-
-@pytest.fixture
-async def images() -> AsyncIterator[ImageServer]:
-    server = ImageServer()
-    await server.start()
-    yield server
-    await server.stop()
+sim = sim_fixture(
+    lambda clock: ToAPIsSimulator(api_keys=("k",), processing_seconds=5, clock=clock)
+)
+client = client_fixture(ToAPIs)
 
 
 def pending(key: int, session_id: str | None) -> PendingVerification:
@@ -121,9 +60,9 @@ async def verified_group(client: ToAPIs, sim: ToAPIsSimulator) -> str:
 
 
 async def active_asset(
-    client: ToAPIs, sim: ToAPIsSimulator, images: ImageServer, clock: FakeClock, group: str
+    client: ToAPIs, sim: ToAPIsSimulator, bot_web: BotWeb, clock: FakeClock, group: str
 ) -> str:
-    info = await client.upload_asset(group, images.upload(), f"n-{secrets.token_hex(3)}")
+    info = await client.upload_asset(group, bot_web.photo(), f"n-{secrets.token_hex(3)}")
     clock.advance(10)
     assert info.asset_id is not None
     return info.asset_id
@@ -178,18 +117,13 @@ async def test_verification_flow_to_an_active_group(client: ToAPIs, sim: ToAPIsS
 
 async def test_the_group_appears_only_once_bound(clock: FakeClock) -> None:
     sim = ToAPIsSimulator(api_keys=("k",), activation_delay=3, clock=clock)
-    await sim.start()
-    client = ToAPIs(sim.base_url, "k", timeout=2, retry=FAST)
-    try:
+    async with running(sim), aclosing(connect(ToAPIs, sim)) as client:
         session = await client.start_verification("Anna")
         sim.pass_link(session.h5_link)
         waiting = [pending(1, session.session_id)]
         assert await client.check_verifications(waiting, set()) == {}  # passed, not bound
         clock.advance(3)
         assert (await client.check_verifications(waiting, set()))[1].state is GroupState.ACTIVE
-    finally:
-        await client.aclose()
-        await sim.stop()
 
 
 async def test_several_pending_at_once_one_request_each(
@@ -230,14 +164,11 @@ async def test_one_failing_check_does_not_hide_the_others(
 
 
 async def test_check_with_a_wrong_key_is_an_auth_error(sim: ToAPIsSimulator) -> None:
-    client = ToAPIs(sim.base_url, "wrong", timeout=2, retry=FAST)
-    try:
+    async with aclosing(connect(ToAPIs, sim, "wrong")) as client:
         with pytest.raises(ProviderAuthError):
             await client.check_verifications([pending(1, "task_X")], set())
         with pytest.raises(ProviderAuthError):
             await client.start_verification("Anna")
-    finally:
-        await client.aclose()
 
 
 async def test_fresh_link_means_a_new_task(
@@ -270,19 +201,14 @@ async def test_h5_page_has_a_pass_button(client: ToAPIs) -> None:
 
 async def test_link_is_fetched_when_the_session_is_slow() -> None:
     sim = ToAPIsSimulator(api_keys=("k",), session_seconds=0.5)  # real clock
-    await sim.start()
-    client = ToAPIs(sim.base_url, "k", timeout=2, retry=FAST)
-    client.link_poll_seconds = 0.02
-    try:
+    async with running(sim), aclosing(connect(ToAPIs, sim)) as client:
+        client.link_poll_seconds = 0.02
         session = await client.start_verification("Anna")
         assert session.h5_link.startswith(sim.base_url)
         assert sim.count("GET", VERIFY_TASKS) >= 2
         client.link_wait_seconds = 0.0
         with pytest.raises(ProviderUnavailable):
             await client.start_verification("Bob")
-    finally:
-        await client.aclose()
-        await sim.stop()
 
 
 async def test_sim_controls_over_http(client: ToAPIs, sim: ToAPIsSimulator) -> None:
@@ -308,14 +234,14 @@ async def test_sim_controls_over_http(client: ToAPIs, sim: ToAPIsSimulator) -> N
 
 
 async def test_upload_by_url_then_active(
-    client: ToAPIs, sim: ToAPIsSimulator, images: ImageServer, clock: FakeClock
+    client: ToAPIs, sim: ToAPIsSimulator, bot_web: BotWeb, clock: FakeClock
 ) -> None:
     group = await verified_group(client, sim)
-    upload = images.upload()
+    upload = bot_web.photo()
     info = await client.upload_asset(group, upload, "realface-1-0001")
     assert info.asset_id and info.asset_id.startswith("asset-")
     assert info.state is RemoteAssetState.PROCESSING and info.group_id == group
-    assert sim.fetches == [upload.public_url] and len(images.hits) == 1  # fetched once
+    assert sim.fetches == [upload.public_url] and bot_web.hits.total() == 1  # fetched once
     clock.advance(10)
     active = await client.get_asset(AssetRef(info.asset_id, info.record_id, group))
     assert active.state is RemoteAssetState.ACTIVE and active.name == "realface-1-0001"
@@ -332,11 +258,11 @@ async def test_upload_needs_a_public_url_and_a_group(client: ToAPIs) -> None:
 
 
 async def test_face_mismatch(
-    client: ToAPIs, sim: ToAPIsSimulator, images: ImageServer, clock: FakeClock
+    client: ToAPIs, sim: ToAPIsSimulator, bot_web: BotWeb, clock: FakeClock
 ) -> None:
     group = await verified_group(client, sim)
     sim.script_assets(AssetOutcome(status="Failed", code="FaceMismatch"))
-    info = await client.upload_asset(group, images.upload(), "n")
+    info = await client.upload_asset(group, bot_web.photo(), "n")
     clock.advance(10)
     failed = await client.get_asset(AssetRef(info.asset_id, None, group))
     assert failed.state is RemoteAssetState.FAILED and failed.error_code == "FaceMismatch"
@@ -344,12 +270,12 @@ async def test_face_mismatch(
 
 
 async def test_unreachable_or_bad_source_fails_the_asset(
-    client: ToAPIs, sim: ToAPIsSimulator, images: ImageServer, clock: FakeClock
+    client: ToAPIs, sim: ToAPIsSimulator, bot_web: BotWeb, clock: FakeClock
 ) -> None:
     group = await verified_group(client, sim)
-    gone = images.upload()
-    images.files.clear()
-    tiny = images.upload(image(100, 100))
+    gone = bot_web.photo()
+    bot_web.files.clear()
+    tiny = bot_web.photo(image(100, 100))
     elsewhere = ImageUpload(b"", "a.jpg", "image/jpeg", public_url="https://example.com/a.jpg")
     infos = [await client.upload_asset(group, u, "n") for u in (gone, tiny, elsewhere)]
     clock.advance(10)
@@ -357,33 +283,28 @@ async def test_unreachable_or_bad_source_fails_the_asset(
     assert [s.state for s in states] == [RemoteAssetState.FAILED] * 3
     codes = [s.error_code for s in states]
     assert codes == ["SourceUrlUnreachable", "InvalidImage", "SourceUrlUnreachable"]
-    assert len(images.hits) == 2  # the foreign host was never contacted
+    assert bot_web.hits.total() == 2  # the foreign host was never contacted
 
 
-async def test_quota_unknown_group_and_no_listing(clock: FakeClock, images: ImageServer) -> None:
+async def test_quota_unknown_group_and_no_listing(clock: FakeClock, bot_web: BotWeb) -> None:
     sim = ToAPIsSimulator(api_keys=("k",), asset_quota=1, clock=clock)
-    await sim.start()
-    client = ToAPIs(sim.base_url, "k", timeout=2, retry=FAST)
-    try:
+    async with running(sim), aclosing(connect(ToAPIs, sim)) as client:
         group = await verified_group(client, sim)
-        await client.upload_asset(group, images.upload(), "n1")
+        await client.upload_asset(group, bot_web.photo(), "n1")
         with pytest.raises(ProviderRejected) as caught:
-            await client.upload_asset(group, images.upload(), "n2")
+            await client.upload_asset(group, bot_web.photo(), "n2")
         assert caught.value.reason is RejectReason.QUOTA and caught.value.code == "asset_quota"
         with pytest.raises(ProviderRejected) as caught:
-            await client.upload_asset("group-nope", images.upload(), "n3")
+            await client.upload_asset("group-nope", bot_web.photo(), "n3")
         assert caught.value.reason is RejectReason.NOT_FOUND
         with pytest.raises(ProviderError):
             await client.list_assets(group)
         assert not await client.rename_group(group, "x")
         assert not await client.delete_group(group)
-    finally:
-        await client.aclose()
-        await sim.stop()
 
 
 async def test_virtual_group_from_the_seed(
-    client: ToAPIs, sim: ToAPIsSimulator, images: ImageServer
+    client: ToAPIs, sim: ToAPIsSimulator, bot_web: BotWeb
 ) -> None:
     async with httpx.AsyncClient(base_url=sim.base_url) as http:
         created = await http.post(
@@ -393,7 +314,7 @@ async def test_virtual_group_from_the_seed(
         )
     body = created.json()
     assert body["success"] is True and body["data"]["group_id"].startswith("group-")
-    info = await client.upload_asset(body["data"]["group_id"], images.upload(), "full-body")
+    info = await client.upload_asset(body["data"]["group_id"], bot_web.photo(), "full-body")
     assert info.state is RemoteAssetState.PROCESSING
 
 
@@ -401,10 +322,10 @@ async def test_virtual_group_from_the_seed(
 
 
 async def test_get_retries_5xx_and_429_but_post_does_not(
-    client: ToAPIs, sim: ToAPIsSimulator, images: ImageServer
+    client: ToAPIs, sim: ToAPIsSimulator, bot_web: BotWeb
 ) -> None:
     group = await verified_group(client, sim)
-    info = await client.upload_asset(group, images.upload(), "n")
+    info = await client.upload_asset(group, bot_web.photo(), "n")
     sim.inject(Fault(method="GET", path_prefix=ASSETS, status=503, times=2))
     assert (await client.get_asset(AssetRef(info.asset_id, None, group))).asset_id
     sim.inject(Fault(method="GET", path_prefix=ASSETS, status=429, retry_after=0, times=2))
@@ -417,7 +338,7 @@ async def test_get_retries_5xx_and_429_but_post_does_not(
         assert sim.count("POST", VERIFY_TASKS) == before + 1  # never resent
     sim.inject(Fault(method="POST", path_prefix=ASSETS, status=500))
     with pytest.raises(ProviderUnavailable):
-        await client.upload_asset(group, images.upload(), "n2")
+        await client.upload_asset(group, bot_web.photo(), "n2")
     assert sim.count("POST", ASSETS) == 2
 
 
@@ -430,24 +351,22 @@ async def test_429_honours_retry_after_then_gives_up(client: ToAPIs, sim: ToAPIs
 
 
 async def test_timeout_is_unavailable(sim: ToAPIsSimulator) -> None:
-    client = ToAPIs(sim.base_url, "k", timeout=0.2, retry=RetryPolicy(attempts=1))
-    try:
+    slow = connect(ToAPIs, sim, timeout=0.2, retry=RetryPolicy(attempts=1))
+    async with aclosing(slow) as client:
         sim.inject(Fault(method="POST", path_prefix=VERIFY_TASKS, status=0, delay=1.0))
         with pytest.raises(ProviderUnavailable) as caught:
             await client.start_verification("Anna")
         assert caught.value.status is None  # no answer: it may have been created
-    finally:
-        await client.aclose()
 
 
 # Video
 
 
 async def test_reference_video_to_completed_and_download(
-    client: ToAPIs, sim: ToAPIsSimulator, images: ImageServer, clock: FakeClock
+    client: ToAPIs, sim: ToAPIsSimulator, bot_web: BotWeb, clock: FakeClock
 ) -> None:
     group = await verified_group(client, sim)
-    ids = [await active_asset(client, sim, images, clock, group) for _ in range(2)]
+    ids = [await active_asset(client, sim, bot_web, clock, group) for _ in range(2)]
     status = await client.submit_video(video_request(ids))
     assert status.state is VideoState.QUEUED and status.task_id.startswith("task_")
     job = sim.videos[status.task_id]
@@ -470,10 +389,10 @@ async def test_reference_video_to_completed_and_download(
 
 
 async def test_video_from_a_processing_asset_is_rejected(
-    client: ToAPIs, sim: ToAPIsSimulator, images: ImageServer
+    client: ToAPIs, sim: ToAPIsSimulator, bot_web: BotWeb
 ) -> None:
     group = await verified_group(client, sim)
-    info = await client.upload_asset(group, images.upload(), "n")
+    info = await client.upload_asset(group, bot_web.photo(), "n")
     assert info.asset_id is not None
     before = sim.count("POST")
     with pytest.raises(ProviderRejected) as caught:
@@ -483,10 +402,10 @@ async def test_video_from_a_processing_asset_is_rejected(
 
 
 async def test_failed_video_carries_its_code(
-    client: ToAPIs, sim: ToAPIsSimulator, images: ImageServer, clock: FakeClock
+    client: ToAPIs, sim: ToAPIsSimulator, bot_web: BotWeb, clock: FakeClock
 ) -> None:
     group = await verified_group(client, sim)
-    asset = await active_asset(client, sim, images, clock, group)
+    asset = await active_asset(client, sim, bot_web, clock, group)
     sim.script_videos(VideoOutcome(status="failed", code="OutputVideoSensitiveContentDetected"))
     status = await client.submit_video(video_request([asset], "seedance-2.0-fast"))
     assert sim.videos[status.task_id].model == "seedance-2-fast"
@@ -498,10 +417,10 @@ async def test_failed_video_carries_its_code(
 
 
 async def test_model_mapping_and_limits(
-    client: ToAPIs, sim: ToAPIsSimulator, images: ImageServer, clock: FakeClock
+    client: ToAPIs, sim: ToAPIsSimulator, bot_web: BotWeb, clock: FakeClock
 ) -> None:
     group = await verified_group(client, sim)
-    asset = await active_asset(client, sim, images, clock, group)
+    asset = await active_asset(client, sim, bot_web, clock, group)
     sim.reset_counts()
     for bad in (video_request([asset], "seedance-1.0"), video_request([asset] * 10)):
         with pytest.raises(ProviderRejected) as caught:
@@ -514,17 +433,13 @@ async def test_model_mapping_and_limits(
     assert sim.videos[adaptive.task_id].ratio == "adaptive"  # left to ToAPIs' default
 
 
-async def test_falls_back_to_the_singular_path_on_404(
-    clock: FakeClock, images: ImageServer
-) -> None:
+async def test_falls_back_to_the_singular_path_on_404(clock: FakeClock, bot_web: BotWeb) -> None:
     sim = ToAPIsSimulator(
         api_keys=("k",), clock=clock, video_submit_paths=("/v1/video/generations",)
     )
-    await sim.start()
-    client = ToAPIs(sim.base_url, "k", timeout=2, retry=FAST)
-    try:
+    async with running(sim), aclosing(connect(ToAPIs, sim)) as client:
         group = await verified_group(client, sim)
-        asset = await active_asset(client, sim, images, clock, group)
+        asset = await active_asset(client, sim, bot_web, clock, group)
         first = await client.submit_video(video_request([asset]))
         second = await client.submit_video(video_request([asset]))
         assert first.task_id != second.task_id
@@ -532,9 +447,6 @@ async def test_falls_back_to_the_singular_path_on_404(
         assert sim.count("POST", "/v1/video/generations") == 2
         clock.advance(10)
         assert (await client.get_video(first.task_id)).state is VideoState.COMPLETED
-    finally:
-        await client.aclose()
-        await sim.stop()
 
 
 async def test_video_poll_retries_and_unknown_task(client: ToAPIs, sim: ToAPIsSimulator) -> None:

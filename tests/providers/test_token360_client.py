@@ -1,6 +1,7 @@
 """The Token360 client against its simulator over real HTTP, failure modes included."""
 
-from collections.abc import AsyncIterator
+from contextlib import aclosing
+from typing import Any
 
 import pytest
 
@@ -22,41 +23,17 @@ from bot.providers.token360 import Token360
 from bot.simulators.token360 import AssetOutcome, Fault, Token360Simulator, VideoOutcome
 from tests.clock import FakeClock
 from tests.images import image
-
-# Retry-After is honoured up to max_retry_after; tests cap it to stay fast.
-FAST = RetryPolicy(attempts=3, base_seconds=0.01, max_retry_after=0.05)
-
+from tests.support import FAST, client_fixture, connect, running, sim_fixture
 
 CLOCK = FakeClock()
 
 
-async def make(
-    list_shape: str = "records", status_case: str = "title", **kw: object
-) -> Token360Simulator:
-    sim = Token360Simulator(
-        api_keys=("k",),
-        processing_seconds=5,
-        list_shape=list_shape,
-        status_case=status_case,
-        clock=CLOCK,
-        **kw,
-    )  # type: ignore[arg-type]
-    await sim.start()
-    return sim
+def make(**kw: Any) -> Token360Simulator:
+    return Token360Simulator(api_keys=("k",), processing_seconds=5, clock=CLOCK, **kw)
 
 
-@pytest.fixture
-async def sim() -> AsyncIterator[Token360Simulator]:
-    s = await make()
-    yield s
-    await s.stop()
-
-
-@pytest.fixture
-async def client(sim: Token360Simulator) -> AsyncIterator[Token360]:
-    c = Token360(sim.base_url, "k", timeout=2, retry=FAST)
-    yield c
-    await c.aclose()
+sim = sim_fixture(lambda _: make())
+client = client_fixture(Token360)
 
 
 async def active_group(client: Token360, sim: Token360Simulator) -> str:
@@ -86,14 +63,12 @@ async def test_fresh_link_for_the_same_group(client: Token360) -> None:
 
 
 async def test_no_fresh_link_means_none() -> None:
-    sim = await make(fresh_link_on_get=False)
-    client = Token360(sim.base_url, "k", timeout=2, retry=FAST)
-    try:
+    async with (
+        running(make(fresh_link_on_get=False)) as sim,
+        aclosing(connect(Token360, sim)) as client,
+    ):
         session = await client.start_verification("Anna")
         assert await client.refresh_verification(session.group_id, None) is None
-    finally:
-        await client.aclose()
-        await sim.stop()
 
 
 async def test_upload_processing_then_active(client: Token360, sim: Token360Simulator) -> None:
@@ -131,9 +106,10 @@ async def test_upload_into_pending_group_is_409(client: Token360) -> None:
     ("shape", "case"), [("records", "title"), ("list", "lower"), ("list", "upper")]
 )
 async def test_tolerates_list_shapes_and_status_case(shape: str, case: str) -> None:
-    sim = await make(list_shape=shape, status_case=case)
-    client = Token360(sim.base_url, "k", timeout=2, retry=FAST)
-    try:
+    async with (
+        running(make(list_shape=shape, status_case=case)) as sim,
+        aclosing(connect(Token360, sim)) as client,
+    ):
         group = await active_group(client, sim)
         for i in range(3):
             await client.upload_asset(group, ImageUpload(image(), "a.png", "image/png"), f"n{i}")
@@ -141,18 +117,12 @@ async def test_tolerates_list_shapes_and_status_case(shape: str, case: str) -> N
         listed = await client.list_assets(group)
         assert sorted(a.name or "" for a in listed) == ["n0", "n1", "n2"]
         assert {a.state for a in listed} == {RemoteAssetState.ACTIVE}
-    finally:
-        await client.aclose()
-        await sim.stop()
 
 
 async def test_wrong_key_is_an_auth_error(sim: Token360Simulator) -> None:
-    client = Token360(sim.base_url, "wrong", timeout=2, retry=FAST)
-    try:
+    async with aclosing(connect(Token360, sim, "wrong")) as client:
         with pytest.raises(ProviderAuthError):
             await client.start_verification("Anna")
-    finally:
-        await client.aclose()
 
 
 async def test_get_retries_5xx_and_429_but_post_does_not(
@@ -180,15 +150,14 @@ async def test_429_honours_retry_after_then_gives_up(
 
 
 async def test_timeout_is_unavailable() -> None:
-    sim = await make()
-    client = Token360(sim.base_url, "k", timeout=0.2, retry=RetryPolicy(attempts=1))
-    try:
+    sim = make()
+    async with (
+        running(sim),
+        aclosing(connect(Token360, sim, timeout=0.2, retry=RetryPolicy(attempts=1))) as client,
+    ):
         sim.inject(Fault(method="POST", path_prefix="/v1/asset-groups", status=0, delay=1.0))
         with pytest.raises(ProviderUnavailable):
             await client.start_verification("Anna")
-    finally:
-        await client.aclose()
-        await sim.stop()
 
 
 def test_retry_policy_prefers_retry_after_within_its_cap() -> None:

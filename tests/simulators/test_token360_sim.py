@@ -24,27 +24,16 @@ from bot.simulators.token360 import (
     Token360Simulator,
     VideoOutcome,
 )
+from tests.clock import FakeClock
 
 T0 = 1_750_000_000.0
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
 
 MakeSim = Callable[..., Awaitable[Token360Simulator]]
 
 
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock()
+    return FakeClock(T0)
 
 
 @pytest.fixture

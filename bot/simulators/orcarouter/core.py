@@ -4,33 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import hmac
 import itertools
 import logging
-import secrets
-import time
-from collections import deque
-from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Unpack
 from urllib.parse import urlparse
 
 from aiohttp import web
 
-from bot.simulators.common import AssetOutcome, Handler, SimulatorBase, VideoOutcome
+from bot.simulators import helpers
+from bot.simulators.common import SimulatorBase
+from bot.simulators.helpers import H5Link, Settled, SimulatorOptions, phrase, stamp_id
 from bot.simulators.orcarouter import fetch
 from bot.simulators.orcarouter.state import (
     ApiError,
     Asset,
     AssetGroup,
-    Json,
     LinkRefused,
     ReturnVisit,
     VerificationSession,
     VideoTask,
     error_response,
-    new_id,
-    phrase,
 )
 
 log = logging.getLogger(__name__)
@@ -44,34 +37,21 @@ class OrcaRouterCore(SimulatorBase):
     def __init__(
         self,
         *,
-        api_keys: Iterable[str] = ("sim-key",),
-        link_ttl: float = 120.0,
-        processing_seconds: float = 0.2,
-        video_queued_seconds: float = 0.1,
-        video_running_seconds: float = 0.3,
         asset_quota: int = 100,
         follow_return_url: bool = True,
         fast_available: bool = False,
-        clock: Callable[[], float] = time.time,
+        **options: Unpack[SimulatorOptions],
     ) -> None:
-        self._api_keys = frozenset(api_keys)
-        self._link_ttl = link_ttl
-        self._processing_seconds = processing_seconds
-        self._video_queued_seconds = video_queued_seconds
-        self._video_running_seconds = video_running_seconds
+        super().__init__(**options)
         self._asset_quota = asset_quota
         self._follow_return_url = follow_return_url
         self._fast_available = fast_available
-        super().__init__(clock=clock)
-        self._secret = secrets.token_bytes(32)
         self._seq = itertools.count(1)
         self._sessions: dict[str, VerificationSession] = {}
         self._by_token: dict[str, str] = {}  # link token -> session id
         self._groups: dict[str, AssetGroup] = {}
         self._assets: dict[str, Asset] = {}
         self._videos: dict[str, VideoTask] = {}
-        self._asset_script: deque[AssetOutcome] = deque()
-        self._video_script: deque[VideoOutcome] = deque()
         self._return_tasks: set[asyncio.Task[None]] = set()
         self.return_visits: list[ReturnVisit] = []
         self._add_routes()
@@ -80,12 +60,6 @@ class OrcaRouterCore(SimulatorBase):
         """Subclasses register the routes here."""
 
     # ------------------------------------------------------------------ controls
-
-    def script_assets(self, *outcomes: AssetOutcome) -> None:
-        self._asset_script.extend(outcomes)
-
-    def script_videos(self, *outcomes: VideoOutcome) -> None:
-        self._video_script.extend(outcomes)
 
     def pass_link(self, h5_url: str) -> str:
         """The person behind ``h5_url`` passed: the group exists now; returns its Id.
@@ -121,20 +95,9 @@ class OrcaRouterCore(SimulatorBase):
     def sessions(self) -> dict[str, VerificationSession]:
         return self._sessions
 
-    @property
-    def groups(self) -> dict[str, AssetGroup]:
-        self._settle()
-        return self._groups
-
-    @property
-    def assets(self) -> dict[str, Asset]:
-        self._settle()
-        return self._assets
-
-    @property
-    def videos(self) -> dict[str, VideoTask]:
-        self._settle()
-        return self._videos
+    groups = Settled[dict[str, AssetGroup]]("_groups")
+    assets = Settled[dict[str, Asset]]("_assets")
+    videos = Settled[dict[str, VideoTask]]("_videos")
 
     # ------------------------------------------------------------------ verification
 
@@ -148,6 +111,21 @@ class OrcaRouterCore(SimulatorBase):
             return 410, "expired", session
         return 200, "", session
 
+    def h5_link(self, token: str) -> H5Link:
+        status, reason, session = self.link_problem(token)
+        if status != 200 or session is None:
+            return H5Link(status, reason)
+        intro = (
+            "<p>Real-person verification (OrcaRouter sandbox).</p>"
+            "<p>This page stands in for the BytePlus liveness check.</p>"
+        )
+        return H5Link(200, "", session.expires_at, intro)
+
+    async def h5_press(self, token: str) -> None:
+        session = self._sessions[self._by_token[token]]
+        self._pass(session)
+        await self.visit_return(session)
+
     def _usable(self, h5_url: str) -> VerificationSession:
         token = urlparse(h5_url).path.rstrip("/").rsplit("/", 1)[-1]
         status, reason, session = self.link_problem(token)
@@ -158,7 +136,7 @@ class OrcaRouterCore(SimulatorBase):
     def _pass(self, session: VerificationSession) -> AssetGroup:
         now = self._clock()
         group = AssetGroup(
-            group_id=new_id("group", now),
+            group_id=stamp_id("group", now),
             account=session.account,
             name="",
             group_type="LivenessFace",
@@ -207,13 +185,7 @@ class OrcaRouterCore(SimulatorBase):
             if asset.status == "Processing" and asset.ready and now >= ready_at:
                 asset.status, asset.updated_at = asset.outcome.status, ready_at
         for video in self._videos.values():
-            started = video.created_at + self._video_queued_seconds
-            finished = started + self._video_running_seconds
-            if video.status in ("queued", "in_progress"):
-                if now >= finished:
-                    video.status, video.completed_at = video.outcome.status, finished
-                elif now >= started:
-                    video.status = "in_progress"
+            self.advance_video(video, now)
 
     def video_progress(self, video: VideoTask) -> int:
         if video.status in ("completed", "failed"):
@@ -227,32 +199,6 @@ class OrcaRouterCore(SimulatorBase):
     def quota_used(self, account: str) -> int:
         return sum(1 for a in self._assets.values() if a.account == account)
 
-    def next_asset_outcome(self) -> AssetOutcome:
-        return self._asset_script.popleft() if self._asset_script else AssetOutcome()
-
-    def next_video_outcome(self) -> VideoOutcome:
-        return self._video_script.popleft() if self._video_script else VideoOutcome()
-
-    def sign(self, kind: str, item_id: str, expires: int) -> str:
-        message = f"{kind}:{item_id}:{expires}".encode()
-        return hmac.new(self._secret, message, hashlib.sha256).hexdigest()
-
-    def signed_ok(self, request: web.Request, kind: str, item_id: str) -> str | None:
-        """None if the signed file URL is good, else why not."""
-        try:
-            expires = int(request.query.get("expires", ""))
-        except ValueError:
-            return "bad expires"
-        good = self.sign(kind, item_id, expires)
-        if not hmac.compare_digest(good, request.query.get("sig", "")):
-            return "signature mismatch"
-        if self._clock() >= expires:
-            return "link expired"
-        return None
-
-    def origin(self, request: web.Request) -> str:
-        return self.base_url or f"{request.scheme}://{request.host}"
-
     # ------------------------------------------------------------------ plumbing
 
     def fault_body(
@@ -260,30 +206,15 @@ class OrcaRouterCore(SimulatorBase):
     ) -> web.StreamResponse:
         return error_response(status, message, headers=headers)
 
-    async def handle(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        self._settle()
-        try:
-            return await handler(request)
-        except ApiError as exc:
-            return error_response(exc.status, exc.message, exc.code, exc.kind)
-        except web.HTTPException as exc:
-            if not request.path.startswith("/v1/") or exc.status < 400:
-                raise
-            status = 404 if exc.status == 405 else exc.status
-            return error_response(status, phrase(status))
+    def routing_error(self, status: int, reason: str) -> helpers.ApiError:
+        return ApiError(status, phrase(status))
+
+    def answer_error(self, request: web.Request, error: helpers.ApiError) -> web.StreamResponse:
+        kind = error.kind if isinstance(error, ApiError) else None
+        return error_response(error.status, error.message, error.code, kind)
 
     def account(self, request: web.Request) -> str:
-        scheme, _, key = request.headers.get("Authorization", "").partition(" ")
-        key = key.strip()
-        if scheme.lower() != "bearer" or key not in self._api_keys:
+        key = self.bearer_key(request)
+        if key is None:
             raise ApiError(401, "Invalid API key", "invalid_api_key", "authentication_error")
         return key
-
-    async def json_body(self, request: web.Request) -> Json:
-        try:
-            body: Any = await request.json()
-        except ValueError:
-            raise ApiError(400, "Request body must be JSON") from None
-        if not isinstance(body, dict):
-            raise ApiError(400, "Request body must be a JSON object")
-        return body

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import html
 import secrets
-from typing import Any
 
 from aiohttp import web
 
-from bot.simulators.common import AssetOutcome, Fault, VideoOutcome
+from bot.simulators.common import AssetOutcome
+from bot.simulators.helpers import stamp_id
 from bot.simulators.media import ImageRejected, inspect_image
 from bot.simulators.orcarouter import fetch
 from bot.simulators.orcarouter.core import OrcaRouterCore
@@ -26,7 +25,6 @@ from bot.simulators.orcarouter.state import (
     asset_json,
     choice_param,
     group_json,
-    new_id,
     page,
     video_json,
 )
@@ -51,14 +49,8 @@ class OrcaRouterSimulator(OrcaRouterCore):
                 web.get("/v1/video/generations/{task_id}", self._get_video),
                 web.get("/files/videos/{task_id}.mp4", self._download_video),
                 web.get("/files/assets/{asset_id}", self._download_asset),
-                web.get("/h5/{token}", self._h5_page),
-                web.post("/h5/{token}/pass", self._h5_pass),
-                web.post("/_sim/script/assets", self._sim_script_assets),
-                web.post("/_sim/script/videos", self._sim_script_videos),
-                web.post("/_sim/faults", self._sim_fault),
+                *self.h5_routes(),
                 web.post("/_sim/pass", self._sim_pass),
-                web.get("/_sim/requests", self._sim_requests),
-                web.delete("/_sim/requests", self._sim_reset_requests),
             ]
         )
 
@@ -98,7 +90,7 @@ class OrcaRouterSimulator(OrcaRouterCore):
             raise ApiError(400, "Description must be at most 300 characters")
         now = self._clock()
         group = AssetGroup(
-            group_id=new_id("group", now),
+            group_id=stamp_id("group", now),
             account=account,
             name=name.strip(),
             group_type="AIGC",
@@ -138,8 +130,8 @@ class OrcaRouterSimulator(OrcaRouterCore):
         if asset.status != "Active":
             return ""
         expires = int(asset.updated_at) + ASSET_URL_TTL
-        sig = self.sign("asset", asset.asset_id, expires)
-        return f"{self.origin(request)}/files/assets/{asset.asset_id}?expires={expires}&sig={sig}"
+        path = f"/files/assets/{asset.asset_id}"
+        return self.signed_url(request, path, "asset", asset.asset_id, expires)
 
     async def _upload_asset(self, request: web.Request) -> web.StreamResponse:
         account = self.account(request)
@@ -167,7 +159,7 @@ class OrcaRouterSimulator(OrcaRouterCore):
             )
         now = self._clock()
         asset = Asset(
-            asset_id=new_id("asset", now),
+            asset_id=stamp_id("asset", now),
             account=account,
             group_id=group.group_id,
             name=name,
@@ -241,10 +233,8 @@ class OrcaRouterSimulator(OrcaRouterCore):
         asset = self._assets.get(request.match_info["asset_id"])
         if asset is None or asset.status != "Active":
             return web.Response(status=404, text="Not Found")
-        problem = self.signed_ok(request, "asset", asset.asset_id)
-        if problem is not None:
-            return web.Response(status=403, text=f"Forbidden: {problem}")
-        return web.Response(body=asset.data, content_type=asset.mime_type)
+        forbidden = self.forbidden(request, "asset", asset.asset_id)
+        return forbidden or web.Response(body=asset.data, content_type=asset.mime_type)
 
     # ------------------------------------------------------------------ videos
 
@@ -252,9 +242,8 @@ class OrcaRouterSimulator(OrcaRouterCore):
         if video.status != "completed" or video.completed_at is None:
             return None
         expires = int(video.completed_at) + VIDEO_URL_TTL
-        sig = self.sign("video", video.task_id, expires)
-        origin = self.origin(request)
-        return f"{origin}/files/videos/{video.task_id}.mp4?expires={expires}&sig={sig}"
+        path = f"/files/videos/{video.task_id}.mp4"
+        return self.signed_url(request, path, "video", video.task_id, expires)
 
     def _video_body(self, request: web.Request, video: VideoTask) -> web.Response:
         url = self._video_url(request, video)
@@ -271,7 +260,7 @@ class OrcaRouterSimulator(OrcaRouterCore):
         spec = parse_video_request(body, find, fast_available=self._fast_available)
         now = self._clock()
         video = VideoTask(
-            task_id=new_id("cgt", now),
+            task_id=stamp_id("cgt", now),
             account=account,
             model=spec.model,
             prompt=spec.prompt,
@@ -298,77 +287,12 @@ class OrcaRouterSimulator(OrcaRouterCore):
         video = self._videos.get(request.match_info["task_id"])
         if video is None or video.status != "completed":
             return web.Response(status=404, text="Not Found")
-        problem = self.signed_ok(request, "video", video.task_id)
-        if problem is not None:
-            return web.Response(status=403, text=f"Forbidden: {problem}")
-        return await self.serve_mp4(request, video.outcome.video_bytes)
-
-    # ------------------------------------------------------------------ H5 page
-
-    async def _h5_page(self, request: web.Request) -> web.StreamResponse:
-        token = request.match_info["token"]
-        status, reason, session = self.link_problem(token)
-        if status != 200 or session is None:
-            return _h5_html(status, _H5_MESSAGES[reason])
-        left = max(0, int(session.expires_at - self._clock()))
-        body = (
-            "<p>Real-person verification (OrcaRouter sandbox).</p>"
-            "<p>This page stands in for the BytePlus liveness check.</p>"
-            f'<form method="post" action="/h5/{html.escape(token)}/pass">'
-            '<button type="submit">Pass verification</button></form>'
-            f"<p><small>This link expires in {left} s.</small></p>"
-        )
-        return _h5_html(200, body)
-
-    async def _press(self, token: str) -> tuple[int, str]:
-        status, reason, session = self.link_problem(token)
-        if status == 200 and session is not None:
-            self._pass(session)
-            await self.visit_return(session)
-        return status, reason
-
-    async def _h5_pass(self, request: web.Request) -> web.StreamResponse:
-        status, reason = await self._press(request.match_info["token"])
-        if request.content_type == "application/x-www-form-urlencoded":
-            return _h5_html(status, _H5_MESSAGES[reason])
-        if status == 200:
-            return web.json_response({"ok": True})
-        return web.json_response({"ok": False, "reason": reason}, status=status)
+        return await self.serve_signed_mp4(request, video.task_id, video.outcome.video_bytes)
 
     # ------------------------------------------------------------------ /_sim controls
 
-    async def _sim_json(self, request: web.Request) -> Any:
-        try:
-            return await request.json()
-        except ValueError:
-            raise web.HTTPBadRequest(text="body must be JSON") from None
-
-    async def _sim_script_assets(self, request: web.Request) -> web.StreamResponse:
-        body = await self._sim_json(request)
-        try:
-            self.script_assets(*[AssetOutcome(**item) for item in body])
-        except (TypeError, ValueError) as exc:
-            raise web.HTTPBadRequest(text=str(exc)) from None
-        return web.json_response({"ok": True, "queued": len(self._asset_script)})
-
-    async def _sim_script_videos(self, request: web.Request) -> web.StreamResponse:
-        body = await self._sim_json(request)
-        try:
-            self.script_videos(*[VideoOutcome(**item) for item in body])
-        except (TypeError, ValueError) as exc:
-            raise web.HTTPBadRequest(text=str(exc)) from None
-        return web.json_response({"ok": True, "queued": len(self._video_script)})
-
-    async def _sim_fault(self, request: web.Request) -> web.StreamResponse:
-        body = await self._sim_json(request)
-        try:
-            self.inject(Fault(**body))
-        except (TypeError, ValueError) as exc:
-            raise web.HTTPBadRequest(text=str(exc)) from None
-        return web.json_response({"ok": True})
-
     async def _sim_pass(self, request: web.Request) -> web.StreamResponse:
-        body = await self._sim_json(request)
+        body = await self.sim_json(request)
         url = body.get("url") if isinstance(body, dict) else None
         if not isinstance(url, str):
             raise web.HTTPBadRequest(text='body must be {"url": "<h5 link>"}')
@@ -379,27 +303,3 @@ class OrcaRouterSimulator(OrcaRouterCore):
         group = self._pass(session)
         await self.visit_return(session)
         return web.json_response({"ok": True, "group_id": group.group_id})
-
-    async def _sim_requests(self, request: web.Request) -> web.StreamResponse:
-        return web.json_response({"requests": [list(r) for r in self.requests]})
-
-    async def _sim_reset_requests(self, request: web.Request) -> web.StreamResponse:
-        self.reset_counts()
-        return web.json_response({"ok": True})
-
-
-_H5_MESSAGES = {
-    "": "<p>Verification passed. You can go back to Telegram.</p>",
-    "unknown": "<p>This link is not valid.</p>",
-    "used": "<p>This link has already been used.</p>",
-    "expired": "<p>This link has expired.</p>",
-}
-
-
-def _h5_html(status: int, body: str) -> web.Response:
-    page_html = (
-        '<!doctype html><html><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>Real-person verification</title></head><body>{body}</body></html>"
-    )
-    return web.Response(status=status, text=page_html, content_type="text/html")

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import secrets
-import string
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http import HTTPStatus
 from typing import Any, Literal
 
 from aiohttp import web
 
+from bot.simulators import helpers
 from bot.simulators.common import AssetOutcome, VideoOutcome
-
-Json = dict[str, Any]
+from bot.simulators.helpers import Json, phrase
 
 # group_type query value -> GroupType as listed
 GROUP_TYPES = {"real_human": "LivenessFace", "aigc": "AIGC"}
@@ -24,7 +21,6 @@ RATIOS = ("21:9", "16:9", "4:3", "1:1", "3:4", "9:16", "adaptive")
 MAX_REFERENCE_IMAGES = 9
 ASSET_URL_TTL = 12 * 3600
 VIDEO_URL_TTL = 24 * 3600
-_ID_CHARS = string.ascii_lowercase + string.digits
 
 
 @dataclass
@@ -100,14 +96,13 @@ class ReturnVisit:
     error: str | None = None
 
 
-class ApiError(Exception):
+class ApiError(helpers.ApiError):
+    """OpenAI-style: ``code`` and ``kind`` (the ``type``) default from the status."""
+
     def __init__(
         self, status: int, message: str, code: str | None = None, kind: str | None = None
     ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.code = code or _default_code(status)
+        super().__init__(status, message, code or _default_code(status))
         self.kind = kind or ("invalid_request_error" if status < 500 else "api_error")
 
 
@@ -131,13 +126,6 @@ def _default_code(status: int) -> str:
     }.get(status, "internal_error" if status >= 500 else phrase(status))
 
 
-def phrase(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Simulated fault"
-
-
 def error_response(
     status: int,
     message: str,
@@ -152,12 +140,6 @@ def error_response(
 
 def iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def new_id(prefix: str, ts: float) -> str:
-    stamp = datetime.fromtimestamp(ts, UTC).strftime("%Y%m%d%H%M%S")
-    tail = "".join(secrets.choice(_ID_CHARS) for _ in range(5))
-    return f"{prefix}-{stamp}-{tail}"
 
 
 def group_json(group: AssetGroup) -> Json:

@@ -3,19 +3,24 @@ package docstring)."""
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import logging
 import secrets
-import time
-from collections import deque
-from collections.abc import Callable, Iterable
+from typing import Any, Unpack
 
 from aiohttp import web
 
-from bot.simulators.common import AssetOutcome, Handler, SimulatorBase, VideoOutcome
-from bot.simulators.media import MAX_IMAGE_BYTES, ImageRejected, inspect_image
-from bot.simulators.powertokens.pages import ControlPages
+from bot.simulators.common import SimulatorBase
+from bot.simulators.helpers import (
+    ApiError,
+    H5Link,
+    Json,
+    Settled,
+    SimulatorOptions,
+    checked_image,
+    read_form,
+    stamp_id,
+)
 from bot.simulators.powertokens.state import (
     ASSET_FAILED,
     ASSET_SUCCEEDED,
@@ -24,18 +29,14 @@ from bot.simulators.powertokens.state import (
     GROUP_VIRTUAL,
     REAL_HUMAN_AUTHORIZED,
     REAL_HUMAN_OWN,
-    ApiError,
     Asset,
     AssetGroup,
     AuthSession,
-    Json,
     UploadJob,
     VideoJob,
     asset_json,
     group_json,
     page_of,
-    read_upload,
-    stamp_id,
     valid_name,
     video_error,
     wrapped,
@@ -54,24 +55,17 @@ class PowerTokensSimulator(SimulatorBase):
     def __init__(
         self,
         *,
-        api_keys: Iterable[str] = ("sim-key",),
-        link_ttl: float = 120.0,
-        processing_seconds: float = 0.2,
-        video_queued_seconds: float = 0.1,
-        video_running_seconds: float = 0.3,
-        clock: Callable[[], float] = time.time,
         job_seconds: float | None = None,
         group_delay: float = 0.0,
         asset_quota: int | None = None,
         authorize_names: bool = False,
         errors_in_body: bool = False,
         accept_bearer_on_assets: bool = False,
+        **options: Unpack[SimulatorOptions],
     ) -> None:
-        super().__init__(clock=clock)
-        self._api_keys = frozenset(api_keys)
-        self._link_ttl = link_ttl
-        self._processing_seconds = processing_seconds
-        self._job_seconds = processing_seconds / 2 if job_seconds is None else job_seconds
+        super().__init__(**options)
+        half = self._processing_seconds / 2
+        self._job_seconds = half if job_seconds is None else job_seconds
         self._group_delay = group_delay
         self._asset_quota = asset_quota
         self._authorize_names = authorize_names
@@ -83,8 +77,7 @@ class PowerTokensSimulator(SimulatorBase):
         self._sessions: dict[str, AuthSession] = {}
         self._jobs: dict[str, UploadJob] = {}
         self._assets: dict[str, Asset] = {}
-        self._asset_script: deque[AssetOutcome] = deque()
-        self.desk = VideoDesk(self, video_queued_seconds, video_running_seconds)
+        self.desk = VideoDesk(self)
         self.jobs_polled_with_auth = 0  # get-asset-id calls that carried an Authorization
         self.app.add_routes(
             [
@@ -97,21 +90,12 @@ class PowerTokensSimulator(SimulatorBase):
                 web.post("/v1/asset/upload", self._upload),
                 web.get("/v1/asset/jobs/get-asset-id", self._get_asset_id),
                 *self.desk.routes(),
-                *ControlPages(self).routes(),
+                *self.h5_routes(),
+                web.post("/_sim/pass", self._sim_pass),
             ]
         )
 
     # ------------------------------------------------------------------ controls
-
-    def script_assets(self, *outcomes: AssetOutcome) -> None:
-        self._asset_script.extend(outcomes)
-
-    def script_videos(self, *outcomes: VideoOutcome) -> None:
-        self.desk.script.extend(outcomes)
-
-    @property
-    def queued_assets(self) -> int:
-        return len(self._asset_script)
 
     def pass_link(self, h5_url: str) -> None:
         """The person behind this H5 link passed (link expiry does not matter here)."""
@@ -138,30 +122,11 @@ class PowerTokensSimulator(SimulatorBase):
         kind = real_human_type if group_type == GROUP_REAL_PERSON else None
         return self._new_group(owner, name, group_type, kind, when).group_id
 
-    @property
-    def groups(self) -> dict[str, AssetGroup]:
-        self._settle()
-        return self._groups
-
-    @property
-    def sessions(self) -> dict[str, AuthSession]:
-        self._settle()
-        return self._sessions
-
-    @property
-    def jobs(self) -> dict[str, UploadJob]:
-        self._settle()
-        return self._jobs
-
-    @property
-    def assets(self) -> dict[str, Asset]:
-        self._settle()
-        return self._assets
-
-    @property
-    def videos(self) -> dict[str, VideoJob]:
-        self._settle()
-        return self.desk.videos
+    groups = Settled[dict[str, AssetGroup]]("_groups")
+    sessions = Settled[dict[str, AuthSession]]("_sessions")
+    jobs = Settled[dict[str, UploadJob]]("_jobs")
+    assets = Settled[dict[str, Asset]]("_assets")
+    videos = Settled[dict[str, VideoJob]]("desk.videos")
 
     # ------------------------------------------------------------------ state machine
 
@@ -215,10 +180,40 @@ class PowerTokensSimulator(SimulatorBase):
         self._order[group.group_id] = next(self._seq)
         return group
 
-    # ------------------------------------------------------------------ plumbing
+    # ------------------------------------------------------------------ H5 page, /_sim
 
-    def origin(self, request: web.Request) -> str:
-        return self.base_url or f"{request.scheme}://{request.host}"
+    def h5_link(self, token: str) -> H5Link:
+        session = self.sessions.get(token)
+        if session is None:
+            return H5Link(404, "unknown")
+        if session.state == "used":
+            return H5Link(409, "used")
+        if self.now() >= session.expires_at:
+            return H5Link(410, "expired")
+        intro = (
+            "<p>PowerTokens real-person authorization.</p>"
+            "<p>Sandbox: this page stands in for the BytePlus liveness check.</p>"
+        )
+        return H5Link(200, "", session.expires_at, intro)
+
+    async def h5_press(self, token: str) -> None:
+        self.pass_link(token)
+
+    async def _sim_items(self, request: web.Request) -> Any:
+        body = await self.sim_json(request)
+        if not isinstance(body, list):
+            raise web.HTTPBadRequest(text="body must be a JSON array")
+        return body
+
+    async def _sim_pass(self, request: web.Request) -> web.StreamResponse:
+        try:
+            body = await request.json()
+            self.pass_link(str(body["url"]))
+        except (TypeError, ValueError, KeyError) as exc:
+            raise web.HTTPNotFound(text=str(exc)) from None
+        return web.json_response({"ok": True})
+
+    # ------------------------------------------------------------------ plumbing
 
     def account(self, request: web.Request, *, video: bool = False) -> str:
         """Asset routes want ``Authorization: <key>``; video routes take "Bearer <key>" too."""
@@ -235,35 +230,17 @@ class PowerTokensSimulator(SimulatorBase):
     async def json_body(self, request: web.Request, *, optional: bool = False) -> Json:
         if optional and not await request.read():
             return {}
-        try:
-            body = await request.json()
-        except ValueError:
-            raise ApiError(400, "Request body must be JSON") from None
-        if not isinstance(body, dict):
-            raise ApiError(400, "Request body must be a JSON object")
-        return body
+        return await super().json_body(request)
 
     def fault_body(
         self, status: int, message: str, headers: dict[str, str] | None
     ) -> web.StreamResponse:
         return wrapped_error(status, message, headers=headers)
 
-    async def handle(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        self._settle()
-        is_video = request.path.startswith("/v1/videos")
-        try:
-            return await handler(request)
-        except ApiError as exc:
-            if is_video:
-                return video_error(exc.status, exc.message, exc.code)
-            return wrapped_error(exc.status, exc.message, in_body=self._errors_in_body)
-        except web.HTTPException as exc:
-            if not request.path.startswith("/v1/") or exc.status < 400:
-                raise
-            status = 404 if exc.status == 405 else exc.status
-            if is_video:
-                return video_error(status, exc.reason, None)
-            return wrapped_error(status, exc.reason, in_body=self._errors_in_body)
+    def answer_error(self, request: web.Request, error: ApiError) -> web.StreamResponse:
+        if request.path.startswith("/v1/videos"):
+            return video_error(error.status, error.message, error.code)
+        return wrapped_error(error.status, error.message, in_body=self._errors_in_body)
 
     def _own_group(self, account: str, group_id: object) -> AssetGroup:
         group = self._groups.get(group_id) if isinstance(group_id, str) else None
@@ -349,7 +326,8 @@ class PowerTokensSimulator(SimulatorBase):
 
     async def _upload(self, request: web.Request) -> web.StreamResponse:
         account = self.account(request)
-        fields, data, size = await read_upload(request)
+        names = ("group_id", "group_name", "name")
+        fields, data, size = await read_form(request, names, "file and group_id")
         if data is None:
             raise ApiError(400, "file is required")
         if fields.get("group_id"):
@@ -366,12 +344,7 @@ class PowerTokensSimulator(SimulatorBase):
             used = sum(1 for j in self._jobs.values() if j.account == account)
             if used >= self._asset_quota:
                 raise ApiError(403, f"Asset quota exceeded ({self._asset_quota} assets)")
-        if size >= MAX_IMAGE_BYTES:
-            raise ApiError(413, f"File is {size} bytes; the limit is under 30 MB")
-        try:
-            info = await asyncio.to_thread(inspect_image, data)
-        except ImageRejected as exc:
-            raise ApiError(exc.status, exc.message) from None
+        info = await checked_image(data, size)
         now = self.now()
         job = UploadJob(
             task_id=stamp_id("task", now),
@@ -383,7 +356,7 @@ class PowerTokensSimulator(SimulatorBase):
             width=info.width,
             height=info.height,
             created_at=now,
-            outcome=self._asset_script.popleft() if self._asset_script else AssetOutcome(),
+            outcome=self.next_asset_outcome(),
         )
         self._jobs[job.task_id] = job
         return wrapped({"task_id": job.task_id})

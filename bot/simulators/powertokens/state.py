@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Literal
 
-from aiohttp import BodyPartReader, web
+from aiohttp import web
 
 from bot.simulators.common import AssetOutcome, VideoOutcome
-from bot.simulators.media import MAX_IMAGE_BYTES
-
-Json = dict[str, Any]
+from bot.simulators.helpers import ApiError, Json
 
 GROUP_VIRTUAL = 0
 GROUP_REAL_PERSON = 1
@@ -116,23 +112,6 @@ class VideoJob:
     extra: Json = field(default_factory=dict)
 
 
-class ApiError(Exception):
-    """An error answer: wrapped on asset routes, ``{"error": {...}}`` on video routes."""
-
-    def __init__(self, status: int, message: str, code: str | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.code = code
-
-
-def stamp_id(prefix: str, now: float) -> str:
-    """``group-20260604100609-xbxss`` style ids, as PowerTokens' own examples show."""
-    when = datetime.fromtimestamp(now, UTC).strftime("%Y%m%d%H%M%S")
-    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
-    return f"{prefix}-{when}-{''.join(secrets.choice(alphabet) for _ in range(5))}"
-
-
 def wrapped(data: object) -> web.Response:
     return web.json_response({"code": 200, "msg": "success", "data": data})
 
@@ -169,17 +148,6 @@ def valid_name(value: object, what: str) -> str:
     return value.strip()
 
 
-async def read_part(part: BodyPartReader, keep: int) -> tuple[bytes, int]:
-    """Read a whole part, keeping at most ``keep`` bytes; return (kept bytes, total size)."""
-    kept = bytearray()
-    total = 0
-    while chunk := await part.read_chunk(1 << 16):
-        total += len(chunk)
-        if len(kept) < keep:
-            kept.extend(chunk[: keep - len(kept)])
-    return bytes(kept), total
-
-
 def group_json(group: AssetGroup, assets: Iterable[Asset]) -> Json:
     row: Json = {
         "group_id": group.group_id,
@@ -211,27 +179,3 @@ def asset_json(asset: Asset) -> Json:
         "error": error,
         "created_at": int(asset.created_at),
     }
-
-
-async def read_upload(request: web.Request) -> tuple[dict[str, str], bytes | None, int]:
-    if not request.content_type.startswith("multipart/"):
-        raise ApiError(400, "Expected multipart/form-data with file and group_id")
-    fields: dict[str, str] = {}
-    data: bytes | None = None
-    size = 0
-    try:
-        reader = await request.multipart()
-        while (part := await reader.next()) is not None:
-            if not isinstance(part, BodyPartReader):
-                raise ApiError(400, "Nested multipart is not supported")
-            if part.name == "file":
-                fields["filename"] = part.filename or ""
-                data, size = await read_part(part, MAX_IMAGE_BYTES)
-            elif part.name in ("group_id", "group_name", "name"):
-                raw, _ = await read_part(part, 4096)
-                fields[part.name] = raw.decode("utf-8", errors="replace").strip()
-            else:
-                await part.release()
-    except (ValueError, RuntimeError, AssertionError) as exc:
-        raise ApiError(400, f"Malformed multipart body: {exc}") from None
-    return fields, data, size

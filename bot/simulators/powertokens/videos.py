@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
-from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from bot.simulators.common import VideoOutcome
+from bot.simulators.helpers import ApiError, Json, stamp_id
 from bot.simulators.powertokens.state import (
     ASSET_SUCCEEDED,
     MAX_REFERENCE_IMAGES,
@@ -19,11 +15,8 @@ from bot.simulators.powertokens.state import (
     RATIOS,
     SECONDS,
     VIDEO_URL_TTL,
-    ApiError,
     Asset,
-    Json,
     VideoJob,
-    stamp_id,
 )
 
 if TYPE_CHECKING:
@@ -36,15 +29,9 @@ _LIMITS = {"reference_image": MAX_REFERENCE_IMAGES, "reference_video": 3, "refer
 class VideoDesk:
     """Video tasks of every account; timing is lazy against the simulator's clock."""
 
-    def __init__(
-        self, sim: PowerTokensSimulator, queued_seconds: float, running_seconds: float
-    ) -> None:
+    def __init__(self, sim: PowerTokensSimulator) -> None:
         self.sim = sim
-        self.queued_seconds = queued_seconds
-        self.running_seconds = running_seconds
         self.videos: dict[str, VideoJob] = {}
-        self.script: deque[VideoOutcome] = deque()
-        self._secret = secrets.token_bytes(32)
 
     def routes(self) -> list[web.RouteDef]:
         return [
@@ -55,14 +42,7 @@ class VideoDesk:
 
     def settle(self, now: float) -> None:
         for video in self.videos.values():
-            started = video.created_at + self.queued_seconds
-            finished = started + self.running_seconds
-            if video.status in ("queued", "running"):
-                if now >= finished:
-                    terminal = "succeeded" if video.outcome.status == "completed" else "failed"
-                    video.status, video.completed_at = terminal, finished
-                elif now >= started:
-                    video.status = "running"
+            self.sim.advance_video(video, now, "running", {"completed": "succeeded"})
 
     def video_json(self, video: VideoJob, request: web.Request) -> Json:
         now = self.sim.now()
@@ -85,18 +65,13 @@ class VideoDesk:
             body["completed_at"] = int(video.completed_at)
         if video.status == "succeeded" and video.completed_at is not None:
             expires = int(video.completed_at) + VIDEO_URL_TTL
-            sig = self._sign(video.video_id, expires)
-            body["video_url"] = (
-                f"{self.sim.origin(request)}/files/videos/{video.video_id}.mp4"
-                f"?expires={expires}&sig={sig}"
+            path = f"/files/videos/{video.video_id}.mp4"
+            body["video_url"] = self.sim.signed_url(
+                request, path, "video", video.video_id, expires
             )
         elif video.status == "failed":
             body["error"] = {"code": video.outcome.code, "message": video.outcome.message}
         return body
-
-    def _sign(self, video_id: str, expires: int) -> str:
-        message = f"{video_id}:{expires}".encode()
-        return hmac.new(self._secret, message, hashlib.sha256).hexdigest()
 
     def _asset(self, account: str, url: object, where: str) -> Asset:
         if not isinstance(url, str) or not url:
@@ -179,7 +154,7 @@ class VideoDesk:
             media=media,
             asset_ids=[a.asset_id for a in assets],
             created_at=now,
-            outcome=self.script.popleft() if self.script else VideoOutcome(),
+            outcome=self.sim.next_video_outcome(),
             extra={"watermark": flags["watermark"]},
         )
         self.videos[video.video_id] = video
@@ -198,13 +173,4 @@ class VideoDesk:
         video = self.videos.get(request.match_info["video_id"])
         if video is None or video.status != "succeeded":
             return web.Response(status=404, text="Not Found")
-        try:
-            expires = int(request.query.get("expires", ""))
-        except ValueError:
-            return web.Response(status=403, text="Forbidden: bad expires")
-        good = self._sign(video.video_id, expires)
-        if not hmac.compare_digest(good, request.query.get("sig", "")):
-            return web.Response(status=403, text="Forbidden: signature mismatch")
-        if self.sim.now() >= expires:
-            return web.Response(status=403, text="Forbidden: link expired")
-        return await self.sim.serve_mp4(request, video.outcome.video_bytes)
+        return await self.sim.serve_signed_mp4(request, video.video_id, video.outcome.video_bytes)

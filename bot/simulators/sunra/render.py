@@ -1,49 +1,15 @@
-"""JSON bodies and signed file URLs of the Sunra simulator (shapes: package docstring)."""
+"""JSON bodies of the Sunra simulator (shapes: package docstring)."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
-from collections.abc import Callable
-
-from aiohttp import web
-
+from bot.simulators.helpers import Json, iso
 from bot.simulators.media import sample_mp4
-from bot.simulators.sunra.state import ArkAsset, Json, Prediction, iso, prediction_error
+from bot.simulators.sunra.state import ArkAsset, Prediction, prediction_error
 
 # Tokens per second of video (a 5 s 720p clip is about 108,900) and units per token
 # (1000 units = USD 1; such a clip is about USD 0.76).
 TOKENS_PER_SECOND = 21780
 UNITS_PER_TOKEN = 0.007
-
-
-class Signer:
-    """Expiring ``?expires&sig`` URLs for files served without auth."""
-
-    def __init__(self, clock: Callable[[], float]) -> None:
-        self._clock = clock
-        self._secret = secrets.token_bytes(32)
-
-    def _sig(self, kind: str, key: str, expires: int) -> str:
-        message = f"{kind}:{key}:{expires}".encode()
-        return hmac.new(self._secret, message, hashlib.sha256).hexdigest()
-
-    def url(self, origin: str, path: str, kind: str, key: str, ttl: int) -> str:
-        expires = int(self._clock()) + ttl
-        return f"{origin}{path}?expires={expires}&sig={self._sig(kind, key, expires)}"
-
-    def problem(self, request: web.Request, kind: str, key: str) -> str | None:
-        """Why this request's signature does not hold, or None."""
-        try:
-            expires = int(request.query.get("expires", ""))
-        except ValueError:
-            return "bad expires"
-        if not hmac.compare_digest(self._sig(kind, key, expires), request.query.get("sig", "")):
-            return "signature mismatch"
-        if self._clock() >= expires:
-            return "link expired"
-        return None
 
 
 def asset_json(asset: ArkAsset, ark_url: str | None = None) -> Json:

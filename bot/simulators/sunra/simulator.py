@@ -5,20 +5,15 @@ from __future__ import annotations
 import itertools
 import logging
 import secrets
-import string
-import time
-from collections import deque
-from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
 from http import HTTPStatus
-from typing import Literal
+from typing import Literal, Unpack
 
 from aiohttp import web
 
-from bot.simulators.common import AssetOutcome, Handler, SimulatorBase, VideoOutcome
-from bot.simulators.sunra import control
+from bot.simulators import helpers
+from bot.simulators.common import Handler, SimulatorBase, VideoOutcome
+from bot.simulators.helpers import Settled, SimulatorOptions, stamp_id
 from bot.simulators.sunra.render import (
-    Signer,
     asset_json,
     request_urls,
     result_json,
@@ -32,7 +27,6 @@ from bot.simulators.sunra.state import (
     VIDEO_URL_TTL,
     ApiError,
     ArkAsset,
-    Json,
     Prediction,
     RateWindow,
     asset_type_of,
@@ -58,12 +52,6 @@ class SunraSimulator(SimulatorBase):
     def __init__(
         self,
         *,
-        api_keys: Iterable[str] = ("sim-key",),
-        link_ttl: float = 120.0,  # accepted for a uniform signature; Sunra has no links
-        processing_seconds: float = 0.2,
-        video_queued_seconds: float = 0.1,
-        video_running_seconds: float = 0.3,
-        clock: Callable[[], float] = time.time,
         submit_per_second: int | None = 10,
         submit_per_minute: int | None = 100,
         other_per_second: int | None = 100,
@@ -71,12 +59,9 @@ class SunraSimulator(SimulatorBase):
         list_refreshes: bool = False,
         failure_status: Literal["COMPLETED", "FAILED"] = "COMPLETED",
         fetch_timeout: float = 10.0,
+        **options: Unpack[SimulatorOptions],  # link_ttl is taken for uniformity: no links
     ) -> None:
-        super().__init__(clock=clock)
-        self._api_keys = frozenset(api_keys)
-        self._processing_seconds = processing_seconds
-        self._queued_seconds = video_queued_seconds
-        self._running_seconds = video_running_seconds
+        super().__init__(**options)
         self._limits = {
             "submit": (submit_per_second, submit_per_minute),
             "other": (other_per_second, other_per_minute),
@@ -84,13 +69,10 @@ class SunraSimulator(SimulatorBase):
         self._list_refreshes = list_refreshes
         self._failure_status = failure_status
         self._fetch_timeout = fetch_timeout
-        self._signer = Signer(clock)
         self._seq = itertools.count(1)
         self._windows: dict[tuple[str, str], RateWindow] = {}
         self._assets: dict[str, ArkAsset] = {}
         self._videos: dict[str, Prediction] = {}
-        self.asset_script: deque[AssetOutcome] = deque()
-        self.video_script: deque[VideoOutcome] = deque()
         self.app.add_routes(
             [
                 web.post("/v1/ark/assets", self._create_asset),
@@ -103,20 +85,18 @@ class SunraSimulator(SimulatorBase):
                 web.post("/v1/queue/{model_id:.+}", self._submit),
                 web.get("/files/videos/{rid}.mp4", self._download_video),
                 web.get("/files/ark/{record_id}", self._download_ark),
-                *control.routes(self),
+                web.post("/_sim/pass", self._sim_pass),
             ]
         )
 
     # ------------------------------------------------------------------ controls
 
-    def script_assets(self, *outcomes: AssetOutcome) -> None:
-        self.asset_script.extend(outcomes)
-
-    def script_videos(self, *outcomes: VideoOutcome) -> None:
-        self.video_script.extend(outcomes)
-
     def pass_link(self, h5_url: str) -> None:
         raise KeyError(f"Sunra has no verification links: {h5_url}")
+
+    async def _sim_pass(self, request: web.Request) -> web.StreamResponse:
+        # Sunra has no face check, so no link of ours can be passed.
+        return web.json_response({"ok": False, "reason": "unknown"}, status=404)
 
     @property
     def groups(self) -> dict[str, object]:
@@ -127,10 +107,7 @@ class SunraSimulator(SimulatorBase):
         """By Sunra ``id``; ``status`` is Sunra's stored copy (see :meth:`upstream_status`)."""
         return self._assets
 
-    @property
-    def videos(self) -> dict[str, Prediction]:
-        self._settle()
-        return self._videos
+    videos = Settled[dict[str, Prediction]]("_videos")
 
     def upstream_status(self, asset: ArkAsset) -> str:
         if self.now() < asset.created_at + self._processing_seconds:
@@ -144,8 +121,8 @@ class SunraSimulator(SimulatorBase):
         for video in self._videos.values():
             if video.status not in ("IN_QUEUE", "IN_PROGRESS"):
                 continue
-            started = video.created_at + self._queued_seconds
-            finished = started + self._running_seconds
+            started = video.created_at + self._video_queued_seconds
+            finished = started + self._video_running_seconds
             if now >= finished:
                 video.completed_at = finished
                 video.success = not video.failed
@@ -153,9 +130,6 @@ class SunraSimulator(SimulatorBase):
                 video.status = "FAILED" if failed_late else "COMPLETED"
             elif now >= started:
                 video.status = "IN_PROGRESS"
-
-    def origin(self, request: web.Request) -> str:
-        return self.base_url or f"{request.scheme}://{request.host}"
 
     def fault_body(
         self, status: int, message: str, headers: dict[str, str] | None
@@ -172,43 +146,35 @@ class SunraSimulator(SimulatorBase):
         return response
 
     async def handle(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        path = request.path
-        self._settle()
-        if not path.startswith("/v1/"):
+        async def admitted(request: web.Request) -> web.StreamResponse:
+            if request.path.startswith("/v1/"):
+                request[ACCOUNT] = self._admit(request)
             return await handler(request)
-        try:
-            account = self._account(request)
-            bucket = "submit" if _is_submit(request) else "other"
-            window = self._windows.setdefault((account, bucket), RateWindow(*self._limits[bucket]))
-            wait = window.admit(self.now())
-            if wait is not None:
-                raise rate_limited(bucket, wait)
-            request[ACCOUNT] = account
-            return await handler(request)
-        except ApiError as exc:
-            return exc.response(self.now(), path)
-        except web.HTTPException as exc:
-            if exc.status < 400:
-                raise
-            status = 404 if exc.status == 405 else exc.status
-            phrase = HTTPStatus(status).phrase
-            return ApiError(status, phrase, "not_found").response(self.now(), path)
 
-    def _account(self, request: web.Request) -> str:
-        scheme, _, key = request.headers.get("Authorization", "").partition(" ")
-        key = key.strip()
-        if scheme.lower() not in ("bearer", "key") or key not in self._api_keys:
+        return await super().handle(request, admitted)
+
+    def _admit(self, request: web.Request) -> str:
+        """The caller's account, if the key is good and the account within its rate limits."""
+        key = self.bearer_key(request, ("bearer", "key"))
+        if key is None:
             raise ApiError(401, "Invalid API key", "unauthorized", "authentication_error")
+        bucket = "submit" if _is_submit(request) else "other"
+        window = self._windows.setdefault((key, bucket), RateWindow(*self._limits[bucket]))
+        wait = window.admit(self.now())
+        if wait is not None:
+            raise rate_limited(bucket, wait)
         return key
 
-    async def _body(self, request: web.Request) -> Json:
-        try:
-            body = await request.json()
-        except ValueError:
-            raise ApiError(400, "Request body must be JSON", "invalid_json") from None
-        if not isinstance(body, dict):
-            raise ApiError(400, "Request body must be a JSON object", "invalid_json")
-        return body
+    def bad_body(self, message: str) -> ApiError:
+        return ApiError(400, message, "invalid_json")
+
+    def routing_error(self, status: int, reason: str) -> ApiError:
+        return ApiError(status, HTTPStatus(status).phrase, "not_found")
+
+    def answer_error(self, request: web.Request, error: helpers.ApiError) -> web.StreamResponse:
+        if not isinstance(error, ApiError):
+            error = ApiError(error.status, error.message, error.code or "error")
+        return error.response(self.now(), request.path)
 
     # ------------------------------------------------------------------ Ark assets
 
@@ -225,19 +191,16 @@ class SunraSimulator(SimulatorBase):
             asset.updated_at = asset.created_at + self._processing_seconds
 
     async def _create_asset(self, request: web.Request) -> web.StreamResponse:
-        source_url, name, asset_type = check_asset_body(await self._body(request))
+        source_url, name, asset_type = check_asset_body(await self.json_body(request))
         asset_type = asset_type or asset_type_of(source_url)
         failure, content, content_type = await registration_outcome(
             source_url, asset_type, self._fetch_timeout
         )
-        outcome = failure
-        if outcome is None:
-            outcome = self.asset_script.popleft() if self.asset_script else AssetOutcome()
+        outcome = failure if failure is not None else self.next_asset_outcome()
         now = self.now()
-        stamp = datetime.fromtimestamp(now, UTC).strftime("%Y%m%d%H%M%S")
         asset = ArkAsset(
             record_id="ark_" + secrets.token_hex(12),
-            ark_asset_id=f"asset-{stamp}-{token(5, string.ascii_lowercase + string.digits)}",
+            ark_asset_id=stamp_id("asset", now),
             account=request[ACCOUNT],
             name=name or name_from_url(source_url),
             asset_type=asset_type,
@@ -256,8 +219,8 @@ class SunraSimulator(SimulatorBase):
         self._refresh(asset)
         ark_url = None
         if asset.status == "active":
-            path, key = f"/files/ark/{asset.record_id}", asset.record_id
-            ark_url = self._signer.url(self.origin(request), path, "ark", key, ARK_URL_TTL)
+            path, expires = f"/files/ark/{asset.record_id}", int(self.now()) + ARK_URL_TTL
+            ark_url = self.signed_url(request, path, "ark", asset.record_id, expires)
         return web.json_response(asset_json(asset, ark_url))
 
     async def _delete_asset(self, request: web.Request) -> web.StreamResponse:
@@ -294,10 +257,8 @@ class SunraSimulator(SimulatorBase):
         asset = self._assets.get(request.match_info["record_id"])
         if asset is None or asset.deleted or self.upstream_status(asset) != "active":
             return web.Response(status=404, text="Not Found")
-        problem = self._signer.problem(request, "ark", asset.record_id)
-        if problem is not None:
-            return web.Response(status=403, text=f"Forbidden: {problem}")
-        return web.Response(body=asset.content, content_type=asset.content_type)
+        forbidden = self.forbidden(request, "ark", asset.record_id)
+        return forbidden or web.Response(body=asset.content, content_type=asset.content_type)
 
     # ------------------------------------------------------------------ queue
 
@@ -326,13 +287,11 @@ class SunraSimulator(SimulatorBase):
         model_id = request.match_info["model_id"]
         if model_id not in RELAY_MODELS + DIRECT_MODELS:
             raise ApiError(404, f"Model {model_id} not found", "model_not_found")
-        body = await self._body(request)
+        body = await self.json_body(request)
         checked = check_video_input(model_id, body)
         account = request[ACCOUNT]
         failure = self._ref_failure(account, model_id, checked["reference_images"])
-        outcome = VideoOutcome()
-        if failure is None and self.video_script:
-            outcome = self.video_script.popleft()
+        outcome = self.next_video_outcome() if failure is None else VideoOutcome()
         video = Prediction(
             request_id="pd_" + token(24),
             account=account,
@@ -360,7 +319,7 @@ class SunraSimulator(SimulatorBase):
             1 for v in self._videos.values() if v.status == "IN_QUEUE" and v.seq < video.seq
         )
         origin = self.origin(request)
-        return web.json_response(status_json(video, origin, ahead, self._running_seconds))
+        return web.json_response(status_json(video, origin, ahead, self._video_running_seconds))
 
     async def _result(self, request: web.Request) -> web.StreamResponse:
         video = self._own_video(request)
@@ -371,8 +330,8 @@ class SunraSimulator(SimulatorBase):
         if not video.success:
             error = prediction_error(*video.error_code(), video.completed_at or 0)
             raise ApiError(400, error["message"], "PREDICTION_FAILED", details=error["details"])
-        path, key = f"/files/videos/{video.request_id}.mp4", video.request_id
-        url = self._signer.url(self.origin(request), path, "video", key, VIDEO_URL_TTL)
+        path, expires = f"/files/videos/{video.request_id}.mp4", int(self.now()) + VIDEO_URL_TTL
+        url = self.signed_url(request, path, "video", video.request_id, expires)
         return web.json_response(result_json(video, url))
 
     async def _cancel(self, request: web.Request) -> web.StreamResponse:
@@ -388,10 +347,7 @@ class SunraSimulator(SimulatorBase):
         video = self._videos.get(request.match_info["rid"])
         if video is None or video.status != "COMPLETED" or not video.success:
             return web.Response(status=404, text="Not Found")
-        problem = self._signer.problem(request, "video", video.request_id)
-        if problem is not None:
-            return web.Response(status=403, text=f"Forbidden: {problem}")
-        return await self.serve_mp4(request, video.outcome.video_bytes)
+        return await self.serve_signed_mp4(request, video.request_id, video.outcome.video_bytes)
 
 
 def _is_submit(request: web.Request) -> bool:

@@ -12,17 +12,15 @@ import secrets
 import string
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
 from urllib.parse import unquote, urlparse
 
 import httpx
 from aiohttp import web
 
+from bot.simulators import helpers
 from bot.simulators.common import AssetOutcome, VideoOutcome
+from bot.simulators.helpers import Json, iso
 from bot.simulators.media import MAX_IMAGE_BYTES, ImageRejected, inspect_image
-
-Json = dict[str, Any]
 
 RELAY_MODELS = (
     "bytedance/seedance-2.0-relay/reference-to-video",
@@ -54,11 +52,6 @@ _ALPHABET = string.ascii_letters + string.digits
 
 def token(n: int, alphabet: str = _ALPHABET) -> str:
     return "".join(secrets.choice(alphabet) for _ in range(n))
-
-
-def iso(ts: float) -> str:
-    stamp = datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds")
-    return stamp.replace("+00:00", "Z")
 
 
 @dataclass
@@ -109,7 +102,7 @@ class Prediction:
         return self.outcome.code or "failed", self.outcome.message or "Prediction failed."
 
 
-class ApiError(Exception):
+class ApiError(helpers.ApiError):
     """An error answer in Sunra's envelope ``{"error": {type, code, message}}``."""
 
     def __init__(
@@ -122,8 +115,8 @@ class ApiError(Exception):
         details: Json | None = None,
         retry_after: float | None = None,
     ) -> None:
-        super().__init__(message)
-        self.status, self.message, self.code, self.kind = status, message, code, kind
+        super().__init__(status, message, code)
+        self.kind = kind
         self.details = details
         self.retry_after = retry_after
 

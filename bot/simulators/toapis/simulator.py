@@ -2,29 +2,25 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
-import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
+from typing import Any, Unpack
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from bot.simulators.common import AssetOutcome, Handler, SimulatorBase, VideoOutcome
-from bot.simulators.toapis import videos
-from bot.simulators.toapis.controls import Controls
+from bot.simulators.common import SimulatorBase
+from bot.simulators.helpers import ApiError, H5Link, Json, Settled, SimulatorOptions
+from bot.simulators.toapis import controls, videos
 from bot.simulators.toapis.sources import fetch_source
 from bot.simulators.toapis.state import (
     DEFAULT_FAILED_CODE,
     PASSED_CODE,
     PREFIX,
     VIDEO_PATHS,
-    ApiError,
     Asset,
     AvatarGroup,
-    Json,
     VerifyTask,
     VideoTask,
     asset_json,
@@ -48,36 +44,23 @@ class ToAPIsSimulator(SimulatorBase):
     def __init__(
         self,
         *,
-        api_keys: Iterable[str] = ("sim-key",),
-        link_ttl: float = 120.0,
         session_seconds: float = 0.0,
         activation_delay: float = 0.0,
-        processing_seconds: float = 0.2,
-        video_queued_seconds: float = 0.1,
-        video_running_seconds: float = 0.3,
         asset_quota: int | None = None,
         video_submit_paths: Iterable[str] = VIDEO_PATHS,
         fetch_timeout: float = 10.0,
-        clock: Callable[[], float] = time.time,
+        **options: Unpack[SimulatorOptions],
     ) -> None:
-        super().__init__(clock=clock)
-        self._api_keys = frozenset(api_keys)
-        self._link_ttl = link_ttl
+        super().__init__(**options)
         self._session_seconds = session_seconds
         self._activation_delay = activation_delay
-        self._processing_seconds = processing_seconds
-        self._queued_seconds = video_queued_seconds
-        self._running_seconds = video_running_seconds
         self._asset_quota = asset_quota
         self._fetch_timeout = fetch_timeout
-        self._secret = secrets.token_bytes(32)
         self._tasks: dict[str, VerifyTask] = {}
         self._links: dict[str, str] = {}  # link token -> task id
         self._groups: dict[str, AvatarGroup] = {}
         self._assets: dict[str, Asset] = {}
         self._videos: dict[str, VideoTask] = {}
-        self._asset_script: deque[AssetOutcome] = deque()
-        self._video_script: deque[VideoOutcome] = deque()
         self.fetches: list[str] = []  # every source_url the simulator GETs, in order
         real, private = f"{PREFIX}/real-avatar", f"{PREFIX}/private-avatar"
         routes = [
@@ -90,17 +73,12 @@ class ToAPIsSimulator(SimulatorBase):
             *(web.post(path, self._create_video) for path in video_submit_paths),
             *(web.get(f"{path}/{{task_id}}", self._get_video) for path in VIDEO_PATHS),
             web.get("/files/videos/{task_id}.mp4", self._download_video),
-            *Controls(self).routes(),
+            *self.h5_routes(),
+            *controls.routes(self),
         ]
         self.app.add_routes(routes)
 
     # ------------------------------------------------------------------ controls
-
-    def script_assets(self, *outcomes: AssetOutcome) -> None:
-        self._asset_script.extend(outcomes)
-
-    def script_videos(self, *outcomes: VideoOutcome) -> None:
-        self._video_script.extend(outcomes)
 
     def pass_link(self, h5_url: str) -> None:
         """The person behind this H5 link passed (link expiry does not matter here)."""
@@ -114,25 +92,10 @@ class ToAPIsSimulator(SimulatorBase):
         """How many status polls of a video came sooner than ToAPIs suggests."""
         return videos.early_polls(self._videos[task_id])
 
-    @property
-    def tasks(self) -> dict[str, VerifyTask]:
-        self._settle()
-        return self._tasks
-
-    @property
-    def groups(self) -> dict[str, AvatarGroup]:
-        self._settle()
-        return self._groups
-
-    @property
-    def assets(self) -> dict[str, Asset]:
-        self._settle()
-        return self._assets
-
-    @property
-    def videos(self) -> dict[str, VideoTask]:
-        self._settle()
-        return self._videos
+    tasks = Settled[dict[str, VerifyTask]]("_tasks")
+    groups = Settled[dict[str, AvatarGroup]]("_groups")
+    assets = Settled[dict[str, Asset]]("_assets")
+    videos = Settled[dict[str, VideoTask]]("_videos")
 
     # ------------------------------------------------------------------ state machine
 
@@ -151,9 +114,9 @@ class ToAPIsSimulator(SimulatorBase):
             if asset.status == "processing" and now >= ready_at:
                 asset.status, asset.updated_at = asset.outcome.status.lower(), ready_at
         for video in self._videos.values():
-            queued_at = video.created_at + self._queued_seconds / 2
-            started = video.created_at + self._queued_seconds
-            finished = started + self._running_seconds
+            queued_at = video.created_at + self._video_queued_seconds / 2
+            started = video.created_at + self._video_queued_seconds
+            finished = started + self._video_running_seconds
             if video.status in ("completed", "failed"):
                 continue
             if now >= finished:
@@ -175,57 +138,41 @@ class ToAPIsSimulator(SimulatorBase):
             raise LookupError(f"unknown H5 link {h5_url}")
         return self._tasks[task_id]
 
-    def link_problem(self, token: str) -> tuple[int, str, VerifyTask | None]:
-        """(HTTP status, reason, task) for pressing "pass" on the link with this token."""
+    def h5_link(self, token: str) -> H5Link:
         task = self._tasks.get(self._links.get(token, ""))
         if task is None or self.now() < task.ready_at:
-            return 404, "unknown", None
+            return H5Link(404, "unknown")
         if task.result_code is not None:
-            return 409, "used", task
+            return H5Link(409, "used")
         if self.now() >= task.expires_at:
-            return 410, "expired", task
-        return 200, "", task
+            return H5Link(410, "expired")
+        intro = (
+            "<p>Real-person verification (ToAPIs sandbox).</p>"
+            "<p>This page stands in for the BytePlus liveness check.</p>"
+        )
+        return H5Link(200, "", task.expires_at, intro)
 
-    def _origin(self, request: web.Request) -> str:
-        return self.base_url or f"{request.scheme}://{request.host}"
+    async def h5_press(self, token: str) -> None:
+        self.decide(self._tasks[self._links[token]], PASSED_CODE)
+
+    def _sim_scripted(self, script: deque[Any]) -> web.Response:
+        return web.json_response({"ok": True})  # ToAPIs' controls do not report the queue
 
     def fault_body(
         self, status: int, message: str, headers: dict[str, str] | None
     ) -> web.StreamResponse:
         return wrapped_error(status, message, headers=headers)
 
-    async def handle(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        self._settle()
-        path = request.path
-        is_video = path.startswith(VIDEO_PATHS)
-        try:
-            return await handler(request)
-        except ApiError as exc:
-            if is_video:
-                return video_error(exc.status, exc.message, exc.code)
-            return wrapped_error(exc.status, exc.message, exc.code)
-        except web.HTTPException as exc:
-            if not path.startswith("/v1/") or exc.status < 400:
-                raise
-            status = 404 if exc.status == 405 else exc.status
-            if is_video:
-                return video_error(status, exc.reason, None)
-            return wrapped_error(status, exc.reason)
+    def answer_error(self, request: web.Request, error: ApiError) -> web.StreamResponse:
+        if request.path.startswith(VIDEO_PATHS):
+            return video_error(error.status, error.message, error.code)
+        return wrapped_error(error.status, error.message, error.code)
 
     def _account(self, request: web.Request) -> str:
-        scheme, _, key = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or key.strip() not in self._api_keys:
+        key = self.bearer_key(request)
+        if key is None:
             raise ApiError(401, "Invalid API key", "invalid_api_key")
-        return key.strip()
-
-    async def _json_body(self, request: web.Request) -> Json:
-        try:
-            body = await request.json()
-        except ValueError:
-            raise ApiError(400, "Request body must be JSON") from None
-        if not isinstance(body, dict):
-            raise ApiError(400, "Request body must be a JSON object")
-        return body
+        return key
 
     def _own_task(self, request: web.Request, task_id: str | None) -> VerifyTask:
         account = self._account(request)
@@ -238,7 +185,7 @@ class ToAPIsSimulator(SimulatorBase):
 
     async def _create_task(self, request: web.Request) -> web.StreamResponse:
         account = self._account(request)
-        body = await self._json_body(request)
+        body = await self.json_body(request)
         callback = body.get("callback_url")
         if callback is not None and (
             not isinstance(callback, str) or not callback.startswith(("http://", "https://"))
@@ -268,7 +215,7 @@ class ToAPIsSimulator(SimulatorBase):
 
     async def _get_task(self, request: web.Request) -> web.StreamResponse:
         task = self._own_task(request, request.match_info["task_id"])
-        return wrapped(task_json(task, self._origin(request), self.now()))
+        return wrapped(task_json(task, self.origin(request), self.now()))
 
     async def _get_result(self, request: web.Request) -> web.StreamResponse:
         account = self._account(request)
@@ -286,7 +233,7 @@ class ToAPIsSimulator(SimulatorBase):
 
     async def _create_group(self, request: web.Request) -> web.StreamResponse:
         account = self._account(request)
-        body = await self._json_body(request)
+        body = await self.json_body(request)
         name, description = body.get("name"), body.get("description")
         if not isinstance(name, str) or not 1 <= len(name.strip()) <= 64:
             raise ApiError(400, "name must be 1..64 characters")
@@ -300,7 +247,7 @@ class ToAPIsSimulator(SimulatorBase):
 
     async def _create_asset(self, request: web.Request) -> web.StreamResponse:
         account = self._account(request)
-        body = await self._json_body(request)
+        body = await self.json_body(request)
         group_id, source_url, name = (body.get(k) for k in ("group_id", "source_url", "name"))
         if not isinstance(group_id, str) or not group_id:
             raise ApiError(400, "group_id is required")
@@ -321,7 +268,7 @@ class ToAPIsSimulator(SimulatorBase):
         self.fetches.append(source_url)
         problem, info = await fetch_source(source_url, self._fetch_timeout)
         if problem is None:
-            problem = self._asset_script.popleft() if self._asset_script else AssetOutcome()
+            problem = self.next_asset_outcome()
         now = self.now()
         asset = Asset(new_asset_id(now), account, group_id, name, source_url, now, problem)
         if info is not None:
@@ -340,7 +287,7 @@ class ToAPIsSimulator(SimulatorBase):
 
     async def _create_video(self, request: web.Request) -> web.StreamResponse:
         account = self._account(request)
-        body = await self._json_body(request)
+        body = await self.json_body(request)
 
         def asset_of(asset_id: str) -> Asset | None:
             asset = self._assets.get(asset_id)
@@ -359,7 +306,7 @@ class ToAPIsSimulator(SimulatorBase):
             references=spec.references,
             asset_ids=[a.asset_id for a in spec.assets],
             created_at=self.now(),
-            outcome=self._video_script.popleft() if self._video_script else VideoOutcome(),
+            outcome=self.next_video_outcome(),
         )
         self._videos[video.task_id] = video
         self._settle()
@@ -377,25 +324,12 @@ class ToAPIsSimulator(SimulatorBase):
         url = expires = None
         if video.status == "completed" and video.completed_at is not None:
             expires = int(video.completed_at) + videos.VIDEO_URL_TTL
-            sig = self._sign(video.task_id, expires)
-            url = f"{self._origin(request)}/files/videos/{video.task_id}.mp4"
-            url += f"?expires={expires}&sig={sig}"
+            path = f"/files/videos/{video.task_id}.mp4"
+            url = self.signed_url(request, path, "video", video.task_id, expires)
         return videos.video_json(video, url, expires)
-
-    def _sign(self, task_id: str, expires: int) -> str:
-        return hmac.new(self._secret, f"{task_id}:{expires}".encode(), hashlib.sha256).hexdigest()
 
     async def _download_video(self, request: web.Request) -> web.StreamResponse:
         video = self._videos.get(request.match_info["task_id"])
         if video is None or video.status != "completed":
             return web.Response(status=404, text="Not Found")
-        try:
-            expires = int(request.query.get("expires", ""))
-        except ValueError:
-            return web.Response(status=403, text="Forbidden: bad expires")
-        good = self._sign(video.task_id, expires)
-        if not hmac.compare_digest(good, request.query.get("sig", "")):
-            return web.Response(status=403, text="Forbidden: signature mismatch")
-        if self.now() >= expires:
-            return web.Response(status=403, text="Forbidden: link expired")
-        return await self.serve_mp4(request, video.outcome.video_bytes)
+        return await self.serve_signed_mp4(request, video.task_id, video.outcome.video_bytes)

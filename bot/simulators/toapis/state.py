@@ -5,28 +5,17 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Literal
 
 from aiohttp import web
 
 from bot.simulators.common import AssetOutcome, VideoOutcome
-
-Json = dict[str, Any]
+from bot.simulators.helpers import Json
 
 PREFIX = "/v1/videos/doubao-seedance-2-0"
 VIDEO_PATHS = ("/v1/videos/generations", "/v1/video/generations")
 PASSED_CODE = "10000"
 DEFAULT_FAILED_CODE = "20001"  # any code but 10000 means "not passed"; the real ones: NOT FOUND
-
-
-class ApiError(Exception):
-    """An error answer; ``code`` is the vendor code put in the body."""
-
-    def __init__(self, status: int, message: str, code: str | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.code = code
 
 
 @dataclass

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.simulators.toapis.state import ApiError, Asset, Json, VideoTask
+from bot.simulators.helpers import ApiError, Json, seedance_basics
+from bot.simulators.toapis.state import Asset, VideoTask
 
 MODELS = ("seedance-2", "seedance-2-fast")
 RESOLUTIONS = ("480p", "720p", "1080p")
@@ -39,19 +40,8 @@ def parse_generation(body: Json, asset_of: Callable[[str], Asset | None]) -> Gen
     """Check a generation request; ``asset_of`` finds an asset of the caller's account."""
     raw_metadata = body.get("metadata")
     metadata: Json = raw_metadata if isinstance(raw_metadata, dict) else {}
-    model = body.get("model")
-    if model not in MODELS:
-        raise ApiError(400, f"model must be one of {', '.join(MODELS)}")
-    prompt = body.get("prompt")
-    if not isinstance(prompt, str) or not prompt.strip():
-        raise ApiError(400, "prompt must be a non-empty string")
-    duration = body.get("duration", 5)
-    if type(duration) is not int or not (duration == -1 or 4 <= duration <= 15):
-        raise ApiError(400, "duration must be an integer 4..15 or -1")
     resolution = _first(body, metadata, "resolution", "720p")
-    allowed = RESOLUTIONS[:2] if model == "seedance-2-fast" else RESOLUTIONS
-    if resolution not in allowed:
-        raise ApiError(400, f"resolution must be one of {', '.join(allowed)} for {model}")
+    model, prompt, duration, resolution = seedance_basics(body, MODELS, RESOLUTIONS, resolution)
     ratio = body.get("aspect_ratio", body.get("ratio", metadata.get("ratio", "adaptive")))
     if ratio not in RATIOS:
         raise ApiError(400, f"aspect_ratio must be one of {', '.join(RATIOS)}")
@@ -59,9 +49,7 @@ def parse_generation(body: Json, asset_of: Callable[[str], Asset | None]) -> Gen
     if not isinstance(audio, bool):
         raise ApiError(400, "generate_audio must be a boolean")
     references, assets = _references(body.get("image_with_roles"), asset_of)
-    return Generation(
-        str(model), prompt, duration, str(resolution), str(ratio), audio, references, assets
-    )
+    return Generation(model, prompt, duration, resolution, str(ratio), audio, references, assets)
 
 
 def _first(body: Json, metadata: Json, key: str, default: Any) -> Any:

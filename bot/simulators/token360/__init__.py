@@ -86,6 +86,7 @@ Faults and bookkeeping
 """
 
 from bot.simulators.common import AssetOutcome, Fault, VideoOutcome
+from bot.simulators.helpers import Json
 from bot.simulators.token360.simulator import Token360Simulator
 from bot.simulators.token360.state import (
     GROUP_ACTIVE,
@@ -96,7 +97,6 @@ from bot.simulators.token360.state import (
     VIDEO_URL_TTL,
     Asset,
     AssetGroup,
-    Json,
     VerificationLink,
     VideoJob,
 )

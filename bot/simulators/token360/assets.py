@@ -3,16 +3,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import secrets
 from typing import TYPE_CHECKING, Literal
 
-from aiohttp import BodyPartReader, web
+from aiohttp import web
 
-from bot.simulators.common import AssetOutcome
-from bot.simulators.media import MAX_IMAGE_BYTES, ImageRejected, inspect_image
-from bot.simulators.token360.state import GROUP_ACTIVE, ApiError, Asset, Json, iso, wrapped
+from bot.simulators.helpers import ApiError, Json, checked_image, iso, read_form
+from bot.simulators.token360.state import GROUP_ACTIVE, Asset, wrapped
 
 if TYPE_CHECKING:
     from bot.simulators.token360.simulator import Token360Simulator
@@ -59,31 +57,11 @@ class AssetRoutes:
             "updatedAt": iso(asset.updated_at),
         }
 
-    async def _read_upload(self, request: web.Request) -> tuple[dict[str, str], bytes | None, int]:
-        if not request.content_type.startswith("multipart/"):
-            raise ApiError(400, "Expected multipart/form-data with file, name and groupId")
-        fields: dict[str, str] = {}
-        data: bytes | None = None
-        size = 0
-        try:
-            reader = await request.multipart()
-            while (part := await reader.next()) is not None:
-                if not isinstance(part, BodyPartReader):
-                    raise ApiError(400, "Nested multipart is not supported")
-                if part.name == "file":
-                    data, size = await _read_part(part, MAX_IMAGE_BYTES)
-                elif part.name in ("name", "groupId"):
-                    raw, _ = await _read_part(part, 4096)
-                    fields[part.name] = raw.decode("utf-8", errors="replace")
-                else:
-                    await part.release()
-        except (ValueError, RuntimeError, AssertionError) as exc:
-            raise ApiError(400, f"Malformed multipart body: {exc}") from None
-        return fields, data, size
-
     async def _upload_asset(self, request: web.Request) -> web.StreamResponse:
         account = self.sim.account(request)
-        fields, data, size = await self._read_upload(request)
+        fields, data, size = await read_form(
+            request, ("name", "groupId"), "file, name and groupId"
+        )
         group_id = fields.get("groupId", "").strip()
         name = fields.get("name", "").strip()
         if not group_id:
@@ -95,15 +73,8 @@ class AssetRoutes:
         group = self.sim.own_group(account, group_id)
         if group.status != GROUP_ACTIVE:
             raise ApiError(409, "Asset group is not active")
-        if size >= MAX_IMAGE_BYTES:
-            raise ApiError(413, f"File is {size} bytes; the limit is under 30 MB")
-        try:
-            info = await asyncio.to_thread(inspect_image, data)
-        except ImageRejected as exc:
-            raise ApiError(exc.status, exc.message) from None
+        info = await checked_image(data, size)
         now = self.sim.now()
-        script = self.sim.store.asset_script
-        outcome = script.popleft() if script else AssetOutcome()
         asset = Asset(
             record_id=next(self._record_ids),
             asset_id="ta_" + secrets.token_hex(16),
@@ -116,7 +87,7 @@ class AssetRoutes:
             height=info.height,
             created_at=now,
             updated_at=now,
-            outcome=outcome,
+            outcome=self.sim.next_asset_outcome(),
         )
         self.sim.store.assets[asset.asset_id] = asset
         return wrapped(self._asset_json(asset))
@@ -144,14 +115,3 @@ class AssetRoutes:
         ]
         found.sort(key=lambda a: a.record_id, reverse=True)
         return wrapped(self.sim.page([self._asset_json(a) for a in found], request))
-
-
-async def _read_part(part: BodyPartReader, keep: int) -> tuple[bytes, int]:
-    """Read a whole part, keeping at most ``keep`` bytes; return (kept bytes, total size)."""
-    kept = bytearray()
-    total = 0
-    while chunk := await part.read_chunk(1 << 16):
-        total += len(chunk)
-        if len(kept) < keep:
-            kept.extend(chunk[: keep - len(kept)])
-    return bytes(kept), total

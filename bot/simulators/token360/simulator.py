@@ -1,32 +1,36 @@
 """The Token360 simulator: accounts, asset groups, verification links and the lazy state
-machine; assets, videos and the pages are routed by their own modules (shapes: see the
-package docstring)."""
+machine; assets and videos are routed by their own modules, the H5 page and the ``/_sim``
+controls by :class:`SimulatorBase` (shapes: see the package docstring)."""
 
 from __future__ import annotations
 
+import html
 import itertools
 import secrets
-import time
-from collections.abc import Callable, Iterable
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal, Unpack
 
 from aiohttp import web
 
-from bot.simulators.common import AssetOutcome, Handler, SimulatorBase, VideoOutcome
+from bot.simulators.common import SimulatorBase
+from bot.simulators.helpers import (
+    H5_MESSAGES,
+    ApiError,
+    H5Link,
+    Json,
+    Settled,
+    SimulatorOptions,
+    iso,
+    phrase,
+)
 from bot.simulators.token360.assets import AssetRoutes
-from bot.simulators.token360.pages import ControlPages
 from bot.simulators.token360.state import (
     GROUP_ACTIVE,
     GROUP_PENDING,
-    ApiError,
     Asset,
     AssetGroup,
-    Json,
     Store,
     VerificationLink,
     VideoJob,
-    iso,
-    phrase,
     video_error,
     wrapped,
     wrapped_error,
@@ -47,29 +51,24 @@ def _int_param(query: Any, name: str, default: int) -> int:
 class Token360Simulator(SimulatorBase):
     """Token360 Real Face + video API on 127.0.0.1; see the package docstring for the shapes."""
 
+    h5_messages: ClassVar[dict[str, str]] = {
+        **H5_MESSAGES,
+        "superseded": "<p>This link has expired: a newer link was issued.</p>",
+    }
+
     def __init__(
         self,
         *,
-        api_keys: Iterable[str] = ("sim-key",),
-        link_ttl: float = 120.0,
         activation_delay: float = 0.0,
-        processing_seconds: float = 0.2,
-        video_queued_seconds: float = 0.1,
-        video_running_seconds: float = 0.3,
         fresh_link_on_get: bool = True,
         list_shape: Literal["records", "list"] = "records",
         status_case: Literal["title", "lower", "upper"] = "title",
-        clock: Callable[[], float] = time.time,
+        **options: Unpack[SimulatorOptions],
     ) -> None:
-        self._api_keys = frozenset(api_keys)
-        self._link_ttl = link_ttl
+        super().__init__(**options)
         self._activation_delay = activation_delay
-        self._processing_seconds = processing_seconds
-        self._video_queued_seconds = video_queued_seconds
-        self._video_running_seconds = video_running_seconds
         self._fresh_link_on_get = fresh_link_on_get
         self._list_shape = list_shape
-        super().__init__(clock=clock)
         self._seq = itertools.count(1)
         self.store = Store()
         self.app.add_routes(
@@ -79,17 +78,12 @@ class Token360Simulator(SimulatorBase):
                 web.get("/v1/asset-groups/{group_id}", self._get_group),
                 *AssetRoutes(self, status_case).routes(),
                 *VideoRoutes(self).routes(),
-                *ControlPages(self).routes(),
+                *self.h5_routes(),
+                web.post("/_sim/groups/{group_id}/pass", self._sim_pass),
             ]
         )
 
     # ------------------------------------------------------------------ controls
-
-    def script_assets(self, *outcomes: AssetOutcome) -> None:
-        self.store.asset_script.extend(outcomes)
-
-    def script_videos(self, *outcomes: VideoOutcome) -> None:
-        self.store.video_script.extend(outcomes)
 
     def pass_link(self, h5_url: str) -> None:
         """The person behind this H5 link passed (as the page's button would do)."""
@@ -102,25 +96,10 @@ class Token360Simulator(SimulatorBase):
         if group.status == GROUP_PENDING and group.passed_at is None:
             self.mark_passed(group)
 
-    @property
-    def groups(self) -> dict[str, AssetGroup]:
-        self._settle()
-        return self.store.groups
-
-    @property
-    def links(self) -> dict[str, VerificationLink]:
-        self._settle()
-        return self.store.links
-
-    @property
-    def assets(self) -> dict[str, Asset]:
-        self._settle()
-        return self.store.assets
-
-    @property
-    def videos(self) -> dict[str, VideoJob]:
-        self._settle()
-        return self.store.videos
+    groups = Settled[dict[str, AssetGroup]]("store.groups")
+    links = Settled[dict[str, VerificationLink]]("store.links")
+    assets = Settled[dict[str, Asset]]("store.assets")
+    videos = Settled[dict[str, VideoJob]]("store.videos")
 
     # ------------------------------------------------------------------ state machine
 
@@ -136,13 +115,7 @@ class Token360Simulator(SimulatorBase):
             if asset.status == "Processing" and now >= ready_at:
                 asset.status, asset.updated_at = asset.outcome.status, ready_at
         for video in self.store.videos.values():
-            started = video.created_at + self._video_queued_seconds
-            finished = started + self._video_running_seconds
-            if video.status in ("queued", "in_progress"):
-                if now >= finished:
-                    video.status, video.completed_at = video.outcome.status, finished
-                elif now >= started:
-                    video.status = "in_progress"
+            self.advance_video(video, now)
 
     def mark_passed(self, group: AssetGroup) -> None:
         group.passed_at = group.updated_at = self._clock()
@@ -162,8 +135,34 @@ class Token360Simulator(SimulatorBase):
         group.link_token = token
         return f"{origin}/h5/{token}"
 
-    def origin(self, request: web.Request) -> str:
-        return self.base_url or f"{request.scheme}://{request.host}"
+    # ------------------------------------------------------------------ verification page
+
+    def h5_link(self, token: str) -> H5Link:
+        link = self.store.links.get(token)
+        if link is None:
+            return H5Link(404, "unknown")
+        group = self.store.groups[link.group_id]
+        if link.state == "used" or group.passed_at is not None:
+            return H5Link(409, "used")
+        if link.state == "superseded":
+            return H5Link(410, "superseded")
+        if self.now() >= link.expires_at:
+            return H5Link(410, "expired")
+        intro = (
+            f"<p>Real-person verification for <b>{html.escape(group.name)}</b>.</p>"
+            "<p>Sandbox: this page stands in for the BytePlus liveness check.</p>"
+        )
+        return H5Link(200, "", link.expires_at, intro)
+
+    async def h5_press(self, token: str) -> None:
+        self.mark_passed(self.store.groups[self.store.links[token].group_id])
+
+    async def _sim_pass(self, request: web.Request) -> web.StreamResponse:
+        group_id = request.match_info["group_id"]
+        if group_id not in self.store.groups:
+            raise web.HTTPNotFound(text="unknown group")
+        self.pass_verification(group_id)
+        return web.json_response({"ok": True})
 
     # ------------------------------------------------------------------ requests
 
@@ -172,39 +171,19 @@ class Token360Simulator(SimulatorBase):
     ) -> web.StreamResponse:
         return wrapped_error(status, message, headers)
 
-    async def handle(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        path = request.path
-        self._settle()
-        is_video = path.startswith("/v1/videos")
-        try:
-            return await handler(request)
-        except ApiError as exc:
-            if is_video and exc.status != 401:
-                return video_error(exc.status, exc.message, exc.code)
-            return wrapped_error(exc.status, exc.message)
-        except web.HTTPException as exc:
-            if not path.startswith("/v1/") or exc.status < 400:
-                raise
-            status = 404 if exc.status == 405 else exc.status
-            if is_video:
-                return video_error(status, phrase(status), None)
-            return wrapped_error(status, phrase(status))
+    def routing_error(self, status: int, reason: str) -> ApiError:
+        return ApiError(status, phrase(status))
+
+    def answer_error(self, request: web.Request, error: ApiError) -> web.StreamResponse:
+        if request.path.startswith("/v1/videos") and error.status != 401:
+            return video_error(error.status, error.message, error.code)
+        return wrapped_error(error.status, error.message)
 
     def account(self, request: web.Request) -> str:
-        scheme, _, key = request.headers.get("Authorization", "").partition(" ")
-        key = key.strip()
-        if scheme.lower() != "bearer" or key not in self._api_keys:
+        key = self.bearer_key(request)
+        if key is None:
             raise ApiError(401, "Invalid API key")
         return key
-
-    async def json_body(self, request: web.Request) -> Json:
-        try:
-            body = await request.json()
-        except ValueError:
-            raise ApiError(400, "Request body must be JSON") from None
-        if not isinstance(body, dict):
-            raise ApiError(400, "Request body must be a JSON object")
-        return body
 
     def page(self, items: list[Json], request: web.Request) -> Json:
         current = _int_param(request.query, "current", 1)

@@ -3,17 +3,13 @@ docstring)."""
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from http import HTTPStatus
-from typing import Any, Literal
+from typing import Literal
 
 from aiohttp import web
 
 from bot.simulators.common import AssetOutcome, VideoOutcome
-
-Json = dict[str, Any]
+from bot.simulators.helpers import phrase
 
 GROUP_PENDING = "pending_validation"
 GROUP_ACTIVE = "active"
@@ -83,35 +79,13 @@ class VideoJob:
 
 @dataclass
 class Store:
-    """Everything the simulator holds, as stored: ``Token360Simulator.handle`` settles the
-    timing before a route reads it, the simulator's properties settle before they return it."""
+    """The simulator's records, as stored (the scripts are on the simulator): its ``handle``
+    settles the timing before a route reads them, its properties before they return them."""
 
     groups: dict[str, AssetGroup] = field(default_factory=dict)
     links: dict[str, VerificationLink] = field(default_factory=dict)
     assets: dict[str, Asset] = field(default_factory=dict)
     videos: dict[str, VideoJob] = field(default_factory=dict)
-    asset_script: deque[AssetOutcome] = field(default_factory=deque)
-    video_script: deque[VideoOutcome] = field(default_factory=deque)
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, message: str, code: str | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.code = code
-
-
-def iso(ts: float) -> str:
-    stamp = datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds")
-    return stamp.replace("+00:00", "Z")
-
-
-def phrase(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Simulated fault"
 
 
 def wrapped(data: object) -> web.Response:

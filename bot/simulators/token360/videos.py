@@ -3,23 +3,19 @@ MP4 files under ``/files/videos``."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import math
 import secrets
 from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from bot.simulators.common import VideoOutcome
+from bot.simulators.helpers import ApiError, Json, seedance_basics
 from bot.simulators.token360.state import (
     MODELS,
     RATIOS,
     RESOLUTIONS,
     VIDEO_URL_TTL,
-    ApiError,
     Asset,
-    Json,
     VideoJob,
 )
 
@@ -38,7 +34,6 @@ class VideoRoutes:
 
     def __init__(self, sim: Token360Simulator) -> None:
         self.sim = sim
-        self._secret = secrets.token_bytes(32)
 
     def routes(self) -> list[web.RouteDef]:
         return [
@@ -58,21 +53,14 @@ class VideoRoutes:
         }
         if video.status == "completed" and video.completed_at is not None:
             expires = int(video.completed_at) + VIDEO_URL_TTL
-            sig = self._sign(video.video_id, expires)
-            body["url"] = (
-                f"{self.sim.origin(request)}/files/videos/{video.video_id}.mp4"
-                f"?expires={expires}&sig={sig}"
-            )
+            path = f"/files/videos/{video.video_id}.mp4"
+            body["url"] = self.sim.signed_url(request, path, "video", video.video_id, expires)
             body["completed_at"] = int(video.completed_at)
             body["seconds"] = video.duration if video.duration > 0 else 5
             body["size"] = f"{video.width}x{video.height}"
         elif video.status == "failed":
             body["error"] = {"code": video.outcome.code, "message": video.outcome.message}
         return body
-
-    def _sign(self, video_id: str, expires: int) -> str:
-        message = f"{video_id}:{expires}".encode()
-        return hmac.new(self._secret, message, hashlib.sha256).hexdigest()
 
     def _frame_assets(self, account: str, frames: object) -> list[Asset]:
         """Validate ``frame_images``; return the referenced assets, first frame first."""
@@ -124,19 +112,9 @@ class VideoRoutes:
     async def _create_video(self, request: web.Request) -> web.StreamResponse:
         account = self.sim.account(request)
         body = await self.sim.json_body(request)
-        model = body.get("model")
-        if model not in MODELS:
-            raise ApiError(400, f"model must be one of {', '.join(MODELS)}")
-        prompt = body.get("prompt")
-        if not isinstance(prompt, str) or not prompt.strip():
-            raise ApiError(400, "prompt must be a non-empty string")
-        duration = body.get("duration", 5)
-        if type(duration) is not int or not (duration == -1 or 4 <= duration <= 15):
-            raise ApiError(400, "duration must be an integer 4..15 or -1")
-        resolution = body.get("resolution", "720p")
-        allowed = RESOLUTIONS[:2] if model == "seedance-2.0-fast" else RESOLUTIONS
-        if resolution not in allowed:
-            raise ApiError(400, f"resolution must be one of {', '.join(allowed)} for {model}")
+        model, prompt, duration, resolution = seedance_basics(
+            body, MODELS, RESOLUTIONS, body.get("resolution", "720p")
+        )
         ratio = body.get("ratio", "adaptive")
         if ratio not in RATIOS:
             raise ApiError(400, f"ratio must be one of {', '.join(RATIOS)}")
@@ -158,7 +136,7 @@ class VideoRoutes:
             width=width,
             height=height,
             created_at=self.sim.now(),
-            outcome=self._next_outcome(),
+            outcome=self.sim.next_video_outcome(),
         )
         self.sim.store.videos[video.video_id] = video
         return web.json_response(self._video_json(video, request))
@@ -174,17 +152,4 @@ class VideoRoutes:
         video = self.sim.store.videos.get(request.match_info["video_id"])
         if video is None or video.status != "completed":
             return web.Response(status=404, text="Not Found")
-        try:
-            expires = int(request.query.get("expires", ""))
-        except ValueError:
-            return web.Response(status=403, text="Forbidden: bad expires")
-        good = self._sign(video.video_id, expires)
-        if not hmac.compare_digest(good, request.query.get("sig", "")):
-            return web.Response(status=403, text="Forbidden: signature mismatch")
-        if self.sim.now() >= expires:
-            return web.Response(status=403, text="Forbidden: link expired")
-        return await self.sim.serve_mp4(request, video.outcome.video_bytes)
-
-    def _next_outcome(self) -> VideoOutcome:
-        script = self.sim.store.video_script
-        return script.popleft() if script else VideoOutcome()
+        return await self.sim.serve_signed_mp4(request, video.video_id, video.outcome.video_bytes)
