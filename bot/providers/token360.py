@@ -48,6 +48,7 @@ from bot.providers.base import (
     VideoState,
     VideoStatus,
 )
+from bot.providers.fields import first_str as _str
 from bot.providers.http import ProviderHTTP, RetryPolicy
 
 log = logging.getLogger(__name__)
@@ -306,16 +307,6 @@ def page_rows(data: Any) -> tuple[list[dict[str, Any]], int]:
     except (TypeError, ValueError):
         total_count = len(rows)
     return rows, total_count
-
-
-def _str(data: Any, *keys: str) -> str | None:
-    if not isinstance(data, dict):
-        return None
-    for key in keys:
-        value = data.get(key)
-        if value not in (None, ""):
-            return str(value)
-    return None
 
 
 def _group(data: Any, fallback_id: str | None) -> GroupInfo:

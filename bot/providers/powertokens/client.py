@@ -29,6 +29,7 @@ from bot.providers.base import (
     VideoRequest,
     VideoStatus,
 )
+from bot.providers.fields import first_str as _str
 from bot.providers.http import ProviderHTTP, RetryPolicy
 from bot.providers.powertokens.matching import (
     MAX_NAME,
@@ -45,7 +46,6 @@ from bot.providers.powertokens.parsing import (
     _json,
     _number,
     _says_failed,
-    _str,
     asset_error,
     asset_info,
     classify,

@@ -21,6 +21,7 @@ from bot.providers.base import (
     VideoState,
     VideoStatus,
 )
+from bot.providers.fields import first_str as _str
 from bot.providers.http import retry_after_seconds
 
 PRODUCTION_ASSET_HOSTS = ("powertokens.ai", "www.powertokens.ai")
@@ -273,14 +274,4 @@ def _number(data: Any, *keys: str) -> float | None:
         value = data.get(key)
         if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
             return float(value)
-    return None
-
-
-def _str(data: Any, *keys: str) -> str | None:
-    if not isinstance(data, dict):
-        return None
-    for key in keys:
-        value = data.get(key)
-        if value not in (None, "") and not isinstance(value, dict | list):
-            return str(value)
     return None

@@ -89,13 +89,13 @@ from bot.providers.base import (
     VideoState,
     VideoStatus,
 )
+from bot.providers.fields import first_str as _str
 from bot.providers.http import ProviderHTTP, RetryPolicy
 from bot.providers.sunra.parsing import (
     MODEL_IDS,
     SunraPredictionFailed,
     _failed,
     _int,
-    _str,
     _unwrap,
     _video_state,
     classify,

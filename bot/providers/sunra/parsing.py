@@ -22,6 +22,7 @@ from bot.providers.base import (
     VideoState,
     VideoStatus,
 )
+from bot.providers.fields import first_str as _str
 from bot.providers.http import retry_after_seconds
 
 MODEL_IDS = {
@@ -251,13 +252,3 @@ def _int(value: Any) -> int | None:
         return int(value) if value is not None else None
     except (TypeError, ValueError):
         return None
-
-
-def _str(data: Any, *keys: str) -> str | None:
-    if not isinstance(data, dict):
-        return None
-    for key in keys:
-        value = data.get(key)
-        if value not in (None, ""):
-            return str(value)
-    return None

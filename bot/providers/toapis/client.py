@@ -31,6 +31,7 @@ from bot.providers.base import (
     VideoRequest,
     VideoStatus,
 )
+from bot.providers.fields import first_str as _str
 from bot.providers.http import ProviderHTTP, RetryPolicy
 from bot.providers.toapis.parsing import (
     _FAILED_VERIFICATION,
@@ -39,7 +40,6 @@ from bot.providers.toapis.parsing import (
     _json,
     _link_fields,
     _session,
-    _str,
     classify,
     generation_body,
     parse_asset,

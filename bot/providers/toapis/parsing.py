@@ -24,6 +24,7 @@ from bot.providers.base import (
     VideoState,
     VideoStatus,
 )
+from bot.providers.fields import first_str as _str
 
 MODELS = {"seedance-2.0": "seedance-2", "seedance-2.0-fast": "seedance-2-fast"}
 MAX_REFERENCE_IMAGES = 9
@@ -250,13 +251,3 @@ def _time(value: Any) -> float | None:
     if not isinstance(value, int | float):
         return None
     return float(value) / 1000 if value > 1e12 else float(value)
-
-
-def _str(data: Any, *keys: str) -> str | None:
-    if not isinstance(data, dict):
-        return None
-    for key in keys:
-        value = data.get(key)
-        if value not in (None, "") and not isinstance(value, dict | list):
-            return str(value)
-    return None
