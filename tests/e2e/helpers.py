@@ -6,6 +6,7 @@ import re
 
 from bot.simulators.token360 import Token360Simulator
 from tests.fakes.telegram_api import BotMessage, FakeTelegram, FakeUser
+from tests.images import image
 
 INVITE = re.compile(r"https://t\.me/\w+\?start=(v-[A-Za-z0-9_-]+)")
 
@@ -57,3 +58,37 @@ async def final_progress(
         return None
 
     return await tg.wait_for(done, timeout=timeout)
+
+
+TA = re.compile(r"ta_[0-9a-f]{32}")
+
+
+async def face_with_photos(
+    tg: FakeTelegram, sim: Token360Simulator, user: FakeUser, name: str = "Anna", photos: int = 1
+) -> list[str]:
+    """A verified face with ``photos`` Active photos; returns their ta_ ids."""
+    await verified_face(tg, sim, user, name)
+    ids = []
+    for _ in range(photos):
+        mark = tg.mark()
+        await tg.send_photo(user, image())
+        progress = await final_progress(tg, user.id, mark, timeout=15)
+        ids += TA.findall(progress.text)
+    return ids
+
+
+async def confirm_card(tg: FakeTelegram, user: FakeUser, prompt: str) -> BotMessage:
+    mark = tg.mark()
+    await tg.send_text(user, f"/generate {prompt}")
+    return await tg.next_message(user.id, after=mark, contains="Ready to generate")
+
+
+async def video_message(
+    tg: FakeTelegram, chat_id: int, after: int, timeout: float = 15
+) -> BotMessage:
+    return await tg.wait_for(
+        lambda: next(
+            (m for m in tg.sent[after:] if m.chat_id == chat_id and m.kind == "video"), None
+        ),
+        timeout=timeout,
+    )

@@ -2,48 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 from bot.config import ProviderKey, Settings
 from bot.simulators.media import sample_mp4
 from bot.simulators.token360 import Fault, Token360Simulator, VideoOutcome
-from tests.e2e.helpers import final_progress, verified_face
-from tests.fakes.telegram_api import BotMessage, FakeTelegram, FakeUser
+from tests.e2e.helpers import confirm_card, face_with_photos, video_message
+from tests.fakes.telegram_api import FakeTelegram
 from tests.harness import RunningBot, query
-from tests.images import image
-
-TA = re.compile(r"ta_[0-9a-f]{32}")
-
-
-async def face_with_photos(
-    tg: FakeTelegram, sim: Token360Simulator, user: FakeUser, name: str = "Anna", photos: int = 1
-) -> list[str]:
-    await verified_face(tg, sim, user, name)
-    ids = []
-    for _ in range(photos):
-        mark = tg.mark()
-        await tg.send_photo(user, image())
-        progress = await final_progress(tg, user.id, mark)
-        ids += TA.findall(progress.text)
-    return ids
-
-
-async def confirm_card(tg: FakeTelegram, user: FakeUser, prompt: str) -> BotMessage:
-    mark = tg.mark()
-    await tg.send_text(user, f"/generate {prompt}")
-    return await tg.next_message(user.id, after=mark, contains="Ready to generate")
-
-
-async def video_message(
-    tg: FakeTelegram, chat_id: int, after: int, timeout: float = 15
-) -> BotMessage:
-    return await tg.wait_for(
-        lambda: next(
-            (m for m in tg.sent[after:] if m.chat_id == chat_id and m.kind == "video"), None
-        ),
-        timeout=timeout,
-    )
 
 
 async def test_generate_confirm_progress_and_mp4(

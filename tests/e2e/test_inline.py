@@ -12,17 +12,9 @@ from storage.assets import AssetRepo, IncomingFile
 from storage.database import Database
 from storage.faces import FaceRepo
 from storage.models import AssetState, FaceStatus, Owner, OwnerKind
-from tests.e2e.helpers import final_progress, verified_face
-from tests.fakes.telegram_api import FakeTelegram, FakeUser
+from tests.e2e.helpers import face_with_photos
+from tests.fakes.telegram_api import FakeTelegram
 from tests.harness import BotProcess, RunningBot, query
-from tests.images import image
-
-
-async def face_with_photo(tg: FakeTelegram, sim: Token360Simulator, user: FakeUser) -> None:
-    await verified_face(tg, sim, user)
-    mark = tg.mark()
-    await tg.send_photo(user, image())
-    await final_progress(tg, user.id, mark)
 
 
 async def test_inline_query_to_video_in_the_placeholder(
@@ -35,7 +27,7 @@ async def test_inline_query_to_video_in_the_placeholder(
     answer = await tg.wait_inline_answer(await tg.inline_query(bob, "dancing"))
     assert answer["results"] == [] and answer["button"]["start_parameter"] == "inline"
 
-    await face_with_photo(tg, sim, alice)
+    await face_with_photos(tg, sim, alice)
     short = await tg.wait_inline_answer(await tg.inline_query(alice, "hi"))
     assert short["results"] == [] and "prompt" in short["button"]["text"]
 
@@ -72,7 +64,7 @@ async def test_inline_cancel_and_limits_apply(
     running = await RunningBot(replace(settings, daily_videos=1)).start()
     try:
         alice = tg.add_user("Alice")
-        await face_with_photo(tg, sim, alice)
+        await face_with_photos(tg, sim, alice)
         query_id = await tg.inline_query(alice, "first take")
         (result,) = (await tg.wait_inline_answer(query_id))["results"]
         first = await tg.post_inline_result(alice, query_id, result["id"])
@@ -148,7 +140,7 @@ async def test_inline_job_survives_a_restart(
     bot = BotProcess(config, tmp_path / "bot.log").start()
     try:
         alice = tg.add_user("Alice")
-        await face_with_photo(tg, sim, alice)
+        await face_with_photos(tg, sim, alice)
         query_id = await tg.inline_query(alice, "walks away")
         (result,) = (await tg.wait_inline_answer(query_id, timeout=15))["results"]
         placeholder = await tg.post_inline_result(alice, query_id, result["id"])

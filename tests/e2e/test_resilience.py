@@ -12,7 +12,14 @@ from bot.config import ProviderKey, Settings
 from bot.simulators.media import sample_mp4
 from bot.simulators.sunra import SunraSimulator
 from bot.simulators.token360 import Token360Simulator
-from tests.e2e.helpers import final_progress, group_of, new_face, verified_face
+from tests.e2e.helpers import (
+    confirm_card,
+    face_with_photos,
+    final_progress,
+    group_of,
+    new_face,
+    verified_face,
+)
 from tests.fakes.telegram_api import FakeTelegram
 from tests.harness import BotProcess, RunningBot, query
 from tests.images import image
@@ -84,13 +91,9 @@ async def test_generate_pressed_while_the_bot_is_down_runs_once_after_restart(
     bot = BotProcess(settings, tmp_path / "bot.log").start()
     try:
         alice = tg.add_user("Alice")
-        await verified_face(tg, sim, alice)
+        await face_with_photos(tg, sim, alice)
         mark = tg.mark()
-        await tg.send_photo(alice, image())
-        await final_progress(tg, alice.id, mark, timeout=15)
-        mark = tg.mark()
-        await tg.send_text(alice, "/generate spins around")
-        card = await tg.next_message(alice.id, after=mark, contains="Ready to generate")
+        card = await confirm_card(tg, alice, "spins around")
         bot.kill()
         await tg.press(alice, card, text="Generate")  # waits at Telegram for the bot
         bot = BotProcess(settings, tmp_path / "bot.log").start()

@@ -11,7 +11,14 @@ import pytest
 from bot.config import ProviderKey, Settings
 from bot.simulators.media import sample_mp4
 from bot.simulators.token360 import Fault, Token360Simulator
-from tests.e2e.helpers import final_progress, group_of, new_face, verified_face
+from tests.e2e.helpers import (
+    confirm_card,
+    face_with_photos,
+    final_progress,
+    group_of,
+    new_face,
+    verified_face,
+)
 from tests.fakes.telegram_api import FakeTelegram
 from tests.harness import BotProcess, query
 from tests.images import image
@@ -107,13 +114,8 @@ async def test_kill_mid_generation_delivers_the_video_exactly_once(
     bot = BotProcess(config, tmp_path / "bot.log").start()
     try:
         alice = tg.add_user("Alice")
-        await verified_face(tg, sim, alice)
-        mark = tg.mark()
-        await tg.send_photo(alice, image())
-        await final_progress(tg, alice.id, mark, timeout=15)
-        mark = tg.mark()
-        await tg.send_text(alice, "/generate turns around")
-        card = await tg.next_message(alice.id, after=mark, contains="Ready to generate")
+        await face_with_photos(tg, sim, alice)
+        card = await confirm_card(tg, alice, "turns around")
         await tg.press(alice, card, text="Generate")
         await tg.wait_for(lambda: "generating" in card.text, timeout=15)
         bot.kill()
@@ -141,13 +143,8 @@ async def test_kill_mid_submit_asks_the_user_instead_of_paying_twice(
     bot = BotProcess(settings, tmp_path / "bot.log").start()
     try:
         alice = tg.add_user("Alice")
-        await verified_face(tg, sim, alice)
-        mark = tg.mark()
-        await tg.send_photo(alice, image())
-        await final_progress(tg, alice.id, mark, timeout=15)
-        mark = tg.mark()
-        await tg.send_text(alice, "/generate jumps")
-        card = await tg.next_message(alice.id, after=mark, contains="Ready to generate")
+        await face_with_photos(tg, sim, alice)
+        card = await confirm_card(tg, alice, "jumps")
         # The provider takes the request but is slow to answer; the bot dies meanwhile.
         sim.inject(
             Fault(method="POST", path_prefix="/v1/videos", status=0, delay=3.0, answer_late=True)
