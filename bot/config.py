@@ -7,9 +7,12 @@ printed Settings never leaks them.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
+
+_N = TypeVar("_N", int, float)
 
 TELEGRAM_API = "https://api.telegram.org/bot"
 TELEGRAM_FILES = "https://api.telegram.org/file/bot"
@@ -155,30 +158,38 @@ class Settings:
         )
 
 
-def _float(env: Mapping[str, str], name: str, default: float) -> float:
+def _number(
+    env: Mapping[str, str],
+    name: str,
+    default: _N,
+    parse: Callable[[str], _N],
+    low: _N,
+    high: _N | None,
+    what: str,
+) -> _N:
+    """A number from the environment, or a ConfigError that says what to set instead."""
     raw = env.get(name, "").strip()
     if not raw:
         return default
     try:
-        value = float(raw)
-    except ValueError as exc:
-        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from exc
-    if value < 0:
-        raise ConfigError(f"{name} must not be negative, got {raw!r}")
+        value = parse(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be {what}, got {raw!r}") from None
+    if value < low or (high is not None and value > high):
+        raise ConfigError(f"{name} must be {what}, got {raw!r}")
     return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    return _number(env, name, default, float, 0.0, None, "a number of seconds, 0 or more")
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
-    if value < 1:
-        raise ConfigError(f"{name} must be at least 1, got {raw!r}")
-    return value
+    return _number(env, name, default, int, 1, None, "a whole number, 1 or more")
+
+
+def _port(env: Mapping[str, str], name: str, default: int) -> int:
+    return _number(env, name, default, int, 0, 65535, "a port number")
 
 
 def _provider_key(env: Mapping[str, str], name: str) -> ProviderKey | None:
@@ -187,12 +198,3 @@ def _provider_key(env: Mapping[str, str], name: str) -> ProviderKey | None:
         return None
     base = env.get(f"{name.upper()}_BASE_URL", "").strip() or PROVIDER_APIS[name]
     return ProviderKey(key, base.rstrip("/"))
-
-
-def _port(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    if not raw.isdigit() or int(raw) > 65535:
-        raise ConfigError(f"{name} must be a port number, got {raw!r}")
-    return int(raw)
