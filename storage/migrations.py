@@ -216,4 +216,10 @@ MIGRATIONS: list[list[str]] = [
         "CREATE INDEX videos_inline ON videos (inline_message_id)",
         "CREATE INDEX videos_chat ON videos (chat_id, created_at)",
     ],
+    # 5: the tracker looks for untold outcomes on every tick: keep that from scanning.
+    [
+        "CREATE INDEX faces_untold ON faces (status) WHERE outcome_notified = 0",
+        "CREATE INDEX assets_unreported ON assets (reported, status, batch_id)",
+        "CREATE INDEX videos_untold ON videos (status) WHERE outcome_notified = 0",
+    ],
 ]
