@@ -17,7 +17,9 @@ Layout: ``server`` (FakeTelegram: HTTP wiring and set-up) is assembled from mixi
 ``state.FakeState``: ``updates`` (acting as users), ``inspection`` (reading what the bot did),
 ``methods``, ``sending`` and ``editing`` (Bot API handlers), ``content`` (formatting and
 keyboard checks), ``files`` (file store and media). ``models`` holds the data types, ``html``
-the HTML parser, ``params`` the request decoding, ``common`` the limits and ApiError.
+the HTML parser, ``params`` the request decoding, ``common`` the limits and ApiError,
+``faults`` what a test injects (error answers, answers held past the client's timeout, cut
+connections; per method or a seeded random fraction; downloads too).
 """
 
 from tests.fakes.telegram_api.common import (
@@ -32,6 +34,7 @@ from tests.fakes.telegram_api.common import (
     UPLOAD_PHOTO_LIMIT,
     ApiError,
 )
+from tests.fakes.telegram_api.faults import FILE_DOWNLOAD, HOLD_SECONDS, Fault, flaky
 from tests.fakes.telegram_api.html import HtmlParseError, parse_html
 from tests.fakes.telegram_api.models import (
     ApiCall,
@@ -45,8 +48,10 @@ from tests.fakes.telegram_api.models import (
 from tests.fakes.telegram_api.server import FakeTelegram
 
 __all__ = [
+    "FILE_DOWNLOAD",
     "GET_FILE_LIMIT",
     "GROUP_ANONYMOUS_BOT",
+    "HOLD_SECONDS",
     "MAX_CALLBACK_DATA",
     "MAX_CAPTION",
     "MAX_TEXT",
@@ -61,8 +66,10 @@ __all__ = [
     "FakeChat",
     "FakeTelegram",
     "FakeUser",
+    "Fault",
     "HtmlParseError",
     "StoredFile",
     "UploadedFile",
+    "flaky",
     "parse_html",
 ]

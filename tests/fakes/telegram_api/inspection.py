@@ -119,5 +119,7 @@ class Inspection(FakeState):
         calls = [call for call in self.calls if call.method != "getUpdates"][-last:]
         for call in calls:
             error = f" -> {call.error}" if call.error else ""
+            if call.fault and not call.error:
+                error = f" -> answer lost ({call.fault})"
             lines.append(f"  {call.method} {_short(call.params)}{error}")
         return "\n".join(lines)

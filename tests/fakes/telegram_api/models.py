@@ -193,6 +193,7 @@ class ApiCall:
     files: dict[str, UploadedFile] = field(default_factory=dict, repr=False)
     error: str | None = None  # the error description when the call failed
     result: Any = field(default=None, repr=False)
+    fault: str | None = None  # Fault.label when an injected fault struck this call
 
 
 @dataclass

@@ -182,9 +182,8 @@ class SendingMethods(Content):
         ]
         return [message.to_api() for message in messages]
 
-    def _send_other(self, params: JSON, files: dict[str, UploadedFile]) -> JSON:
+    def _send_other(self, params: JSON, files: dict[str, UploadedFile], method: str) -> JSON:
         """Any other send* method (location, poll, dice...): a content-less message, recorded."""
-        method = self.calls[-1].method
         kind = re.sub(r"(?<!^)([A-Z])", r"_\1", method.removeprefix("send")).lower()
         chat = self._target_chat(params)
         message = self._post(

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import socket
+import struct
 import time
 from collections.abc import Callable, Sequence
 from types import TracebackType
@@ -12,6 +16,7 @@ from aiohttp import web
 
 from tests.fakes.telegram_api.common import _BODY_LIMIT, JSON, ApiError, _dumps, log
 from tests.fakes.telegram_api.editing import EditingMethods
+from tests.fakes.telegram_api.faults import FILE_DOWNLOAD, HOLD_SECONDS, Fault, flaky
 from tests.fakes.telegram_api.methods import GeneralMethods
 from tests.fakes.telegram_api.models import ApiCall, FakeChat, FakeUser, UploadedFile
 from tests.fakes.telegram_api.params import _error_response, _read_params
@@ -190,22 +195,55 @@ class FakeTelegram(UserActions, GeneralMethods, SendingMethods, EditingMethods):
         *,
         times: int = 1,
     ) -> None:
-        """Make the next `times` calls of `method` fail with this error."""
-        parameters: JSON | None = None
-        if error_code == 429:
-            parameters = {"retry_after": retry_after}
-            description = description or f"Too Many Requests: retry after {retry_after}"
-        elif description is None:
-            description = {
-                400: "Bad Request: injected failure",
-                403: "Forbidden: injected failure",
-                500: "Internal Server Error",
-                502: "Bad Gateway",
-            }.get(error_code, "injected failure")
-        canonical = _KNOWN_METHODS.get(method.lower(), method)
-        self._failures.setdefault(canonical, []).extend(
-            ApiError(error_code, description, parameters) for _ in range(times)
+        """Make the next `times` calls of `method` fail with this error (nothing is done)."""
+        self.inject(
+            Fault(
+                method,
+                status=error_code,
+                description=description,
+                retry_after=retry_after,
+                times=times,
+            )
         )
+
+    def inject(self, *faults: Fault) -> None:
+        """Arm copies of ``faults`` after those armed already (see ``faults.Fault``); the
+        caller's objects are not counted down, and each copy draws from a fresh generator."""
+        for fault in faults:
+            method = fault.method
+            if method is not None and method != FILE_DOWNLOAD:
+                method = _KNOWN_METHODS.get(method.replace("_", "").lower(), method)
+            self._faults.append(dataclasses.replace(fault, method=method))
+
+    def flaky(self, rate: float, **options: Any) -> list[Fault]:
+        """Arm ``faults.flaky`` faults: a seeded ``rate`` of the calls fail (429 or 502 by
+        default), for ever or until ``clear_faults``."""
+        faults = flaky(rate, **options)
+        self.inject(*faults)
+        return faults
+
+    def clear_faults(self) -> None:
+        """Disarm every fault; answers already held by one are not released by this."""
+        self._faults.clear()
+
+    def count_faulted(self, method: str | None = None, label: str | None = None) -> int:
+        """Requests a fault struck, of ``method`` (None: any) and with that ``Fault.label``."""
+        return sum(
+            1
+            for m, what in self.faulted
+            if (method is None or m == method) and (label is None or what == label)
+        )
+
+    def _take_fault(self, method: str) -> Fault | None:
+        for fault in self._faults:
+            if fault.matches(method) and fault.strikes():
+                if fault.times is not None:
+                    fault.times -= 1
+                    if fault.times <= 0:
+                        self._faults.remove(fault)
+                self.faulted.append((method, fault.label))
+                return fault
+        return None
 
     # ---------------------------------------------------------------- HTTP
 
@@ -226,38 +264,130 @@ class FakeTelegram(UserActions, GeneralMethods, SendingMethods, EditingMethods):
         if not polling:
             self._last_activity = time.monotonic()
         try:
-            failures = self._failures.get(method)
-            if failures:
-                raise failures.pop(0)
-            if polling:
+            fault = self._take_fault(method)
+            if fault is None:
+                return await self._answer(call)
+            call.fault = fault.label
+            return await self._misbehave(request, fault, call)
+        finally:
+            if not polling or call.result:
+                self._last_activity = time.monotonic()
+            self._activity.fire()
+
+    async def _answer(self, call: ApiCall) -> web.Response:
+        """Carry out the call and answer it as the Bot API does."""
+        method, params = call.method, call.params
+        try:
+            if method == "getUpdates":
                 result: Any = await self._get_updates(params)
             else:
                 handler = self._handlers.get(method)
-                if handler is None:
-                    handler = self._send_other if method.startswith("send") else self._ok
-                result = handler(params, files)
+                if handler is not None:
+                    result = handler(params, call.files)
+                elif method.startswith("send"):
+                    result = self._send_other(params, call.files, method)
+                else:
+                    result = self._ok(params, call.files)
         except ApiError as error:
             call.error = error.description
-            response = _error_response(error)
+            return _error_response(error)
         except (ValueError, TypeError, KeyError, AttributeError) as error:
             # Malformed parameters (or a bug in the fake): answer like Telegram, log loudly.
             log.exception("FakeTelegram could not handle %s", method)
             call.error = f"Bad Request: invalid parameters: {error!r}"
-            response = _error_response(ApiError(400, call.error))
-        else:
-            call.result = result
-            response = web.json_response({"ok": True, "result": result}, dumps=_dumps)
-        if not polling or call.result:
-            self._last_activity = time.monotonic()
-        self._activity.fire()
-        return response
+            return _error_response(ApiError(400, call.error))
+        call.result = result
+        return web.json_response({"ok": True, "result": result}, dumps=_dumps)
+
+    async def _misbehave(
+        self, request: web.Request, fault: Fault, call: ApiCall
+    ) -> web.StreamResponse:
+        # ``processed``: the call is carried out (and its answer made) before the fault.
+        done = await self._answer(call) if fault.processed else None
+        if done is None:
+            call.error = f"injected {fault.label}"
+        if fault.kind == "reset":
+            return _drop(request, reset=True)
+        if fault.kind == "timeout":
+            await self._until_client_leaves(request, fault.delay or HOLD_SECONDS)
+            return _drop(request, reset=False)
+        await self._sleep(fault.delay)
+        if not fault.status:
+            return done if done is not None else await self._answer(call)
+        error = fault.error()
+        if done is None:
+            call.error = error.description
+        if fault.html:
+            return web.Response(
+                status=fault.status, text=fault.html_page(), content_type="text/html"
+            )
+        return _error_response(error)
 
     async def _handle_file(self, request: web.Request) -> web.StreamResponse:
         if request.match_info["token"] != self.token:
             return _error_response(ApiError(401, "Unauthorized"))
-        stored = self._file_paths.get(request.match_info["path"])
+        path = request.match_info["path"]
+        self.downloads.append(path)
+        self._activity.fire()
+        stored = self._file_paths.get(path)
+        fault = self._take_fault(FILE_DOWNLOAD)
         if stored is None:
             return _error_response(ApiError(404, "Not Found: file not found"))
-        return web.Response(
-            body=stored.data, content_type=stored.mime_type or "application/octet-stream"
-        )
+        content_type = stored.mime_type or "application/octet-stream"
+        if fault is None:
+            return web.Response(body=stored.data, content_type=content_type)
+        if fault.processed:
+            # Half the file goes out, then the fault: a download cut or stalled midway.
+            response = web.StreamResponse(headers={"Content-Type": content_type})
+            response.content_length = len(stored.data)
+            await response.prepare(request)
+            await response.write(stored.data[: len(stored.data) // 2])
+            if fault.kind == "timeout":
+                await self._until_client_leaves(request, fault.delay or HOLD_SECONDS)
+            return _drop(request, reset=fault.kind != "timeout")
+        if fault.kind == "reset":
+            return _drop(request, reset=True)
+        if fault.kind == "timeout":
+            await self._until_client_leaves(request, fault.delay or HOLD_SECONDS)
+            return _drop(request, reset=False)
+        await self._sleep(fault.delay)
+        if not fault.status:
+            return web.Response(body=stored.data, content_type=content_type)
+        if fault.html:
+            return web.Response(
+                status=fault.status, text=fault.html_page(), content_type="text/html"
+            )
+        return _error_response(fault.error())
+
+    async def _sleep(self, seconds: float) -> None:
+        """Sleep, cut short when the fake stops (stop() fires the updates signal)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while not self._closing and (left := deadline - loop.time()) > 0:
+            await self._updates_signal.wait(left)
+
+    async def _until_client_leaves(self, request: web.Request, seconds: float) -> None:
+        """Hold until the client gives up on the request and disconnects (or ``seconds``).
+
+        aiohttp cancels this handler when the client disconnects (handler_cancellation), so
+        the loop mostly ends by that cancellation; polling the transport covers the rest."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while request.transport is not None and not request.transport.is_closing():
+            left = deadline - loop.time()
+            if left <= 0 or self._closing:
+                return
+            await asyncio.sleep(min(0.02, left))
+
+
+def _drop(request: web.Request, *, reset: bool) -> web.StreamResponse:
+    """Close the connection unanswered: with a TCP reset (RST), or a plain close."""
+    transport = request.transport
+    if transport is not None:
+        sock = transport.get_extra_info("socket")
+        if reset and sock is not None:
+            # Linger 0: close() sends RST at once, as a crashed proxy or NAT would.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        transport.abort()
+    # aiohttp finds the transport gone and sends nothing of this.
+    return web.Response(status=499)

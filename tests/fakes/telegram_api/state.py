@@ -11,7 +11,8 @@ import itertools
 import time
 from typing import Any
 
-from tests.fakes.telegram_api.common import JSON, ApiError
+from tests.fakes.telegram_api.common import JSON
+from tests.fakes.telegram_api.faults import Fault
 from tests.fakes.telegram_api.models import (
     ApiCall,
     BotMessage,
@@ -63,7 +64,9 @@ class FakeState:
         self._commands: dict[tuple[str, int | None, int | None, str], list[JSON]] = {}
         self._callback_queries: dict[str, _Query] = {}
         self._inline_queries: dict[str, _Query] = {}
-        self._failures: dict[str, list[ApiError]] = {}
+        self._faults: list[Fault] = []
+        self.faulted: list[tuple[str, str]] = []  # (method, Fault.label) of each struck request
+        self.downloads: list[str] = []  # file paths the bot fetched (GET /file/bot<token>/...)
         self._started: set[int] = set()
         self._blocked: set[int] = set()
         self._last_activity = time.monotonic()
