@@ -2,15 +2,24 @@
 
 Buttons outlive deployments, so the version lets a later release read (or politely
 refuse) old buttons instead of misreading them.
+
+Callback data comes from the client and anyone can send any bytes, so :func:`decode` is a
+parser of untrusted input: an argument is accepted only in the exact shape its action
+carries (how many numbers, each a canonical decimal within SQLite's signed 64-bit INTEGER,
+1 or more for row ids; or one invite token). Anything else is "not understood" (None) and
+the handler answers it as an outdated button, so a forged button never reaches a query.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from enum import StrEnum
+from enum import Enum, StrEnum
 
 VERSION = "1"
 MAX_BYTES = 64
+# SQLite stores INTEGER as signed 64-bit: a larger number overflows in the driver.
+MAX_INT = 2**63 - 1
 
 
 class Action(StrEnum):
@@ -43,6 +52,55 @@ class Action(StrEnum):
     FACE_PROVIDER = "fp"  # index into the enabled providers, for the pending /newface
 
 
+class Arg(Enum):
+    """What one ``:``-separated part of an argument may be."""
+
+    ID = "id"  # a row id: 1..MAX_INT
+    INDEX = "index"  # an index, or a row id where 0 means the defaults: 0..MAX_INT
+
+
+_LEAST = {Arg.ID: 1, Arg.INDEX: 0}
+
+
+# The shape of each action's argument: a tuple of numbers, or TOKEN (an invite token).
+TOKEN = "token"
+_SHAPES: dict[Action, tuple[Arg, ...] | str] = {
+    Action.NEW_LINK: (Arg.ID,),
+    Action.SIM_PASS: (Arg.ID,),
+    Action.READY: TOKEN,
+    Action.DECLINE: TOKEN,
+    Action.INVITE_LINK: TOKEN,
+    Action.FACE_SHOW: (Arg.ID,),
+    Action.FACE_LIST: (),
+    Action.FACE_USE: (Arg.ID,),
+    Action.FACE_RENAME: (Arg.ID,),
+    Action.FACE_DELETE: (Arg.ID,),
+    Action.FACE_DELETE_YES: (Arg.ID,),
+    Action.GEN_FACE: (Arg.ID, Arg.ID),
+    Action.GEN_ASSET: (Arg.ID, Arg.ID),
+    Action.GEN_CONFIRM: (Arg.ID,),
+    Action.GEN_SETTINGS: (Arg.ID,),
+    Action.GEN_CANCEL: (Arg.ID,),
+    Action.GEN_AGAIN: (Arg.ID,),
+    Action.GEN_FORGET: (Arg.ID,),
+    Action.SETTING: (Arg.INDEX, Arg.INDEX, Arg.INDEX),
+    Action.SETTINGS_DONE: (Arg.INDEX,),
+    Action.VIDEO_SEND: (Arg.ID,),
+    Action.INLINE_GO: (Arg.ID, Arg.ID),
+    Action.INLINE_CANCEL: (Arg.ID, Arg.ID),
+    Action.GROUP_PROVIDER: (Arg.INDEX,),
+    Action.GROUP_ACCESS: (Arg.INDEX,),
+    Action.GEN_PICKED: (Arg.ID,),
+    Action.FACE_PROVIDER: (Arg.INDEX,),
+}
+
+# Invite tokens are secrets.token_urlsafe: URL-safe base64, no padding.
+_TOKEN = re.compile(r"[A-Za-z0-9_-]+")
+# Canonical decimals only (as str(int) writes them): no sign, no leading zeros, no spaces,
+# ASCII digits only (str.isdigit also takes "²" and Arabic-Indic digits).
+_NUMBER = re.compile(r"0|[1-9][0-9]{0,18}")
+
+
 @dataclass(frozen=True)
 class Callback:
     action: Action
@@ -52,6 +110,8 @@ class Callback:
         data = f"{VERSION}|{self.action}|{self.arg}"
         if len(data.encode()) > MAX_BYTES:
             raise ValueError(f"callback data over {MAX_BYTES} bytes: {data!r}")
+        if _parse_arg(self.action, self.arg) is None:
+            raise ValueError(f"argument {self.arg!r} does not fit action {self.action.name}")
         return data
 
     @property
@@ -63,24 +123,37 @@ class Callback:
         return tuple(int(part) for part in self.arg.split(":"))
 
 
-def decode(data: str | None) -> Callback | None:
-    """The callback, or None for data this release does not understand."""
-    if not data:
+def decode(data: object) -> Callback | None:
+    """The callback, or None for data this release does not understand (never raises)."""
+    if not isinstance(data, str) or not data or len(data.encode(errors="replace")) > MAX_BYTES:
         return None
-    parts = data.split("|", 2)
+    parts = data.split("|")
     if len(parts) != 3 or parts[0] != VERSION:
         return None
     try:
         action = Action(parts[1])
     except ValueError:
         return None
-    if action is Action.FACE_LIST:
-        return Callback(action) if parts[2] == "" else None
-    if action not in _TOKEN_ARGS and not all(p.isdigit() for p in parts[2].split(":")):
+    if _parse_arg(action, parts[2]) is None:
         return None
     return Callback(action, parts[2])
 
 
-# Actions whose argument is an invite token; FACE_LIST takes none; every other action
-# takes whole numbers joined by ":".
-_TOKEN_ARGS = {Action.READY, Action.DECLINE, Action.INVITE_LINK}
+def _parse_arg(action: Action, arg: str) -> tuple[int, ...] | str | None:
+    shape = _SHAPES[action]
+    if isinstance(shape, str):
+        return arg if _TOKEN.fullmatch(arg) else None
+    if not shape:
+        return () if arg == "" else None
+    parts = arg.split(":")
+    if len(parts) != len(shape):
+        return None
+    numbers = []
+    for part, kind in zip(parts, shape, strict=True):
+        if not _NUMBER.fullmatch(part):
+            return None
+        number = int(part)
+        if not _LEAST[kind] <= number <= MAX_INT:
+            return None
+        numbers.append(number)
+    return tuple(numbers)

@@ -12,6 +12,11 @@ vendor-specific leaks past it. Errors:
 
 "The HTTP call failed" (these errors) is kept apart from "the job failed" (a status with
 an error code in :class:`AssetInfo`).
+
+For a call that creates something or costs money, :attr:`ProviderError.not_taken` says
+whether the provider certainly did not act on it (refused it, limited it, or was never
+reached: ``ProviderUnavailable`` with code :data:`NOT_CONNECTED`); False means it may have
+(a 5xx, a timeout or a connection dropped after sending, or an answer we could not read).
 """
 
 from __future__ import annotations
@@ -159,6 +164,10 @@ class AssetInfo:
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
+# ProviderUnavailable.code when no connection was made, so the request never left.
+NOT_CONNECTED = "not_connected"
+
+
 class ProviderError(Exception):
     """``code`` is the provider's own error code where it gives one (e.g. InvalidParameter)."""
 
@@ -170,9 +179,17 @@ class ProviderError(Exception):
         self.status = status
         self.code = code
 
+    @property
+    def not_taken(self) -> bool:
+        """True when the provider certainly did not act on the request (nothing created,
+        nothing charged); False when it may have."""
+        return False
+
 
 class ProviderAuthError(ProviderError):
-    pass
+    @property
+    def not_taken(self) -> bool:
+        return True
 
 
 class ProviderRateLimited(ProviderError):
@@ -187,9 +204,15 @@ class ProviderRateLimited(ProviderError):
         super().__init__(message, status=status, code=code)
         self.retry_after = retry_after
 
+    @property
+    def not_taken(self) -> bool:
+        return True
+
 
 class ProviderUnavailable(ProviderError):
-    pass
+    @property
+    def not_taken(self) -> bool:
+        return self.code == NOT_CONNECTED
 
 
 class RejectReason(StrEnum):
@@ -212,6 +235,10 @@ class ProviderRejected(ProviderError):
     ) -> None:
         super().__init__(message, status=status, code=code)
         self.reason = reason
+
+    @property
+    def not_taken(self) -> bool:
+        return True
 
 
 class Provider(Protocol):

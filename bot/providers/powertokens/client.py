@@ -123,8 +123,9 @@ class PowerTokens:
         collected: list[dict[str, Any]] = []
         previous: dict[str, Any] | None = None
         for page in range(1, MAX_PAGES + 1):
+            # A listing only reads, though it is a POST: as safe to repeat as a GET.
             data = await self._data(
-                "POST", path, json={**body, "page": page, "page_size": PAGE_SIZE}
+                "POST", path, json={**body, "page": page, "page_size": PAGE_SIZE}, idempotent=True
             )
             rows, total = page_rows(data)
             if not rows or rows[0] == previous:  # empty, or the API ignores ``page``
