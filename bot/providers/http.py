@@ -1,8 +1,16 @@
 """HTTP for provider clients: timeouts always on, retries only where repeating is safe.
 
-GET requests are retried on 408/409/429/5xx, timeouts and connection errors, with
-jittered exponential backoff that honours ``Retry-After``. POST requests are never
-retried here: a repeated create or upload could charge or duplicate.
+GET requests (and POSTs a client marks ``idempotent``: reads such as PowerTokens' listings)
+are retried on 408/409/429/5xx, timeouts and connection errors, with jittered exponential
+backoff that honours ``Retry-After``, within ``RetryPolicy.attempts`` and
+``RetryPolicy.deadline_seconds``. Other POSTs are never retried here: a repeated create or
+upload could charge or duplicate. None of the five providers documents an idempotency key
+(Token360's video ``request_id`` only labels its webhook), so no POST is made safe that way.
+
+What a failed call raises says whether the provider may have acted on it
+(:attr:`ProviderError.not_taken`): a refusal, a 429 or a connection never made (refused, or
+timed out while connecting) is "not taken"; a 5xx, a timeout waiting for the answer or a
+connection dropped after the request went out leaves it unknown.
 """
 
 from __future__ import annotations
@@ -10,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +26,7 @@ from typing import Any
 import httpx
 
 from bot.providers.base import (
+    NOT_CONNECTED,
     ProviderAuthError,
     ProviderError,
     ProviderRateLimited,
@@ -32,10 +42,16 @@ RETRYABLE = {408, 409, 429, 500, 502, 503, 504}
 
 @dataclass(frozen=True)
 class RetryPolicy:
+    """How a request that is safe to repeat is repeated: at most ``attempts`` sends, waits
+    doubling from ``base_seconds`` (jittered, at most ``max_seconds``; a ``Retry-After`` is
+    honoured up to ``max_retry_after``), and no wait that would end past ``deadline_seconds``
+    after the first send: the caller (a poll) would rather ask again later."""
+
     attempts: int = 4
     base_seconds: float = 0.5
     max_seconds: float = 10.0
     max_retry_after: float = 30.0
+    deadline_seconds: float = 60.0
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
@@ -121,24 +137,42 @@ class ProviderHTTP:
     async def aclose(self) -> None:
         await self.client.aclose()
 
-    async def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        """Send; return a 2xx response or raise a :class:`ProviderError` subclass."""
-        safe = method.upper() == "GET"
+    async def request(
+        self, method: str, path: str, *, idempotent: bool = False, **kwargs: Any
+    ) -> httpx.Response:
+        """Send; return a 2xx response or raise a :class:`ProviderError` subclass.
+
+        ``idempotent``: a POST that only reads, and so is as safe to repeat as a GET.
+        """
+        safe = method.upper() == "GET" or idempotent
         attempts = self.retry.attempts if safe else 1
+        deadline = time.monotonic() + self.retry.deadline_seconds
         last: ProviderError | None = None
         for attempt in range(attempts):
+            retry_after: float | None = None
             try:
                 response = await self.client.request(method, path, **kwargs)
+            except (httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+                # No connection was made: nothing was sent, so nothing was taken.
+                last = ProviderUnavailable(
+                    f"timed out connecting: {method} {path}", code=NOT_CONNECTED
+                )
+                log.warning("provider connect timeout %s %s: %s", method, path, type(exc).__name__)
             except httpx.TimeoutException as exc:
                 last = ProviderUnavailable(f"timed out: {method} {path}")
                 log.warning("provider timeout %s %s: %s", method, path, type(exc).__name__)
             except httpx.ConnectError as exc:
                 # Never reached the provider: nothing was sent, so nothing was taken.
-                last = ProviderUnavailable(f"could not connect: {exc}", code="not_connected")
+                last = ProviderUnavailable(f"could not connect: {exc}", code=NOT_CONNECTED)
                 log.warning("provider connection refused %s %s", method, path)
             except httpx.TransportError as exc:
                 last = ProviderUnavailable(f"connection failed: {type(exc).__name__}")
                 log.warning("provider connection error %s %s: %s", method, path, exc)
+            except httpx.HTTPError as exc:
+                # An answer that could not be read (DecodingError, TooManyRedirects): as with a
+                # cut connection, whether a POST took effect is unknown.
+                last = ProviderUnavailable(f"unreadable answer: {type(exc).__name__}")
+                log.warning("provider answer unreadable %s %s: %r", method, path, exc)
             else:
                 if response.status_code < 400:
                     return response
@@ -148,12 +182,15 @@ class ProviderHTTP:
                 if not _retryable(response.status_code, error):
                     raise error
                 last = error
+                retry_after = retry_after_seconds(response)
                 log.warning("provider %s %s answered %d", method, path, response.status_code)
-                if attempt + 1 < attempts:
-                    await asyncio.sleep(self.retry.delay(attempt, retry_after_seconds(response)))
-                continue
-            if attempt + 1 < attempts:
-                await asyncio.sleep(self.retry.delay(attempt, None))
+            if attempt + 1 >= attempts:
+                break
+            wait = self.retry.delay(attempt, retry_after)
+            if time.monotonic() + wait > deadline:
+                log.warning("provider %s %s: no time left to try again", method, path)
+                break
+            await asyncio.sleep(wait)
         assert last is not None
         raise last
 

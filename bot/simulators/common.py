@@ -1,6 +1,11 @@
 """The base of the provider simulators: serving, faults, request log, error mapping, scripted
 outcomes, signed MP4 files, the H5 verification page and the ``/_sim`` controls.
 
+Faults (:class:`Fault`, :func:`flaky`) are shared by every simulator: an error status, a
+timeout (held past the client's patience, then dropped), a connection reset or an answer
+held until the test releases it, each before or after the route did its work, for all or a
+seeded fraction of the requests matching a method and path prefix.
+
 Each simulator subclasses :class:`SimulatorBase`, adds its routes to ``self.app`` and decides
 how its errors look (:meth:`SimulatorBase.answer_error`, :meth:`SimulatorBase.fault_body`).
 """
@@ -16,19 +21,26 @@ import html
 import logging
 import math
 import secrets
+import socket
+import struct
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
-from http import HTTPStatus
 from typing import Any, ClassVar
 
 from aiohttp import web
 
-from bot.simulators.helpers import H5_MESSAGES, ApiError, H5Link, Json, Video, h5_html
+from bot.simulators.helpers import H5_MESSAGES, ApiError, H5Link, Json, Video, h5_html, phrase
 from bot.simulators.media import iter_padded_mp4, sample_mp4
-from bot.simulators.outcomes import AssetOutcome, Fault, VideoOutcome
+from bot.simulators.outcomes import (
+    TIMEOUT_HOLD_SECONDS,
+    AssetOutcome,
+    Fault,
+    VideoOutcome,
+    flaky,
+)
 
-__all__ = ["AssetOutcome", "Fault", "Handler", "SimulatorBase", "VideoOutcome"]
+__all__ = ["AssetOutcome", "Fault", "Handler", "SimulatorBase", "VideoOutcome", "flaky"]
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +54,8 @@ class SimulatorBase:
     ``processing_seconds`` (assets), ``video_queued_seconds``, ``video_running_seconds`` and
     ``clock``; its timing is lazy: :meth:`_settle` brings the state up to ``clock()`` before
     each request. ``logged_prefixes`` are the paths counted as provider requests (for
-    benchmarks); ``/_sim`` control routes are never faulted or counted.
+    benchmarks); ``/_sim`` control routes are never faulted or counted. Faulted requests are
+    counted as requests too, and also in ``faulted`` (method, path, what the fault did).
     """
 
     name = "simulator"
@@ -72,6 +85,7 @@ class SimulatorBase:
         self.asset_script: deque[AssetOutcome] = deque()
         self.video_script: deque[VideoOutcome] = deque()
         self.requests: list[tuple[str, str]] = []
+        self.faulted: list[tuple[str, str, str]] = []
         self.base_url = ""
         self.app = web.Application(middlewares=[self._fault_middleware])
         self.app.add_routes(
@@ -142,9 +156,30 @@ class SimulatorBase:
         elif now >= started:
             video.status = running
 
-    def inject(self, fault: Fault) -> None:
-        """Arm a copy of ``fault`` (the caller's object is not counted down)."""
-        self._faults.append(dataclasses.replace(fault))
+    def inject(self, *faults: Fault) -> None:
+        """Arm copies of ``faults`` after those armed already (the caller's objects are not
+        counted down, and a copy draws from its own freshly seeded generator)."""
+        self._faults.extend(dataclasses.replace(fault) for fault in faults)
+
+    def flaky(
+        self, method: str | None, path_prefix: str, rate: float, **options: Any
+    ) -> list[Fault]:
+        """Arm :func:`flaky` faults (a seeded ``rate`` of matching requests, mixed kinds)."""
+        faults = flaky(method, path_prefix, rate, **options)
+        self.inject(*faults)
+        return faults
+
+    def clear_faults(self) -> None:
+        """Disarm every fault; requests held by one are not released by this."""
+        self._faults.clear()
+
+    def count_faulted(self, method: str | None = None, path_prefix: str = "") -> int:
+        wanted = method.upper() if method else None
+        return sum(
+            1
+            for m, p, _ in self.faulted
+            if (wanted is None or m == wanted) and p.startswith(path_prefix)
+        )
 
     def count(self, method: str | None = None, path_prefix: str = "") -> int:
         wanted = method.upper() if method else None
@@ -156,6 +191,7 @@ class SimulatorBase:
 
     def reset_counts(self) -> None:
         self.requests.clear()
+        self.faulted.clear()
 
     # ------------------------------------------------------------------ requests
 
@@ -218,16 +254,48 @@ class SimulatorBase:
 
     def _take_fault(self, method: str, path: str) -> Fault | None:
         for fault in self._faults:
-            if fault.matches(method, path):
-                fault.times -= 1
-                if fault.times <= 0:
-                    self._faults.remove(fault)
+            if fault.matches(method, path) and fault.strikes():
+                if fault.times is not None:
+                    fault.times -= 1
+                    if fault.times <= 0:
+                        self._faults.remove(fault)
                 return fault
         return None
 
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._closing.wait(), seconds)
+
+    async def _until(self, event: asyncio.Event, seconds: float | None) -> None:
+        """Wait for ``event``, at most ``seconds`` (None: no limit), or until :meth:`stop`."""
+        waits = [asyncio.ensure_future(event.wait()), asyncio.ensure_future(self._closing.wait())]
+        try:
+            await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in waits:
+                task.cancel()
+
+    async def _until_client_leaves(self, request: web.Request, seconds: float) -> None:
+        """Hold until the client gives up on the request and disconnects (or ``seconds``)."""
+        deadline = asyncio.get_running_loop().time() + seconds
+        while request.transport is not None and not self._closing.is_set():
+            left = deadline - asyncio.get_running_loop().time()
+            if left <= 0:
+                return
+            await self._sleep(min(0.02, left))
+
+    @staticmethod
+    def _drop(request: web.Request, *, reset: bool) -> web.StreamResponse:
+        """Close the connection unanswered: with a TCP reset (RST), or a plain close."""
+        transport = request.transport
+        if transport is not None:
+            sock = transport.get_extra_info("socket")
+            if reset and sock is not None:
+                # Linger 0: close() sends RST at once, as a crashed proxy or NAT would.
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            transport.abort()
+        # aiohttp finds the transport gone and sends nothing of this.
+        return web.Response(status=499)
 
     @web.middleware
     async def _fault_middleware(
@@ -241,18 +309,34 @@ class SimulatorBase:
         fault = self._take_fault(request.method, path)
         if fault is None:
             return await self.handle(request, handler)
-        if fault.answer_late:
-            response = await self.handle(request, handler)
-            await self._sleep(fault.delay)
-            return response
-        if fault.delay > 0:
-            await self._sleep(fault.delay)
+        self.faulted.append((request.method, path, fault.label))
+        return await self._misbehave(request, handler, fault)
+
+    async def _misbehave(
+        self, request: web.Request, handler: Handler, fault: Fault
+    ) -> web.StreamResponse:
+        # ``processed``: the work is done (and its answer made) before the fault strikes.
+        done = await self.handle(request, handler) if fault.processed else None
+        if fault.kind == "reset":
+            return self._drop(request, reset=True)
+        if fault.kind == "timeout":
+            await self._until_client_leaves(request, fault.delay or TIMEOUT_HOLD_SECONDS)
+            return self._drop(request, reset=False)
+        if fault.kind == "hold":
+            if fault.release is None:
+                await self._sleep(fault.delay)
+            else:
+                await self._until(fault.release, fault.delay or None)
+            return done if done is not None else await self.handle(request, handler)
+        await self._sleep(fault.delay)
         if not fault.status:
-            return await self.handle(request, handler)
+            return done if done is not None else await self.handle(request, handler)
+        if done is not None and done.prepared:
+            return done  # already streamed (a file): too late to answer anything else
         headers = None
         if fault.status == 429:
             headers = {"Retry-After": str(max(1, math.ceil(fault.retry_after)))}
-        return self.fault_body(fault.status, HTTPStatus(fault.status).phrase, headers)
+        return self.fault_body(fault.status, phrase(fault.status), headers)
 
     # ------------------------------------------------------------------ files
 

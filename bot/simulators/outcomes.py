@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+import random
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from bot.simulators.media import check_padded_size
 
@@ -57,19 +60,52 @@ class VideoOutcome:
             self.message = self.message or _default_message(self.code)
 
 
+FaultKind = Literal["status", "timeout", "reset", "hold"]
+FAULT_KINDS: tuple[FaultKind, ...] = ("status", "timeout", "reset", "hold")
+# How long a "timeout" fault holds an answer when it sets no ``delay`` of its own: far past
+# any client timeout the tests use, yet bounded, so a client that never gives up still ends.
+TIMEOUT_HOLD_SECONDS = 60.0
+# The misbehaviours :func:`flaky` spreads its faults over: a status, or a kind.
+FLAKY_MIX: tuple[int | FaultKind, ...] = (503, 429, "timeout", "reset")
+
+
 @dataclass
 class Fault:
-    """A scripted misbehaviour for requests matching ``method`` (None = any) and a prefix."""
+    """A scripted misbehaviour for requests matching ``method`` (None = any) and a prefix.
+
+    ``kind``:
+
+    - ``status``: answer ``status`` in the vendor's error envelope (429 adds ``Retry-After``),
+      after ``delay`` seconds; status 0 answers normally (a slow answer).
+    - ``timeout``: hold the answer until the client gives up and disconnects (at most
+      ``delay`` seconds, or :data:`TIMEOUT_HOLD_SECONDS`), then drop the connection unanswered.
+    - ``reset``: drop the connection at once with a TCP reset, unanswered.
+    - ``hold``: hold the request until the test sets ``release`` (at most ``delay`` seconds
+      when it is set too), then answer normally.
+
+    ``processed``: the provider does the work first (the route runs and its state changes),
+    then the fault strikes; for a POST that is "created, but the answer was lost". Otherwise
+    the route never runs (``hold``: it runs once released). ``answer_late`` is the older name
+    for ``processed``.
+
+    ``rate`` and ``seed``: only a seeded random fraction of the matching requests is faulted;
+    the rest pass untouched (and the next armed fault may take them). ``times`` counts faulted
+    requests down to when the fault is spent; None never spends it.
+    """
 
     method: str | None
     path_prefix: str
     status: int = 500
     retry_after: float = 1
     delay: float = 0.0
-    times: int = 1
-    # Sleep after the request was handled instead of before: the provider did the work but
-    # the answer is late (a client timeout that must not lead to doing it twice).
+    times: int | None = 1
     answer_late: bool = False
+    kind: FaultKind = "status"
+    processed: bool = False
+    rate: float = 1.0
+    seed: int | None = None
+    release: asyncio.Event | None = field(default=None, repr=False, compare=False)
+    _rng: random.Random = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         _check_optional_str(self.method, "method")
@@ -82,11 +118,71 @@ class Fault:
             value = getattr(self, name)
             if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
                 raise ValueError(f"Fault.{name} must be a number >= 0")
-        if not isinstance(self.times, int) or self.times < 1:
-            raise ValueError("Fault.times must be an int >= 1")
+        if self.times is not None and (not isinstance(self.times, int) or self.times < 1):
+            raise ValueError("Fault.times must be an int >= 1 or null")
+        if self.kind not in FAULT_KINDS:
+            raise ValueError(f"Fault.kind must be one of {', '.join(FAULT_KINDS)}")
+        if self.kind == "hold" and self.release is None and not self.delay:
+            raise ValueError("a hold Fault needs a release event or a delay")
+        if self.release is not None and not isinstance(self.release, asyncio.Event):
+            raise ValueError("Fault.release must be an asyncio.Event")
+        rate = self.rate
+        if not isinstance(rate, int | float) or isinstance(rate, bool) or not 0 < rate <= 1:
+            raise ValueError("Fault.rate must be a number in (0, 1]")
+        seed = self.seed
+        if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
+            raise ValueError("Fault.seed must be an int or null")
+        self.processed = bool(self.processed or self.answer_late)
+        self._rng = random.Random(self.seed)
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method is None or self.method == method) and path.startswith(self.path_prefix)
+
+    def strikes(self) -> bool:
+        """Whether this matching request is one of the faulted fraction (a seeded draw)."""
+        return self.rate >= 1 or self._rng.random() < self.rate
+
+    @property
+    def label(self) -> str:
+        """What the fault does, for the simulator's log of faulted requests."""
+        return str(self.status) if self.kind == "status" else self.kind
+
+
+def flaky(
+    method: str | None,
+    path_prefix: str,
+    rate: float,
+    *,
+    seed: int = 0,
+    mix: tuple[int | FaultKind, ...] = FLAKY_MIX,
+    retry_after: float = 0,
+    processed: bool = False,
+) -> list[Fault]:
+    """Faults that together strike a seeded ``rate`` of the matching requests, spread evenly
+    over ``mix`` (an error status, or a kind such as ``"timeout"``), never spent.
+
+    Faults are tried in order and each draws only for the requests the ones before it let
+    through, so the i-th gets rate ``share / (1 - i * share)`` to strike ``share`` of all.
+    """
+    if not mix or not 0 < rate <= 1:
+        raise ValueError("flaky needs a non-empty mix and a rate in (0, 1]")
+    share = rate / len(mix)
+    faults = []
+    for i, what in enumerate(mix):
+        kind: dict[str, Any] = {"status": what} if isinstance(what, int) else {"kind": what}
+        faults.append(
+            Fault(
+                method,
+                path_prefix,
+                retry_after=retry_after,
+                times=None,
+                processed=processed,
+                rate=min(1.0, share / (1 - i * share)),
+                seed=seed * len(mix) + i,
+                **kind,
+            )
+        )
+    return faults
 
 
 def _check_optional_str(value: object, name: str) -> None:

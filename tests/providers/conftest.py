@@ -1,4 +1,5 @@
-"""Fixtures the provider-client tests share (helpers: ``tests.support``)."""
+"""Fixtures the provider-client tests share (helpers: ``tests.support``; the five vendors
+for contract tests: ``tests.providers.vendors``)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from tests.clock import FakeClock
+from tests.providers.vendors import VENDORS, Vendor
 from tests.support import BotWeb, running
 
 
@@ -19,3 +21,10 @@ def clock() -> FakeClock:
 async def bot_web() -> AsyncIterator[BotWeb]:
     async with running(BotWeb()) as served:
         yield served
+
+
+@pytest.fixture(params=VENDORS, ids=lambda vendor: vendor.name)
+def vendor(request: pytest.FixtureRequest) -> Vendor:
+    """Each of the five vendors in turn, for contract tests."""
+    vendor: Vendor = request.param
+    return vendor
