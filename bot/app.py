@@ -18,7 +18,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot.admins import AdminCache
 from bot.config import Settings
@@ -36,6 +36,7 @@ from bot.services.tracking import Schedule, Tracker
 from bot.services.uploads import UploadService
 from bot.services.video_jobs import VideoSchedule
 from bot.services.videos import Limits, VideoService
+from bot.telegram_retry import RetryingRateLimiter, RetryPolicy, TelegramRetry
 from bot.video_notifier import TelegramVideoNotifier
 from bot.web import MediaStore, WebServer, public_base, webhook_path
 from storage.assets import AssetRepo
@@ -144,7 +145,8 @@ class Runtime:
             notifier=notifier,
             clock=self.clock,
             poll_seconds=settings.poll_seconds,
-            publish=self.media.publish if public and self.media is not None else None,
+            media=self.media if public else None,
+            concurrency=settings.upload_concurrency,
         )
         videos_repo = VideoRepo(db)
         self.video_notifier = video_notifier = TelegramVideoNotifier(
@@ -230,7 +232,13 @@ class Runtime:
             public_url, host, port = "http://127.0.0.1:0", "127.0.0.1", 0
         if public_url is None and settings.webhook_url is None:
             return None
-        self.media = MediaStore(settings.media_ttl_seconds, self.clock)
+        self.media = MediaStore(
+            settings.database_path.parent / "media",
+            settings.media_ttl_seconds,
+            self.clock,
+            max_files=settings.media_max_files,
+            max_bytes=settings.media_max_megabytes * 1024 * 1024,
+        )
         secret = settings.webhook_secret or secrets.token_urlsafe(32)
 
         async def on_update(data: dict[str, Any]) -> None:
@@ -317,9 +325,16 @@ def build_application(settings: Settings, *, clock: Clock = system_clock) -> Any
         # the services guard their own races (transactions, guarded transitions, locks).
         .concurrent_updates(16)
         .connection_pool_size(16)
+        .read_timeout(settings.telegram_read_timeout_seconds)
+        # Throttles like AIORateLimiter and retries transient faults (bot/telegram_retry.py).
         .rate_limiter(
-            AIORateLimiter(
-                max_retries=3,
+            RetryingRateLimiter(
+                TelegramRetry(
+                    RetryPolicy(
+                        base_seconds=settings.telegram_retry_base_seconds,
+                        deadline_seconds=settings.telegram_retry_deadline_seconds,
+                    )
+                ),
                 group_max_rate=settings.group_messages_per_minute,
                 group_time_period=60,
             )

@@ -59,6 +59,11 @@ class Settings:
     webhook_url: str | None = None
     webhook_secret: str | None = field(default=None, repr=False)
     media_ttl_seconds: float = 600.0
+    # Photos waiting on disk for URL-only providers: past either cap an upload is refused.
+    media_max_files: int = 1000
+    media_max_megabytes: int = 1024
+    # Uploads in flight to one provider at once; the rest wait their turn, shown as queued.
+    upload_concurrency: int = 4
     sandbox_providers: tuple[str, ...] = ("token360",)
     # How long a verification link lives at the provider (seed 000: 120 s).
     link_ttl_seconds: float = 120.0
@@ -73,6 +78,13 @@ class Settings:
     http_timeout_seconds: float = 30.0
     # First backoff step of a retried provider GET (doubles each try, jittered).
     retry_base_seconds: float = 0.5
+    # Bot API calls (bot/telegram_retry.py): how long to wait for Telegram's answer (a video
+    # upload: for the answer after the upload), the first backoff step of a retry (doubles,
+    # jittered), and the time within which all retries of one call end.
+    telegram_read_timeout_seconds: float = 10.0
+    telegram_upload_answer_seconds: float = 60.0
+    telegram_retry_base_seconds: float = 0.5
+    telegram_retry_deadline_seconds: float = 60.0
     # Videos: limits that protect whoever pays the bill, and pacing.
     max_running_videos: int = 2
     daily_videos: int = 20
@@ -138,6 +150,9 @@ class Settings:
             webhook_url=env.get("REALFACE_WEBHOOK_URL", "").strip() or None,
             webhook_secret=env.get("REALFACE_WEBHOOK_SECRET", "").strip() or None,
             media_ttl_seconds=_float(env, "REALFACE_MEDIA_TTL_SECONDS", 600.0),
+            media_max_files=_int(env, "REALFACE_MEDIA_MAX_FILES", 1000),
+            media_max_megabytes=_int(env, "REALFACE_MEDIA_MAX_MEGABYTES", 1024),
+            upload_concurrency=_int(env, "REALFACE_UPLOAD_CONCURRENCY", 4),
             sandbox_providers=sandbox_providers,
             link_ttl_seconds=_float(env, "REALFACE_LINK_TTL_SECONDS", 120.0),
             verification_grace_seconds=_float(env, "REALFACE_VERIFICATION_GRACE_SECONDS", 60.0),
@@ -146,6 +161,16 @@ class Settings:
             asset_timeout_seconds=_float(env, "REALFACE_ASSET_TIMEOUT_SECONDS", 1800.0),
             http_timeout_seconds=_float(env, "REALFACE_HTTP_TIMEOUT_SECONDS", 30.0),
             retry_base_seconds=_float(env, "REALFACE_RETRY_BASE_SECONDS", 0.5),
+            telegram_read_timeout_seconds=_float(
+                env, "REALFACE_TELEGRAM_READ_TIMEOUT_SECONDS", 10.0
+            ),
+            telegram_upload_answer_seconds=_float(
+                env, "REALFACE_TELEGRAM_UPLOAD_ANSWER_SECONDS", 60.0
+            ),
+            telegram_retry_base_seconds=_float(env, "REALFACE_TELEGRAM_RETRY_BASE_SECONDS", 0.5),
+            telegram_retry_deadline_seconds=_float(
+                env, "REALFACE_TELEGRAM_RETRY_DEADLINE_SECONDS", 60.0
+            ),
             sandbox_processing_seconds=_float(env, "REALFACE_SANDBOX_PROCESSING_SECONDS", 3.0),
             max_running_videos=_int(env, "REALFACE_MAX_RUNNING_VIDEOS", 2),
             daily_videos=_int(env, "REALFACE_DAILY_VIDEOS", 20),

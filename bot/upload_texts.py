@@ -21,7 +21,7 @@ def asset_line(asset: Asset) -> str:
     icon = STATE_ICON[asset.state]
     match asset.state:
         case AssetState.RECEIVED:
-            return f"{icon} checking…"
+            return f"{icon} queued…"  # waits for an upload slot, then is checked
         case AssetState.UPLOADING:
             return f"{icon} uploading…"
         case AssetState.PROCESSING:
@@ -93,6 +93,10 @@ def failure(asset: Asset) -> str:
         return f"the provider refused the file{detail}. Check the photo rules in /help."
     if code == "provider_unavailable":
         return "the provider didn't answer. Send the photo again in a minute."
+    if code == "media_full":
+        return "too many photos are waiting right now. Send it again in a few minutes."
+    if code == "provider_disabled":
+        return "this face's provider isn't enabled on the bot now. Ask the bot's owner."
     if code == "download_failed":
         return "I couldn't download it from Telegram. Send it again."
     if code == "timeout":

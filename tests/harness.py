@@ -60,7 +60,8 @@ class RunningBot:
 
 def env_for(settings: Settings) -> dict[str, str]:
     """The environment that makes ``python -m bot`` run with these settings."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TOKEN360", "REALFACE"))}
+    ours = ("TOKEN360", "SUNRA", "ORCAROUTER", "POWERTOKENS", "TOAPIS", "REALFACE")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
     env.update(
         {
             "TELEGRAM_BOT_TOKEN": settings.telegram_token,
@@ -77,12 +78,24 @@ def env_for(settings: Settings) -> dict[str, str]:
             "REALFACE_GROUP_MESSAGES_PER_MINUTE": str(settings.group_messages_per_minute),
             "REALFACE_VIDEO_MAX_POLL_SECONDS": str(settings.video_max_poll_seconds),
             "REALFACE_HTTP_TIMEOUT_SECONDS": str(settings.http_timeout_seconds),
+            "REALFACE_TELEGRAM_READ_TIMEOUT_SECONDS": str(settings.telegram_read_timeout_seconds),
+            "REALFACE_TELEGRAM_UPLOAD_ANSWER_SECONDS": str(
+                settings.telegram_upload_answer_seconds
+            ),
+            "REALFACE_TELEGRAM_RETRY_BASE_SECONDS": str(settings.telegram_retry_base_seconds),
+            "REALFACE_TELEGRAM_RETRY_DEADLINE_SECONDS": str(
+                settings.telegram_retry_deadline_seconds
+            ),
             "PYTHONUNBUFFERED": "1",
         }
     )
-    if settings.token360 is not None:
-        env["TOKEN360_API_KEY"] = settings.token360.api_key
-        env["TOKEN360_BASE_URL"] = settings.token360.base_url
+    for name, key in settings.provider_keys().items():
+        env[f"{name.upper()}_API_KEY"] = key.api_key
+        env[f"{name.upper()}_BASE_URL"] = key.base_url
+    if settings.public_url is not None:
+        env["REALFACE_PUBLIC_URL"] = settings.public_url
+        env["REALFACE_HTTP_HOST"] = settings.http_host
+        env["REALFACE_HTTP_PORT"] = str(settings.http_port)
     return env
 
 

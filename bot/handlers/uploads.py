@@ -12,6 +12,7 @@ from bot import texts
 from bot.context import Context
 from bot.services.errors import ServiceRefused
 from bot.services.uploads import DownloadTooBig, FileFetcher
+from bot.telegram_retry import UNLIMITED, retry_of
 from storage.assets import IncomingFile
 
 log = logging.getLogger(__name__)
@@ -20,7 +21,13 @@ REFUSED_ALBUMS = "refused_albums"
 
 
 def telegram_fetcher(bot: Bot) -> FileFetcher:
-    """Download a file's bytes; the file URL (it holds the token) never leaves this function."""
+    """Download a file's bytes; the file URL (it holds the token) never leaves this function.
+
+    getFile is retried by the bot's rate limiter; the download, a GET that is always safe to
+    repeat, by the same policy here (bot/telegram_retry.py). Only when that gives up does
+    the error reach UploadService, which marks the photo failed ("send it again").
+    """
+    retry = retry_of(bot)
 
     async def fetch(file_id: str) -> bytes:
         try:
@@ -29,7 +36,8 @@ def telegram_fetcher(bot: Bot) -> FileFetcher:
             if "too big" in exc.message.lower():
                 raise DownloadTooBig from None
             raise
-        return bytes(await file.download_as_bytearray())
+        data = await retry.run("download", file.download_as_bytearray, unknown_repeats=UNLIMITED)
+        return bytes(data)
 
     return fetch
 
