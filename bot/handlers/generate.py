@@ -13,6 +13,7 @@ from bot.context import Context, Services
 from bot.handlers.faces import plain
 from bot.handlers.scope import Scope, scope_of
 from bot.services.errors import Refusal, ServiceRefused
+from bot.services.user_text import normalize_prompt
 from bot.services.video_options import apply_choice, estimate
 from bot.texts import MAX_LISTED
 from storage.models import AssetState, Owner, OwnerKind, VideoJob
@@ -56,7 +57,9 @@ async def cmd_generate(update: Update, context: Context) -> None:
         except ServiceRefused as refused:
             await message.reply_text(refusal_text(refused))
             return
-    if not context.args:
+    # Zero-width or blank characters only count as no prompt: ask for one.
+    prompt = normalize_prompt(" ".join(context.args or ()))
+    if not prompt:
         if not await svc.videos.usable_faces(scope.owner):
             await message.reply_text(video_texts.no_usable_face(in_group=scope.is_group))
             return
@@ -66,7 +69,7 @@ async def cmd_generate(update: Update, context: Context) -> None:
         await svc.users.set_awaiting(user.id, AWAIT_PROMPT, svc.clock())
         await message.reply_text(video_texts.ask_prompt())
         return
-    await start_generation(update, context, " ".join(context.args))
+    await start_generation(update, context, prompt)
 
 
 async def start_generation(update: Update, context: Context, prompt: str) -> None:
@@ -74,6 +77,13 @@ async def start_generation(update: Update, context: Context, prompt: str) -> Non
     user, chat, message = update.effective_user, update.effective_chat, update.effective_message
     assert user is not None and chat is not None and message is not None
     scope = await scope_of(update, context)
+    if not normalize_prompt(prompt):  # an answer that looks empty: still waiting for one
+        if scope.is_group:
+            await message.reply_text(video_texts.group_needs_prompt())
+            return
+        await svc.users.set_awaiting(user.id, AWAIT_PROMPT, svc.clock())
+        await message.reply_text(video_texts.ask_prompt())
+        return
     try:
         job = await svc.videos.start(user.id, chat.id, prompt, owner=scope.owner)
     except ServiceRefused as refused:

@@ -27,12 +27,13 @@ from bot.context import Context
 from bot.handlers.faces import plain
 from bot.handlers.generate import refusal_text
 from bot.services.errors import Refusal, ServiceRefused
+from bot.services.user_text import normalize_prompt, visible_length
 from bot.services.video_options import estimate
 from storage.models import Owner, OwnerKind
 
 log = logging.getLogger(__name__)
 
-MIN_PROMPT = 3
+MIN_PROMPT = 3  # visible characters: fewer offer nothing (a query comes per keystroke)
 PAGE = 50  # the most results one answer may carry
 
 
@@ -57,14 +58,14 @@ def _markup(offer_id: int, face_id: int) -> InlineKeyboardMarkup:
 async def on_inline_query(update: Update, context: Context) -> None:
     svc, query = context.bot_data.services, update.inline_query
     assert query is not None
-    user, prompt = query.from_user, query.query.strip()
+    user, prompt = query.from_user, normalize_prompt(query.query)
     owner = Owner(OwnerKind.USER, user.id)
     usable = await svc.videos.usable_faces(owner)
     if not usable:
         button = InlineQueryResultsButton("Create a face first", start_parameter="inline")
         await query.answer([], cache_time=0, is_personal=True, button=button)
         return
-    if len(prompt) < MIN_PROMPT:
+    if visible_length(prompt) < MIN_PROMPT:
         button = InlineQueryResultsButton("Type a prompt after my name", start_parameter="inline")
         await query.answer([], cache_time=0, is_personal=True, button=button)
         return

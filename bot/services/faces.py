@@ -19,6 +19,7 @@ from bot.providers.registry import Providers
 from bot.services.clock import Clock
 from bot.services.errors import Refusal, ServiceRefused
 from bot.services.notify import Notifier
+from bot.services.user_text import has_visible
 from storage.assets import AssetRepo
 from storage.faces import FaceRepo
 from storage.links import InviteRepo, LinkRepo
@@ -80,6 +81,8 @@ def clean_name(raw: str) -> str:
     if not name or len(name) > MAX_NAME:
         raise ServiceRefused(Refusal.BAD_NAME, name)
     if any(unicodedata.category(ch).startswith("C") for ch in name):
+        raise ServiceRefused(Refusal.BAD_NAME, name)
+    if not has_visible(name):  # e.g. only Hangul fillers or combining marks: looks empty
         raise ServiceRefused(Refusal.BAD_NAME, name)
     return name
 

@@ -28,8 +28,9 @@ from bot.services.clock import Clock, start_of_day
 from bot.services.errors import Refusal, ServiceRefused
 from bot.services.faces import FaceService
 from bot.services.notify import VideoNotifier
+from bot.services.user_text import clean_prompt
 from bot.services.video_jobs import JobRunner, VideoSchedule
-from bot.services.video_options import clean_prompt, normalize
+from bot.services.video_options import normalize
 from storage.assets import AssetRepo
 from storage.models import (
     Asset,
