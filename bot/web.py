@@ -1,8 +1,10 @@
 """The bot's own HTTP server: one process, one port, for everything the outside must reach.
 
-- ``GET /media/{token}``: a photo for a URL-only provider to fetch. Tokens are 256 random
-  bits, each serves once (the provider's fetch) and expires after a few minutes; a
-  Telegram file URL (it holds the bot token) is never handed out.
+- ``GET /media/{token}`` (and HEAD): a photo for a URL-only provider to fetch, from the
+  :class:`~bot.services.media.MediaStore` on disk. Tokens are 256 random bits; a URL serves
+  every GET (a provider may retry or check first) until it expires after a few minutes or
+  the upload is settled, across restarts. A Telegram file URL (it holds the bot token) is
+  never handed out.
 - ``GET /return/{provider}``: where a verification page sends the person's browser back
   (OrcaRouter's return_url, ToAPIs' callback). It only wakes the poller: the provider is
   asked, so a forged request can activate nothing.
@@ -13,18 +15,23 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hmac
 import logging
-import secrets
-import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
 from aiohttp import web
 
+from bot.services.media import MediaStore
+
+__all__ = ["MediaStore", "WebServer", "public_base", "webhook_path"]
+
 log = logging.getLogger(__name__)
+
+SWEEP_SECONDS = 60.0  # expired photos leave the disk within this long
 
 ReturnHook = Callable[[str, Mapping[str, str]], Awaitable[None]]
 UpdateHook = Callable[[dict[str, Any]], Awaitable[None]]
@@ -34,46 +41,6 @@ RETURN_PAGE = """<!doctype html><meta charset="utf-8">
 <title>realface-bot</title>
 <body style="font-family: sans-serif; margin: 3em auto; max-width: 30em; text-align: center">
 <h1>Thank you</h1><p>You can close this page and go back to Telegram.</p></body>"""
-
-
-@dataclass
-class _Media:
-    data: bytes
-    mime_type: str
-    expires_at: float
-
-
-class MediaStore:
-    """Photos waiting for a provider's fetch, in memory, each behind a one-time token."""
-
-    def __init__(self, ttl: float, clock: Callable[[], float] = time.time) -> None:
-        self.ttl = ttl
-        self.clock = clock
-        self._items: dict[str, _Media] = {}
-        self.base_url = ""
-
-    def publish(self, data: bytes, mime_type: str, extension: str) -> str:
-        self._sweep()
-        token = f"{secrets.token_urlsafe(32)}.{extension}"
-        self._items[token] = _Media(data, mime_type, self.clock() + self.ttl)
-        return f"{self.base_url}/media/{token}"
-
-    def peek(self, token: str) -> _Media | None:
-        self._sweep()
-        return self._items.get(token)
-
-    def take(self, token: str) -> _Media | None:
-        """The media once; None if unknown, already fetched or expired."""
-        self._sweep()
-        return self._items.pop(token, None)
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def _sweep(self) -> None:
-        now = self.clock()
-        for token in [t for t, m in self._items.items() if m.expires_at <= now]:
-            del self._items[token]
 
 
 class WebServer:
@@ -102,32 +69,49 @@ class WebServer:
         if webhook_path is not None:
             self.app.add_routes([web.post(webhook_path, self._webhook)])
         self._runner: web.AppRunner | None = None
+        self._sweeper: asyncio.Task[None] | None = None
         self.bound_port = 0
 
     async def start(self, host: str, port: int) -> None:
+        # What the previous run published and is still valid keeps being served.
+        await asyncio.to_thread(self.media.open)
         runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=2.0)
         await runner.setup()
         await web.TCPSite(runner, host, port).start()
         self._runner = runner
         self.bound_port = int(runner.addresses[0][1])
+        self._sweeper = asyncio.create_task(self._sweep(), name="media-sweep")
         log.info("http server listening on %s:%d", host, self.bound_port)
 
     async def stop(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+            self._sweeper = None
         if self._runner is not None:
             runner, self._runner = self._runner, None
             await runner.cleanup()
 
+    async def _sweep(self) -> None:
+        while True:
+            await asyncio.sleep(min(SWEEP_SECONDS, max(self.media.ttl, 1.0)))
+            try:
+                self.media.sweep()
+            except OSError:
+                log.exception("removing expired media failed")
+
     async def _health(self, request: web.Request) -> web.Response:
         return web.json_response({"ok": True})
 
-    async def _media(self, request: web.Request) -> web.Response:
-        token = request.match_info["token"]
-        # A HEAD probe is not the fetch: only a GET uses the one-time URL up.
-        item = self.media.peek(token) if request.method == "HEAD" else self.media.take(token)
+    async def _media(self, request: web.Request) -> web.StreamResponse:
+        item = self.media.get(request.match_info["token"])
         if item is None:
             return web.Response(status=404, text="Not found or expired")
-        return web.Response(
-            body=item.data, content_type=item.mime_type, headers={"Cache-Control": "no-store"}
+        # Streamed from the file (HEAD and Range too); a file retired meanwhile is a 404.
+        return web.FileResponse(
+            item.path,
+            headers={"Content-Type": item.mime_type, "Cache-Control": "no-store"},
         )
 
     async def _return(self, request: web.Request) -> web.Response:

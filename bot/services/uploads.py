@@ -3,6 +3,12 @@
 A photo is a row before anything slow happens, so a restart resumes it: ``received``
 rows are fetched and uploaded again, ``uploading`` rows (answer lost) are looked up at
 the provider by their unique name before anything is sent twice.
+
+At most ``concurrency`` photos per provider are downloaded, checked and uploaded at once;
+the others stay ``received`` (shown as queued) and hold no bytes in memory while they wait.
+Every way a provider call can end, an unexpected exception included, leaves the photo with
+an outcome the user is told (failed with a reason, or looked up later as a lost answer),
+never at "uploading" until a restart.
 """
 
 from __future__ import annotations
@@ -11,12 +17,14 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from bot.images import ImageRejected, Problem, check_declared_size, check_image
 from bot.providers.base import (
     AssetInfo,
     ImageUpload,
     Provider,
+    ProviderAuthError,
     ProviderError,
     ProviderRateLimited,
     ProviderRejected,
@@ -27,6 +35,7 @@ from bot.providers.registry import Providers
 from bot.services.clock import Clock
 from bot.services.errors import Refusal, ServiceRefused
 from bot.services.faces import FaceService
+from bot.services.media import MediaFull
 from bot.services.notify import Notifier
 from storage.assets import AssetRepo, IncomingFile
 from storage.models import Asset, AssetState, Face, FaceStatus, UploadBatch
@@ -34,7 +43,16 @@ from storage.models import Asset, AssetState, Face, FaceStatus, UploadBatch
 log = logging.getLogger(__name__)
 
 FileFetcher = Callable[[str], Awaitable[bytes]]
-Publish = Callable[[bytes, str, str], str]  # (data, mime type, extension) -> public URL
+
+
+class PhotoHost(Protocol):
+    """Where URL-only providers fetch photos from: the bot's media store."""
+
+    async def publish(
+        self, data: bytes, mime_type: str, extension: str, tag: str | None = None
+    ) -> str: ...
+
+    def retire(self, tag: str) -> int: ...
 
 
 class DownloadTooBig(Exception):
@@ -59,7 +77,8 @@ class UploadService:
         notifier: Notifier,
         clock: Clock,
         poll_seconds: float,
-        publish: Publish | None = None,
+        media: PhotoHost | None = None,
+        concurrency: int = 4,
     ) -> None:
         self.assets = assets
         self.faces = faces
@@ -68,7 +87,9 @@ class UploadService:
         self.clock = clock
         self.poll_seconds = poll_seconds
         # Where URL-only providers fetch photos from (the bot's media server), if anywhere.
-        self.publish = publish
+        self.media = media
+        self.concurrency = concurrency
+        self._slots: dict[str, asyncio.Semaphore] = {}
 
     async def receive(
         self,
@@ -107,11 +128,35 @@ class UploadService:
         if asset is None or asset.state is not AssetState.RECEIVED:
             return
         try:
-            await self._process(asset, fetch)
+            face = await self.faces.faces.get(asset.face_id)
+            provider = self._provider_of(face)
+            if face is None or provider is None:
+                await self._fail(asset, "provider_disabled", None, expect=AssetState.RECEIVED)
+                return
+            # Waiting here, the photo is still "received": its line says it is queued.
+            async with self._slot(face.provider):
+                await self._process(asset, face, provider, fetch)
         finally:
             await self.report_batch(asset.batch_id)
 
-    async def _process(self, asset: Asset, fetch: FileFetcher) -> None:
+    def _provider_of(self, face: Face | None) -> Provider | None:
+        """The face's provider; None if the face is gone or its provider is not enabled."""
+        if face is None:
+            return None
+        try:
+            return self.providers.get(face.provider)
+        except LookupError:
+            return None
+
+    def _slot(self, provider: str) -> asyncio.Semaphore:
+        slot = self._slots.get(provider)
+        if slot is None:
+            slot = self._slots[provider] = asyncio.Semaphore(self.concurrency)
+        return slot
+
+    async def _process(
+        self, asset: Asset, face: Face, provider: Provider, fetch: FileFetcher
+    ) -> None:
         try:
             check_declared_size(asset.file_size)
             try:
@@ -133,6 +178,19 @@ class UploadService:
                 error_code="download_failed",
             )
             return
+        public_url = None
+        if provider.capabilities.upload_by_url:
+            if self.media is None:
+                await self._fail(asset, "no_public_url", None, expect=AssetState.RECEIVED)
+                return
+            try:
+                public_url = await self.media.publish(
+                    data, facts.mime_type, facts.extension, tag=_media_tag(asset)
+                )
+            except (MediaFull, OSError) as exc:  # no room: refuse now rather than queue forever
+                log.warning("no room to publish asset %d: %s", asset.id, exc)
+                await self._fail(asset, "media_full", None, expect=AssetState.RECEIVED)
+                return
         moved = await self.assets.transition(
             asset.id,
             AssetState.UPLOADING,
@@ -142,18 +200,10 @@ class UploadService:
             height=facts.height,
         )
         if not moved:
+            self._retire(asset)
             return
         await self.report_batch(asset.batch_id)
-        face = await self.faces.faces.get(asset.face_id)
-        assert face is not None
-        provider = self.providers.get(face.provider)
         file_name = f"{asset.name}.{facts.extension}"
-        public_url = None
-        if provider.capabilities.upload_by_url:
-            if self.publish is None:
-                await self._fail(asset, "no_public_url", None)
-                return
-            public_url = self.publish(data, facts.mime_type, facts.extension)
         image = ImageUpload(data, file_name, facts.mime_type, public_url=public_url)
         try:
             info = await provider.upload_asset(face.provider_group_id, image, asset.name)
@@ -171,8 +221,18 @@ class UploadService:
         except ProviderRateLimited as exc:  # nothing was taken: safe to send again later
             await self._fail(asset, "rate_limited", exc.message)
             return
-        except ProviderError as exc:
+        except ProviderAuthError as exc:  # refused before it looked at the file
             await self._fail(asset, "provider_error", exc.message)
+            return
+        except Exception as exc:
+            # The provider answered something we could not use (not JSON, no id), or an
+            # unexpected error came up: whether the file arrived is unknown, as with a lost
+            # answer, so look it up the same way. Either way the photo is told an outcome.
+            if isinstance(exc, ProviderError):
+                log.warning("upload of asset %d: unusable answer: %s", asset.id, exc)
+            else:
+                log.exception("upload of asset %d ended unexpectedly", asset.id)
+            await self.assets.recheck_upload_at(asset.id, self.clock() + self.poll_seconds)
             return
         await self.apply(asset, info, expect=AssetState.UPLOADING)
 
@@ -184,17 +244,20 @@ class UploadService:
         if asset.state is not AssetState.UPLOADING:
             return
         face = await self.faces.faces.get(asset.face_id)
-        if face is None:
+        provider = self._provider_of(face)
+        if face is None or provider is None:
+            await self._fail(asset, "provider_disabled", None)
+            await self.report_batch(asset.batch_id)
             return
-        provider = self.providers.get(face.provider)
         if not provider.capabilities.lists_assets:
             # Nothing to look it up by: uploading again is the lesser harm than losing it.
             info = None
         else:
             try:
                 info = await self._find_uploaded(provider, face, asset)
-            except ProviderError:
+            except Exception as exc:  # any failure: a lookup that can be tried again
                 # Unknown whether it arrived: look again later rather than upload twice.
+                log.warning("looking for cut-off upload %d failed: %r", asset.id, exc)
                 await self.assets.recheck_upload_at(asset.id, self.clock() + self.poll_seconds)
                 return
         if info is not None:
@@ -211,15 +274,16 @@ class UploadService:
     async def recheck(self, asset: Asset, give_up_after: float) -> bool:
         """Look for an upload whose answer was lost. True if its state changed."""
         face = await self.faces.faces.get(asset.face_id)
-        if face is None:
-            return False
-        provider = self.providers.get(face.provider)
+        provider = self._provider_of(face)
+        if face is None or provider is None:
+            await self._fail(asset, "provider_disabled", None)
+            return True
         info = None
         if provider.capabilities.lists_assets:
             try:
                 info = await self._find_uploaded(provider, face, asset)
-            except ProviderError as exc:
-                log.warning("looking for lost upload %d failed: %s", asset.id, exc)
+            except Exception as exc:  # any failure counts as "not found yet": it gives up in time
+                log.warning("looking for lost upload %d failed: %r", asset.id, exc)
         else:
             give_up_after = 0  # nothing to look it up by: say so now, the user resends
         if info is not None:
@@ -245,6 +309,9 @@ class UploadService:
             to, poll = AssetState.FAILED, None
         else:
             to, poll = AssetState.PROCESSING, now + self.poll_seconds
+        if to is not AssetState.PROCESSING:
+            # Settled: the provider has the file or will not take it; its URL is not needed.
+            self._retire(asset)
         if to is expect:
             if info.asset_id and info.asset_id != asset.provider_asset_id:
                 # The provider assigned the id while still processing (PowerTokens): keep it
@@ -277,18 +344,38 @@ class UploadService:
             height=facts.height if facts else None,
         )
 
-    async def _fail(self, asset: Asset, code: str, message: str | None) -> None:
+    async def _fail(
+        self,
+        asset: Asset,
+        code: str,
+        message: str | None,
+        *,
+        expect: AssetState = AssetState.UPLOADING,
+    ) -> None:
+        self._retire(asset)
         await self.assets.transition(
             asset.id,
             AssetState.FAILED,
             self.clock(),
-            expect=[AssetState.UPLOADING],
+            expect=[expect],
             error_code=code,
             error_message=message,
         )
+
+    def _retire(self, asset: Asset) -> None:
+        if self.media is None:
+            return
+        try:
+            self.media.retire(_media_tag(asset))
+        except OSError:  # it expires anyway; the upload's outcome matters more
+            log.exception("removing the published photo of asset %d failed", asset.id)
 
     async def report_batch(self, batch_id: int) -> None:
         """Show the batch's current state; final rows shown are marked reported."""
         shown = await self.assets.in_batch(batch_id)
         await self.notifier.batch_changed(batch_id)
         await self.assets.mark_reported([a.id for a in shown if a.state.final and not a.reported])
+
+
+def _media_tag(asset: Asset) -> str:
+    return f"asset-{asset.id}"

@@ -3,12 +3,10 @@ Active, generate, MP4 delivered. Each provider runs behind its simulator over HT
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
 
-import httpx
 import pytest
 
 from bot.config import ProviderKey, Settings
@@ -181,30 +179,6 @@ async def test_orcarouter_quota_is_explained(tg: FakeTelegram, settings: Setting
     finally:
         await running.stop()
         await orca.stop()
-
-
-async def test_media_urls_are_one_time_expiring_and_unguessable(
-    tg: FakeTelegram, settings: Settings
-) -> None:
-    config = with_only(settings, token360=settings.token360)  # type: ignore[arg-type]
-    running = await RunningBot(config).start()
-    try:
-        media = running.services.media
-        url = media.publish(b"photo-bytes", "image/jpeg", "jpg")
-        assert re.search(r"/media/[A-Za-z0-9_-]{43}\.jpg$", url)
-        async with httpx.AsyncClient() as client:
-            wrong = url.rsplit("/", 1)[0] + "/" + "A" * 43 + ".jpg"
-            assert (await client.get(wrong)).status_code == 404
-            first = await client.get(url)
-            assert first.status_code == 200 and first.content == b"photo-bytes"
-            assert (await client.get(url)).status_code == 404  # fetched: gone
-            media.ttl = 0
-            expired = media.publish(b"x", "image/png", "png")
-            assert (await client.get(expired)).status_code == 404
-            health = await client.get(url.split("/media/")[0] + "/healthz")
-            assert health.json() == {"ok": True}
-    finally:
-        await running.stop()
 
 
 async def verified_at(tg: FakeTelegram, sim: Any, user: Any, name: str = "Anna") -> None:

@@ -1,12 +1,10 @@
 """What goes wrong between the parts: Telegram refusing a send, a provider switched off,
-a request waiting while the bot restarts, a provider probing a media URL."""
+a request waiting while the bot restarts."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-
-import httpx
 
 from bot.config import ProviderKey, Settings
 from bot.simulators.media import sample_mp4
@@ -107,20 +105,3 @@ async def test_generate_pressed_while_the_bot_is_down_runs_once_after_restart(
     finally:
         if bot.proc is not None and bot.proc.poll() is None:
             bot.kill()
-
-
-async def test_a_head_probe_does_not_use_up_a_media_url(
-    tg: FakeTelegram, settings: Settings
-) -> None:
-    config = replace(settings, public_url="http://127.0.0.1:0", http_host="127.0.0.1", http_port=0)
-    running = await RunningBot(config).start()
-    try:
-        media = running.services.media
-        url = media.publish(b"jpeg-bytes", "image/jpeg", "jpg")
-        async with httpx.AsyncClient() as client:
-            assert (await client.head(url)).status_code == 200
-            got = await client.get(url)
-            assert got.status_code == 200 and got.content == b"jpeg-bytes"
-            assert (await client.get(url)).status_code == 404
-    finally:
-        await running.stop()

@@ -23,12 +23,13 @@ Ark assets (not wrapped)
     ark_asset_id: "asset-<yyyymmddHHMMSS>-<5 lower alnum>", name, asset_type, source_url,
     status: "processing", error: null, created_at, updated_at}`` (ISO 8601 UTC, ms, ``Z``).
     ``name`` defaults to the URL's file name, ``asset_type`` to the extension's kind (else
-    image); bad fields -> 422 ``invalid_input``. The simulator GETs ``source_url`` once, from
-    127.0.0.1 only (other hosts fail the asset), without proxies. A fetch that fails fails the
-    asset (``error: {code: "input_fetch_failed", message}``); an image that breaks
-    ``media.inspect_image`` fails it with ``InvalidParameter``; otherwise the next scripted
-    ``AssetOutcome`` (default Active; Failed defaults to ``FaceMismatch``) decides (a failed
-    fetch or image check consumes no script). Upstream settles ``processing_seconds`` after
+    image); bad fields -> 422 ``invalid_input``. The simulator GETs ``source_url`` twice
+    (the relay's read, then upstream's), from 127.0.0.1 only (other hosts fail the asset),
+    without proxies. A fetch that fails fails the asset (``error: {code:
+    "input_fetch_failed", message}``); an image that breaks ``media.inspect_image`` fails it
+    with ``InvalidParameter``; otherwise the next scripted ``AssetOutcome`` (default Active;
+    Failed defaults to ``FaceMismatch``) decides (a failed fetch or image check consumes no
+    script). Upstream settles ``processing_seconds`` after
     creation. ``GET /v1/ark/assets/{id}`` refreshes the stored status from upstream and, when
     active, adds ``ark_url`` (``{base}/files/ark/{id}?expires&sig``, 12 h, the fetched bytes).
     ``GET /v1/ark/assets?status&page(>=1)&page_size(1..100, default 20)`` -> ``{items, total,

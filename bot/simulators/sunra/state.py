@@ -242,6 +242,9 @@ async def registration_outcome(
 ) -> tuple[AssetOutcome | None, bytes, str]:
     """Fetch and check the source: a failed outcome, or None if registration may go on."""
     try:
+        # Two GETs: the relay reads the file, then upstream registers it from the same URL
+        # (undocumented, and likely enough that a URL which serves only once must fail here).
+        await fetch_source(url, seconds)
         data, content_type = await fetch_source(url, seconds)
     except FetchFailed as exc:
         message = f"Failed to fetch source_url ({url}): {exc}."

@@ -44,9 +44,10 @@ Private-avatar groups and assets
     Real groups come from passed verifications. ``POST P/private-avatar/assets {group_id,
     asset_type, source_url, name?}``: ``asset_type`` image only (video/audio: 400), ``source_url``
     must be http(s) (400), unknown group 404, past ``asset_quota`` assets per account 403. The
-    simulator GETs ``source_url`` once, during the POST (127.0.0.1 only; other hosts are not
-    fetched), and checks it with ``media.inspect_image``; any problem makes the asset fail
-    (``SourceUrlUnreachable`` or ``InvalidImage``) instead of taking the next scripted outcome.
+    simulator sends ``source_url`` a HEAD, then a GET, during the POST (127.0.0.1 only; other
+    hosts are not fetched), and checks it with ``media.inspect_image``; any problem makes the
+    asset fail (``SourceUrlUnreachable`` or ``InvalidImage``) instead of taking the next
+    scripted outcome.
     Answer ``data{asset_id: "asset-YYYYmmddHHMMSS-xxxxx", group_id, asset_type, name, source_url,
     status, error, created_at, updated_at}``; status ``processing`` for ``processing_seconds``,
     then ``active`` or ``failed`` (lower case) with ``error{code, message}`` (scripted default

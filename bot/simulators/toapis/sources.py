@@ -1,4 +1,5 @@
-"""How the ToAPIs simulator fetches an asset's ``source_url``: once, from 127.0.0.1 only."""
+"""How the ToAPIs simulator fetches an asset's ``source_url``: a HEAD check, then the GET,
+from 127.0.0.1 only."""
 
 from __future__ import annotations
 
@@ -23,16 +24,18 @@ async def fetch_source(url: str, wait: float) -> tuple[AssetOutcome | None, Imag
         return _failed("the simulator fetches from 127.0.0.1 only"), None
     data = bytearray()
     try:
-        async with (
-            httpx.AsyncClient(timeout=wait) as client,
-            client.stream("GET", url) as response,
-        ):
-            if response.status_code != 200:
-                return _failed(f"GET source_url answered {response.status_code}"), None
-            async for chunk in response.aiter_bytes():
-                data.extend(chunk)
-                if len(data) >= MAX_IMAGE_BYTES:
-                    return _failed("source is 30 MB or more", "InvalidImage"), None
+        async with httpx.AsyncClient(timeout=wait) as client:
+            # Reachability first, then the file: a URL that serves only once fails here.
+            probe = await client.head(url)
+            if probe.status_code != 200:
+                return _failed(f"HEAD source_url answered {probe.status_code}"), None
+            async with client.stream("GET", url) as response:
+                if response.status_code != 200:
+                    return _failed(f"GET source_url answered {response.status_code}"), None
+                async for chunk in response.aiter_bytes():
+                    data.extend(chunk)
+                    if len(data) >= MAX_IMAGE_BYTES:
+                        return _failed("source is 30 MB or more", "InvalidImage"), None
     except httpx.HTTPError as exc:
         return _failed(f"GET source_url failed: {type(exc).__name__}"), None
     try:
