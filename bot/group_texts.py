@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.texts import e
+from bot.texts import MAX_TEXT, e
 from storage.models import Face
 
 ACCESS_TEXT = {
@@ -61,9 +61,23 @@ def choose_group_provider(current: str | None) -> str:
 def group_access(access: str, listed: list[str]) -> str:
     line = f"Who may generate videos here: <b>{ACCESS_TEXT[access]}</b>."
     if access == "listed":
-        names = ", ".join(e(n) for n in listed) or "nobody yet"
+        names = _names(listed, MAX_TEXT - 300) or "nobody yet"
         line += f"\nOn the list: {names}. Add with /allow, remove with /deny (as a reply)."
     return line
+
+
+def _names(names: list[str], budget: int) -> str:
+    """As many names as fit in ``budget`` characters, then how many more there are."""
+    shown: list[str] = []
+    used = 0
+    for i, name in enumerate(names):
+        piece = e(name)
+        rest = f", …and {len(names) - i} more"
+        if used + len(piece) + 2 + len(rest) > budget:
+            return ", ".join(shown) + rest
+        shown.append(piece)
+        used += len(piece) + 2
+    return ", ".join(shown)
 
 
 def reply_to_member(command: str) -> str:

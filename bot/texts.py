@@ -23,9 +23,51 @@ from storage.models import AssetState, Face, FaceStatus
 
 SANDBOX_TAG = "🧪 <b>SANDBOX</b> — simulated provider, nothing is real or charged.\n\n"
 
+# Telegram's limits, counted on the text after HTML parsing. Renderers keep within them by
+# cutting what a person or a provider wrote (with clip), never the markup around it.
+MAX_TEXT = 4096
+MAX_CAPTION = 1024
+# How much of a provider's own words one line shows: enough to read, small enough that an
+# album of ten failures still fits one message.
+DETAIL = 300
+# A provider's id (ta_ ids are 35 characters): thirty of them fit one message.
+ID_LIMIT = 100
+
 
 def e(text: object) -> str:
     return escape(str(text), quote=False)
+
+
+def clip(text: object, limit: int) -> str:
+    """``text`` HTML-escaped and at most ``limit`` characters long as escaped, cut with "…".
+
+    The one helper for text we did not write (provider errors, ids): it is cut between
+    whole characters, so never inside an entity such as ``&amp;``, and it measures the
+    escaped form, which is never shorter than what Telegram counts.
+    """
+    escaped = e(text)
+    if len(escaped) <= limit:
+        return escaped
+    kept: list[str] = []
+    used = 0
+    for char in str(text):
+        piece = e(char)
+        if used + len(piece) > limit - 1:
+            break
+        kept.append(piece)
+        used += len(piece)
+    return "".join(kept) + "…"
+
+
+def fit_lines(lines: list[str], limit: int = MAX_TEXT) -> str:
+    """Lines joined, dropping whole lines from the end (markup stays balanced) to fit."""
+    text = "\n".join(lines)
+    if len(text) <= limit:
+        return text
+    kept = list(lines)
+    while kept and len("\n".join([*kept, "…"])) > limit:
+        kept.pop()
+    return "\n".join([*kept, "…"])
 
 
 def clock_time(ts: float) -> str:
@@ -280,13 +322,13 @@ def face_detail(s: FaceSummary, current_id: int | None, provider: str) -> str:
     face = s.face
     lines = [f"<b>{e(face.name)}</b> — {FACE_STATUS[face.status]}", f"Provider: {e(provider)}"]
     if face.provider_group_id:
-        lines.append(f"Group: <code>{e(face.provider_group_id)}</code>")
+        lines.append(f"Group: <code>{clip(face.provider_group_id, ID_LIMIT)}</code>")
     if face.id == current_id:
         lines.append("New photos go to this face.")
     active = [a for a in s.assets if a.state is AssetState.ACTIVE]
     if active:
         lines.append("\n<b>Active assets</b> (tap to copy):")
-        lines += [f"<code>{e(a.provider_asset_id)}</code>" for a in active[:30]]
+        lines += [f"<code>{clip(a.provider_asset_id, ID_LIMIT)}</code>" for a in active[:30]]
         if len(active) > 30:
             lines.append(f"…and {len(active) - 30} more")
     pending = s.count(AssetState.PROCESSING) + s.count(AssetState.UPLOADING)
@@ -363,7 +405,7 @@ def button_not_for_you() -> str:
 
 
 def button_outdated() -> str:
-    return "This button is from an older message. Use /faces for a fresh one."
+    return "This button no longer works. Send /faces or /generate to start again."
 
 
 def provider_error(exc: Exception) -> str:
@@ -374,7 +416,7 @@ def provider_error(exc: Exception) -> str:
     if isinstance(exc, ProviderUnavailable):
         return provider_trouble("down")
     if isinstance(exc, ProviderRejected):
-        return f"The provider said no: {e(exc.message)}"
+        return f"The provider said no: {clip(exc.message, DETAIL)}"
     return provider_trouble("other")
 
 

@@ -4,7 +4,7 @@ photo was refused or failed."""
 from __future__ import annotations
 
 from bot.images import MAX_RATIO, MAX_SIDE, MIN_RATIO, MIN_SIDE, Problem
-from bot.texts import e
+from bot.texts import DETAIL, ID_LIMIT, MAX_TEXT, clip, e, fit_lines
 from storage.models import Asset, AssetState, Face
 
 STATE_ICON = {
@@ -17,7 +17,12 @@ STATE_ICON = {
 }
 
 
-def asset_line(asset: Asset) -> str:
+# The provider's name for a failure (FaceMismatch, InputImageSensitiveContentDetected...).
+CODE_LIMIT = 80
+
+
+def asset_line(asset: Asset, detail: int = DETAIL) -> str:
+    """One photo's state; ``detail`` is how much of the provider's own words to show."""
     icon = STATE_ICON[asset.state]
     match asset.state:
         case AssetState.RECEIVED:
@@ -27,11 +32,11 @@ def asset_line(asset: Asset) -> str:
         case AssetState.PROCESSING:
             return f"{icon} processing at the provider…"
         case AssetState.ACTIVE:
-            return f"{icon} Active: <code>{e(asset.provider_asset_id)}</code>"
+            return f"{icon} Active: <code>{clip(asset.provider_asset_id, ID_LIMIT)}</code>"
         case AssetState.REJECTED:
             return f"{icon} not uploaded: {rejection(asset)}"
         case _:
-            return f"{icon} failed: {failure(asset)}"
+            return f"{icon} failed: {failure(asset, detail)}"
 
 
 def rejection(asset: Asset) -> str:
@@ -51,8 +56,8 @@ def rejection(asset: Asset) -> str:
             )
         case Problem.UNSUPPORTED_FORMAT:
             return (
-                f"{e(asset.error_message or 'this format')} isn't accepted. Send a JPEG, "
-                "PNG, WebP, BMP, TIFF, GIF or HEIC photo."
+                f"{clip(asset.error_message or 'this format', CODE_LIMIT)} isn't accepted. "
+                "Send a JPEG, PNG, WebP, BMP, TIFF, GIF or HEIC photo."
             )
         case Problem.CORRUPT:
             return "the image is damaged or cut off. Send the original file again."
@@ -62,9 +67,11 @@ def rejection(asset: Asset) -> str:
                 "larger photo."
             )
         case Problem.TOO_BIG_SIDE:
+            # Pillow's plugins for a few formats refuse a huge image before its size is read.
+            known = f"{size}; " if asset.width and asset.height else ""
             return (
-                f"too large ({size}). Each side may be at most {MAX_SIDE} px — "
-                "resize it and send it again."
+                f"too large ({known}each side may be at most {MAX_SIDE} px). Resize it and "
+                "send it again."
             )
         case Problem.BAD_RATIO:
             ratio = (asset.width or 0) / (asset.height or 1)
@@ -75,8 +82,9 @@ def rejection(asset: Asset) -> str:
     return "it can't be used."
 
 
-def failure(asset: Asset) -> str:
+def failure(asset: Asset, detail: int = DETAIL) -> str:
     code = (asset.error_code or "").lower()
+    said = clip(asset.error_message, detail) if asset.error_message and detail else ""
     if code == "facemismatch":
         return (
             "<b>FaceMismatch</b> — this isn't the verified person (or there are several "
@@ -89,8 +97,8 @@ def failure(asset: Asset) -> str:
     if code == "quota":
         return "the provider account is full (asset quota). Delete old assets and try again."
     if code in ("too_large", "invalid"):
-        detail = f" ({e(asset.error_message)})" if asset.error_message else ""
-        return f"the provider refused the file{detail}. Check the photo rules in /help."
+        why = f" ({said})" if said else ""
+        return f"the provider refused the file{why}. Check the photo rules in /help."
     if code == "provider_unavailable":
         return "the provider didn't answer. Send the photo again in a minute."
     if code == "media_full":
@@ -101,17 +109,28 @@ def failure(asset: Asset) -> str:
         return "I couldn't download it from Telegram. Send it again."
     if code == "timeout":
         return "still processing after 30 minutes, so I stopped waiting. Send it again later."
-    detail = f": {e(asset.error_message)}" if asset.error_message else ""
-    return f"the provider refused it ({e(asset.error_code or 'unknown')}){detail}"
+    why = f": {said}" if said else ""
+    return f"the provider refused it ({clip(asset.error_code or 'unknown', CODE_LIMIT)}){why}"
 
 
 def batch_progress(face: Face, assets: list[Asset]) -> str:
+    """One message for an upload (an album: up to ten photos), within Telegram's limit: the
+    providers' words are shortened first, then left out, and only then are lines dropped."""
+    for detail in (DETAIL, DETAIL // 4, 0):
+        lines = _batch_lines(face, assets, detail)
+        text = "\n".join(lines)
+        if len(text) <= MAX_TEXT:
+            return text
+    return fit_lines(lines)
+
+
+def _batch_lines(face: Face, assets: list[Asset], detail: int) -> list[str]:
     header = f"📤 <b>{len(assets)} photo{'s' if len(assets) != 1 else ''}</b> for “{e(face.name)}”"
     if len(assets) == 1:
-        return f"{header}\n{asset_line(assets[0])}"
+        return [header, asset_line(assets[0], detail)]
     lines = [header]
-    lines += [f"{i}. {asset_line(a)}" for i, a in enumerate(assets, start=1)]
+    lines += [f"{i}. {asset_line(a, detail)}" for i, a in enumerate(assets, start=1)]
     active = sum(a.state is AssetState.ACTIVE for a in assets)
     if all(a.state.final for a in assets):
         lines.append(f"\nDone: {active} of {len(assets)} active.")
-    return "\n".join(lines)
+    return lines

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.services.video_options import MAX_PROMPT, Estimate
-from bot.texts import clock_time, e, mb
+from bot.texts import DETAIL, clip, clock_time, e, mb
 from storage.models import Asset, Face, JobStatus, VideoJob, VideoSettings
 
 MODEL_NAMES = {"seedance-2.0": "Seedance 2.0", "seedance-2.0-fast": "Seedance 2.0 Fast"}
@@ -128,7 +128,7 @@ def failed(job: VideoJob, face_name: str) -> str:
 
 def failure_reason(job: VideoJob) -> str:
     code = (job.error_code or "").lower()
-    detail = f" ({e(job.error_message)})" if job.error_message else ""
+    detail = f" ({clip(job.error_message, DETAIL)})" if job.error_message else ""
     if "privacy" in code or "realperson" in code or "real_person" in code:
         return (
             "the provider's real-person rules refused the photo. Use an Active Real Face "
@@ -149,7 +149,7 @@ def failure_reason(job: VideoJob) -> str:
         return "the provider is busy right now. Try again in a minute."
     if code == "auth":
         return "the provider refused our API key. The bot's operator needs to check it."
-    return f"{e(job.error_code or 'unknown error')}{detail}."
+    return f"{clip(job.error_code or 'unknown error', 80)}{detail}."
 
 
 def retry_helps(job: VideoJob) -> bool:
