@@ -63,7 +63,13 @@ def invite_intro(token: str) -> InlineKeyboardMarkup:
 def faces_list(summaries: list[FaceSummary]) -> InlineKeyboardMarkup | None:
     if not summaries:
         return None
-    icons = {FaceStatus.ACTIVE: "✅", FaceStatus.PENDING: "⏳", FaceStatus.EXPIRED: "⌛"}
+    icons = {
+        FaceStatus.ACTIVE: "✅",
+        FaceStatus.PENDING: "⏳",
+        FaceStatus.CREATING: "⏳",
+        FaceStatus.EXPIRED: "⌛",
+        FaceStatus.INTERRUPTED: "⚠️",
+    }
     return InlineKeyboardMarkup(
         [
             [_cb(f"{icons.get(s.face.status, '')} {s.face.name}", Action.FACE_SHOW, s.face.id)]

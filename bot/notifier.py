@@ -109,6 +109,10 @@ class TelegramNotifier:
                 await self.send(chat_id, texts.face_active(face, chat_id == face.chat_id))
         elif face.status is FaceStatus.EXPIRED:
             await self.send(face.chat_id, texts.face_expired(face), keyboards.new_link_only(face))
+        elif face.status is FaceStatus.INTERRUPTED:
+            await self.send(
+                face.chat_id, texts.face_interrupted(face), keyboards.new_link_only(face)
+            )
 
     async def link_expired(self, face: Face, link: VerificationLink) -> None:
         if link.chat_id is None or link.message_id is None:

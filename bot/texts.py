@@ -245,6 +245,14 @@ def face_expired(face: Face) -> str:
     )
 
 
+def face_interrupted(face: Face) -> str:
+    return (
+        f"⚠️ I was restarted while I was setting up <b>“{e(face.name)}”</b>, so no "
+        "verification link went out. Nothing is lost, and you won't be charged twice.\n"
+        "When the person is ready, tap <b>New link</b> (or send them the invite)."
+    )
+
+
 def refusal(reason: Refusal, detail: str = "") -> str:
     return {
         Refusal.NO_SUCH_FACE: "That face doesn't exist any more. /faces shows your faces.",
@@ -287,6 +295,8 @@ def provider_trouble(kind: str) -> str:
 
 
 FACE_STATUS = {
+    FaceStatus.CREATING: "⏳ being set up at the provider",
+    FaceStatus.INTERRUPTED: "⚠️ setup interrupted — get a new link",
     FaceStatus.PENDING: "⏳ waiting for the face check",
     FaceStatus.ACTIVE: "✅ verified",
     FaceStatus.EXPIRED: "⌛ check not done — get a new link",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from storage.database import Database, Row
+from storage.database import Database, Row, one
 from storage.history import record
 from storage.models import Asset, AssetState, UploadBatch
 
@@ -126,9 +126,10 @@ class AssetRepo:
                 "UPDATE assets SET name = ? WHERE id = ?", (f"{name_prefix}-{asset_id}", asset_id)
             )
             await record(conn, "asset", asset_id, AssetState.RECEIVED, None, now)
-        batch = await self.get_batch(batch_id)
-        asset = await self.get(asset_id)
-        assert batch is not None and asset is not None
+            batch = _batch(
+                await one(conn, "SELECT * FROM upload_batches WHERE id = ?", (batch_id,))
+            )
+            asset = _asset(await one(conn, "SELECT * FROM assets WHERE id = ?", (asset_id,)))
         return batch, asset, new_batch
 
     async def get_batch(self, batch_id: int) -> UploadBatch | None:

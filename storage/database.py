@@ -1,10 +1,24 @@
 """The SQLite connection pair, the one-writer discipline and migrations.
 
-One connection writes and one reads. Every write goes through :meth:`Database.write`,
-which holds an ``asyncio.Lock`` and a ``BEGIN IMMEDIATE`` transaction, so two coroutines
-can never interleave their statements into one transaction (aiosqlite shares a thread
-per connection, see shared/TELEGRAM.md). Reads use the second connection so they never
-see another coroutine's uncommitted rows.
+What every caller may rely on:
+
+- **One writer.** Every write goes through :meth:`Database.write`, which holds an
+  ``asyncio.Lock`` and a ``BEGIN IMMEDIATE`` transaction on the writer connection, so two
+  coroutines can never interleave their statements into one transaction (aiosqlite runs
+  each connection on one thread, see shared/TELEGRAM.md), and there is never a second
+  writer to wait for: no "database is locked".
+- **Read-your-writes.** A read (:meth:`fetchone`, :meth:`fetchall`) sees every write
+  committed before the read began. Reads run on a separate reader connection in autocommit
+  mode, each as ONE call to its thread that executes, fetches every row and finishes the
+  statement (``execute_fetchall``). So no cursor is ever left open on the reader between
+  calls, no read transaction outlives its statement, and each read starts a fresh WAL
+  snapshot. (The earlier execute / fetch / close in three steps let one coroutine's
+  half-read cursor pin the connection to an old snapshot while others read through it:
+  rows just committed by the writer were "not there" under load.)
+- **A row written is read back in the same transaction.** Repositories that return what
+  they just wrote read it on the writer inside :meth:`write` (:func:`one`), so they never
+  depend on another connection at all.
+- Reads never see uncommitted rows: the reader is a different connection from the writer.
 """
 
 from __future__ import annotations
@@ -23,6 +37,7 @@ from storage.migrations import MIGRATIONS
 log = logging.getLogger(__name__)
 
 Row = aiosqlite.Row
+Connection = aiosqlite.Connection
 
 
 class Database:
@@ -87,13 +102,14 @@ class Database:
                 await conn.commit()
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
-        async with self._r.execute(sql, params) as cur:
-            row: Row | None = await cur.fetchone()
+        """The first row, read as one call (see the module docstring); ask for one row."""
+        rows = await self._r.execute_fetchall(sql, params)
+        for row in rows:
             return row
+        return None
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        async with self._r.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        return list(await self._r.execute_fetchall(sql, params))
 
     async def user_version(self) -> int:
         async with self._w.execute("PRAGMA user_version") as cur:
@@ -111,6 +127,15 @@ class Database:
                     await conn.execute(statement)
                 await conn.execute(f"PRAGMA user_version={version}")
             log.info("database migrated to version %d", version)
+
+
+async def one(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> Row:
+    """A row that must exist, read inside the caller's write transaction."""
+    rows = list(await conn.execute_fetchall(sql, params))
+    if not rows:
+        raise LookupError(f"no row for {sql!r} {tuple(params)!r}")
+    row: Row = rows[0]
+    return row
 
 
 def _statements(script: Iterable[str]) -> Iterable[str]:

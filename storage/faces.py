@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storage.database import Database, Row
+from storage.database import Database, Row, one
 from storage.history import record
 from storage.models import Face, FaceStatus, Owner, OwnerKind
 
@@ -25,6 +25,7 @@ def _face(row: Row) -> Face:
         next_poll_at=row["next_poll_at"],
         poll_count=row["poll_count"],
         outcome_notified=bool(row["outcome_notified"]),
+        start_ref=row["start_ref"],
     )
 
 
@@ -43,14 +44,17 @@ class FaceRepo:
         provider_group_id: str | None,
         provider_session_id: str | None,
         now: float,
+        status: FaceStatus = FaceStatus.PENDING,
+        start_ref: str | None = None,
+        request_key: str | None = None,
     ) -> Face:
         async with self.db.write() as conn:
             cur = await conn.execute(
                 """
                 INSERT INTO faces (owner_kind, owner_id, created_by, chat_id, name, provider,
                     provider_group_id, provider_session_id, status, created_at, updated_at,
-                    next_poll_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    next_poll_at, start_ref, request_key)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 (
                     owner.kind,
@@ -61,17 +65,88 @@ class FaceRepo:
                     provider,
                     provider_group_id,
                     provider_session_id,
-                    FaceStatus.PENDING,
+                    status,
                     now,
                     now,
-                    now,
+                    now if status is FaceStatus.PENDING else None,
+                    start_ref,
+                    request_key,
                 ),
             )
-            face_id = cur.lastrowid
-            await record(conn, "face", int(face_id or 0), FaceStatus.PENDING, "created", now)
-        face = await self.get(int(face_id or 0))
-        assert face is not None
-        return face
+            face_id = int(cur.lastrowid or 0)
+            await record(conn, "face", face_id, status, "created", now)
+            return _face(await one(conn, "SELECT * FROM faces WHERE id = ?", (face_id,)))
+
+    async def by_request(self, request_key: str) -> Face | None:
+        row = await self.db.fetchone("SELECT * FROM faces WHERE request_key = ?", (request_key,))
+        return _face(row) if row else None
+
+    async def begin_start(self, face_id: int, start_ref: str, now: float) -> bool:
+        """Record, before asking the provider, that a new start is under way for a face
+        still waiting for its check. False if it is not waiting any more."""
+        async with self.db.write() as conn:
+            cur = await conn.execute(
+                "UPDATE faces SET status = ?, start_ref = ?, updated_at = ?, next_poll_at = NULL "
+                "WHERE id = ? AND status IN (?, ?, ?)",
+                (
+                    FaceStatus.CREATING,
+                    start_ref,
+                    now,
+                    face_id,
+                    FaceStatus.PENDING,
+                    FaceStatus.EXPIRED,
+                    FaceStatus.INTERRUPTED,
+                ),
+            )
+            if cur.rowcount == 0:
+                return False
+            await record(conn, "face", face_id, FaceStatus.CREATING, start_ref, now)
+        return True
+
+    async def started(
+        self, face_id: int, group_id: str | None, session_id: str | None, now: float
+    ) -> Face | None:
+        """The provider answered a start: store its ids the moment they are known and wait
+        for the check. None if the face was not being started."""
+        async with self.db.write() as conn:
+            cur = await conn.execute(
+                "UPDATE faces SET status = ?, provider_group_id = ?, provider_session_id = ?, "
+                "updated_at = ?, next_poll_at = ?, poll_count = 0 WHERE id = ? AND status = ?",
+                (FaceStatus.PENDING, group_id, session_id, now, now, face_id, FaceStatus.CREATING),
+            )
+            if cur.rowcount == 0:
+                return None
+            await record(conn, "face", face_id, FaceStatus.PENDING, f"group {group_id}", now)
+            return _face(await one(conn, "SELECT * FROM faces WHERE id = ?", (face_id,)))
+
+    async def start_failed(
+        self, face_id: int, to: FaceStatus, group_id: str | None, detail: str, now: float
+    ) -> bool:
+        """A start that did not (or may not have) worked: a face never started is deleted,
+        one that had a check before is interrupted and keeps its old references unless the
+        provider's new group was found (``group_id``)."""
+        async with self.db.write() as conn:
+            cur = await conn.execute(
+                "UPDATE faces SET status = ?, updated_at = ?, outcome_notified = 0, "
+                "next_poll_at = NULL, provider_group_id = COALESCE(?, provider_group_id), "
+                "provider_session_id = CASE WHEN ? IS NULL THEN provider_session_id END, "
+                # A face that never started is gone: the same request may try again.
+                "request_key = CASE WHEN ? = 'deleted' THEN NULL ELSE request_key END "
+                "WHERE id = ? AND status = ?",
+                (to, now, group_id, group_id, to, face_id, FaceStatus.CREATING),
+            )
+            if cur.rowcount == 0:
+                return False
+            await record(conn, "face", face_id, to, detail, now)
+        return True
+
+    async def creating(self, before: float) -> list[Face]:
+        """Faces whose start at the provider a crash cut off (last touched before ``before``)."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM faces WHERE status = ? AND updated_at < ? ORDER BY id",
+            (FaceStatus.CREATING, before),
+        )
+        return [_face(r) for r in rows]
 
     async def get(self, face_id: int) -> Face | None:
         row = await self.db.fetchone("SELECT * FROM faces WHERE id = ?", (face_id,))
@@ -139,8 +214,8 @@ class FaceRepo:
 
     async def unnotified_outcomes(self) -> list[Face]:
         rows = await self.db.fetchall(
-            "SELECT * FROM faces WHERE status IN (?, ?) AND outcome_notified = 0",
-            (FaceStatus.ACTIVE, FaceStatus.EXPIRED),
+            "SELECT * FROM faces WHERE status IN (?, ?, ?) AND outcome_notified = 0",
+            (FaceStatus.ACTIVE, FaceStatus.EXPIRED, FaceStatus.INTERRUPTED),
         )
         return [_face(r) for r in rows]
 
@@ -165,8 +240,16 @@ class FaceRepo:
         async with self.db.write() as conn:
             cur = await conn.execute(
                 "UPDATE faces SET provider_group_id = ?, provider_session_id = ?, updated_at = ? "
-                "WHERE id = ? AND status IN (?, ?)",
-                (group_id, session_id, now, face_id, FaceStatus.PENDING, FaceStatus.EXPIRED),
+                "WHERE id = ? AND status IN (?, ?, ?)",
+                (
+                    group_id,
+                    session_id,
+                    now,
+                    face_id,
+                    FaceStatus.PENDING,
+                    FaceStatus.EXPIRED,
+                    FaceStatus.INTERRUPTED,
+                ),
             )
             if cur.rowcount == 0:
                 return False

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storage.database import Database, Row
+from storage.database import Database, Row, one
 from storage.models import Invite, LinkState, VerificationLink
 
 
@@ -51,9 +51,9 @@ class LinkRepo:
                 (face_id, url, now, expires_at, issued_to, LinkState.LIVE),
             )
             link_id = int(cur.lastrowid or 0)
-        link = await self.get(link_id)
-        assert link is not None
-        return link
+            return _link(
+                await one(conn, "SELECT * FROM verification_links WHERE id = ?", (link_id,))
+            )
 
     async def busy_until(self, provider: str, except_face: int | None) -> float | None:
         """When the last link still out for a pending face at ``provider`` expires."""

@@ -222,4 +222,23 @@ MIGRATIONS: list[list[str]] = [
         "CREATE INDEX assets_unreported ON assets (reported, status, batch_id)",
         "CREATE INDEX videos_untold ON videos (status) WHERE outcome_notified = 0",
     ],
+    # 6: surviving kill -9. Updates are kept until handled (replayed after a crash); the
+    # message that asked for a face or a photo is remembered so a replay finds what it
+    # already made; a face's start at the provider carries a reference to find it again.
+    [
+        """
+        CREATE TABLE inbox (
+            update_id INTEGER PRIMARY KEY,
+            payload TEXT NOT NULL,
+            received_at REAL NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0
+        )
+        """,
+        "ALTER TABLE faces ADD COLUMN start_ref TEXT",
+        "ALTER TABLE faces ADD COLUMN request_key TEXT",
+        "CREATE UNIQUE INDEX faces_request ON faces (request_key) WHERE request_key IS NOT NULL",
+        "CREATE INDEX faces_creating ON faces (status) WHERE status = 'creating'",
+        "ALTER TABLE assets ADD COLUMN request_key TEXT",
+        "CREATE UNIQUE INDEX assets_request ON assets (request_key) WHERE request_key IS NOT NULL",
+    ],
 ]

@@ -12,6 +12,12 @@ class OwnerKind(StrEnum):
 
 
 class FaceStatus(StrEnum):
+    # Written before the provider is asked to start a check, so a crash during that call
+    # leaves a trace to reconcile (see FaceService.reconcile_interrupted).
+    CREATING = "creating"
+    # The start was cut off (crash or lost answer); reconciled, but no link is out: the
+    # owner is told and gets a New link button.
+    INTERRUPTED = "interrupted"
     PENDING = "pending"  # waiting for the person to pass the face check
     ACTIVE = "active"  # verified: photos can be uploaded
     EXPIRED = "expired"  # the verification never happened in time
@@ -74,6 +80,9 @@ class Face:
     next_poll_at: float | None
     poll_count: int
     outcome_notified: bool
+    # Our reference for the latest start at the provider (in the group's name where the
+    # provider creates a group at once), to find it again after a lost answer.
+    start_ref: str | None = None
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storage.database import Database, Row
+from storage.database import Database, Row, one
 from storage.models import User
 
 
@@ -43,9 +43,7 @@ class UserRepo:
                 """,
                 (user_id, first_name, username, language_code, now, now),
             )
-        user = await self.get(user_id)
-        assert user is not None
-        return user
+            return _user(await one(conn, "SELECT * FROM users WHERE id = ?", (user_id,)))
 
     async def get(self, user_id: int) -> User | None:
         row = await self.db.fetchone("SELECT * FROM users WHERE id = ?", (user_id,))

@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from storage.database import Database, Row
+from storage.database import Connection, Database, Row, one
 from storage.history import record
 from storage.models import ACTIVE_JOBS, JobStatus, Owner, VideoJob, VideoSettings
 
@@ -126,16 +126,16 @@ class VideoRepo:
                 ),
             )
             job_id = int(cur.lastrowid or 0)
-        return await self._must(job_id)
+            return await self._read(conn, job_id)
 
     async def get(self, job_id: int) -> VideoJob | None:
         row = await self.db.fetchone("SELECT * FROM videos WHERE id = ?", (job_id,))
         return _job(row) if row else None
 
-    async def _must(self, job_id: int) -> VideoJob:
-        job = await self.get(job_id)
-        assert job is not None
-        return job
+    @staticmethod
+    async def _read(conn: Connection, job_id: int) -> VideoJob:
+        """The job as the caller's own write transaction left it."""
+        return _job(await one(conn, "SELECT * FROM videos WHERE id = ?", (job_id,)))
 
     async def update_draft(self, job_id: int, **fields: Any) -> VideoJob:
         """Change a draft's choices (face, assets, provider, prompt, settings)."""
@@ -173,7 +173,7 @@ class VideoRepo:
                 f"UPDATE videos SET {sets} WHERE id = ? AND status = ?",
                 (*values.values(), job_id, JobStatus.DRAFT),
             )
-        return await self._must(job_id)
+            return await self._read(conn, job_id)
 
     async def transition(
         self,

@@ -59,7 +59,15 @@ async def create_face(
         return
     await context.bot.send_chat_action(chat.id, ChatAction.UPLOAD_PHOTO)
     try:
-        created = await svc.faces.create(scope.owner, user.id, chat.id, raw_name, provider)
+        created = await svc.faces.create(
+            scope.owner,
+            user.id,
+            chat.id,
+            raw_name,
+            provider,
+            # The same update handled again after a crash must not start a second face.
+            request_key=f"u{update.update_id}",
+        )
     except ServiceRefused as refused:
         # A bad name keeps the question open: the next text is the next try.
         await svc.users.set_awaiting(user.id, AWAIT_FACE_NAME, svc.clock())
@@ -71,6 +79,8 @@ async def create_face(
         await message.reply_text(texts.provider_error(exc))
         return
     await svc.users.set_awaiting(user.id, None, svc.clock())
+    if created.repeat and created.link is None:
+        return  # handled before the crash; what is still to tell, the tracker tells
     if created.link is None or created.invite is None:
         label = svc.providers.label(created.face.provider)
         await message.reply_text(

@@ -59,6 +59,9 @@ class Capabilities:
     # One live verification per account at a time: the provider's new group cannot be told
     # apart otherwise (PowerTokens lists it with nothing linking it to its link).
     serial_verification: bool = False
+    # Starting a check creates a lasting group at once (Token360): its name carries our
+    # reference so a start whose answer was lost can be found again (find_group_named).
+    start_creates_group: bool = False
 
 
 class GroupState(StrEnum):
@@ -264,6 +267,11 @@ class Provider(Protocol):
         ...
 
     async def get_group(self, group_id: str) -> GroupInfo: ...
+
+    async def find_group_named(self, text: str) -> GroupInfo | None:
+        """The newest group whose name contains ``text``, where starting a check creates a
+        group (``start_creates_group``) and the API can list groups; None otherwise."""
+        ...
 
     async def check_verifications(
         self, pending: Sequence[PendingVerification], known_groups: set[str]

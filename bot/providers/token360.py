@@ -60,7 +60,9 @@ MAX_LIST_PAGES = 3
 
 class Token360:
     name = ProviderName.TOKEN360
-    capabilities = Capabilities(display_name="Token360", fresh_link=FreshLink.SAME_GROUP)
+    capabilities = Capabilities(
+        display_name="Token360", fresh_link=FreshLink.SAME_GROUP, start_creates_group=True
+    )
 
     def __init__(
         self,
@@ -115,6 +117,21 @@ class Token360:
         return VerificationSession(
             h5_link=info.h5_link, group_id=group_id, session_id=None, raw=info.raw
         )
+
+    async def find_group_named(self, text: str) -> GroupInfo | None:
+        """By the list's ``keyword`` filter; the names are checked here too, since what the
+        filter matches is not documented."""
+        data = await self._data(
+            "GET",
+            "/v1/asset-groups",
+            params={"groupKind": "REAL_FACE", "keyword": text, "current": 1, "size": PAGE_SIZE},
+        )
+        rows, _ = page_rows(data)
+        for row in reversed(rows):
+            info = _group(row, None)
+            if info.name is not None and text in info.name:
+                return info
+        return None
 
     async def get_group(self, group_id: str) -> GroupInfo:
         data = await self._data("GET", f"/v1/asset-groups/{group_id}")

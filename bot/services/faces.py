@@ -14,7 +14,15 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 
-from bot.providers.base import GroupState, PendingVerification, ProviderError, VerificationSession
+from bot.providers.base import (
+    GroupInfo,
+    GroupState,
+    PendingVerification,
+    Provider,
+    ProviderError,
+    ProviderRejected,
+    VerificationSession,
+)
 from bot.providers.registry import Providers
 from bot.services.clock import Clock
 from bot.services.errors import Refusal, ServiceRefused
@@ -57,6 +65,9 @@ class FaceCreated:
     face: Face
     link: VerificationLink | None  # None where the provider has no face check (Sunra)
     invite: Invite | None
+    # The same request handled again after a crash: what it made was already shown, unless
+    # a link is given (the crash came before its card was sent).
+    repeat: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,6 +96,23 @@ def clean_name(raw: str) -> str:
     if not has_visible(name):  # e.g. only Hangul fillers or combining marks: looks empty
         raise ServiceRefused(Refusal.BAD_NAME, name)
     return name
+
+
+@dataclass(frozen=True)
+class _Started:
+    face: Face
+    session: VerificationSession
+
+
+def new_start_ref() -> str:
+    """Unique enough to find one start among an account's groups by name."""
+    return "rf" + secrets.token_hex(6)
+
+
+def provider_label(name: str, start_ref: str) -> str:
+    """The group's name at the provider: the face's name and our reference, in 64 chars."""
+    suffix = f" #{start_ref}"
+    return name[: MAX_NAME - len(suffix)].rstrip() + suffix
 
 
 def invite_payload(invite: Invite) -> str:
@@ -137,7 +165,16 @@ class FaceService:
         chat_id: int,
         raw_name: str,
         provider_name: str | None = None,
+        request_key: str | None = None,
     ) -> FaceCreated:
+        """Create a face and start its check at the provider.
+
+        Intent before effect: the face is written (``creating``, with the reference its
+        provider-side group will carry) before the provider is asked, and the provider's ids
+        are stored the moment they come back. ``request_key`` names the message that asked:
+        the same request handled again after a crash finds the face it already made instead
+        of starting a second one.
+        """
         name = clean_name(raw_name)
         provider = self.providers.get(provider_name) if provider_name else self.providers.default()
         if not provider.capabilities.verification:
@@ -152,10 +189,12 @@ class FaceService:
             if owner.kind is OwnerKind.USER:
                 await self.users.set_current_face(owner.id, face.id, self.clock())
             return FaceCreated(face, None, None)
+        if request_key is not None:
+            done = await self.faces.by_request(request_key)
+            if done is not None:
+                # This request was handled before (a replay after a crash): go on from there.
+                return await self._resume_request(done)
         await self._check_serial(provider.name.value, None)
-        session = await provider.start_verification(
-            name, return_url=self.return_url(provider.name.value)
-        )
         now = self.clock()
         face = await self.faces.create(
             owner=owner,
@@ -163,18 +202,107 @@ class FaceService:
             chat_id=chat_id,
             name=name,
             provider=provider.name.value,
-            provider_group_id=session.group_id,
-            provider_session_id=session.session_id,
+            provider_group_id=None,
+            provider_session_id=None,
             now=now,
+            status=FaceStatus.CREATING,
+            start_ref=new_start_ref(),
+            request_key=request_key,
         )
-        link = await self._record_link(face, session, created_by)
+        assert face.start_ref is not None
+        session = await self._start(face, provider, face.start_ref)
+        link = await self._record_link(session.face, session.session, created_by)
         invite = await self.invites.create(
             secrets.token_urlsafe(24), face.id, created_by, now, now + self.invite_ttl
         )
         if owner.kind is OwnerKind.USER:
             await self.users.set_current_face(owner.id, face.id, now)
-        log.info("face %d created at %s, group %s", face.id, face.provider, session.group_id)
-        return FaceCreated(face, link, invite)
+        log.info("face %d started at %s: %s", face.id, face.provider, session.session.group_id)
+        return FaceCreated(session.face, link, invite)
+
+    async def _resume_request(self, face: Face) -> FaceCreated:
+        """The /newface that made ``face`` came again (replayed after a crash): show its
+        card if the crash came before it was shown, else nothing new (``repeat``)."""
+        if face.status is FaceStatus.CREATING:
+            # Its start was cut off by the crash and not yet reconciled: do it now.
+            face = await self.reconcile(face)
+            await self.deliver_outcome(face.id)
+            return FaceCreated(face, None, None, repeat=True)
+        invite = await self.invites.for_face(face.id)
+        link = await self.links.latest(face.id)
+        live = link is not None and link.expires_at > self.clock() and link.message_id is None
+        if face.status is FaceStatus.PENDING and live and invite is not None:
+            return FaceCreated(face, link, invite, repeat=True)
+        return FaceCreated(face, None, None, repeat=True)
+
+    async def _start(self, face: Face, provider: Provider, start_ref: str) -> _Started:
+        """Ask the provider to start a check for a face already marked ``creating``."""
+        caps = provider.capabilities
+        label = provider_label(face.name, start_ref) if caps.start_creates_group else face.name
+        try:
+            session = await provider.start_verification(
+                label, return_url=self.return_url(face.provider)
+            )
+        except ProviderError as exc:
+            # A refusal created nothing; a lost answer may have: look before giving up.
+            found = None
+            if not isinstance(exc, ProviderRejected) and caps.start_creates_group:
+                found = await self._find_started(provider, start_ref)
+            first = face.provider_group_id is None and face.provider_session_id is None
+            if found is None:
+                to = FaceStatus.DELETED if first else FaceStatus.INTERRUPTED
+                await self.faces.start_failed(
+                    face.id, to, None, f"start failed: {exc}", self.clock()
+                )
+                if not first:
+                    await self.faces.mark_notified(face.id)  # the caller tells the user
+                raise
+            fresh = await provider.refresh_verification(found.group_id, None)
+            if fresh is None:
+                await self.faces.start_failed(
+                    face.id, FaceStatus.INTERRUPTED, found.group_id, "answer lost", self.clock()
+                )
+                raise
+            session = fresh
+        started = await self.faces.started(
+            face.id, session.group_id, session.session_id, self.clock()
+        )
+        if started is None:
+            raise ServiceRefused(Refusal.ALREADY_ACTIVE)
+        return _Started(started, session)
+
+    async def _find_started(self, provider: Provider, start_ref: str) -> GroupInfo | None:
+        try:
+            return await provider.find_group_named(start_ref)
+        except ProviderError as exc:
+            log.warning("looking for group %s at %s failed: %s", start_ref, provider.name, exc)
+            return None
+
+    async def reconcile(self, face: Face) -> Face:
+        """A start cut off by a crash: bind the group the provider made for it where it can
+        be found, and tell the owner plainly (no link is out: New link gives one)."""
+        provider = self.providers.get(face.provider)
+        found = None
+        if provider.capabilities.start_creates_group and face.start_ref is not None:
+            found = await self._find_started(provider, face.start_ref)
+        group = found.group_id if found is not None else None
+        await self.faces.start_failed(
+            face.id, FaceStatus.INTERRUPTED, group, "interrupted by a restart", self.clock()
+        )
+        log.info("face %d: start interrupted, group %s", face.id, group or "not found")
+        return await self._face(face.id)
+
+    async def reconcile_interrupted(self, booted_at: float) -> int:
+        """After a restart: every start the previous run left half-done; how many."""
+        count = 0
+        for face in await self.faces.creating(booted_at):
+            try:
+                await self.reconcile(face)
+            except LookupError:
+                continue  # its provider is not enabled any more: leave it as it is
+            await self.deliver_outcome(face.id)
+            count += 1
+        return count
 
     async def managed(self, face_id: int, user_id: int, *, admin_of: int | None = None) -> Face:
         """The face, if ``user_id`` may manage it: their own, or (``admin_of``) their group's."""
@@ -268,21 +396,20 @@ class FaceService:
             await self._activate_if_passed(face)
             # The provider gives no fresh link for this verification: start a new one.
             await self._check_serial(face.provider, face.id)
-            session = await provider.start_verification(
-                face.name, return_url=self.return_url(face.provider)
-            )
-            new_group = face.provider_group_id is not None
-            if not await self.faces.set_provider_refs(
-                face.id, session.group_id, session.session_id, self.clock()
-            ):
+            start_ref = new_start_ref()
+            if not await self.faces.begin_start(face.id, start_ref, self.clock()):
                 raise ServiceRefused(Refusal.ALREADY_ACTIVE)  # it passed while we asked
+            started = await self._start(face, provider, start_ref)
+            session = started.session
+            new_group = face.provider_group_id is not None
+            face = started.face
             log.info("face %d moved to new group %s", face.id, session.group_id)
-        if face.status is FaceStatus.EXPIRED:
+        if face.status in (FaceStatus.EXPIRED, FaceStatus.INTERRUPTED):
             await self.faces.transition(
                 face.id,
                 FaceStatus.PENDING,
                 self.clock(),
-                expect=FaceStatus.EXPIRED,
+                expect=face.status,
                 detail="new link",
             )
         link = await self._record_link(face, session, issued_to)

@@ -112,6 +112,10 @@ class Tracker:
 
         Rows changed since ``booted_at`` belong to this run and are left alone.
         """
+        try:
+            await self.faces.reconcile_interrupted(booted_at)
+        except Exception:
+            log.exception("reconciling interrupted face starts failed")
         await self.sweep()
         for asset in await self.assets.with_states([AssetState.RECEIVED, AssetState.UPLOADING]):
             if asset.updated_at >= booted_at:

@@ -143,9 +143,11 @@ async def test_provider_errors_at_newface(
         mark = tg.mark()
         await tg.send_text(alice, "/newface Anna")
         await tg.next_message(alice.id, after=mark, contains="isn't answering", timeout=15)
-        # And it works once the provider is back, with nothing half-made left behind.
+        # And it works once the provider is back, with nothing half-made left behind: the
+        # failed attempts stay only as deleted records of what was tried.
         await new_face(tg, alice)
-        assert len(query(settings.database_path, "SELECT id FROM faces")) == 1
+        faces = query(settings.database_path, "SELECT status FROM faces ORDER BY id")
+        assert [f["status"] for f in faces] == ["deleted", "deleted", "pending"]
     finally:
         await running.stop()
     bad_key = replace(settings, token360=ProviderKey("wrong-key", sim.base_url))

@@ -128,6 +128,9 @@ class OrcaRouter:
         # that it records the new session id and start time (the matching needs both).
         return None
 
+    async def find_group_named(self, text: str) -> GroupInfo | None:
+        return None  # starting a check creates no group here: nothing to find
+
     async def get_group(self, group_id: str) -> GroupInfo:
         for row in await self._groups(stop_before=None):
             if _str(row, "Id", "id", "GroupId") == group_id:

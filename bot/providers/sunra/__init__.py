@@ -198,6 +198,9 @@ class Sunra:
     ) -> VerificationSession | None:
         return None
 
+    async def find_group_named(self, text: str) -> GroupInfo | None:
+        return None  # starting a check creates no group here: nothing to find
+
     async def get_group(self, group_id: str) -> GroupInfo:
         # No groups at Sunra: the bot's own id for the face is always usable.
         return GroupInfo(group_id=group_id, state=GroupState.ACTIVE, raw={"synthetic": True})
