@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 
 from telegram import Bot, ChatMember, Message, Update
@@ -21,13 +22,26 @@ ADMIN_STATUSES = {ChatMember.OWNER, ChatMember.ADMINISTRATOR}
 
 
 class AdminCache:
+    """(chat, user) -> admin or not, for ``ttl`` seconds; at most ``max_entries`` kept.
+
+    Every entry lives exactly ``ttl`` from when it was written and a write moves it to the
+    end, so the dict is in expiry order: expired entries and, past the cap, the oldest are
+    dropped from the front. Busy groups cannot grow it without bound.
+    """
+
     def __init__(
-        self, bot: Bot, ttl: float = 60.0, clock: Callable[[], float] = time.monotonic
+        self,
+        bot: Bot,
+        ttl: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        max_entries: int = 10_000,
     ) -> None:
         self.bot = bot
         self.ttl = ttl
         self.clock = clock
-        self._known: dict[tuple[int, int], tuple[bool, float]] = {}
+        self.max_entries = max_entries
+        self._known: OrderedDict[tuple[int, int], tuple[bool, float]] = OrderedDict()
 
     async def is_admin(self, chat_id: int, user_id: int) -> bool:
         cached = self._known.get((chat_id, user_id))
@@ -39,7 +53,7 @@ class AdminCache:
             log.info("getChatMember %d/%d failed: %s", chat_id, user_id, exc)
             return False
         admin = member.status in ADMIN_STATUSES
-        self._known[(chat_id, user_id)] = (admin, self.clock() + self.ttl)
+        self._remember((chat_id, user_id), admin)
         return admin
 
     def on_chat_member(self, update: Update) -> None:
@@ -48,8 +62,20 @@ class AdminCache:
         if change is None:
             return
         admin = change.new_chat_member.status in ADMIN_STATUSES
-        key = (change.chat.id, change.new_chat_member.user.id)
-        self._known[key] = (admin, self.clock() + self.ttl)
+        self._remember((change.chat.id, change.new_chat_member.user.id), admin)
+
+    def __len__(self) -> int:
+        return len(self._known)
+
+    def _remember(self, key: tuple[int, int], admin: bool) -> None:
+        now = self.clock()
+        self._known[key] = (admin, now + self.ttl)
+        self._known.move_to_end(key)
+        while self._known:
+            oldest, (_, expires_at) = next(iter(self._known.items()))
+            if expires_at > now and len(self._known) <= self.max_entries:
+                break
+            del self._known[oldest]
 
     def forget_chat(self, chat_id: int) -> None:
         for key in [k for k in self._known if k[0] == chat_id]:

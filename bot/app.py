@@ -31,6 +31,7 @@ from bot.providers.registry import Providers
 from bot.services.clock import Clock, system_clock
 from bot.services.faces import FaceService
 from bot.services.groups import GroupService
+from bot.services.leftovers import remove_leftover_tempdirs
 from bot.services.sandbox import SandboxControl, start_sandbox
 from bot.services.tracking import Schedule, Tracker
 from bot.services.uploads import UploadService
@@ -100,6 +101,7 @@ class Runtime:
         settings = self.settings
         # Rows last touched before this moment are the previous run's (see Tracker.resume).
         booted_at = self.clock()
+        remove_leftover_tempdirs(settings.database_path.parent)
         self.db = db = Database(settings.database_path)
         await db.open()
         keys = settings.provider_keys()

@@ -37,6 +37,7 @@ from bot.providers.powertokens.matching import (
     claim_name,
     group_row,
     match_groups,
+    note_listing,
 )
 from bot.providers.powertokens.parsing import (
     _OK_CODES,
@@ -120,6 +121,11 @@ class PowerTokens:
         return unwrap(response)
 
     async def _pages(self, path: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+        return (await self._listing(path, body))[0]
+
+    async def _listing(self, path: str, body: dict[str, Any]) -> tuple[list[dict[str, Any]], bool]:
+        """Every row, and whether that is all there is (False: cut at ``MAX_PAGES``, or an API
+        that ignores ``page``)."""
         collected: list[dict[str, Any]] = []
         previous: dict[str, Any] | None = None
         for page in range(1, MAX_PAGES + 1):
@@ -128,14 +134,16 @@ class PowerTokens:
                 "POST", path, json={**body, "page": page, "page_size": PAGE_SIZE}, idempotent=True
             )
             rows, total = page_rows(data)
-            if not rows or rows[0] == previous:  # empty, or the API ignores ``page``
-                break
+            if not rows:
+                return collected, True
+            if rows[0] == previous:  # the API ignores ``page``: what else is there is unknown
+                return collected, False
             previous = rows[0]
             collected.extend(rows)
             done = len(collected) >= total if total is not None else len(rows) < PAGE_SIZE
             if done:
-                break
-        return collected
+                return collected, True
+        return collected, False
 
     # ------------------------------------------------------------------ verification
 
@@ -171,6 +179,9 @@ class PowerTokens:
     ) -> VerificationSession | None:
         return None  # every authorize URL is a new session: the bot starts a new one
 
+    async def find_group_named(self, text: str) -> GroupInfo | None:
+        return None  # starting a check creates no group here: nothing to find
+
     async def get_group(self, group_id: str) -> GroupInfo:
         for row in await self._real_person_groups():
             if row.group_id == group_id:
@@ -179,9 +190,6 @@ class PowerTokens:
             f"PowerTokens has no real-person group {group_id}",
             reason=RejectReason.NOT_FOUND,
             status=404,
-    async def find_group_named(self, text: str) -> GroupInfo | None:
-        return None  # starting a check creates no group here: nothing to find
-
         )
 
     async def check_verifications(
@@ -204,11 +212,11 @@ class PowerTokens:
         return found
 
     async def _real_person_groups(self) -> list[GroupRow]:
-        rows = await self._pages("/v1/asset/groups/list", {"group_type": 1})
+        rows, complete = await self._listing("/v1/asset/groups/list", {"group_type": 1})
         listed_at = self._clock()
         groups = [g for g in (group_row(r) for r in rows) if g is not None]
+        note_listing(self._seen, [g.group_id for g in groups], listed_at, complete=complete)
         for group in groups:
-            self._seen.setdefault(group.group_id, listed_at)
             group.seen_at = self._seen[group.group_id]
         return groups
 

@@ -19,6 +19,8 @@ log = logging.getLogger(__package__)  # the package's logger, as before it was s
 MAX_NAME = 64  # "Name must be no more than 64 characters" (PowerTokens CLI)
 CLOCK_SKEW = 60.0  # provider clock vs ours, seconds
 PASS_WINDOW = 180.0  # the link lives 120 s; up to 60 s more for the group to appear
+# Groups remembered beyond a listing that was cut short: twice the most one listing reads.
+SEEN_CAP = 4000
 _TAG = re.compile(r" #(rf[0-9a-f]{8})$")
 
 
@@ -106,6 +108,31 @@ def _may_belong(row: GroupRow, started: float, seen: dict[str, float]) -> bool:
     if row.created_at is not None:
         return started - CLOCK_SKEW <= row.created_at <= started + PASS_WINDOW
     return True
+
+
+def note_listing(
+    seen: dict[str, float],
+    listed: Sequence[str],
+    listed_at: float,
+    *,
+    complete: bool,
+    cap: int = SEEN_CAP,
+) -> None:
+    """Record a group listing in ``seen`` (group id -> when first listed), bounded.
+
+    A group's first sighting must survive as long as the provider lists it: forgotten and
+    listed again, it would look new and could be bound to someone's pending verification.
+    So only groups missing from the listing go: all of them after a complete listing (they
+    were deleted and cannot come back), else the longest-known beyond ``cap``.
+    """
+    for group_id in listed:
+        seen.setdefault(group_id, listed_at)
+    present = set(listed)
+    absent = [g for g in seen if g not in present]
+    if not complete:
+        absent = sorted(absent, key=seen.__getitem__)[: max(0, len(seen) - cap)]
+    for group_id in absent:
+        del seen[group_id]
 
 
 def claim_tag(session_id: str) -> str:

@@ -1,0 +1,118 @@
+"""What the bot keeps in memory or on disk per user, chat or group stays bounded."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from telegram import ChatMemberMember, ChatMemberOwner, Update, User
+
+from bot.admins import AdminCache
+from bot.providers.powertokens.matching import note_listing
+from bot.services.leftovers import remove_leftover_tempdirs
+from tests.clock import FakeClock
+
+
+class MembersBot:
+    """The one Bot API call AdminCache makes, answered with real PTB objects."""
+
+    def __init__(self, owners: set[int]) -> None:
+        self.owners = owners
+        self.calls = 0
+
+    async def get_chat_member(self, chat_id: int, user_id: int) -> Any:
+        self.calls += 1
+        user = User(user_id, f"u{user_id}", False)
+        return ChatMemberOwner(user, False) if user_id in self.owners else ChatMemberMember(user)
+
+
+def member_update(update_id: int, chat_id: int, user_id: int) -> Update:
+    user = {"id": user_id, "is_bot": False, "first_name": f"u{user_id}"}
+    data = {
+        "update_id": update_id,
+        "chat_member": {
+            "chat": {"id": chat_id, "type": "supergroup", "title": "g"},
+            "from": user,
+            "date": 0,
+            "old_chat_member": {"status": "left", "user": user},
+            "new_chat_member": {"status": "member", "user": user},
+        },
+    }
+    update = Update.de_json(data, None)
+    assert update is not None
+    return update
+
+
+async def test_admin_cache_keeps_at_most_its_cap() -> None:
+    clock = FakeClock()
+    bot = MembersBot(owners={7})
+    cache = AdminCache(bot, ttl=60, clock=clock, max_entries=100)  # type: ignore[arg-type]
+    for user_id in range(5000):  # a busy group: everyone who ever wrote there
+        await cache.is_admin(-100, user_id)
+    for i in range(5000):  # and every membership change in it
+        cache.on_chat_member(member_update(i, -200, i))
+    assert len(cache) == 100
+    # The newest entries are the ones kept, and a cached answer is still used.
+    calls = bot.calls
+    assert await cache.is_admin(-200, 4999) is False
+    assert bot.calls == calls
+
+
+async def test_admin_cache_drops_expired_entries() -> None:
+    clock = FakeClock()
+    bot = MembersBot(owners={7})
+    cache = AdminCache(bot, ttl=60, clock=clock)  # type: ignore[arg-type]
+    for user_id in range(50):
+        await cache.is_admin(-100, user_id)
+    assert len(cache) == 50
+    clock.advance(61)
+    assert await cache.is_admin(-100, 7) is True  # asked again: the old answer expired
+    assert len(cache) == 1
+    assert bot.calls == 51
+
+
+def test_seen_groups_keep_every_listed_group_and_drop_deleted_ones() -> None:
+    seen: dict[str, float] = {}
+    note_listing(seen, ["a", "b", "c"], 1.0, complete=True)
+    note_listing(seen, ["a", "c", "d"], 2.0, complete=True)
+    # b was deleted; a keeps its first sighting (it must never look new again).
+    assert seen == {"a": 1.0, "c": 1.0, "d": 2.0}
+
+
+def test_seen_groups_stay_bounded_when_listings_are_cut_short() -> None:
+    seen: dict[str, float] = {}
+    for n in range(200):  # groups come and go; each listing shows the latest 50 of them
+        listed = [f"g{i}" for i in range(n * 10, n * 10 + 50)]
+        note_listing(seen, listed, float(n), complete=False, cap=120)
+        assert len(seen) <= 120
+        assert all(g in seen for g in listed)  # never forget one still listed
+    # A cut-short listing larger than the cap keeps all it lists, and nothing else.
+    big = [f"h{i}" for i in range(300)]
+    note_listing(seen, big, 999.0, complete=False, cap=120)
+    assert set(seen) == set(big)
+
+
+def make_dir(path: Path, mtime: float) -> None:
+    path.mkdir()
+    (path / "video-1.mp4").write_bytes(b"x" * 10)
+    os.utime(path / "video-1.mp4", (mtime, mtime))
+    os.utime(path, (mtime, mtime))
+
+
+def test_leftover_delivery_folders_are_removed_at_start(tmp_path: Path) -> None:
+    started = time.time()
+    make_dir(tmp_path / "realface-old1", started - 3600)
+    make_dir(tmp_path / "realface-old2", started - 5)
+    make_dir(tmp_path / "realface-running", started + 1)  # a live process's delivery
+    make_dir(tmp_path / "media", started - 3600)  # not a delivery folder
+    (tmp_path / "realface.sqlite3").write_bytes(b"db")
+    os.utime(tmp_path / "realface.sqlite3", (started - 3600, started - 3600))
+    assert remove_leftover_tempdirs(tmp_path, started) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "media",
+        "realface-running",
+        "realface.sqlite3",
+    ]
+    assert remove_leftover_tempdirs(tmp_path / "missing", started) == 0
