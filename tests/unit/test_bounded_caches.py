@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import os
 import time
 from pathlib import Path
@@ -11,6 +13,7 @@ from telegram import ChatMemberMember, ChatMemberOwner, Update, User
 
 from bot.admins import AdminCache
 from bot.providers.powertokens.matching import note_listing
+from bot.services.bounded import KeyedLocks, RecentTimes
 from bot.services.leftovers import remove_leftover_tempdirs
 from tests.clock import FakeClock
 
@@ -116,3 +119,35 @@ def test_leftover_delivery_folders_are_removed_at_start(tmp_path: Path) -> None:
         "realface.sqlite3",
     ]
     assert remove_leftover_tempdirs(tmp_path / "missing", started) == 0
+
+
+async def test_keyed_locks_serialise_per_key_and_forget_idle_keys() -> None:
+    locks: KeyedLocks[str] = KeyedLocks()
+    order: list[str] = []
+
+    async def work(key: str, tag: str) -> None:
+        async with locks[key]:
+            order.append(f"{tag} in")
+            await asyncio.sleep(0)
+            order.append(f"{tag} out")
+
+    await asyncio.gather(work("m1", "a"), work("m1", "b"))
+    assert order == ["a in", "a out", "b in", "b out"]  # one at a time for one key
+    for i in range(10_000):  # one inline message after another
+        async with locks[f"message-{i}"]:
+            pass
+    gc.collect()
+    assert len(locks) == 0
+
+
+def test_recent_times_forget_what_can_no_longer_hold_anything_back() -> None:
+    last: RecentTimes[int] = RecentTimes(horizon=5.0, cap=100)
+    for i in range(10_000):  # a chat action per chat, one chat after another
+        last[i] = float(i)
+        assert len(last) <= 5
+    assert last.get(9_999) == 9_999.0 and last.get(1) == 0.0
+    crowded: RecentTimes[int] = RecentTimes(horizon=1e9, cap=100)
+    for i in range(10_000):
+        crowded[i] = float(i)
+    assert len(crowded) == 100 and crowded.get(9_999) == 9_999.0
+    assert crowded.pop(9_999) == 9_999.0 and crowded.pop(9_999) is None
