@@ -38,12 +38,14 @@ from bot.services.uploads import UploadService
 from bot.services.video_jobs import VideoSchedule
 from bot.services.videos import Limits, VideoService
 from bot.telegram_retry import RetryingRateLimiter, RetryPolicy, TelegramRetry
+from bot.updates import DurableProcessor, DurableUpdateQueue, replay
 from bot.video_notifier import TelegramVideoNotifier
 from bot.web import MediaStore, WebServer, public_base, webhook_path
 from storage.assets import AssetRepo
 from storage.chats import ChatRepo, InlineOfferRepo
 from storage.database import Database
 from storage.faces import FaceRepo
+from storage.inbox import InboxRepo
 from storage.links import InviteRepo, LinkRepo
 from storage.users import UserRepo
 from storage.videos import VideoRepo
@@ -86,6 +88,9 @@ class Runtime:
     def __init__(self, settings: Settings, clock: Clock) -> None:
         self.settings = settings
         self.clock = clock
+        # Updates are kept in the database from arrival until handled (bot/updates.py).
+        self.update_queue = DurableUpdateQueue()
+        self.update_processor = DurableProcessor(16)
         self.db: Database | None = None
         self.providers: Providers | None = None
         self.sandbox: SandboxControl | None = None
@@ -104,6 +109,9 @@ class Runtime:
         remove_leftover_tempdirs(settings.database_path.parent)
         self.db = db = Database(settings.database_path)
         await db.open()
+        inbox = InboxRepo(db)
+        self.update_queue.bind(inbox, self.clock)
+        self.update_processor.bind(inbox, self.clock)
         keys = settings.provider_keys()
         if not keys:
             self.sandbox = await start_sandbox(
@@ -223,6 +231,7 @@ class Runtime:
             self._track(tracker, app, booted_at), name="tracker"
         )
         log.info("realface-bot @%s started", me.username)
+        await replay(inbox, self.update_queue, app.bot, self.clock)
 
     async def _start_web(self, app: AnyApplication) -> str | None:
         """Serve media, verification returns and webhooks; the public URL, if there is one."""
@@ -325,7 +334,8 @@ def build_application(settings: Settings, *, clock: Clock = system_clock) -> Any
         .get_updates_connection_pool_size(4)
         # Updates run side by side, so one slow provider call does not hold up everyone;
         # the services guard their own races (transactions, guarded transitions, locks).
-        .concurrent_updates(16)
+        .update_queue(runtime.update_queue)
+        .concurrent_updates(runtime.update_processor)
         .connection_pool_size(16)
         .read_timeout(settings.telegram_read_timeout_seconds)
         # Throttles like AIORateLimiter and retries transient faults (bot/telegram_retry.py).

@@ -76,9 +76,25 @@ class AssetRepo:
         file: IncomingFile,
         name_prefix: str,
         now: float,
+        request_key: str | None = None,
     ) -> tuple[UploadBatch, Asset, bool]:
-        """Store one incoming file; albums share a batch. Returns (batch, asset, new_batch)."""
+        """Store one incoming file; albums share a batch. Returns (batch, asset, new_batch).
+
+        With ``request_key`` (the update that brought it), the same update stored again
+        after a crash returns the photo it already stored.
+        """
         async with self.db.write() as conn:
+            if request_key is not None:
+                known = list(
+                    await conn.execute_fetchall(
+                        "SELECT * FROM assets WHERE request_key = ?", (request_key,)
+                    )
+                )
+                if known:
+                    asset = _asset(known[0])
+                    batch_id = asset.batch_id
+                    sql = "SELECT * FROM upload_batches WHERE id = ?"
+                    return _batch(await one(conn, sql, (batch_id,))), asset, False
             batch_row = None
             if media_group_id is not None:
                 async with conn.execute(
@@ -100,8 +116,8 @@ class AssetRepo:
                 """
                 INSERT INTO assets (face_id, batch_id, user_id, tg_file_id, tg_file_unique_id,
                     file_name, mime_type, file_size, width, height, name, status,
-                    created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?)
+                    created_at, updated_at, request_key)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?)
                 """,
                 (
                     face_id,
@@ -117,6 +133,7 @@ class AssetRepo:
                     AssetState.RECEIVED,
                     now,
                     now,
+                    request_key,
                 ),
             )
             asset_id = int(cur3.lastrowid or 0)

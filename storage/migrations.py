@@ -231,9 +231,11 @@ MIGRATIONS: list[list[str]] = [
             update_id INTEGER PRIMARY KEY,
             payload TEXT NOT NULL,
             received_at REAL NOT NULL,
-            attempts INTEGER NOT NULL DEFAULT 0
+            attempts INTEGER NOT NULL DEFAULT 0,
+            done_at REAL
         )
         """,
+        "CREATE INDEX inbox_open ON inbox (update_id) WHERE done_at IS NULL",
         "ALTER TABLE faces ADD COLUMN start_ref TEXT",
         "ALTER TABLE faces ADD COLUMN request_key TEXT",
         "CREATE UNIQUE INDEX faces_request ON faces (request_key) WHERE request_key IS NOT NULL",

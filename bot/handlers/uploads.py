@@ -94,7 +94,14 @@ async def receive_file(
     album = message.media_group_id
     try:
         received = await svc.uploads.receive(
-            user.id, chat.id, album, file, face_id=face_id, admin_of=admin_of
+            user.id,
+            chat.id,
+            album,
+            file,
+            face_id=face_id,
+            admin_of=admin_of,
+            # The same update handled again after a crash must not store a second photo.
+            request_key=f"u{update.update_id}",
         )
     except ServiceRefused as refused:
         # One refusal per album, not one per photo in it.

@@ -100,6 +100,7 @@ class UploadService:
         *,
         face_id: int | None = None,
         admin_of: int | None = None,
+        request_key: str | None = None,
     ) -> Received:
         """Store an incoming photo for ``face_id`` (a group's upload prompt) or, in a private
         chat, for the user's current face."""
@@ -119,6 +120,7 @@ class UploadService:
             file=file,
             name_prefix=f"realface-{face.id}",
             now=self.clock(),
+            request_key=request_key,
         )
         return Received(face, batch, asset, new_batch)
 

@@ -45,6 +45,9 @@ from storage.models import (
 )
 from storage.videos import VideoRepo
 
+# Writes of a paid task id are tried this often (backing off 0.2, 0.4, 0.8, 1.6 s).
+TASK_WRITE_ATTEMPTS = 5
+
 log = logging.getLogger(__name__)
 
 
@@ -368,21 +371,39 @@ class VideoService:
         except Exception as exc:  # every failure is sorted into charged-or-not below
             await self._submit_failed(job, exc)
             return await self._job(job.id)
-        # Even if a restart meanwhile put the job aside for the user, the provider took it:
-        # keep its task id and follow it.
-        await self.videos.transition(
-            job.id,
-            JobStatus.QUEUED,
-            self.clock(),
-            expect=[JobStatus.SUBMITTING, JobStatus.NEEDS_DECISION],
-            provider_task_id=status.task_id,
-            next_poll_at=self.clock() + self.schedule.poll_seconds,
-        )
+        await self._record_task(job, status.task_id)
         job = await self._job(job.id)
         await self.notifier.job_progress(job, force=True)
         if status.state is not VideoState.QUEUED:
             await self.jobs.apply(job, status)
         return await self._job(job.id)
+
+    async def _record_task(self, job: VideoJob, task_id: str) -> None:
+        """Store the task id of a paid submit. Even if a restart meanwhile put the job aside
+        for the user, the provider took it: keep its id and follow it. A failing write is
+        tried again, and if it never succeeds the id goes to the log at ERROR level, the
+        one place left from which the paid video can still be traced."""
+        for attempt in range(TASK_WRITE_ATTEMPTS):
+            try:
+                await self.videos.transition(
+                    job.id,
+                    JobStatus.QUEUED,
+                    self.clock(),
+                    expect=[JobStatus.SUBMITTING, JobStatus.NEEDS_DECISION],
+                    provider_task_id=task_id,
+                    next_poll_at=self.clock() + self.schedule.poll_seconds,
+                )
+                return
+            except Exception:
+                if attempt == TASK_WRITE_ATTEMPTS - 1:
+                    log.error(
+                        "job %d: provider task %s was submitted but could not be stored",
+                        job.id,
+                        task_id,
+                    )
+                    raise
+                log.warning("job %d: storing task %s failed; trying again", job.id, task_id)
+                await asyncio.sleep(0.2 * 2**attempt)
 
     async def _submit_failed(self, job: VideoJob, exc: Exception) -> None:
         """Only an answer that says "not taken" (4xx, 429, a refused connection) may end the
