@@ -165,6 +165,7 @@ class Runtime:
             clock=self.clock,
             edit_interval=settings.progress_edit_seconds,
             group_edit_interval=settings.group_progress_edit_seconds,
+            answer_timeout=settings.telegram_upload_answer_seconds,
         )
         self.videos = videos = VideoService(
             videos=videos_repo,

@@ -2,11 +2,15 @@
 
 The upload goes through httpx's streaming multipart rather than python-telegram-bot's
 InputFile, which reads the whole file into memory: a 45 MB video must not cost 45 MB.
+Its failures are turned into PTB's exceptions, so the bot's retry policy applies to it as
+to every other call (bot/telegram_retry.py): 429s, 5xx and uploads that never fully left
+are sent again with backoff. An upload that went out whole without an answer is never sent
+again (a second 45 MB copy is worse than a link): the person gets the link, told that the
+video may already be in the chat. A 403 means "no private chat" only when Telegram says so.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from pathlib import Path
@@ -15,12 +19,20 @@ from typing import Any
 import httpx
 from telegram import Bot, InlineKeyboardMarkup, InputMediaVideo, Message
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 
 from bot import video_keyboards, video_texts
 from bot.mp4 import probe
 from bot.services.clock import Clock
-from bot.services.notify import DeliveryRefused
+from bot.services.notify import DeliveryRefused, Undelivered
+from bot.telegram_retry import Outcome, TelegramRetry, classify, retry_of
 from storage.faces import FaceRepo
 from storage.models import JobStatus, VideoJob
 
@@ -38,6 +50,8 @@ class TelegramVideoNotifier:
         action_interval: float = 4.5,
         group_edit_interval: float = 15.0,
         upload_timeout: float = 600.0,
+        answer_timeout: float = 60.0,
+        retry: TelegramRetry | None = None,
     ) -> None:
         self.bot = bot
         self.faces = faces
@@ -47,7 +61,11 @@ class TelegramVideoNotifier:
         self.action_interval = action_interval
         self._last_edit: dict[int, float] = {}
         self._last_action: dict[int, float] = {}
-        self.http = httpx.AsyncClient(timeout=httpx.Timeout(60.0, write=upload_timeout))
+        self.retry = retry or retry_of(bot)
+        # answer_timeout: Telegram takes a while to process a large upload before it answers.
+        self.http = httpx.AsyncClient(
+            timeout=httpx.Timeout(answer_timeout, connect=10.0, write=upload_timeout)
+        )
 
     async def aclose(self) -> None:
         await self.http.aclose()
@@ -98,10 +116,8 @@ class TelegramVideoNotifier:
             await self._inline_video(job, name)
         elif job.status is JobStatus.DELIVERED:
             await self._edit(job, video_texts.delivered_card(job, name))
-        elif job.status is JobStatus.TOO_LARGE and job.error_code == "no_private_chat":
-            await self._edit(job, video_texts.no_private_chat(job, name, self.bot.username))
         elif job.status is JobStatus.TOO_LARGE:
-            await self._edit(job, video_texts.too_large(job, name))
+            await self._edit(job, video_texts.link_instead(job, name, self.bot.username))
         elif job.status is JobStatus.FAILED:
             await self._edit(
                 job,
@@ -167,25 +183,62 @@ class TelegramVideoNotifier:
         return message.video.file_id
 
     async def _post_video(self, fields: dict[str, Any], path: Path) -> Message:
+        """Upload, retried as the bot's policy says, never again once it may have arrived."""
         url = f"{self.bot.base_url}/sendVideo"
-        for attempt in range(3):
+        data = {k: str(v) for k, v in fields.items()}
+
+        async def attempt() -> Message:
             with path.open("rb") as video:
-                response = await self.http.post(
-                    url,
-                    data={k: str(v) for k, v in fields.items()},
-                    files={"video": (path.name, video, "video/mp4")},
-                )
+                try:
+                    response = await self.http.post(
+                        url, data=data, files={"video": (path.name, video, "video/mp4")}
+                    )
+                except httpx.TimeoutException as exc:  # as PTB's own request raises them
+                    raise TimedOut from exc
+                except httpx.HTTPError as exc:
+                    raise NetworkError(f"httpx.{type(exc).__name__}: {exc}") from exc
+            return self._sent_video(response)
+
+        try:
+            return await self.retry.run("sendVideo", attempt, unknown_repeats=0)
+        except Forbidden as exc:
+            reason = Undelivered.FORBIDDEN
+            if any(words in exc.message.lower() for words in _NO_PRIVATE_CHAT):
+                reason = Undelivered.NO_PRIVATE_CHAT
+            raise DeliveryRefused(reason, exc.message) from exc
+        except BadRequest as exc:
+            raise DeliveryRefused(Undelivered.REFUSED, exc.message) from exc
+        except TelegramError as exc:
+            if classify(exc) is Outcome.UNKNOWN:
+                raise DeliveryRefused(Undelivered.UNCERTAIN, str(exc)) from exc
+            if "entity too large" in exc.message.lower():
+                raise DeliveryRefused(Undelivered.TOO_LARGE, exc.message) from exc
+            raise  # not taken, and a later try may succeed: the job runner decides
+
+    def _sent_video(self, response: httpx.Response) -> Message:
+        """The sent message, or the error PTB would raise for this answer."""
+        try:
             body = response.json()
-            if body.get("ok"):
-                message = Message.de_json(body["result"], self.bot)
-                assert message is not None
-                return message
-            if response.status_code == 403:
-                raise DeliveryRefused(str(body.get("description")))
-            retry_after = (body.get("parameters") or {}).get("retry_after")
-            if response.status_code == 429 and retry_after is not None and attempt < 2:
-                # Telegram did not take it: safe to send again after the wait it asked for.
-                await asyncio.sleep(float(retry_after))
-                continue
-            raise TelegramError(f"sendVideo failed: {body.get('description')}")
-        raise TelegramError("sendVideo kept being rate limited")
+        except ValueError:  # an HTML error page from a proxy
+            body = {}
+        if not isinstance(body, dict):
+            body = {}
+        if response.is_success and body.get("ok"):
+            message = Message.de_json(body["result"], self.bot)
+            assert message is not None
+            return message
+        description = str(
+            body.get("description") or f"{response.reason_phrase} ({response.status_code})"
+        )
+        retry_after = (body.get("parameters") or {}).get("retry_after")
+        if retry_after:
+            raise RetryAfter(int(retry_after))
+        if response.status_code == 403:
+            raise Forbidden(description)
+        if response.status_code == 400:
+            raise BadRequest(description)
+        raise NetworkError(description)
+
+
+# The only 403s that mean the person has no private chat with the bot to receive a video in.
+_NO_PRIVATE_CHAT = ("bot was blocked by the user", "bot can't initiate conversation")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import assert_never
+
+from bot.services.notify import Undelivered
 from bot.services.video_options import MAX_PROMPT, Estimate
 from bot.texts import DETAIL, clip, clock_time, e, mb
 from storage.models import Asset, Face, JobStatus, VideoJob, VideoSettings
@@ -110,15 +113,43 @@ def video_caption(job: VideoJob, face_name: str) -> str:
     return f"“{e(face_name)}”: <i>{e(_short(job.prompt, 300))}</i>"
 
 
-def too_large(job: VideoJob, face_name: str) -> str:
-    size = f"{mb(job.size_bytes)} " if job.size_bytes else ""
-    until = f", until {clock_time(job.url_expires_at)}" if job.url_expires_at else ""
-    return (
-        f"✅ <b>Video of “{e(face_name)}”</b> is ready, but the file {size}is over the 50 MB "
-        "that Telegram lets a bot send.\n"
-        f"Download it from the provider{until} (the link expires, so save it now):\n"
-        f"{e(job.video_url or '')}"
-    )
+def link_instead(job: VideoJob, face_name: str, bot_username: str) -> str:
+    """A finished video that reached the chat as the provider's link, and why."""
+    try:
+        reason = Undelivered(job.error_code or Undelivered.TOO_LARGE)
+    except ValueError:  # a code no release of the bot writes any more
+        reason = Undelivered.SEND_FAILED
+    detail = f" ({e(_short(job.error_message, 120))})" if job.error_message else ""
+    ready = f"✅ <b>Video of “{e(face_name)}”</b> is ready"
+    until = f" until {clock_time(job.url_expires_at)}" if job.url_expires_at else ""
+    link = e(job.video_url or "")
+    save = f"Download it from the provider{until} (the link expires, so save it now):\n{link}"
+    match reason:
+        case Undelivered.UNCERTAIN:
+            return (
+                f"{ready}. I sent it, but Telegram never confirmed that it arrived, and "
+                "sending it again could show it twice.\n"
+                f"If it isn't in the chat, download it from the provider{until}:\n{link}"
+            )
+        case Undelivered.TOO_LARGE:
+            size = f"{mb(job.size_bytes)} " if job.size_bytes else ""
+            why = f"the file {size}is over the 50 MB that Telegram lets a bot send"
+        case Undelivered.NO_PRIVATE_CHAT:
+            why = (
+                "I can only deliver videos to people who have started a chat with me "
+                f"(https://t.me/{e(bot_username)}) and not blocked me"
+            )
+        case Undelivered.FORBIDDEN:
+            why = f"Telegram doesn't let me post videos in this chat{detail}"
+        case Undelivered.REFUSED:
+            why = f"Telegram refused the file{detail}"
+        case Undelivered.SEND_FAILED:
+            why = "Telegram kept failing to take the upload, so I stopped trying"
+        case Undelivered.FETCH_FAILED:
+            why = f"I couldn't fetch it from the provider{detail}"
+        case _:
+            assert_never(reason)
+    return f"{ready}, but {why}.\n{save}"
 
 
 def failed(job: VideoJob, face_name: str) -> str:
@@ -237,12 +268,3 @@ def inline_result_description(count: int, settings: VideoSettings) -> str:
 
 def inline_cancelled() -> str:
     return "✖ Cancelled. Nothing was charged."
-
-
-def no_private_chat(job: VideoJob, face_name: str, bot_username: str) -> str:
-    until = f" until {clock_time(job.url_expires_at)}" if job.url_expires_at else ""
-    return (
-        f"✅ <b>Video of “{e(face_name)}”</b> is ready, but I can only deliver videos to "
-        f"people who have started a chat with me (https://t.me/{e(bot_username)}).\n"
-        f"Meanwhile it can be downloaded here{until}:\n{e(job.video_url or '')}"
-    )

@@ -20,7 +20,7 @@ import httpx
 from bot.providers.base import ProviderError, VideoState, VideoStatus
 from bot.providers.registry import Providers
 from bot.services.clock import Clock
-from bot.services.notify import DeliveryRefused, VideoNotifier
+from bot.services.notify import DeliveryRefused, Undelivered, VideoNotifier
 from storage.models import JobStatus, VideoJob
 from storage.videos import VideoRepo
 
@@ -192,7 +192,9 @@ class JobRunner:
         """Download at once (provider URLs expire) to a temporary file, then send it.
 
         A failure to download or send is tried again with backoff while the provider's URL
-        lives; after that the user gets the link rather than a paid retry.
+        lives (the notifier has retried Telegram's transient faults already); after
+        MAX_DELIVERY_ATTEMPTS, or at once when Telegram refused the video or may already
+        have it, the user gets the link (with the reason) rather than a paid retry.
         """
         assert job.video_url is not None
         await self.notifier.job_progress(job, force=True)
@@ -206,9 +208,14 @@ class JobRunner:
                     )
                     return
                 file_id = await self.notifier.send_video(job, path, size)
-            except DeliveryRefused:
+            except DeliveryRefused as refused:
+                log.warning("job %d: the link goes instead of the video: %s", job.id, refused)
                 await self.end(
-                    job, JobStatus.TOO_LARGE, "no_private_chat", None, expect=JobStatus.DOWNLOADING
+                    job,
+                    JobStatus.TOO_LARGE,
+                    refused.reason.value,
+                    refused.detail[:200] or None,
+                    expect=JobStatus.DOWNLOADING,
                 )
                 return
             except Exception as exc:
@@ -229,11 +236,31 @@ class JobRunner:
     async def _delivery_failed(self, job: VideoJob, exc: Exception) -> None:
         now = self.clock()
         expired = job.url_expires_at is not None and now >= job.url_expires_at
-        if expired or job.poll_count >= MAX_DELIVERY_ATTEMPTS:
+        if expired:
+            log.warning("giving up delivering job %d, its link expired: %s", job.id, exc)
+            await self.end(
+                job,
+                JobStatus.FAILED,
+                "download_failed",
+                str(exc)[:200],
+                expect=JobStatus.DOWNLOADING,
+            )
+            return
+        if job.poll_count + 1 >= MAX_DELIVERY_ATTEMPTS:
             log.warning("giving up delivering job %d: %s", job.id, exc)
-            code = "download_failed" if expired else "send_failed"
-            to = JobStatus.FAILED if expired else JobStatus.TOO_LARGE
-            await self.end(job, to, code, str(exc)[:200], expect=JobStatus.DOWNLOADING)
+            # The link still works: it goes to the person, with who failed (not "too large").
+            reason = (
+                Undelivered.FETCH_FAILED
+                if isinstance(exc, ProviderError)
+                else Undelivered.SEND_FAILED
+            )
+            await self.end(
+                job,
+                JobStatus.TOO_LARGE,
+                reason.value,
+                str(exc)[:200],
+                expect=JobStatus.DOWNLOADING,
+            )
             return
         log.warning("delivering job %d failed, trying again: %s", job.id, exc)
         await self.videos.polled(job.id, now + self.schedule.backoff(job.poll_count + 1))
