@@ -7,7 +7,9 @@ Requests, as the seed shows them:
 - ``GET /v1/asset-groups/{id}`` -> the group; the seed says it gives a fresh ``h5Link``.
   Token360's own UI says "create a new group" instead; where no link comes back,
   :meth:`refresh_verification` returns None and the service creates a new group.
-- ``GET /v1/asset-groups?groupKind=REAL_FACE&current&size`` -> a page of groups.
+- ``GET /v1/asset-groups?groupKind=REAL_FACE&status&keyword&current&size`` -> a page of
+  groups (filters: PROVIDERS.md). The order of a list is not documented: lists are read
+  to their end (or until what is looked for is found), never for a fixed number of pages.
 - ``POST /v1/assets`` multipart ``file``, ``name``, ``groupId`` -> ``data{id, assetId, ...}``.
 - ``GET /v1/assets/{assetId}`` and ``GET /v1/assets?groupId=`` -> status.
 
@@ -23,7 +25,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -54,8 +56,9 @@ from bot.providers.http import ProviderHTTP, RetryPolicy
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 100
-# Group lookups by listing stop after this many pages; the rest fall back to GET by id.
-MAX_LIST_PAGES = 3
+# The list filter for groups whose check has passed (statuses seen: pending_validation,
+# active). Rows are checked here too, so a server that ignores the filter costs pages only.
+ACTIVE = "active"
 
 
 class Token360:
@@ -140,32 +143,70 @@ class Token360:
     async def check_verifications(
         self, pending: Sequence[PendingVerification], known_groups: set[str]
     ) -> dict[int, GroupInfo]:
-        # The group exists from the start; list pages, never GET a pending group by id (a
-        # GET mints a new link and kills the one the person is holding).
+        # The group exists from the start, but a pending group is never read by id: that GET
+        # mints a new link and kills the one the person is holding (seed 000). A passed check
+        # makes the group active, so the active groups are listed, to the last page if need
+        # be: a fixed number of pages missed a group past the 300th.
         wanted = {p.group_id: p.key for p in pending if p.group_id}
-        found = await self.find_groups(set(wanted))
+        if not wanted:
+            return {}
+        found = await self.find_groups(set(wanted), status=ACTIVE)
         return {
             wanted[gid]: info
             for gid, info in found.items()
             if info.state is not GroupState.PENDING
         }
 
-    async def find_groups(self, group_ids: set[str]) -> dict[str, GroupInfo]:
+    async def find_groups(
+        self, group_ids: set[str], *, status: str | None = None
+    ) -> dict[str, GroupInfo]:
+        """The listed groups among ``group_ids`` (with ``status``, if given), however many
+        groups the account has and in whatever order the list keeps them."""
+        params: dict[str, Any] = {"groupKind": "REAL_FACE"}
+        if status is not None:
+            params["status"] = status
         found: dict[str, GroupInfo] = {}
-        for page in range(1, MAX_LIST_PAGES + 1):
-            data = await self._data(
-                "GET",
-                "/v1/asset-groups",
-                params={"groupKind": "REAL_FACE", "current": page, "size": PAGE_SIZE},
-            )
-            rows, total = page_rows(data)
+
+        def keep(rows: list[dict[str, Any]]) -> bool:
             for row in rows:
                 info = _group(row, None)
                 if info.group_id in group_ids:
                     found[info.group_id] = info
-            if len(found) == len(group_ids) or not rows or page * PAGE_SIZE >= total:
-                break
+            return found.keys() >= group_ids  # all found: no more pages
+
+        await self._read_list("/v1/asset-groups", params, _group_key, keep)
         return found
+
+    async def _read_list(
+        self,
+        path: str,
+        params: dict[str, Any],
+        key: Callable[[dict[str, Any]], str | None],
+        keep: Callable[[list[dict[str, Any]]], bool],
+    ) -> None:
+        """Hands each page's new rows to ``keep`` until it says enough, or the list ends:
+        an empty page, a page with nothing new (a server that ignores ``current`` repeats
+        one page), as many rows as the ``total`` it gave, or with no total a short page."""
+        seen: set[str] = set()
+        page = 1
+        while True:
+            data = await self._data(
+                "GET", path, params={**params, "current": page, "size": PAGE_SIZE}
+            )
+            rows, total = page_rows(data)
+            new = []
+            for row in rows:
+                ref = key(row) or repr(sorted(row.items()))
+                if ref not in seen:
+                    seen.add(ref)
+                    new.append(row)
+            if not new or keep(new):
+                return
+            if total is not None and len(seen) >= total:
+                return
+            if total is None and len(rows) < PAGE_SIZE:
+                return
+            page += 1
 
     async def upload_asset(self, group_id: str | None, image: ImageUpload, name: str) -> AssetInfo:
         if group_id is None:
@@ -185,18 +226,13 @@ class Token360:
 
     async def list_assets(self, group_id: str) -> list[AssetInfo]:
         assets: list[AssetInfo] = []
-        page = 1
-        while True:
-            data = await self._data(
-                "GET",
-                "/v1/assets",
-                params={"groupId": group_id, "current": page, "size": PAGE_SIZE},
-            )
-            rows, total = page_rows(data)
+
+        def keep(rows: list[dict[str, Any]]) -> bool:
             assets.extend(_asset(row) for row in rows)
-            if not rows or page * PAGE_SIZE >= total:
-                return assets
-            page += 1
+            return False  # every page
+
+        await self._read_list("/v1/assets", {"groupId": group_id}, _asset_key, keep)
+        return assets
 
     async def rename_group(self, group_id: str, name: str) -> bool:
         return False  # not in Token360's documents: the name changes in the bot only
@@ -303,10 +339,11 @@ def unwrap(response: httpx.Response) -> Any:
     return body
 
 
-def page_rows(data: Any) -> tuple[list[dict[str, Any]], int]:
-    """Rows and total of a page in either documented shape."""
+def page_rows(data: Any) -> tuple[list[dict[str, Any]], int | None]:
+    """Rows and total (None where the page gives none) of a page in either documented
+    shape, or a bare list."""
     if isinstance(data, list):
-        return [r for r in data if isinstance(r, dict)], len(data)
+        return [r for r in data if isinstance(r, dict)], None
     if not isinstance(data, dict):
         return [], 0
     rows = data.get("list")
@@ -320,10 +357,17 @@ def page_rows(data: Any) -> tuple[list[dict[str, Any]], int]:
         total = pagination.get("total")
     rows = [r for r in rows if isinstance(r, dict)]
     try:
-        total_count = int(total) if total is not None else len(rows)
+        return rows, int(total) if total is not None else None
     except (TypeError, ValueError):
-        total_count = len(rows)
-    return rows, total_count
+        return rows, None
+
+
+def _group_key(row: dict[str, Any]) -> str | None:
+    return _str(row, "assetGroupId", "groupId", "id")
+
+
+def _asset_key(row: dict[str, Any]) -> str | None:
+    return _str(row, "assetId", "asset_id", "id")
 
 
 def _group(data: Any, fallback_id: str | None) -> GroupInfo:

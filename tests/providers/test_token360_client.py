@@ -3,12 +3,14 @@
 from contextlib import aclosing
 from typing import Any
 
+import httpx
 import pytest
 
 from bot.providers.base import (
     AssetRef,
     GroupState,
     ImageUpload,
+    PendingVerification,
     ProviderAuthError,
     ProviderRateLimited,
     ProviderRejected,
@@ -19,8 +21,14 @@ from bot.providers.base import (
     VideoState,
 )
 from bot.providers.http import RetryPolicy
-from bot.providers.token360 import Token360
-from bot.simulators.token360 import AssetOutcome, Fault, Token360Simulator, VideoOutcome
+from bot.providers.token360 import Token360, page_rows
+from bot.simulators.token360 import (
+    AssetGroup,
+    AssetOutcome,
+    Fault,
+    Token360Simulator,
+    VideoOutcome,
+)
 from tests.clock import FakeClock
 from tests.images import image
 from tests.support import FAST, client_fixture, connect, running, sim_fixture
@@ -217,3 +225,81 @@ async def test_video_failure_carries_the_code(client: Token360, sim: Token360Sim
     failed = await client.get_video(status.task_id)
     assert failed.state is VideoState.FAILED
     assert failed.error_code == "OutputVideoSensitiveContentDetected"
+
+
+# ---------------------------------------------------------------- any number of groups
+
+
+def add_groups(sim: Token360Simulator, count: int, *, first_seq: int, status: str) -> None:
+    """Other groups on the account (made here, not over HTTP, to stay fast). Their ids sort
+    before any random one, so each order the simulator offers puts them around ours."""
+    for i in range(count):
+        group_id = f"ag_{first_seq + i + 10_000_000:024d}"
+        sim.store.groups[group_id] = AssetGroup(
+            group_id=group_id,
+            account="k",
+            name=f"Someone {i}",
+            kind="REAL_FACE",
+            status=status,
+            created_at=CLOCK.now,
+            updated_at=CLOCK.now,
+            seq=first_seq + i,
+        )
+
+
+@pytest.mark.parametrize(
+    ("order", "filters"),
+    [("newest", True), ("oldest", True), ("by_id", True), ("newest", False), ("by_id", False)],
+)
+async def test_a_passed_check_is_seen_past_the_300th_group(order: str, filters: bool) -> None:
+    async with (
+        running(make(list_order=order, group_filters=filters)) as sim,
+        aclosing(connect(Token360, sim)) as client,
+    ):
+        add_groups(sim, 400, first_seq=-1_000, status="active")  # older than ours
+        session = await client.start_verification("Anna")
+        assert session.group_id is not None
+        add_groups(sim, 400, first_seq=1_000_000, status="active")  # newer
+        add_groups(sim, 50, first_seq=2_000_000, status="pending_validation")
+        held = session.h5_link.rsplit("/", 1)[-1]
+        pending = [PendingVerification(7, "Anna", session.group_id, None, CLOCK.now)]
+
+        assert await client.check_verifications(pending, set()) == {}
+        listed = sim.count("GET", "/v1/asset-groups")
+        if filters:
+            assert listed == 8  # each page of the 800 active groups, once
+        else:
+            assert listed <= 9  # up to ours, at most every page of all 851, once
+        sim.pass_verification(session.group_id)
+        found = await client.check_verifications(pending, set())
+        assert found[7].group_id == session.group_id
+        assert found[7].state is GroupState.ACTIVE
+        # Never read by id: that would have minted a new link and killed the person's.
+        assert sim.count("GET", "/v1/asset-groups/") == 0
+        assert sim.links[held].state == "used"
+
+
+def test_page_rows_reads_both_shapes_and_a_missing_total() -> None:
+    rows = [{"assetGroupId": "a"}]
+    assert page_rows({"records": rows, "total": "7"}) == (rows, 7)
+    assert page_rows({"list": rows, "pagination": {"total": 3}}) == (rows, 3)
+    assert page_rows({"list": rows}) == (rows, None)
+    assert page_rows([*rows, 2]) == (rows, None)
+
+
+async def test_a_list_that_ignores_the_page_number_is_read_once_more_not_for_ever() -> None:
+    calls: list[httpx.Request] = []
+    page = [{"assetGroupId": f"ag_{i}", "status": "active"} for i in range(100)]
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        return httpx.Response(
+            200, json={"code": 0, "msg": "ok", "data": {"records": page, "total": 5000}}
+        )
+
+    client = Token360("http://127.0.0.1:9", "k", transport=httpx.MockTransport(answer))
+    async with aclosing(client):
+        pending = [PendingVerification(1, "A", "ag_missing", None, 0.0)]
+        assert await client.check_verifications(pending, set()) == {}
+    assert len(calls) == 2  # page 2 brought nothing new: the end
+    assert calls[0].url.params["status"] == "active"

@@ -280,6 +280,31 @@ async def test_group_list_shapes(make_sim: MakeSim, clock: FakeClock, shape: str
         assert (await api.get("/v1/asset-groups", params={"size": 101})).status_code == 400
 
 
+@pytest.mark.parametrize("order", ["newest", "oldest", "by_id"])
+async def test_group_list_orders_and_ignored_filters(
+    make_sim: MakeSim, clock: FakeClock, order: str
+) -> None:
+    sim = await make_sim(list_order=order)
+    async with _client(sim) as api:
+        ids = []
+        for name in ("one", "two", "three", "four"):
+            ids.append((await create_group(api, name))["assetGroupId"])
+            clock.advance(1)
+        expected = {"newest": ids[::-1], "oldest": ids, "by_id": sorted(ids)}[order]
+        pages = [
+            (await api.get("/v1/asset-groups", params={"current": n, "size": 3})).json()["data"]
+            for n in (1, 2)
+        ]
+        assert [g["assetGroupId"] for p in pages for g in p["records"]] == expected
+        r = await api.get("/v1/asset-groups", params={"status": "active"})
+        assert r.json()["data"]["records"] == []
+    blind = await make_sim(group_filters=False)
+    async with _client(blind) as api:
+        await create_group(api, "one")
+        r = await api.get("/v1/asset-groups", params={"status": "active", "keyword": "zz"})
+        assert r.json()["data"]["total"] == 1  # taken, not applied
+
+
 # ---------------------------------------------------------------- auth and faults
 
 

@@ -30,10 +30,13 @@ Asset endpoints (wrapped)
     ``image/jpeg``; width and height are the stored pixels (EXIF rotation not applied).
     Image rules (``media.inspect_image``): under 30 MB (413), JPEG/PNG/WebP/BMP/TIFF/GIF/HEIC,
     sides 300..6000 px, width/height 0.4..2.5, fully decodable (400, message names the rule).
-    Lists: ``current`` >= 1 (default 1), ``size`` 1..100 (default 20), newest first, either
+    Lists: ``current`` >= 1 (default 1), ``size`` 1..100 (default 20), either
     ``{records, total, current, size}`` or ``{list, pagination: {current, size, total}}``.
-    Group filters: ``keyword`` (case-insensitive substring of the name, or the exact id),
-    ``groupKind``, ``status`` (case-insensitive). Asset filters: ``groupId``, ``status``
+    The seed gives no order: ``list_order`` is ``newest`` (default) or ``oldest`` first by
+    creation, or ``by_id`` (ascending id, unrelated to creation), so clients can be tested
+    against any. Group filters: ``keyword`` (case-insensitive substring of the name, or the
+    exact id), ``groupKind``, ``status`` (case-insensitive); ``group_filters=False`` takes
+    ``keyword`` and ``status`` but ignores them. Asset filters: ``groupId``, ``status``
     (case-insensitive), ``keyword`` (name substring or exact assetId). Listed groups never
     carry an ``h5Link``: only the single-group GET mints links.
 

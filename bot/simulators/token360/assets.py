@@ -113,5 +113,5 @@ class AssetRoutes:
             and (not status or a.status.lower() == status)
             and (not keyword or keyword in a.name.lower() or keyword == a.asset_id)
         ]
-        found.sort(key=lambda a: a.record_id, reverse=True)
+        found = self.sim.ordered(found, lambda a: a.record_id, lambda a: a.asset_id)
         return wrapped(self.sim.page([self._asset_json(a) for a in found], request))

@@ -7,7 +7,8 @@ from __future__ import annotations
 import html
 import itertools
 import secrets
-from typing import Any, ClassVar, Literal, Unpack
+from collections.abc import Callable
+from typing import Any, ClassVar, Literal, TypeVar, Unpack
 
 from aiohttp import web
 
@@ -37,6 +38,9 @@ from bot.simulators.token360.state import (
 )
 from bot.simulators.token360.videos import VideoRoutes
 
+T = TypeVar("T")
+ListOrder = Literal["newest", "oldest", "by_id"]
+
 
 def _int_param(query: Any, name: str, default: int) -> int:
     raw = query.get(name, "")
@@ -63,12 +67,16 @@ class Token360Simulator(SimulatorBase):
         fresh_link_on_get: bool = True,
         list_shape: Literal["records", "list"] = "records",
         status_case: Literal["title", "lower", "upper"] = "title",
+        list_order: ListOrder = "newest",
+        group_filters: bool = True,
         **options: Unpack[SimulatorOptions],
     ) -> None:
         super().__init__(**options)
         self._activation_delay = activation_delay
         self._fresh_link_on_get = fresh_link_on_get
         self._list_shape = list_shape
+        self.list_order: ListOrder = list_order
+        self._group_filters = group_filters
         self._seq = itertools.count(1)
         self.store = Store()
         self.app.add_routes(
@@ -185,6 +193,13 @@ class Token360Simulator(SimulatorBase):
             raise ApiError(401, "Invalid API key")
         return key
 
+    def ordered(self, items: list[T], seq: Callable[[T], int], ref: Callable[[T], str]) -> list[T]:
+        """A list in the configured order: newest or oldest first by creation, or by id,
+        an order unrelated to when anything was made (the seed documents none)."""
+        if self.list_order == "by_id":
+            return sorted(items, key=ref)
+        return sorted(items, key=seq, reverse=self.list_order == "newest")
+
     def page(self, items: list[Json], request: web.Request) -> Json:
         current = _int_param(request.query, "current", 1)
         size = _int_param(request.query, "size", 20)
@@ -253,6 +268,8 @@ class Token360Simulator(SimulatorBase):
         keyword = query.get("keyword", "").strip().lower()
         kind = query.get("groupKind", "").strip().upper()
         status = query.get("status", "").strip().lower()
+        if not self._group_filters:  # a server that takes the filters but ignores them
+            keyword = status = ""
         found = [
             g
             for g in self.store.groups.values()
@@ -261,5 +278,5 @@ class Token360Simulator(SimulatorBase):
             and (not kind or g.kind == kind)
             and (not status or g.status == status)
         ]
-        found.sort(key=lambda g: g.seq, reverse=True)
+        found = self.ordered(found, lambda g: g.seq, lambda g: g.group_id)
         return wrapped(self.page([self._group_json(g) for g in found], request))
