@@ -24,9 +24,9 @@ After an unknown outcome, per method (:func:`repeats_after_unknown`):
 
 - Repeated freely: getters, ``set*``, ``delete*``, ``edit*``, ``answer*``, ``pin*``,
   ``sendChatAction``: doing them twice is doing them once. An answer that says the first
-  try did it counts as success: "query is too old" for ``answer*``, "message to delete not
-  found" for ``deleteMessage``; "message is not modified" for ``edit*`` is raised as
-  usual (every caller already treats it as done).
+  try did it counts as success (True, which PTB's methods may return): "query is too
+  old" for ``answer*``, "message to delete not found" for ``delete*``, "message is not
+  modified" for ``edit*`` (a handler would otherwise stop half-way on it).
 - Sent once more: ``sendMessage``, ``sendPhoto``, ``sendDocument``, ``sendAnimation``, and
   ``sendVideo`` / ``copyMessage`` by file_id. What people wait for arrives by these (the
   verification card, the invitee's link, "is verified", upload progress, the answer to a
@@ -104,7 +104,9 @@ _ALREADY_DONE = {
     "answerCallbackQuery": "query is too old",
     "answerInlineQuery": "query is too old",
     "deleteMessage": "message to delete not found",
+    "deleteMessages": "message to delete not found",
 }
+_EDIT_DONE = "message is not modified"
 
 
 def classify(error: BaseException) -> Outcome | None:
@@ -227,7 +229,7 @@ class TelegramRetry:
 
 
 def _done_before(method: str, error: TelegramError) -> bool:
-    marker = _ALREADY_DONE.get(method)
+    marker = _EDIT_DONE if method.startswith("edit") else _ALREADY_DONE.get(method)
     return marker is not None and marker in error.message.lower()
 
 

@@ -126,10 +126,11 @@ def link_instead(job: VideoJob, face_name: str, bot_username: str) -> str:
     save = f"Download it from the provider{until} (the link expires, so save it now):\n{link}"
     match reason:
         case Undelivered.UNCERTAIN:
+            where = "your chat with me" if job.inline_message_id else "this chat"
             return (
                 f"{ready}. I sent it, but Telegram never confirmed that it arrived, and "
                 "sending it again could show it twice.\n"
-                f"If it isn't in the chat, download it from the provider{until}:\n{link}"
+                f"If it isn't in {where}, download it from the provider{until}:\n{link}"
             )
         case Undelivered.TOO_LARGE:
             size = f"{mb(job.size_bytes)} " if job.size_bytes else ""

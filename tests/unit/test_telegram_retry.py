@@ -185,8 +185,12 @@ async def test_an_answer_the_lost_try_gave_counts_as_given(
     query_id = await fake.press(alice, sent, text="Go")
     fake.inject(Fault("answerCallbackQuery", kind="timeout", processed=True))
     assert await tbot.answer_callback_query(query_id, "done") is True
+    fake.inject(Fault("editMessageText", kind="timeout", processed=True))
+    assert await tbot.edit_message_text("picked", alice.id, message.message_id) is True
+    assert sent.text == "picked" and sent.history == ["pick"]
     fake.inject(Fault("deleteMessage", kind="reset", processed=True))
     assert await tbot.delete_message(alice.id, message.message_id) is True
+    assert sent.deleted
 
 
 async def test_final_answers_are_not_retried(
