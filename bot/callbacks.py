@@ -139,12 +139,21 @@ def decode(data: object) -> Callback | None:
     return Callback(action, parts[2])
 
 
+def row_ids(text: str, count: int) -> tuple[int, ...] | None:
+    """``count`` row ids joined by ":" (as in an inline result id), or None, never an error."""
+    return _numbers(text, (Arg.ID,) * count)
+
+
 def _parse_arg(action: Action, arg: str) -> tuple[int, ...] | str | None:
     shape = _SHAPES[action]
     if isinstance(shape, str):
         return arg if _TOKEN.fullmatch(arg) else None
     if not shape:
         return () if arg == "" else None
+    return _numbers(arg, shape)
+
+
+def _numbers(arg: str, shape: tuple[Arg, ...]) -> tuple[int, ...] | None:
     parts = arg.split(":")
     if len(parts) != len(shape):
         return None

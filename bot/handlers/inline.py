@@ -22,11 +22,12 @@ from telegram import (
 from telegram.constants import ParseMode
 
 from bot import texts, video_texts
-from bot.callbacks import Action, Callback, decode
+from bot.callbacks import Action, Callback, decode, row_ids
 from bot.context import Context
 from bot.handlers.faces import plain
 from bot.handlers.generate import refusal_text
 from bot.services.errors import Refusal, ServiceRefused
+from bot.services.user_text import normalize_prompt, visible_length
 from bot.services.user_text import normalize_prompt, visible_length
 from bot.services.video_options import estimate
 from storage.models import Owner, OwnerKind
@@ -112,13 +113,11 @@ async def on_chosen_result(update: Update, context: Context) -> None:
     """Inline feedback: the placeholder was posted; remember it as a draft."""
     chosen = update.chosen_inline_result
     assert chosen is not None
-    parts = chosen.result_id.split(":")
-    if chosen.inline_message_id is None or len(parts) != 2 or not all(p.isdigit() for p in parts):
+    ids = row_ids(chosen.result_id, 2)  # ours as we wrote it, or ignored
+    if chosen.inline_message_id is None or ids is None:
         return
     try:
-        await _draft_for(
-            context, chosen.from_user.id, int(parts[0]), int(parts[1]), chosen.inline_message_id
-        )
+        await _draft_for(context, chosen.from_user.id, ids[0], ids[1], chosen.inline_message_id)
     except ServiceRefused as refused:
         log.info("chosen inline result not drafted: %s", refused)
 

@@ -124,6 +124,26 @@ async def test_an_invisible_inline_query_offers_nothing(
     assert offer["prompt"] == "waves"
 
 
+async def test_a_forged_inline_result_id_is_ignored(
+    bot: RunningBot,
+    tg: FakeTelegram,
+    sim: Token360Simulator,
+    settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    alice = tg.add_user("Alice")
+    await face_with_photos(tg, sim, alice)
+    answer = await tg.wait_inline_answer(await tg.inline_query(alice, "waves"))
+    (result,) = answer["results"]
+    for forged in ("1:²", "1:" + "9" * 40, "1"):
+        await tg.choose_inline_result(alice, forged, "waves", inline_message_id=f"x{forged}")
+    # The real one, sent last, is handled: the forged ones before it were passed over.
+    await tg.choose_inline_result(alice, result["id"], "waves", inline_message_id="real")
+    await tg.wait_for(lambda: videos(settings), what="the draft of the real result")
+    assert [prompt for _, _, prompt in videos(settings)] == ["waves"]
+    no_tracebacks(caplog)
+
+
 async def test_a_face_name_that_looks_empty_is_refused(
     bot: RunningBot, tg: FakeTelegram, sim: Token360Simulator, settings: Settings
 ) -> None:

@@ -2,7 +2,7 @@ import random
 
 import pytest
 
-from bot.callbacks import _SHAPES, MAX_INT, TOKEN, Action, Arg, Callback, decode
+from bot.callbacks import _SHAPES, MAX_INT, TOKEN, Action, Arg, Callback, decode, row_ids
 
 TOKENS = {Action.READY, Action.DECLINE, Action.INVITE_LINK}
 
@@ -152,3 +152,9 @@ def test_fuzz_decode_never_raises_and_only_accepts_usable_data() -> None:
         assert callback.encode() == data  # what is accepted is canonical
     # Both sides of the parser were exercised.
     assert accepted > 1_000 and refused > 10_000
+
+
+def test_inline_result_ids_are_read_as_strictly() -> None:
+    assert row_ids("3:4", 2) == (3, 4)
+    for bad in ("3", "3:4:5", "3:²", "3:" + "9" * 40, "0:4", "3:-4", "3: 4", ""):
+        assert row_ids(bad, 2) is None, bad
