@@ -29,6 +29,7 @@ from bot.handlers.generate import refusal_text
 from bot.services.errors import Refusal, ServiceRefused
 from bot.services.user_text import normalize_prompt, visible_length
 from bot.services.user_text import normalize_prompt, visible_length
+from bot.services.user_text import normalize_prompt, visible_length
 from bot.services.video_options import estimate
 from storage.models import Owner, OwnerKind
 
@@ -70,7 +71,8 @@ async def on_inline_query(update: Update, context: Context) -> None:
         button = InlineQueryResultsButton("Type a prompt after my name", start_parameter="inline")
         await query.answer([], cache_time=0, is_personal=True, button=button)
         return
-    offset = int(query.offset) if query.offset.isdigit() else 0
+    # The offset comes back from the client: only a plain number we could have written.
+    offset = int(query.offset) if query.offset.isascii() and query.offset.isdigit() else 0
     settings = await svc.videos.settings_for(owner)
     offer_id = await svc.inline_offers.create(user.id, prompt, svc.clock())
     results = []
