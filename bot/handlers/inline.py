@@ -28,8 +28,6 @@ from bot.handlers.faces import plain
 from bot.handlers.generate import refusal_text
 from bot.services.errors import Refusal, ServiceRefused
 from bot.services.user_text import normalize_prompt, visible_length
-from bot.services.user_text import normalize_prompt, visible_length
-from bot.services.user_text import normalize_prompt, visible_length
 from bot.services.video_options import estimate
 from storage.models import Owner, OwnerKind
 
