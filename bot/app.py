@@ -231,8 +231,8 @@ class Runtime:
         self.tracker_task = asyncio.create_task(
             self._track(tracker, app, booted_at), name="tracker"
         )
-        log.info("realface-bot @%s started", me.username)
         await replay(inbox, self.update_queue, app.bot, self.clock)
+        log.info("realface-bot @%s started", me.username)
 
     async def _start_web(self, app: AnyApplication) -> str | None:
         """Serve media, verification returns and webhooks; the public URL, if there is one."""

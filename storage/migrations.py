@@ -223,7 +223,7 @@ MIGRATIONS: list[list[str]] = [
         "CREATE INDEX videos_untold ON videos (status) WHERE outcome_notified = 0",
     ],
     # 6: surviving kill -9. Updates are kept until handled (replayed after a crash); the
-    # message that asked for a face or a photo is remembered so a replay finds what it
+    # update that asked for a face, a photo or a draft is remembered so a replay finds what it
     # already made; a face's start at the provider carries a reference to find it again.
     [
         """
@@ -242,5 +242,7 @@ MIGRATIONS: list[list[str]] = [
         "CREATE INDEX faces_creating ON faces (status) WHERE status = 'creating'",
         "ALTER TABLE assets ADD COLUMN request_key TEXT",
         "CREATE UNIQUE INDEX assets_request ON assets (request_key) WHERE request_key IS NOT NULL",
+        "ALTER TABLE videos ADD COLUMN request_key TEXT",
+        "CREATE UNIQUE INDEX videos_request ON videos (request_key) WHERE request_key IS NOT NULL",
     ],
 ]

@@ -97,14 +97,22 @@ class VideoRepo:
         provider: str | None = None,
         retry_of: int | None = None,
         inline_message_id: str | None = None,
+        request_key: str | None = None,
     ) -> VideoJob:
+        """A new draft; with ``request_key`` (the update that asked), the draft that update
+        already made if it was handled before."""
         async with self.db.write() as conn:
+            if request_key is not None:
+                sql = "SELECT * FROM videos WHERE request_key = ?"
+                known = list(await conn.execute_fetchall(sql, (request_key,)))
+                if known:
+                    return _job(known[0])
             cur = await conn.execute(
                 """
                 INSERT INTO videos (user_id, chat_id, face_id, asset_ids, provider, prompt,
                     model, duration, resolution, ratio, audio, status, retry_of,
-                    created_at, updated_at, inline_message_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    created_at, updated_at, inline_message_id, request_key)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 (
                     user_id,
@@ -123,6 +131,7 @@ class VideoRepo:
                     now,
                     now,
                     inline_message_id,
+                    request_key,
                 ),
             )
             job_id = int(cur.lastrowid or 0)

@@ -85,13 +85,17 @@ async def start_generation(update: Update, context: Context, prompt: str) -> Non
         await message.reply_text(video_texts.ask_prompt())
         return
     try:
-        job = await svc.videos.start(user.id, chat.id, prompt, owner=scope.owner)
+        job = await svc.videos.start(
+            user.id, chat.id, prompt, owner=scope.owner, request_key=f"u{update.update_id}"
+        )
     except ServiceRefused as refused:
         keep_asking = refused.refusal is Refusal.BAD_PROMPT
         await svc.users.set_awaiting(user.id, AWAIT_PROMPT if keep_asking else None, svc.clock())
         await message.reply_text(refusal_text(refused))
         return
     await svc.users.set_awaiting(user.id, None, svc.clock())
+    if job.message_id is not None:
+        return  # this update was answered before a crash: its card is out already
     text, markup = await draft_view(svc, job)
     sent = await message.reply_text(text, reply_markup=markup)
     await svc.videos.videos.update_draft(job.id, message_id=sent.message_id)
@@ -215,8 +219,12 @@ async def _action(
                 await svc.groups.check_may_generate(job.chat_id, user.id, is_admin)
             await _confirm(svc, query, user.id, job_id)
         case Action.GEN_AGAIN:
-            job = await svc.videos.copy_as_draft(job_id, user.id)
+            job = await svc.videos.copy_as_draft(
+                job_id, user.id, request_key=f"u{update.update_id}"
+            )
             await query.answer()
+            if job.message_id is not None:
+                return  # this press was answered before a crash: its card is out already
             text, markup = await draft_view(svc, job)
             sent = await context.bot.send_message(chat.id, text, reply_markup=markup)
             await svc.videos.videos.update_draft(job.id, message_id=sent.message_id)

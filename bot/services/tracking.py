@@ -76,6 +76,7 @@ class Tracker:
         self.schedule = schedule
         self.videos = videos
         self._wake = asyncio.Event()
+        self.ticks = 0
 
     def wake(self) -> None:
         """Tick now instead of at the next interval (e.g. a verification page came back)."""
@@ -90,6 +91,9 @@ class Tracker:
                 raise
             except Exception:
                 log.exception("tracker tick failed")
+            # Rounds done, for operators and for tests that wait for "a few more rounds
+            # and still nothing new" instead of for a quiet period.
+            self.ticks += 1
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), max(self.schedule.poll_seconds, 0.05))
             self._wake.clear()

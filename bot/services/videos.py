@@ -146,10 +146,12 @@ class VideoService:
         owner: Owner | None = None,
         face_id: int | None = None,
         inline_message_id: str | None = None,
+        request_key: str | None = None,
     ) -> VideoJob:
         """A draft with the prompt; the face is chosen now if there is no choice to make.
 
-        ``owner`` is whose faces may be used (the user's, or the group chat's).
+        ``owner`` is whose faces may be used (the user's, or the group chat's). The same
+        ``request_key`` (an update handled again after a crash) gets the same draft back.
         """
         prompt = clean_prompt(raw_prompt)
         owner = owner or Owner(OwnerKind.USER, user_id)
@@ -165,7 +167,10 @@ class VideoService:
             settings=settings,
             now=self.clock(),
             inline_message_id=inline_message_id,
+            request_key=request_key,
         )
+        if draft.message_id is not None or draft.face_id is not None:
+            return draft  # made by an earlier run of this same request
         if face_id is None and len(usable) == 1:
             face_id = usable[0][0].id
         if face_id is not None:
@@ -287,8 +292,11 @@ class VideoService:
         )
         return await self._job(job.id)
 
-    async def copy_as_draft(self, job_id: int, user_id: int) -> VideoJob:
-        """Again with these settings / Retry: a new draft, confirmed again before charging."""
+    async def copy_as_draft(
+        self, job_id: int, user_id: int, *, request_key: str | None = None
+    ) -> VideoJob:
+        """Again with these settings / Retry: a new draft, confirmed again before charging
+        (one per ``request_key``: a press handled again after a crash gets the same one)."""
         job = await self._job(job_id)
         if job.user_id != user_id:
             raise ServiceRefused(Refusal.NOT_YOURS)
@@ -303,6 +311,7 @@ class VideoService:
             asset_ids=job.asset_ids,
             provider=job.provider,
             retry_of=job.id,
+            request_key=request_key,
         )
 
     async def forget(self, job_id: int, user_id: int) -> VideoJob:
