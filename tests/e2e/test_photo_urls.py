@@ -61,10 +61,10 @@ async def get_when_up(client: httpx.AsyncClient, url: str, timeout: float = 20) 
             await asyncio.sleep(0.05)
 
 
-async def sunra_face(tg: FakeTelegram, user: FakeUser) -> None:
+async def sunra_face(tg: FakeTelegram, user: FakeUser, timeout: float = 10) -> None:
     mark = tg.mark()
     await tg.send_text(user, "/newface Anna")
-    await tg.next_message(user.id, after=mark, contains="has no face check")
+    await tg.next_message(user.id, after=mark, contains="has no face check", timeout=timeout)
 
 
 def progress_where(
@@ -114,7 +114,7 @@ async def test_a_url_outlives_a_kill_between_publishing_and_the_providers_fetch(
     bot = BotProcess(config, tmp_path / "bot.log").start()
     try:
         alice = tg.add_user("Alice")
-        await sunra_face(tg, alice)
+        await sunra_face(tg, alice, timeout=30)  # a process starting on a busy machine
         photo = image(700, 900)
         mark = tg.mark()
         await tg.send_photo(alice, photo)
@@ -136,7 +136,7 @@ async def test_a_url_outlives_a_kill_between_publishing_and_the_providers_fetch(
         fetched = [a for a in sunra.assets.values() if a.source_url == source_url]
         assert [a.content for a in fetched] == [photo]
         # Sunra cannot be asked which uploads arrived: the restarted bot sent it again.
-        progress = await final_progress(tg, alice.id, mark, timeout=20)
+        progress = await final_progress(tg, alice.id, mark, timeout=30)
         assert "Active:" in progress.text, progress.text
         assert await bot.terminate() == 0, bot.log()
     finally:
