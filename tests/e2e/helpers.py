@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from bot.simulators.token360 import Token360Simulator
 from tests.fakes.telegram_api import BotMessage, FakeTelegram, FakeUser
+from tests.harness import RunningBot, query
 from tests.images import image
 
 INVITE = re.compile(r"https://t\.me/\w+\?start=(v-[A-Za-z0-9_-]+)")
@@ -92,3 +94,27 @@ async def video_message(
         ),
         timeout=timeout,
     )
+
+
+async def handled(tg: FakeTelegram, db_path: Path, timeout: float = 20) -> None:
+    """Until the bot has finished handling every update sent to it so far (its inbox says
+    so): what those updates would make it send, it has sent."""
+    last = tg.last_update_id
+
+    def done() -> bool:
+        rows = query(
+            db_path,
+            "SELECT COUNT(*) AS n FROM inbox WHERE update_id <= ? AND done_at IS NOT NULL",
+            (last,),
+        )
+        return rows[0]["n"] >= last
+
+    await tg.wait_for(lambda: done() or None, timeout=timeout)
+
+
+async def rounds(tg: FakeTelegram, bot: RunningBot, count: int = 3, timeout: float = 20) -> None:
+    """Until the tracker has finished ``count`` more rounds: an outcome it would still send
+    (a duplicate, say) has been sent by then."""
+    tracker = bot.services.tracker
+    target = tracker.ticks + count
+    await tg.wait_for(lambda: tracker.ticks >= target or None, timeout=timeout)

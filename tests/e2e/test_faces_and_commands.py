@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from bot.config import ProviderKey, Settings
 from bot.simulators.token360 import Fault, Token360Simulator
-from tests.e2e.helpers import final_progress, new_face, verified_face
+from tests.e2e.helpers import final_progress, handled, new_face, verified_face
 from tests.fakes.telegram_api import FakeTelegram
 from tests.harness import RunningBot, query
 from tests.images import image
@@ -118,7 +118,7 @@ async def test_edited_newface_does_not_create_a_second_face(
     sent = await tg.send_text(alice, "/newface Anna")
     await tg.next_message(alice.id, after=mark, contains="Valid for 2 minutes")
     await tg.edit_text(alice, sent, "/newface Anna2")
-    await tg.wait_idle()
+    await handled(tg, settings.database_path)
     assert len(query(settings.database_path, "SELECT id FROM faces")) == 1
 
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 from bot.config import ProviderKey, Settings
 from bot.simulators.media import sample_mp4
 from bot.simulators.token360 import Fault, Token360Simulator, VideoOutcome
-from tests.e2e.helpers import confirm_card, face_with_photos, video_message
+from tests.e2e.helpers import confirm_card, face_with_photos, handled, video_message
 from tests.fakes.telegram_api import FakeTelegram
 from tests.harness import RunningBot, query
 
@@ -195,7 +195,7 @@ async def test_timeout_while_generating(tg: FakeTelegram, settings: Settings) ->
 
 
 async def test_someone_else_cannot_use_my_face(
-    bot: RunningBot, tg: FakeTelegram, sim: Token360Simulator
+    bot: RunningBot, tg: FakeTelegram, sim: Token360Simulator, settings: Settings
 ) -> None:
     alice, mallory = tg.add_user("Alice"), tg.add_user("Mallory")
     await face_with_photos(tg, sim, alice)
@@ -206,7 +206,7 @@ async def test_someone_else_cannot_use_my_face(
     assert (await tg.wait_answer(query_id))["text"] == "This button isn't for you."
     await tg.send_text(mallory, "/generate use Alice's face")
     await tg.next_message(mallory.id, contains="verified face with at least one Active photo")
-    await tg.wait_idle()
+    await handled(tg, settings.database_path)
     assert sim.count("POST", "/v1/videos") == 0
     assert "Ready to generate" in card.text  # untouched
 
@@ -220,7 +220,7 @@ async def test_edited_generate_does_not_start_a_second_job(
     sent = await tg.send_text(alice, "/generate first")
     await tg.next_message(alice.id, after=mark, contains="Ready to generate")
     await tg.edit_text(alice, sent, "/generate second")
-    await tg.wait_idle()
+    await handled(tg, settings.database_path)
     rows = query(settings.database_path, "SELECT prompt FROM videos")
     assert [r["prompt"] for r in rows] == ["first"]
 

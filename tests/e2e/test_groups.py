@@ -8,7 +8,7 @@ import re
 from bot.config import Settings
 from bot.simulators.media import sample_mp4
 from bot.simulators.token360 import Token360Simulator
-from tests.e2e.helpers import final_progress, group_of
+from tests.e2e.helpers import final_progress, group_of, handled
 from tests.fakes.telegram_api import BotMessage, FakeChat, FakeTelegram, FakeUser
 from tests.harness import RunningBot, query
 from tests.images import image
@@ -109,7 +109,7 @@ async def test_admin_commands_for_admins_members_and_anonymous_admins(
     # A forwarded admin command authorizes nothing.
     mark = tg.mark()
     await tg.send_text(ann, "/quota 9", chat_id=group.id, forward_from=ann)
-    await tg.wait_idle()
+    await handled(tg, settings.database_path)
     assert not [m for m in tg.sent[mark:] if "Each member may make 9" in m.text]
     (rules,) = query(settings.database_path, "SELECT access, daily_quota FROM chat_settings")
     assert (rules["access"], rules["daily_quota"]) == ("listed", 5)

@@ -6,7 +6,7 @@ import re
 
 from bot.config import Settings
 from bot.simulators.token360 import AssetOutcome, Fault, Token360Simulator
-from tests.e2e.helpers import final_progress, new_face, verified_face
+from tests.e2e.helpers import final_progress, handled, new_face, verified_face
 from tests.fakes.telegram_api import FakeTelegram
 from tests.harness import RunningBot, query
 from tests.images import heic, image
@@ -100,7 +100,7 @@ async def test_bad_files_are_explained_and_never_uploaded(
 
 
 async def test_photos_before_a_face_or_before_verification(
-    bot: RunningBot, tg: FakeTelegram, sim: Token360Simulator
+    bot: RunningBot, tg: FakeTelegram, sim: Token360Simulator, settings: Settings
 ) -> None:
     alice = tg.add_user("Alice")
     await tg.send_photo(alice, image())
@@ -110,7 +110,7 @@ async def test_photos_before_a_face_or_before_verification(
     for _ in range(3):  # an album is refused once, not three times
         await tg.send_photo(alice, image(), media_group_id="early-album")
     await tg.next_message(alice.id, after=mark, contains="isn't verified yet")
-    await tg.wait_idle()
+    await handled(tg, settings.database_path)
     assert sum("isn't verified yet" in m.text for m in tg.sent[mark:]) == 1
     assert sim.count("POST", "/v1/assets") == 0
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from bot.config import Settings
 from bot.qr import qr_png
 from bot.simulators.token360 import Token360Simulator
-from tests.e2e.helpers import group_of, invite_payload, new_face
+from tests.e2e.helpers import group_of, invite_payload, new_face, rounds
 from tests.fakes.telegram_api import FakeTelegram
 from tests.harness import RunningBot, query
 
@@ -64,7 +64,7 @@ async def test_verified_face_tells_creator_and_closes_the_card(
     done = await tg.next_message(alice.id, after=mark, contains="is verified")
     assert "send photos" in done.text.lower()
     await tg.wait_for(lambda: "verified" in card.text and not card.buttons())
-    await tg.wait_idle()
+    await rounds(tg, bot)  # a second "is verified" would have come by now
     assert sum("is verified" in m.text for m in tg.messages(alice.id)) == 1
     (row,) = query(settings.database_path, "SELECT status, activated_at FROM faces")
     assert row["status"] == "active" and row["activated_at"] is not None
@@ -104,12 +104,14 @@ async def test_invite_serves_one_person_only(
     intro = await tg.next_message(bob.id, contains="asked you to verify")
     await tg.send_text(eve, f"/start {payload}")
     await tg.next_message(eve.id, contains="already used by someone else")
-    # Eve pressing Bob's button (e.g. a forwarded message) gets nothing either.
-    requests = sim.count()
+    # Eve pressing Bob's button (e.g. a forwarded message) gets nothing either: no link is
+    # minted for her (a link is a POST, or a GET of the group itself; the tracker only lists).
+    group = group_of(sim, card)
+    minted = sim.count("POST") + sim.count("GET", f"/v1/asset-groups/{group}")
     query_id = await tg.press(eve, intro, text="I'm ready")
     answer = await tg.wait_answer(query_id)
     assert answer.get("show_alert") and "someone else" in answer["text"]
-    assert sim.count() == requests
+    assert sim.count("POST") + sim.count("GET", f"/v1/asset-groups/{group}") == minted
     # A guessed or mangled payload reaches nothing.
     await tg.send_text(eve, "/start v-" + "A" * 32)
     await tg.next_message(eve.id, contains="isn't valid")
@@ -137,11 +139,12 @@ async def test_another_user_cannot_press_my_buttons(
 ) -> None:
     alice, mallory = tg.add_user("Alice"), tg.add_user("Mallory")
     card = await new_face(tg, alice)
-    requests = sim.count()
+    group = group_of(sim, card)
+    minted = sim.count("POST") + sim.count("GET", f"/v1/asset-groups/{group}")
     query_id = await tg.press(mallory, card, text="New link")
     answer = await tg.wait_answer(query_id)
     assert answer.get("show_alert") and answer["text"] == "This button isn't for you."
-    assert sim.count() == requests
+    assert sim.count("POST") + sim.count("GET", f"/v1/asset-groups/{group}") == minted
     assert not [m for m in tg.messages(mallory.id) if "Valid for" in m.text]
 
 

@@ -48,6 +48,7 @@ class FakeState:
 
         self._counter = itertools.count(1)
         self._update_ids = itertools.count(1)
+        self.last_update_id = 0  # the newest update given to the bot
         self._updates: list[JSON] = []
         self._allowed_updates: frozenset[str] | None = None
         self._poll_generation = 0
@@ -85,6 +86,7 @@ class FakeState:
 
     def _enqueue(self, update_type: str, payload: JSON) -> JSON:
         update = {"update_id": next(self._update_ids), update_type: payload}
+        self.last_update_id = update["update_id"]
         self._updates.append(update)
         self._last_activity = time.monotonic()
         self._updates_signal.fire()
