@@ -24,6 +24,7 @@ from bot.providers.base import (
     ProviderAuthError,
     ProviderError,
     ProviderName,
+    ProviderRateLimited,
     ProviderRejected,
     ProviderUnavailable,
     RejectReason,
@@ -121,7 +122,16 @@ class ToAPIs:
     async def _wait_for_link(self, task_id: str) -> VerificationSession:
         deadline = time.monotonic() + self.link_wait_seconds
         while True:
-            data = await self._data("GET", f"{VERIFY_TASKS}/{task_id}")
+            try:
+                data = await self._data("GET", f"{VERIFY_TASKS}/{task_id}")
+            except (ProviderUnavailable, ProviderRateLimited) as exc:
+                # The task exists now: a flaky read must not throw it away while there is
+                # time left to ask again.
+                if time.monotonic() >= deadline:
+                    raise
+                log.warning("ToAPIs verify task %s not read yet: %s", task_id, exc)
+                await asyncio.sleep(self.link_poll_seconds)
+                continue
             if _link_fields(data).get("h5_link"):
                 return _session(task_id, data)
             status = (_str(data, "status") or "").lower()
