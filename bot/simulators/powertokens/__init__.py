@@ -64,8 +64,9 @@ Verification page and controls
     ``script_videos``, ``inject(Fault)``, ``add_group``, ``count``; state in ``groups``,
     ``sessions``, ``jobs``, ``assets``, ``videos``. HTTP: ``POST /_sim/script/assets``,
     ``/_sim/script/videos`` (JSON arrays), ``/_sim/faults``, ``/_sim/pass {"url"}``,
-    ``GET``/``DELETE /_sim/requests``. Faults answer the wrapped body (429 adds
-    ``Retry-After``). All timing is lazy against ``clock()``; no background tasks.
+    ``GET``/``DELETE /_sim/requests``. Faults (:class:`Fault`: error answers, timeouts, resets,
+    held answers) answer errors in the wrapped body (429 adds ``Retry-After``). All timing is
+    lazy against ``clock()``; no background tasks.
 """
 
 from bot.simulators.common import AssetOutcome, Fault, VideoOutcome

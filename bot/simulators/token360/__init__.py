@@ -77,12 +77,14 @@ Video files
     the sample padded to exactly that many bytes, streamed in 1 MB chunks.
 
 Faults and bookkeeping
-    Faults are matched (method, path prefix; first match wins, ``times`` counts down) before
-    any route or auth check, on every path except ``/_sim``; ``delay`` sleeps first (cut
-    short by ``stop()``); status 0 then answers normally, any other status answers the
-    wrapped body ``{"code":status,"msg":<reason phrase>,"data":null}``, and 429 adds
-    ``Retry-After`` (whole seconds, at least 1). ``requests`` records ``/v1`` and ``/files``
-    requests only, faulted ones included. All timing is evaluated lazily against ``clock()``
+    Faults (shared by every simulator: see :class:`Fault` and ``flaky``) are matched (method,
+    path prefix; first match that strikes wins, ``times`` counts down) before any route or
+    auth check, on every path except ``/_sim``. An error status answers the wrapped body
+    ``{"code":status,"msg":<reason phrase>,"data":null}`` after ``delay`` (cut short by
+    ``stop()``), and 429 adds ``Retry-After`` (whole seconds, at least 1); status 0 answers
+    normally. Other kinds: ``timeout``, ``reset``, ``hold``; ``processed`` does the work
+    first. ``requests`` records ``/v1`` and ``/files`` requests only, faulted ones included
+    (and also in ``faulted``). All timing is evaluated lazily against ``clock()``
     whenever a request arrives or ``groups``/``assets``/``videos``/``links`` is read; there
     are no background tasks. ``/_sim`` (no auth) mirrors the Python controls for a bot in
     another process and adds ``DELETE /_sim/requests`` (``reset_counts``).
