@@ -124,7 +124,7 @@ class Runtime:
         self.providers = Providers(enabled, unavailable)
 
         users, face_repo, links, chats = UserRepo(db), FaceRepo(db), LinkRepo(db), ChatRepo(db)
-        invites, assets = InviteRepo(db), AssetRepo(db)
+        invites, assets, inline_offers = InviteRepo(db), AssetRepo(db), InlineOfferRepo(db)
         notifier = TelegramNotifier(
             app.bot,
             faces=face_repo,
@@ -199,6 +199,7 @@ class Runtime:
                 upload_recheck_seconds=2 * settings.http_timeout_seconds,
             ),
             videos=videos,
+            inline_offers=inline_offers,
         )
         me = await app.bot.get_me()
         app.bot_data.services = Services(
@@ -220,7 +221,7 @@ class Runtime:
             groups=GroupService(
                 chats=chats, videos=videos_repo, providers=self.providers, clock=self.clock
             ),
-            inline_offers=InlineOfferRepo(db),
+            inline_offers=inline_offers,
             media=self.media,
         )
         await app.bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
@@ -350,6 +351,7 @@ def build_application(settings: Settings, *, clock: Clock = system_clock) -> Any
                 ),
                 group_max_rate=settings.group_messages_per_minute,
                 group_time_period=60,
+                overall_max_rate=settings.messages_per_second,
             )
         )
         .post_init(runtime.start)

@@ -96,6 +96,8 @@ class Settings:
     admin_cache_seconds: float = 60.0
     # Telegram allows about 20 messages a minute in a group; the rate limiter keeps to it.
     group_messages_per_minute: int = 20
+    # About 30 messages a second in all chats together (Bot API FAQ).
+    messages_per_second: int = 30
     # Sandbox: simulated provider timings, shortened by tests.
     sandbox_processing_seconds: float = 3.0
 
@@ -180,6 +182,7 @@ class Settings:
             group_progress_edit_seconds=_float(env, "REALFACE_GROUP_PROGRESS_EDIT_SECONDS", 15.0),
             admin_cache_seconds=_float(env, "REALFACE_ADMIN_CACHE_SECONDS", 60.0),
             group_messages_per_minute=_int(env, "REALFACE_GROUP_MESSAGES_PER_MINUTE", 20),
+            messages_per_second=_int(env, "REALFACE_MESSAGES_PER_SECOND", 30),
         )
 
 

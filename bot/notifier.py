@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections import defaultdict
 
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 
 from bot import group_texts, keyboards, texts, upload_texts
+from bot.services.bounded import KeyedLocks
 from storage.assets import AssetRepo
 from storage.chats import ChatRepo
 from storage.faces import FaceRepo
@@ -39,7 +38,7 @@ class TelegramNotifier:
         self.assets = assets
         self.sandbox = sandbox
         self.chats = chats
-        self._batch_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._batch_locks: KeyedLocks[int] = KeyedLocks()
 
     async def send(
         self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None

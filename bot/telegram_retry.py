@@ -264,9 +264,13 @@ class RetryingRateLimiter(AIORateLimiter):
         *,
         group_max_rate: float,
         group_time_period: float = 60,
+        overall_max_rate: float = 30,
     ) -> None:
         super().__init__(
-            max_retries=0, group_max_rate=group_max_rate, group_time_period=group_time_period
+            max_retries=0,
+            overall_max_rate=overall_max_rate,
+            group_max_rate=group_max_rate,
+            group_time_period=group_time_period,
         )
         self.retry = retry
 

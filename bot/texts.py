@@ -257,6 +257,9 @@ def refusal(reason: Refusal, detail: str = "") -> str:
     return {
         Refusal.NO_SUCH_FACE: "That face doesn't exist any more. /faces shows your faces.",
         Refusal.NOT_YOURS: "That isn't one of your faces.",
+        Refusal.OFFER_EXPIRED: (
+            "This card is too old to start. Type @ and the bot's name with your prompt again."
+        ),
         Refusal.BAD_NAME: (
             "A name needs 1 to 64 ordinary characters. Send another name, or /cancel."
         ),

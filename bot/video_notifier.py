@@ -30,6 +30,7 @@ from telegram.error import (
 
 from bot import video_keyboards, video_texts
 from bot.mp4 import probe
+from bot.services.bounded import RecentTimes
 from bot.services.clock import Clock
 from bot.services.notify import DeliveryRefused, Undelivered
 from bot.telegram_retry import Outcome, TelegramRetry, classify, retry_of
@@ -59,8 +60,9 @@ class TelegramVideoNotifier:
         self.edit_interval = edit_interval
         self.group_edit_interval = group_edit_interval
         self.action_interval = action_interval
-        self._last_edit: dict[int, float] = {}
-        self._last_action: dict[int, float] = {}
+        # Bounded: entries older than the interval they throttle are of no use.
+        self._last_edit: RecentTimes[int] = RecentTimes(max(edit_interval, group_edit_interval))
+        self._last_action: RecentTimes[int] = RecentTimes(action_interval)
         self.retry = retry or retry_of(bot)
         # answer_timeout: Telegram takes a while to process a large upload before it answers.
         self.http = httpx.AsyncClient(

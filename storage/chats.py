@@ -121,12 +121,34 @@ class InlineOfferRepo:
         self.db = db
 
     async def create(self, user_id: int, prompt: str, now: float) -> int:
+        """The offer for this prompt: the same user typing the same prompt again reuses it
+        (a query comes per keystroke, and clients repeat them)."""
         async with self.db.write() as conn:
+            rows = list(
+                await conn.execute_fetchall(
+                    "SELECT id FROM inline_offers WHERE user_id = ? AND prompt = ? "
+                    "ORDER BY id DESC LIMIT 1",
+                    (user_id, prompt),
+                )
+            )
+            if rows:
+                offer_id = int(rows[0]["id"])
+                await conn.execute(
+                    "UPDATE inline_offers SET created_at = ? WHERE id = ?", (now, offer_id)
+                )
+                return offer_id
             cur = await conn.execute(
                 "INSERT INTO inline_offers (user_id, prompt, created_at) VALUES (?, ?, ?)",
                 (user_id, prompt, now),
             )
             return int(cur.lastrowid or 0)
+
+    async def prune(self, before: float) -> int:
+        """Forget offers last shown before ``before``; how many. A placeholder posted from
+        one keeps working: its draft is found by the placeholder, not by the offer."""
+        async with self.db.write() as conn:
+            cur = await conn.execute("DELETE FROM inline_offers WHERE created_at < ?", (before,))
+            return cur.rowcount
 
     async def get(self, offer_id: int) -> tuple[int, str] | None:
         row = await self.db.fetchone(

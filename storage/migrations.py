@@ -242,6 +242,9 @@ MIGRATIONS: list[list[str]] = [
         "CREATE INDEX faces_creating ON faces (status) WHERE status = 'creating'",
         "ALTER TABLE assets ADD COLUMN request_key TEXT",
         "CREATE UNIQUE INDEX assets_request ON assets (request_key) WHERE request_key IS NOT NULL",
+        # Inline offers are reused per prompt and pruned by age (one came per keystroke).
+        "CREATE INDEX inline_offers_prompt ON inline_offers (user_id, prompt)",
+        "CREATE INDEX inline_offers_created ON inline_offers (created_at)",
         "ALTER TABLE videos ADD COLUMN request_key TEXT",
         "CREATE UNIQUE INDEX videos_request ON videos (request_key) WHERE request_key IS NOT NULL",
     ],

@@ -76,6 +76,7 @@ def env_for(settings: Settings) -> dict[str, str]:
             "REALFACE_PROGRESS_EDIT_SECONDS": str(settings.progress_edit_seconds),
             "REALFACE_GROUP_PROGRESS_EDIT_SECONDS": str(settings.group_progress_edit_seconds),
             "REALFACE_GROUP_MESSAGES_PER_MINUTE": str(settings.group_messages_per_minute),
+            "REALFACE_MESSAGES_PER_SECOND": str(settings.messages_per_second),
             "REALFACE_VIDEO_MAX_POLL_SECONDS": str(settings.video_max_poll_seconds),
             "REALFACE_HTTP_TIMEOUT_SECONDS": str(settings.http_timeout_seconds),
             "REALFACE_TELEGRAM_READ_TIMEOUT_SECONDS": str(settings.telegram_read_timeout_seconds),

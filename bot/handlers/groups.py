@@ -98,7 +98,8 @@ async def cmd_quota(update: Update, context: Context) -> None:
     arg = context.args[0].lower() if context.args else ""
     if arg in ("off", "none", "0"):
         quota = None
-    elif arg.isdigit() and 0 < int(arg) <= 1000:
+    # ASCII digits only: "²".isdigit() is true and int("²") raises.
+    elif arg.isascii() and arg.isdigit() and 0 < int(arg) <= 1000:
         quota = int(arg)
     else:
         rules = await svc.groups.rules(message.chat_id)

@@ -102,8 +102,13 @@ async def _draft_for(
 ) -> int:
     """The draft behind a placeholder, made now if inline feedback did not make it yet."""
     svc = context.bot_data.services
+    made = await svc.videos.inline_placeholder(inline_message_id, user_id)
+    if made is not None:
+        return made.id  # its offer may be gone by now (offers are kept two days)
     offer = await svc.inline_offers.get(offer_id)
-    if offer is None or offer[0] != user_id:
+    if offer is None:
+        raise ServiceRefused(Refusal.OFFER_EXPIRED)
+    if offer[0] != user_id:
         raise ServiceRefused(Refusal.NOT_YOURS)
     job = await svc.videos.inline_draft(user_id, offer[1], face_id, inline_message_id)
     return job.id

@@ -7,11 +7,9 @@ issued only when someone is about to use it: at /newface for the creator, and at
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import secrets
 import unicodedata
-from collections import defaultdict
 from dataclasses import dataclass
 
 from bot.providers.base import (
@@ -24,6 +22,7 @@ from bot.providers.base import (
     VerificationSession,
 )
 from bot.providers.registry import Providers
+from bot.services.bounded import KeyedLocks
 from bot.services.clock import Clock
 from bot.services.errors import Refusal, ServiceRefused
 from bot.services.notify import Notifier
@@ -152,7 +151,7 @@ class FaceService:
         self.link_ttl = link_ttl
         self.invite_ttl = invite_ttl
         self.return_base = return_base
-        self._outcome_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._outcome_locks: KeyedLocks[int] = KeyedLocks()
 
     def return_url(self, provider: str) -> str | None:
         """Where a verification page may send the person's browser back to."""
@@ -491,7 +490,6 @@ class FaceService:
                 return
             await self.notifier.face_outcome(face)
             await self.faces.mark_notified(face.id)
-        self._outcome_locks.pop(face_id, None)
 
     async def attach_card(self, link: VerificationLink, chat_id: int, message_id: int) -> None:
         await self.links.attach_message(link.id, chat_id, message_id)

@@ -29,11 +29,15 @@ from bot.services.notify import Notifier
 from bot.services.uploads import FileFetcher, UploadService
 from bot.services.videos import VideoService
 from storage.assets import AssetRepo
+from storage.chats import InlineOfferRepo
 from storage.faces import FaceRepo
 from storage.links import LinkRepo
 from storage.models import AssetState, Face, FaceStatus, LinkState
 
 log = logging.getLogger(__name__)
+
+OFFER_KEEP_SECONDS = 48 * 3600.0  # an inline result is picked within seconds; keep two days
+PRUNE_EVERY_SECONDS = 3600.0
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,7 @@ class Tracker:
         clock: Clock,
         schedule: Schedule,
         videos: VideoService | None = None,
+        inline_offers: InlineOfferRepo | None = None,
     ) -> None:
         self.faces = faces
         self.uploads = uploads
@@ -75,6 +80,8 @@ class Tracker:
         self.clock = clock
         self.schedule = schedule
         self.videos = videos
+        self.inline_offers = inline_offers
+        self._pruned_at: float | None = None
         self._wake = asyncio.Event()
         self.ticks = 0
 
@@ -100,7 +107,7 @@ class Tracker:
 
     async def tick(self) -> None:
         # Each step on its own: one failing (a provider down) must not stop the others.
-        steps = [self.poll_faces, self.expire_links, self.poll_assets, self.sweep]
+        steps = [self.poll_faces, self.expire_links, self.poll_assets, self.sweep, self.prune]
         if self.videos is not None:
             steps.append(self.videos.poll_due)
         for step in steps:
@@ -110,6 +117,18 @@ class Tracker:
                 raise
             except Exception:
                 log.exception("tracker step %s failed", step.__name__)
+
+    async def prune(self) -> None:
+        """Hourly: forget inline offers past their two days (one is kept per prompt typed)."""
+        now = self.clock()
+        if self.inline_offers is None or (
+            self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY_SECONDS
+        ):
+            return
+        self._pruned_at = now
+        gone = await self.inline_offers.prune(now - OFFER_KEEP_SECONDS)
+        if gone:
+            log.info("forgot %d inline offer(s)", gone)
 
     async def resume(self, fetch: FileFetcher, booted_at: float) -> None:
         """After a restart: deliver outcomes not yet delivered and finish cut-off uploads.

@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import logging
 import tempfile
-from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +18,9 @@ import httpx
 
 from bot.providers.base import ProviderError, VideoState, VideoStatus
 from bot.providers.registry import Providers
+from bot.services.bounded import KeyedLocks
 from bot.services.clock import Clock
+from bot.services.leftovers import TEMP_PREFIX
 from bot.services.notify import DeliveryRefused, Undelivered, VideoNotifier
 from storage.models import JobStatus, VideoJob
 from storage.videos import VideoRepo
@@ -58,7 +59,7 @@ class JobRunner:
         self.clock = clock
         self.schedule = schedule
         self.workdir = workdir
-        self._outcome_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._outcome_locks: KeyedLocks[int] = KeyedLocks()
         self._deliveries: dict[int, asyncio.Task[None]] = {}
         self.http = httpx.AsyncClient(
             timeout=httpx.Timeout(download_timeout), follow_redirects=True
@@ -99,7 +100,6 @@ class JobRunner:
                 return
             await self.notifier.job_outcome(job)
             await self.videos.mark_notified(job.id)
-        self._outcome_locks.pop(job_id, None)
 
     async def poll_due(self) -> None:
         for job in await self.videos.due(self.clock()):
@@ -198,7 +198,7 @@ class JobRunner:
         """
         assert job.video_url is not None
         await self.notifier.job_progress(job, force=True)
-        with tempfile.TemporaryDirectory(dir=self.workdir, prefix="realface-") as tmp:
+        with tempfile.TemporaryDirectory(dir=self.workdir, prefix=TEMP_PREFIX) as tmp:
             path = Path(tmp) / f"video-{job.id}.mp4"
             try:
                 size = await self._download(job.video_url, path)

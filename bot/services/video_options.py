@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.services.errors import Refusal, ServiceRefused
 from storage.models import VideoSettings
 
 RESOLUTIONS = {"seedance-2.0": ("480p", "720p", "1080p"), "seedance-2.0-fast": ("480p", "720p")}
@@ -66,10 +65,3 @@ def estimate(s: VideoSettings) -> Estimate:
     frames = s.duration * 24
     tokens = int(_PIXELS[s.resolution] * frames / 1024)
     return Estimate(tokens, tokens * USD_PER_MILLION_TOKENS / 1_000_000)
-
-
-def clean_prompt(raw: str) -> str:
-    prompt = raw.strip()
-    if not prompt or len(prompt) > MAX_PROMPT:
-        raise ServiceRefused(Refusal.BAD_PROMPT, str(len(prompt)))
-    return prompt

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from bot.providers.base import (
     VideoState,
 )
 from bot.providers.registry import Providers
+from bot.services.bounded import KeyedLocks
 from bot.services.clock import Clock, start_of_day
 from bot.services.errors import Refusal, ServiceRefused
 from bot.services.faces import FaceService
@@ -89,7 +89,7 @@ class VideoService:
             download_timeout=download_timeout,
             workdir=workdir,
         )
-        self._inline_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._inline_locks: KeyedLocks[str] = KeyedLocks()
 
     async def aclose(self) -> None:
         await self.jobs.aclose()
@@ -183,6 +183,13 @@ class VideoService:
         if job.chat_id < 0:
             return Owner(OwnerKind.CHAT, job.chat_id)
         return Owner(OwnerKind.USER, job.user_id)
+
+    async def inline_placeholder(self, inline_message_id: str, user_id: int) -> VideoJob | None:
+        """The draft already behind an inline placeholder, if it is this user's."""
+        job = await self.videos.by_inline_message(inline_message_id)
+        if job is not None and job.user_id != user_id:
+            raise ServiceRefused(Refusal.NOT_YOURS)
+        return job
 
     async def inline_draft(
         self, user_id: int, prompt: str, face_id: int, inline_message_id: str

@@ -201,3 +201,14 @@ async def test_supergroup_upgrade_keeps_faces_jobs_and_settings(
     assert (rules["chat_id"], rules["daily_quota"]) == (new_id, 3)
     assert not query(settings.database_path, "SELECT 1 FROM faces WHERE owner_id = ?", (group.id,))
     assert re.match(r"-100\d+", str(new_id))
+
+
+async def test_a_quota_that_is_not_a_plain_number_gets_the_usage(
+    bot: RunningBot, tg: FakeTelegram, settings: Settings
+) -> None:
+    ann = tg.add_user("Ann")
+    group = tg.add_group("Film club", admins=[ann])
+    for odd in ("²", "٣", "1e3", "-5", "9" * 40):
+        await reply_in(tg, ann, group, f"/quota {odd}", "Use /quota")
+    assert query(settings.database_path, "SELECT daily_quota FROM chat_settings") == []
+    assert not [m for m in tg.sent if "something went wrong" in m.text.lower()]

@@ -113,7 +113,10 @@ async def test_kill_at_random_moments_loses_nothing_and_makes_nothing_twice(
         for n in range(journeys):
             user = tg.add_user(f"Person{n}")
             kills = asyncio.create_task(killer.run(KILLS_PER_JOURNEY))
-            await journey(tg, sim, user, n)
+            try:
+                await journey(tg, sim, user, n)
+            except AssertionError as failed:
+                raise AssertionError(f"{failed}\nbot log:\n{killer.bot.log()[-6000:]}") from None
             await kills
         assert await killer.stop(tg) == 0, killer.bot.log()
         assert killer.kills == journeys * KILLS_PER_JOURNEY
