@@ -274,6 +274,7 @@ class SimulatorBase:
         finally:
             for task in waits:
                 task.cancel()
+            await asyncio.gather(*waits, return_exceptions=True)
 
     async def _until_client_leaves(self, request: web.Request, seconds: float) -> None:
         """Hold until the client gives up on the request and disconnects (or ``seconds``)."""
@@ -328,7 +329,8 @@ class SimulatorBase:
             else:
                 await self._until(fault.release, fault.delay or None)
             return done if done is not None else await self.handle(request, handler)
-        await self._sleep(fault.delay)
+        if fault.delay:
+            await self._sleep(fault.delay)
         if not fault.status:
             return done if done is not None else await self.handle(request, handler)
         if done is not None and done.prepared:
