@@ -147,6 +147,9 @@ class ToAPIs:
     ) -> VerificationSession | None:
         return None  # one task = one single-use upstream session: the bot starts a new task
 
+    async def find_group_named(self, text: str) -> GroupInfo | None:
+        return None  # starting a check creates no group here: nothing to find
+
     async def get_group(self, group_id: str) -> GroupInfo:
         # Undocumented endpoint; a group id exists only after a passed verification.
         return GroupInfo(group_id=group_id, state=GroupState.ACTIVE)
@@ -157,9 +160,6 @@ class ToAPIs:
         wanted = [(p.key, p.session_id) for p in pending if p.session_id]
         if not wanted:
             return {}
-    async def find_group_named(self, text: str) -> GroupInfo | None:
-        return None  # starting a check creates no group here: nothing to find
-
         gate = asyncio.Semaphore(CHECK_CONCURRENCY)
 
         async def one(task_id: str) -> GroupInfo | None:
