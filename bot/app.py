@@ -110,6 +110,9 @@ class Runtime:
         self.db = db = Database(settings.database_path)
         await db.open()
         inbox = InboxRepo(db)
+        # What an earlier run left unfinished, read before any new update can arrive (the
+        # webhook server starts below): those are new rows, not replays.
+        unfinished = await inbox.unfinished(self.clock())
         self.update_queue.bind(inbox, self.clock)
         self.update_processor.bind(inbox, self.clock)
         keys = settings.provider_keys()
@@ -232,7 +235,7 @@ class Runtime:
         self.tracker_task = asyncio.create_task(
             self._track(tracker, app, booted_at), name="tracker"
         )
-        await replay(inbox, self.update_queue, app.bot, self.clock)
+        await replay(unfinished, inbox, self.update_queue, app.bot, self.clock)
         log.info("realface-bot @%s started", me.username)
 
     async def _start_web(self, app: AnyApplication) -> str | None:

@@ -107,6 +107,11 @@ _ALREADY_DONE = {
     "deleteMessages": "message to delete not found",
 }
 _EDIT_DONE = "message is not modified"
+# An answer to a query too old to answer has nothing left to do: the person's client stopped
+# waiting for it. That happens on the first try too, when an update is handled again after a
+# restart (bot/updates.py); it must not end the handler in an apology.
+_STALE_QUERY = ("query is too old", "query id is invalid")
+_ANSWERS = frozenset({"answerCallbackQuery", "answerInlineQuery"})
 
 
 def classify(error: BaseException) -> Outcome | None:
@@ -195,6 +200,9 @@ class TelegramRetry:
             except TelegramError as error:
                 outcome = classify(error)
                 if outcome is None:
+                    if method in _ANSWERS and already_done is not None and _stale(error):
+                        log.info("Bot API %s: the query is too old to answer", method)
+                        return already_done
                     if unknown and already_done is not None and _done_before(method, error):
                         log.info("Bot API %s: the try whose answer was lost did it", method)
                         return already_done
@@ -226,6 +234,11 @@ class TelegramRetry:
                 if isinstance(error, RetryAfter):  # flood control is per bot: everyone waits
                     self._flood_until = max(self._flood_until, loop.time() + wait)
                 await asyncio.sleep(wait)
+
+
+def _stale(error: TelegramError) -> bool:
+    message = error.message.lower()
+    return any(marker in message for marker in _STALE_QUERY)
 
 
 def _done_before(method: str, error: TelegramError) -> bool:

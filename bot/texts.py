@@ -257,6 +257,7 @@ def refusal(reason: Refusal, detail: str = "") -> str:
     return {
         Refusal.NO_SUCH_FACE: "That face doesn't exist any more. /faces shows your faces.",
         Refusal.NOT_YOURS: "That isn't one of your faces.",
+        Refusal.START_UNDER_WAY: "I'm already getting a new link. It's coming in a moment.",
         Refusal.OFFER_EXPIRED: (
             "This card is too old to start. Type @ and the bot's name with your prompt again."
         ),

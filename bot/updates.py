@@ -18,14 +18,15 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from typing import Any
 
 from telegram import Bot, Update
+from telegram.error import NetworkError
 from telegram.ext import SimpleUpdateProcessor
 
 from bot.services.clock import Clock
-from storage.inbox import InboxRepo
+from storage.inbox import InboxRepo, KeptUpdate
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,13 @@ class DurableUpdateQueue(asyncio.Queue[object]):
                 # Telegram sends again what it never saw confirmed; the replay has it.
                 return
             payload = json.dumps(item.to_dict())
-            if not await self.inbox.keep(item.update_id, payload, self.clock()):
+            try:
+                known = not await self.inbox.keep(item.update_id, payload, self.clock())
+            except Exception as exc:
+                # The updater retries a NetworkError with the offset unchanged; any other
+                # error would end polling for good.
+                raise NetworkError(f"could not keep update {item.update_id}: {exc}") from exc
+            if known:
                 log.info("update %d was seen before; not handled again", item.update_id)
                 return
         await super().put(item)
@@ -80,10 +87,17 @@ class DurableProcessor(SimpleUpdateProcessor):
             await self.inbox.done(update.update_id, self.clock())
 
 
-async def replay(inbox: InboxRepo, queue: DurableUpdateQueue, bot: Bot, clock: Clock) -> int:
-    """Queue every update an earlier run received and did not finish; how many."""
+async def replay(
+    unfinished: Sequence[KeptUpdate],
+    inbox: InboxRepo,
+    queue: DurableUpdateQueue,
+    bot: Bot,
+    clock: Clock,
+) -> int:
+    """Queue the updates an earlier run received and did not finish (read by
+    ``inbox.unfinished`` before this run could receive any); how many."""
     count = 0
-    for kept in await inbox.unfinished(clock()):
+    for kept in unfinished:
         if kept.attempts > MAX_ATTEMPTS:
             log.error("update %d failed %d times; dropped", kept.update_id, kept.attempts - 1)
             await inbox.done(kept.update_id, clock())

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -92,11 +93,12 @@ class Database:
         """One write transaction; commits on exit, rolls back on an exception."""
         async with self._lock:
             conn = self._w
-            await conn.execute("BEGIN IMMEDIATE")
             try:
+                await _begin(conn)
                 yield conn
             except BaseException:
-                await conn.rollback()
+                if conn.in_transaction:
+                    await asyncio.shield(conn.rollback())
                 raise
             else:
                 await conn.commit()
@@ -127,6 +129,20 @@ class Database:
                     await conn.execute(statement)
                 await conn.execute(f"PRAGMA user_version={version}")
             log.info("database migrated to version %d", version)
+
+
+async def _begin(conn: aiosqlite.Connection) -> None:
+    """BEGIN IMMEDIATE, first ending a transaction that a cancelled caller left open (its
+    BEGIN or COMMIT still ran on the connection's thread after the caller was gone)."""
+    if conn.in_transaction:
+        await conn.rollback()
+    try:
+        await conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        if "within a transaction" not in str(exc):
+            raise
+        await conn.rollback()
+        await conn.execute("BEGIN IMMEDIATE")
 
 
 async def one(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> Row:

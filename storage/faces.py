@@ -53,8 +53,8 @@ class FaceRepo:
                 """
                 INSERT INTO faces (owner_kind, owner_id, created_by, chat_id, name, provider,
                     provider_group_id, provider_session_id, status, created_at, updated_at,
-                    next_poll_at, start_ref, request_key)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    next_poll_at, start_ref, request_key, activated_at, outcome_notified)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 (
                     owner.kind,
@@ -71,6 +71,9 @@ class FaceRepo:
                     now if status is FaceStatus.PENDING else None,
                     start_ref,
                     request_key,
+                    # Active from the start (no face check): nothing to tell later.
+                    now if status is FaceStatus.ACTIVE else None,
+                    int(status is FaceStatus.ACTIVE),
                 ),
             )
             face_id = int(cur.lastrowid or 0)
@@ -107,12 +110,13 @@ class FaceRepo:
         self, face_id: int, group_id: str | None, session_id: str | None, now: float
     ) -> Face | None:
         """The provider answered a start: store its ids the moment they are known and wait
-        for the check. None if the face was not being started."""
+        for the check. None if the face was not being started. Polling starts once its link
+        is recorded (a poll before that would find no live link and expire the face)."""
         async with self.db.write() as conn:
             cur = await conn.execute(
                 "UPDATE faces SET status = ?, provider_group_id = ?, provider_session_id = ?, "
-                "updated_at = ?, next_poll_at = ?, poll_count = 0 WHERE id = ? AND status = ?",
-                (FaceStatus.PENDING, group_id, session_id, now, now, face_id, FaceStatus.CREATING),
+                "updated_at = ?, next_poll_at = NULL, poll_count = 0 WHERE id = ? AND status = ?",
+                (FaceStatus.PENDING, group_id, session_id, now, face_id, FaceStatus.CREATING),
             )
             if cur.rowcount == 0:
                 return None
@@ -185,9 +189,10 @@ class FaceRepo:
         name: str,
         provider: str,
         now: float,
+        request_key: str | None = None,
     ) -> Face:
-        """A face at a provider with no face check (Sunra): usable at once."""
-        face = await self.create(
+        """A face at a provider with no face check (Sunra): usable at once, in one write."""
+        return await self.create(
             owner=owner,
             created_by=created_by,
             chat_id=chat_id,
@@ -196,12 +201,9 @@ class FaceRepo:
             provider_group_id=None,
             provider_session_id=None,
             now=now,
+            status=FaceStatus.ACTIVE,
+            request_key=request_key,
         )
-        await self.transition(face.id, FaceStatus.ACTIVE, now, detail="no face check")
-        await self.mark_notified(face.id)
-        got = await self.get(face.id)
-        assert got is not None
-        return got
 
     async def group_ids(self, provider: str) -> set[str]:
         """Every provider group already bound to a face (deleted ones too)."""

@@ -55,12 +55,20 @@ class LinkRepo:
                 await one(conn, "SELECT * FROM verification_links WHERE id = ?", (link_id,))
             )
 
-    async def busy_until(self, provider: str, except_face: int | None) -> float | None:
-        """When the last link still out for a pending face at ``provider`` expires."""
+    async def busy_until(
+        self, provider: str, except_face: int | None, link_ttl: float
+    ) -> float | None:
+        """When the last link out for a face not yet verified at ``provider`` expires; a
+        face whose start is under way counts as a link issued when it began."""
         row = await self.db.fetchone(
-            "SELECT MAX(l.expires_at) FROM verification_links l JOIN faces f ON f.id = l.face_id"
-            " WHERE f.provider = ? AND f.status = 'pending' AND f.id IS NOT ?",
-            (provider, except_face),
+            "SELECT MAX(until) FROM ("
+            " SELECT l.expires_at AS until FROM verification_links l"
+            " JOIN faces f ON f.id = l.face_id"
+            " WHERE f.provider = ? AND f.status NOT IN ('active', 'deleted') AND f.id IS NOT ?"
+            " UNION ALL"
+            " SELECT updated_at + ? FROM faces"
+            " WHERE provider = ? AND status = 'creating' AND id IS NOT ?)",
+            (provider, except_face, link_ttl, provider, except_face),
         )
         return float(row[0]) if row and row[0] is not None else None
 

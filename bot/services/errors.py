@@ -31,6 +31,7 @@ class Refusal(StrEnum):
     GROUP_ADMINS_ONLY = "group_admins_only"  # the group lets only admins generate
     GROUP_NOT_LISTED = "group_not_listed"
     GROUP_QUOTA = "group_quota"
+    START_UNDER_WAY = "start_under_way"  # New link pressed again while the first is running
     OFFER_EXPIRED = "offer_expired"  # an inline result older than offers are kept
 
 

@@ -152,6 +152,7 @@ class FaceService:
         self.invite_ttl = invite_ttl
         self.return_base = return_base
         self._outcome_locks: KeyedLocks[int] = KeyedLocks()
+        self._start_locks: KeyedLocks[str] = KeyedLocks()  # per provider
 
     def return_url(self, provider: str) -> str | None:
         """Where a verification page may send the person's browser back to."""
@@ -176,6 +177,11 @@ class FaceService:
         """
         name = clean_name(raw_name)
         provider = self.providers.get(provider_name) if provider_name else self.providers.default()
+        if request_key is not None:
+            done = await self.faces.by_request(request_key)
+            if done is not None:
+                # This request was handled before (a replay after a crash): go on from there.
+                return await self._resume_request(done)
         if not provider.capabilities.verification:
             face = await self.faces.create_active(
                 owner=owner,
@@ -184,30 +190,29 @@ class FaceService:
                 name=name,
                 provider=provider.name.value,
                 now=self.clock(),
+                request_key=request_key,
             )
             if owner.kind is OwnerKind.USER:
                 await self.users.set_current_face(owner.id, face.id, self.clock())
             return FaceCreated(face, None, None)
-        if request_key is not None:
-            done = await self.faces.by_request(request_key)
-            if done is not None:
-                # This request was handled before (a replay after a crash): go on from there.
-                return await self._resume_request(done)
-        await self._check_serial(provider.name.value, None)
-        now = self.clock()
-        face = await self.faces.create(
-            owner=owner,
-            created_by=created_by,
-            chat_id=chat_id,
-            name=name,
-            provider=provider.name.value,
-            provider_group_id=None,
-            provider_session_id=None,
-            now=now,
-            status=FaceStatus.CREATING,
-            start_ref=new_start_ref(),
-            request_key=request_key,
-        )
+        # The one-at-a-time check and the intent it lets through are one step: two
+        # requests must not both pass before either is written.
+        async with self._start_locks[provider.name.value]:
+            await self._check_serial(provider.name.value, None)
+            now = self.clock()
+            face = await self.faces.create(
+                owner=owner,
+                created_by=created_by,
+                chat_id=chat_id,
+                name=name,
+                provider=provider.name.value,
+                provider_group_id=None,
+                provider_session_id=None,
+                now=now,
+                status=FaceStatus.CREATING,
+                start_ref=new_start_ref(),
+                request_key=request_key,
+            )
         assert face.start_ref is not None
         session = await self._start(face, provider, face.start_ref)
         link = await self._record_link(session.face, session.session, created_by)
@@ -222,6 +227,8 @@ class FaceService:
     async def _resume_request(self, face: Face) -> FaceCreated:
         """The /newface that made ``face`` came again (replayed after a crash): show its
         card if the crash came before it was shown, else nothing new (``repeat``)."""
+        if face.status is FaceStatus.ACTIVE and face.provider_group_id is None:
+            return FaceCreated(face, None, None)  # no face check (Sunra): say it is ready
         if face.status is FaceStatus.CREATING:
             # Its start was cut off by the crash and not yet reconciled: do it now.
             face = await self.reconcile(face)
@@ -229,6 +236,17 @@ class FaceService:
             return FaceCreated(face, None, None, repeat=True)
         invite = await self.invites.for_face(face.id)
         link = await self.links.latest(face.id)
+        if face.status is FaceStatus.PENDING and (link is None or invite is None):
+            # The crash came after the provider answered and before the link was recorded.
+            if await self.faces.transition(
+                face.id,
+                FaceStatus.INTERRUPTED,
+                self.clock(),
+                expect=FaceStatus.PENDING,
+                detail="interrupted before its link",
+            ):
+                await self.deliver_outcome(face.id)
+            return FaceCreated(await self._face(face.id), None, None, repeat=True)
         live = link is not None and link.expires_at > self.clock() and link.message_id is None
         if face.status is FaceStatus.PENDING and live and invite is not None:
             return FaceCreated(face, link, invite, repeat=True)
@@ -243,32 +261,47 @@ class FaceService:
                 label, return_url=self.return_url(face.provider)
             )
         except ProviderError as exc:
-            # A refusal created nothing; a lost answer may have: look before giving up.
-            found = None
-            if not isinstance(exc, ProviderRejected) and caps.start_creates_group:
-                found = await self._find_started(provider, start_ref)
-            first = face.provider_group_id is None and face.provider_session_id is None
-            if found is None:
-                to = FaceStatus.DELETED if first else FaceStatus.INTERRUPTED
-                await self.faces.start_failed(
-                    face.id, to, None, f"start failed: {exc}", self.clock()
-                )
-                if not first:
-                    await self.faces.mark_notified(face.id)  # the caller tells the user
-                raise
-            fresh = await provider.refresh_verification(found.group_id, None)
-            if fresh is None:
-                await self.faces.start_failed(
-                    face.id, FaceStatus.INTERRUPTED, found.group_id, "answer lost", self.clock()
-                )
-                raise
-            session = fresh
+            session = await self._after_lost_start(face, provider, start_ref, exc)
+        except Exception as exc:
+            # Not the provider's answer (a bug, a parser): nothing is known to exist.
+            await self._start_failed(face, None, f"start failed: {type(exc).__name__}")
+            raise
         started = await self.faces.started(
             face.id, session.group_id, session.session_id, self.clock()
         )
         if started is None:
             raise ServiceRefused(Refusal.ALREADY_ACTIVE)
         return _Started(started, session)
+
+    async def _after_lost_start(
+        self, face: Face, provider: Provider, start_ref: str, exc: ProviderError
+    ) -> VerificationSession:
+        """A start that failed: a refusal created nothing; a lost answer may have, so look
+        for it before giving up. Raises ``exc`` when there is nothing to go on with; the
+        face is never left ``creating``."""
+        found = None
+        if not isinstance(exc, ProviderRejected) and provider.capabilities.start_creates_group:
+            found = await self._find_started(provider, start_ref)
+        fresh = None
+        if found is not None:
+            try:
+                fresh = await provider.refresh_verification(found.group_id, None)
+            except ProviderError as again:
+                log.warning("face %d: no link for found group: %s", face.id, again)
+        if fresh is None:
+            group = found.group_id if found is not None else None
+            await self._start_failed(face, group, f"start failed: {exc}")
+            raise exc
+        return fresh
+
+    async def _start_failed(self, face: Face, group_id: str | None, detail: str) -> None:
+        """A face that never started is gone; one that had (or got) a group is interrupted,
+        and the caller tells the user why (so it is not told again by the sweep)."""
+        first = face.provider_group_id is None and face.provider_session_id is None
+        to = FaceStatus.DELETED if first and group_id is None else FaceStatus.INTERRUPTED
+        await self.faces.start_failed(face.id, to, group_id, detail, self.clock())
+        if to is FaceStatus.INTERRUPTED:
+            await self.faces.mark_notified(face.id)
 
     async def _find_started(self, provider: Provider, start_ref: str) -> GroupInfo | None:
         try:
@@ -394,10 +427,15 @@ class FaceService:
         if session is None:
             await self._activate_if_passed(face)
             # The provider gives no fresh link for this verification: start a new one.
-            await self._check_serial(face.provider, face.id)
             start_ref = new_start_ref()
-            if not await self.faces.begin_start(face.id, start_ref, self.clock()):
-                raise ServiceRefused(Refusal.ALREADY_ACTIVE)  # it passed while we asked
+            async with self._start_locks[face.provider]:
+                await self._check_serial(face.provider, face.id)
+                if not await self.faces.begin_start(face.id, start_ref, self.clock()):
+                    # It passed meanwhile, or another press is starting it right now.
+                    current = await self._face(face.id)
+                    if current.status is FaceStatus.CREATING:
+                        raise ServiceRefused(Refusal.START_UNDER_WAY)
+                    raise ServiceRefused(Refusal.ALREADY_ACTIVE)
             started = await self._start(face, provider, start_ref)
             session = started.session
             new_group = face.provider_group_id is not None
@@ -418,7 +456,7 @@ class FaceService:
         """Where a provider cannot tell two new groups apart, one verification at a time."""
         if not self.providers.get(provider).capabilities.serial_verification:
             return
-        until = await self.links.busy_until(provider, face_id)
+        until = await self.links.busy_until(provider, face_id, self.link_ttl)
         # The group may appear a little after the link's end: keep a margin.
         wait = (until + SERIAL_MARGIN - self.clock()) if until is not None else 0
         if wait > 0:

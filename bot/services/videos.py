@@ -401,14 +401,16 @@ class VideoService:
         one place left from which the paid video can still be traced."""
         for attempt in range(TASK_WRITE_ATTEMPTS):
             try:
-                await self.videos.transition(
+                if not await self.videos.transition(
                     job.id,
                     JobStatus.QUEUED,
                     self.clock(),
                     expect=[JobStatus.SUBMITTING, JobStatus.NEEDS_DECISION],
                     provider_task_id=task_id,
                     next_poll_at=self.clock() + self.schedule.poll_seconds,
-                )
+                ):
+                    # The user forgot it meanwhile: the provider still has it (and charged).
+                    log.warning("job %d: provider task %s came back too late", job.id, task_id)
                 return
             except Exception:
                 if attempt == TASK_WRITE_ATTEMPTS - 1:

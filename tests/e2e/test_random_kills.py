@@ -36,22 +36,29 @@ class Killer:
 
     def __init__(self, settings: Settings, log: Path, rng: random.Random) -> None:
         self.settings, self.log, self.rng = settings, log, rng
-        self.bot = BotProcess(settings, log).start()
         self.kills = 0
+        self._start()
+
+    def _start(self) -> None:
+        self.log_from = self.log.stat().st_size if self.log.exists() else 0
+        self.bot = BotProcess(self.settings, self.log).start()
 
     async def run(self, times: int) -> None:
         for _ in range(times):
             await asyncio.sleep(self.rng.uniform(0.3, 2.5))
             self.bot.kill()
             self.kills += 1
-            self.bot = BotProcess(self.settings, self.log).start()
+            self._start()
 
     async def stop(self, tg: FakeTelegram) -> int:
-        """SIGTERM once the last restart is up (a process still importing just dies)."""
-        started = self.kills + 1
-        await tg.wait_for(
-            lambda: self.bot.log().count("realface-bot @") >= started or None, timeout=STEP
-        )
+        """SIGTERM once the last start is up (a process still importing just dies)."""
+
+        def up() -> bool:
+            with self.log.open("rb") as log:
+                log.seek(self.log_from)
+                return b"realface-bot @" in log.read()
+
+        await tg.wait_for(lambda: up() or None, timeout=STEP)
         return await self.bot.terminate()
 
 

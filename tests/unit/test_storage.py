@@ -1,4 +1,5 @@
 import asyncio
+import contextlib
 import sqlite3
 from pathlib import Path
 
@@ -110,3 +111,25 @@ async def test_transitions_are_guarded_and_recorded(tmp_path: Path) -> None:
             "processing",
         ]
         assert [c.status for c in await changes(db, "face", face.id)] == ["pending", "active"]
+
+
+async def test_a_write_cancelled_at_any_step_does_not_block_the_next(tmp_path: Path) -> None:
+    """SIGTERM cancels a coroutine mid-write; BEGIN or COMMIT may still run on the thread."""
+    async with Database(tmp_path / "db.sqlite3") as db:
+
+        async def write(i: int) -> None:
+            async with db.write() as conn:
+                await conn.execute(
+                    "INSERT INTO inbox (update_id, payload, received_at) VALUES (?, '{}', 0)", (i,)
+                )
+
+        for steps in range(12):
+            task = asyncio.create_task(write(1000 + steps))
+            for _ in range(steps):
+                await asyncio.sleep(0)
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            await write(steps)  # must not fail with "within a transaction"
+        rows = await db.fetchall("SELECT update_id FROM inbox WHERE update_id < 1000")
+        assert sorted(r["update_id"] for r in rows) == list(range(12))
