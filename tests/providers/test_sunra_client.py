@@ -104,7 +104,8 @@ async def test_upload_by_url_processing_then_active(
     assert info.state is RemoteAssetState.PROCESSING and info.name == "realface-1-a"
     assert info.asset_id and info.asset_id.startswith("asset-")
     assert info.record_id and info.record_id.startswith("ark_")
-    assert bot_web.hits["a"] == 1  # fetched once, at registration
+    # Fetched at registration only, twice as Sunra does (the relay, then upstream).
+    assert bot_web.hits["a"] == 2
     clock.advance(10)
     (listed,) = await client.list_assets("ignored")
     assert listed.state is RemoteAssetState.PROCESSING  # the list is not refreshed upstream
@@ -117,7 +118,7 @@ async def test_upload_by_url_processing_then_active(
     # Only the ark_asset_id known: found through the list, refreshed with a GET.
     again = await client.get_asset(AssetRef(info.asset_id, None, None))
     assert again.record_id == info.record_id and again.state is RemoteAssetState.ACTIVE
-    assert bot_web.hits["a"] == 1
+    assert bot_web.hits["a"] == 2  # polling never fetches the photo again
 
 
 async def test_upload_needs_a_public_url(client: Sunra, sim: SunraSimulator) -> None:

@@ -241,7 +241,8 @@ async def test_upload_by_url_then_active(
     info = await client.upload_asset(group, upload, "realface-1-0001")
     assert info.asset_id and info.asset_id.startswith("asset-")
     assert info.state is RemoteAssetState.PROCESSING and info.group_id == group
-    assert sim.fetches == [upload.public_url] and bot_web.hits.total() == 1  # fetched once
+    # Fetched at registration only: a HEAD, then the GET (ToAPIs checks the source first).
+    assert sim.fetches == [upload.public_url] and bot_web.hits.total() == 2
     clock.advance(10)
     active = await client.get_asset(AssetRef(info.asset_id, info.record_id, group))
     assert active.state is RemoteAssetState.ACTIVE and active.name == "realface-1-0001"
@@ -283,7 +284,9 @@ async def test_unreachable_or_bad_source_fails_the_asset(
     assert [s.state for s in states] == [RemoteAssetState.FAILED] * 3
     codes = [s.error_code for s in states]
     assert codes == ["SourceUrlUnreachable", "InvalidImage", "SourceUrlUnreachable"]
-    assert bot_web.hits.total() == 2  # the foreign host was never contacted
+    # The missing one stops at its HEAD, the tiny one is HEAD and GET, and the foreign
+    # host was never contacted.
+    assert bot_web.hits.total() == 3
 
 
 async def test_quota_unknown_group_and_no_listing(clock: FakeClock, bot_web: BotWeb) -> None:
