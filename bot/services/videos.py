@@ -185,8 +185,10 @@ class VideoService:
         return Owner(OwnerKind.USER, job.user_id)
 
     async def inline_placeholder(self, inline_message_id: str, user_id: int) -> VideoJob | None:
-        """The draft already behind an inline placeholder, if it is this user's."""
-        job = await self.videos.by_inline_message(inline_message_id)
+        """The draft already behind an inline placeholder, if it is this user's (under the
+        placeholder's lock: one being made right now is returned only once it is whole)."""
+        async with self._inline_locks[inline_message_id]:
+            job = await self.videos.by_inline_message(inline_message_id)
         if job is not None and job.user_id != user_id:
             raise ServiceRefused(Refusal.NOT_YOURS)
         return job
