@@ -1,6 +1,7 @@
-"""A flaky provider, as users meet it: with 30 % of the provider's reads failing (503, 429,
-timeouts, dropped connections), every journey (newface, pass, photo, generate, MP4) still
-completes, each thing is created by exactly one POST, and each outcome is told once."""
+"""A flaky provider and a flaky Telegram, as users meet them: with 30 % of the provider's
+reads failing (503, 429, timeouts, dropped connections) and a tenth of the Bot API calls
+answering 429 or 502, every journey (newface, pass, photo, generate, MP4) still completes,
+each thing is created by exactly one POST, and each outcome is told once."""
 
 from __future__ import annotations
 
@@ -99,6 +100,8 @@ async def test_every_journey_completes_while_provider_reads_fail(
 ) -> None:
     name, sim, settings = provider
     sim.flaky("GET", "/v1/", FAULT_RATE, seed=11)
+    # And Telegram answers a tenth of the bot's calls with 429 or 502 at the same time.
+    tg.flaky(0.10, seed=5)
     # The MP4 download, a file GET, fails too: twice, once cut off and once refused.
     sim.inject(Fault("GET", DOWNLOADS, kind="reset"), Fault("GET", DOWNLOADS, status=503))
     running = await RunningBot(settings).start()
@@ -118,6 +121,7 @@ async def test_every_journey_completes_while_provider_reads_fail(
     struck = {label for _, _, label in sim.faulted}
     assert {"503", "429", "timeout", "reset"} <= struck, sim.faulted
     assert sim.count_faulted("GET", DOWNLOADS) == 2
+    assert tg.count_faulted(label="429") and tg.count_faulted(label="502"), tg.faulted
     # Each user was told each outcome once.
     for user in users:
         texts = [m.text for m in tg.messages(user.id)]
