@@ -36,10 +36,23 @@ class LinkRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
 
+    async def by_request(self, request_key: str) -> VerificationLink | None:
+        row = await self.db.fetchone(
+            "SELECT * FROM verification_links WHERE request_key = ?", (request_key,)
+        )
+        return _link(row) if row else None
+
     async def issue(
-        self, face_id: int, url: str, issued_to: int, now: float, expires_at: float
+        self,
+        face_id: int,
+        url: str,
+        issued_to: int,
+        now: float,
+        expires_at: float,
+        request_key: str | None = None,
     ) -> VerificationLink:
-        """Record a new live link; every earlier live link of the face is replaced."""
+        """Record a new live link; every earlier live link of the face is replaced.
+        ``request_key``: the update that asked for it (see FaceService.new_link)."""
         async with self.db.write() as conn:
             await conn.execute(
                 "UPDATE verification_links SET state = ? WHERE face_id = ? AND state = ?",
@@ -47,8 +60,8 @@ class LinkRepo:
             )
             cur = await conn.execute(
                 "INSERT INTO verification_links (face_id, url, issued_at, expires_at, issued_to,"
-                " state) VALUES (?, ?, ?, ?, ?, ?)",
-                (face_id, url, now, expires_at, issued_to, LinkState.LIVE),
+                " state, request_key) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (face_id, url, now, expires_at, issued_to, LinkState.LIVE, request_key),
             )
             link_id = int(cur.lastrowid or 0)
             return _link(

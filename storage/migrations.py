@@ -245,6 +245,9 @@ MIGRATIONS: list[list[str]] = [
         # Inline offers are reused per prompt and pruned by age (one came per keystroke).
         "CREATE INDEX inline_offers_prompt ON inline_offers (user_id, prompt)",
         "CREATE INDEX inline_offers_created ON inline_offers (created_at)",
+        "ALTER TABLE verification_links ADD COLUMN request_key TEXT",
+        "CREATE UNIQUE INDEX links_request ON verification_links (request_key) "
+        "WHERE request_key IS NOT NULL",
         "ALTER TABLE videos ADD COLUMN request_key TEXT",
         "CREATE UNIQUE INDEX videos_request ON videos (request_key) WHERE request_key IS NOT NULL",
     ],

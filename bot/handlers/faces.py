@@ -258,9 +258,13 @@ async def _face_action(update: Update, context: Context, svc: Services, cb: Call
             await query.edit_message_text(texts.deleted(face, remote))
         case Action.NEW_LINK:
             await context.bot.send_chat_action(chat.id, ChatAction.UPLOAD_PHOTO)
-            issued = await svc.faces.new_link(cb.int_arg, user.id, admin_of=admin_of)
-            invite = await svc.faces.invite_for(issued.face.id, user.id, admin_of=admin_of)
+            issued = await svc.faces.new_link(
+                cb.int_arg, user.id, admin_of=admin_of, request_key=f"u{update.update_id}"
+            )
             await query.answer()
+            if issued.repeat and issued.link.message_id is not None:
+                return  # handled before a crash: its card is out already
+            invite = await svc.faces.invite_for(issued.face.id, user.id, admin_of=admin_of)
             await send_card(svc, context, chat.id, issued, svc.invite_url(invite_payload(invite)))
         case Action.SIM_PASS:
             await _sim_pass(update, svc, cb.int_arg, admin_of)

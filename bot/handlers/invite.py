@@ -54,7 +54,7 @@ async def cb_invite(update: Update, context: Context) -> None:
             )
             return
         await context.bot.send_chat_action(chat.id, ChatAction.UPLOAD_PHOTO)
-        issued = await svc.faces.ready(token, user.id)
+        issued = await svc.faces.ready(token, user.id, request_key=f"u{update.update_id}")
     except ServiceRefused as refused:
         await query.answer(plain(texts.refusal(refused.refusal, refused.detail)), show_alert=True)
         return
@@ -63,6 +63,8 @@ async def cb_invite(update: Update, context: Context) -> None:
         await query.answer(plain(texts.provider_error(exc)), show_alert=True)
         return
     await query.answer()
+    if issued.repeat and issued.link.message_id is not None:
+        return  # handled before a crash: the card and the creator's news are out already
     if callback.action is Action.READY:
         await query.edit_message_reply_markup(None)
         if issued.face.chat_id != chat.id:

@@ -57,6 +57,9 @@ class LinkIssued:
     face: Face
     link: VerificationLink
     new_group: bool  # the provider could not refresh: a new group replaced the old one
+    # The same press handled again after a crash: this is the link it got then (its card is
+    # out already when ``link.message_id`` is set).
+    repeat: bool = False
 
 
 @dataclass(frozen=True)
@@ -352,11 +355,17 @@ class FaceService:
         return admin_of is not None and face.owner.id == admin_of
 
     async def new_link(
-        self, face_id: int, user_id: int, *, admin_of: int | None = None
+        self,
+        face_id: int,
+        user_id: int,
+        *,
+        admin_of: int | None = None,
+        request_key: str | None = None,
     ) -> LinkIssued:
-        """A fresh link for the face's owner."""
+        """A fresh link for the face's owner (one per ``request_key``: a press handled again
+        after a crash gets the link it got then, and the provider is not asked twice)."""
         face = await self.managed(face_id, user_id, admin_of=admin_of)
-        return await self._fresh_link(face, user_id)
+        return await self._fresh_link(face, user_id, request_key)
 
     async def invite_for(
         self, face_id: int, user_id: int, *, admin_of: int | None = None
@@ -382,14 +391,16 @@ class FaceService:
         creator = await self.users.get(invite.created_by)
         return InviteView(face, invite, creator)
 
-    async def ready(self, token: str, user_id: int) -> LinkIssued:
+    async def ready(
+        self, token: str, user_id: int, *, request_key: str | None = None
+    ) -> LinkIssued:
         """The invited person is ready: a link now, so their 120 seconds start now."""
         invite, face = await self._invite(token)
         if invite.claimed_by != user_id:
             raise ServiceRefused(Refusal.INVITE_TAKEN)
         await self.faces.set_verifier(face.id, user_id)
         face = await self._face(face.id)
-        return await self._fresh_link(face, user_id)
+        return await self._fresh_link(face, user_id, request_key)
 
     async def decline(self, token: str, user_id: int) -> Face:
         invite, face = await self._invite(token)
@@ -416,7 +427,13 @@ class FaceService:
             raise ServiceRefused(Refusal.NO_SUCH_FACE)
         return face
 
-    async def _fresh_link(self, face: Face, issued_to: int) -> LinkIssued:
+    async def _fresh_link(
+        self, face: Face, issued_to: int, request_key: str | None = None
+    ) -> LinkIssued:
+        if request_key is not None:
+            done = await self.links.by_request(request_key)
+            if done is not None:
+                return LinkIssued(face, done, new_group=False, repeat=True)
         if face.status is FaceStatus.ACTIVE:
             raise ServiceRefused(Refusal.ALREADY_ACTIVE)
         provider = self.providers.get(face.provider)
@@ -449,7 +466,7 @@ class FaceService:
                 expect=face.status,
                 detail="new link",
             )
-        link = await self._record_link(face, session, issued_to)
+        link = await self._record_link(face, session, issued_to, request_key)
         return LinkIssued(await self._face(face.id), link, new_group)
 
     async def _check_serial(self, provider: str, face_id: int | None) -> None:
@@ -495,11 +512,17 @@ class FaceService:
         return True
 
     async def _record_link(
-        self, face: Face, session: VerificationSession, issued_to: int
+        self,
+        face: Face,
+        session: VerificationSession,
+        issued_to: int,
+        request_key: str | None = None,
     ) -> VerificationLink:
         now = self.clock()
         ttl = session.expires_in if session.expires_in else self.link_ttl
-        link = await self.links.issue(face.id, session.h5_link, issued_to, now, now + ttl)
+        link = await self.links.issue(
+            face.id, session.h5_link, issued_to, now, now + ttl, request_key
+        )
         await self.faces.restart_polling(face.id, now)
         return link
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.simulators.token360 import Fault, Token360Simulator
-from tests.e2e.helpers import final_progress, verified_face
+from tests.e2e.helpers import final_progress, group_of, new_face, verified_face
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_api.faults import Fault as TgFault
 from tests.harness import BotProcess, query
@@ -115,6 +115,37 @@ async def test_kill_with_an_update_in_hand_replays_it(
         rows = query(settings.database_path, "SELECT done_at FROM inbox")
         assert rows and all(r["done_at"] is not None for r in rows)
         cards = [m for m in tg.messages(alice.id) if "Valid for 2 minutes" in m.text]
+        assert len(cards) == 1
+    finally:
+        if bot.proc is not None and bot.proc.poll() is None:
+            bot.kill()
+
+
+async def test_kill_after_new_link_was_minted_shows_that_link_once(
+    tg: FakeTelegram, sim: Token360Simulator, settings: Settings, tmp_path: Path
+) -> None:
+    """New link asks the provider for a link; the bot dies before the card is out. The
+    replayed press shows the link it got, without asking the provider again."""
+    bot = BotProcess(settings, tmp_path / "bot.log").start()
+    try:
+        alice = tg.add_user("Alice")
+        first = await new_face(tg, alice)
+        group = group_of(sim, first)
+        asked = sim.count("GET", f"/v1/asset-groups/{group}")
+        tg.inject(TgFault("sendPhoto", kind="timeout", delay=60))
+        mark = tg.mark()
+        await tg.press(alice, first, text="New link")
+        await tg.wait_for(lambda: len(tg.calls_to("sendPhoto")) >= 2 or None, timeout=15)
+        bot.kill()
+
+        bot = BotProcess(settings, tmp_path / "bot.log").start()
+        card = await tg.next_message(
+            alice.id, after=mark, contains="Valid for 2 minutes", timeout=20
+        )
+        assert group_of(sim, card) == group
+        assert await bot.terminate() == 0, bot.log()
+        assert sim.count("GET", f"/v1/asset-groups/{group}") == asked + 1
+        cards = [m for m in tg.sent[mark:] if "Valid for 2 minutes" in m.text]
         assert len(cards) == 1
     finally:
         if bot.proc is not None and bot.proc.poll() is None:
