@@ -410,6 +410,13 @@ def sim_passed(face: Face) -> str:
     return f"🧪 Simulated: the person passed the face check for “{e(face.name)}”."
 
 
+def update_dropped() -> str:
+    return (
+        "Sorry, I couldn't finish what you sent me last: I was restarted while working on "
+        "it, more than once. Please send it again."
+    )
+
+
 def something_broke() -> str:
     return "Sorry, something went wrong on my side. Please try again."
 

@@ -22,9 +22,10 @@ from collections.abc import Awaitable, Sequence
 from typing import Any
 
 from telegram import Bot, Update
-from telegram.error import NetworkError
+from telegram.error import NetworkError, TelegramError
 from telegram.ext import SimpleUpdateProcessor
 
+from bot import texts
 from bot.services.clock import Clock
 from storage.inbox import InboxRepo, KeptUpdate
 
@@ -98,16 +99,26 @@ async def replay(
     ``inbox.unfinished`` before this run could receive any); how many."""
     count = 0
     for kept in unfinished:
-        if kept.attempts > MAX_ATTEMPTS:
-            log.error("update %d failed %d times; dropped", kept.update_id, kept.attempts - 1)
-            await inbox.done(kept.update_id, clock())
-            continue
         update = Update.de_json(json.loads(kept.payload), bot)
-        if update is None:
+        if update is None or kept.attempts > MAX_ATTEMPTS:
             await inbox.done(kept.update_id, clock())
+            if update is not None:
+                log.error("update %d failed %d times; dropped", kept.update_id, kept.attempts - 1)
+                await _tell_dropped(bot, update)
             continue
         await queue.replay(update)
         count += 1
     if count:
         log.info("replaying %d update(s) a restart cut off", count)
     return count
+
+
+async def _tell_dropped(bot: Bot, update: Update) -> None:
+    """The sender of a dropped update hears that it was not done, rather than nothing."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    try:
+        await bot.send_message(chat.id, texts.update_dropped())
+    except TelegramError as exc:
+        log.info("telling chat %d about a dropped update failed: %s", chat.id, exc)

@@ -42,7 +42,7 @@ async def _drain(queue: DurableUpdateQueue) -> list[int]:
 
 
 async def test_each_update_is_queued_once_and_replayed_until_done(tmp_path: Path) -> None:
-    bot = Bot("1:x")
+    bot = Bot("1:x", base_url="http://127.0.0.1:9/bot")  # nothing listens there
     async with Database(tmp_path / "db.sqlite3") as db:
         inbox = InboxRepo(db)
         queue, processor = DurableUpdateQueue(), DurableProcessor(4)
@@ -64,7 +64,7 @@ async def test_each_update_is_queued_once_and_replayed_until_done(tmp_path: Path
 
 
 async def test_an_update_that_keeps_killing_the_bot_is_dropped(tmp_path: Path) -> None:
-    bot = Bot("1:x")
+    bot = Bot("1:x", base_url="http://127.0.0.1:9/bot")  # nothing listens there
     async with Database(tmp_path / "db.sqlite3") as db:
         inbox = InboxRepo(db)
         queue = DurableUpdateQueue()
