@@ -210,11 +210,12 @@ class UploadService:
         try:
             info = await provider.upload_asset(face.provider_group_id, image, asset.name)
         except ProviderUnavailable as exc:
-            if exc.status is not None:  # the provider answered: it did not take the file
+            if exc.not_taken:  # never reached the provider: nothing to look for
                 await self._fail(asset, "provider_unavailable", exc.message)
                 return
-            # The answer was lost; the upload may still arrive. The tracker looks for it by
-            # name before calling it failed, so nothing is uploaded twice.
+            # A 5xx or a lost answer: the provider may have the file all the same (a gateway
+            # can fail after the work). The tracker looks for it by name before calling it
+            # failed, so nothing is uploaded twice where the provider can list its assets.
             await self.assets.recheck_upload_at(asset.id, self.clock() + self.poll_seconds)
             return
         except ProviderRejected as exc:

@@ -153,3 +153,18 @@ async def test_upload_timeout_that_arrived_anyway_is_not_sent_twice(
     (asset_id,) = TA.findall(progress.text)
     assert list(sim.assets) == [asset_id]
     assert sim.count("POST", "/v1/assets") == 1
+
+
+async def test_a_5xx_after_the_provider_took_the_photo_is_not_sent_again(
+    bot: RunningBot, tg: FakeTelegram, sim: Token360Simulator
+) -> None:
+    """A gateway may answer 503 after the work was done: look before calling it failed."""
+    alice = tg.add_user("Alice")
+    await verified_face(tg, sim, alice)
+    sim.inject(Fault(method="POST", path_prefix="/v1/assets", status=503, processed=True))
+    mark = tg.mark()
+    await tg.send_photo(alice, image())
+    progress = await final_progress(tg, alice.id, mark)
+    (asset_id,) = TA.findall(progress.text)
+    assert list(sim.assets) == [asset_id]
+    assert sim.count("POST", "/v1/assets") == 1
