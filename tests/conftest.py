@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -9,7 +9,7 @@ import pytest
 from bot.config import ProviderKey, Settings
 from bot.simulators.token360 import Token360Simulator
 from tests.fakes.telegram_api import FakeTelegram
-from tests.harness import RunningBot
+from tests.harness import BotProcess, RunningBot
 
 logging.getLogger("httpx").setLevel(logging.WARNING)
 
@@ -64,3 +64,20 @@ async def bot(settings: Settings) -> AsyncIterator[RunningBot]:
         yield running
     finally:
         await running.stop()
+
+
+@pytest.fixture
+def bot_process(tmp_path: Path) -> Iterator[Callable[[Settings], BotProcess]]:
+    """Start ``python -m bot`` processes (one log for all); any still running at the end
+    of the test is killed, so a failing test leaves no bot behind."""
+    started: list[BotProcess] = []
+
+    def start(settings: Settings) -> BotProcess:
+        process = BotProcess(settings, tmp_path / "bot.log").start()
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        if process.proc is not None and process.proc.poll() is None:
+            process.kill()
