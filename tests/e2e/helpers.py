@@ -13,11 +13,15 @@ from tests.images import image
 INVITE = re.compile(r"https://t\.me/\w+\?start=(v-[A-Za-z0-9_-]+)")
 
 
-async def new_face(tg: FakeTelegram, user: FakeUser, name: str = "Anna") -> BotMessage:
+async def new_face(
+    tg: FakeTelegram, user: FakeUser, name: str = "Anna", timeout: float = 10
+) -> BotMessage:
     """/newface NAME; returns the verification card."""
     mark = tg.mark()
     await tg.send_text(user, f"/newface {name}")
-    return await tg.next_message(user.id, after=mark, contains="Valid for 2 minutes")
+    return await tg.next_message(
+        user.id, after=mark, contains="Valid for 2 minutes", timeout=timeout
+    )
 
 
 def invite_payload(card: BotMessage) -> str:

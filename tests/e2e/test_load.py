@@ -40,7 +40,7 @@ async def fast_sim() -> AsyncIterator[Token360Simulator]:
 
 async def journey(tg: FakeTelegram, sim: Token360Simulator, n: int) -> None:
     requester, person = tg.add_user(f"Req{n}"), tg.add_user(f"Person{n}")
-    card = await new_face(tg, requester, f"Face {n}")
+    card = await new_face(tg, requester, f"Face {n}", timeout=60)
     await tg.send_text(person, f"/start {invite_payload(card)}")
     intro = await tg.next_message(person.id, contains="asked you to verify", timeout=60)
     await tg.press(person, intro, text="I'm ready")
@@ -62,6 +62,7 @@ async def journey(tg: FakeTelegram, sim: Token360Simulator, n: int) -> None:
     assert video.file_bytes == sample_mp4()
 
 
+@pytest.mark.timeout(300)  # a hundred journeys on a busy 2-core machine
 async def test_a_hundred_people_at_once_all_finish_without_an_apology(
     tg: FakeTelegram, fast_sim: Token360Simulator, settings: Settings
 ) -> None:
@@ -101,6 +102,7 @@ async def album(tg: FakeTelegram, user: FakeUser, n: int) -> None:
     await asyncio.gather(*(tg.send_photo(user, image(), media_group_id=group) for i in range(10)))
 
 
+@pytest.mark.timeout(300)
 async def test_ten_albums_of_ten_photos_lose_none(
     tg: FakeTelegram, sim: Token360Simulator, settings: Settings
 ) -> None:
@@ -109,7 +111,7 @@ async def test_ten_albums_of_ten_photos_lose_none(
         people = [tg.add_user(f"Album{n}") for n in range(10)]
 
         async def verified(user: FakeUser, n: int) -> None:
-            card = await new_face(tg, user, f"Face {n}")
+            card = await new_face(tg, user, f"Face {n}", timeout=60)
             mark = tg.mark()
             sim.pass_verification(group_of(sim, card))
             await tg.next_message(user.id, after=mark, contains="is verified", timeout=60)
