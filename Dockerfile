@@ -10,6 +10,7 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY storage ./storage
+COPY sandbox ./sandbox
 RUN pip install . \
     && useradd --system --uid 10001 --home-dir /nonexistent --shell /usr/sbin/nologin realface \
     && mkdir -p /data && chown realface /data

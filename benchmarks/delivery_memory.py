@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from bot.config import ProviderKey, Settings
-from bot.simulators.token360 import Token360Simulator, VideoOutcome
+from sandbox.token360 import Token360Simulator, VideoOutcome
 from tests.e2e.helpers import final_progress, verified_face
 from tests.fakes.telegram_api import FakeTelegram
 from tests.harness import BotProcess

@@ -22,7 +22,7 @@ from bot.providers.token360 import Token360
 from bot.services.faces import FaceService
 from bot.services.tracking import Schedule, Tracker
 from bot.services.uploads import UploadService
-from bot.simulators.token360 import Token360Simulator
+from sandbox.token360 import Token360Simulator
 from storage.assets import AssetRepo, IncomingFile
 from storage.database import Database
 from storage.faces import FaceRepo

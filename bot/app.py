@@ -20,33 +20,35 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
-from bot.admins import AdminCache
 from bot.config import Settings
-from bot.context import BotData, Services
-from bot.handlers import register
-from bot.handlers.uploads import telegram_fetcher
-from bot.notifier import TelegramNotifier
 from bot.providers.factory import build_providers
 from bot.providers.registry import Providers
 from bot.services.clock import Clock, system_clock
 from bot.services.faces import FaceService
 from bot.services.groups import GroupService
 from bot.services.leftovers import remove_leftover_tempdirs
-from bot.services.sandbox import SandboxControl, start_sandbox
+from bot.services.pending import PendingInputs
 from bot.services.tracking import Schedule, Tracker
 from bot.services.uploads import UploadService
 from bot.services.video_jobs import VideoSchedule
 from bot.services.videos import Limits, VideoService
-from bot.telegram_retry import RetryingRateLimiter, RetryPolicy, TelegramRetry
-from bot.updates import DurableProcessor, DurableUpdateQueue, replay
-from bot.video_notifier import TelegramVideoNotifier
-from bot.web import MediaStore, WebServer, public_base, webhook_path
+from bot.telegram.admins import AdminCache
+from bot.telegram.context import BotData, Services
+from bot.telegram.handlers import register
+from bot.telegram.handlers.uploads import telegram_fetcher
+from bot.telegram.notifiers.faces import TelegramNotifier
+from bot.telegram.notifiers.videos import TelegramVideoNotifier
+from bot.telegram.retry import RetryingRateLimiter, RetryPolicy, TelegramRetry
+from bot.telegram.updates import DurableProcessor, DurableUpdateQueue, replay
+from bot.telegram.web import MediaStore, WebServer, public_base, webhook_path
+from sandbox.control import SandboxControl, start_sandbox
 from storage.assets import AssetRepo
 from storage.chats import ChatRepo, InlineOfferRepo
 from storage.database import Database
 from storage.faces import FaceRepo
 from storage.inbox import InboxRepo
 from storage.links import InviteRepo, LinkRepo
+from storage.pending import PendingRepo
 from storage.users import UserRepo
 from storage.videos import VideoRepo
 
@@ -225,6 +227,7 @@ class Runtime:
                 chats=chats, videos=videos_repo, providers=self.providers, clock=self.clock
             ),
             inline_offers=inline_offers,
+            pending=PendingInputs(PendingRepo(db), self.clock),
             media=self.media,
         )
         await app.bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())

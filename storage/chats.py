@@ -110,6 +110,7 @@ class ChatRepo:
                 "UPDATE OR IGNORE chat_settings SET chat_id = ? WHERE chat_id = ?",
                 "UPDATE OR IGNORE chat_allowed SET chat_id = ? WHERE chat_id = ?",
                 "UPDATE OR IGNORE upload_prompts SET chat_id = ? WHERE chat_id = ?",
+                "UPDATE OR IGNORE pending_inputs SET chat_id = ? WHERE chat_id = ?",
             ):
                 await conn.execute(sql, (new_chat_id, old_chat_id))
 

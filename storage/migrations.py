@@ -251,4 +251,33 @@ MIGRATIONS: list[list[str]] = [
         "ALTER TABLE videos ADD COLUMN request_key TEXT",
         "CREATE UNIQUE INDEX videos_request ON videos (request_key) WHERE request_key IS NOT NULL",
     ],
+    # 7: what the bot waits for from a person is kept per person and chat: an answer in one
+    # chat never completes a question asked in another. Old answers-to-be were private ones.
+    [
+        """
+        CREATE TABLE pending_inputs (
+            user_id INTEGER NOT NULL,
+            chat_id INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            face_id INTEGER,
+            name TEXT,
+            updated_at REAL NOT NULL,
+            PRIMARY KEY (user_id, chat_id)
+        )
+        """,
+        """
+        INSERT INTO pending_inputs (user_id, chat_id, kind, face_id, name, updated_at)
+        SELECT id, id,
+            CASE
+                WHEN awaiting LIKE 'rename:%' THEN 'rename'
+                WHEN awaiting LIKE 'provider:%' THEN 'provider'
+                ELSE awaiting
+            END,
+            CASE WHEN awaiting LIKE 'rename:%' THEN CAST(substr(awaiting, 8) AS INTEGER) END,
+            CASE WHEN awaiting LIKE 'provider:%' THEN substr(awaiting, 10) END,
+            updated_at
+        FROM users WHERE awaiting IN ('face_name', 'prompt')
+            OR awaiting LIKE 'rename:%' OR awaiting LIKE 'provider:%'
+        """,
+    ],
 ]

@@ -44,6 +44,24 @@ class LinkState(StrEnum):
     DONE = "done"  # the face became active while this link was out
 
 
+class Awaiting(StrEnum):
+    """What a person's next text in a chat answers."""
+
+    FACE_NAME = "face_name"  # the name of a new face
+    PROVIDER = "provider"  # a provider button for the face named in ``name``
+    RENAME = "rename"  # the new name of face ``face_id``
+    PROMPT = "prompt"  # the prompt of a new video
+
+
+@dataclass(frozen=True)
+class PendingInput:
+    user_id: int
+    chat_id: int
+    kind: Awaiting
+    face_id: int | None = None
+    name: str | None = None
+
+
 @dataclass(frozen=True)
 class User:
     id: int
@@ -51,7 +69,6 @@ class User:
     username: str | None
     language_code: str | None
     current_face_id: int | None
-    awaiting: str | None
 
 
 @dataclass(frozen=True)

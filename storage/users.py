@@ -1,4 +1,4 @@
-"""Users: who talks to the bot, their current face, and what their next text answers."""
+"""Users: who talks to the bot, and their current face."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ def _user(row: Row) -> User:
         username=row["username"],
         language_code=row["language_code"],
         current_face_id=row["current_face_id"],
-        awaiting=row["awaiting"],
     )
 
 
@@ -48,13 +47,6 @@ class UserRepo:
     async def get(self, user_id: int) -> User | None:
         row = await self.db.fetchone("SELECT * FROM users WHERE id = ?", (user_id,))
         return _user(row) if row else None
-
-    async def set_awaiting(self, user_id: int, awaiting: str | None, now: float) -> None:
-        async with self.db.write() as conn:
-            await conn.execute(
-                "UPDATE users SET awaiting = ?, updated_at = ? WHERE id = ?",
-                (awaiting, now, user_id),
-            )
 
     async def set_current_face(self, user_id: int, face_id: int | None, now: float) -> None:
         async with self.db.write() as conn:

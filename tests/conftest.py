@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import ProviderKey, Settings
-from bot.simulators.token360 import Token360Simulator
+from sandbox.token360 import Token360Simulator
 from tests.fakes.telegram_api import FakeTelegram
 from tests.harness import BotProcess, RunningBot
 

@@ -40,3 +40,47 @@ class ServiceRefused(Exception):
         super().__init__(refusal.value if not detail else f"{refusal.value}: {detail}")
         self.refusal = refusal
         self.detail = detail
+
+
+class Failure(StrEnum):
+    """Why a provider could not do what was asked, and whether trying again may help."""
+
+    AUTH = "auth"  # our API key was refused: only the operator can fix it
+    RATE_LIMITED = "rate_limited"
+    UNAVAILABLE = "unavailable"  # timeouts, 5xx, unreadable answers
+    REJECTED = "rejected"  # the provider said no to this request (detail: its words)
+    UNKNOWN = "unknown"
+
+    @property
+    def retry_helps(self) -> bool:
+        return self in (Failure.RATE_LIMITED, Failure.UNAVAILABLE, Failure.UNKNOWN)
+
+
+class ServiceFailed(Exception):
+    """A provider call failed; handlers render :class:`Failure`, never a provider error."""
+
+    def __init__(self, failure: Failure, detail: str = "") -> None:
+        super().__init__(failure.value if not detail else f"{failure.value}: {detail}")
+        self.failure = failure
+        self.detail = detail
+
+
+def failure_of(exc: Exception) -> ServiceFailed:
+    """The closed reason behind a provider error, for services to raise instead of it."""
+    # Imported here: errors.py is imported by every layer, providers only by services.
+    from bot.providers.base import (
+        ProviderAuthError,
+        ProviderRateLimited,
+        ProviderRejected,
+        ProviderUnavailable,
+    )
+
+    if isinstance(exc, ProviderAuthError):
+        return ServiceFailed(Failure.AUTH)
+    if isinstance(exc, ProviderRateLimited):
+        return ServiceFailed(Failure.RATE_LIMITED)
+    if isinstance(exc, ProviderUnavailable):
+        return ServiceFailed(Failure.UNAVAILABLE)
+    if isinstance(exc, ProviderRejected):
+        return ServiceFailed(Failure.REJECTED, exc.message)
+    return ServiceFailed(Failure.UNKNOWN)

@@ -19,7 +19,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.images import ImageRejected, Problem, check_declared_size, check_image
 from bot.providers.base import (
     AssetInfo,
     ImageUpload,
@@ -35,6 +34,7 @@ from bot.providers.registry import Providers
 from bot.services.clock import Clock
 from bot.services.errors import Refusal, ServiceRefused
 from bot.services.faces import FaceService
+from bot.services.images import ImageRejected, Problem, check_declared_size, check_image
 from bot.services.media import MediaFull
 from bot.services.notify import Notifier
 from storage.assets import AssetRepo, IncomingFile

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot.simulators.token360 import Token360Simulator
+from sandbox.token360 import Token360Simulator
 from tests.fakes.telegram_api import BotMessage, FakeTelegram, FakeUser
 from tests.harness import RunningBot, query
 from tests.images import image

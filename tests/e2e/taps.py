@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from aiohttp import web
 
-from bot.simulators.common import Handler, SimulatorBase
+from sandbox.common import Handler, SimulatorBase
 
 Spoil = Literal["gzip", "json"]
 

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from bot.config import Settings
-from bot.simulators.token360 import AssetOutcome, Token360Simulator
+from sandbox.token360 import AssetOutcome, Token360Simulator
 from tests.e2e.helpers import confirm_card, face_with_photos, final_progress, verified_face
 from tests.fakes.telegram_api import BotMessage, FakeTelegram, FakeUser
 from tests.fakes.telegram_api.models import _Query

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.config import Settings
-from bot.simulators.token360 import Fault, Token360Simulator
+from sandbox.token360 import Fault, Token360Simulator
 from tests.e2e.helpers import final_progress, group_of, new_face, verified_face
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_api.faults import Fault as TgFault

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.config import ProviderKey, Settings
-from bot.simulators.media import sample_mp4
-from bot.simulators.token360 import Fault, Token360Simulator, VideoOutcome
+from sandbox.media import sample_mp4
+from sandbox.token360 import Fault, Token360Simulator, VideoOutcome
 from tests.e2e.helpers import confirm_card, face_with_photos, handled, video_message
 from tests.fakes.telegram_api import FakeTelegram
 from tests.harness import RunningBot, query

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 
 from bot.config import Settings
-from bot.simulators.media import sample_mp4
-from bot.simulators.token360 import Token360Simulator
+from sandbox.media import sample_mp4
+from sandbox.token360 import Token360Simulator
 from tests.e2e.helpers import final_progress, group_of, handled
 from tests.fakes.telegram_api import BotMessage, FakeChat, FakeTelegram, FakeUser
 from tests.harness import RunningBot, query

@@ -6,8 +6,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from bot.config import ProviderKey, Settings
-from bot.simulators.media import sample_mp4
-from bot.simulators.token360 import Token360Simulator
+from sandbox.media import sample_mp4
+from sandbox.token360 import Token360Simulator
 from storage.assets import AssetRepo, IncomingFile
 from storage.database import Database
 from storage.faces import FaceRepo

@@ -15,8 +15,8 @@ from dataclasses import replace
 import pytest
 
 from bot.config import ProviderKey, Settings
-from bot.simulators.media import sample_mp4
-from bot.simulators.token360 import Token360Simulator
+from sandbox.media import sample_mp4
+from sandbox.token360 import Token360Simulator
 from tests.e2e.helpers import final_progress, group_of, invite_payload, new_face, video_message
 from tests.fakes.telegram_api import FakeTelegram, FakeUser
 from tests.harness import RunningBot, query

@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 
 from bot.config import ProviderKey, Settings
-from bot.simulators.sunra import SunraSimulator
-from bot.simulators.token360 import Token360Simulator
+from sandbox.sunra import SunraSimulator
+from sandbox.token360 import Token360Simulator
 from tests.e2e.helpers import final_progress, verified_face
 from tests.e2e.taps import Tap
 from tests.fakes.telegram_api import BotMessage, FakeTelegram, FakeUser

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from bot.config import ProviderKey, Settings
-from bot.simulators.common import Fault, SimulatorBase
-from bot.simulators.media import sample_mp4
-from bot.simulators.toapis import ToAPIsSimulator
-from bot.simulators.token360 import Token360Simulator
+from sandbox.common import Fault, SimulatorBase
+from sandbox.media import sample_mp4
+from sandbox.toapis import ToAPIsSimulator
+from sandbox.token360 import Token360Simulator
 from tests.e2e.helpers import final_progress, video_message
 from tests.fakes.telegram_api import FakeTelegram, FakeUser
 from tests.harness import RunningBot, query

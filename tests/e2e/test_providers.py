@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 
 from bot.config import ProviderKey, Settings
-from bot.simulators.common import AssetOutcome, SimulatorBase
-from bot.simulators.media import sample_mp4
-from bot.simulators.orcarouter import OrcaRouterSimulator
-from bot.simulators.powertokens import PowerTokensSimulator
-from bot.simulators.sunra import SunraSimulator
-from bot.simulators.toapis import ToAPIsSimulator
-from bot.simulators.token360 import Token360Simulator
+from sandbox.common import AssetOutcome, SimulatorBase
+from sandbox.media import sample_mp4
+from sandbox.orcarouter import OrcaRouterSimulator
+from sandbox.powertokens import PowerTokensSimulator
+from sandbox.sunra import SunraSimulator
+from sandbox.toapis import ToAPIsSimulator
+from sandbox.token360 import Token360Simulator
 from tests.e2e.helpers import final_progress
 from tests.fakes.telegram_api import FakeTelegram
 from tests.harness import RunningBot, query

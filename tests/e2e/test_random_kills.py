@@ -19,8 +19,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from bot.config import ProviderKey, Settings
-from bot.simulators.media import sample_mp4
-from bot.simulators.token360 import Token360Simulator
+from sandbox.media import sample_mp4
+from sandbox.token360 import Token360Simulator
 from tests.e2e.helpers import final_progress, group_of
 from tests.fakes.telegram_api import BotMessage, FakeTelegram, FakeUser
 from tests.harness import BotProcess, query

@@ -7,9 +7,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from bot.config import ProviderKey, Settings
-from bot.simulators.media import sample_mp4
-from bot.simulators.sunra import SunraSimulator
-from bot.simulators.token360 import Token360Simulator
+from sandbox.media import sample_mp4
+from sandbox.sunra import SunraSimulator
+from sandbox.token360 import Token360Simulator
 from tests.e2e.helpers import (
     confirm_card,
     face_with_photos,

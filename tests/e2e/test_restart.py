@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.config import ProviderKey, Settings
-from bot.simulators.media import sample_mp4
-from bot.simulators.token360 import Fault, Token360Simulator
+from sandbox.media import sample_mp4
+from sandbox.token360 import Fault, Token360Simulator
 from tests.e2e.helpers import (
     confirm_card,
     face_with_photos,

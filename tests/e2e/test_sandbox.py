@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from bot.config import Settings
-from bot.simulators.media import sample_mp4
+from sandbox.media import sample_mp4
 from tests.e2e.helpers import final_progress, new_face
 from tests.fakes.telegram_api import FakeTelegram
 from tests.harness import RunningBot

@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 from bot.config import Settings
-from bot.simulators.token360 import Token360Simulator
+from sandbox.token360 import Token360Simulator
 from tests.e2e.helpers import (
     confirm_card,
     face_with_photos,

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from bot.config import ProviderKey, Settings
-from bot.simulators.orcarouter import OrcaRouterSimulator
-from bot.simulators.sunra import SunraSimulator
-from bot.simulators.token360 import Token360Simulator
+from sandbox.orcarouter import OrcaRouterSimulator
+from sandbox.sunra import SunraSimulator
+from sandbox.token360 import Token360Simulator
 from tests.e2e.helpers import final_progress, verified_face
 from tests.e2e.taps import Spoil, Tap
 from tests.fakes.telegram_api import FakeTelegram

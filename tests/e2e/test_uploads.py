@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.config import Settings
-from bot.simulators.token360 import AssetOutcome, Fault, Token360Simulator
+from sandbox.token360 import AssetOutcome, Fault, Token360Simulator
 from tests.e2e.helpers import final_progress, handled, new_face, verified_face
 from tests.fakes.telegram_api import FakeTelegram
 from tests.harness import RunningBot, query

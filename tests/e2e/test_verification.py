@@ -7,8 +7,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from bot.config import Settings
-from bot.qr import qr_png
-from bot.simulators.token360 import Token360Simulator
+from bot.telegram.qr import qr_png
+from sandbox.token360 import Token360Simulator
 from tests.e2e.helpers import group_of, invite_payload, new_face, rounds
 from tests.fakes.telegram_api import FakeTelegram
 from tests.harness import RunningBot, query

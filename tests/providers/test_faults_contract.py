@@ -24,7 +24,7 @@ from bot.providers.base import (
     VideoState,
 )
 from bot.providers.http import RetryPolicy
-from bot.simulators.common import Fault
+from sandbox.common import Fault
 from tests.clock import FakeClock
 from tests.providers.vendors import VENDORS, Created, Vendor, video_request
 from tests.support import BotWeb, running

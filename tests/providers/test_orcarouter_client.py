@@ -33,8 +33,8 @@ from bot.providers.orcarouter import (
     unwrap,
     video_status,
 )
-from bot.simulators.media import sample_mp4
-from bot.simulators.orcarouter import (
+from sandbox.media import sample_mp4
+from sandbox.orcarouter import (
     AssetOutcome,
     Fault,
     LinkRefused,

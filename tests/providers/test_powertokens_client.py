@@ -31,8 +31,8 @@ from bot.providers.powertokens import (
     timestamp,
     video_status,
 )
-from bot.simulators.media import sample_mp4
-from bot.simulators.powertokens import (
+from sandbox.media import sample_mp4
+from sandbox.powertokens import (
     AssetOutcome,
     Fault,
     PowerTokensSimulator,

@@ -4,7 +4,7 @@ looks new), for the groups the provider still lists only: deleted ones are forgo
 from contextlib import aclosing
 
 from bot.providers.powertokens import PowerTokens
-from bot.simulators.powertokens import PowerTokensSimulator
+from sandbox.powertokens import PowerTokensSimulator
 from tests import support
 from tests.clock import FakeClock
 from tests.support import running

@@ -28,8 +28,8 @@ from bot.providers.base import (
 )
 from bot.providers.http import RetryPolicy
 from bot.providers.sunra import Sunra
-from bot.simulators.media import sample_mp4
-from bot.simulators.sunra import AssetOutcome, Fault, SunraSimulator, VideoOutcome
+from sandbox.media import sample_mp4
+from sandbox.sunra import AssetOutcome, Fault, SunraSimulator, VideoOutcome
 from tests.clock import FakeClock
 from tests.images import image
 from tests.support import FAST, BotWeb, client_fixture, connect, running, sim_fixture

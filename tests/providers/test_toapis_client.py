@@ -36,8 +36,8 @@ from bot.providers.toapis import (
     verification_outcome,
     video_status,
 )
-from bot.simulators.media import sample_mp4
-from bot.simulators.toapis import AssetOutcome, Fault, ToAPIsSimulator, VideoOutcome
+from sandbox.media import sample_mp4
+from sandbox.toapis import AssetOutcome, Fault, ToAPIsSimulator, VideoOutcome
 from tests.clock import FakeClock
 from tests.images import image
 from tests.support import FAST, BotWeb, client_fixture, connect, running, sim_fixture

@@ -22,7 +22,7 @@ from bot.providers.base import (
 )
 from bot.providers.http import RetryPolicy
 from bot.providers.token360 import Token360, page_rows
-from bot.simulators.token360 import (
+from sandbox.token360 import (
     AssetGroup,
     AssetOutcome,
     Fault,

@@ -11,13 +11,13 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.simulators.common import SimulatorBase
-from bot.simulators.orcarouter import OrcaRouterSimulator
-from bot.simulators.outcomes import Fault, flaky
-from bot.simulators.powertokens import PowerTokensSimulator
-from bot.simulators.sunra import SunraSimulator
-from bot.simulators.toapis import ToAPIsSimulator
-from bot.simulators.token360 import Token360Simulator
+from sandbox.common import SimulatorBase
+from sandbox.orcarouter import OrcaRouterSimulator
+from sandbox.outcomes import Fault, flaky
+from sandbox.powertokens import PowerTokensSimulator
+from sandbox.sunra import SunraSimulator
+from sandbox.toapis import ToAPIsSimulator
+from sandbox.token360 import Token360Simulator
 from tests.support import running
 
 GROUPS = "/v1/asset-groups"

@@ -17,8 +17,8 @@ import pillow_heif
 import pytest
 from PIL import Image
 
-from bot.simulators.media import padded_mp4, sample_mp4
-from bot.simulators.token360 import (
+from sandbox.media import padded_mp4, sample_mp4
+from sandbox.token360 import (
     AssetOutcome,
     Fault,
     Token360Simulator,

@@ -11,10 +11,10 @@ from typing import Any
 
 from telegram import ChatMemberMember, ChatMemberOwner, Update, User
 
-from bot.admins import AdminCache
 from bot.providers.powertokens.matching import note_listing
 from bot.services.bounded import KeyedLocks, RecentTimes
 from bot.services.leftovers import remove_leftover_tempdirs
+from bot.telegram.admins import AdminCache
 from tests.clock import FakeClock
 
 

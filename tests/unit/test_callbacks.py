@@ -2,7 +2,7 @@ import random
 
 import pytest
 
-from bot.callbacks import _SHAPES, MAX_INT, TOKEN, Action, Arg, Callback, decode, row_ids
+from bot.telegram.callbacks import _SHAPES, MAX_INT, TOKEN, Action, Arg, Callback, decode, row_ids
 
 TOKENS = {Action.READY, Action.DECLINE, Action.INVITE_LINK}
 

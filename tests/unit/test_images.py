@@ -9,7 +9,7 @@ import zlib
 import pytest
 from PIL import Image
 
-from bot.images import ImageRejected, Problem, check_declared_size, check_image
+from bot.services.images import ImageRejected, Problem, check_declared_size, check_image
 from tests.images import heic, huge_png, image
 
 
@@ -172,7 +172,7 @@ def test_a_cut_off_jpeg_is_caught_at_reduced_scale() -> None:
 
 _PEAK = """
 import resource, sys
-from bot.images import check_image
+from bot.services.images import check_image
 from tests.images import huge_png
 data = huge_png(6000, 6000, rgba=True)
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -191,7 +191,7 @@ def test_a_6000_px_rgba_png_is_checked_without_decoding_its_144_mb() -> None:
 
 
 def test_full_decodes_share_one_budget() -> None:
-    from bot.images import _DecodeBudget
+    from bot.services.images import _DecodeBudget
 
     budget = _DecodeBudget(100)
     inside: list[int] = []

@@ -15,8 +15,8 @@ from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
 import bot  # noqa: F401  (sets PTB_TIMEDELTA before PTB builds a RetryAfter)
-from bot.handlers.uploads import telegram_fetcher
-from bot.telegram_retry import (
+from bot.telegram.handlers.uploads import telegram_fetcher
+from bot.telegram.retry import (
     UNLIMITED,
     Outcome,
     RetryingRateLimiter,

@@ -3,11 +3,15 @@ from typing import Any
 
 import pytest
 
-from bot import group_texts, keyboards, texts, upload_texts, video_texts
-from bot.images import Problem
 from bot.providers.base import ProviderRejected, RejectReason
 from bot.services.faces import FaceSummary
+from bot.services.images import Problem
 from bot.services.video_options import apply_choice, estimate, normalize
+from bot.telegram.keyboards import faces as keyboards
+from bot.telegram.texts import common as texts
+from bot.telegram.texts import groups as group_texts
+from bot.telegram.texts import uploads as upload_texts
+from bot.telegram.texts import videos as video_texts
 from storage.models import (
     Asset,
     AssetState,

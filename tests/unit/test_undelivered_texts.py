@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.services.notify import Undelivered
-from bot.video_texts import link_instead
+from bot.telegram.texts.videos import link_instead
 from storage.models import JobStatus, VideoJob, VideoSettings
 
 URL = "https://cdn.example/v.mp4?sig=a&b=<c>"

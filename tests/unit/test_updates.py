@@ -7,7 +7,7 @@ from pathlib import Path
 
 from telegram import Bot, Update
 
-from bot.updates import MAX_ATTEMPTS, DurableProcessor, DurableUpdateQueue, replay
+from bot.telegram.updates import MAX_ATTEMPTS, DurableProcessor, DurableUpdateQueue, replay
 from storage.database import Database
 from storage.inbox import InboxRepo
 

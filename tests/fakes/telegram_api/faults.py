@@ -1,6 +1,6 @@
 """Faults a test injects into the fake Bot API, on methods and on file downloads.
 
-The vocabulary is the provider simulators' (``bot/simulators/outcomes.py``), so one test can
+The vocabulary is the provider simulators' (``sandbox/outcomes.py``), so one test can
 speak to both. A :class:`Fault` matches a Bot API method (any spelling PTB uses), or
 :data:`FILE_DOWNLOAD` for ``GET /file/bot<token>/<path>``, or every method but getUpdates and
 every download (``method=None``). It strikes the next ``times`` matching requests, or, with

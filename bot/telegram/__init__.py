@@ -1,0 +1,1 @@
+"""Everything that knows Telegram: handlers, texts, keyboards, notifiers, the callback codec."""

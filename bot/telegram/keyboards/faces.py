@@ -1,0 +1,115 @@
+"""Inline keyboards, built from typed callbacks."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.services.faces import FaceSummary
+from bot.telegram.callbacks import Action, Callback
+from bot.telegram.texts.common import MAX_LISTED
+from storage.models import Face, FaceStatus
+
+
+def _cb(text: str, action: Action, arg: object = "") -> InlineKeyboardButton:
+    return InlineKeyboardButton(text, callback_data=Callback(action, str(arg)).encode())
+
+
+def verification_card(
+    face: Face, link_url: str, invite_url: str | None, *, sandbox: bool
+) -> InlineKeyboardMarkup:
+    rows = [[InlineKeyboardButton("🔗 Open verification page", url=link_url)]]
+    if invite_url is not None:
+        share = (
+            "https://t.me/share/url?url="
+            + quote(invite_url, safe="")
+            + "&text="
+            + quote(f"Please verify your face for “{face.name}”", safe="")
+        )
+        rows.append([InlineKeyboardButton("📨 Send invite", url=share)])
+    rows.append([_cb("🔄 New link", Action.NEW_LINK, face.id)])
+    if sandbox:
+        rows.append([_cb("🧪 Simulate: person passed", Action.SIM_PASS, face.id)])
+    return InlineKeyboardMarkup(rows)
+
+
+def invitee_card(link_url: str, token: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton("🔗 Open verification page", url=link_url)],
+            [_cb("🔄 New link", Action.INVITE_LINK, token)],
+        ]
+    )
+
+
+def new_link_only(face: Face) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[_cb("🔄 New link", Action.NEW_LINK, face.id)]])
+
+
+def invitee_new_link(token: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[_cb("🔄 New link", Action.INVITE_LINK, token)]])
+
+
+def invite_intro(token: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [_cb("✅ I'm ready", Action.READY, token)],
+            [_cb("Not now", Action.DECLINE, token)],
+        ]
+    )
+
+
+def faces_list(summaries: list[FaceSummary]) -> InlineKeyboardMarkup | None:
+    if not summaries:
+        return None
+    icons = {
+        FaceStatus.ACTIVE: "✅",
+        FaceStatus.PENDING: "⏳",
+        FaceStatus.CREATING: "⏳",
+        FaceStatus.EXPIRED: "⌛",
+        FaceStatus.INTERRUPTED: "⚠️",
+    }
+    return InlineKeyboardMarkup(
+        [
+            [_cb(f"{icons.get(s.face.status, '')} {s.face.name}", Action.FACE_SHOW, s.face.id)]
+            for s in summaries[-MAX_LISTED:]
+        ]
+    )
+
+
+def face_detail(
+    face: Face, current_id: int | None, *, in_group: bool = False
+) -> InlineKeyboardMarkup:
+    rows = []
+    if face.status is FaceStatus.ACTIVE and in_group:
+        rows.append([_cb("📥 Upload photos", Action.FACE_USE, face.id)])
+    elif face.status is FaceStatus.ACTIVE and face.id != current_id:
+        rows.append([_cb("📥 Send new photos here", Action.FACE_USE, face.id)])
+    if face.status is not FaceStatus.ACTIVE:
+        rows.append([_cb("🔄 New link", Action.NEW_LINK, face.id)])
+    rows.append(
+        [
+            _cb("✏️ Rename", Action.FACE_RENAME, face.id),
+            _cb("🗑 Delete", Action.FACE_DELETE, face.id),
+        ]
+    )
+    rows.append([_cb("« All faces", Action.FACE_LIST)])
+    return InlineKeyboardMarkup(rows)
+
+
+def confirm_delete(face: Face) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                _cb("🗑 Yes, delete", Action.FACE_DELETE_YES, face.id),
+                _cb("Keep it", Action.FACE_SHOW, face.id),
+            ]
+        ]
+    )
+
+
+def choose_provider(labels: list[str]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[_cb(label, Action.FACE_PROVIDER, index)] for index, label in enumerate(labels)]
+    )

@@ -1,0 +1,119 @@
+"""Buttons for choosing, confirming, configuring and revisiting videos."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.services.video_options import RESOLUTIONS, SETTING_CHOICES, SETTING_FIELDS
+from bot.telegram.callbacks import Action, Callback
+from bot.telegram.texts import videos as video_texts
+from storage.models import Asset, Face, VideoJob, VideoSettings
+
+
+def _cb(text: str, action: Action, *args: int) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text, callback_data=Callback(action, ":".join(str(a) for a in args)).encode()
+    )
+
+
+def choose_face(job: VideoJob, faces: list[Face]) -> InlineKeyboardMarkup:
+    rows = [[_cb(f"👤 {face.name}", Action.GEN_FACE, job.id, face.id)] for face in faces]
+    rows.append([_cb("✖ Cancel", Action.GEN_CANCEL, job.id)])
+    return InlineKeyboardMarkup(rows)
+
+
+def choose_asset(job: VideoJob, assets: list[Asset], *, most: int) -> InlineKeyboardMarkup:
+    """One photo, or (where the provider takes several references) a set of up to ``most``."""
+    rows = []
+    for i, asset in enumerate(assets, start=1):
+        mark = "🖼" if most == 1 else ("✅" if asset.id in job.picking else "⬜")
+        label = f"{mark} {video_texts.asset_label(i, asset)}"
+        rows.append([_cb(label, Action.GEN_ASSET, job.id, asset.id)])
+    if most > 1 and job.picking:
+        count = len(job.picking)
+        rows.append(
+            [_cb(f"Use {count} photo{'s' if count != 1 else ''} →", Action.GEN_PICKED, job.id)]
+        )
+    rows.append([_cb("✖ Cancel", Action.GEN_CANCEL, job.id)])
+    return InlineKeyboardMarkup(rows)
+
+
+def confirm(job: VideoJob) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [_cb("🎬 Generate", Action.GEN_CONFIRM, job.id)],
+            [
+                _cb("⚙️ Settings", Action.GEN_SETTINGS, job.id),
+                _cb("✖ Cancel", Action.GEN_CANCEL, job.id),
+            ],
+        ]
+    )
+
+
+_LABELS: dict[str, dict[object, str]] = {
+    "model": {"seedance-2.0": "2.0", "seedance-2.0-fast": "2.0 Fast"},
+    "ratio": {"adaptive": "auto"},
+    "audio": {False: "🔇 off", True: "🔊 on"},
+}
+
+
+def settings_editor(
+    settings: VideoSettings, job_id: int = 0, models: tuple[str, ...] | None = None
+) -> InlineKeyboardMarkup:
+    """One row per setting; the current choice is ticked. job_id 0 edits the defaults.
+
+    ``models`` limits the model row to what the draft's provider offers."""
+    rows: list[list[InlineKeyboardButton]] = []
+    for field_index, name in enumerate(SETTING_FIELDS):
+        current = getattr(settings, name)
+        row = []
+        for value_index, value in enumerate(SETTING_CHOICES[name]):
+            if name == "resolution" and value not in RESOLUTIONS[settings.model]:
+                continue
+            if name == "model" and models is not None and value not in models:
+                continue
+            label = _LABELS.get(name, {}).get(
+                value, f"{value}s" if name == "duration" else str(value)
+            )
+            if value == current:
+                label = f"✓ {label}"
+            row.append(_cb(label, Action.SETTING, job_id, field_index, value_index))
+        # Long rows (ratios, durations) wrap so buttons stay readable on a phone.
+        rows.extend(row[i : i + 4] for i in range(0, len(row), 4))
+    done = "« Back" if job_id else "✓ Done"
+    rows.append([_cb(done, Action.SETTINGS_DONE, job_id)])
+    return InlineKeyboardMarkup(rows)
+
+
+def outcome(job: VideoJob, *, retry: bool) -> InlineKeyboardMarkup | None:
+    if not retry:
+        return None
+    return InlineKeyboardMarkup([[_cb("🔁 Retry", Action.GEN_AGAIN, job.id)]])
+
+
+def needs_decision(job: VideoJob) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                _cb("🎬 Generate again", Action.GEN_AGAIN, job.id),
+                _cb("Forget it", Action.GEN_FORGET, job.id),
+            ]
+        ]
+    )
+
+
+def under_video(job: VideoJob) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[_cb("🔁 Again with these settings", Action.GEN_AGAIN, job.id)]])
+
+
+def videos_list(jobs: list[VideoJob]) -> InlineKeyboardMarkup | None:
+    rows = []
+    for job in jobs:
+        row = []
+        if job.tg_file_id:
+            row.append(_cb(f"▶️ Send #{job.id}", Action.VIDEO_SEND, job.id))
+        if job.face_id is not None and job.asset_ids:
+            row.append(_cb(f"🔁 Again #{job.id}", Action.GEN_AGAIN, job.id))
+        if row:
+            rows.append(row)
+    return InlineKeyboardMarkup(rows) if rows else None

@@ -1,0 +1,1 @@
+"""The services' outbound ports, implemented with the Bot API."""

@@ -1,0 +1,271 @@
+"""What a person reads about videos: choices, the confirm step, progress and outcomes."""
+
+from __future__ import annotations
+
+from typing import assert_never
+
+from bot.services.notify import Undelivered
+from bot.services.video_options import MAX_PROMPT, Estimate
+from bot.telegram.texts.common import DETAIL, clip, clock_time, e, mb
+from storage.models import Asset, Face, JobStatus, VideoJob, VideoSettings
+
+MODEL_NAMES = {"seedance-2.0": "Seedance 2.0", "seedance-2.0-fast": "Seedance 2.0 Fast"}
+
+
+def settings_line(s: VideoSettings) -> str:
+    ratio = "auto ratio" if s.ratio == "adaptive" else s.ratio
+    sound = "sound on" if s.audio else "no sound"
+    model = MODEL_NAMES.get(s.model, s.model)
+    return f"{model} · {s.duration} s · {s.resolution} · {ratio} · {sound}"
+
+
+def ask_prompt() -> str:
+    return (
+        "What should the video show? Send a prompt, e.g. <i>smiles and waves at the "
+        "camera in soft light</i>. /cancel to stop."
+    )
+
+
+def bad_prompt() -> str:
+    return f"A prompt needs 1 to {MAX_PROMPT} characters. Send another one, or /cancel."
+
+
+def group_needs_prompt() -> str:
+    return "In a group, give the prompt with the command: /generate <i>what happens</i>."
+
+
+def no_usable_face(in_group: bool = False) -> str:
+    if in_group:
+        return (
+            "This group has no verified face with an Active photo yet. An admin starts "
+            "one with /newface <i>name</i>."
+        )
+    return (
+        "You need a verified face with at least one Active photo first.\n"
+        "/newface <i>name</i> starts one; /faces shows where yours are."
+    )
+
+
+def choose_face(prompt: str) -> str:
+    return f"🎬 <i>{e(_short(prompt))}</i>\n\nWhich face should be in the video?"
+
+
+def choose_asset(face: Face, most: int) -> str:
+    if most > 1:
+        return (
+            f"Which photos of “{e(face.name)}” should the video use? Tap to pick up to "
+            f"{most}; the first one picked is Image 1."
+        )
+    return f"Which photo of “{e(face.name)}” should the video start from?"
+
+
+def asset_label(index: int, asset: Asset) -> str:
+    """A photo as a person knows it: its file name if it came as a file, else its number."""
+    ref = asset.provider_asset_id or ""
+    short = f"{ref[:10]}…" if len(ref) > 10 else ref
+    if asset.file_name:
+        name = asset.file_name if len(asset.file_name) <= 24 else asset.file_name[:23] + "…"
+        return f"Photo {index} · {name}"
+    return f"Photo {index} · {short}"
+
+
+def confirm(job: VideoJob, face: Face, assets: list[Asset], est: Estimate) -> str:
+    refs = ", ".join(f"<code>{e(a.provider_asset_id)}</code>" for a in assets)
+    return (
+        "🎬 <b>Ready to generate</b>\n"
+        f"Face: “{e(face.name)}” — {refs}\n"
+        f"Prompt: <i>{e(job.prompt)}</i>\n"
+        f"{settings_line(job.settings)}\n\n"
+        f"Estimated cost: about {est.tokens:,} tokens (≈ US${est.usd:.2f} at list price; "
+        "your provider's price may differ).\n"
+        "Nothing is charged until you tap <b>Generate</b>."
+    )
+
+
+def elapsed(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def progress(job: VideoJob, face_name: str, now: float) -> str:
+    spent = elapsed(now - (job.submitted_at or now))
+    stage = {
+        JobStatus.SUBMITTING: "⏳ sending to the provider…",
+        JobStatus.QUEUED: f"⏳ queued at the provider · {spent}",
+        JobStatus.RUNNING: f"🎬 generating · {spent} elapsed (usually 1–4 minutes)",
+        JobStatus.DOWNLOADING: f"📥 done at the provider · fetching the video · {spent}",
+    }.get(job.status, "")
+    return (
+        f"🎬 <b>Video of “{e(face_name)}”</b>\n<i>{e(_short(job.prompt))}</i>\n"
+        f"{settings_line(job.settings)}\n\n{stage}"
+    )
+
+
+def delivered_card(job: VideoJob, face_name: str) -> str:
+    took = elapsed((job.finished_at or 0) - (job.submitted_at or 0))
+    return (
+        f"✅ <b>Video of “{e(face_name)}”</b> is ready (took {took}); it's right below.\n"
+        f"<i>{e(_short(job.prompt))}</i>\n{settings_line(job.settings)}"
+    )
+
+
+def video_caption(job: VideoJob, face_name: str) -> str:
+    return f"“{e(face_name)}”: <i>{e(_short(job.prompt, 300))}</i>"
+
+
+def link_instead(job: VideoJob, face_name: str, bot_username: str) -> str:
+    """A finished video that reached the chat as the provider's link, and why."""
+    try:
+        reason = Undelivered(job.error_code or Undelivered.TOO_LARGE)
+    except ValueError:  # a code no release of the bot writes any more
+        reason = Undelivered.SEND_FAILED
+    detail = f" ({e(_short(job.error_message, 120))})" if job.error_message else ""
+    ready = f"✅ <b>Video of “{e(face_name)}”</b> is ready"
+    until = f" until {clock_time(job.url_expires_at)}" if job.url_expires_at else ""
+    link = e(job.video_url or "")
+    save = f"Download it from the provider{until} (the link expires, so save it now):\n{link}"
+    match reason:
+        case Undelivered.UNCERTAIN:
+            where = "your chat with me" if job.inline_message_id else "this chat"
+            return (
+                f"{ready}. I sent it, but Telegram never confirmed that it arrived, and "
+                "sending it again could show it twice.\n"
+                f"If it isn't in {where}, download it from the provider{until}:\n{link}"
+            )
+        case Undelivered.TOO_LARGE:
+            size = f"{mb(job.size_bytes)} " if job.size_bytes else ""
+            why = f"the file {size}is over the 50 MB that Telegram lets a bot send"
+        case Undelivered.NO_PRIVATE_CHAT:
+            why = (
+                "I can only deliver videos to people who have started a chat with me "
+                f"(https://t.me/{e(bot_username)}) and not blocked me"
+            )
+        case Undelivered.FORBIDDEN:
+            why = f"Telegram doesn't let me post videos in this chat{detail}"
+        case Undelivered.REFUSED:
+            why = f"Telegram refused the file{detail}"
+        case Undelivered.SEND_FAILED:
+            why = "Telegram kept failing to take the upload, so I stopped trying"
+        case Undelivered.FETCH_FAILED:
+            why = f"I couldn't fetch it from the provider{detail}"
+        case _:
+            assert_never(reason)
+    return f"{ready}, but {why}.\n{save}"
+
+
+def failed(job: VideoJob, face_name: str) -> str:
+    head = f"❌ <b>Video of “{e(face_name)}”</b> failed: "
+    return head + failure_reason(job)
+
+
+def failure_reason(job: VideoJob) -> str:
+    code = (job.error_code or "").lower()
+    detail = f" ({clip(job.error_message, DETAIL)})" if job.error_message else ""
+    if "privacy" in code or "realperson" in code or "real_person" in code:
+        return (
+            "the provider's real-person rules refused the photo. Use an Active Real Face "
+            "asset of the verified person."
+        )
+    if any(word in code for word in ("sensitive", "moderation", "unsafe", "risk")):
+        return (
+            "the provider's content moderation blocked it. Change the prompt (no minors, "
+            "violence, nudity or famous people) and try again."
+        )
+    if "invalid" in code or code == "invalid_parameter":
+        return f"the provider refused the request as invalid{detail}. Check /settings."
+    if code == "timeout":
+        return "the provider took too long, so I stopped waiting. Nothing more will arrive."
+    if code in ("provider_unavailable", "provider_error", "download_failed"):
+        return f"the provider had a problem{detail}. Try again in a minute."
+    if code == "rate_limited":
+        return "the provider is busy right now. Try again in a minute."
+    if code == "auth":
+        return "the provider refused our API key. The bot's operator needs to check it."
+    return f"{clip(job.error_code or 'unknown error', 80)}{detail}."
+
+
+def retry_helps(job: VideoJob) -> bool:
+    code = (job.error_code or "").lower()
+    return code in (
+        "timeout",
+        "provider_unavailable",
+        "provider_error",
+        "download_failed",
+        "rate_limited",
+    ) or code.startswith("internal")
+
+
+def needs_decision(job: VideoJob, face_name: str) -> str:
+    return (
+        f"⚠️ <b>Video of “{e(face_name)}”</b>: I lost contact while starting it, so I can't "
+        "tell whether the provider started it (and charged for it).\n"
+        "Check your provider's dashboard. Tap <b>Generate again</b> only if it isn't there."
+    )
+
+
+def limit_running(limit: str) -> str:
+    return f"You already have {e(limit)} video(s) in progress, the most at once. Wait for one."
+
+
+def limit_daily(limit: str) -> str:
+    return f"You've made {e(limit)} videos today, the daily limit. It resets at 00:00 UTC."
+
+
+def job_started() -> str:
+    return "This video was already started (or cancelled). /videos shows your videos."
+
+
+def settings_intro(s: VideoSettings, for_draft: bool) -> str:
+    target = "this video" if for_draft else "your videos from now on"
+    return f"⚙️ <b>Settings for {target}</b>\n{settings_line(s)}\n\nTap to change."
+
+
+def settings_saved(s: VideoSettings) -> str:
+    return f"⚙️ Saved. New videos use: {settings_line(s)}"
+
+
+def videos_list(
+    jobs: list[VideoJob], face_names: dict[int, str], *, in_group: bool = False
+) -> str:
+    if not jobs:
+        return "No videos yet. /generate <i>prompt</i> makes one."
+    lines = ["<b>This group's recent videos</b>" if in_group else "<b>Your recent videos</b>"]
+    for job in jobs:
+        name = face_names.get(job.face_id or 0, "?")
+        state = {
+            JobStatus.DELIVERED: "✅",
+            JobStatus.TOO_LARGE: "🔗",
+            JobStatus.FAILED: "❌",
+            JobStatus.NEEDS_DECISION: "⚠️",
+        }.get(job.status, "⏳")
+        lines.append(f"{state} #{job.id} “{e(name)}”: <i>{e(_short(job.prompt, 60))}</i>")
+    return "\n".join(lines)
+
+
+def cancelled_draft() -> str:
+    return "Cancelled. Nothing was charged."
+
+
+def _short(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def inline_placeholder(face: Face, prompt: str, settings: VideoSettings, est: Estimate) -> str:
+    return (
+        f"🎬 <b>Video of “{e(face.name)}”</b>\n<i>{e(_short(prompt, 300))}</i>\n"
+        f"{settings_line(settings)} · about {est.tokens:,} tokens (≈ US${est.usd:.2f})\n\n"
+        "Nothing is charged until the requester taps <b>Generate</b>."
+    )
+
+
+def inline_hint() -> str:
+    return "Type what should happen in the video after my name, e.g. “waves hello”."
+
+
+def inline_result_description(count: int, settings: VideoSettings) -> str:
+    photos = f"{count} photo{'s' if count != 1 else ''}"
+    return f"{photos} · {settings_line(settings)}"
+
+
+def inline_cancelled() -> str:
+    return "✖ Cancelled. Nothing was charged."
