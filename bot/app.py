@@ -27,6 +27,7 @@ from bot.services.clock import Clock, system_clock
 from bot.services.faces import FaceService
 from bot.services.groups import GroupService
 from bot.services.leftovers import remove_leftover_tempdirs
+from bot.services.notifications import FaceNotifications, VideoNotifications
 from bot.services.pending import PendingInputs
 from bot.services.tracking import Schedule, Tracker
 from bot.services.uploads import UploadService
@@ -98,7 +99,6 @@ class Runtime:
         self.sandbox: SandboxControl | None = None
         self.tracker_task: asyncio.Task[None] | None = None
         self.videos: VideoService | None = None
-        self.video_notifier: TelegramVideoNotifier | None = None
         self.faces: FaceService | None = None
         self.tracker: Tracker | None = None
         self.media: MediaStore | None = None
@@ -130,13 +130,13 @@ class Runtime:
 
         users, face_repo, links, chats = UserRepo(db), FaceRepo(db), LinkRepo(db), ChatRepo(db)
         invites, assets, inline_offers = InviteRepo(db), AssetRepo(db), InlineOfferRepo(db)
-        notifier = TelegramNotifier(
-            app.bot,
+        telegram_notifier = TelegramNotifier(app.bot)
+        notifier = FaceNotifications(
+            telegram_notifier,
             faces=face_repo,
             links=links,
             invites=invites,
             assets=assets,
-            sandbox=self.sandbox is not None,
             chats=chats,
         )
         public = self.media.base_url if self.media is not None and self.media.base_url else None
@@ -164,13 +164,15 @@ class Runtime:
             concurrency=settings.upload_concurrency,
         )
         videos_repo = VideoRepo(db)
-        self.video_notifier = video_notifier = TelegramVideoNotifier(
-            app.bot,
+        video_notifier = VideoNotifications(
+            TelegramVideoNotifier(
+                app.bot,
+                clock=self.clock,
+                edit_interval=settings.progress_edit_seconds,
+                group_edit_interval=settings.group_progress_edit_seconds,
+                answer_timeout=settings.telegram_upload_answer_seconds,
+            ),
             faces=face_repo,
-            clock=self.clock,
-            edit_interval=settings.progress_edit_seconds,
-            group_edit_interval=settings.group_progress_edit_seconds,
-            answer_timeout=settings.telegram_upload_answer_seconds,
         )
         self.videos = videos = VideoService(
             videos=videos_repo,
@@ -218,7 +220,7 @@ class Runtime:
             video_notifier=video_notifier,
             tracker=tracker,
             providers=self.providers,
-            notifier=notifier,
+            notifier=telegram_notifier,
             clock=self.clock,
             bot_username=me.username,
             sandbox=self.sandbox,
@@ -312,8 +314,6 @@ class Runtime:
         await self.stop(app)
         if self.videos is not None:
             await self.videos.aclose()
-        if self.video_notifier is not None:
-            await self.video_notifier.aclose()
         if self.providers is not None:
             await self.providers.aclose()
         if self.web is not None:

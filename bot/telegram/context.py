@@ -11,6 +11,7 @@ from bot.config import Settings
 from bot.providers.registry import Providers
 from bot.services.clock import Clock
 from bot.services.faces import FaceService
+from bot.services.notifications import VideoNotifications
 from bot.services.pending import PendingInputs
 from bot.services.tracking import Tracker
 from bot.services.uploads import UploadService
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
     from bot.services.groups import GroupService
     from bot.telegram.admins import AdminCache
     from bot.telegram.notifiers.faces import TelegramNotifier
-    from bot.telegram.notifiers.videos import TelegramVideoNotifier
     from bot.telegram.web import MediaStore
     from sandbox.control import SandboxControl
 
@@ -41,7 +41,7 @@ class Services:
     tracker: Tracker
     providers: Providers
     notifier: TelegramNotifier
-    video_notifier: TelegramVideoNotifier
+    video_notifier: VideoNotifications
     clock: Clock
     bot_username: str
     sandbox: SandboxControl | None

@@ -2,9 +2,9 @@
 carried out is repeated only where a second copy does less harm than none.
 
 Every Bot API call of the Application goes through :class:`RetryingRateLimiter` (PTB's
-``AIORateLimiter`` with a retry loop around it); the two paths that bypass PTB's request
-layer, the photo download (``bot.telegram.handlers.uploads.telegram_fetcher``) and the streamed
-video upload (``bot.telegram.notifiers.videos``), use the same :class:`TelegramRetry`.
+``AIORateLimiter`` with a retry loop around it), the streamed video upload included; the
+photo download (``bot.telegram.handlers.uploads.telegram_fetcher``), which bypasses PTB's
+request layer, uses the same :class:`TelegramRetry`.
 
 What a failure tells us (:func:`classify`; PTB wraps httpx's exception as ``__cause__``):
 
@@ -33,9 +33,9 @@ After an unknown outcome, per method (:func:`repeats_after_unknown`):
   command); losing one leaves a person stuck, while a second copy is a visible oddity.
   So at most two copies, never more: a second unknown outcome is raised.
 - Never repeated: every other method (``sendMediaGroup``, ``forwardMessage``, ...; the bot
-  sends none of them today) and the streamed video upload: a 45 MB video twice is worse
-  than a link, so ``bot.telegram.notifiers.videos`` tells the person the video may be in the
-  chat and gives the link (see ``bot.services.video_jobs``).
+  sends none of them today) and any upload streamed from a file handle (the video: a 45 MB
+  video twice is worse than a link, so ``bot.telegram.notifiers.videos`` tells the person
+  the video may be in the chat and gives the link; see ``bot.services.video_jobs``).
 
 Backoff is doubling from ``base_seconds`` (capped at ``max_delay_seconds``) with jitter
 (half fixed, half random), so many calls failing together do not come back together. All
@@ -57,7 +57,7 @@ from enum import Enum
 from typing import Any, TypeVar
 
 import httpx
-from telegram import Bot
+from telegram import Bot, InputFile
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import AIORateLimiter
 
@@ -305,7 +305,17 @@ class RetryingRateLimiter(AIORateLimiter):
             except _Flood as flood:
                 raise flood.error from None
 
-        return await self.retry.run(endpoint, attempt, already_done=True)
+        repeats = 0 if _streams_a_file(data) else None
+        return await self.retry.run(endpoint, attempt, unknown_repeats=repeats, already_done=True)
+
+
+def _streams_a_file(data: dict[str, Any]) -> bool:
+    """Whether the call uploads a file read from its handle as it goes (a video), as opposed
+    to bytes in memory (a QR card) or a file_id."""
+    return any(
+        isinstance(value, InputFile) and not isinstance(value.input_file_content, bytes)
+        for value in data.values()
+    )
 
 
 def retry_of(bot: Bot) -> TelegramRetry:

@@ -1,41 +1,32 @@
-"""The Telegram side of video jobs: the progress message, chat actions, the MP4 upload.
+"""The Telegram side of :class:`bot.services.notify.VideoMessages`: the progress message,
+chat actions, the MP4 upload.
 
-The upload goes through httpx's streaming multipart rather than python-telegram-bot's
-InputFile, which reads the whole file into memory: a 45 MB video must not cost 45 MB.
-Its failures are turned into PTB's exceptions, so the bot's retry policy applies to it as
-to every other call (bot/telegram_retry.py): 429s, 5xx and uploads that never fully left
-are sent again with backoff. An upload that went out whole without an answer is never sent
-again (a second 45 MB copy is worse than a link): the person gets the link, told that the
-video may already be in the chat. A 403 means "no private chat" only when Telegram says so.
+The upload is PTB's ``send_video`` with the file handle given to the request unread
+(``InputFile(fh, read_file_handle=False)``): httpx streams it from disk in 64 KB chunks, so a
+45 MB video does not cost 45 MB of memory. It goes through the bot's rate limiter and retry
+policy like every other call (bot/telegram/retry.py): 429s, 5xx and uploads that never fully
+left are sent again with backoff (httpx rewinds the file for each try). An upload that went
+out whole without an answer is never sent again (a second 45 MB copy is worse than a link):
+the person gets the link, told that the video may already be in the chat. A 403 means "no
+private chat" only when Telegram says so.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
-from typing import Any
 
-import httpx
-from telegram import Bot, InlineKeyboardMarkup, InputMediaVideo, Message
+from telegram import Bot, InlineKeyboardMarkup, InputFile, InputMediaVideo, ReplyParameters
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import (
-    BadRequest,
-    Forbidden,
-    NetworkError,
-    RetryAfter,
-    TelegramError,
-    TimedOut,
-)
+from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.services.bounded import RecentTimes
 from bot.services.clock import Clock
 from bot.services.mp4 import probe
 from bot.services.notify import DeliveryRefused, Undelivered
 from bot.telegram.keyboards import videos as video_keyboards
-from bot.telegram.retry import Outcome, TelegramRetry, classify, retry_of
+from bot.telegram.retry import Outcome, classify
 from bot.telegram.texts import videos as video_texts
-from storage.faces import FaceRepo
 from storage.models import JobStatus, VideoJob
 
 log = logging.getLogger(__name__)
@@ -46,17 +37,14 @@ class TelegramVideoNotifier:
         self,
         bot: Bot,
         *,
-        faces: FaceRepo,
         clock: Clock,
         edit_interval: float = 5.0,
         action_interval: float = 4.5,
         group_edit_interval: float = 15.0,
         upload_timeout: float = 600.0,
         answer_timeout: float = 60.0,
-        retry: TelegramRetry | None = None,
     ) -> None:
         self.bot = bot
-        self.faces = faces
         self.clock = clock
         self.edit_interval = edit_interval
         self.group_edit_interval = group_edit_interval
@@ -64,18 +52,10 @@ class TelegramVideoNotifier:
         # Bounded: entries older than the interval they throttle are of no use.
         self._last_edit: RecentTimes[int] = RecentTimes(max(edit_interval, group_edit_interval))
         self._last_action: RecentTimes[int] = RecentTimes(action_interval)
-        self.retry = retry or retry_of(bot)
-        # answer_timeout: Telegram takes a while to process a large upload before it answers.
-        self.http = httpx.AsyncClient(
-            timeout=httpx.Timeout(answer_timeout, connect=10.0, write=upload_timeout)
-        )
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
-
-    async def face_name(self, job: VideoJob) -> str:
-        face = await self.faces.get(job.face_id) if job.face_id is not None else None
-        return face.name if face else "?"
+        # Per upload: writing 50 MB may take minutes on a slow link, and Telegram takes a
+        # while to process a large upload before it answers.
+        self.upload_timeout = upload_timeout
+        self.answer_timeout = answer_timeout
 
     async def _edit(
         self, job: VideoJob, text: str, markup: InlineKeyboardMarkup | None = None
@@ -104,32 +84,33 @@ class TelegramVideoNotifier:
         except Forbidden:
             log.info("chat %d blocked the bot", job.chat_id)
 
-    async def job_progress(self, job: VideoJob, *, force: bool = False) -> None:
+    async def job_progress(self, job: VideoJob, face_name: str, *, force: bool = False) -> None:
         now = self.clock()
         interval = self.group_edit_interval if job.chat_id < 0 else self.edit_interval
         if not force and now - self._last_edit.get(job.id, 0.0) < interval:
             return
         self._last_edit[job.id] = now
-        await self._edit(job, video_texts.progress(job, await self.face_name(job), now))
+        await self._edit(job, video_texts.progress(job, face_name, now))
 
-    async def job_outcome(self, job: VideoJob) -> None:
+    async def job_outcome(self, job: VideoJob, face_name: str) -> None:
         self._last_edit.pop(job.id, None)
-        name = await self.face_name(job)
         if job.status is JobStatus.DELIVERED and job.inline_message_id is not None:
-            await self._inline_video(job, name)
+            await self._inline_video(job, face_name)
         elif job.status is JobStatus.DELIVERED:
-            await self._edit(job, video_texts.delivered_card(job, name))
+            await self._edit(job, video_texts.delivered_card(job, face_name))
         elif job.status is JobStatus.TOO_LARGE:
-            await self._edit(job, video_texts.link_instead(job, name, self.bot.username))
+            await self._edit(job, video_texts.link_instead(job, face_name, self.bot.username))
         elif job.status is JobStatus.FAILED:
             await self._edit(
                 job,
-                video_texts.failed(job, name),
+                video_texts.failed(job, face_name),
                 video_keyboards.outcome(job, retry=video_texts.retry_helps(job)),
             )
         elif job.status is JobStatus.NEEDS_DECISION:
             await self._edit(
-                job, video_texts.needs_decision(job, name), video_keyboards.needs_decision(job)
+                job,
+                video_texts.needs_decision(job, face_name),
+                video_keyboards.needs_decision(job),
             )
 
     async def _inline_video(self, job: VideoJob, name: str) -> None:
@@ -160,50 +141,30 @@ class TelegramVideoNotifier:
         except TelegramError as exc:
             log.info("chat action for %d failed: %s", job.chat_id, exc)
 
-    async def send_video(self, job: VideoJob, path: Path, size: int) -> str:
+    async def send_video(self, job: VideoJob, face_name: str, path: Path, size: int) -> str:
         info = probe(path)
-        fields: dict[str, Any] = {
-            "chat_id": job.chat_id,
-            "caption": video_texts.video_caption(job, await self.face_name(job)),
-            "parse_mode": ParseMode.HTML.value,
-            "supports_streaming": "true",
-            "reply_markup": json.dumps(video_keyboards.under_video(job).to_dict()),
-        }
-        if info.duration is not None:
-            fields["duration"] = max(1, round(info.duration))
-        if info.width and info.height:
-            fields["width"], fields["height"] = info.width, info.height
-        if job.message_id is not None:
-            fields["reply_parameters"] = json.dumps(
-                {"message_id": job.message_id, "allow_sending_without_reply": True}
-            )
-        if job.inline_message_id is not None:
-            fields.pop("reply_parameters", None)
-        message = await self._post_video(fields, path)
-        if message.video is None:
-            raise TelegramError("sendVideo returned no video")
-        log.info("job %d delivered: %d bytes", job.id, size)
-        return message.video.file_id
-
-    async def _post_video(self, fields: dict[str, Any], path: Path) -> Message:
-        """Upload, retried as the bot's policy says, never again once it may have arrived."""
-        url = f"{self.bot.base_url}/sendVideo"
-        data = {k: str(v) for k, v in fields.items()}
-
-        async def attempt() -> Message:
-            with path.open("rb") as video:
-                try:
-                    response = await self.http.post(
-                        url, data=data, files={"video": (path.name, video, "video/mp4")}
-                    )
-                except httpx.TimeoutException as exc:  # as PTB's own request raises them
-                    raise TimedOut from exc
-                except httpx.HTTPError as exc:
-                    raise NetworkError(f"httpx.{type(exc).__name__}: {exc}") from exc
-            return self._sent_video(response)
-
+        duration = max(1, round(info.duration)) if info.duration is not None else None
+        reply = None
+        if job.message_id is not None and job.inline_message_id is None:
+            reply = ReplyParameters(job.message_id, allow_sending_without_reply=True)
         try:
-            return await self.retry.run("sendVideo", attempt, unknown_repeats=0)
+            # Open for the whole call: the request reads the handle, and every retry of the
+            # rate limiter reads it again from the start.
+            with path.open("rb") as video:
+                message = await self.bot.send_video(
+                    job.chat_id,
+                    InputFile(video, filename=path.name, read_file_handle=False),
+                    caption=video_texts.video_caption(job, face_name),
+                    parse_mode=ParseMode.HTML,
+                    supports_streaming=True,
+                    reply_markup=video_keyboards.under_video(job),
+                    duration=duration,
+                    width=info.width or None,
+                    height=info.height or None,
+                    reply_parameters=reply,
+                    write_timeout=self.upload_timeout,
+                    read_timeout=self.answer_timeout,
+                )
         except Forbidden as exc:
             reason = Undelivered.FORBIDDEN
             if any(words in exc.message.lower() for words in _NO_PRIVATE_CHAT):
@@ -217,30 +178,10 @@ class TelegramVideoNotifier:
             if "entity too large" in exc.message.lower():
                 raise DeliveryRefused(Undelivered.TOO_LARGE, exc.message) from exc
             raise  # not taken, and a later try may succeed: the job runner decides
-
-    def _sent_video(self, response: httpx.Response) -> Message:
-        """The sent message, or the error PTB would raise for this answer."""
-        try:
-            body = response.json()
-        except ValueError:  # an HTML error page from a proxy
-            body = {}
-        if not isinstance(body, dict):
-            body = {}
-        if response.is_success and body.get("ok"):
-            message = Message.de_json(body["result"], self.bot)
-            assert message is not None
-            return message
-        description = str(
-            body.get("description") or f"{response.reason_phrase} ({response.status_code})"
-        )
-        retry_after = (body.get("parameters") or {}).get("retry_after")
-        if retry_after:
-            raise RetryAfter(int(retry_after))
-        if response.status_code == 403:
-            raise Forbidden(description)
-        if response.status_code == 400:
-            raise BadRequest(description)
-        raise NetworkError(description)
+        if message.video is None:
+            raise TelegramError("sendVideo returned no video")
+        log.info("job %d delivered: %d bytes", job.id, size)
+        return message.video.file_id
 
 
 # The only 403s that mean the person has no private chat with the bot to receive a video in.
