@@ -1,57 +1,71 @@
-"""``realface-bot`` / ``python -m bot``: run the bot with long polling, or with a webhook
-on the bot's own HTTP server when REALFACE_WEBHOOK_URL is set."""
+"""``realface-bot`` / ``python -m bot``: run the bot with long polling, or with a webhook on
+the bot's own HTTP server when REALFACE_WEBHOOK_URL is set (bot/telegram/lifecycle.py).
+
+What stops it from starting (configuration, a token Telegram rejects, a Bot API it cannot
+reach, a port taken) ends it with a line that says what to fix, not a traceback.
+"""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import logging
-import signal
+import os
 import sys
+from collections.abc import Sequence
+from typing import NoReturn
 
-from telegram import Update
-
-from bot.app import AnyApplication, build_application
+from bot.app import build_application
 from bot.config import ConfigError, Settings
+from bot.telegram.lifecycle import StartupError, run
+
+PROG = "realface-bot"
+EXIT_CONFIG = 2  # the environment does not describe a runnable bot
+EXIT_STARTUP = 1  # it does, and Telegram or the machine said no
 
 
-async def serve_webhook(app: AnyApplication) -> None:
-    """What ``run_polling`` does, with updates arriving at our server instead of polling."""
-    await app.initialize()
-    assert app.post_init is not None
-    await app.post_init(app)  # starts the HTTP server and sets the webhook
-    await app.start()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    try:
-        await stop.wait()
-    finally:
-        await app.stop()
-        if app.post_stop is not None:
-            await app.post_stop(app)
-        await app.shutdown()
-        if app.post_shutdown is not None:
-            await app.post_shutdown(app)
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Telegram bot for face-verified video generation. Configured by "
+        "environment variables (see the README).",
+    )
+    parser.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="run against the built-in provider simulators (same as REALFACE_SANDBOX=1)",
+    )
+    return parser.parse_args(argv)
 
 
-def main() -> None:
+def fail(message: str, code: int) -> NoReturn:
+    for line in message.strip().splitlines() or [message]:
+        print(f"{PROG}: {line}", file=sys.stderr)
+    raise SystemExit(code)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     # httpx logs every URL at INFO, and Bot API URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    env = dict(os.environ)
+    if args.sandbox:
+        env["REALFACE_SANDBOX"] = "1"
     try:
-        settings = Settings.from_env()
+        settings = Settings.from_env(env)
     except ConfigError as exc:
-        print(f"realface-bot: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
+        fail(str(exc), EXIT_CONFIG)
     app = build_application(settings)
-    if settings.webhook_url:
-        asyncio.run(serve_webhook(app))
-    else:
-        app.run_polling(allowed_updates=Update.ALL_TYPES)
+    try:
+        asyncio.run(run(app, webhook=settings.webhook_url is not None))
+    except StartupError as exc:
+        fail(str(exc), EXIT_STARTUP)
+    except ConfigError as exc:  # what only shows once things are built (a provider's URL)
+        fail(str(exc), EXIT_CONFIG)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 
 from bot.config import Settings
 from bot.providers.factory import build_providers
@@ -37,6 +37,7 @@ from bot.telegram.admins import AdminCache
 from bot.telegram.context import BotData, Services
 from bot.telegram.handlers import register
 from bot.telegram.handlers.uploads import telegram_fetcher
+from bot.telegram.lifecycle import AnyApplication, StartupError
 from bot.telegram.notifiers.faces import TelegramNotifier
 from bot.telegram.notifiers.videos import TelegramVideoNotifier
 from bot.telegram.retry import RetryingRateLimiter, RetryPolicy, TelegramRetry
@@ -81,8 +82,6 @@ GROUP_ADMIN_COMMANDS = [
     BotCommand("quota", "Videos per member per day"),
     BotCommand("jobs", "The group's recent videos"),
 ]
-
-AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 
 class Runtime:
@@ -208,7 +207,6 @@ class Runtime:
             videos=videos,
             inline_offers=inline_offers,
         )
-        me = await app.bot.get_me()
         app.bot_data.services = Services(
             settings=settings,
             db=db,
@@ -222,7 +220,7 @@ class Runtime:
             providers=self.providers,
             notifier=telegram_notifier,
             clock=self.clock,
-            bot_username=me.username,
+            bot_username=app.bot.username,  # getMe answered it at initialize
             sandbox=self.sandbox,
             admins=AdminCache(app.bot, ttl=settings.admin_cache_seconds),
             groups=GroupService(
@@ -241,25 +239,24 @@ class Runtime:
             self._track(tracker, app, booted_at), name="tracker"
         )
         await replay(unfinished, inbox, self.update_queue, app.bot, self.clock)
-        log.info("realface-bot @%s started", me.username)
+        log.info("realface-bot @%s started", app.bot.username)
 
     async def _start_web(self, app: AnyApplication) -> str | None:
-        """Serve media, verification returns and webhooks; the public URL, if there is one."""
+        """Serve /healthz in every mode, and media, verification returns and webhooks when
+        there is a public URL or a webhook; the public URL, if there is one."""
         settings = self.settings
         public_url = settings.public_url
-        host, port = settings.http_host, settings.http_port
         if public_url is None and self.sandbox is not None:
-            # The simulators run on this machine: they can fetch from loopback.
-            public_url, host, port = "http://127.0.0.1:0", "127.0.0.1", 0
-        if public_url is None and settings.webhook_url is None:
-            return None
-        self.media = MediaStore(
-            settings.database_path.parent / "media",
-            settings.media_ttl_seconds,
-            self.clock,
-            max_files=settings.media_max_files,
-            max_bytes=settings.media_max_megabytes * 1024 * 1024,
-        )
+            # The simulators run on this machine: they fetch from loopback, at the bound port.
+            public_url = "http://127.0.0.1:0"
+        if public_url is not None or settings.webhook_url is not None:
+            self.media = MediaStore(
+                settings.database_path.parent / "media",
+                settings.media_ttl_seconds,
+                self.clock,
+                max_files=settings.media_max_files,
+                max_bytes=settings.media_max_megabytes * 1024 * 1024,
+            )
         secret = settings.webhook_secret or secrets.token_urlsafe(32)
 
         async def on_update(data: dict[str, Any]) -> None:
@@ -274,12 +271,19 @@ class Runtime:
             webhook_path=webhook_path(settings.webhook_url) if settings.webhook_url else None,
             webhook_secret=secret,
         )
-        await self.web.start(host, port)
+        host, port = settings.http_host, settings.http_port
+        try:
+            await self.web.start(host, port)
+        except OSError as exc:
+            raise StartupError(
+                f"cannot listen on {host}:{port} for /healthz ({exc.strerror or exc}): "
+                "free the port or set REALFACE_HTTP_PORT"
+            ) from None
         if settings.webhook_url:
             await app.bot.set_webhook(
                 settings.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES
             )
-        if public_url is None:
+        if public_url is None or self.media is None:
             return None
         self.media.base_url = public_base(public_url, self.web.bound_port)
         return self.media.base_url

@@ -54,6 +54,8 @@ def settings(tmp_path: Path, tg: FakeTelegram, sim: Token360Simulator) -> Settin
         # The fake Bot API does not limit rates; waiting for Telegram's would only slow tests.
         group_messages_per_minute=10_000,
         video_max_poll_seconds=0.2,
+        http_host="127.0.0.1",
+        http_port=0,
     )
 
 

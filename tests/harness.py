@@ -12,9 +12,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from bot.app import AnyApplication, build_application
+from bot.app import build_application
 from bot.config import Settings
 from bot.services.clock import Clock, system_clock
+from bot.telegram import lifecycle
+from bot.telegram.lifecycle import AnyApplication
 
 
 class RunningBot:
@@ -27,29 +29,12 @@ class RunningBot:
 
     async def start(self) -> RunningBot:
         app = self.app = build_application(self.settings, clock=self.clock)
-        await app.initialize()
-        assert app.post_init is not None
-        await app.post_init(app)
-        assert app.updater is not None
-        if not self.settings.webhook_url:
-            await app.updater.start_polling(poll_interval=0, timeout=1)
-        await app.start()
+        await lifecycle.start(app, webhook=self.settings.webhook_url is not None, poll_timeout=1)
         return self
 
     async def stop(self) -> None:
-        app = self.app
-        if app is None:
-            return
-        assert app.updater is not None
-        if app.updater.running:
-            await app.updater.stop()
-        if app.running:
-            await app.stop()
-        if app.post_stop is not None:
-            await app.post_stop(app)
-        await app.shutdown()
-        if app.post_shutdown is not None:
-            await app.post_shutdown(app)
+        if self.app is not None:
+            await lifecycle.stop(self.app)
         self.app = None
 
     @property
@@ -93,10 +78,10 @@ def env_for(settings: Settings) -> dict[str, str]:
     for name, key in settings.provider_keys().items():
         env[f"{name.upper()}_API_KEY"] = key.api_key
         env[f"{name.upper()}_BASE_URL"] = key.base_url
+    env["REALFACE_HTTP_HOST"] = settings.http_host
+    env["REALFACE_HTTP_PORT"] = str(settings.http_port)
     if settings.public_url is not None:
         env["REALFACE_PUBLIC_URL"] = settings.public_url
-        env["REALFACE_HTTP_HOST"] = settings.http_host
-        env["REALFACE_HTTP_PORT"] = str(settings.http_port)
     return env
 
 

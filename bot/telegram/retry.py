@@ -41,13 +41,15 @@ Backoff is doubling from ``base_seconds`` (capped at ``max_delay_seconds``) with
 (half fixed, half random), so many calls failing together do not come back together. All
 retries of one call end within ``deadline_seconds``; a wait that would end past it (a long
 flood wait included) is not begun, and the last error is raised for the caller's own
-handling. ``sendChatAction`` gets a 5 s deadline: an action shown later is pointless.
+handling. ``sendChatAction`` gets a 5 s deadline (an action shown later is pointless) and
+``getMe`` 10 s (it runs at start: an unreachable Bot API should stop the start quickly).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import random
 import re
 from collections.abc import Awaitable, Callable, Coroutine
@@ -98,7 +100,9 @@ _SEND_ONCE_MORE = frozenset(
 )
 _REPEATABLE_PREFIXES = ("get", "set", "delete", "edit", "answer", "pin", "unpin")
 _REPEATABLE = frozenset({"sendChatAction", "leaveChat"})
-_DEADLINES = {"sendChatAction": 5.0}
+# An action shown later is pointless; getMe runs at start, where a Bot API that cannot be
+# reached should end the start within seconds (bot/telegram/lifecycle.py), not a minute.
+_DEADLINES = {"sendChatAction": 5.0, "getMe": 10.0}
 # After an unknown outcome, these answers mean the first try did the work.
 _ALREADY_DONE = {
     "answerCallbackQuery": "query is too old",
@@ -188,7 +192,8 @@ class TelegramRetry:
         returned when, after an unknown outcome, Telegram's answer says the work is done.
         """
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + _DEADLINES.get(method, self.policy.deadline_seconds)
+        budget = min(self.policy.deadline_seconds, _DEADLINES.get(method, math.inf))
+        deadline = loop.time() + budget
         allowed = repeats_after_unknown(method) if unknown_repeats is None else unknown_repeats
         retries = unknown = 0
         while True:

@@ -1,4 +1,5 @@
 """The bot's own HTTP server: one process, one port, for everything the outside must reach.
+It runs in polling mode too (for ``/healthz``); the rest is served when it has a use.
 
 - ``GET /media/{token}`` (and HEAD): a photo for a URL-only provider to fetch, from the
   :class:`~bot.services.media.MediaStore` on disk. Tokens are 256 random bits; a URL serves
@@ -8,7 +9,7 @@
 - ``GET /return/{provider}``: where a verification page sends the person's browser back
   (OrcaRouter's return_url, ToAPIs' callback). It only wakes the poller: the provider is
   asked, so a forged request can activate nothing.
-- ``GET /healthz``: liveness for the container platform.
+- ``GET /healthz``: liveness for the container platform, in every mode.
 - ``POST <webhook path>``: Telegram updates when REALFACE_WEBHOOK_URL is set, checked
   against the secret token with a constant-time compare.
 """
@@ -46,7 +47,7 @@ RETURN_PAGE = """<!doctype html><meta charset="utf-8">
 class WebServer:
     def __init__(
         self,
-        media: MediaStore,
+        media: MediaStore | None,
         *,
         on_return: ReturnHook,
         on_update: UpdateHook | None = None,
@@ -73,14 +74,21 @@ class WebServer:
         self.bound_port = 0
 
     async def start(self, host: str, port: int) -> None:
-        # What the previous run published and is still valid keeps being served.
-        await asyncio.to_thread(self.media.open)
+        """Listen on ``host:port`` (0: any free port); OSError if it cannot."""
+        if self.media is not None:
+            # What the previous run published and is still valid keeps being served.
+            await asyncio.to_thread(self.media.open)
         runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=2.0)
         await runner.setup()
-        await web.TCPSite(runner, host, port).start()
+        try:
+            await web.TCPSite(runner, host, port).start()
+        except BaseException:
+            await runner.cleanup()
+            raise
         self._runner = runner
         self.bound_port = int(runner.addresses[0][1])
-        self._sweeper = asyncio.create_task(self._sweep(), name="media-sweep")
+        if self.media is not None:
+            self._sweeper = asyncio.create_task(self._sweep(self.media), name="media-sweep")
         log.info("http server listening on %s:%d", host, self.bound_port)
 
     async def stop(self) -> None:
@@ -93,11 +101,11 @@ class WebServer:
             runner, self._runner = self._runner, None
             await runner.cleanup()
 
-    async def _sweep(self) -> None:
+    async def _sweep(self, media: MediaStore) -> None:
         while True:
-            await asyncio.sleep(min(SWEEP_SECONDS, max(self.media.ttl, 1.0)))
+            await asyncio.sleep(min(SWEEP_SECONDS, max(media.ttl, 1.0)))
             try:
-                self.media.sweep()
+                media.sweep()
             except OSError:
                 log.exception("removing expired media failed")
 
@@ -105,7 +113,7 @@ class WebServer:
         return web.json_response({"ok": True})
 
     async def _media(self, request: web.Request) -> web.StreamResponse:
-        item = self.media.get(request.match_info["token"])
+        item = self.media.get(request.match_info["token"]) if self.media is not None else None
         if item is None:
             return web.Response(status=404, text="Not found or expired")
         # Streamed from the file (HEAD and Range too); a file retired meanwhile is a 404.
