@@ -45,8 +45,10 @@ async def deliver(video_bytes: int) -> tuple[int, int]:
             telegram_file_base_url=tg.base_file_url,
             database_path=Path(tmp) / "bench.sqlite3",
             poll_seconds=0.1,
-            token360=ProviderKey("bench", sim.base_url),
+            providers={"token360": ProviderKey("bench", sim.base_url)},
             progress_edit_seconds=1.0,
+            http_host="127.0.0.1",  # /healthz on a free loopback port
+            http_port=0,
         )
         bot = BotProcess(settings, Path(tmp) / "bot.log").start()
         assert bot.proc is not None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import logging
 import secrets
 from collections.abc import Mapping
@@ -20,7 +21,7 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 
-from bot.config import Settings
+from bot.config import SandboxControl, Settings
 from bot.providers.factory import build_providers
 from bot.providers.registry import Providers
 from bot.services.clock import Clock, system_clock
@@ -43,7 +44,6 @@ from bot.telegram.notifiers.videos import TelegramVideoNotifier
 from bot.telegram.retry import RetryingRateLimiter, RetryPolicy, TelegramRetry
 from bot.telegram.updates import DurableProcessor, DurableUpdateQueue, replay
 from bot.telegram.web import MediaStore, WebServer, public_base, webhook_path
-from sandbox.control import SandboxControl, start_sandbox
 from storage.assets import AssetRepo
 from storage.chats import ChatRepo, InlineOfferRepo
 from storage.database import Database
@@ -117,12 +117,14 @@ class Runtime:
         self.update_queue.bind(inbox, self.clock)
         self.update_processor.bind(inbox, self.clock)
         keys = settings.provider_keys()
-        if not keys:
-            self.sandbox = await start_sandbox(
+        if settings.sandbox:
+            # Loaded by name, and only here: production code never imports the simulators.
+            control = importlib.import_module("sandbox.control")
+            self.sandbox = await control.start_sandbox(
                 settings.sandbox_providers, settings.sandbox_processing_seconds
             )
             keys = self.sandbox.keys()
-            log.warning("no provider key set: running in SANDBOX mode against simulators")
+            log.warning("SANDBOX mode: simulated providers, nothing is real or charged")
         public_url = await self._start_web(app)
         enabled, unavailable = build_providers(settings, keys, public_url=public_url is not None)
         self.providers = Providers(enabled, unavailable)

@@ -1,40 +1,67 @@
 """Settings, read from the environment once at start.
 
 Secrets (the bot token, provider keys) are kept out of ``repr`` so a logged or
-printed Settings never leaks them.
+printed Settings never leaks them. Every problem in the environment is reported at once
+(one :class:`ConfigError` listing them all), and the bot never falls back to simulated
+providers by itself: sandbox mode runs only when asked for (``REALFACE_SANDBOX=1``, or
+``realface-bot --sandbox``). The providers are those declared in
+:mod:`bot.providers.registry`: their keys are ``<PREFIX>API_KEY``, ``<PREFIX>BASE_URL``.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Protocol, TypeVar
+
+from bot.providers.registry import BY_NAME, DECLARATIONS
 
 _N = TypeVar("_N", int, float)
 
 TELEGRAM_API = "https://api.telegram.org/bot"
 TELEGRAM_FILES = "https://api.telegram.org/file/bot"
-TOKEN360_API = "https://api.token360.ai"
-# Default endpoints, from each provider's document; set *_BASE_URL to override.
-PROVIDER_APIS = {
-    "token360": TOKEN360_API,
-    "sunra": "https://api.sunra.ai",
-    "orcarouter": "https://api.orcarouter.ai",
-    "powertokens": "https://powertokens.ai/api",
-    "toapis": "https://toapis.com",
-}
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("", "0", "false", "no", "off")
 
 
 class ConfigError(ValueError):
-    """The environment does not describe a runnable bot; the message says what to set."""
+    """The environment does not describe a runnable bot: ``problems`` says, one line each,
+    what is wrong and what to set instead."""
+
+    def __init__(self, problems: Iterable[str]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(self.problems))
+
+
+def no_provider_problem() -> str:
+    keys = ", ".join(d.key_variable for d in DECLARATIONS)
+    return (
+        f"No provider key is set: set one of {keys}, "
+        "or try the bot on simulated providers with REALFACE_SANDBOX=1 (realface-bot --sandbox)."
+    )
 
 
 @dataclass(frozen=True)
 class ProviderKey:
     api_key: str = field(repr=False)
     base_url: str
+    # The vendor's own settings (its declaration's ``options``), by option name.
+    options: Mapping[str, str] = field(default_factory=dict, hash=False)
+
+
+class SandboxControl(Protocol):
+    """What the bot uses of sandbox mode (``sandbox.control``, loaded by name only when
+    sandbox mode is on, so production never imports the simulators)."""
+
+    def keys(self) -> dict[str, ProviderKey]: ...
+
+    async def pass_link(self, h5_link: str) -> bool:
+        """Press "pass" on a simulated face check; False if the link expired or was used."""
+        ...
+
+    async def aclose(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -44,13 +71,10 @@ class Settings:
     telegram_file_base_url: str = TELEGRAM_FILES
     database_path: Path = Path("data/realface.sqlite3")
     poll_seconds: float = 3.0
-    token360: ProviderKey | None = None
-    sunra: ProviderKey | None = None
-    orcarouter: ProviderKey | None = None
-    powertokens: ProviderKey | None = None
-    toapis: ProviderKey | None = None
-    # PowerTokens' asset pages send the key bare; some of its video pages show "Bearer".
-    powertokens_bearer: bool = False
+    # The enabled providers' keys, by declared name ("token360"), in the registry's order.
+    providers: Mapping[str, ProviderKey] = field(default_factory=dict, hash=False)
+    # Simulated providers on this machine instead of real ones; only when asked for.
+    sandbox: bool = False
     # The externally reachable base of the bot's own HTTP server (media for URL-only
     # providers, OrcaRouter's return page, webhooks). ":0" as port: use the bound port.
     public_url: str | None = None
@@ -101,128 +125,164 @@ class Settings:
     # Sandbox: simulated provider timings, shortened by tests.
     sandbox_processing_seconds: float = 3.0
 
-    @property
-    def sandbox(self) -> bool:
-        return not self.provider_keys()
+    def __post_init__(self) -> None:
+        # Settings made in code (tests, embedding) fail as fast as from_env's.
+        problems = [
+            f"{name!r} is not a declared provider"
+            for name in self.providers
+            if name not in BY_NAME
+        ]
+        unknown = [name for name in self.sandbox_providers if name not in BY_NAME]
+        if unknown:
+            problems.append(f"sandbox_providers names unknown providers: {', '.join(unknown)}")
+        if not self.sandbox and not self.providers:
+            problems.append(no_provider_problem())
+        if problems:
+            raise ConfigError(problems)
 
     def provider_keys(self) -> dict[str, ProviderKey]:
-        keys = {
-            "token360": self.token360,
-            "sunra": self.sunra,
-            "orcarouter": self.orcarouter,
-            "powertokens": self.powertokens,
-            "toapis": self.toapis,
-        }
-        return {name: key for name, key in keys.items() if key is not None}
+        """The enabled providers' keys, in the registry's order."""
+        return {d.name: self.providers[d.name] for d in DECLARATIONS if d.name in self.providers}
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        env = os.environ if env is None else env
-        token = env.get("TELEGRAM_BOT_TOKEN", "").strip()
+        """Settings from ``env`` (default: the process environment), or a ConfigError
+        listing every problem found, each with what to set instead."""
+        read = _Reader(os.environ if env is None else env)
+        token = read.text("TELEGRAM_BOT_TOKEN")
         if not token:
-            raise ConfigError(
+            read.problems.append(
                 "TELEGRAM_BOT_TOKEN is not set. Create a bot with @BotFather and export its token."
             )
-        keys = {name: _provider_key(env, name) for name in PROVIDER_APIS}
-        sandbox_providers = tuple(
-            p.strip()
-            for p in env.get("REALFACE_SANDBOX_PROVIDERS", "token360").split(",")
-            if p.strip()
-        )
-        if sandbox_providers == ("all",):
-            sandbox_providers = tuple(PROVIDER_APIS)
-        unknown = set(sandbox_providers) - set(PROVIDER_APIS)
+        sandbox = read.flag("REALFACE_SANDBOX")
+        providers: dict[str, ProviderKey] = {
+            d.name: ProviderKey(
+                key,
+                (read.text(d.url_variable) or d.default_base_url).rstrip("/"),
+                {o: v for o in d.options if (v := read.text(d.env_prefix + o))},
+            )
+            for d in DECLARATIONS
+            if (key := read.text(d.key_variable))
+        }
+        sandbox_providers = read.sandbox_providers("REALFACE_SANDBOX_PROVIDERS")
+        try:
+            settings = cls(
+                telegram_token=token,
+                providers=providers,
+                sandbox=sandbox,
+                sandbox_providers=sandbox_providers,
+                telegram_api_base_url=read.text("TELEGRAM_API_BASE_URL") or TELEGRAM_API,
+                telegram_file_base_url=read.text("TELEGRAM_FILE_BASE_URL") or TELEGRAM_FILES,
+                database_path=Path(read.text("REALFACE_DATABASE") or "data/realface.sqlite3"),
+                poll_seconds=read.seconds("REALFACE_POLL_SECONDS", 3.0),
+                public_url=read.text("REALFACE_PUBLIC_URL").rstrip("/") or None,
+                http_host=read.text("REALFACE_HTTP_HOST") or "0.0.0.0",
+                http_port=read.port("REALFACE_HTTP_PORT", 8080),
+                webhook_url=read.text("REALFACE_WEBHOOK_URL") or None,
+                webhook_secret=read.text("REALFACE_WEBHOOK_SECRET") or None,
+                media_ttl_seconds=read.seconds("REALFACE_MEDIA_TTL_SECONDS", 600.0),
+                media_max_files=read.count("REALFACE_MEDIA_MAX_FILES", 1000),
+                media_max_megabytes=read.count("REALFACE_MEDIA_MAX_MEGABYTES", 1024),
+                upload_concurrency=read.count("REALFACE_UPLOAD_CONCURRENCY", 4),
+                link_ttl_seconds=read.seconds("REALFACE_LINK_TTL_SECONDS", 120.0),
+                verification_grace_seconds=read.seconds(
+                    "REALFACE_VERIFICATION_GRACE_SECONDS", 60.0
+                ),
+                invite_ttl_seconds=read.seconds("REALFACE_INVITE_TTL_SECONDS", 24 * 3600.0),
+                max_poll_seconds=read.seconds("REALFACE_MAX_POLL_SECONDS", 60.0),
+                asset_timeout_seconds=read.seconds("REALFACE_ASSET_TIMEOUT_SECONDS", 1800.0),
+                http_timeout_seconds=read.seconds("REALFACE_HTTP_TIMEOUT_SECONDS", 30.0),
+                retry_base_seconds=read.seconds("REALFACE_RETRY_BASE_SECONDS", 0.5),
+                telegram_read_timeout_seconds=read.seconds(
+                    "REALFACE_TELEGRAM_READ_TIMEOUT_SECONDS", 10.0
+                ),
+                telegram_upload_answer_seconds=read.seconds(
+                    "REALFACE_TELEGRAM_UPLOAD_ANSWER_SECONDS", 60.0
+                ),
+                telegram_retry_base_seconds=read.seconds(
+                    "REALFACE_TELEGRAM_RETRY_BASE_SECONDS", 0.5
+                ),
+                telegram_retry_deadline_seconds=read.seconds(
+                    "REALFACE_TELEGRAM_RETRY_DEADLINE_SECONDS", 60.0
+                ),
+                sandbox_processing_seconds=read.seconds(
+                    "REALFACE_SANDBOX_PROCESSING_SECONDS", 3.0
+                ),
+                max_running_videos=read.count("REALFACE_MAX_RUNNING_VIDEOS", 2),
+                daily_videos=read.count("REALFACE_DAILY_VIDEOS", 20),
+                video_timeout_seconds=read.seconds("REALFACE_VIDEO_TIMEOUT_SECONDS", 1800.0),
+                video_max_poll_seconds=read.seconds("REALFACE_VIDEO_MAX_POLL_SECONDS", 10.0),
+                progress_edit_seconds=read.seconds("REALFACE_PROGRESS_EDIT_SECONDS", 5.0),
+                group_progress_edit_seconds=read.seconds(
+                    "REALFACE_GROUP_PROGRESS_EDIT_SECONDS", 15.0
+                ),
+                admin_cache_seconds=read.seconds("REALFACE_ADMIN_CACHE_SECONDS", 60.0),
+                group_messages_per_minute=read.count("REALFACE_GROUP_MESSAGES_PER_MINUTE", 20),
+                messages_per_second=read.count("REALFACE_MESSAGES_PER_SECOND", 30),
+            )
+        except ConfigError as exc:  # what only the whole says (no provider at all)
+            read.problems.extend(exc.problems)
+        if read.problems:
+            raise ConfigError(read.problems)
+        return settings
+
+
+class _Reader:
+    """Reads the environment, noting every problem instead of stopping at the first."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+        self.problems: list[str] = []
+
+    def text(self, name: str) -> str:
+        return self.env.get(name, "").strip()
+
+    def flag(self, name: str) -> bool:
+        raw = self.text(name).lower()
+        if raw not in _TRUE + _FALSE:
+            self.problems.append(f"{name} must be 1 (on) or 0 (off), got {raw!r}")
+        return raw in _TRUE
+
+    def sandbox_providers(self, name: str) -> tuple[str, ...]:
+        names = tuple(p.strip() for p in (self.text(name) or "token360").split(",") if p.strip())
+        if names == ("all",):
+            return tuple(d.name for d in DECLARATIONS)
+        unknown = [p for p in names if p not in BY_NAME]
         if unknown:
-            raise ConfigError(f"REALFACE_SANDBOX_PROVIDERS names unknown providers: {unknown}")
-        return cls(
-            telegram_token=token,
-            telegram_api_base_url=env.get("TELEGRAM_API_BASE_URL", TELEGRAM_API),
-            telegram_file_base_url=env.get("TELEGRAM_FILE_BASE_URL", TELEGRAM_FILES),
-            database_path=Path(env.get("REALFACE_DATABASE", "data/realface.sqlite3")),
-            poll_seconds=_float(env, "REALFACE_POLL_SECONDS", 3.0),
-            token360=keys["token360"],
-            sunra=keys["sunra"],
-            orcarouter=keys["orcarouter"],
-            powertokens=keys["powertokens"],
-            toapis=keys["toapis"],
-            powertokens_bearer=env.get("POWERTOKENS_AUTH_BEARER", "").lower() in ("1", "true"),
-            public_url=env.get("REALFACE_PUBLIC_URL", "").strip().rstrip("/") or None,
-            http_host=env.get("REALFACE_HTTP_HOST", "0.0.0.0"),
-            http_port=_port(env, "REALFACE_HTTP_PORT", 8080),
-            webhook_url=env.get("REALFACE_WEBHOOK_URL", "").strip() or None,
-            webhook_secret=env.get("REALFACE_WEBHOOK_SECRET", "").strip() or None,
-            media_ttl_seconds=_float(env, "REALFACE_MEDIA_TTL_SECONDS", 600.0),
-            media_max_files=_int(env, "REALFACE_MEDIA_MAX_FILES", 1000),
-            media_max_megabytes=_int(env, "REALFACE_MEDIA_MAX_MEGABYTES", 1024),
-            upload_concurrency=_int(env, "REALFACE_UPLOAD_CONCURRENCY", 4),
-            sandbox_providers=sandbox_providers,
-            link_ttl_seconds=_float(env, "REALFACE_LINK_TTL_SECONDS", 120.0),
-            verification_grace_seconds=_float(env, "REALFACE_VERIFICATION_GRACE_SECONDS", 60.0),
-            invite_ttl_seconds=_float(env, "REALFACE_INVITE_TTL_SECONDS", 24 * 3600.0),
-            max_poll_seconds=_float(env, "REALFACE_MAX_POLL_SECONDS", 60.0),
-            asset_timeout_seconds=_float(env, "REALFACE_ASSET_TIMEOUT_SECONDS", 1800.0),
-            http_timeout_seconds=_float(env, "REALFACE_HTTP_TIMEOUT_SECONDS", 30.0),
-            retry_base_seconds=_float(env, "REALFACE_RETRY_BASE_SECONDS", 0.5),
-            telegram_read_timeout_seconds=_float(
-                env, "REALFACE_TELEGRAM_READ_TIMEOUT_SECONDS", 10.0
-            ),
-            telegram_upload_answer_seconds=_float(
-                env, "REALFACE_TELEGRAM_UPLOAD_ANSWER_SECONDS", 60.0
-            ),
-            telegram_retry_base_seconds=_float(env, "REALFACE_TELEGRAM_RETRY_BASE_SECONDS", 0.5),
-            telegram_retry_deadline_seconds=_float(
-                env, "REALFACE_TELEGRAM_RETRY_DEADLINE_SECONDS", 60.0
-            ),
-            sandbox_processing_seconds=_float(env, "REALFACE_SANDBOX_PROCESSING_SECONDS", 3.0),
-            max_running_videos=_int(env, "REALFACE_MAX_RUNNING_VIDEOS", 2),
-            daily_videos=_int(env, "REALFACE_DAILY_VIDEOS", 20),
-            video_timeout_seconds=_float(env, "REALFACE_VIDEO_TIMEOUT_SECONDS", 1800.0),
-            video_max_poll_seconds=_float(env, "REALFACE_VIDEO_MAX_POLL_SECONDS", 10.0),
-            progress_edit_seconds=_float(env, "REALFACE_PROGRESS_EDIT_SECONDS", 5.0),
-            group_progress_edit_seconds=_float(env, "REALFACE_GROUP_PROGRESS_EDIT_SECONDS", 15.0),
-            admin_cache_seconds=_float(env, "REALFACE_ADMIN_CACHE_SECONDS", 60.0),
-            group_messages_per_minute=_int(env, "REALFACE_GROUP_MESSAGES_PER_MINUTE", 20),
-            messages_per_second=_int(env, "REALFACE_MESSAGES_PER_SECOND", 30),
-        )
+            known = ", ".join(d.name for d in DECLARATIONS)
+            self.problems.append(
+                f"{name} names unknown providers ({', '.join(unknown)}): use 'all' or some of "
+                f"{known}"
+            )
+            return tuple(p for p in names if p in BY_NAME) or ("token360",)
+        return names
 
+    def number(
+        self,
+        name: str,
+        default: _N,
+        parse: Callable[[str], _N],
+        low: _N,
+        high: _N | None,
+        what: str,
+    ) -> _N:
+        raw = self.text(name)
+        if not raw:
+            return default
+        try:
+            value = parse(raw)
+        except ValueError:
+            value = None
+        if value is None or value < low or (high is not None and value > high):
+            self.problems.append(f"{name} must be {what}, got {raw!r}")
+            return default
+        return value
 
-def _number(
-    env: Mapping[str, str],
-    name: str,
-    default: _N,
-    parse: Callable[[str], _N],
-    low: _N,
-    high: _N | None,
-    what: str,
-) -> _N:
-    """A number from the environment, or a ConfigError that says what to set instead."""
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = parse(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be {what}, got {raw!r}") from None
-    if value < low or (high is not None and value > high):
-        raise ConfigError(f"{name} must be {what}, got {raw!r}")
-    return value
+    def seconds(self, name: str, default: float) -> float:
+        return self.number(name, default, float, 0.0, None, "a number of seconds, 0 or more")
 
+    def count(self, name: str, default: int) -> int:
+        return self.number(name, default, int, 1, None, "a whole number, 1 or more")
 
-def _float(env: Mapping[str, str], name: str, default: float) -> float:
-    return _number(env, name, default, float, 0.0, None, "a number of seconds, 0 or more")
-
-
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
-    return _number(env, name, default, int, 1, None, "a whole number, 1 or more")
-
-
-def _port(env: Mapping[str, str], name: str, default: int) -> int:
-    return _number(env, name, default, int, 0, 65535, "a port number")
-
-
-def _provider_key(env: Mapping[str, str], name: str) -> ProviderKey | None:
-    key = env.get(f"{name.upper()}_API_KEY", "").strip()
-    if not key:
-        return None
-    base = env.get(f"{name.upper()}_BASE_URL", "").strip() or PROVIDER_APIS[name]
-    return ProviderKey(key, base.rstrip("/"))
+    def port(self, name: str, default: int) -> int:
+        return self.number(name, default, int, 0, 65535, "a port number")

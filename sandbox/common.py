@@ -61,6 +61,8 @@ class SimulatorBase:
     name = "simulator"
     logged_prefixes: tuple[str, ...] = ("/v1/", "/files/")
     h5_messages: ClassVar[dict[str, str]] = H5_MESSAGES
+    # Extra keywords sandbox mode starts this simulator with (the bot's own sandbox, not tests).
+    sandbox_options: ClassVar[dict[str, Any]] = {}
 
     def __init__(
         self,

@@ -1,22 +1,20 @@
 """Sandbox mode: built-in simulators stand in for the real providers.
 
-The bot starts each simulator on 127.0.0.1 and offers a button that does what the
-person's phone would do on the H5 page: pass the face check.
+The bot loads this module by name only when sandbox mode is asked for. It starts the
+simulator each provider's declaration names (``bot.providers.registry``) on 127.0.0.1 and
+offers a button that does what the person's phone would do on the H5 page: pass the check.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
+from typing import Any
 
 import httpx
 
 from bot.config import ProviderKey
+from bot.providers.registry import declared
 from sandbox.common import SimulatorBase
-from sandbox.orcarouter import OrcaRouterSimulator
-from sandbox.powertokens import PowerTokensSimulator
-from sandbox.sunra import SunraSimulator
-from sandbox.toapis import ToAPIsSimulator
-from sandbox.token360 import Token360Simulator
 
 SANDBOX_KEY = "sandbox-key"
 
@@ -42,27 +40,26 @@ class SandboxControl:
             await simulator.stop()
 
 
-# Each simulator takes the same timing keywords (and Token360 an activation delay).
-SIMULATORS: dict[str, Callable[..., SimulatorBase]] = {
-    "token360": Token360Simulator,
-    "sunra": SunraSimulator,
-    "orcarouter": OrcaRouterSimulator,
-    "powertokens": PowerTokensSimulator,
-    "toapis": ToAPIsSimulator,
-}
+def simulator_class(provider: str) -> type[SimulatorBase]:
+    """The simulator a provider's declaration names ("module:Class")."""
+    module, _, name = declared(provider).simulator.partition(":")
+    found = getattr(importlib.import_module(module), name)
+    if not (isinstance(found, type) and issubclass(found, SimulatorBase)):
+        raise TypeError(f"{declared(provider).simulator} is not a simulator")
+    return found
 
 
 async def start_sandbox(providers: tuple[str, ...], processing_seconds: float) -> SandboxControl:
     # Slow enough that a newcomer sees the progress messages move.
-    timing = {
+    timing: dict[str, Any] = {
         "processing_seconds": processing_seconds,
         "video_queued_seconds": processing_seconds,
         "video_running_seconds": 3 * processing_seconds,
     }
     simulators: dict[str, SimulatorBase] = {}
     for name in providers:
-        extra = {"activation_delay": 1.0} if name == "token360" else {}
-        simulator = SIMULATORS[name](api_keys=(SANDBOX_KEY,), **timing, **extra)
+        make = simulator_class(name)
+        simulator = make(api_keys=(SANDBOX_KEY,), **timing, **make.sandbox_options)
         await simulator.start("127.0.0.1", 0)
         simulators[name] = simulator
     return SandboxControl(simulators)

@@ -42,7 +42,7 @@ def settings(tmp_path: Path, tg: FakeTelegram, sim: Token360Simulator) -> Settin
         telegram_file_base_url=tg.base_file_url,
         database_path=tmp_path / "realface.sqlite3",
         poll_seconds=0.05,
-        token360=ProviderKey("sim-key", sim.base_url),
+        providers={"token360": ProviderKey("sim-key", sim.base_url)},
         verification_grace_seconds=0.5,
         max_poll_seconds=0.5,
         http_timeout_seconds=2.0,

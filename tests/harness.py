@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.app import build_application
 from bot.config import Settings
+from bot.providers.registry import DECLARATIONS, declared
 from bot.services.clock import Clock, system_clock
 from bot.telegram import lifecycle
 from bot.telegram.lifecycle import AnyApplication
@@ -28,6 +29,7 @@ class RunningBot:
         self.app: AnyApplication | None = None
 
     async def start(self) -> RunningBot:
+        # The process's own start and stop (bot/telegram/lifecycle.py), short long polls.
         app = self.app = build_application(self.settings, clock=self.clock)
         await lifecycle.start(app, webhook=self.settings.webhook_url is not None, poll_timeout=1)
         return self
@@ -45,7 +47,7 @@ class RunningBot:
 
 def env_for(settings: Settings) -> dict[str, str]:
     """The environment that makes ``python -m bot`` run with these settings."""
-    ours = ("TOKEN360", "SUNRA", "ORCAROUTER", "POWERTOKENS", "TOAPIS", "REALFACE")
+    ours = ("REALFACE", *(d.env_prefix for d in DECLARATIONS))
     env = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
     env.update(
         {
@@ -76,9 +78,14 @@ def env_for(settings: Settings) -> dict[str, str]:
         }
     )
     for name, key in settings.provider_keys().items():
-        env[f"{name.upper()}_API_KEY"] = key.api_key
-        env[f"{name.upper()}_BASE_URL"] = key.base_url
-    env["REALFACE_HTTP_HOST"] = settings.http_host
+        declaration = declared(name)
+        env[declaration.key_variable] = key.api_key
+        env[declaration.url_variable] = key.base_url
+        env.update({declaration.env_prefix + o: v for o, v in key.options.items()})
+    if settings.sandbox:
+        env["REALFACE_SANDBOX"] = "1"
+        env["REALFACE_SANDBOX_PROVIDERS"] = ",".join(settings.sandbox_providers)
+    env["REALFACE_HTTP_HOST"] = settings.http_host  # /healthz is served in every mode
     env["REALFACE_HTTP_PORT"] = str(settings.http_port)
     if settings.public_url is not None:
         env["REALFACE_PUBLIC_URL"] = settings.public_url

@@ -24,15 +24,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, NewType, Protocol
 
-
-class ProviderName(StrEnum):
-    TOKEN360 = "token360"
-    SUNRA = "sunra"
-    ORCAROUTER = "orcarouter"
-    POWERTOKENS = "powertokens"
-    TOAPIS = "toapis"
+# A vendor's name as stored with each face ("token360"); the vendors are those declared in
+# bot.providers.registry, so adding one needs no new member anywhere else.
+ProviderName = NewType("ProviderName", str)
 
 
 class FreshLink(StrEnum):
@@ -62,6 +58,8 @@ class Capabilities:
     # Starting a check creates a lasting group at once (Token360): its name carries our
     # reference so a start whose answer was lost can be found again (find_group_named).
     start_creates_group: bool = False
+    # The provider documents renaming and deleting a group, so the bot mirrors both there.
+    manages_groups: bool = False
 
 
 class GroupState(StrEnum):

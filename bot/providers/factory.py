@@ -1,54 +1,39 @@
-"""Build the enabled providers from the settings; say why any is unavailable."""
+"""Build the enabled providers from their keys; say why any is unavailable."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from bot.config import ProviderKey, Settings
 from bot.providers.base import Provider
+from bot.providers.declaration import ClientSettings
 from bot.providers.http import RetryPolicy
-from bot.providers.orcarouter import OrcaRouter
-from bot.providers.powertokens import PowerTokens
-from bot.providers.sunra import Sunra
-from bot.providers.toapis import ToAPIs
-from bot.providers.token360 import Token360
+from bot.providers.registry import declared
 
 log = logging.getLogger(__name__)
 
-# Providers that fetch photos from a public URL and so need REALFACE_PUBLIC_URL.
-URL_ONLY = {"sunra", "orcarouter", "toapis"}
-
 
 def build_provider(name: str, key: ProviderKey, settings: Settings) -> Provider:
-    retry = RetryPolicy(base_seconds=settings.retry_base_seconds)
-    timeout = settings.http_timeout_seconds
-    if name == "token360":
-        return Token360(key.base_url, key.api_key, timeout=timeout, retry=retry)
-    if name == "sunra":
-        return Sunra(key.base_url, key.api_key, timeout=timeout, retry=retry)
-    if name == "orcarouter":
-        return OrcaRouter(key.base_url, key.api_key, timeout=timeout, retry=retry)
-    if name == "powertokens":
-        return PowerTokens(
-            key.base_url,
-            key.api_key,
-            timeout=timeout,
-            retry=retry,
-            bearer=settings.powertokens_bearer,
+    return declared(name).build(
+        ClientSettings(
+            base_url=key.base_url,
+            api_key=key.api_key,
+            timeout=settings.http_timeout_seconds,
+            retry=RetryPolicy(base_seconds=settings.retry_base_seconds),
+            options=key.options,
         )
-    if name == "toapis":
-        return ToAPIs(key.base_url, key.api_key, timeout=timeout, retry=retry)
-    raise ValueError(f"unknown provider {name!r}")
+    )
 
 
 def build_providers(
-    settings: Settings, keys: dict[str, ProviderKey], *, public_url: bool
+    settings: Settings, keys: Mapping[str, ProviderKey], *, public_url: bool
 ) -> tuple[list[Provider], dict[str, str]]:
     """The providers to use, and the ones configured but unusable with the reason."""
     enabled: list[Provider] = []
     unavailable: dict[str, str] = {}
     for name, key in keys.items():
-        if name in URL_ONLY and not public_url:
+        if declared(name).capabilities.upload_by_url and not public_url:
             unavailable[name] = (
                 "it fetches photos from a public URL, and REALFACE_PUBLIC_URL is not set"
             )

@@ -47,8 +47,6 @@ log = logging.getLogger(__name__)
 
 MAX_NAME = 64
 SERIAL_MARGIN = 60.0
-# Providers whose documents include renaming and deleting a group (seed 003).
-_GROUP_MANAGERS = {"powertokens"}
 INVITE_PREFIX = "v-"
 
 
@@ -191,7 +189,7 @@ class FaceService:
                 created_by=created_by,
                 chat_id=chat_id,
                 name=name,
-                provider=provider.name.value,
+                provider=provider.name,
                 now=self.clock(),
                 request_key=request_key,
             )
@@ -200,15 +198,15 @@ class FaceService:
             return FaceCreated(face, None, None)
         # The one-at-a-time check and the intent it lets through are one step: two
         # requests must not both pass before either is written.
-        async with self._start_locks[provider.name.value]:
-            await self._check_serial(provider.name.value, None)
+        async with self._start_locks[provider.name]:
+            await self._check_serial(provider.name, None)
             now = self.clock()
             face = await self.faces.create(
                 owner=owner,
                 created_by=created_by,
                 chat_id=chat_id,
                 name=name,
-                provider=provider.name.value,
+                provider=provider.name,
                 provider_group_id=None,
                 provider_session_id=None,
                 now=now,
@@ -594,7 +592,10 @@ class FaceService:
         return face, remote
 
     def deletes_at_provider(self, face: Face) -> bool:
-        return face.provider_group_id is not None and face.provider in _GROUP_MANAGERS
+        return (
+            face.provider_group_id is not None
+            and self.providers.capabilities(face.provider).manages_groups
+        )
 
     async def _at_provider(self, face: Face, what: str, name: str | None) -> bool:
         """Mirror a rename or delete at the provider; the bot's own record wins regardless."""

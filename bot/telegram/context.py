@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from telegram.ext import CallbackContext, ExtBot
 
-from bot.config import Settings
+from bot.config import SandboxControl, Settings
 from bot.providers.registry import Providers
 from bot.services.clock import Clock
 from bot.services.faces import FaceService
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from bot.telegram.admins import AdminCache
     from bot.telegram.notifiers.faces import TelegramNotifier
     from bot.telegram.web import MediaStore
-    from sandbox.control import SandboxControl
 
 
 @dataclass

@@ -59,6 +59,8 @@ class Token360Simulator(SimulatorBase):
         **H5_MESSAGES,
         "superseded": "<p>This link has expired: a newer link was issued.</p>",
     }
+    # In the bot's sandbox a passed check takes a moment, as at Token360.
+    sandbox_options: ClassVar[dict[str, Any]] = {"activation_delay": 1.0}
 
     def __init__(
         self,

@@ -150,7 +150,7 @@ async def test_provider_errors_at_newface(
         assert [f["status"] for f in faces] == ["deleted", "deleted", "pending"]
     finally:
         await running.stop()
-    bad_key = replace(settings, token360=ProviderKey("wrong-key", sim.base_url))
+    bad_key = replace(settings, providers={"token360": ProviderKey("wrong-key", sim.base_url)})
     running = await RunningBot(bad_key).start()
     try:
         mark = tg.mark()

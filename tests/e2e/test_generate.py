@@ -179,7 +179,9 @@ async def test_timeout_while_generating(tg: FakeTelegram, settings: Settings) ->
     await slow.start()
     running = await RunningBot(
         replace(
-            settings, token360=ProviderKey("sim-key", slow.base_url), video_timeout_seconds=1.0
+            settings,
+            providers={"token360": ProviderKey("sim-key", slow.base_url)},
+            video_timeout_seconds=1.0,
         )
     ).start()
     try:
@@ -233,7 +235,7 @@ async def test_limits_per_user(tg: FakeTelegram, settings: Settings) -> None:
     running = await RunningBot(
         replace(
             settings,
-            token360=ProviderKey("sim-key", slow.base_url),
+            providers={"token360": ProviderKey("sim-key", slow.base_url)},
             max_running_videos=1,
             daily_videos=2,
         )

@@ -136,7 +136,7 @@ async def test_inline_job_survives_a_restart(
         api_keys=("sim-key",), processing_seconds=0.1, video_running_seconds=4.0
     )
     await sim.start()
-    config = replace(settings, token360=ProviderKey("sim-key", sim.base_url))
+    config = replace(settings, providers={"token360": ProviderKey("sim-key", sim.base_url)})
     bot = BotProcess(config, tmp_path / "bot.log").start()
     try:
         alice = tg.add_user("Alice")

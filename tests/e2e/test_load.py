@@ -70,7 +70,7 @@ async def test_a_hundred_people_at_once_all_finish_without_an_apology(
     # what is tested here is that nothing is lost or refused under concurrency.
     config = replace(
         settings,
-        token360=ProviderKey("sim-key", fast_sim.base_url),
+        providers={"token360": ProviderKey("sim-key", fast_sim.base_url)},
         messages_per_second=1000,
     )
     running = await RunningBot(config).start()

@@ -10,7 +10,6 @@ import socket
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import httpx
 
@@ -23,20 +22,12 @@ from tests.fakes.telegram_api import BotMessage, FakeTelegram, FakeUser
 from tests.harness import BotProcess, RunningBot, query
 from tests.images import image
 
-NO_PROVIDERS: dict[str, Any] = {
-    "token360": None,
-    "sunra": None,
-    "orcarouter": None,
-    "powertokens": None,
-    "toapis": None,
-}
-
 
 def served(settings: Settings, port: int = 0, **keys: ProviderKey) -> Settings:
     """Settings with exactly these providers, and the bot's web server on loopback."""
     return replace(
         settings,
-        **{**NO_PROVIDERS, **keys},
+        providers=keys,
         public_url=f"http://127.0.0.1:{port}",
         http_host="127.0.0.1",
         http_port=port,
@@ -79,7 +70,7 @@ def progress_where(
 async def test_a_url_serves_every_fetch_until_it_expires(
     tg: FakeTelegram, settings: Settings
 ) -> None:
-    running = await RunningBot(served(settings, token360=settings.token360)).start()  # type: ignore[arg-type]
+    running = await RunningBot(served(settings, **settings.providers)).start()
     try:
         media = running.services.media
         url = await media.publish(b"photo-bytes", "image/jpeg", "jpg")
@@ -152,7 +143,11 @@ async def test_uploads_wait_their_turn_and_say_they_are_queued(
     sim = Token360Simulator(api_keys=("sim-key",), processing_seconds=0.2)
     tap = Tap("POST", "/v1/assets", hold=10).install(sim)
     await sim.start()
-    config = replace(settings, token360=ProviderKey("sim-key", sim.base_url), upload_concurrency=4)
+    config = replace(
+        settings,
+        providers={"token360": ProviderKey("sim-key", sim.base_url)},
+        upload_concurrency=4,
+    )
     running = await RunningBot(config).start()
     try:
         alice = tg.add_user("Alice")

@@ -55,8 +55,7 @@ async def provider(
             other,
             replace(
                 faster,
-                token360=None,
-                toapis=ProviderKey("sim-key", other.base_url),
+                providers={"toapis": ProviderKey("sim-key", other.base_url)},
                 public_url="http://127.0.0.1:0",
                 http_host="127.0.0.1",
                 http_port=0,

@@ -34,10 +34,9 @@ VERIFIES = {"token360", "orcarouter", "powertokens", "toapis"}
 
 def with_only(settings: Settings, **keys: ProviderKey) -> Settings:
     """Settings with exactly these providers enabled, and the bot's web server on loopback."""
-    none: dict[str, Any] = {name: None for name in SIMULATORS}
     return replace(
         settings,
-        **{**none, **keys},
+        providers=keys,
         public_url="http://127.0.0.1:0",
         http_host="127.0.0.1",
         http_port=0,

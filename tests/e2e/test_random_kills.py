@@ -114,7 +114,7 @@ async def test_kill_at_random_moments_loses_nothing_and_makes_nothing_twice(
         api_keys=("sim-key",), processing_seconds=0.5, video_running_seconds=1.0
     )
     await sim.start()
-    config = replace(settings, token360=ProviderKey("sim-key", sim.base_url))
+    config = replace(settings, providers={"token360": ProviderKey("sim-key", sim.base_url)})
     rng = random.Random(20261204)
     killer = Killer(tg, config, tmp_path / "bot.log", rng)
     journeys = max(1, KILLS // KILLS_PER_JOURNEY)

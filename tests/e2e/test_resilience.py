@@ -46,7 +46,7 @@ async def test_a_provider_switched_off_does_not_stop_the_others(
     await sunra.start()
     both = replace(
         settings,
-        sunra=ProviderKey("sim-key", sunra.base_url),
+        providers={**settings.providers, "sunra": ProviderKey("sim-key", sunra.base_url)},
         public_url="http://127.0.0.1:0",
         http_host="127.0.0.1",
         http_port=0,

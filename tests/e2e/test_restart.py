@@ -38,7 +38,9 @@ async def test_kill_during_processing_and_pending_verification(
 ) -> None:
     sim = slow_sim
     config = replace(
-        settings, token360=ProviderKey("sim-key", sim.base_url), verification_grace_seconds=60
+        settings,
+        providers={"token360": ProviderKey("sim-key", sim.base_url)},
+        verification_grace_seconds=60,
     )
     bot = BotProcess(config, tmp_path / "bot.log").start()
     try:
@@ -109,7 +111,7 @@ async def test_kill_mid_generation_delivers_the_video_exactly_once(
         api_keys=("sim-key",), processing_seconds=0.1, video_running_seconds=4.0
     )
     await sim.start()
-    config = replace(settings, token360=ProviderKey("sim-key", sim.base_url))
+    config = replace(settings, providers={"token360": ProviderKey("sim-key", sim.base_url)})
     bot = BotProcess(config, tmp_path / "bot.log").start()
     try:
         alice = tg.add_user("Alice")

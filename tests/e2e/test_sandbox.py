@@ -1,4 +1,4 @@
-"""A newcomer with only a bot token: sandbox mode against the built-in simulator."""
+"""A newcomer with only a bot token asks for sandbox mode: the built-in simulators."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from tests.images import image
 
 
 async def test_sandbox_walkthrough(tg: FakeTelegram, settings: Settings) -> None:
-    running = await RunningBot(replace(settings, token360=None)).start()
+    running = await RunningBot(replace(settings, providers={}, sandbox=True)).start()
     try:
         alice = tg.add_user("Alice")
         await tg.send_text(alice, "/start")
@@ -50,7 +50,7 @@ async def test_sandbox_simulates_every_provider(
     provider: str, tg: FakeTelegram, settings: Settings
 ) -> None:
     running = await RunningBot(
-        replace(settings, token360=None, sandbox_providers=(provider,))
+        replace(settings, providers={}, sandbox=True, sandbox_providers=(provider,))
     ).start()
     try:
         alice = tg.add_user("Alice")

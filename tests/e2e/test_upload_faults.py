@@ -19,19 +19,11 @@ from tests.fakes.telegram_api import FakeTelegram
 from tests.harness import RunningBot, query
 from tests.images import image
 
-ONLY: dict[str, Any] = {
-    "token360": None,
-    "sunra": None,
-    "orcarouter": None,
-    "powertokens": None,
-    "toapis": None,
-}
-
 
 def served(settings: Settings, **keys: ProviderKey) -> Settings:
     return replace(
         settings,
-        **{**ONLY, **keys},
+        providers=keys,
         public_url="http://127.0.0.1:0",
         http_host="127.0.0.1",
         http_port=0,
@@ -50,7 +42,7 @@ async def test_an_unreadable_answer_is_looked_up_not_left_uploading(
     sim = Token360Simulator(api_keys=("sim-key",), processing_seconds=0.2)
     tap = Tap("POST", "/v1/assets", spoil=spoil).install(sim)
     await sim.start()
-    config = replace(settings, token360=ProviderKey("sim-key", sim.base_url))
+    config = replace(settings, providers={"token360": ProviderKey("sim-key", sim.base_url)})
     running = await RunningBot(config).start()
     try:
         alice = tg.add_user("Alice")

@@ -182,9 +182,9 @@ async def test_new_link_where_the_provider_gives_none_creates_a_new_group(
 ) -> None:
     stingy = Token360Simulator(api_keys=("sim-key",), fresh_link_on_get=False)
     await stingy.start()
-    assert settings.token360 is not None
+    key = settings.providers["token360"]
     running = await RunningBot(
-        replace(settings, token360=replace(settings.token360, base_url=stingy.base_url))
+        replace(settings, providers={"token360": replace(key, base_url=stingy.base_url)})
     ).start()
     try:
         alice = tg.add_user("Alice")

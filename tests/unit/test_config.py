@@ -1,18 +1,40 @@
 import pytest
 
-from bot.config import ConfigError, Settings
+from bot.config import ConfigError, ProviderKey, Settings
+from bot.providers.registry import DECLARATIONS
+
+TOKEN = {"TELEGRAM_BOT_TOKEN": "1:x"}
 
 
-def test_a_token_alone_is_sandbox_mode() -> None:
-    settings = Settings.from_env({"TELEGRAM_BOT_TOKEN": "1:x"})
+def test_sandbox_only_when_asked() -> None:
+    settings = Settings.from_env({**TOKEN, "REALFACE_SANDBOX": "1"})
     assert settings.sandbox and settings.poll_seconds == 3.0 and settings.http_port == 8080
+    assert settings.provider_keys() == {} and settings.sandbox_providers == ("token360",)
     assert "1:x" not in repr(settings)  # secrets stay out of logs
+
+
+def test_a_token_alone_is_refused_with_the_way_out() -> None:
+    # A deployment that lost its provider secret must not serve simulated results.
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env(TOKEN)
+    [problem] = caught.value.problems
+    assert "REALFACE_SANDBOX=1" in problem and "--sandbox" in problem
+    for declaration in DECLARATIONS:
+        assert declaration.key_variable in problem
+
+
+def test_settings_made_in_code_fail_as_fast() -> None:
+    with pytest.raises(ConfigError, match="No provider key"):
+        Settings(telegram_token="1:x")
+    with pytest.raises(ConfigError, match="acme"):
+        Settings(telegram_token="1:x", providers={"acme": ProviderKey("k", "http://x")})
+    assert Settings(telegram_token="1:x", sandbox=True).sandbox
 
 
 def test_provider_keys_and_base_urls() -> None:
     settings = Settings.from_env(
         {
-            "TELEGRAM_BOT_TOKEN": "1:x",
+            **TOKEN,
             "SUNRA_API_KEY": "k",
             "TOKEN360_API_KEY": "t",
             "TOKEN360_BASE_URL": "http://127.0.0.1:9/",
@@ -20,10 +42,25 @@ def test_provider_keys_and_base_urls() -> None:
         }
     )
     assert not settings.sandbox
-    assert set(settings.provider_keys()) == {"sunra", "token360"}
-    assert settings.token360 is not None and settings.token360.base_url == "http://127.0.0.1:9"
-    assert settings.sunra is not None and settings.sunra.base_url == "https://api.sunra.ai"
-    assert "k" not in repr(settings.sunra)
+    keys = settings.provider_keys()
+    assert list(keys) == ["token360", "sunra"]  # the registry's order
+    assert keys["token360"].base_url == "http://127.0.0.1:9"
+    assert keys["sunra"].base_url == "https://api.sunra.ai"
+    assert settings.sandbox_providers == tuple(d.name for d in DECLARATIONS)
+    assert "k" not in repr(keys["sunra"]) and "'t'" not in repr(settings)
+
+
+def test_vendor_options_come_from_the_vendor_prefix() -> None:
+    env = {**TOKEN, "POWERTOKENS_API_KEY": "p", "POWERTOKENS_AUTH_BEARER": "true"}
+    key = Settings.from_env(env).provider_keys()["powertokens"]
+    assert key.options == {"AUTH_BEARER": "true"}
+    assert key.base_url == "https://powertokens.ai/api"
+
+
+def test_every_declared_provider_is_configurable() -> None:
+    for declaration in DECLARATIONS:
+        env = {**TOKEN, declaration.key_variable: "k"}
+        assert list(Settings.from_env(env).provider_keys()) == [declaration.name]
 
 
 @pytest.mark.parametrize(
@@ -35,14 +72,31 @@ def test_provider_keys_and_base_urls() -> None:
         ("REALFACE_DAILY_VIDEOS", "2.5"),
         ("REALFACE_HTTP_PORT", "70000"),
         ("REALFACE_SANDBOX_PROVIDERS", "token360,acme"),
+        ("REALFACE_SANDBOX", "maybe"),
     ],
 )
 def test_bad_values_say_what_to_set(name: str, value: str) -> None:
     with pytest.raises(ConfigError) as caught:
-        Settings.from_env({"TELEGRAM_BOT_TOKEN": "1:x", name: value})
+        Settings.from_env({**TOKEN, "REALFACE_SANDBOX": "1", name: value})
     assert name in str(caught.value)
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    env = {"REALFACE_POLL_SECONDS": "soon", "REALFACE_HTTP_PORT": "70000"}
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env(env)
+    problems = caught.value.problems
+    assert len(problems) == 4, problems
+    for name in (
+        "TELEGRAM_BOT_TOKEN",
+        "REALFACE_POLL_SECONDS",
+        "REALFACE_HTTP_PORT",
+        "REALFACE_SANDBOX=1",
+    ):
+        assert sum(name in p for p in problems) == 1, name
+    assert str(caught.value).splitlines() == list(problems)  # one line each, no traceback text
 
 
 def test_no_token_is_refused() -> None:
     with pytest.raises(ConfigError, match="TELEGRAM_BOT_TOKEN"):
-        Settings.from_env({})
+        Settings.from_env({"REALFACE_SANDBOX": "1"})

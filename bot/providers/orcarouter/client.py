@@ -60,7 +60,7 @@ MAX_PAGES = 20
 
 
 class OrcaRouter:
-    name = ProviderName.ORCAROUTER
+    name = ProviderName("orcarouter")
     capabilities = Capabilities(
         display_name="OrcaRouter",
         verification=True,

@@ -75,6 +75,7 @@ OTHER, 404 NOT_FOUND, 409 GROUP_NOT_ACTIVE, 413 TOO_LARGE, other 4xx INVALID; th
 code (``code`` or ``error.code``) is kept in ``.code``. Extra fields are ignored everywhere.
 """
 
+from bot.providers.declaration import ClientSettings, ProviderDeclaration, flag
 from bot.providers.powertokens.client import (
     MAX_PAGES,
     MAX_REFERENCE_IMAGES,
@@ -111,6 +112,7 @@ from bot.providers.powertokens.parsing import (
 
 __all__ = [
     "CLOCK_SKEW",
+    "DECLARATION",
     "MAX_NAME",
     "MAX_PAGES",
     "MAX_REFERENCE_IMAGES",
@@ -138,3 +140,25 @@ __all__ = [
     "unwrap",
     "video_status",
 ]
+
+
+def _build(settings: ClientSettings) -> PowerTokens:
+    return PowerTokens(
+        settings.base_url,
+        settings.api_key,
+        timeout=settings.timeout,
+        retry=settings.retry,
+        # Its asset pages send the key bare; some of its video pages show "Bearer".
+        bearer=flag(settings.options.get("AUTH_BEARER")),
+    )
+
+
+DECLARATION = ProviderDeclaration(
+    name=PowerTokens.name,
+    capabilities=PowerTokens.capabilities,
+    env_prefix="POWERTOKENS_",
+    default_base_url="https://powertokens.ai/api",
+    build=_build,
+    simulator="sandbox.powertokens:PowerTokensSimulator",
+    options=("AUTH_BEARER",),
+)

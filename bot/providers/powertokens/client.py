@@ -70,7 +70,7 @@ MAX_PAGES = 20
 
 
 class PowerTokens:
-    name = ProviderName.POWERTOKENS
+    name = ProviderName("powertokens")
     capabilities = Capabilities(
         display_name="PowerTokens",
         fresh_link=FreshLink.NEW_SESSION,
@@ -79,6 +79,7 @@ class PowerTokens:
         lists_assets=True,
         lists_groups=True,
         max_video_assets=MAX_REFERENCE_IMAGES,
+        manages_groups=True,
     )
 
     def __init__(

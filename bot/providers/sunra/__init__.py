@@ -89,6 +89,7 @@ from bot.providers.base import (
     VideoState,
     VideoStatus,
 )
+from bot.providers.declaration import ProviderDeclaration, plain_client
 from bot.providers.fields import first_str as _str
 from bot.providers.http import ProviderHTTP, RetryPolicy
 from bot.providers.sunra.parsing import (
@@ -111,6 +112,7 @@ from bot.providers.sunra.parsing import (
 __all__ = [
     "ASSETS_PATH",
     "AUTH_SCHEME",
+    "DECLARATION",
     "MAX_LIST_PAGES",
     "MAX_REFERENCE_IMAGES",
     "MODEL_IDS",
@@ -143,7 +145,7 @@ def auth_headers(api_key: str) -> dict[str, str]:
 
 
 class Sunra:
-    name = ProviderName.SUNRA
+    name = ProviderName("sunra")
     capabilities = Capabilities(
         display_name="Sunra",
         verification=False,
@@ -328,3 +330,13 @@ class Sunra:
             url_expires_at=url_expiry(url),
             raw=raw,
         )
+
+
+DECLARATION = ProviderDeclaration(
+    name=Sunra.name,
+    capabilities=Sunra.capabilities,
+    env_prefix="SUNRA_",
+    default_base_url="https://api.sunra.ai",
+    build=plain_client(Sunra),
+    simulator="sandbox.sunra:SunraSimulator",
+)

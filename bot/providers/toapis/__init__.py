@@ -57,6 +57,7 @@ is a rejection carrying the vendor's ``code``; extra fields are ignored; statuse
 case-insensitively; times may be unix seconds, milliseconds or ISO 8601.
 """
 
+from bot.providers.declaration import ProviderDeclaration, plain_client
 from bot.providers.toapis.client import (
     ASSETS,
     CHECK_CONCURRENCY,
@@ -87,6 +88,7 @@ from bot.providers.toapis.parsing import (
 __all__ = [
     "ASSETS",
     "CHECK_CONCURRENCY",
+    "DECLARATION",
     "LOCALE",
     "MAX_PLAUSIBLE_LINK_SECONDS",
     "MAX_REFERENCE_IMAGES",
@@ -108,3 +110,13 @@ __all__ = [
     "verification_outcome",
     "video_status",
 ]
+
+
+DECLARATION = ProviderDeclaration(
+    name=ToAPIs.name,
+    capabilities=ToAPIs.capabilities,
+    env_prefix="TOAPIS_",
+    default_base_url="https://toapis.com",
+    build=plain_client(ToAPIs),
+    simulator="sandbox.toapis:ToAPIsSimulator",
+)

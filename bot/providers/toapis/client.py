@@ -62,7 +62,7 @@ CHECK_CONCURRENCY = 4
 
 
 class ToAPIs:
-    name = ProviderName.TOAPIS
+    name = ProviderName("toapis")
     capabilities = Capabilities(
         display_name="ToAPIs",
         verification=True,

@@ -1,0 +1,64 @@
+"""What every vendor client shares: one HTTP client tied to its lifetime, bearer auth, JSON
+answers, and the honest answer for operations a vendor does not document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from bot.providers.base import Capabilities, GroupInfo, ProviderError, VerificationSession
+from bot.providers.http import ProviderHTTP, RetryPolicy
+from bot.providers.parsing import json_of
+
+
+class VendorClient:
+    capabilities: Capabilities
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.http = ProviderHTTP(
+            base_url,
+            self.auth_headers(api_key),
+            timeout=timeout,
+            retry=retry,
+            classify=self.classify,
+            transport=transport,
+        )
+
+    def auth_headers(self, api_key: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {api_key}"}
+
+    def classify(self, response: httpx.Response, error: ProviderError) -> ProviderError:
+        """The vendor's meaning of an error status (``ProviderHTTP``'s ``classify`` hook)."""
+        return error
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def json(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = await self.http.request(method, path, **kwargs)
+        return json_of(response, self.capabilities.display_name)
+
+    # What a vendor lacks, answered without a request (the Provider protocol explains each).
+
+    async def refresh_verification(
+        self, group_id: str | None, session_id: str | None
+    ) -> VerificationSession | None:
+        return None  # a fresh link is a new session, which the bot starts itself
+
+    async def find_group_named(self, text: str) -> GroupInfo | None:
+        return None  # starting a check creates no group here: nothing to find
+
+    async def rename_group(self, group_id: str, name: str) -> bool:
+        return False  # not documented: the name lives in the bot only
+
+    async def delete_group(self, group_id: str) -> bool:
+        return False  # not documented: the group stays at the provider

@@ -1,0 +1,244 @@
+"""Reading provider answers tolerantly: every vendor's parsing is built from these.
+
+The public pages disagree on shapes (shared/PROVIDERS.md), so each reader accepts the
+spellings seen across the five vendors: keys in snake_case, camelCase or PascalCase, rows
+under any of the usual list keys, statuses in any case, times as unix seconds, milliseconds
+or ISO 8601. A vendor module says only what is its own (paths, envelopes, error meanings).
+"""
+
+from __future__ import annotations
+
+import calendar
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import httpx
+
+from bot.providers.base import ProviderError, RemoteAssetState, VideoState, VideoStatus
+
+# Ark deletes a finished MP4 after 24 h; vendors that say nothing are assumed to keep it so long.
+VIDEO_URL_LIFETIME = 24 * 3600
+
+VIDEO_STATES: Mapping[str, VideoState] = {
+    **dict.fromkeys(
+        ("queued", "pending", "submitted", "in_queue", "not_start"), VideoState.QUEUED
+    ),
+    **dict.fromkeys(("in_progress", "running", "processing"), VideoState.RUNNING),
+    **dict.fromkeys(("completed", "succeeded", "success"), VideoState.COMPLETED),
+    **dict.fromkeys(
+        ("failed", "failure", "fail", "error", "cancelled", "canceled", "expired"),
+        VideoState.FAILED,
+    ),
+}
+ASSET_STATES: Mapping[str, RemoteAssetState] = {
+    "active": RemoteAssetState.ACTIVE,
+    **dict.fromkeys(("failed", "fail", "error", "rejected"), RemoteAssetState.FAILED),
+}
+_ROW_KEYS = ("list", "records", "items", "Items", "rows", "groups", "assets", "results", "data")
+_TOTAL_KEYS = ("total", "total_count", "totalCount", "TotalCount", "count")
+_ERROR_CODES = ("error_code", "errorCode", "failCode", "fail_code")
+_ERROR_MESSAGES = (
+    "error_message",
+    "errorMessage",
+    "error_msg",
+    "failReason",
+    "fail_reason",
+    "reason",
+)
+
+
+def first(data: Any, *keys: str) -> Any:
+    """The first of ``keys`` in ``data`` with a value other than None or ""; else None."""
+    if not isinstance(data, dict):
+        return None
+    for key in keys:
+        value = data.get(key)
+        if value not in (None, ""):
+            return value
+    return None
+
+
+def first_str(data: Any, *keys: str) -> str | None:
+    """The first of ``keys`` in ``data`` holding a non-empty scalar, as text; else None."""
+    if not isinstance(data, dict):
+        return None
+    for key in keys:
+        value = data.get(key)
+        if value not in (None, "") and not isinstance(value, dict | list):
+            return str(value)
+    return None
+
+
+def word(data: Any, *keys: str) -> str:
+    """A status word, lower case ("" when absent): statuses compare case-insensitively."""
+    return (first_str(data, *keys) or "").lower()
+
+
+def integer(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def timestamp(value: Any, *, naive_utc: bool = True) -> float | None:
+    """Unix seconds from unix seconds or milliseconds (also as text) or ISO 8601.
+
+    A time without a zone is UTC, or unreadable (None) with ``naive_utc=False`` where
+    guessing wrong could bind the wrong group (PowerTokens' matching).
+    """
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        seconds = number(text)
+        if seconds is None:
+            try:
+                stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            except ValueError:
+                return None
+            if stamp.tzinfo is None:
+                if not naive_utc:
+                    return None
+                stamp = stamp.replace(tzinfo=UTC)
+            return stamp.timestamp()
+        value = seconds
+    seconds = number(value)
+    if seconds is None:
+        return None
+    return seconds / 1000 if seconds > 1e11 else seconds
+
+
+def json_of(response: httpx.Response, vendor: str) -> Any:
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise ProviderError(f"{vendor} answered with something that is not JSON") from exc
+
+
+def json_or_none(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def page_rows(data: Any) -> tuple[list[dict[str, Any]], int | None]:
+    """Rows and total (None where the page gives none) of a list page: a bare list, or rows
+    under any of the usual keys (``data`` may nest a page), total beside them or in
+    ``pagination``/``meta``."""
+    if isinstance(data, list):
+        return [r for r in data if isinstance(r, dict)], None
+    if not isinstance(data, dict):
+        return [], None
+    for key in _ROW_KEYS:
+        value = data.get(key)
+        if isinstance(value, list):
+            return [r for r in value if isinstance(r, dict)], page_total(data)
+        if key == "data" and isinstance(value, dict):
+            rows, total = page_rows(value)
+            return rows, total if total is not None else page_total(data)
+    return [], page_total(data)
+
+
+def page_total(data: dict[str, Any]) -> int | None:
+    for key in _TOTAL_KEYS:
+        if (value := integer(data.get(key))) is not None:
+            return value
+    for key in ("pagination", "meta"):
+        if (value := integer(as_dict(data.get(key)).get("total"))) is not None:
+            return value
+    return None
+
+
+def error_of(data: Any) -> tuple[str | None, str | None]:
+    """(code, message) of a failure: an ``error``/``Error`` object or string, else flat
+    ``error_code``/``fail_reason``-style fields."""
+    if not isinstance(data, dict):
+        return None, None
+    for key in ("error", "Error"):
+        error = data.get(key)
+        if isinstance(error, dict):
+            code = first_str(error, "code", "Code", "type")
+            return code, first_str(error, "message", "Message")
+        if isinstance(error, str) and error:
+            return error, None
+    return first_str(data, *_ERROR_CODES), first_str(data, *_ERROR_MESSAGES)
+
+
+def asset_state(
+    status: str, extra: Mapping[str, RemoteAssetState] | None = None
+) -> RemoteAssetState:
+    """An asset status word (lower case) as our state; unknown words are still processing."""
+    return {**ASSET_STATES, **(extra or {})}.get(status, RemoteAssetState.PROCESSING)
+
+
+def url_expiry(url: str, issued_at: float | None = None) -> float | None:
+    """When a signed URL says it stops working: ``expires`` (a time, or a lifetime counted
+    from ``issued_at``), or ``X-Amz-Date`` + ``X-Amz-Expires``; None if it does not say."""
+    query = {k.lower(): v[0] for k, v in parse_qs(urlparse(url).query).items() if v}
+    start = issued_at if issued_at is not None else time.time()
+    for key in ("expires", "x-tos-expires"):
+        value = timestamp(query.get(key))
+        if value is not None:
+            return value if value >= 1e9 else start + value
+    lifetime = number(query.get("x-amz-expires"))
+    if lifetime is not None:
+        try:
+            signed = calendar.timegm(time.strptime(query.get("x-amz-date", ""), "%Y%m%dT%H%M%SZ"))
+        except ValueError:
+            return start + lifetime
+        return signed + lifetime
+    return None
+
+
+def video_status(
+    body: dict[str, Any],
+    vendor: str,
+    *,
+    task_id: str,
+    state: VideoState,
+    url: str | None,
+    expires_at: float | None,
+) -> VideoStatus:
+    """A video task as our status: the error is read only from a failed task (its status word
+    is the code where none is given), and a completed task must name its URL."""
+    code = message = None
+    if state is VideoState.FAILED:
+        code, message = error_of(body)
+        message = message or first_str(body, "message", "fail_reason", "failReason")
+        code = code or word(body, "status", "task_status", "state") or "failed"
+    if state is VideoState.COMPLETED and url is None:
+        raise ProviderError(f"{vendor} said the video is completed but gave no url")
+    return VideoStatus(
+        task_id=task_id,
+        state=state,
+        video_url=url,
+        url_expires_at=expires_at if url else None,
+        error_code=code,
+        error_message=message,
+        queue_position=integer(body.get("queue_position")),
+        raw=body,
+    )
+
+
+def video_state(status: str) -> VideoState | None:
+    return VIDEO_STATES.get(status)
