@@ -33,6 +33,7 @@ class Refusal(StrEnum):
     GROUP_QUOTA = "group_quota"
     START_UNDER_WAY = "start_under_way"  # New link pressed again while the first is running
     OFFER_EXPIRED = "offer_expired"  # an inline result older than offers are kept
+    NOT_ASKED = "not_asked"  # an answer or a button for a question not open (any more)
 
 
 class ServiceRefused(Exception):

@@ -88,6 +88,8 @@ def refusal_text(reason: Refusal, detail: str = "") -> str:
             return (
                 "This card is too old to start. Type @ and the bot's name with your prompt again."
             )
+        case Refusal.NOT_ASKED:
+            return "This button no longer works. Send /faces or /generate to start again."
         case _:
             assert_never(reason)
 
