@@ -1,10 +1,6 @@
-"""The base of the provider simulators: serving, faults, request log, error mapping, scripted
-outcomes, signed MP4 files, the H5 verification page and the ``/_sim`` controls.
-
-Faults (:class:`Fault`, :func:`flaky`) are shared by every simulator: an error status, a
-timeout (held past the client's patience, then dropped), a connection reset or an answer
-held until the test releases it, each before or after the route did its work, for all or a
-seeded fraction of the requests matching a method and path prefix.
+"""The base of the provider simulators: scripted outcomes, signed MP4 files, the H5
+verification page and the ``/_sim`` controls, on :class:`~sandbox.serving.ServedSimulator`
+(serving, faults and the request log).
 
 Each simulator subclasses :class:`SimulatorBase`, adds its routes to ``self.app`` and decides
 how its errors look (:meth:`SimulatorBase.answer_error`, :meth:`SimulatorBase.fault_body`).
@@ -12,54 +8,38 @@ how its errors look (:meth:`SimulatorBase.answer_error`, :meth:`SimulatorBase.fa
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import dataclasses
 import hashlib
 import hmac
 import html
 import logging
-import math
 import secrets
-import socket
-import struct
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
 from aiohttp import web
 
-from sandbox.helpers import H5_MESSAGES, ApiError, H5Link, Json, Video, h5_html, phrase
+from sandbox.helpers import H5_MESSAGES, H5Link, Video, h5_html
 from sandbox.media import iter_padded_mp4, sample_mp4
-from sandbox.outcomes import (
-    TIMEOUT_HOLD_SECONDS,
-    AssetOutcome,
-    Fault,
-    VideoOutcome,
-    flaky,
-)
+from sandbox.outcomes import AssetOutcome, Fault, VideoOutcome, flaky
+from sandbox.serving import Handler, ServedSimulator
 
 __all__ = ["AssetOutcome", "Fault", "Handler", "SimulatorBase", "VideoOutcome", "flaky"]
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-
-class SimulatorBase:
-    """An aiohttp app on 127.0.0.1 with fault injection and a log of provider requests.
+class SimulatorBase(ServedSimulator):
+    """A provider simulator on 127.0.0.1 with fault injection and a log of provider requests.
 
     Every simulator takes ``api_keys`` (each key its own account), ``link_ttl``,
     ``processing_seconds`` (assets), ``video_queued_seconds``, ``video_running_seconds`` and
     ``clock``; its timing is lazy: :meth:`_settle` brings the state up to ``clock()`` before
     each request. ``logged_prefixes`` are the paths counted as provider requests (for
-    benchmarks); ``/_sim`` control routes are never faulted or counted. Faulted requests are
-    counted as requests too, and also in ``faulted`` (method, path, what the fault did).
+    benchmarks); ``/_sim`` control routes are never faulted or counted.
     """
 
-    name = "simulator"
-    logged_prefixes: tuple[str, ...] = ("/v1/", "/files/")
     h5_messages: ClassVar[dict[str, str]] = H5_MESSAGES
     # Extra keywords sandbox mode starts this simulator with (the bot's own sandbox, not tests).
     sandbox_options: ClassVar[dict[str, Any]] = {}
@@ -74,22 +54,14 @@ class SimulatorBase:
         video_running_seconds: float = 0.3,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._api_keys = frozenset(api_keys)
+        super().__init__(api_keys=api_keys, clock=clock)
         self._link_ttl = link_ttl
         self._processing_seconds = processing_seconds
         self._video_queued_seconds = video_queued_seconds
         self._video_running_seconds = video_running_seconds
-        self._clock = clock
         self._secret = secrets.token_bytes(32)
-        self._faults: list[Fault] = []
-        self._closing = asyncio.Event()
-        self._runner: web.AppRunner | None = None
         self.asset_script: deque[AssetOutcome] = deque()
         self.video_script: deque[VideoOutcome] = deque()
-        self.requests: list[tuple[str, str]] = []
-        self.faulted: list[tuple[str, str, str]] = []
-        self.base_url = ""
-        self.app = web.Application(middlewares=[self._fault_middleware])
         self.app.add_routes(
             [
                 web.post("/_sim/script/assets", self._sim_script_assets),
@@ -99,31 +71,6 @@ class SimulatorBase:
                 web.delete("/_sim/requests", self._sim_reset_requests),
             ]
         )
-
-    def now(self) -> float:
-        return self._clock()
-
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        """Serve on ``host:port`` (0 = any free port); return and remember ``base_url``."""
-        if self._runner is not None:
-            raise RuntimeError("simulator already started")
-        self._closing.clear()
-        runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=2.0)
-        await runner.setup()
-        site = web.TCPSite(runner, host, port)
-        await site.start()
-        self._runner = runner
-        bound_host, bound_port = runner.addresses[0][:2]
-        self.base_url = f"http://{bound_host}:{bound_port}"
-        log.info("%s simulator listening on %s", self.name, self.base_url)
-        return self.base_url
-
-    async def stop(self) -> None:
-        """Stop serving; delayed (faulted) requests are woken up first."""
-        self._closing.set()
-        if self._runner is not None:
-            runner, self._runner = self._runner, None
-            await runner.cleanup()
 
     # ------------------------------------------------------------------ controls
 
@@ -157,190 +104,6 @@ class SimulatorBase:
             video.status, video.completed_at = (done or {}).get(status, status), finished
         elif now >= started:
             video.status = running
-
-    def inject(self, *faults: Fault) -> None:
-        """Arm copies of ``faults`` after those armed already (the caller's objects are not
-        counted down, and a copy draws from its own freshly seeded generator)."""
-        self._faults.extend(dataclasses.replace(fault) for fault in faults)
-
-    def flaky(
-        self, method: str | None, path_prefix: str, rate: float, **options: Any
-    ) -> list[Fault]:
-        """Arm :func:`flaky` faults (a seeded ``rate`` of matching requests, mixed kinds)."""
-        faults = flaky(method, path_prefix, rate, **options)
-        self.inject(*faults)
-        return faults
-
-    def clear_faults(self) -> None:
-        """Disarm every fault; requests held by one are not released by this."""
-        self._faults.clear()
-
-    def count_faulted(self, method: str | None = None, path_prefix: str = "") -> int:
-        wanted = method.upper() if method else None
-        return sum(
-            1
-            for m, p, _ in self.faulted
-            if (wanted is None or m == wanted) and p.startswith(path_prefix)
-        )
-
-    def count(self, method: str | None = None, path_prefix: str = "") -> int:
-        wanted = method.upper() if method else None
-        return sum(
-            1
-            for m, p in self.requests
-            if (wanted is None or m == wanted) and p.startswith(path_prefix)
-        )
-
-    def reset_counts(self) -> None:
-        self.requests.clear()
-        self.faulted.clear()
-
-    # ------------------------------------------------------------------ requests
-
-    def origin(self, request: web.Request) -> str:
-        return self.base_url or f"{request.scheme}://{request.host}"
-
-    def bearer_key(
-        self, request: web.Request, schemes: tuple[str, ...] = ("bearer",)
-    ) -> str | None:
-        """The key of an ``Authorization: <scheme> <key>`` header if it is one of ours."""
-        scheme, _, key = request.headers.get("Authorization", "").partition(" ")
-        key = key.strip()
-        return key if scheme.lower() in schemes and key in self._api_keys else None
-
-    async def json_body(self, request: web.Request) -> Json:
-        """The body as a JSON object; anything else raises :meth:`bad_body` (400)."""
-        try:
-            body = await request.json()
-        except ValueError:
-            raise self.bad_body("Request body must be JSON") from None
-        if not isinstance(body, dict):
-            raise self.bad_body("Request body must be a JSON object")
-        return body
-
-    def bad_body(self, message: str) -> ApiError:
-        return ApiError(400, message)
-
-    def _settle(self) -> None:
-        """Bring the lazily timed state up to ``clock()``; vendors override."""
-
-    async def handle(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        """Run the route on settled state; an :class:`ApiError`, or aiohttp's own error under
-        ``/v1/`` (a wrong method counts as 404), is answered by :meth:`answer_error`."""
-        self._settle()
-        try:
-            return await handler(request)
-        except ApiError as exc:
-            return self.answer_error(request, exc)
-        except web.HTTPException as exc:
-            if not request.path.startswith("/v1/") or exc.status < 400:
-                raise
-            status = 404 if exc.status == 405 else exc.status
-            return self.answer_error(request, self.routing_error(status, exc.reason))
-
-    def routing_error(self, status: int, reason: str) -> ApiError:
-        """The error for an unknown route (404) or another aiohttp error under ``/v1/``."""
-        return ApiError(status, reason)
-
-    def answer_error(self, request: web.Request, error: ApiError) -> web.StreamResponse:
-        """The response to ``error``; vendors override to match their envelope."""
-        return self.fault_body(error.status, error.message, None)
-
-    def fault_body(
-        self, status: int, message: str, headers: dict[str, str] | None
-    ) -> web.StreamResponse:
-        """The error a faulted request gets; vendors override to match their envelope."""
-        return web.json_response(
-            {"error": {"code": status, "message": message}}, status=status, headers=headers
-        )
-
-    def _take_fault(self, method: str, path: str) -> Fault | None:
-        for fault in self._faults:
-            if fault.matches(method, path) and fault.strikes():
-                if fault.times is not None:
-                    fault.times -= 1
-                    if fault.times <= 0:
-                        self._faults.remove(fault)
-                return fault
-        return None
-
-    async def _sleep(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._closing.wait(), seconds)
-
-    async def _until(self, event: asyncio.Event, seconds: float | None) -> None:
-        """Wait for ``event``, at most ``seconds`` (None: no limit), or until :meth:`stop`."""
-        waits = [asyncio.ensure_future(event.wait()), asyncio.ensure_future(self._closing.wait())]
-        try:
-            await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for task in waits:
-                task.cancel()
-            await asyncio.gather(*waits, return_exceptions=True)
-
-    async def _until_client_leaves(self, request: web.Request, seconds: float) -> None:
-        """Hold until the client gives up on the request and disconnects (or ``seconds``)."""
-        deadline = asyncio.get_running_loop().time() + seconds
-        while request.transport is not None and not self._closing.is_set():
-            left = deadline - asyncio.get_running_loop().time()
-            if left <= 0:
-                return
-            await self._sleep(min(0.02, left))
-
-    @staticmethod
-    def _drop(request: web.Request, *, reset: bool) -> web.StreamResponse:
-        """Close the connection unanswered: with a TCP reset (RST), or a plain close."""
-        transport = request.transport
-        if transport is not None:
-            sock = transport.get_extra_info("socket")
-            if reset and sock is not None:
-                # Linger 0: close() sends RST at once, as a crashed proxy or NAT would.
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            transport.abort()
-        # aiohttp finds the transport gone and sends nothing of this.
-        return web.Response(status=499)
-
-    @web.middleware
-    async def _fault_middleware(
-        self, request: web.Request, handler: Handler
-    ) -> web.StreamResponse:
-        path = request.path
-        if path.startswith("/_sim/"):
-            return await handler(request)
-        if path.startswith(self.logged_prefixes):
-            self.requests.append((request.method, path))
-        fault = self._take_fault(request.method, path)
-        if fault is None:
-            return await self.handle(request, handler)
-        self.faulted.append((request.method, path, fault.label))
-        return await self._misbehave(request, handler, fault)
-
-    async def _misbehave(
-        self, request: web.Request, handler: Handler, fault: Fault
-    ) -> web.StreamResponse:
-        # ``processed``: the work is done (and its answer made) before the fault strikes.
-        done = await self.handle(request, handler) if fault.processed else None
-        if fault.kind == "reset":
-            return self._drop(request, reset=True)
-        if fault.kind == "timeout":
-            await self._until_client_leaves(request, fault.delay or TIMEOUT_HOLD_SECONDS)
-            return self._drop(request, reset=False)
-        if fault.kind == "hold":
-            if fault.release is None:
-                await self._sleep(fault.delay)
-            else:
-                await self._until(fault.release, fault.delay or None)
-            return done if done is not None else await self.handle(request, handler)
-        if fault.delay:
-            await self._sleep(fault.delay)
-        if not fault.status:
-            return done if done is not None else await self.handle(request, handler)
-        if done is not None and done.prepared:
-            return done  # already streamed (a file): too late to answer anything else
-        headers = None
-        if fault.status == 429:
-            headers = {"Retry-After": str(max(1, math.ceil(fault.retry_after)))}
-        return self.fault_body(fault.status, phrase(fault.status), headers)
 
     # ------------------------------------------------------------------ files
 
