@@ -27,6 +27,7 @@ from bot.providers.registry import Providers
 from bot.services.clock import Clock, system_clock
 from bot.services.faces import FaceService
 from bot.services.groups import GroupService
+from bot.services.inbox import UpdateInbox
 from bot.services.leftovers import remove_leftover_tempdirs
 from bot.services.notifications import FaceNotifications, VideoNotifications
 from bot.services.pending import PendingInputs
@@ -110,12 +111,12 @@ class Runtime:
         remove_leftover_tempdirs(settings.database_path.parent)
         self.db = db = Database(settings.database_path)
         await db.open()
-        inbox = InboxRepo(db)
+        inbox = UpdateInbox(InboxRepo(db), self.clock)
         # What an earlier run left unfinished, read before any new update can arrive (the
         # webhook server starts below): those are new rows, not replays.
-        unfinished = await inbox.unfinished(self.clock())
-        self.update_queue.bind(inbox, self.clock)
-        self.update_processor.bind(inbox, self.clock)
+        unfinished = await inbox.unfinished()
+        self.update_queue.bind(inbox)
+        self.update_processor.bind(inbox)
         keys = settings.provider_keys()
         if settings.sandbox:
             # Loaded by name, and only here: production code never imports the simulators.
@@ -240,7 +241,7 @@ class Runtime:
         self.tracker_task = asyncio.create_task(
             self._track(tracker, app, booted_at), name="tracker"
         )
-        await replay(unfinished, inbox, self.update_queue, app.bot, self.clock)
+        await replay(unfinished, inbox, self.update_queue, app.bot)
         log.info("realface-bot @%s started", app.bot.username)
 
     async def _start_web(self, app: AnyApplication) -> str | None:

@@ -25,9 +25,8 @@ from telegram import Bot, Update
 from telegram.error import NetworkError, TelegramError
 from telegram.ext import SimpleUpdateProcessor
 
-from bot.services.clock import Clock
+from bot.services.inbox import KeptUpdate, UpdateInbox
 from bot.telegram.texts import common as texts
-from storage.inbox import InboxRepo, KeptUpdate
 
 log = logging.getLogger(__name__)
 
@@ -39,21 +38,20 @@ class DurableUpdateQueue(asyncio.Queue[object]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.inbox: InboxRepo | None = None
-        self.clock: Clock | None = None
+        self.inbox: UpdateInbox | None = None
         self._replaying: set[int] = set()
 
-    def bind(self, inbox: InboxRepo, clock: Clock) -> None:
-        self.inbox, self.clock = inbox, clock
+    def bind(self, inbox: UpdateInbox) -> None:
+        self.inbox = inbox
 
     async def put(self, item: object) -> None:
-        if isinstance(item, Update) and self.inbox is not None and self.clock is not None:
+        if isinstance(item, Update) and self.inbox is not None:
             if item.update_id in self._replaying:
                 # Telegram sends again what it never saw confirmed; the replay has it.
                 return
             payload = json.dumps(item.to_dict())
             try:
-                known = not await self.inbox.keep(item.update_id, payload, self.clock())
+                known = not await self.inbox.keep(item.update_id, payload)
             except Exception as exc:
                 # The updater retries a NetworkError with the offset unchanged; any other
                 # error would end polling for good.
@@ -74,26 +72,24 @@ class DurableProcessor(SimpleUpdateProcessor):
 
     def __init__(self, max_concurrent_updates: int) -> None:
         super().__init__(max_concurrent_updates)
-        self.inbox: InboxRepo | None = None
-        self.clock: Clock | None = None
+        self.inbox: UpdateInbox | None = None
 
-    def bind(self, inbox: InboxRepo, clock: Clock) -> None:
-        self.inbox, self.clock = inbox, clock
+    def bind(self, inbox: UpdateInbox) -> None:
+        self.inbox = inbox
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         await coroutine
         # Not in a finally: an update cut off by cancellation (shutdown) runs again at the
         # next start. A handler's own exception was already given to the error handler.
-        if isinstance(update, Update) and self.inbox is not None and self.clock is not None:
-            await self.inbox.done(update.update_id, self.clock())
+        if isinstance(update, Update) and self.inbox is not None:
+            await self.inbox.done(update.update_id)
 
 
 async def replay(
     unfinished: Sequence[KeptUpdate],
-    inbox: InboxRepo,
+    inbox: UpdateInbox,
     queue: DurableUpdateQueue,
     bot: Bot,
-    clock: Clock,
 ) -> int:
     """Queue the updates an earlier run received and did not finish (read by
     ``inbox.unfinished`` before this run could receive any); how many."""
@@ -101,7 +97,7 @@ async def replay(
     for kept in unfinished:
         update = Update.de_json(json.loads(kept.payload), bot)
         if update is None or kept.attempts > MAX_ATTEMPTS:
-            await inbox.done(kept.update_id, clock())
+            await inbox.done(kept.update_id)
             if update is not None:
                 log.error("update %d failed %d times; dropped", kept.update_id, kept.attempts - 1)
                 await _tell_dropped(bot, update)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from telegram import Bot, Update
 
+from bot.services.inbox import UpdateInbox
 from bot.telegram.updates import MAX_ATTEMPTS, DurableProcessor, DurableUpdateQueue, replay
 from storage.database import Database
 from storage.inbox import InboxRepo
@@ -44,10 +45,10 @@ async def _drain(queue: DurableUpdateQueue) -> list[int]:
 async def test_each_update_is_queued_once_and_replayed_until_done(tmp_path: Path) -> None:
     bot = Bot("1:x", base_url="http://127.0.0.1:9/bot")  # nothing listens there
     async with Database(tmp_path / "db.sqlite3") as db:
-        inbox = InboxRepo(db)
+        inbox = UpdateInbox(InboxRepo(db), _clock)
         queue, processor = DurableUpdateQueue(), DurableProcessor(4)
-        queue.bind(inbox, _clock)
-        processor.bind(inbox, _clock)
+        queue.bind(inbox)
+        processor.bind(inbox)
         for update_id in (1, 2, 1):  # Telegram sends 1 again: it was never confirmed
             await queue.put(_update(update_id))
         assert await _drain(queue) == [1, 2]
@@ -56,8 +57,8 @@ async def test_each_update_is_queued_once_and_replayed_until_done(tmp_path: Path
         # A crash here: 2 was kept and never finished. The next run replays it once, even
         # when Telegram sends it again meanwhile, and never replays 1.
         queue = DurableUpdateQueue()
-        queue.bind(inbox, _clock)
-        assert await replay(await inbox.unfinished(_clock()), inbox, queue, bot, _clock) == 1
+        queue.bind(inbox)
+        assert await replay(await inbox.unfinished(), inbox, queue, bot) == 1
         await queue.put(_update(2))
         await queue.put(_update(1))
         assert await _drain(queue) == [2]
@@ -66,15 +67,15 @@ async def test_each_update_is_queued_once_and_replayed_until_done(tmp_path: Path
 async def test_an_update_that_keeps_killing_the_bot_is_dropped(tmp_path: Path) -> None:
     bot = Bot("1:x", base_url="http://127.0.0.1:9/bot")  # nothing listens there
     async with Database(tmp_path / "db.sqlite3") as db:
-        inbox = InboxRepo(db)
+        inbox = UpdateInbox(InboxRepo(db), _clock)
         queue = DurableUpdateQueue()
-        queue.bind(inbox, _clock)
+        queue.bind(inbox)
         await queue.put(_update(7))
         replayed = []
         for _ in range(MAX_ATTEMPTS + 1):  # each start replays it, and "dies" again
             queue = DurableUpdateQueue()
-            queue.bind(inbox, _clock)
-            unfinished = await inbox.unfinished(_clock())
-            replayed.append(await replay(unfinished, inbox, queue, bot, _clock))
+            queue.bind(inbox)
+            unfinished = await inbox.unfinished()
+            replayed.append(await replay(unfinished, inbox, queue, bot))
         assert replayed == [1] * (MAX_ATTEMPTS - 1) + [0, 0]
-        assert await inbox.unfinished(_clock()) == []
+        assert await inbox.unfinished() == []
