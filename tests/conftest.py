@@ -54,6 +54,7 @@ def settings(tmp_path: Path, tg: FakeTelegram, sim: Token360Simulator) -> Settin
         # The fake Bot API does not limit rates; waiting for Telegram's would only slow tests.
         group_messages_per_minute=10_000,
         video_max_poll_seconds=0.2,
+        # /healthz is served in every mode: on a free loopback port, not 8080 for all.
         http_host="127.0.0.1",
         http_port=0,
     )
