@@ -10,14 +10,7 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from telegram import (
-    BotCommand,
-    BotCommandScopeAllChatAdministrators,
-    BotCommandScopeAllGroupChats,
-    BotCommandScopeAllPrivateChats,
-    LinkPreviewOptions,
-    Update,
-)
+from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 
@@ -36,6 +29,7 @@ from bot.services.uploads import UploadService
 from bot.services.video_jobs import VideoSchedule
 from bot.services.videos import Limits, VideoService
 from bot.telegram.admins import AdminCache
+from bot.telegram.commands import set_commands
 from bot.telegram.context import BotData, Services
 from bot.telegram.handlers import register
 from bot.telegram.handlers.uploads import telegram_fetcher
@@ -56,33 +50,6 @@ from storage.users import UserRepo
 from storage.videos import VideoRepo
 
 log = logging.getLogger(__name__)
-
-PRIVATE_COMMANDS = [
-    BotCommand("newface", "Create a Real Face and verify the person"),
-    BotCommand("faces", "Your faces, photos and asset ids"),
-    BotCommand("generate", "Make a video of a verified face"),
-    BotCommand("videos", "Your videos: send again, make again"),
-    BotCommand("settings", "Model, length, resolution, ratio, sound"),
-    BotCommand("help", "How it works"),
-    BotCommand("cancel", "Stop what I'm waiting for"),
-]
-
-GROUP_COMMANDS = [
-    BotCommand("generate", "Make a video of one of this group's faces"),
-    BotCommand("help", "How the bot works here"),
-]
-GROUP_ADMIN_COMMANDS = [
-    *GROUP_COMMANDS,
-    BotCommand("newface", "Create a face that belongs to this group"),
-    BotCommand("faces", "The group's faces: upload, rename, remove"),
-    BotCommand("provider", "Provider for the group's new faces"),
-    BotCommand("settings", "The group's default video settings"),
-    BotCommand("access", "Who may generate videos here"),
-    BotCommand("allow", "Reply to a member: may generate"),
-    BotCommand("deny", "Reply to a member: may not generate"),
-    BotCommand("quota", "Videos per member per day"),
-    BotCommand("jobs", "The group's recent videos"),
-]
 
 
 class Runtime:
@@ -233,11 +200,7 @@ class Runtime:
             pending=PendingInputs(PendingRepo(db), self.clock),
             media=self.media,
         )
-        await app.bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
-        await app.bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
-        await app.bot.set_my_commands(
-            GROUP_ADMIN_COMMANDS, scope=BotCommandScopeAllChatAdministrators()
-        )
+        await set_commands(app.bot)
         self.tracker_task = asyncio.create_task(
             self._track(tracker, app, booted_at), name="tracker"
         )
