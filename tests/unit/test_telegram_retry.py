@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import io
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
 from PIL import Image
-from telegram import InputMediaPhoto
+from telegram import InputFile, InputMediaPhoto
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
@@ -25,6 +26,7 @@ from bot.telegram.retry import (
     classify,
     repeats_after_unknown,
 )
+from sandbox.media import sample_mp4
 from tests.fakes.telegram_api import FILE_DOWNLOAD, FakeTelegram, FakeUser, Fault
 
 FAST = RetryPolicy(base_seconds=0.02, max_delay_seconds=0.1, deadline_seconds=5.0)
@@ -174,6 +176,26 @@ async def test_what_may_not_be_repeated_is_not(
         )
     assert len(fake.calls_to("sendMediaGroup")) == 1
     assert len(fake.messages(alice.id)) == 2  # one album, not two
+
+
+async def test_a_streamed_video_is_sent_whole_again_after_a_502_never_after_a_lost_answer(
+    fake: FakeTelegram, alice: FakeUser, tbot: ExtBot[int], tmp_path: Path
+) -> None:
+    """The upload reads its file handle as it goes: a retry starts the file again, and an
+    upload that went out whole is not repeated (a second 45 MB copy is worse than a link)."""
+    path = tmp_path / "video.mp4"
+    path.write_bytes(sample_mp4())
+    fake.inject(Fault("sendVideo", status=502))
+    with path.open("rb") as video:
+        await tbot.send_video(alice.id, InputFile(video, read_file_handle=False))
+    (sent,) = [m for m in fake.messages(alice.id) if m.kind == "video"]
+    assert sent.file_bytes == sample_mp4()
+    assert len(fake.calls_to("sendVideo")) == 2
+    fake.inject(Fault("sendVideo", kind="timeout", processed=True))
+    with path.open("rb") as video, pytest.raises(TimedOut):
+        await tbot.send_video(alice.id, InputFile(video, read_file_handle=False))
+    assert len(fake.calls_to("sendVideo")) == 3
+    assert [m.kind for m in fake.messages(alice.id)].count("video") == 2  # not three
 
 
 async def test_an_answer_the_lost_try_gave_counts_as_given(
