@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.providers.base import Capabilities, Provider, ProviderName
 from bot.providers.http import RetryPolicy
@@ -51,6 +52,28 @@ class ProviderDeclaration:
     @property
     def url_variable(self) -> str:
         return f"{self.env_prefix}BASE_URL"
+
+
+def declare(
+    client: type[Any],
+    env_prefix: str,
+    default_base_url: str,
+    simulator: str,
+    *,
+    build: ClientFactory | None = None,
+    options: tuple[str, ...] = (),
+) -> ProviderDeclaration:
+    """A vendor's declaration: name and capabilities as its client class states them; the
+    client built by ``build``, or as :func:`plain_client` does."""
+    return ProviderDeclaration(
+        name=client.name,
+        capabilities=client.capabilities,
+        env_prefix=env_prefix,
+        default_base_url=default_base_url,
+        build=build or plain_client(client),
+        simulator=simulator,
+        options=options,
+    )
 
 
 def plain_client(client: Callable[..., Provider]) -> ClientFactory:

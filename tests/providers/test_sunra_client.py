@@ -346,7 +346,7 @@ async def test_terminal_failed_status_and_a_failed_result_fetch(clock: FakeClock
         assert failed.state is VideoState.FAILED and failed.error_code == "InternalServiceError"
         # The result endpoint of a failed prediction answers 400 PREDICTION_FAILED.
         with pytest.raises(sunra.SunraPredictionFailed) as caught:
-            await client._json("GET", f"/v1/queue/requests/{status.task_id}")
+            await client.json("GET", f"/v1/queue/requests/{status.task_id}")
         assert caught.value.code == "InternalServiceError"
 
 

@@ -47,7 +47,7 @@ PascalCase, camelCase or snake_case; statuses compare case-insensitively; unknow
 kept in ``raw`` and otherwise ignored; times may be ISO 8601 or unix seconds/milliseconds.
 """
 
-from bot.providers.declaration import ProviderDeclaration, plain_client
+from bot.providers.declaration import declare
 from bot.providers.orcarouter.client import MAX_PAGES, MAX_VIDEO_ASSETS, MODEL_IDS, OrcaRouter
 from bot.providers.orcarouter.matching import CLOCK_SLACK, LINK_TTL, MEMORY_SECONDS, PASS_WINDOW
 from bot.providers.orcarouter.parsing import (
@@ -88,11 +88,9 @@ __all__ = [
 ]
 
 
-DECLARATION = ProviderDeclaration(
-    name=OrcaRouter.name,
-    capabilities=OrcaRouter.capabilities,
-    env_prefix="ORCAROUTER_",
-    default_base_url="https://api.orcarouter.ai",
-    build=plain_client(OrcaRouter),
-    simulator="sandbox.orcarouter:OrcaRouterSimulator",
+DECLARATION = declare(
+    OrcaRouter,
+    "ORCAROUTER_",
+    "https://api.orcarouter.ai",
+    "sandbox.orcarouter:OrcaRouterSimulator",
 )

@@ -25,7 +25,7 @@ from bot.providers.base import (
     VideoRequest,
     VideoStatus,
 )
-from bot.providers.http import ProviderHTTP, RetryPolicy
+from bot.providers.client import VendorClient
 from bot.providers.orcarouter.matching import (
     CLOCK_SLACK,
     LINK_TTL,
@@ -59,7 +59,7 @@ MAX_VIDEO_ASSETS = 9  # Seedance 2.0 takes at most 9 reference images
 MAX_PAGES = 20
 
 
-class OrcaRouter:
+class OrcaRouter(VendorClient):
     name = ProviderName("orcarouter")
     capabilities = Capabilities(
         display_name="OrcaRouter",
@@ -73,35 +73,15 @@ class OrcaRouter:
         asset_quota=ASSET_QUOTA,
     )
 
-    def __init__(
-        self,
-        base_url: str,
-        api_key: str,
-        *,
-        timeout: float = 30.0,
-        retry: RetryPolicy | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        self.http = ProviderHTTP(
-            base_url,
-            {"Authorization": f"Bearer {api_key}"},
-            timeout=timeout,
-            retry=retry,
-            classify=classify,
-            transport=transport,
-        )
+    def classify(self, response: httpx.Response, error: ProviderError) -> ProviderError:
+        return classify(response, error)
+
+    def __init__(self, base_url: str, api_key: str, **options: Any) -> None:
+        super().__init__(base_url, api_key, **options)
         self._sessions: dict[str, _Session] = {}
 
-    async def aclose(self) -> None:
-        await self.http.aclose()
-
     async def _json(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = await self.http.request(method, path, **kwargs)
-        try:
-            body = response.json()
-        except ValueError as exc:
-            raise ProviderError("OrcaRouter answered with something that is not JSON") from exc
-        return unwrap(body)
+        return unwrap(await self.json(method, path, **kwargs))
 
     # ------------------------------------------------------------------ verification
 
@@ -120,16 +100,6 @@ class OrcaRouter:
         return VerificationSession(
             h5_link=link, group_id=None, session_id=session_id, expires_in=expires_in, raw=data
         )
-
-    async def refresh_verification(
-        self, group_id: str | None, session_id: str | None
-    ) -> VerificationSession | None:
-        # A fresh link is a new session, started by the bot through start_verification so
-        # that it records the new session id and start time (the matching needs both).
-        return None
-
-    async def find_group_named(self, text: str) -> GroupInfo | None:
-        return None  # starting a check creates no group here: nothing to find
 
     async def get_group(self, group_id: str) -> GroupInfo:
         for row in await self._groups(stop_before=None):
@@ -264,12 +234,6 @@ class OrcaRouter:
             if not rows or page * size >= total:
                 break
         return assets
-
-    async def rename_group(self, group_id: str, name: str) -> bool:
-        return False  # the update-group path is not documented: the name lives in the bot
-
-    async def delete_group(self, group_id: str) -> bool:
-        return False  # not documented: the group stays at OrcaRouter
 
     # ------------------------------------------------------------------ videos
 

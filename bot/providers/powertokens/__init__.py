@@ -75,7 +75,7 @@ OTHER, 404 NOT_FOUND, 409 GROUP_NOT_ACTIVE, 413 TOO_LARGE, other 4xx INVALID; th
 code (``code`` or ``error.code``) is kept in ``.code``. Extra fields are ignored everywhere.
 """
 
-from bot.providers.declaration import ClientSettings, ProviderDeclaration, flag
+from bot.providers.declaration import ClientSettings, declare, flag
 from bot.providers.powertokens.client import (
     MAX_PAGES,
     MAX_REFERENCE_IMAGES,
@@ -153,12 +153,11 @@ def _build(settings: ClientSettings) -> PowerTokens:
     )
 
 
-DECLARATION = ProviderDeclaration(
-    name=PowerTokens.name,
-    capabilities=PowerTokens.capabilities,
-    env_prefix="POWERTOKENS_",
-    default_base_url="https://powertokens.ai/api",
+DECLARATION = declare(
+    PowerTokens,
+    "POWERTOKENS_",
+    "https://powertokens.ai/api",
+    "sandbox.powertokens:PowerTokensSimulator",
     build=_build,
-    simulator="sandbox.powertokens:PowerTokensSimulator",
     options=("AUTH_BEARER",),
 )

@@ -29,8 +29,8 @@ from bot.providers.base import (
     VideoRequest,
     VideoStatus,
 )
-from bot.providers.fields import first_str as _str
 from bot.providers.http import ProviderHTTP, RetryPolicy
+from bot.providers.parsing import first_str as _str
 from bot.providers.powertokens.matching import (
     MAX_NAME,
     GroupRow,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.providers.base import GroupInfo, GroupState, PendingVerification
-from bot.providers.fields import first_str as _str
+from bot.providers.parsing import first_str as _str
 from bot.providers.powertokens.parsing import timestamp
 
 log = logging.getLogger(__package__)  # the package's logger, as before it was split

@@ -21,8 +21,8 @@ from bot.providers.base import (
     VideoState,
     VideoStatus,
 )
-from bot.providers.fields import first_str as _str
 from bot.providers.http import retry_after_seconds
+from bot.providers.parsing import first_str as _str
 
 PRODUCTION_ASSET_HOSTS = ("powertokens.ai", "www.powertokens.ai")
 PRODUCTION_VIDEO_BASE = "https://api.powertokens.ai"

@@ -66,7 +66,6 @@ lives here too); reading Sunra's answers is :mod:`bot.providers.sunra.parsing`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -89,9 +88,9 @@ from bot.providers.base import (
     VideoState,
     VideoStatus,
 )
-from bot.providers.declaration import ProviderDeclaration, plain_client
-from bot.providers.fields import first_str as _str
-from bot.providers.http import ProviderHTTP, RetryPolicy
+from bot.providers.client import VendorClient
+from bot.providers.declaration import declare
+from bot.providers.parsing import first_str as _str
 from bot.providers.sunra.parsing import (
     MODEL_IDS,
     SunraPredictionFailed,
@@ -144,7 +143,7 @@ def auth_headers(api_key: str) -> dict[str, str]:
     return {"Authorization": f"{AUTH_SCHEME} {api_key}"}
 
 
-class Sunra:
+class Sunra(VendorClient):
     name = ProviderName("sunra")
     capabilities = Capabilities(
         display_name="Sunra",
@@ -158,33 +157,11 @@ class Sunra:
         asset_quota=None,  # Sunra names none
     )
 
-    def __init__(
-        self,
-        base_url: str,
-        api_key: str,
-        *,
-        timeout: float = 30.0,
-        retry: RetryPolicy | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        self.http = ProviderHTTP(
-            base_url,
-            auth_headers(api_key),
-            timeout=timeout,
-            retry=retry,
-            classify=classify,
-            transport=transport,
-        )
+    def auth_headers(self, api_key: str) -> dict[str, str]:
+        return auth_headers(api_key)
 
-    async def aclose(self) -> None:
-        await self.http.aclose()
-
-    async def _json(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = await self.http.request(method, path, **kwargs)
-        try:
-            return response.json()
-        except ValueError as exc:
-            raise ProviderError("Sunra answered with something that is not JSON") from exc
+    def classify(self, response: httpx.Response, error: ProviderError) -> ProviderError:
+        return classify(response, error)
 
     # ------------------------------------------------------------------ no verification
 
@@ -195,14 +172,6 @@ class Sunra:
             "Sunra has no face check: a face is usable at once", code="no_verification"
         )
 
-    async def refresh_verification(
-        self, group_id: str | None, session_id: str | None
-    ) -> VerificationSession | None:
-        return None
-
-    async def find_group_named(self, text: str) -> GroupInfo | None:
-        return None  # starting a check creates no group here: nothing to find
-
     async def get_group(self, group_id: str) -> GroupInfo:
         # No groups at Sunra: the bot's own id for the face is always usable.
         return GroupInfo(group_id=group_id, state=GroupState.ACTIVE, raw={"synthetic": True})
@@ -212,19 +181,13 @@ class Sunra:
     ) -> dict[int, GroupInfo]:
         return {}
 
-    async def rename_group(self, group_id: str, name: str) -> bool:
-        return False
-
-    async def delete_group(self, group_id: str) -> bool:
-        return False
-
     # ------------------------------------------------------------------ Ark assets
 
     async def upload_asset(self, group_id: str | None, image: ImageUpload, name: str) -> AssetInfo:
         if image.public_url is None:
             raise ProviderError("Sunra registers assets from a URL; this image has no public_url")
         body = {"source_url": image.public_url, "name": name, "asset_type": "image"}
-        return parse_asset(await self._json("POST", ASSETS_PATH, json=body))
+        return parse_asset(await self.json("POST", ASSETS_PATH, json=body))
 
     async def get_asset(self, ref: AssetRef) -> AssetInfo:
         record_id = ref.record_id
@@ -239,12 +202,12 @@ class Sunra:
             record_id = found.record_id
         if record_id is None:
             raise ProviderError("Sunra assets are looked up by id or ark_asset_id")
-        return parse_asset(await self._json("GET", f"{ASSETS_PATH}/{quote(record_id, safe='')}"))
+        return parse_asset(await self.json("GET", f"{ASSETS_PATH}/{quote(record_id, safe='')}"))
 
     async def list_assets(self, group_id: str) -> list[AssetInfo]:
         assets: list[AssetInfo] = []
         for page in range(1, MAX_LIST_PAGES + 1):
-            body = await self._json(
+            body = await self.json(
                 "GET", ASSETS_PATH, params={"page": page, "page_size": PAGE_SIZE}
             )
             rows, total = page_rows(body)
@@ -275,7 +238,7 @@ class Sunra:
             "duration": request.duration,
             "generate_audio": request.audio,
         }
-        data = _unwrap(await self._json("POST", f"{QUEUE_PATH}/{model_id}", json=body))
+        data = _unwrap(await self.json("POST", f"{QUEUE_PATH}/{model_id}", json=body))
         request_id = _str(data, "request_id", "requestId", "id")
         if request_id is None:
             raise ProviderError("Sunra did not return a request_id")
@@ -291,7 +254,7 @@ class Sunra:
 
     async def get_video(self, task_id: str) -> VideoStatus:
         base = f"{QUEUE_PATH}/requests/{quote(task_id, safe='')}"
-        status = _unwrap(await self._json("GET", f"{base}/status"))
+        status = _unwrap(await self.json("GET", f"{base}/status"))
         word = _str(status, "status")
         state = _video_state(word) or VideoState.QUEUED
         failed = state is VideoState.COMPLETED and (
@@ -310,7 +273,7 @@ class Sunra:
         raw = dict(status)
         if url is None:
             try:
-                result = await self._json("GET", base)
+                result = await self.json("GET", base)
             except SunraPredictionFailed as exc:
                 return VideoStatus(
                     task_id=task_id,
@@ -332,11 +295,4 @@ class Sunra:
         )
 
 
-DECLARATION = ProviderDeclaration(
-    name=Sunra.name,
-    capabilities=Sunra.capabilities,
-    env_prefix="SUNRA_",
-    default_base_url="https://api.sunra.ai",
-    build=plain_client(Sunra),
-    simulator="sandbox.sunra:SunraSimulator",
-)
+DECLARATION = declare(Sunra, "SUNRA_", "https://api.sunra.ai", "sandbox.sunra:SunraSimulator")

@@ -22,8 +22,8 @@ from bot.providers.base import (
     VideoState,
     VideoStatus,
 )
-from bot.providers.fields import first_str as _str
 from bot.providers.http import retry_after_seconds
+from bot.providers.parsing import first_str as _str
 
 MODEL_IDS = {
     "seedance-2.0": "bytedance/seedance-2.0-relay/reference-to-video",

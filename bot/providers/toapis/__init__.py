@@ -57,7 +57,7 @@ is a rejection carrying the vendor's ``code``; extra fields are ignored; statuse
 case-insensitively; times may be unix seconds, milliseconds or ISO 8601.
 """
 
-from bot.providers.declaration import ProviderDeclaration, plain_client
+from bot.providers.declaration import declare
 from bot.providers.toapis.client import (
     ASSETS,
     CHECK_CONCURRENCY,
@@ -112,11 +112,4 @@ __all__ = [
 ]
 
 
-DECLARATION = ProviderDeclaration(
-    name=ToAPIs.name,
-    capabilities=ToAPIs.capabilities,
-    env_prefix="TOAPIS_",
-    default_base_url="https://toapis.com",
-    build=plain_client(ToAPIs),
-    simulator="sandbox.toapis:ToAPIsSimulator",
-)
+DECLARATION = declare(ToAPIs, "TOAPIS_", "https://toapis.com", "sandbox.toapis:ToAPIsSimulator")

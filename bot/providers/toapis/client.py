@@ -32,8 +32,8 @@ from bot.providers.base import (
     VideoRequest,
     VideoStatus,
 )
-from bot.providers.fields import first_str as _str
-from bot.providers.http import ProviderHTTP, RetryPolicy
+from bot.providers.client import VendorClient
+from bot.providers.parsing import first_str as _str
 from bot.providers.toapis.parsing import (
     _FAILED_VERIFICATION,
     MAX_REFERENCE_IMAGES,
@@ -61,7 +61,7 @@ LOCALE = "en"
 CHECK_CONCURRENCY = 4
 
 
-class ToAPIs:
+class ToAPIs(VendorClient):
     name = ProviderName("toapis")
     capabilities = Capabilities(
         display_name="ToAPIs",
@@ -78,27 +78,12 @@ class ToAPIs:
     link_poll_seconds = 0.5
     link_wait_seconds = 10.0
 
-    def __init__(
-        self,
-        base_url: str,
-        api_key: str,
-        *,
-        timeout: float = 30.0,
-        retry: RetryPolicy | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        self.http = ProviderHTTP(
-            base_url,
-            {"Authorization": f"Bearer {api_key}"},
-            timeout=timeout,
-            retry=retry,
-            classify=classify,
-            transport=transport,
-        )
-        self._submit_paths = list(VIDEO_SUBMIT_PATHS)
+    def classify(self, response: httpx.Response, error: ProviderError) -> ProviderError:
+        return classify(response, error)
 
-    async def aclose(self) -> None:
-        await self.http.aclose()
+    def __init__(self, base_url: str, api_key: str, **options: Any) -> None:
+        super().__init__(base_url, api_key, **options)
+        self._submit_paths = list(VIDEO_SUBMIT_PATHS)
 
     async def _data(self, method: str, path: str, **kwargs: Any) -> Any:
         return unwrap(await self.http.request(method, path, **kwargs))
@@ -141,14 +126,6 @@ class ToAPIs:
             if time.monotonic() >= deadline:
                 raise ProviderUnavailable(f"ToAPIs verify task {task_id} gave no link in time")
             await asyncio.sleep(self.link_poll_seconds)
-
-    async def refresh_verification(
-        self, group_id: str | None, session_id: str | None
-    ) -> VerificationSession | None:
-        return None  # one task = one single-use upstream session: the bot starts a new task
-
-    async def find_group_named(self, text: str) -> GroupInfo | None:
-        return None  # starting a check creates no group here: nothing to find
 
     async def get_group(self, group_id: str) -> GroupInfo:
         # Undocumented endpoint; a group id exists only after a passed verification.
@@ -213,12 +190,6 @@ class ToAPIs:
 
     async def list_assets(self, group_id: str) -> list[AssetInfo]:
         raise ProviderError("ToAPIs documents no asset list; assets are polled one by one")
-
-    async def rename_group(self, group_id: str, name: str) -> bool:
-        return False
-
-    async def delete_group(self, group_id: str) -> bool:
-        return False
 
     # Video
 

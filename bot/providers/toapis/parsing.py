@@ -24,7 +24,7 @@ from bot.providers.base import (
     VideoState,
     VideoStatus,
 )
-from bot.providers.fields import first_str as _str
+from bot.providers.parsing import first_str as _str
 
 MODELS = {"seedance-2.0": "seedance-2", "seedance-2.0-fast": "seedance-2-fast"}
 MAX_REFERENCE_IMAGES = 9

@@ -21,7 +21,7 @@ case-insensitively; a failed asset's reason may be ``error{code,message}``,
 Group states other than active count as pending unless they say failed/rejected/expired.
 """
 
-from bot.providers.declaration import ProviderDeclaration, plain_client
+from bot.providers.declaration import declare
 from bot.providers.token360.client import ACTIVE, PAGE_SIZE, Token360
 from bot.providers.token360.parsing import page_rows, unwrap, url_expiry, video_status
 
@@ -36,11 +36,6 @@ __all__ = [
     "video_status",
 ]
 
-DECLARATION = ProviderDeclaration(
-    name=Token360.name,
-    capabilities=Token360.capabilities,
-    env_prefix="TOKEN360_",
-    default_base_url="https://api.token360.ai",
-    build=plain_client(Token360),
-    simulator="sandbox.token360:Token360Simulator",
+DECLARATION = declare(
+    Token360, "TOKEN360_", "https://api.token360.ai", "sandbox.token360:Token360Simulator"
 )
