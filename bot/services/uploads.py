@@ -31,13 +31,15 @@ from bot.providers.base import (
     RemoteAssetState,
 )
 from bot.providers.registry import Providers
+from bot.services.actors import Actor, Place
 from bot.services.clock import Clock
 from bot.services.errors import Refusal, ServiceRefused
 from bot.services.faces import FaceService
 from bot.services.images import ImageRejected, Problem, check_declared_size, check_image
 from bot.services.media import MediaFull
 from bot.services.notify import Notifier
-from storage.assets import AssetRepo, IncomingFile
+from storage.assets import AssetRepo
+from storage.assets import IncomingFile as IncomingFile  # what handlers hand in
 from storage.models import Asset, AssetState, Face, FaceStatus, UploadBatch
 
 log = logging.getLogger(__name__)
@@ -93,28 +95,33 @@ class UploadService:
 
     async def receive(
         self,
-        user_id: int,
-        chat_id: int,
-        media_group_id: str | None,
+        actor: Actor,
         file: IncomingFile,
+        media_group_id: str | None = None,
         *,
-        face_id: int | None = None,
-        admin_of: int | None = None,
+        reply_to: int | None = None,
         request_key: str | None = None,
-    ) -> Received:
-        """Store an incoming photo for ``face_id`` (a group's upload prompt) or, in a private
-        chat, for the user's current face."""
-        if face_id is not None:
-            face: Face | None = await self.faces.managed(face_id, user_id, admin_of=admin_of)
+    ) -> Received | None:
+        """Store an incoming photo. In a private chat it goes to the person's current face;
+        in a group only as a reply (``reply_to``) to an upload prompt, into that prompt's
+        face, and only from the group's admins. None: not an upload (a reply to something
+        else)."""
+        if actor.in_group:
+            face = await self.faces.prompted_face(actor, reply_to) if reply_to else None
+            if face is None:
+                return None
+        elif actor.place is Place.PRIVATE:
+            face = await self.faces.current_face(actor.user_id)
         else:
-            face = await self.faces.current_face(user_id)
+            raise ServiceRefused(Refusal.NOT_YOURS)
         if face is None:
             raise ServiceRefused(Refusal.NO_FACE)
         if face.status is not FaceStatus.ACTIVE:
             raise ServiceRefused(Refusal.FACE_NOT_ACTIVE, face.name)
+        assert actor.chat_id is not None
         batch, asset, new_batch = await self.assets.add_to_batch(
-            chat_id=chat_id,
-            user_id=user_id,
+            chat_id=actor.chat_id,
+            user_id=actor.user_id,
             face_id=face.id,
             media_group_id=media_group_id,
             file=file,

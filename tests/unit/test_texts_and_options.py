@@ -4,14 +4,17 @@ from typing import Any
 import pytest
 
 from bot.providers.base import ProviderRejected, RejectReason
+from bot.services.errors import failure_of
 from bot.services.faces import FaceSummary
 from bot.services.images import Problem
 from bot.services.video_options import apply_choice, estimate, normalize
 from bot.telegram.keyboards import faces as keyboards
 from bot.telegram.texts import common as texts
+from bot.telegram.texts import faces as face_texts
 from bot.telegram.texts import groups as group_texts
 from bot.telegram.texts import uploads as upload_texts
 from bot.telegram.texts import videos as video_texts
+from bot.telegram.texts.refusals import failure_text
 from storage.models import (
     Asset,
     AssetState,
@@ -49,7 +52,7 @@ def face(i: int) -> Face:
 
 def test_a_long_face_list_stays_within_telegram_limits() -> None:
     summaries = [FaceSummary(face(i), []) for i in range(120)]
-    text = texts.faces_list(summaries, None)
+    text = face_texts.faces_list(summaries, None)
     markup = keyboards.faces_list(summaries)
     assert len(text) < 4096 and "The newest 30 of 120" in text
     assert "&lt;&amp;&gt;" in text  # names are escaped
@@ -195,9 +198,10 @@ def test_every_video_outcome_fits_with_a_10000_character_error(code: str) -> Non
 
 def test_provider_errors_and_ids_in_face_texts_fit() -> None:
     refused = ProviderRejected(LONG, reason=RejectReason.OTHER)
-    plain = within_limits(texts.provider_error(refused))
+    failed = failure_of(refused)
+    plain = within_limits(failure_text(failed.failure, failed.detail))
     assert plain.startswith("The provider said no: Upstream refused: <a> & <b> x")
-    detail = texts.face_detail(
+    detail = face_texts.face_detail(
         FaceSummary(dataclasses.replace(face(1), provider_group_id=LONG), []), None, "Token360"
     )
     within_limits(detail)

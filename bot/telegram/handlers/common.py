@@ -10,14 +10,16 @@ from telegram import Message, Update
 from telegram.constants import ChatAction
 from telegram.error import BadRequest
 
-from bot.services.errors import Refusal, ServiceRefused
-from bot.services.faces import invite_token
+from bot.services.errors import Refusal, ServiceFailed, ServiceRefused
+from bot.services.invites import invite_token
 from bot.telegram.actor import actor_of
 from bot.telegram.context import Context
 from bot.telegram.handlers import faces as faces_handlers
 from bot.telegram.handlers import generate as generate_handlers
 from bot.telegram.handlers import invite as invite_handlers
 from bot.telegram.texts import common as texts
+from bot.telegram.texts import faces as face_texts
+from bot.telegram.texts.refusals import refusal_text
 from storage.models import Awaiting
 
 log = logging.getLogger(__name__)
@@ -28,9 +30,8 @@ async def on_any_update(update: Update, context: Context) -> None:
     user = update.effective_user
     if user is None or user.is_bot:
         return
-    svc = context.bot_data.services
-    await svc.users.upsert(
-        user.id, user.first_name, user.username, user.language_code, svc.clock()
+    await context.bot_data.services.faces.remember(
+        user.id, user.first_name, user.username, user.language_code
     )
 
 
@@ -41,7 +42,7 @@ async def cmd_start(update: Update, context: Context) -> None:
     if context.args:
         token = invite_token(context.args[0])
         if token is None:
-            await message.reply_text(texts.refusal(Refusal.INVITE_UNKNOWN))
+            await message.reply_text(refusal_text(Refusal.INVITE_UNKNOWN))
             return
         await invite_handlers.open_invite(update, context, token)
         return
@@ -57,18 +58,15 @@ async def cmd_help(update: Update, context: Context) -> None:
 
 async def cmd_cancel(update: Update, context: Context) -> None:
     svc = context.bot_data.services
-    user = update.effective_user
-    assert user is not None
     waiting = await svc.pending.clear(await actor_of(update, context))
     await _message(update).reply_text(texts.cancelled(waiting))
 
 
 async def on_text(update: Update, context: Context) -> None:
-    """Plain text answers whatever the bot asked last; otherwise a hint."""
+    """Plain text answers whatever the bot asked this person in this chat; else a hint."""
     svc = context.bot_data.services
-    user = update.effective_user
     message = _message(update)
-    assert user is not None and message.text is not None
+    assert message.text is not None
     pending = await svc.pending.of(await actor_of(update, context))
     if pending is None:
         if message.chat.type == "private":
@@ -76,14 +74,13 @@ async def on_text(update: Update, context: Context) -> None:
         return  # in a group: a reply to the bot that answers nothing it asked here
     match pending.kind:
         case Awaiting.FACE_NAME:
-            await faces_handlers.create_face(update, context, message.text)
+            await faces_handlers.answer_name(update, context, message.text)
         case Awaiting.PROVIDER:
-            await message.reply_text(texts.pick_provider_first())
+            await message.reply_text(face_texts.pick_provider_first())
         case Awaiting.PROMPT:
             await generate_handlers.start_generation(update, context, message.text)
         case Awaiting.RENAME:
-            assert pending.face_id is not None
-            await faces_handlers.rename_face(update, context, pending.face_id, message.text)
+            await faces_handlers.answer_rename(update, context, message.text)
         case _:
             assert_never(pending.kind)
 
@@ -107,8 +104,8 @@ async def on_error(update: object, context: Context) -> None:
             with contextlib.suppress(Exception):
                 await update.callback_query.answer()
         return
-    if isinstance(error, ServiceRefused):
-        log.warning("unhandled refusal: %s", error)
+    if isinstance(error, ServiceRefused | ServiceFailed):
+        log.warning("unhandled refusal or failure: %s", error)
     else:
         log.error("error while handling an update", exc_info=error)
     if isinstance(update, Update) and update.effective_chat is not None:

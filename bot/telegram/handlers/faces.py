@@ -1,135 +1,152 @@
-"""/newface, /faces and the buttons that manage a face and its verification links."""
+"""/newface, /faces and the buttons that manage a face and its verification links.
+
+Each handler parses, makes one service call with the acting person, and renders; the
+rules (who may create or manage which face, what is asked when) are FaceService's.
+"""
 
 from __future__ import annotations
 
 import html
-import logging
 import re
+from collections.abc import Awaitable, Callable
+from functools import partial
 
 from telegram import ForceReply, InputFile, Message, Update
 from telegram.constants import ChatAction
 
-from bot.providers.base import ProviderError
-from bot.services.errors import Refusal, ServiceRefused
-from bot.services.faces import LinkIssued, clean_name, invite_payload
+from bot.services.actors import Actor
+from bot.services.errors import Refusal, ServiceFailed, ServiceRefused
+from bot.services.face_creation import NewFace, NewFaceStep
+from bot.services.invites import invite_payload
+from bot.services.verification import LinkIssued
 from bot.telegram.actor import actor_of
 from bot.telegram.callbacks import Action, Callback, decode
 from bot.telegram.context import Context, Services
-from bot.telegram.handlers.scope import Scope, scope_of
 from bot.telegram.keyboards import faces as keyboards
 from bot.telegram.qr import qr_png
 from bot.telegram.texts import common as texts
+from bot.telegram.texts import faces as face_texts
 from bot.telegram.texts import groups as group_texts
-from storage.models import Awaiting, Face
+from bot.telegram.texts.refusals import failure_text, refusal_text
 
-log = logging.getLogger(__name__)
+
+def _request_key(update: Update) -> str:
+    # The same update handled again after a crash must not start a second face or link.
+    return f"u{update.update_id}"
 
 
 async def cmd_newface(update: Update, context: Context) -> None:
     svc = context.bot_data.services
-    user = update.effective_user
-    message = update.effective_message
-    assert user is not None and message is not None
-    if not context.args:
-        if (await scope_of(update, context)).is_group:
-            # Privacy mode hides a plain answer in a group: the name comes with the command.
-            await message.reply_text(group_texts.group_needs_name())
-            return
-        await svc.pending.ask(await actor_of(update, context), Awaiting.FACE_NAME)
-        await message.reply_text(texts.ask_face_name())
-        return
-    await create_face(update, context, " ".join(context.args))
+    raw_name = " ".join(context.args) if context.args else None
+    actor = await actor_of(update, context)
+    await _new_face_step(
+        update,
+        context,
+        partial(svc.faces.begin_new_face, actor, raw_name, request_key=_request_key(update)),
+        starts=raw_name is not None,
+    )
 
 
-async def create_face(
-    update: Update, context: Context, raw_name: str, provider: str | None = None
-) -> None:
+async def answer_name(update: Update, context: Context, text: str) -> None:
+    """The next text after "what should this face be called?"."""
     svc = context.bot_data.services
-    user = update.effective_user
-    chat = update.effective_chat
-    message = update.effective_message
-    assert user is not None and chat is not None and message is not None
-    scope = await scope_of(update, context)
-    names = svc.providers.names()
-    if provider is None and scope.is_group:
-        provider = await svc.groups.provider_for_new_faces(chat.id)
-    if provider is None and len(names) > 1:
-        await _ask_provider(svc, update, context, raw_name, names)
-        return
-    await context.bot.send_chat_action(chat.id, ChatAction.UPLOAD_PHOTO)
-    try:
-        created = await svc.faces.create(
-            scope.owner,
-            user.id,
-            chat.id,
-            raw_name,
-            provider,
-            # The same update handled again after a crash must not start a second face.
-            request_key=f"u{update.update_id}",
-        )
-    except ServiceRefused as refused:
-        # A bad name keeps the question open: the next text is the next try.
-        await svc.pending.ask(await actor_of(update, context), Awaiting.FACE_NAME)
-        await message.reply_text(texts.refusal(refused.refusal, refused.detail))
-        return
-    except ProviderError as exc:
-        log.warning("creating a face failed: %s", exc)
-        await svc.pending.clear(await actor_of(update, context))
-        await message.reply_text(texts.provider_error(exc))
-        return
-    await svc.pending.clear(await actor_of(update, context))
-    if created.repeat and created.link is None:
-        return  # handled before the crash; what is still to tell, the tracker tells
-    if created.link is None or created.invite is None:
-        label = svc.providers.label(created.face.provider)
-        await message.reply_text(
-            texts.sandbox(texts.face_without_check(created.face, label), svc.sandbox is not None)
-        )
-        return
-    invite_url = svc.invite_url(invite_payload(created.invite))
-    issued = LinkIssued(created.face, created.link, new_group=False)
-    await send_card(svc, context, chat.id, issued, invite_url)
-
-
-async def _ask_provider(
-    svc: Services, update: Update, context: Context, raw_name: str, names: list[str]
-) -> None:
-    user, message = update.effective_user, update.effective_message
-    assert user is not None and message is not None
-    try:
-        name = clean_name(raw_name)
-    except ServiceRefused as refused:
-        await svc.pending.ask(await actor_of(update, context), Awaiting.FACE_NAME)
-        await message.reply_text(texts.refusal(refused.refusal, refused.detail))
-        return
-    await svc.pending.ask(await actor_of(update, context), Awaiting.PROVIDER, name=name)
-    labels = [svc.providers.get(n).capabilities for n in names]
-    await message.reply_text(
-        texts.choose_provider(name, labels, svc.providers.unavailable),
-        reply_markup=keyboards.choose_provider([c.display_name for c in labels]),
+    actor = await actor_of(update, context)
+    await _new_face_step(
+        update,
+        context,
+        partial(svc.faces.answer_name, actor, text, request_key=_request_key(update)),
     )
 
 
 async def cb_provider(update: Update, context: Context) -> None:
-    """The provider for the face named in the user's pending /newface."""
+    """The provider for the face named in this person's pending /newface here."""
     svc = context.bot_data.services
-    query, user = update.callback_query, update.effective_user
-    assert query is not None and user is not None
+    query = update.callback_query
+    assert query is not None
     callback = decode(query.data)
     assert callback is not None
-    pending = await svc.pending.of(await actor_of(update, context))
-    names = svc.providers.names()
-    if (
-        pending is None
-        or pending.kind is not Awaiting.PROVIDER
-        or pending.name is None
-        or not callback.int_arg < len(names)
-    ):
-        await query.answer(texts.button_outdated(), show_alert=True)
+    actor = await actor_of(update, context)
+    try:
+        step = await svc.faces.choose_provider(
+            actor, callback.int_arg, request_key=_request_key(update)
+        )
+    except ServiceRefused as refused:
+        await query.answer(plain(refusal_text(refused.refusal, refused.detail)), show_alert=True)
+        return
+    except ServiceFailed as failed:
+        await query.answer()
+        await query.edit_message_reply_markup(None)
+        await _reply(update, failure_text(failed.failure, failed.detail))
         return
     await query.answer()
     await query.edit_message_reply_markup(None)
-    await create_face(update, context, pending.name, names[callback.int_arg])
+    await _render_new_face(update, context, svc, step)
+
+
+async def _new_face_step(
+    update: Update,
+    context: Context,
+    step: Callable[[], Awaitable[NewFace]],
+    *,
+    starts: bool = True,
+) -> None:
+    """Run one step of /newface (``step``, the service call) and render where it stands."""
+    svc = context.bot_data.services
+    chat = update.effective_chat
+    assert chat is not None
+    if starts:  # a face check may start now, with a provider call: show that it is coming
+        await context.bot.send_chat_action(chat.id, ChatAction.UPLOAD_PHOTO)
+    try:
+        done = await step()
+    except ServiceRefused as refused:
+        await _reply(update, refusal_text(refused.refusal, refused.detail))
+        return
+    except ServiceFailed as failed:
+        await _reply(update, failure_text(failed.failure, failed.detail))
+        return
+    await _render_new_face(update, context, svc, done)
+
+
+async def _render_new_face(update: Update, context: Context, svc: Services, step: NewFace) -> None:
+    chat = update.effective_chat
+    assert chat is not None
+    sandbox = svc.sandbox is not None
+    match step.step:
+        case NewFaceStep.ASK_NAME:
+            await _reply(update, face_texts.ask_face_name())
+        case NewFaceStep.NAME_WITH_COMMAND:
+            await _reply(update, group_texts.group_needs_name())
+        case NewFaceStep.ASK_PROVIDER:
+            assert step.name is not None
+            capabilities = [svc.providers.get(n).capabilities for n in step.providers]
+            await _reply(
+                update,
+                face_texts.choose_provider(step.name, capabilities, svc.providers.unavailable),
+                reply_markup=keyboards.choose_provider([c.display_name for c in capabilities]),
+            )
+        case NewFaceStep.CREATED:
+            created = step.created
+            assert created is not None
+            if created.repeat and created.link is None:
+                return  # handled before the crash; what is still to tell, the tracker tells
+            if created.link is None or created.invite is None:
+                label = svc.providers.label(created.face.provider)
+                text = face_texts.face_without_check(created.face, label)
+                await _reply(update, texts.sandbox(text, sandbox))
+                return
+            issued = LinkIssued(created.face, created.link, new_group=False)
+            invite_url = svc.invite_url(invite_payload(created.invite))
+            await send_card(svc, context, chat.id, issued, invite_url)
+
+
+async def _reply(update: Update, text: str, **kwargs: object) -> None:
+    message = update.effective_message
+    chat = update.effective_chat
+    assert chat is not None
+    if message is not None and update.callback_query is None:
+        await message.reply_text(text, **kwargs)  # type: ignore[arg-type]
+        return
+    await chat.send_message(text, **kwargs)  # type: ignore[arg-type]
 
 
 async def send_card(
@@ -142,7 +159,7 @@ async def send_card(
 ) -> Message:
     """The verification card: QR code, the link as a button, how long it lives."""
     for_invitee = invite_token is not None
-    caption = texts.verification_card(
+    caption = face_texts.verification_card(
         issued.face,
         issued.link.expires_at,
         invite_url or "",
@@ -167,32 +184,24 @@ async def send_card(
 
 async def cmd_faces(update: Update, context: Context) -> None:
     svc = context.bot_data.services
-    user = update.effective_user
     message = update.effective_message
-    assert user is not None and message is not None
-    scope = await scope_of(update, context)
-    summaries = await svc.faces.summaries(scope.owner)
-    current_id = await _current_id(svc, scope)
+    assert message is not None
+    try:
+        listing = await svc.faces.listing(await actor_of(update, context))
+    except ServiceRefused as refused:
+        await message.reply_text(refusal_text(refused.refusal, refused.detail))
+        return
     await message.reply_text(
-        texts.faces_list(summaries, current_id, in_group=scope.is_group),
-        reply_markup=keyboards.faces_list(summaries),
+        face_texts.faces_list(listing.summaries, listing.current_id, in_group=listing.in_group),
+        reply_markup=keyboards.faces_list(listing.summaries),
     )
-
-
-async def _current_id(svc: Services, scope: Scope) -> int | None:
-    """Where a user's plain photos go (private chats only; groups use upload prompts)."""
-    if scope.is_group:
-        return None
-    current = await svc.faces.current_face(scope.user_id)
-    return current.id if current else None
 
 
 async def cb_faces(update: Update, context: Context) -> None:
     """Every face-management button: show, list, use, rename, delete, new link."""
     svc = context.bot_data.services
     query = update.callback_query
-    user = update.effective_user
-    assert query is not None and user is not None
+    assert query is not None
     callback = decode(query.data)
     assert callback is not None
     try:
@@ -201,126 +210,109 @@ async def cb_faces(update: Update, context: Context) -> None:
         if refused.refusal is Refusal.NOT_YOURS:
             await query.answer(texts.button_not_for_you(), show_alert=True)
         else:
-            await query.answer(
-                plain(texts.refusal(refused.refusal, refused.detail)), show_alert=True
-            )
-    except ProviderError as exc:
-        log.warning("face action %s failed: %s", callback.action, exc)
-        await query.answer(plain(texts.provider_error(exc)), show_alert=True)
+            text = refusal_text(refused.refusal, refused.detail)
+            await query.answer(plain(text), show_alert=True)
+    except ServiceFailed as failed:
+        await query.answer(plain(failure_text(failed.failure, failed.detail)), show_alert=True)
 
 
 async def _face_action(update: Update, context: Context, svc: Services, cb: Callback) -> None:
     query = update.callback_query
-    user = update.effective_user
     chat = update.effective_chat
-    assert query is not None and user is not None and chat is not None
-    scope = await scope_of(update, context)
-    admin_of = scope.admin_of
-    if scope.is_group and not scope.is_admin:
-        raise ServiceRefused(Refusal.NOT_YOURS)
+    assert query is not None and chat is not None
+    actor = await actor_of(update, context)
     match cb.action:
         case Action.FACE_LIST:
-            summaries = await svc.faces.summaries(scope.owner)
+            listing = await svc.faces.listing(actor)
             await query.answer()
             await query.edit_message_text(
-                texts.faces_list(
-                    summaries, await _current_id(svc, scope), in_group=scope.is_group
+                face_texts.faces_list(
+                    listing.summaries, listing.current_id, in_group=listing.in_group
                 ),
-                reply_markup=keyboards.faces_list(summaries),
+                reply_markup=keyboards.faces_list(listing.summaries),
             )
         case Action.FACE_SHOW:
-            await _show_face(update, svc, scope, cb.int_arg)
-        case Action.FACE_USE if scope.is_group:
-            face = await svc.faces.managed(cb.int_arg, user.id, admin_of=admin_of)
+            await _show_face(update, svc, actor, cb.int_arg)
+        case Action.FACE_USE if actor.in_group:
+            face = await svc.faces.use(actor, cb.int_arg)
             await query.answer()
-            await post_upload_prompt(svc, context, chat.id, face)
+            # In a group the bot sees only replies to it: photos come as replies to this.
+            sent = await context.bot.send_message(chat.id, group_texts.group_upload_prompt(face))
+            await svc.faces.upload_prompt_posted(actor, face.id, sent.message_id)
         case Action.FACE_USE:
-            face = await svc.faces.use(cb.int_arg, user.id)
-            await _show_face(update, svc, scope, face.id, notice=plain(texts.now_using(face)))
+            face = await svc.faces.use(actor, cb.int_arg)
+            notice = plain(face_texts.now_using(face))
+            await _show_face(update, svc, actor, face.id, notice=notice)
         case Action.FACE_RENAME:
-            face = await svc.faces.managed(cb.int_arg, user.id, admin_of=admin_of)
-            await svc.pending.ask(
-                await actor_of(update, context), Awaiting.RENAME, face_id=face.id
-            )
+            face = await svc.faces.ask_rename(actor, cb.int_arg)
             await query.answer()
             # In a group only a reply reaches the bot (privacy mode): ask for one.
-            markup = ForceReply(selective=True) if scope.is_group else None
-            await context.bot.send_message(chat.id, texts.ask_rename(face), reply_markup=markup)
+            markup = ForceReply(selective=True) if actor.in_group else None
+            await context.bot.send_message(
+                chat.id, face_texts.ask_rename(face), reply_markup=markup
+            )
         case Action.FACE_DELETE:
-            face = await svc.faces.managed(cb.int_arg, user.id, admin_of=admin_of)
+            face, at_provider = await svc.faces.delete_preview(actor, cb.int_arg)
             await query.answer()
             await query.edit_message_text(
-                texts.confirm_delete(face, svc.faces.deletes_at_provider(face)),
+                face_texts.confirm_delete(face, at_provider),
                 reply_markup=keyboards.confirm_delete(face),
             )
         case Action.FACE_DELETE_YES:
-            face, remote = await svc.faces.delete(cb.int_arg, user.id, admin_of=admin_of)
+            face, remote = await svc.faces.delete(actor, cb.int_arg)
             await query.answer()
-            await query.edit_message_text(texts.deleted(face, remote))
+            await query.edit_message_text(face_texts.deleted(face, remote))
         case Action.NEW_LINK:
             await context.bot.send_chat_action(chat.id, ChatAction.UPLOAD_PHOTO)
-            issued = await svc.faces.new_link(
-                cb.int_arg, user.id, admin_of=admin_of, request_key=f"u{update.update_id}"
-            )
+            issued = await svc.faces.new_link(actor, cb.int_arg, request_key=_request_key(update))
             await query.answer()
             if issued.repeat and issued.link.message_id is not None:
                 return  # handled before a crash: its card is out already
-            invite = await svc.faces.invite_for(issued.face.id, user.id, admin_of=admin_of)
-            await send_card(svc, context, chat.id, issued, svc.invite_url(invite_payload(invite)))
+            assert issued.invite is not None
+            invite_url = svc.invite_url(invite_payload(issued.invite))
+            await send_card(svc, context, chat.id, issued, invite_url)
         case Action.SIM_PASS:
-            await _sim_pass(update, svc, cb.int_arg, admin_of)
+            await _sim_pass(update, svc, actor, cb.int_arg)
 
 
 async def _show_face(
-    update: Update, svc: Services, scope: Scope, face_id: int, notice: str | None = None
+    update: Update, svc: Services, actor: Actor, face_id: int, notice: str | None = None
 ) -> None:
     query = update.callback_query
     assert query is not None
-    summary = await svc.faces.summary(face_id, scope.user_id, admin_of=scope.admin_of)
-    current_id = await _current_id(svc, scope)
-    provider = svc.providers.label(summary.face.provider)
+    detail = await svc.faces.detail(actor, face_id)
+    face = detail.summary.face
+    provider = svc.providers.label(face.provider)
     await query.answer(notice)
     await query.edit_message_text(
-        texts.face_detail(summary, current_id, provider),
-        reply_markup=keyboards.face_detail(summary.face, current_id, in_group=scope.is_group),
+        face_texts.face_detail(detail.summary, detail.current_id, provider),
+        reply_markup=keyboards.face_detail(face, detail.current_id, in_group=detail.in_group),
     )
 
 
-async def post_upload_prompt(svc: Services, context: Context, chat_id: int, face: Face) -> None:
-    """In a group the bot sees only replies to it: photos come as replies to this message."""
-    sent = await context.bot.send_message(chat_id, group_texts.group_upload_prompt(face))
-    await svc.groups.chats.add_upload_prompt(chat_id, sent.message_id, face.id, svc.clock())
-
-
-async def _sim_pass(update: Update, svc: Services, face_id: int, admin_of: int | None) -> None:
+async def _sim_pass(update: Update, svc: Services, actor: Actor, face_id: int) -> None:
     query = update.callback_query
-    user = update.effective_user
-    assert query is not None and user is not None
-    face = await svc.faces.managed(face_id, user.id, admin_of=admin_of)
+    assert query is not None
     if svc.sandbox is None:
         await query.answer(texts.button_outdated(), show_alert=True)
         return
-    link = await svc.faces.links.latest(face.id)
-    if link is None or not await svc.sandbox.pass_link(link.url):
+    face, link = await svc.faces.live_link(actor, face_id)
+    if not await svc.sandbox.pass_link(link.url):
         raise ServiceRefused(Refusal.LINK_EXPIRED)
-    await query.answer(plain(texts.sim_passed(face)))
+    await query.answer(plain(face_texts.sim_passed(face)))
 
 
-async def rename_face(update: Update, context: Context, face_id: int, raw_name: str) -> None:
+async def answer_rename(update: Update, context: Context, text: str) -> None:
+    """The next text after "send the new name"."""
     svc = context.bot_data.services
-    user = update.effective_user
     message = update.effective_message
-    assert user is not None and message is not None
-    scope = await scope_of(update, context)
+    assert message is not None
     try:
-        face, remote = await svc.faces.rename(face_id, user.id, raw_name, admin_of=scope.admin_of)
+        face, remote = await svc.faces.answer_rename(await actor_of(update, context), text)
     except ServiceRefused as refused:
-        if refused.refusal is not Refusal.BAD_NAME:
-            await svc.pending.clear(await actor_of(update, context))
-        await message.reply_text(texts.refusal(refused.refusal, refused.detail))
+        await message.reply_text(refusal_text(refused.refusal, refused.detail))
         return
-    await svc.pending.clear(await actor_of(update, context))
-    await message.reply_text(texts.renamed(face, remote))
+    await message.reply_text(face_texts.renamed(face, remote))
 
 
 def plain(html_text: str) -> str:

@@ -1,4 +1,8 @@
-"""Group chats: admin commands, photo replies to upload prompts, supergroup upgrades."""
+"""Group chats: admin commands, photo replies to upload prompts, supergroup upgrades.
+
+GroupService decides who may change what (the ``admin_only`` gate in front of the
+commands only answers forwarded commands early); handlers parse and render.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +10,17 @@ import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from bot.services.errors import ServiceRefused
+from bot.services.groups import Access
+from bot.telegram.actor import actor_of
 from bot.telegram.callbacks import Action, Callback, decode
 from bot.telegram.context import Context
-from bot.telegram.handlers.scope import admin_only, scope_of
+from bot.telegram.handlers.faces import plain
+from bot.telegram.handlers.scope import admin_only
 from bot.telegram.handlers.uploads import incoming_file, receive_file
-from bot.telegram.texts import common as texts
 from bot.telegram.texts import groups as group_texts
 from bot.telegram.texts import videos as video_texts
-from storage.chats import Access
+from bot.telegram.texts.refusals import refusal_text
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +41,20 @@ def _buttons(labels: list[str], action: Action, current: int | None) -> InlineKe
     )
 
 
+def _switch_to_listed() -> InlineKeyboardMarkup:
+    index = ACCESS_ORDER.index(Access.LISTED)
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    group_texts.switch_to_listed(),
+                    callback_data=Callback(Action.GROUP_ACCESS, str(index)).encode(),
+                )
+            ]
+        ]
+    )
+
+
 async def cmd_group_help(update: Update, context: Context) -> None:
     message = update.effective_message
     assert message is not None
@@ -44,13 +65,13 @@ async def cmd_group_help(update: Update, context: Context) -> None:
 async def cmd_provider(update: Update, context: Context) -> None:
     svc, message = context.bot_data.services, update.effective_message
     assert message is not None
-    names = svc.providers.names()
-    current = await svc.groups.provider_for_new_faces(message.chat_id)
-    labels = [svc.providers.label(n) for n in names]
+    menu = await svc.groups.provider_menu(await actor_of(update, context))
+    labels = [svc.providers.label(n) for n in menu.names]
+    current = menu.current
     await message.reply_text(
         group_texts.choose_group_provider(svc.providers.label(current) if current else None),
         reply_markup=_buttons(
-            labels, Action.GROUP_PROVIDER, names.index(current) if current else None
+            labels, Action.GROUP_PROVIDER, menu.names.index(current) if current else None
         ),
     )
 
@@ -59,12 +80,11 @@ async def cmd_provider(update: Update, context: Context) -> None:
 async def cmd_access(update: Update, context: Context) -> None:
     svc, message = context.bot_data.services, update.effective_message
     assert message is not None
-    rules = await svc.groups.rules(message.chat_id)
-    listed = [m.name for m in await svc.groups.allowed(message.chat_id)]
+    view = await svc.groups.access(await actor_of(update, context))
     labels = [group_texts.ACCESS_TEXT[a].capitalize() for a in ACCESS_ORDER]
     await message.reply_text(
-        group_texts.group_access(rules.access, listed),
-        reply_markup=_buttons(labels, Action.GROUP_ACCESS, ACCESS_ORDER.index(rules.access)),
+        group_texts.group_access(view.rules.access, view.listed),
+        reply_markup=_buttons(labels, Action.GROUP_ACCESS, ACCESS_ORDER.index(view.rules.access)),
     )
 
 
@@ -85,18 +105,23 @@ async def _listing(update: Update, context: Context, *, allow: bool) -> None:
     if target is None or target.is_bot:
         await message.reply_text(group_texts.reply_to_member("/allow" if allow else "/deny"))
         return
+    actor = await actor_of(update, context)
     if allow:
-        await svc.groups.allow(message.chat_id, target.id, target.full_name)
-        await message.reply_text(group_texts.allowed(target.full_name))
+        change = await svc.groups.allow(actor, target.id, target.full_name)
     else:
-        was = await svc.groups.disallow(message.chat_id, target.id)
-        await message.reply_text(group_texts.denied(target.full_name, was))
+        change = await svc.groups.disallow(actor, target.id, target.full_name)
+    # Where the list does not count yet and that changes the answer, offer the switch.
+    offer = not change.list_counts and (change.on_list or change.access is Access.EVERYONE)
+    await message.reply_text(
+        group_texts.listing(change), reply_markup=_switch_to_listed() if offer else None
+    )
 
 
 @admin_only
 async def cmd_quota(update: Update, context: Context) -> None:
     svc, message = context.bot_data.services, update.effective_message
     assert message is not None
+    actor = await actor_of(update, context)
     arg = context.args[0].lower() if context.args else ""
     if arg in ("off", "none", "0"):
         quota = None
@@ -104,69 +129,55 @@ async def cmd_quota(update: Update, context: Context) -> None:
     elif arg.isascii() and arg.isdigit() and 0 < int(arg) <= 1000:
         quota = int(arg)
     else:
-        rules = await svc.groups.rules(message.chat_id)
-        await message.reply_text(
-            f"{group_texts.quota_set(rules.daily_quota)}\n{group_texts.quota_usage()}"
-        )
+        current = await svc.groups.quota(actor)
+        await message.reply_text(f"{group_texts.quota_set(current)}\n{group_texts.quota_usage()}")
         return
-    await svc.groups.set_quota(message.chat_id, quota)
-    await message.reply_text(group_texts.quota_set(quota))
+    await message.reply_text(group_texts.quota_set(await svc.groups.set_quota(actor, quota)))
 
 
 @admin_only
 async def cmd_jobs(update: Update, context: Context) -> None:
     svc, message = context.bot_data.services, update.effective_message
     assert message is not None
-    jobs = await svc.groups.recent_jobs(message.chat_id)
-    faces = await svc.faces.faces.list_for_owner((await scope_of(update, context)).owner)
+    recent = await svc.groups.recent_jobs(await actor_of(update, context))
     await message.reply_text(
-        video_texts.videos_list(jobs, {f.id: f.name for f in faces}, in_group=True)
+        video_texts.videos_list(recent.jobs, recent.face_names, in_group=True)
     )
 
 
 async def cb_group(update: Update, context: Context) -> None:
-    """The group's provider and access buttons: admins only."""
+    """The group's provider and access buttons (admins only: the service refuses others)."""
     svc, query = context.bot_data.services, update.callback_query
     assert query is not None
     callback = decode(query.data)
     assert callback is not None
-    scope = await scope_of(update, context)
-    if not scope.is_group or not scope.is_admin:
-        await query.answer(group_texts.admins_only(), show_alert=True)
-        return
+    actor = await actor_of(update, context)
     index = callback.int_arg
-    if callback.action is Action.GROUP_PROVIDER:
-        names = svc.providers.names()
-        if index >= len(names):
-            await query.answer(texts.button_outdated(), show_alert=True)
+    try:
+        if callback.action is Action.GROUP_PROVIDER:
+            name = await svc.groups.set_provider(actor, index)
+            await query.answer()
+            await query.edit_message_text(group_texts.group_provider(svc.providers.label(name)))
             return
-        await svc.groups.set_provider(scope.chat_id, names[index])
-        await query.answer()
-        label = svc.providers.label(names[index])
-        await query.edit_message_text(group_texts.group_provider(label))
-    elif index < len(ACCESS_ORDER):
-        rules = await svc.groups.set_access(scope.chat_id, ACCESS_ORDER[index])
-        listed = [m.name for m in await svc.groups.allowed(scope.chat_id)]
-        await query.answer()
-        await query.edit_message_text(group_texts.group_access(rules.access, listed))
+        if not 0 <= index < len(ACCESS_ORDER):
+            await query.answer()
+            return
+        view = await svc.groups.set_access(actor, ACCESS_ORDER[index])
+    except ServiceRefused as refused:
+        await query.answer(plain(refusal_text(refused.refusal, refused.detail)), show_alert=True)
+        return
+    await query.answer()
+    await query.edit_message_text(group_texts.group_access(view.rules.access, view.listed))
 
 
 async def on_group_photo(update: Update, context: Context) -> None:
-    """A photo or file sent as a reply to an upload prompt goes into that prompt's face."""
-    svc, message = context.bot_data.services, update.effective_message
+    """A photo or file sent as a reply to an upload prompt goes into that prompt's face
+    (UploadService says whether it is one, and refuses members who are not admins)."""
+    message = update.effective_message
     assert message is not None and message.reply_to_message is not None
-    face_id = await svc.groups.chats.upload_prompt_face(
-        message.chat_id, message.reply_to_message.message_id
-    )
-    if face_id is None:
-        return  # a reply to some other message of ours: not an upload
-    scope = await scope_of(update, context)
-    if not scope.is_admin:
-        await message.reply_text(group_texts.admins_only())
-        return
     file = incoming_file(message)
     if file is not None:
-        await receive_file(update, context, file, face_id=face_id, admin_of=scope.chat_id)
+        await receive_file(update, context, file, reply_to=message.reply_to_message.message_id)
 
 
 async def on_migrate(update: Update, context: Context) -> None:

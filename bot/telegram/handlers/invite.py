@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import logging
-
 from telegram import Update
 from telegram.constants import ChatAction
 
-from bot.providers.base import ProviderError
-from bot.services.errors import ServiceRefused
+from bot.services.errors import ServiceFailed, ServiceRefused
 from bot.telegram.callbacks import Action, decode
 from bot.telegram.context import Context
 from bot.telegram.handlers.faces import plain, send_card
 from bot.telegram.keyboards import faces as keyboards
 from bot.telegram.texts import common as texts
-
-log = logging.getLogger(__name__)
+from bot.telegram.texts import faces as face_texts
+from bot.telegram.texts.refusals import failure_text, refusal_text
 
 
 async def open_invite(update: Update, context: Context, token: str) -> None:
@@ -24,13 +21,13 @@ async def open_invite(update: Update, context: Context, token: str) -> None:
     message = update.effective_message
     assert user is not None and message is not None
     try:
-        view = await svc.faces.open_invite(token, user.id)
+        view = await svc.faces.invites.open(token, user.id)
     except ServiceRefused as refused:
-        await message.reply_text(texts.refusal(refused.refusal, refused.detail))
+        await message.reply_text(refusal_text(refused.refusal, refused.detail))
         return
     creator = view.creator.first_name if view.creator else "Someone"
     await message.reply_text(
-        texts.sandbox(texts.invite_intro(view.face, creator), svc.sandbox is not None),
+        texts.sandbox(face_texts.invite_intro(view.face, creator), svc.sandbox is not None),
         reply_markup=keyboards.invite_intro(token),
     )
 
@@ -47,21 +44,20 @@ async def cb_invite(update: Update, context: Context) -> None:
     token = callback.arg
     try:
         if callback.action is Action.DECLINE:
-            face = await svc.faces.decline(token, user.id)
+            face = await svc.faces.invites.decline(token, user.id)
             await query.answer()
-            await query.edit_message_text(texts.invite_declined_invitee())
+            await query.edit_message_text(face_texts.invite_declined_invitee())
             await svc.notifier.send(
-                face.chat_id, texts.invite_declined_creator(face, user.first_name)
+                face.chat_id, face_texts.invite_declined_creator(face, user.first_name)
             )
             return
         await context.bot.send_chat_action(chat.id, ChatAction.UPLOAD_PHOTO)
-        issued = await svc.faces.ready(token, user.id, request_key=f"u{update.update_id}")
+        issued = await svc.faces.invites.ready(token, user.id, request_key=f"u{update.update_id}")
     except ServiceRefused as refused:
-        await query.answer(plain(texts.refusal(refused.refusal, refused.detail)), show_alert=True)
+        await query.answer(plain(refusal_text(refused.refusal, refused.detail)), show_alert=True)
         return
-    except ProviderError as exc:
-        log.warning("invite link failed: %s", exc)
-        await query.answer(plain(texts.provider_error(exc)), show_alert=True)
+    except ServiceFailed as failed:
+        await query.answer(plain(failure_text(failed.failure, failed.detail)), show_alert=True)
         return
     await query.answer()
     if issued.repeat and issued.link.message_id is not None:
@@ -70,6 +66,6 @@ async def cb_invite(update: Update, context: Context) -> None:
         await query.edit_message_reply_markup(None)
         if issued.face.chat_id != chat.id:
             await svc.notifier.send(
-                issued.face.chat_id, texts.invite_opened_creator(issued.face, user.first_name)
+                issued.face.chat_id, face_texts.invite_opened_creator(issued.face, user.first_name)
             )
     await send_card(svc, context, chat.id, issued, None, invite_token=token)

@@ -1,4 +1,9 @@
-"""Where an update happens and with what rights: a private chat, or a group and its admins."""
+"""The admin gate in front of group admin commands.
+
+``Scope``/``scope_of`` are deprecated: use ``await actor_of(update, context)``
+(bot/telegram/actor.py) and pass the Actor to the service. They stay only until
+handlers/generate.py stops importing them (HB); then they go.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +15,11 @@ from typing import Any
 from telegram import Update
 from telegram.constants import ChatType
 
+from bot.services.errors import ServiceRefused
+from bot.telegram.actor import actor_of
 from bot.telegram.context import Context
 from bot.telegram.texts import groups as group_texts
+from bot.telegram.texts.refusals import refusal_text
 from storage.models import Owner, OwnerKind
 
 
@@ -48,19 +56,27 @@ Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
 
 
 def admin_only(handler: Handler) -> Handler:
-    """In a group, only its admins (never a forwarded command) get past; private chats pass."""
+    """In a group, only its admins (never a forwarded command) get past; private chats pass.
+
+    A fast path that answers early; the services check admin rights again and are the
+    authority: a refusal they raise is rendered here."""
 
     @functools.wraps(handler)
     async def gate(update: Update, context: Context) -> None:
-        scope = await scope_of(update, context)
-        if scope.is_group and not scope.is_admin:
-            message = update.effective_message
+        actor = await actor_of(update, context)
+        message = update.effective_message
+        if actor.in_group and not actor.is_admin:
             if message is not None:
                 forwarded = message.forward_origin is not None
                 await message.reply_text(
                     group_texts.forwarded_command() if forwarded else group_texts.admins_only()
                 )
             return
-        await handler(update, context)
+        try:
+            await handler(update, context)
+        except ServiceRefused as refused:
+            if message is None:
+                raise
+            await message.reply_text(refusal_text(refused.refusal, refused.detail))
 
     return gate

@@ -9,11 +9,11 @@ from telegram import Bot, Message, Update
 from telegram.error import BadRequest
 
 from bot.services.errors import ServiceRefused
-from bot.services.uploads import DownloadTooBig, FileFetcher
+from bot.services.uploads import DownloadTooBig, FileFetcher, IncomingFile
+from bot.telegram.actor import actor_of
 from bot.telegram.context import Context
 from bot.telegram.retry import UNLIMITED, retry_of
-from bot.telegram.texts import common as texts
-from storage.assets import IncomingFile
+from bot.telegram.texts.refusals import refusal_text
 
 log = logging.getLogger(__name__)
 
@@ -79,27 +79,20 @@ async def on_file(update: Update, context: Context) -> None:
 
 
 async def receive_file(
-    update: Update,
-    context: Context,
-    file: IncomingFile,
-    *,
-    face_id: int | None = None,
-    admin_of: int | None = None,
+    update: Update, context: Context, file: IncomingFile, *, reply_to: int | None = None
 ) -> None:
+    """Hand a photo to UploadService (it decides which face, and whether this person may),
+    then let it be checked and uploaded in the background."""
     svc = context.bot_data.services
-    user = update.effective_user
-    chat = update.effective_chat
     message = update.effective_message
-    assert user is not None and chat is not None and message is not None
+    assert message is not None
     album = message.media_group_id
     try:
         received = await svc.uploads.receive(
-            user.id,
-            chat.id,
-            album,
+            await actor_of(update, context),
             file,
-            face_id=face_id,
-            admin_of=admin_of,
+            album,
+            reply_to=reply_to,
             # The same update handled again after a crash must not store a second photo.
             request_key=f"u{update.update_id}",
         )
@@ -111,8 +104,10 @@ async def receive_file(
             if album in refused_albums:
                 return
             refused_albums.append(album)
-        await message.reply_text(texts.refusal(refused.refusal, refused.detail))
+        await message.reply_text(refusal_text(refused.refusal, refused.detail))
         return
+    if received is None:
+        return  # a reply to some other message of ours: not an upload
     # The progress message exists before any background work can edit it.
     await svc.uploads.report_batch(received.batch.id)
     context.application.create_task(

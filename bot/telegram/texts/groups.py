@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.services.groups import Access, Listing
 from bot.telegram.texts.common import MAX_TEXT, e
 from storage.models import Face
 
@@ -63,6 +64,11 @@ def group_access(access: str, listed: list[str]) -> str:
     if access == "listed":
         names = _names(listed, MAX_TEXT - 300) or "nobody yet"
         line += f"\nOn the list: {names}. Add with /allow, remove with /deny (as a reply)."
+    else:
+        line += (
+            "\nThe list counts only with “admins and the members on the list”; "
+            f"{len(listed)} on it now (/allow, /deny as a reply to a member)."
+        )
     return line
 
 
@@ -84,14 +90,32 @@ def reply_to_member(command: str) -> str:
     return f"Send {command} as a reply to a message of the member you mean."
 
 
-def allowed(name: str) -> str:
-    return f"{e(name)} may generate videos here."
+def listing(change: Listing) -> str:
+    """What /allow or /deny did, and what the member can do right now (HOLE 4: the list
+    counts only in the listed mode, so the answer says the truth in the other two)."""
+    who = e(change.name)
+    if change.on_list:
+        head = f"{who} is on the list"
+    else:
+        head = f"{who} is off the list" if change.changed else f"{who} wasn't on the list"
+    if change.list_counts:
+        return f"{who} may generate videos here." if change.on_list else f"{head}."
+    if change.access is Access.ADMINS:
+        if change.on_list:
+            return (
+                f"{head}, but right now only admins may generate here. "
+                "Switch to admins and listed members?"
+            )
+        return f"{head}. Right now only admins may generate here anyway."
+    # Everyone may: the list changes nothing until the mode is switched.
+    return (
+        f"{head}, but right now every member may generate here, {who} too. "
+        "Switch to admins and listed members?"
+    )
 
 
-def denied(name: str, was_listed: bool) -> str:
-    if not was_listed:
-        return f"{e(name)} wasn't on the list."
-    return f"{e(name)} is off the list."
+def switch_to_listed() -> str:
+    return "Switch to admins and listed members"
 
 
 def quota_usage() -> str:

@@ -1,0 +1,112 @@
+"""Invites: the person to be verified opens one, and gets their own link when ready.
+
+An invite serves one person: the first to open it claims it. Who may hand out an invite
+(the face's manager) is FaceService's to decide before it asks for one here.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from bot.services.clock import Clock
+from bot.services.errors import Refusal, ServiceRefused
+from bot.services.verification import LinkIssued, Verifier, provider_failures
+from storage.faces import FaceRepo
+from storage.links import InviteRepo
+from storage.models import Face, FaceStatus, Invite, User
+from storage.users import UserRepo
+
+INVITE_PREFIX = "v-"
+
+
+@dataclass(frozen=True)
+class InviteView:
+    face: Face
+    invite: Invite
+    creator: User | None
+
+
+def invite_payload(invite: Invite) -> str:
+    return INVITE_PREFIX + invite.token
+
+
+def invite_token(payload: str) -> str | None:
+    if payload.startswith(INVITE_PREFIX) and len(payload) > len(INVITE_PREFIX):
+        return payload[len(INVITE_PREFIX) :]
+    return None
+
+
+class InviteService:
+    def __init__(
+        self,
+        *,
+        invites: InviteRepo,
+        faces: FaceRepo,
+        users: UserRepo,
+        verifier: Verifier,
+        clock: Clock,
+        ttl: float,
+    ) -> None:
+        self.invites = invites
+        self.faces = faces
+        self.users = users
+        self.verifier = verifier
+        self.clock = clock
+        self.ttl = ttl
+
+    async def create(self, face: Face, created_by: int, now: float) -> Invite:
+        return await self.invites.create(
+            secrets.token_urlsafe(24), face.id, created_by, now, now + self.ttl
+        )
+
+    async def current(self, face: Face, user_id: int) -> Invite:
+        """The face's open invite, or a new one where it expired or was claimed."""
+        invite = await self.invites.for_face(face.id)
+        now = self.clock()
+        if invite is None or invite.expires_at <= now or invite.claimed_by is not None:
+            invite = await self.create(face, user_id, now)
+        return invite
+
+    async def open(self, token: str, user_id: int) -> InviteView:
+        """The person being verified opened the invite: claim it for them."""
+        invite, face = await self._invite(token)
+        if invite.claimed_by not in (None, user_id):
+            raise ServiceRefused(Refusal.INVITE_TAKEN)
+        if invite.claimed_by is None and not await self.invites.claim(
+            token, user_id, self.clock()
+        ):
+            raise ServiceRefused(Refusal.INVITE_TAKEN)
+        creator = await self.users.get(invite.created_by)
+        return InviteView(face, invite, creator)
+
+    async def ready(
+        self, token: str, user_id: int, *, request_key: str | None = None
+    ) -> LinkIssued:
+        """The invited person is ready: a link now, so their 120 seconds start now."""
+        invite, face = await self._invite(token)
+        if invite.claimed_by != user_id:
+            raise ServiceRefused(Refusal.INVITE_TAKEN)
+        await self.faces.set_verifier(face.id, user_id)
+        face = await self.verifier.face(face.id)
+        with provider_failures():
+            return await self.verifier.fresh_link(face, user_id, request_key)
+
+    async def decline(self, token: str, user_id: int) -> Face:
+        invite, face = await self._invite(token)
+        if invite.claimed_by != user_id:
+            raise ServiceRefused(Refusal.INVITE_TAKEN)
+        return face
+
+    async def _invite(self, token: str) -> tuple[Invite, Face]:
+        invite = await self.invites.get(token)
+        if invite is None:
+            raise ServiceRefused(Refusal.INVITE_UNKNOWN)
+        face = await self.faces.get(invite.face_id)
+        if face is None or face.status is FaceStatus.DELETED:
+            raise ServiceRefused(Refusal.INVITE_UNKNOWN)
+        if face.status is FaceStatus.ACTIVE:
+            raise ServiceRefused(Refusal.INVITE_DONE)
+        if invite.expires_at <= self.clock():
+            raise ServiceRefused(Refusal.INVITE_EXPIRED)
+        return invite, face

@@ -1,0 +1,187 @@
+"""What a person reads about their faces: /newface, the verification card, invites,
+/faces and managing a face."""
+
+from __future__ import annotations
+
+from bot.providers.base import Capabilities
+from bot.services.faces import FaceSummary
+from bot.telegram.texts.common import ID_LIMIT, MAX_LISTED, clip, clock_time, e
+from storage.models import AssetState, Face, FaceStatus
+
+
+def ask_face_name() -> str:
+    return (
+        "What should this face be called? Send a name (up to 64 characters), "
+        "e.g. <i>Anna</i>. /cancel to stop."
+    )
+
+
+def verification_card(
+    face: Face, expires_at: float, invite_url: str, *, new_group: bool, for_invitee: bool = False
+) -> str:
+    lines = []
+    if new_group:
+        lines.append(
+            "ℹ️ The provider gives no fresh link for the old group, so I started a new "
+            "Real Face group for this face.\n"
+        )
+    if for_invitee:
+        lines.append(f"<b>Face check for “{e(face.name)}”</b>")
+        lines.append(
+            "Open the link below on your phone (or scan the QR code) and follow the steps. "
+            "It takes about a minute."
+        )
+    else:
+        lines.append(f"<b>Verify “{e(face.name)}”</b>")
+        lines.append(
+            "The person being verified opens this link (or scans the QR code) and does a "
+            "short face check."
+        )
+    lines.append(f"⏳ Valid for 2 minutes, until <b>{clock_time(expires_at)}</b>.")
+    if not for_invitee:
+        lines.append(
+            "\nNot with them right now? Send them this invite instead — their 2 minutes "
+            f"start only when they tap <i>I'm ready</i>:\n{e(invite_url)}"
+        )
+    lines.append("\nI'll tell you when the check has passed.")
+    return "\n".join(lines)
+
+
+def choose_provider(
+    name: str, capabilities: list[Capabilities], unavailable: dict[str, str]
+) -> str:
+    lines = [f"Where should “{e(name)}” live? Each provider keeps its own faces."]
+    for c in capabilities:
+        check = "face check by the person" if c.verification else "no face check"
+        upload = "photos fetched from a link" if c.upload_by_url else "photos uploaded"
+        refs = (
+            f"up to {c.max_video_assets} photos per video"
+            if c.max_video_assets > 1
+            else "first-frame videos"
+        )
+        lines.append(f"• <b>{e(c.display_name)}</b>: {check}, {upload}, {refs}")
+    for provider, why in unavailable.items():
+        lines.append(f"• {e(provider)}: unavailable — {e(why)}")
+    return "\n".join(lines)
+
+
+def face_without_check(face: Face, provider: str) -> str:
+    return (
+        f"✅ <b>“{e(face.name)}”</b> is ready at {e(provider)}.\n"
+        f"{e(provider)} has no face check: photos are registered directly, so only send "
+        "photos of someone who agreed to this. Send them now — as photos or files, one at "
+        "a time or as an album."
+    )
+
+
+def invite_intro(face: Face, creator_name: str) -> str:
+    return (
+        f"<b>{e(creator_name)}</b> asked you to verify your face for "
+        f"“<b>{e(face.name)}</b>”.\n\n"
+        "This is a Real Face check for Seedance 2.0: it confirms that you agree to your "
+        "likeness being used for AI videos made by them. You'll open a page that looks at "
+        "your face through the camera for about a minute.\n\n"
+        "The link works for 2 minutes, so tap <b>I'm ready</b> only when you can do it now."
+    )
+
+
+def invite_declined_invitee() -> str:
+    return "OK, nothing was shared. You can open the invite again later if you change your mind."
+
+
+def invite_declined_creator(face: Face, who: str) -> str:
+    return f"{e(who)} declined the face check for “{e(face.name)}” for now."
+
+
+def invite_opened_creator(face: Face, who: str) -> str:
+    return f"{e(who)} opened your invite for “{e(face.name)}” and is getting a link now."
+
+
+FACE_STATUS = {
+    FaceStatus.CREATING: "⏳ being set up at the provider",
+    FaceStatus.INTERRUPTED: "⚠️ setup interrupted — get a new link",
+    FaceStatus.PENDING: "⏳ waiting for the face check",
+    FaceStatus.ACTIVE: "✅ verified",
+    FaceStatus.EXPIRED: "⌛ check not done — get a new link",
+    FaceStatus.DELETED: "deleted",
+}
+
+
+def faces_list(
+    summaries: list[FaceSummary], current_id: int | None, *, in_group: bool = False
+) -> str:
+    if not summaries:
+        if in_group:
+            return "This group has no faces yet. An admin creates one with /newface <i>name</i>."
+        return "You have no faces yet. Create one with /newface <i>name</i>."
+    title = "This group's faces" if in_group else "Your faces"
+    lines = [f"<b>{title}</b> (tap one to manage it)"]
+    if len(summaries) > MAX_LISTED:
+        lines.append(f"The newest {MAX_LISTED} of {len(summaries)}:")
+    for s in summaries[-MAX_LISTED:]:
+        mark = " ← uploads go here" if s.face.id == current_id else ""
+        lines.append(
+            f"• <b>{e(s.face.name)}</b> — {FACE_STATUS[s.face.status]}, "
+            f"{s.count(AssetState.ACTIVE)} active photo(s){mark}"
+        )
+    return "\n".join(lines)
+
+
+def face_detail(s: FaceSummary, current_id: int | None, provider: str) -> str:
+    face = s.face
+    lines = [f"<b>{e(face.name)}</b> — {FACE_STATUS[face.status]}", f"Provider: {e(provider)}"]
+    if face.provider_group_id:
+        lines.append(f"Group: <code>{clip(face.provider_group_id, ID_LIMIT)}</code>")
+    if face.id == current_id:
+        lines.append("New photos go to this face.")
+    active = [a for a in s.assets if a.state is AssetState.ACTIVE]
+    if active:
+        lines.append("\n<b>Active assets</b> (tap to copy):")
+        lines += [f"<code>{clip(a.provider_asset_id, ID_LIMIT)}</code>" for a in active[:30]]
+        if len(active) > 30:
+            lines.append(f"…and {len(active) - 30} more")
+    pending = s.count(AssetState.PROCESSING) + s.count(AssetState.UPLOADING)
+    failed = s.count(AssetState.FAILED) + s.count(AssetState.REJECTED)
+    if pending:
+        lines.append(f"⚙️ {pending} still processing")
+    if failed:
+        lines.append(f"❌ {failed} failed or refused")
+    return "\n".join(lines)
+
+
+def ask_rename(face: Face) -> str:
+    return f"Send the new name for “{e(face.name)}”, or /cancel."
+
+
+def renamed(face: Face, at_provider: bool) -> str:
+    where = " (at the provider too)" if at_provider else ""
+    return f"Renamed to “<b>{e(face.name)}</b>”{where}."
+
+
+def confirm_delete(face: Face, at_provider: bool) -> str:
+    if at_provider:
+        return (
+            f"Delete “<b>{e(face.name)}</b>”? This also deletes its group and photos at "
+            "the provider, and can't be undone."
+        )
+    return (
+        f"Delete “<b>{e(face.name)}</b>” from the bot? Its photos stay at the provider; "
+        "you just won't see or use them here."
+    )
+
+
+def deleted(face: Face, at_provider: bool) -> str:
+    where = " here and at the provider" if at_provider else ""
+    return f"Deleted “{e(face.name)}”{where}."
+
+
+def now_using(face: Face) -> str:
+    return f"New photos now go to “<b>{e(face.name)}</b>”."
+
+
+def sim_passed(face: Face) -> str:
+    return f"🧪 Simulated: the person passed the face check for “{e(face.name)}”."
+
+
+def pick_provider_first() -> str:
+    return "Tap one of the providers above first, or /cancel."
