@@ -109,12 +109,15 @@ class Runtime:
             chats=chats,
         )
         public = self.media.base_url if self.media is not None and self.media.base_url else None
+        pending = PendingInputs(PendingRepo(db), self.clock)
         self.faces = faces = FaceService(
             faces=face_repo,
             links=links,
             invites=invites,
             assets=assets,
             users=users,
+            chats=chats,
+            pending=pending,
             providers=self.providers,
             notifier=notifier,
             clock=self.clock,
@@ -194,10 +197,14 @@ class Runtime:
             sandbox=self.sandbox,
             admins=AdminCache(app.bot, ttl=settings.admin_cache_seconds),
             groups=GroupService(
-                chats=chats, videos=videos_repo, providers=self.providers, clock=self.clock
+                chats=chats,
+                videos=videos_repo,
+                providers=self.providers,
+                clock=self.clock,
+                faces=face_repo,
             ),
             inline_offers=inline_offers,
-            pending=PendingInputs(PendingRepo(db), self.clock),
+            pending=pending,
             media=self.media,
         )
         await set_commands(app.bot)
