@@ -34,6 +34,9 @@ class Refusal(StrEnum):
     START_UNDER_WAY = "start_under_way"  # New link pressed again while the first is running
     OFFER_EXPIRED = "offer_expired"  # an inline result older than offers are kept
     NOT_ASKED = "not_asked"  # an answer or a button for a question not open (any more)
+    NO_USABLE_GROUP_FACE = "no_usable_group_face"  # the group has no face to make a video of
+    PROMPT_WITH_COMMAND = "prompt_with_command"  # /generate in a group without a prompt
+    AGAIN_ELSEWHERE = "again_elsewhere"  # a group's video made again outside that group
 
 
 class ServiceRefused(Exception):

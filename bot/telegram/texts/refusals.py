@@ -90,6 +90,18 @@ def refusal_text(reason: Refusal, detail: str = "") -> str:
             )
         case Refusal.NOT_ASKED:
             return "This button no longer works. Send /faces or /generate to start again."
+        case Refusal.NO_USABLE_GROUP_FACE:
+            return (
+                "This group has no verified face with an Active photo yet. An admin starts "
+                "one with /newface <i>name</i>."
+            )
+        case Refusal.PROMPT_WITH_COMMAND:
+            return "In a group, give the prompt with the command: /generate <i>what happens</i>."
+        case Refusal.AGAIN_ELSEWHERE:
+            return (
+                "That video was made in a group, with the group's face: make it again there "
+                "(🔁 under the video)."
+            )
         case _:
             assert_never(reason)
 
