@@ -58,7 +58,7 @@ class Runtime:
     def __init__(self, settings: Settings, clock: Clock) -> None:
         self.settings = settings
         self.clock = clock
-        # Updates are kept in the database from arrival until handled (bot/updates.py).
+        # Updates are kept in the database from arrival until handled (bot/telegram/updates.py).
         self.update_queue = DurableUpdateQueue()
         self.update_processor = DurableProcessor(16)
         self.db: Database | None = None
@@ -323,7 +323,7 @@ def build_application(settings: Settings, *, clock: Clock = system_clock) -> Any
         .concurrent_updates(runtime.update_processor)
         .connection_pool_size(16)
         .read_timeout(settings.telegram_read_timeout_seconds)
-        # Throttles like AIORateLimiter and retries transient faults (bot/telegram_retry.py).
+        # Throttles like AIORateLimiter and retries transient faults (bot/telegram/retry.py).
         .rate_limiter(
             RetryingRateLimiter(
                 TelegramRetry(

@@ -113,7 +113,7 @@ _ALREADY_DONE = {
 _EDIT_DONE = "message is not modified"
 # An answer to a query too old to answer has nothing left to do: the person's client stopped
 # waiting for it. That happens on the first try too, when an update is handled again after a
-# restart (bot/updates.py); it must not end the handler in an apology.
+# restart (bot/telegram/updates.py); it must not end the handler in an apology.
 _STALE_QUERY = ("query is too old", "query id is invalid")
 _ANSWERS = frozenset({"answerCallbackQuery", "answerInlineQuery"})
 

@@ -1,5 +1,5 @@
 """Telegram failing under the bot: 502s, 429s, lost requests and lost answers, on the sends
-people wait for, on photo downloads and on the video upload (see bot/telegram_retry.py)."""
+people wait for, on photo downloads and on the video upload (see bot/telegram/retry.py)."""
 
 from __future__ import annotations
 
