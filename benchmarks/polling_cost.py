@@ -20,14 +20,17 @@ from bot.providers.base import ImageUpload
 from bot.providers.registry import Providers
 from bot.providers.token360 import Token360
 from bot.services.faces import FaceService
+from bot.services.pending import PendingInputs
 from bot.services.tracking import Schedule, Tracker
 from bot.services.uploads import UploadService
 from sandbox.token360 import Token360Simulator
 from storage.assets import AssetRepo, IncomingFile
+from storage.chats import ChatRepo
 from storage.database import Database
 from storage.faces import FaceRepo
 from storage.links import InviteRepo, LinkRepo
 from storage.models import AssetState, FaceStatus, Owner, OwnerKind
+from storage.pending import PendingRepo
 from storage.users import UserRepo
 
 GROUPS = 100
@@ -102,6 +105,8 @@ async def run(poll: float, minutes: int) -> None:
                 invites=InviteRepo(db),
                 assets=assets,
                 users=UserRepo(db),
+                chats=ChatRepo(db),
+                pending=PendingInputs(PendingRepo(db), clock),
                 providers=providers,
                 notifier=notifier,
                 clock=clock,
