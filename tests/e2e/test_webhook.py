@@ -41,6 +41,7 @@ async def test_webhook_takes_updates_with_the_secret_only(
             },
         }
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+            assert (await http.get("/healthz")).json() == {"ok": True}
             assert (await http.post("/telegram", json=update)).status_code == 403
             wrong = {"X-Telegram-Bot-Api-Secret-Token": "guess"}
             assert (await http.post("/telegram", json=update, headers=wrong)).status_code == 403
