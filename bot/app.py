@@ -146,6 +146,13 @@ class Runtime:
             ),
             faces=face_repo,
         )
+        groups = GroupService(
+            chats=chats,
+            videos=videos_repo,
+            providers=self.providers,
+            clock=self.clock,
+            faces=face_repo,
+        )
         self.videos = videos = VideoService(
             videos=videos_repo,
             faces=faces,
@@ -160,6 +167,9 @@ class Runtime:
                 timeout_seconds=settings.video_timeout_seconds,
             ),
             workdir=settings.database_path.parent,
+            groups=groups,
+            pending=pending,
+            inline_offers=inline_offers,
         )
         self.tracker = tracker = Tracker(
             faces=faces,
@@ -196,14 +206,7 @@ class Runtime:
             bot_username=app.bot.username,  # getMe answered it at initialize
             sandbox=self.sandbox,
             admins=AdminCache(app.bot, ttl=settings.admin_cache_seconds),
-            groups=GroupService(
-                chats=chats,
-                videos=videos_repo,
-                providers=self.providers,
-                clock=self.clock,
-                faces=face_repo,
-            ),
-            inline_offers=inline_offers,
+            groups=groups,
             pending=pending,
             media=self.media,
         )

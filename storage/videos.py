@@ -208,6 +208,9 @@ class VideoRepo:
             "finished_at",
             "next_poll_at",
             "inline_message_id",
+            # A draft an anonymous admin made becomes the confirming admin's, in the same
+            # guarded step that submits it.
+            "user_id",
         }
         bad = set(fields) - allowed
         if bad:

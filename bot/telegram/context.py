@@ -17,7 +17,6 @@ from bot.services.tracking import Tracker
 from bot.services.uploads import UploadService
 from bot.services.videos import VideoService
 from storage.assets import AssetRepo
-from storage.chats import InlineOfferRepo
 from storage.database import Database
 from storage.users import UserRepo
 
@@ -46,7 +45,6 @@ class Services:
     sandbox: SandboxControl | None
     admins: AdminCache
     groups: GroupService
-    inline_offers: InlineOfferRepo
     pending: PendingInputs
     media: MediaStore | None = None
 

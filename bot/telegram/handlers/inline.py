@@ -1,10 +1,10 @@
 """Inline mode: ``@bot prompt`` in any chat offers the user's faces; a chosen one becomes a
-placeholder that turns into the video.
+card that turns into the video.
 
-The placeholder carries buttons, so it has an ``inline_message_id`` to edit; the job starts
-only when the requester taps Generate (the same confirm rule as in private chats). The MP4
-goes to the requester's private chat first, for a file_id, then into the placeholder with
-editMessageMedia (shared/TELEGRAM.md).
+The card carries buttons, so it has an ``inline_message_id`` to edit; the job starts only
+when the requester taps Generate (the same confirm rule as in private chats). The MP4 goes
+to the requester's private chat first, for a file_id, then into the card with
+editMessageMedia (shared/TELEGRAM.md). The rules are VideoService's (video_inline).
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ from __future__ import annotations
 import logging
 
 from telegram import (
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
     InlineQueryResultArticle,
     InlineQueryResultsButton,
     InputTextMessageContent,
@@ -22,108 +20,63 @@ from telegram import (
 from telegram.constants import ParseMode
 
 from bot.services.errors import Refusal, ServiceRefused
-from bot.services.user_text import normalize_prompt, visible_length
-from bot.services.video_options import estimate
-from bot.telegram.callbacks import Action, Callback, decode, row_ids
+from bot.telegram.actor import actor_of
+from bot.telegram.callbacks import Action, decode, row_ids
 from bot.telegram.context import Context
 from bot.telegram.handlers.faces import plain
-from bot.telegram.handlers.generate import refusal_text
+from bot.telegram.keyboards import videos as video_keyboards
 from bot.telegram.texts import common as texts
 from bot.telegram.texts import videos as video_texts
-from storage.models import Owner, OwnerKind
+from bot.telegram.texts.refusals import refusal_text
 
 log = logging.getLogger(__name__)
-
-MIN_PROMPT = 3  # visible characters: fewer offer nothing (a query comes per keystroke)
-PAGE = 50  # the most results one answer may carry
-
-
-def _markup(offer_id: int, face_id: int) -> InlineKeyboardMarkup:
-    arg = f"{offer_id}:{face_id}"
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    "🎬 Generate", callback_data=Callback(Action.INLINE_GO, arg).encode()
-                )
-            ],
-            [
-                InlineKeyboardButton(
-                    "✖ Cancel", callback_data=Callback(Action.INLINE_CANCEL, arg).encode()
-                )
-            ],
-        ]
-    )
 
 
 async def on_inline_query(update: Update, context: Context) -> None:
     svc, query = context.bot_data.services, update.inline_query
     assert query is not None
-    user, prompt = query.from_user, normalize_prompt(query.query)
-    owner = Owner(OwnerKind.USER, user.id)
-    usable = await svc.videos.usable_faces(owner)
-    if not usable:
-        button = InlineQueryResultsButton("Create a face first", start_parameter="inline")
-        await query.answer([], cache_time=0, is_personal=True, button=button)
-        return
-    if visible_length(prompt) < MIN_PROMPT:
-        button = InlineQueryResultsButton("Type a prompt after my name", start_parameter="inline")
-        await query.answer([], cache_time=0, is_personal=True, button=button)
-        return
     # The offset comes back from the client: only a plain number we could have written.
     offset = int(query.offset) if query.offset.isascii() and query.offset.isdigit() else 0
-    settings = await svc.videos.settings_for(owner)
-    offer_id = await svc.inline_offers.create(user.id, prompt, svc.clock())
-    results = []
-    for face, active in usable[offset : offset + PAGE]:
-        models = svc.providers.get(face.provider).capabilities.models
-        face_settings = svc.videos.normalized(settings, models)
-        results.append(
-            InlineQueryResultArticle(
-                id=f"{offer_id}:{face.id}",
-                title=face.name,
-                description=video_texts.inline_result_description(len(active), face_settings),
-                input_message_content=InputTextMessageContent(
-                    video_texts.inline_placeholder(
-                        face, prompt, face_settings, estimate(face_settings)
-                    ),
-                    parse_mode=ParseMode.HTML,
-                ),
-                reply_markup=_markup(offer_id, face.id),
-            )
+    try:
+        offer = await svc.videos.inline.offer(await actor_of(update, context), query.query, offset)
+    except ServiceRefused as refused:
+        label = (
+            video_texts.inline_no_face()
+            if refused.refusal is Refusal.NO_USABLE_FACE
+            else video_texts.inline_short_prompt()
         )
-    more = offset + PAGE < len(usable)
-    await query.answer(
-        results, cache_time=0, is_personal=True, next_offset=str(offset + PAGE) if more else None
-    )
-
-
-async def _draft_for(
-    context: Context, user_id: int, offer_id: int, face_id: int, inline_message_id: str
-) -> int:
-    """The draft behind a placeholder, made now if inline feedback did not make it yet."""
-    svc = context.bot_data.services
-    made = await svc.videos.inline_placeholder(inline_message_id, user_id)
-    if made is not None:
-        return made.id  # its offer may be gone by now (offers are kept two days)
-    offer = await svc.inline_offers.get(offer_id)
-    if offer is None:
-        raise ServiceRefused(Refusal.OFFER_EXPIRED)
-    if offer[0] != user_id:
-        raise ServiceRefused(Refusal.NOT_YOURS)
-    job = await svc.videos.inline_draft(user_id, offer[1], face_id, inline_message_id)
-    return job.id
+        button = InlineQueryResultsButton(label, start_parameter="inline")
+        await query.answer([], cache_time=0, is_personal=True, button=button)
+        return
+    results = [
+        InlineQueryResultArticle(
+            id=f"{offer.offer_id}:{choice.face.id}",
+            title=choice.face.name,
+            description=video_texts.inline_result_description(choice.photos, choice.settings),
+            input_message_content=InputTextMessageContent(
+                video_texts.inline_placeholder(
+                    choice.face, offer.prompt, choice.settings, choice.estimate
+                ),
+                parse_mode=ParseMode.HTML,
+            ),
+            reply_markup=video_keyboards.inline_card(offer.offer_id, choice.face.id),
+        )
+        for choice in offer.choices
+    ]
+    next_offset = str(offer.next_offset) if offer.next_offset is not None else None
+    await query.answer(results, cache_time=0, is_personal=True, next_offset=next_offset)
 
 
 async def on_chosen_result(update: Update, context: Context) -> None:
-    """Inline feedback: the placeholder was posted; remember it as a draft."""
+    """Inline feedback: the card was posted; remember it as a draft."""
     chosen = update.chosen_inline_result
     assert chosen is not None
     ids = row_ids(chosen.result_id, 2)  # ours as we wrote it, or ignored
     if chosen.inline_message_id is None or ids is None:
         return
+    inline, actor = context.bot_data.services.videos.inline, await actor_of(update, context)
     try:
-        await _draft_for(context, chosen.from_user.id, ids[0], ids[1], chosen.inline_message_id)
+        await inline.draft_for(actor, ids[0], ids[1], chosen.inline_message_id)
     except ServiceRefused as refused:
         log.info("chosen inline result not drafted: %s", refused)
 
@@ -133,35 +86,29 @@ async def cb_inline(update: Update, context: Context) -> None:
     assert query is not None
     callback = decode(query.data)
     assert callback is not None
-    if query.inline_message_id is None:
+    card = query.inline_message_id
+    if card is None:
         await query.answer(texts.button_outdated(), show_alert=True)
         return
     offer_id, face_id = callback.ints
-    user = query.from_user
+    actor = await actor_of(update, context)
     try:
-        job_id = await _draft_for(context, user.id, offer_id, face_id, query.inline_message_id)
         if callback.action is Action.INLINE_CANCEL:
-            await svc.videos.cancel(job_id, user.id)
+            await svc.videos.inline.cancel(actor, offer_id, face_id, card)
             await query.answer()
-            await context.bot.edit_message_text(
-                video_texts.inline_cancelled(), inline_message_id=query.inline_message_id
-            )
+            await query.edit_message_text(video_texts.inline_cancelled())
             return
-        await svc.videos.draft(job_id, user.id)
-        await query.answer("Starting…")
+        job_id = await svc.videos.inline.go(actor, offer_id, face_id, card)
+        await query.answer(video_texts.starting())
     except ServiceRefused as refused:
         if refused.refusal is Refusal.NOT_YOURS:
             await query.answer(texts.button_not_for_you(), show_alert=True)
             return
-        await query.answer(plain(refusal_text(refused)), show_alert=True)
-        # Everyone in the chat sees the placeholder: say there why nothing happens.
-        await context.bot.edit_message_text(
-            f"⛔ {refusal_text(refused)}", inline_message_id=query.inline_message_id
-        )
+        await query.answer(plain(refusal_text(refused.refusal, refused.detail)), show_alert=True)
+        # Everyone in the chat sees the card: say there why nothing happens.
+        await query.edit_message_text(f"⛔ {refusal_text(refused.refusal, refused.detail)}")
         return
     try:
-        await svc.videos.confirm(job_id, user.id)
+        await svc.videos.confirm(actor, job_id)
     except ServiceRefused as refused:
-        await context.bot.edit_message_text(
-            f"⛔ {refusal_text(refused)}", inline_message_id=query.inline_message_id
-        )
+        await query.edit_message_text(f"⛔ {refusal_text(refused.refusal, refused.detail)}")

@@ -107,13 +107,25 @@ def under_video(job: VideoJob) -> InlineKeyboardMarkup:
 
 
 def videos_list(jobs: list[VideoJob]) -> InlineKeyboardMarkup | None:
+    """/videos in a private chat: send any again; make again those made there (or inline),
+    since a group's video uses the group's face and is made again in the group."""
     rows = []
     for job in jobs:
         row = []
         if job.tg_file_id:
             row.append(_cb(f"▶️ Send #{job.id}", Action.VIDEO_SEND, job.id))
-        if job.face_id is not None and job.asset_ids:
+        if job.face_id is not None and job.asset_ids and job.chat_id == job.user_id:
             row.append(_cb(f"🔁 Again #{job.id}", Action.GEN_AGAIN, job.id))
         if row:
             rows.append(row)
     return InlineKeyboardMarkup(rows) if rows else None
+
+
+def inline_card(offer_id: int, face_id: int) -> InlineKeyboardMarkup:
+    """The buttons of an inline card before its draft is confirmed."""
+    return InlineKeyboardMarkup(
+        [
+            [_cb("🎬 Generate", Action.INLINE_GO, offer_id, face_id)],
+            [_cb("✖ Cancel", Action.INLINE_CANCEL, offer_id, face_id)],
+        ]
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import assert_never
 
 from bot.services.notify import Undelivered
-from bot.services.video_options import MAX_PROMPT, Estimate
+from bot.services.video_options import Estimate
 from bot.telegram.texts.common import DETAIL, clip, clock_time, e, mb
 from storage.models import Asset, Face, JobStatus, VideoJob, VideoSettings
 
@@ -23,26 +23,6 @@ def ask_prompt() -> str:
     return (
         "What should the video show? Send a prompt, e.g. <i>smiles and waves at the "
         "camera in soft light</i>. /cancel to stop."
-    )
-
-
-def bad_prompt() -> str:
-    return f"A prompt needs 1 to {MAX_PROMPT} characters. Send another one, or /cancel."
-
-
-def group_needs_prompt() -> str:
-    return "In a group, give the prompt with the command: /generate <i>what happens</i>."
-
-
-def no_usable_face(in_group: bool = False) -> str:
-    if in_group:
-        return (
-            "This group has no verified face with an Active photo yet. An admin starts "
-            "one with /newface <i>name</i>."
-        )
-    return (
-        "You need a verified face with at least one Active photo first.\n"
-        "/newface <i>name</i> starts one; /faces shows where yours are."
     )
 
 
@@ -203,18 +183,6 @@ def needs_decision(job: VideoJob, face_name: str) -> str:
     )
 
 
-def limit_running(limit: str) -> str:
-    return f"You already have {e(limit)} video(s) in progress, the most at once. Wait for one."
-
-
-def limit_daily(limit: str) -> str:
-    return f"You've made {e(limit)} videos today, the daily limit. It resets at 00:00 UTC."
-
-
-def job_started() -> str:
-    return "This video was already started (or cancelled). /videos shows your videos."
-
-
 def settings_intro(s: VideoSettings, for_draft: bool) -> str:
     target = "this video" if for_draft else "your videos from now on"
     return f"⚙️ <b>Settings for {target}</b>\n{settings_line(s)}\n\nTap to change."
@@ -246,6 +214,22 @@ def cancelled_draft() -> str:
     return "Cancelled. Nothing was charged."
 
 
+def forgotten() -> str:
+    return (
+        "🗑 Forgotten. I've stopped waiting for this video; if the provider made it anyway, "
+        "it's in your provider's dashboard."
+    )
+
+
+def starting() -> str:
+    return "Starting…"
+
+
+def with_refusal(card: str, refusal: str) -> str:
+    """A card that stays as it was, with why its button did nothing (yet)."""
+    return f"{card}\n\n⛔ {refusal}"
+
+
 def _short(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -260,6 +244,14 @@ def inline_placeholder(face: Face, prompt: str, settings: VideoSettings, est: Es
 
 def inline_hint() -> str:
     return "Type what should happen in the video after my name, e.g. “waves hello”."
+
+
+def inline_no_face() -> str:
+    return "Create a face first"
+
+
+def inline_short_prompt() -> str:
+    return "Type a prompt after my name"
 
 
 def inline_result_description(count: int, settings: VideoSettings) -> str:

@@ -1,0 +1,179 @@
+"""The paid step: a confirmed draft goes to the provider.
+
+Never twice, never lost: a job row is SUBMITTING before the provider is called, the task id
+is stored the moment it is known, and a job cut off between the two is never resubmitted
+blindly: it waits for the user's decision. POSTs are not retried; GETs are (http.py).
+What happens after the submit is bot.services.video_jobs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from bot.providers.base import (
+    ProviderAuthError,
+    ProviderError,
+    ProviderRateLimited,
+    ProviderRejected,
+    ProviderUnavailable,
+    VideoRequest,
+    VideoState,
+)
+from bot.providers.registry import Providers
+from bot.services.actors import Actor
+from bot.services.clock import Clock
+from bot.services.errors import Refusal, ServiceRefused
+from bot.services.notify import VideoNotifier
+from bot.services.video_drafts import DraftService
+from bot.services.video_jobs import JobRunner, VideoSchedule
+from bot.services.video_rules import VideoRules
+from storage.assets import AssetRepo
+from storage.models import AssetState, FaceStatus, JobStatus, VideoJob
+from storage.videos import VideoRepo
+
+# Writes of a paid task id are tried this often (backing off 0.2, 0.4, 0.8, 1.6 s).
+TASK_WRITE_ATTEMPTS = 5
+
+log = logging.getLogger(__name__)
+
+
+class Submitter:
+    def __init__(
+        self,
+        *,
+        videos: VideoRepo,
+        rules: VideoRules,
+        drafts: DraftService,
+        assets: AssetRepo,
+        providers: Providers,
+        notifier: VideoNotifier,
+        jobs: JobRunner,
+        clock: Clock,
+        schedule: VideoSchedule,
+    ) -> None:
+        self.videos = videos
+        self.rules = rules
+        self.drafts = drafts
+        self.assets = assets
+        self.providers = providers
+        self.notifier = notifier
+        self.jobs = jobs
+        self.clock = clock
+        self.schedule = schedule
+
+    async def confirm(self, actor: Actor, job_id: int) -> VideoJob:
+        """Submit a draft for ``actor``, who becomes its requester (a draft an anonymous
+        admin made is the confirming admin's from now on)."""
+        job = await self.rules.draft(job_id, actor)
+        if job.face_id is None or not job.asset_ids:
+            raise ServiceRefused(Refusal.ASSET_NOT_ACTIVE)
+        face = await self.drafts.face_for(job, job.face_id)
+        assets = [await self.assets.get(a) for a in job.asset_ids]
+        refs = [
+            a.provider_asset_id
+            for a in assets
+            if a is not None
+            and a.face_id == face.id
+            and a.state is AssetState.ACTIVE
+            and a.provider_asset_id
+        ]
+        if face.status is not FaceStatus.ACTIVE or len(refs) != len(job.asset_ids):
+            raise ServiceRefused(Refusal.ASSET_NOT_ACTIVE)
+        # The group's rules may have changed since the draft, and the limits are the
+        # confirmer's (not GroupAnonymousBot's).
+        await self.rules.may_generate(actor)
+        now = self.clock()
+        if not await self.videos.transition(
+            job.id,
+            JobStatus.SUBMITTING,
+            now,
+            expect=[JobStatus.DRAFT],
+            submitted_at=now,
+            user_id=actor.user_id,  # the same, or the admin taking an anonymous draft
+        ):
+            raise ServiceRefused(Refusal.JOB_STARTED)
+        job = await self.rules.job(job.id)
+        provider = self.providers.get(face.provider)
+        request = VideoRequest(
+            prompt=job.prompt,
+            asset_ids=refs,
+            model=job.settings.model,
+            duration=job.settings.duration,
+            resolution=job.settings.resolution,
+            ratio=job.settings.ratio,
+            audio=job.settings.audio,
+        )
+        try:
+            status = await provider.submit_video(request)
+        except Exception as exc:  # every failure is sorted into charged-or-not below
+            await self._submit_failed(job, exc)
+            return await self.rules.job(job.id)
+        await self._record_task(job, status.task_id)
+        job = await self.rules.job(job.id)
+        await self.notifier.job_progress(job, force=True)
+        if status.state is not VideoState.QUEUED:
+            await self.jobs.apply(job, status)
+        return await self.rules.job(job.id)
+
+    async def _record_task(self, job: VideoJob, task_id: str) -> None:
+        """Store the task id of a paid submit. Even if a restart meanwhile put the job aside
+        for the user, the provider took it: keep its id and follow it. A failing write is
+        tried again, and if it never succeeds the id goes to the log at ERROR level, the
+        one place left from which the paid video can still be traced."""
+        for attempt in range(TASK_WRITE_ATTEMPTS):
+            try:
+                if not await self.videos.transition(
+                    job.id,
+                    JobStatus.QUEUED,
+                    self.clock(),
+                    expect=[JobStatus.SUBMITTING, JobStatus.NEEDS_DECISION],
+                    provider_task_id=task_id,
+                    next_poll_at=self.clock() + self.schedule.poll_seconds,
+                ):
+                    # The user forgot it meanwhile: the provider still has it (and charged).
+                    log.warning("job %d: provider task %s came back too late", job.id, task_id)
+                return
+            except Exception:
+                if attempt == TASK_WRITE_ATTEMPTS - 1:
+                    log.error(
+                        "job %d: provider task %s was submitted but could not be stored",
+                        job.id,
+                        task_id,
+                    )
+                    raise
+                log.warning("job %d: storing task %s failed; trying again", job.id, task_id)
+                await asyncio.sleep(0.2 * 2**attempt)
+
+    async def _submit_failed(self, job: VideoJob, exc: Exception) -> None:
+        """Only an answer that says "not taken" (4xx, 429, a refused connection) may end the
+        job as failed, with a Retry; anything else may have started (and charged) it, so the
+        user decides."""
+        if isinstance(exc, ProviderError) and _not_taken(exc):
+            await self.jobs.end(
+                job, JobStatus.FAILED, _error_code(exc), exc.message, expect=JobStatus.SUBMITTING
+            )
+            return
+        if not isinstance(exc, ProviderError):
+            log.exception("submitting job %d failed unexpectedly", job.id, exc_info=exc)
+        message = exc.message if isinstance(exc, ProviderError) else type(exc).__name__
+        await self.jobs.end(
+            job, JobStatus.NEEDS_DECISION, "lost_answer", message, expect=JobStatus.SUBMITTING
+        )
+
+
+def _not_taken(exc: ProviderError) -> bool:
+    """The provider certainly did not start the job: it refused, or was never reached."""
+    if isinstance(exc, ProviderRejected | ProviderRateLimited | ProviderAuthError):
+        return True
+    return isinstance(exc, ProviderUnavailable) and exc.code == "not_connected"
+
+
+def _error_code(exc: ProviderError) -> str:
+    if isinstance(exc, ProviderAuthError):
+        return "auth"
+    if isinstance(exc, ProviderRateLimited):
+        return "rate_limited"
+    if isinstance(exc, ProviderRejected):
+        return exc.code or exc.reason.value
+    return exc.code or "provider_error"
