@@ -20,7 +20,7 @@ from telegram.ext import (
 from bot.telegram.callbacks import Action, decode
 from bot.telegram.context import Context
 from bot.telegram.handlers import common, faces, generate, groups, inline, invite, uploads
-from bot.telegram.handlers.scope import admin_only
+from bot.telegram.handlers.admin_gate import admin_only
 from bot.telegram.texts import common as texts
 
 

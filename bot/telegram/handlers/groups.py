@@ -15,8 +15,8 @@ from bot.services.groups import Access
 from bot.telegram.actor import actor_of
 from bot.telegram.callbacks import Action, Callback, decode
 from bot.telegram.context import Context
+from bot.telegram.handlers.admin_gate import admin_only
 from bot.telegram.handlers.faces import plain
-from bot.telegram.handlers.scope import admin_only
 from bot.telegram.handlers.uploads import incoming_file, receive_file
 from bot.telegram.texts import groups as group_texts
 from bot.telegram.texts import videos as video_texts

@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from html import escape
 
-from bot.services.errors import Refusal
 from bot.services.images import MAX_RATIO, MAX_SIDE, MIN_RATIO, MIN_SIDE
 from storage.models import Face
 
@@ -195,10 +194,3 @@ def button_not_for_you() -> str:
 def button_outdated() -> str:
     return "This button no longer works. Send /faces or /generate to start again."
 
-
-def refusal(reason: Refusal, detail: str = "") -> str:
-    """Deprecated: render with texts.refusals.refusal_text. Kept only while
-    handlers/generate.py (HB) still calls it; delete with its last caller."""
-    from bot.telegram.texts.refusals import refusal_text  # refusals imports this module
-
-    return refusal_text(reason, detail)

@@ -128,18 +128,6 @@ def quota_set(quota: int | None) -> str:
     return f"Each member may make {quota} video(s) a day here (admins are not limited)."
 
 
-def group_refusal(reason: str, detail: str) -> str:
-    return {
-        "group_admins_only": "In this group only admins may generate videos.",
-        "group_not_listed": (
-            "In this group only listed members may generate videos. Ask an admin to /allow you."
-        ),
-        "group_quota": (
-            f"You've made {e(detail)} video(s) here today, this group's daily limit per member."
-        ),
-    }.get(reason, "Not allowed here.")
-
-
 def face_active_in_group(face: Face) -> str:
     return (
         f"✅ <b>“{e(face.name)}”</b> is verified.\n"
