@@ -52,9 +52,12 @@ async def run_bot(env: dict[str, str], *args: str) -> Ended:
 
 
 def assert_one_line(ended: Ended, *words: str) -> None:
-    assert ended.code != 0, ended.stderr
+    """Exit code 1, and the log ends with one line of the bot's own that names the problem
+    (log lines before it, such as retries, are fine; a traceback is not)."""
+    assert ended.code == 1, ended.stderr
     assert "Traceback" not in ended.stderr, ended.stderr
     assert len(ended.said) == 1, ended.stderr
+    assert ended.stderr.strip().splitlines()[-1] == ended.said[0], ended.stderr
     for word in words:
         assert word in ended.said[0], ended.stderr
 
