@@ -1,10 +1,11 @@
-"""Faces: who may create, list and manage them, and the questions asked on the way.
+"""Faces: list and manage them, and the entry to /newface; the rules every action applies.
 
-Every use case takes the :class:`Actor` and decides here: a person's own faces are theirs
-in any chat; a group's faces are its admins' (acting in that group), never a member's, so
-no entry point (a command, a button, a reply, a question asked earlier) can skip the rule.
-The questions a use case asks ("what name?", "which provider?") are recorded here as
-pending input, keyed by person and chat, so an answer counts only where it was asked.
+Every use case takes the :class:`Actor` (bot/services/face_rules.py decides): a person's
+faces are theirs in any chat; a group's faces are its admins' (acting in that group),
+never a member's, so no entry point (a command, a button, a reply, a question asked
+earlier) can skip the rule. Questions asked on the way are pending input keyed by person
+and chat. Creating: face_creation.py; the check at the provider: verification.py;
+invites: invites.py.
 """
 
 from __future__ import annotations
