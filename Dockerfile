@@ -19,4 +19,6 @@ USER realface
 VOLUME ["/data"]
 # The bot's own HTTP server: media for URL-only providers, returns, webhooks, /healthz.
 EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
+    CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=3)"
 CMD ["realface-bot"]
