@@ -1,4 +1,4 @@
-"""What every vendor client shares: one HTTP client tied to its lifetime, bearer auth, JSON
+"""What every vendor client shares: its HTTP clients tied to its lifetime, bearer auth, JSON
 answers, and the honest answer for operations a vendor does not document."""
 
 from __future__ import annotations
@@ -24,16 +24,24 @@ class VendorClient:
         retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self.http = ProviderHTTP(
+        self._timeout, self._retry, self._transport = timeout, retry, transport
+        self.http = self.connect(base_url, self.auth_headers(api_key))
+
+    def connect(self, base_url: str, headers: dict[str, str]) -> ProviderHTTP:
+        """An HTTP client with this vendor's timeout, retries and error meanings (a vendor
+        with a second host opens it here too, and closes it in ``aclose``)."""
+        return ProviderHTTP(
             base_url,
-            self.auth_headers(api_key),
-            timeout=timeout,
-            retry=retry,
+            headers,
+            timeout=self._timeout,
+            retry=self._retry,
             classify=self.classify,
-            transport=transport,
+            transport=self._transport,
         )
 
     def auth_headers(self, api_key: str) -> dict[str, str]:
+        """Sent with every request; a vendor whose calls differ in auth returns {} and adds
+        its own per call."""
         return {"Authorization": f"Bearer {api_key}"}
 
     def classify(self, response: httpx.Response, error: ProviderError) -> ProviderError:

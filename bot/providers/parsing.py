@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import calendar
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -39,6 +39,8 @@ ASSET_STATES: Mapping[str, RemoteAssetState] = {
 }
 _ROW_KEYS = ("list", "records", "items", "Items", "rows", "groups", "assets", "results", "data")
 _TOTAL_KEYS = ("total", "total_count", "totalCount", "TotalCount", "count")
+_STATUS_KEYS = ("status", "task_status", "state")
+_FINISHED_KEYS = ("completed_at", "finish_time", "updated_at")
 _ERROR_CODES = ("error_code", "errorCode", "failCode", "fail_code")
 _ERROR_MESSAGES = (
     "error_message",
@@ -69,6 +71,18 @@ def first_str(data: Any, *keys: str) -> str | None:
         value = data.get(key)
         if value not in (None, "") and not isinstance(value, dict | list):
             return str(value)
+    return None
+
+
+def first_str_at(data: Any, *paths: str) -> str | None:
+    """``first_str`` over dotted paths (``"result.url"``): the first that holds text."""
+    for path in paths:
+        *parents, key = path.split(".")
+        holder = data
+        for parent in parents:
+            holder = holder.get(parent) if isinstance(holder, dict) else None
+        if (value := first_str(holder, key)) is not None:
+            return value
     return None
 
 
@@ -169,9 +183,10 @@ def page_total(data: dict[str, Any]) -> int | None:
     return None
 
 
-def error_of(data: Any) -> tuple[str | None, str | None]:
+def error_of(data: Any, *, prose: bool = False) -> tuple[str | None, str | None]:
     """(code, message) of a failure: an ``error``/``Error`` object or string, else flat
-    ``error_code``/``fail_reason``-style fields."""
+    ``error_code``/``fail_reason``-style fields. A bare string is a code (``FaceMismatch``)
+    unless ``prose``: a video task's is a sentence, and its status word is the code."""
     if not isinstance(data, dict):
         return None, None
     for key in ("error", "Error"):
@@ -180,7 +195,7 @@ def error_of(data: Any) -> tuple[str | None, str | None]:
             code = first_str(error, "code", "Code", "type")
             return code, first_str(error, "message", "Message")
         if isinstance(error, str) and error:
-            return error, None
+            return (None, error) if prose else (error, None)
     return first_str(data, *_ERROR_CODES), first_str(data, *_ERROR_MESSAGES)
 
 
@@ -210,34 +225,64 @@ def url_expiry(url: str, issued_at: float | None = None) -> float | None:
     return None
 
 
-def video_status(
-    body: dict[str, Any],
+def video_task(
+    body: Any,
     vendor: str,
     *,
-    task_id: str,
-    state: VideoState,
-    url: str | None,
-    expires_at: float | None,
+    id_keys: Sequence[str] = ("id", "task_id"),
+    url_paths: Sequence[str] = ("url", "video_url"),
+    now: float | None = None,
 ) -> VideoStatus:
-    """A video task as our status: the error is read only from a failed task (its status word
-    is the code where none is given), and a completed task must name its URL."""
+    """A video task as our status. The id is the first of ``id_keys`` (a body holding none is
+    an envelope: its ``data`` is read); the URL the first of ``url_paths`` (dotted, e.g.
+    ``result.url``). The error is read only from a failed task (its status word is the code
+    where none is given), and a completed task must name its URL."""
+    enveloped = isinstance(body, dict) and isinstance(body.get("data"), dict)
+    if enveloped and first_str(body, *id_keys) is None:
+        body = body["data"]
+    task_id = first_str(body, *id_keys)
+    if not isinstance(body, dict) or task_id is None:
+        raise ProviderError(f"{vendor} returned a video task without an id")
+    status = word(body, *_STATUS_KEYS)
+    state = video_state(status) or VideoState.QUEUED
+    url = first_str_at(body, *url_paths)
     code = message = None
     if state is VideoState.FAILED:
-        code, message = error_of(body)
+        code, message = error_of(body, prose=True)
         message = message or first_str(body, "message", "fail_reason", "failReason")
-        code = code or word(body, "status", "task_status", "state") or "failed"
+        code = code or status or "failed"
     if state is VideoState.COMPLETED and url is None:
         raise ProviderError(f"{vendor} said the video is completed but gave no url")
     return VideoStatus(
         task_id=task_id,
         state=state,
         video_url=url,
-        url_expires_at=expires_at if url else None,
+        url_expires_at=video_url_expiry(body, url, now) if url else None,
         error_code=code,
         error_message=message,
         queue_position=integer(body.get("queue_position")),
         raw=body,
     )
+
+
+def video_url_expiry(body: dict[str, Any], url: str, now: float | None = None) -> float:
+    """When a finished video's URL stops working: the task's ``expires_at`` (or its
+    result's), else the URL's own signature, else ``VIDEO_URL_LIFETIME`` after the task
+    finished (or ``now``, where it does not say when)."""
+    said = moment(body, "expires_at") or moment(body.get("result"), "expires_at")
+    if said is not None:
+        return said
+    finished = moment(body, *_FINISHED_KEYS)
+    start = finished if finished is not None else now if now is not None else time.time()
+    return url_expiry(url, start) or start + VIDEO_URL_LIFETIME
+
+
+def moment(data: Any, *keys: str) -> float | None:
+    """The first of ``keys`` in ``data`` that reads as a time (unix seconds)."""
+    for key in keys:
+        if (value := timestamp(data.get(key) if isinstance(data, dict) else None)) is not None:
+            return value
+    return None
 
 
 def video_state(status: str) -> VideoState | None:

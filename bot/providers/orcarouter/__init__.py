@@ -53,14 +53,12 @@ from bot.providers.orcarouter.matching import CLOCK_SLACK, LINK_TTL, MEMORY_SECO
 from bot.providers.orcarouter.parsing import (
     ASSET_QUOTA,
     PAGE_SIZE,
-    VIDEO_URL_LIFETIME,
     VerificationReturn,
     classify,
     compose_prompt,
     parse_return,
     read_page,
     unwrap,
-    url_expiry,
     video_status,
 )
 
@@ -75,7 +73,6 @@ __all__ = [
     "MODEL_IDS",
     "PAGE_SIZE",
     "PASS_WINDOW",
-    "VIDEO_URL_LIFETIME",
     "OrcaRouter",
     "VerificationReturn",
     "classify",
@@ -83,7 +80,6 @@ __all__ = [
     "parse_return",
     "read_page",
     "unwrap",
-    "url_expiry",
     "video_status",
 ]
 

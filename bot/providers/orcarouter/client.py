@@ -25,6 +25,7 @@ from bot.providers.base import (
     VideoRequest,
     VideoStatus,
 )
+from bot.providers.checks import checked_video
 from bot.providers.client import VendorClient
 from bot.providers.orcarouter.matching import (
     CLOCK_SLACK,
@@ -38,18 +39,18 @@ from bot.providers.orcarouter.matching import (
 from bot.providers.orcarouter.parsing import (
     ASSET_QUOTA,
     PAGE_SIZE,
-    _asset,
-    _float,
-    _get,
-    _group,
-    _str,
-    _time,
+    VENDOR,
+    asset,
     classify,
     compose_prompt,
+    created_at,
+    group,
+    group_id_of,
     read_page,
     unwrap,
     video_status,
 )
+from bot.providers.parsing import first, first_str, number
 
 MODEL_IDS = {
     "seedance-2.0": "byteplus/dreamina-seedance-2-0-260128",
@@ -91,20 +92,20 @@ class OrcaRouter(VendorClient):
         # The session takes no name: the group is named by OrcaRouter, the face by the bot.
         body = {} if return_url is None else {"return_url": return_url}
         data = await self._json("POST", "/v1/asset/real-human/sessions", json=body)
-        session_id = _str(data, "session_id", "sessionId", "SessionId")
-        link = _str(data, "h5_link", "h5Link", "H5Link")
+        session_id = first_str(data, "session_id", "sessionId", "SessionId")
+        link = first_str(data, "h5_link", "h5Link", "H5Link")
         if not session_id or not link:
             raise ProviderError("OrcaRouter returned no session_id or h5_link")
         self._sessions[session_id] = _Session(None, None, time.monotonic())
-        expires_in = _float(_get(data, "expires_in", "ExpiresIn")) or LINK_TTL
+        expires_in = number(first(data, "expires_in", "ExpiresIn")) or LINK_TTL
         return VerificationSession(
             h5_link=link, group_id=None, session_id=session_id, expires_in=expires_in, raw=data
         )
 
     async def get_group(self, group_id: str) -> GroupInfo:
         for row in await self._groups(stop_before=None):
-            if _str(row, "Id", "id", "GroupId") == group_id:
-                return _group(row)
+            if group_id_of(row) == group_id:
+                return group(row)
         raise ProviderRejected(
             f"OrcaRouter has no real-human group {group_id}",
             reason=RejectReason.NOT_FOUND,
@@ -141,7 +142,7 @@ class OrcaRouter(VendorClient):
         starts = [s.started_at for s in self._sessions.values() if s.started_at is not None]
         earliest = min(starts) - CLOCK_SLACK if starts else None
         rows = await self._groups(stop_before=earliest)
-        listed = {gid: row for row in rows if (gid := _str(row, "Id", "id", "GroupId"))}
+        listed = {gid: row for row in rows if (gid := group_id_of(row))}
         found: dict[int, GroupInfo] = {}
         taken = set(known_groups)
         settled: set[int] = set()
@@ -150,22 +151,22 @@ class OrcaRouter(VendorClient):
                 continue
             settled.add(p.key)  # its group is known: it owns no other
             row = listed.get(p.group_id)
-            created = _time(_get(row, "CreateTime", "createTime", "create_time"))
+            created = created_at(row)
             near = created is None or abs(created - p.started_at) <= PASS_WINDOW + CLOCK_SLACK
             if row is not None and near:
-                found[p.key] = _group(row)
+                found[p.key] = group(row)
             taken.add(p.group_id)
         by_session = {p.session_id: p for p in pending if p.session_id and p.key not in settled}
         for gid, row in listed.items():
-            owner = by_session.get(_str(row, "SessionId", "session_id", "sessionId") or "")
+            owner = by_session.get(first_str(row, "SessionId", "session_id", "sessionId") or "")
             if gid not in taken and owner is not None and owner.key not in found:
-                found[owner.key] = _group(row)
+                found[owner.key] = group(row)
                 settled.add(owner.key)
                 taken.add(gid)
         asked = {p.key for p in pending}
         for gid, key in match_by_time(self._sessions, listed, taken, settled).items():
             if key in asked and key not in found:
-                found[key] = _group(listed[gid])
+                found[key] = group(listed[gid])
         for key in found:
             forget(self._sessions, key)
         return found
@@ -189,7 +190,7 @@ class OrcaRouter(VendorClient):
             rows.extend(page_rows)
             if not page_rows or page * size >= total:
                 break
-            times = [_time(_get(r, "CreateTime", "createTime")) for r in page_rows]
+            times = [created_at(r) for r in page_rows]
             if stop_before is not None and None not in times:
                 known = [t for t in times if t is not None]
                 if known == sorted(known, reverse=True) and known[-1] < stop_before:
@@ -205,7 +206,7 @@ class OrcaRouter(VendorClient):
             raise ProviderError("OrcaRouter takes images by public URL only; none was given")
         body = {"GroupId": group_id, "URL": image.public_url, "AssetType": "Image", "Name": name}
         data = await self._json("POST", "/v1/asset/files", json=body)
-        info = _asset(data)
+        info = asset(data)
         return AssetInfo(
             asset_id=info.asset_id,
             state=info.state,
@@ -219,7 +220,7 @@ class OrcaRouter(VendorClient):
         asset_id = ref.asset_id or ref.record_id
         if asset_id is None:
             raise ProviderError("OrcaRouter assets are looked up by their Id")
-        return _asset(await self._json("GET", f"/v1/asset/files/{asset_id}"))
+        return asset(await self._json("GET", f"/v1/asset/files/{asset_id}"))
 
     async def list_assets(self, group_id: str) -> list[AssetInfo]:
         assets: list[AssetInfo] = []
@@ -230,7 +231,7 @@ class OrcaRouter(VendorClient):
                 params={"group_id": group_id, "page_number": page, "page_size": PAGE_SIZE},
             )
             rows, total, size = read_page(data)
-            assets.extend(_asset(row) for row in rows)
+            assets.extend(asset(row) for row in rows)
             if not rows or page * size >= total:
                 break
         return assets
@@ -238,20 +239,7 @@ class OrcaRouter(VendorClient):
     # ------------------------------------------------------------------ videos
 
     async def submit_video(self, request: VideoRequest) -> VideoStatus:
-        model = MODEL_IDS.get(request.model)
-        if model is None:
-            raise ProviderRejected(
-                f"OrcaRouter has no model for {request.model!r}",
-                reason=RejectReason.INVALID,
-                code="unknown_model",
-            )
-        ids = list(request.asset_ids)
-        if len(ids) > MAX_VIDEO_ASSETS:
-            raise ProviderRejected(
-                f"OrcaRouter takes at most {MAX_VIDEO_ASSETS} images per video, got {len(ids)}",
-                reason=RejectReason.INVALID,
-                code="too_many_assets",
-            )
+        model, ids = checked_video(request, VENDOR, MODEL_IDS, MAX_VIDEO_ASSETS)
         content = [
             {
                 "type": "image_url",

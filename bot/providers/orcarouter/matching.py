@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.providers.base import PendingVerification
-from bot.providers.orcarouter.parsing import _get, _time
+from bot.providers.orcarouter.parsing import created_at
 
 LINK_TTL = 120.0
 # Matching new groups to sessions by time (see check_verifications).
@@ -62,7 +62,7 @@ def match_by_time(
     unknown = -1  # stands for sessions not yet placed; it never wins a group
     holders: dict[str, set[int]] = {}
     for gid, row in listed.items():
-        created = _time(_get(row, "CreateTime", "createTime", "create_time"))
+        created = created_at(row)
         if gid in taken or created is None:
             continue
         keys = {

@@ -97,7 +97,6 @@ from bot.providers.powertokens.matching import (
 from bot.providers.powertokens.parsing import (
     PRODUCTION_ASSET_HOSTS,
     PRODUCTION_VIDEO_BASE,
-    VIDEO_URL_LIFETIME,
     asset_error,
     asset_info,
     classify,
@@ -121,7 +120,6 @@ __all__ = [
     "PASS_WINDOW",
     "PRODUCTION_ASSET_HOSTS",
     "PRODUCTION_VIDEO_BASE",
-    "VIDEO_URL_LIFETIME",
     "GroupRow",
     "Match",
     "PowerTokens",

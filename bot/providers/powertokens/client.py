@@ -29,8 +29,10 @@ from bot.providers.base import (
     VideoRequest,
     VideoStatus,
 )
-from bot.providers.http import ProviderHTTP, RetryPolicy
+from bot.providers.checks import checked_video
+from bot.providers.client import VendorClient
 from bot.providers.parsing import first_str as _str
+from bot.providers.parsing import json_of
 from bot.providers.powertokens.matching import (
     MAX_NAME,
     GroupRow,
@@ -40,18 +42,11 @@ from bot.providers.powertokens.matching import (
     note_listing,
 )
 from bot.providers.powertokens.parsing import (
-    _OK_CODES,
-    _dict,
-    _int,
-    _is_envelope,
-    _json,
     _number,
-    _says_failed,
-    asset_error,
     asset_info,
     classify,
     default_video_base,
-    error_for,
+    job_asset,
     page_rows,
     reference_prompt,
     unwrap,
@@ -65,11 +60,12 @@ MODEL_IDS = {
     "seedance-2.0-fast": "dreamina-seedance-2-0-fast-260128",
 }
 MAX_REFERENCE_IMAGES = 9
+VENDOR = "PowerTokens"
 PAGE_SIZE = 100
 MAX_PAGES = 20
 
 
-class PowerTokens:
+class PowerTokens(VendorClient):
     name = ProviderName("powertokens")
     capabilities = Capabilities(
         display_name="PowerTokens",
@@ -87,34 +83,28 @@ class PowerTokens:
         base_url: str,
         api_key: str,
         *,
-        timeout: float = 30.0,
-        retry: RetryPolicy | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
         bearer: bool = False,
         video_base_url: str | None = None,
         video_bearer: bool = True,
         clock: Callable[[], float] = time.time,
+        **options: Any,
     ) -> None:
-        # No default Authorization: get-asset-id must go without it, so each call adds its own.
-        self.http = ProviderHTTP(
-            base_url, {}, timeout=timeout, retry=retry, classify=classify, transport=transport
-        )
-        self.video_http = ProviderHTTP(
-            video_base_url or default_video_base(base_url),
-            {},
-            timeout=timeout,
-            retry=retry,
-            classify=classify,
-            transport=transport,
-        )
+        super().__init__(base_url, api_key, **options)
+        self.video_http = self.connect(video_base_url or default_video_base(base_url), {})
         self._asset_auth = {"Authorization": f"Bearer {api_key}" if bearer else api_key}
         self._video_auth = {"Authorization": f"Bearer {api_key}" if video_bearer else api_key}
         self._clock = clock
         self._seen: dict[str, float] = {}  # group id -> when this client first listed it
         self._issued: dict[str, float] = {}  # session id -> when this client got its link
 
+    def auth_headers(self, api_key: str) -> dict[str, str]:
+        return {}  # get-asset-id must go without Authorization: each call adds its own
+
+    def classify(self, response: httpx.Response, error: ProviderError) -> ProviderError:
+        return classify(response, error)
+
     async def aclose(self) -> None:
-        await self.http.aclose()
+        await super().aclose()
         await self.video_http.aclose()
 
     async def _data(self, method: str, path: str, **kwargs: Any) -> Any:
@@ -174,14 +164,6 @@ class PowerTokens:
             expires_in=expires_in,
             raw=data if isinstance(data, dict) else {},
         )
-
-    async def refresh_verification(
-        self, group_id: str | None, session_id: str | None
-    ) -> VerificationSession | None:
-        return None  # every authorize URL is a new session: the bot starts a new one
-
-    async def find_group_named(self, text: str) -> GroupInfo | None:
-        return None  # starting a check creates no group here: nothing to find
 
     async def get_group(self, group_id: str) -> GroupInfo:
         for row in await self._real_person_groups():
@@ -283,35 +265,7 @@ class PowerTokens:
         response = await self.http.request(
             "GET", "/v1/asset/jobs/get-asset-id", params={"task_id": task_id}
         )
-        body = _json(response)
-        data: Any = body
-        failed_code: str | None = None
-        message: str | None = None
-        if _is_envelope(body):
-            data = body.get("data")
-            message = _str(body, "msg", "message")
-            if body.get("code") not in _OK_CODES:
-                status = _int(body.get("code")) or 400
-                if status in (401, 404, 429) or status >= 500:
-                    raise error_for(status, str(body.get("code")), message or "", None)
-                if _says_failed(message):
-                    failed_code = str(body.get("code"))
-        asset_id = data if isinstance(data, str) and data else _str(data, "asset_id", "assetId")
-        if asset_id is not None:
-            return AssetInfo(asset_id, RemoteAssetState.PROCESSING, record_id=task_id, raw=body)
-        if _says_failed(_str(data, "status", "state")):
-            code, why = asset_error(_dict(data))
-            failed_code, message = code or failed_code or "upload_failed", why or message
-        if failed_code is None:
-            return AssetInfo(None, RemoteAssetState.PROCESSING, record_id=task_id, raw=_dict(body))
-        return AssetInfo(
-            None,
-            RemoteAssetState.FAILED,
-            record_id=task_id,
-            error_code=failed_code,
-            error_message=message,
-            raw=_dict(body),
-        )
+        return job_asset(json_of(response, VENDOR), task_id)
 
     async def list_assets(self, group_id: str) -> list[AssetInfo]:
         rows = await self._pages("/v1/asset/groups/assets", {"group_id": group_id})
@@ -320,17 +274,7 @@ class PowerTokens:
     # ------------------------------------------------------------------ video
 
     async def submit_video(self, request: VideoRequest) -> VideoStatus:
-        model = MODEL_IDS.get(request.model, request.model)
-        if model not in MODEL_IDS.values():
-            raise ProviderRejected(
-                f"PowerTokens has no model {request.model!r}", reason=RejectReason.INVALID
-            )
-        asset_ids = list(request.asset_ids)
-        if len(asset_ids) > MAX_REFERENCE_IMAGES:
-            raise ProviderRejected(
-                f"PowerTokens takes at most {MAX_REFERENCE_IMAGES} reference images",
-                reason=RejectReason.INVALID,
-            )
+        model, asset_ids = checked_video(request, VENDOR, MODEL_IDS, MAX_REFERENCE_IMAGES)
         media: list[dict[str, str]] = []
         prompt = reference_prompt(request.prompt, len(asset_ids))
         if prompt.strip():
@@ -346,13 +290,11 @@ class PowerTokens:
             "generate_audio": request.audio,
             "watermark": False,
         }
-        response = await self.video_http.request(
-            "POST", "/v1/videos", json=body, headers=self._video_auth
-        )
-        return video_status(_json(response), self._clock())
+        return await self._video("POST", "/v1/videos", json=body)
 
     async def get_video(self, task_id: str) -> VideoStatus:
-        response = await self.video_http.request(
-            "GET", f"/v1/videos/{task_id}", headers=self._video_auth
-        )
-        return video_status(_json(response), self._clock())
+        return await self._video("GET", f"/v1/videos/{task_id}")
+
+    async def _video(self, method: str, path: str, **kwargs: Any) -> VideoStatus:
+        response = await self.video_http.request(method, path, headers=self._video_auth, **kwargs)
+        return video_status(json_of(response, VENDOR), self._clock())

@@ -88,23 +88,21 @@ from bot.providers.base import (
     VideoState,
     VideoStatus,
 )
+from bot.providers.checks import checked_video
 from bot.providers.client import VendorClient
 from bot.providers.declaration import declare
 from bot.providers.parsing import first_str as _str
+from bot.providers.parsing import integer, page_rows, url_expiry, video_state, word
 from bot.providers.sunra.parsing import (
     MODEL_IDS,
     SunraPredictionFailed,
     _failed,
-    _int,
     _unwrap,
-    _video_state,
     classify,
     failure_of,
     find_video_url,
-    page_rows,
     parse_asset,
     reference_prompt,
-    url_expiry,
     vendor_model,
 )
 
@@ -212,7 +210,7 @@ class Sunra(VendorClient):
             )
             rows, total = page_rows(body)
             assets.extend(parse_asset(row) for row in rows)
-            full = _int(body.get("page_size")) if isinstance(body, dict) else None
+            full = integer(body.get("page_size")) if isinstance(body, dict) else None
             if not rows or (total is not None and len(assets) >= total):
                 break
             if total is None and len(rows) < (full or PAGE_SIZE):
@@ -222,14 +220,7 @@ class Sunra(VendorClient):
     # ------------------------------------------------------------------ videos
 
     async def submit_video(self, request: VideoRequest) -> VideoStatus:
-        model_id = vendor_model(request.model)
-        asset_ids = list(request.asset_ids)
-        if len(asset_ids) > MAX_REFERENCE_IMAGES:
-            raise ProviderRejected(
-                f"Sunra takes at most {MAX_REFERENCE_IMAGES} reference images",
-                reason=RejectReason.INVALID,
-                code="too_many_references",
-            )
+        model_id, asset_ids = checked_video(request, "Sunra", MODEL_IDS, MAX_REFERENCE_IMAGES)
         body = {
             "prompt": reference_prompt(request.prompt, len(asset_ids)),
             "reference_images": [f"asset://{a}" for a in asset_ids],
@@ -242,31 +233,31 @@ class Sunra(VendorClient):
         request_id = _str(data, "request_id", "requestId", "id")
         if request_id is None:
             raise ProviderError("Sunra did not return a request_id")
-        state = _video_state(_str(data, "status")) or VideoState.QUEUED
+        state = video_state(word(data, "status")) or VideoState.QUEUED
         if state not in (VideoState.QUEUED, VideoState.RUNNING):
             state = VideoState.QUEUED  # the outcome is read by get_video, never from a submit
         return VideoStatus(
             task_id=request_id,
             state=state,
-            queue_position=_int(data.get("queue_position")),
+            queue_position=integer(data.get("queue_position")),
             raw=data,
         )
 
     async def get_video(self, task_id: str) -> VideoStatus:
         base = f"{QUEUE_PATH}/requests/{quote(task_id, safe='')}"
         status = _unwrap(await self.json("GET", f"{base}/status"))
-        word = _str(status, "status")
-        state = _video_state(word) or VideoState.QUEUED
+        said = _str(status, "status")
+        state = video_state(word(status, "status")) or VideoState.QUEUED
         failed = state is VideoState.COMPLETED and (
             status.get("success") is False or status.get("error") not in (None, {}, "")
         )
         if state is VideoState.FAILED or failed:
-            return _failed(task_id, status, word)
+            return _failed(task_id, status, said)
         if state is not VideoState.COMPLETED:
             return VideoStatus(
                 task_id=task_id,
                 state=state,
-                queue_position=_int(status.get("queue_position")),
+                queue_position=integer(status.get("queue_position")),
                 raw=status,
             )
         url = find_video_url(status)

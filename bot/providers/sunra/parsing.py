@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import calendar
 import re
-import time
 from typing import Any
-from urllib.parse import parse_qs, urlparse
 
 import httpx
 
@@ -22,7 +19,9 @@ from bot.providers.base import (
     VideoState,
     VideoStatus,
 )
+from bot.providers.checks import model_id
 from bot.providers.http import retry_after_seconds
+from bot.providers.parsing import as_dict, asset_state, error_of, json_or_none, word
 from bot.providers.parsing import first_str as _str
 
 MODEL_IDS = {
@@ -31,17 +30,6 @@ MODEL_IDS = {
 }
 _AUTH_TYPES = {"authentication_error", "authorization_error", "permission_error"}
 _IMAGE_TAG = re.compile(r"@image\d", re.IGNORECASE)
-_ROW_KEYS = ("items", "data", "assets", "list", "records", "results")
-_VIDEO_STATES = {
-    **dict.fromkeys(("in_queue", "queued", "pending"), VideoState.QUEUED),
-    **dict.fromkeys(("in_progress", "running", "processing"), VideoState.RUNNING),
-    **dict.fromkeys(("completed", "succeeded", "success"), VideoState.COMPLETED),
-    **dict.fromkeys(("failed", "cancelled", "canceled", "expired"), VideoState.FAILED),
-}
-_ASSET_STATES = {
-    "active": RemoteAssetState.ACTIVE,
-    **dict.fromkeys(("failed", "error", "rejected"), RemoteAssetState.FAILED),
-}
 
 
 class SunraPredictionFailed(ProviderRejected):
@@ -49,12 +37,7 @@ class SunraPredictionFailed(ProviderRejected):
 
 
 def vendor_model(model: str) -> str:
-    try:
-        return MODEL_IDS[model]
-    except KeyError:
-        raise ProviderRejected(
-            f"Sunra has no model {model!r}", reason=RejectReason.INVALID, code="unknown_model"
-        ) from None
+    return model_id(model, "Sunra", MODEL_IDS)
 
 
 def reference_prompt(prompt: str, count: int) -> str:
@@ -68,7 +51,8 @@ def reference_prompt(prompt: str, count: int) -> str:
 def classify(response: httpx.Response, default: ProviderError) -> ProviderError:
     """Sunra's meaning of an error status (the ``classify=`` hook of ProviderHTTP)."""
     status = response.status_code
-    error = _error_object(response)
+    body = as_dict(json_or_none(response))
+    error = as_dict(body.get("error")) or body
     code = _str(error, "code") or default.code
     if status == 403:
         if (_str(error, "type") or "").lower() in _AUTH_TYPES:
@@ -114,9 +98,8 @@ def parse_asset(data: Any) -> AssetInfo:
     asset_id = _str(data, "ark_asset_id", "arkAssetId", "asset_id")
     if record_id is None and asset_id is None:
         raise ProviderError("Sunra returned an asset without id or ark_asset_id")
-    status = (_str(data, "status", "Status") or "").lower()
-    state = _ASSET_STATES.get(status, RemoteAssetState.PROCESSING)
-    code, message = _asset_error(data)
+    state = asset_state(word(data, "status", "Status"))
+    code, message = error_of(data)
     return AssetInfo(
         asset_id=asset_id,
         state=state,
@@ -127,22 +110,6 @@ def parse_asset(data: Any) -> AssetInfo:
         error_message=message if state is RemoteAssetState.FAILED else None,
         raw=data,
     )
-
-
-def page_rows(body: Any) -> tuple[list[dict[str, Any]], int | None]:
-    """Rows and total (None if not given) of a list page, in any of the shapes above."""
-    if isinstance(body, list):
-        return [r for r in body if isinstance(r, dict)], None
-    if not isinstance(body, dict):
-        return [], None
-    for key in _ROW_KEYS:
-        value = body.get(key)
-        if isinstance(value, list):
-            return [r for r in value if isinstance(r, dict)], _total(body)
-        if key == "data" and isinstance(value, dict):
-            rows, total = page_rows(value)
-            return rows, total if total is not None else _total(body)
-    return [], _total(body)
 
 
 def find_video_url(body: Any, depth: int = 0) -> str | None:
@@ -169,20 +136,6 @@ def find_video_url(body: Any, depth: int = 0) -> str | None:
     return None
 
 
-def url_expiry(url: str) -> float | None:
-    """When a signed URL says it stops working, if it says."""
-    query = {k.lower(): v[0] for k, v in parse_qs(urlparse(url).query).items() if v}
-    try:
-        if "expires" in query:
-            return float(query["expires"])
-        if "x-amz-date" in query and "x-amz-expires" in query:
-            start = time.strptime(query["x-amz-date"], "%Y%m%dT%H%M%SZ")
-            return calendar.timegm(start) + float(query["x-amz-expires"])
-    except ValueError:
-        return None
-    return None
-
-
 def _failed(task_id: str, status: dict[str, Any], word: str | None) -> VideoStatus:
     code, message = failure_of(status.get("error"))
     if code is None and (word or "").lower() in ("cancelled", "canceled"):
@@ -196,35 +149,6 @@ def _failed(task_id: str, status: dict[str, Any], word: str | None) -> VideoStat
     )
 
 
-def _video_state(word: str | None) -> VideoState | None:
-    return _VIDEO_STATES.get((word or "").lower())
-
-
-def _error_object(response: httpx.Response) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
-    if isinstance(body, dict):
-        error = body.get("error")
-        if isinstance(error, dict):
-            return error
-        return body
-    return {}
-
-
-def _asset_error(data: dict[str, Any]) -> tuple[str | None, str | None]:
-    for key in ("error", "Error"):
-        error = data.get(key)
-        if isinstance(error, dict):
-            return _str(error, "code", "Code"), _str(error, "message", "Message")
-        if isinstance(error, str) and error:
-            return error, None
-    code = _str(data, "error_code", "errorCode")
-    message = _str(data, "error_message", "errorMessage", "fail_reason", "reason")
-    return code, message
-
-
 def _unwrap(data: Any) -> dict[str, Any]:
     if isinstance(data, dict):
         inner = data.get("data")
@@ -232,23 +156,3 @@ def _unwrap(data: Any) -> dict[str, Any]:
             return inner
         return data
     raise ProviderError("Sunra returned something that is not a JSON object")
-
-
-def _total(body: dict[str, Any]) -> int | None:
-    for key in ("total", "total_count", "totalCount", "count"):
-        if (value := _int(body.get(key))) is not None:
-            return value
-    for key in ("pagination", "meta"):
-        nested = body.get(key)
-        if isinstance(nested, dict) and (value := _int(nested.get("total"))) is not None:
-            return value
-    return None
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        return int(value) if value is not None else None
-    except (TypeError, ValueError):
-        return None

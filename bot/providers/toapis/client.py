@@ -34,11 +34,11 @@ from bot.providers.base import (
 )
 from bot.providers.client import VendorClient
 from bot.providers.parsing import first_str as _str
+from bot.providers.parsing import json_of
 from bot.providers.toapis.parsing import (
     _FAILED_VERIFICATION,
     MAX_REFERENCE_IMAGES,
     MODELS,
-    _json,
     _link_fields,
     _session,
     classify,
@@ -208,10 +208,9 @@ class ToAPIs(VendorClient):
             if path != self._submit_paths[0]:
                 self._submit_paths.remove(path)
                 self._submit_paths.insert(0, path)
-            return video_status(_json(response))
+            return video_status(json_of(response, self.capabilities.display_name))
         assert first is not None
         raise first
 
     async def get_video(self, task_id: str) -> VideoStatus:
-        response = await self.http.request("GET", f"{VIDEO_STATUS_PATH}/{task_id}")
-        return video_status(_json(response))
+        return video_status(await self.json("GET", f"{VIDEO_STATUS_PATH}/{task_id}"))

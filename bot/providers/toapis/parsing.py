@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qs, urlparse
 
 import httpx
 
@@ -18,27 +16,21 @@ from bot.providers.base import (
     ProviderError,
     ProviderRejected,
     RejectReason,
-    RemoteAssetState,
     VerificationSession,
     VideoRequest,
-    VideoState,
     VideoStatus,
 )
+from bot.providers.checks import checked_video
+from bot.providers.parsing import asset_state, error_of, json_of, timestamp, video_task, word
 from bot.providers.parsing import first_str as _str
 
 MODELS = {"seedance-2.0": "seedance-2", "seedance-2.0-fast": "seedance-2-fast"}
 MAX_REFERENCE_IMAGES = 9
 PASSED_CODE = "10000"
 MAX_PLAUSIBLE_LINK_SECONDS = 600.0
-VIDEO_URL_LIFETIME = 24 * 3600  # ToAPIs' is NOT FOUND; upstream deletes the MP4 after 24 h
+VENDOR = "ToAPIs"
 
 _FAILED_VERIFICATION = {"failed", "fail", "rejected", "error", "denied"}
-_VIDEO_STATES = {
-    **dict.fromkeys(("submitted", "queued", "pending"), VideoState.QUEUED),
-    **dict.fromkeys(("in_progress", "running", "processing"), VideoState.RUNNING),
-    **dict.fromkeys(("completed", "succeeded", "success"), VideoState.COMPLETED),
-    **dict.fromkeys(("failed", "failure", "cancelled", "canceled", "expired"), VideoState.FAILED),
-}
 _NAMES_AN_IMAGE = re.compile(r"\bimages?\s*\d", re.IGNORECASE)
 
 
@@ -52,28 +44,15 @@ def classify(response: httpx.Response, error: ProviderError) -> ProviderError:
 
 
 def generation_body(request: VideoRequest) -> dict[str, Any]:
-    model = MODELS.get(request.model)
-    if model is None:
-        raise ProviderRejected(
-            f"ToAPIs has no model for {request.model!r}",
-            reason=RejectReason.INVALID,
-            code="unsupported_model",
-        )
-    if len(request.asset_ids) > MAX_REFERENCE_IMAGES:
-        raise ProviderRejected(
-            f"at most {MAX_REFERENCE_IMAGES} reference images",
-            reason=RejectReason.INVALID,
-            code="too_many_images",
-        )
+    model, asset_ids = checked_video(request, VENDOR, MODELS, MAX_REFERENCE_IMAGES)
     body: dict[str, Any] = {
         "model": model,
-        "prompt": reference_prompt(request.prompt, len(request.asset_ids)),
+        "prompt": reference_prompt(request.prompt, len(asset_ids)),
         "duration": request.duration,
         "resolution": request.resolution,
         "generate_audio": request.audio,
         "image_with_roles": [
-            {"url": f"asset://{asset_id}", "role": "reference_image"}
-            for asset_id in request.asset_ids
+            {"url": f"asset://{asset_id}", "role": "reference_image"} for asset_id in asset_ids
         ],
     }
     if request.ratio != "adaptive":
@@ -91,43 +70,13 @@ def reference_prompt(prompt: str, images: int) -> str:
 
 
 def video_status(body: Any) -> VideoStatus:
-    if isinstance(body, dict) and isinstance(body.get("data"), dict) and "id" not in body:
-        body = body["data"]
-    task_id = _str(body, "id", "task_id")
-    if not isinstance(body, dict) or task_id is None:
-        raise ProviderError("ToAPIs returned a video task without an id")
-    status = (_str(body, "status") or "").lower()
-    state = _VIDEO_STATES.get(status, VideoState.QUEUED)
-    raw_result = body.get("result")
-    result: dict[str, Any] = raw_result if isinstance(raw_result, dict) else {}
-    url = _str(result, "url", "video_url") or _str(body, "url", "video_url")
-    code, message = _error(body)
-    if state is VideoState.FAILED and code is None:
-        code = status or "failed"
-    if state is VideoState.COMPLETED and url is None:
-        raise ProviderError("ToAPIs said the video is completed but gave no url")
-    expires = _time(body.get("expires_at")) or _time(result.get("expires_at"))
-    if url and expires is None:
-        expires = url_expiry(url, _time(body.get("completed_at")))
-    position = body.get("queue_position")
-    return VideoStatus(
-        task_id=task_id,
-        state=state,
-        video_url=url,
-        url_expires_at=expires if url else None,
-        error_code=code if state is VideoState.FAILED else None,
-        error_message=message if state is VideoState.FAILED else None,
-        queue_position=position if isinstance(position, int) else None,
-        raw=body,
+    """A generation task (not wrapped; an envelope is tolerated): the URL under ``result``."""
+    return video_task(
+        body,
+        VENDOR,
+        id_keys=("id", "task_id"),
+        url_paths=("result.url", "result.video_url", "url", "video_url"),
     )
-
-
-def url_expiry(url: str, completed_at: float | None) -> float:
-    query = parse_qs(urlparse(url).query)
-    for key in ("expires", "Expires", "X-Tos-Expires"):
-        if key in query and (stamp := _time(query[key][0])) is not None:
-            return stamp
-    return (completed_at or time.time()) + VIDEO_URL_LIFETIME
 
 
 def verification_outcome(data: Any, task_id: str) -> GroupInfo | None:
@@ -139,7 +88,7 @@ def verification_outcome(data: Any, task_id: str) -> GroupInfo | None:
     group_id = next((g for d in nested if (g := _str(d, "group_id", "groupId", "GroupId"))), None)
     if group_id is None and isinstance(data.get("group"), dict):
         group_id = _str(data["group"], "id")
-    status = (_str(data, "status") or "").lower()
+    status = word(data, "status")
     code = _str(data, "result_code", "resultCode")
     if status in _FAILED_VERIFICATION or (group_id is None and code not in (None, PASSED_CODE)):
         return GroupInfo(group_id=group_id or task_id, state=GroupState.FAILED, raw=data)
@@ -154,14 +103,8 @@ def parse_asset(data: Any) -> AssetInfo:
     asset_id = _str(data, "asset_id", "assetId", "id", "Id")
     if asset_id is None:
         raise ProviderError("ToAPIs returned an asset without an asset_id")
-    status = (_str(data, "status", "Status") or "").lower()
-    state = {
-        "active": RemoteAssetState.ACTIVE,
-        "failed": RemoteAssetState.FAILED,
-        "fail": RemoteAssetState.FAILED,
-        "error": RemoteAssetState.FAILED,
-    }.get(status, RemoteAssetState.PROCESSING)
-    code, message = _error(data)
+    state = asset_state(word(data, "status", "Status"))
+    code, message = error_of(data)
     return AssetInfo(
         asset_id=asset_id,
         state=state,
@@ -176,7 +119,7 @@ def parse_asset(data: Any) -> AssetInfo:
 
 def unwrap(response: httpx.Response) -> Any:
     """The ``data`` of a ``{success, message, data}`` envelope, or the body if there is none."""
-    body = _json(response)
+    body = json_of(response, VENDOR)
     if isinstance(body, dict) and "success" in body:
         if body.get("success") is False:
             message = _str(body, "message", "msg") or "ToAPIs said the request failed"
@@ -188,20 +131,13 @@ def unwrap(response: httpx.Response) -> Any:
     return body
 
 
-def _json(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError as exc:
-        raise ProviderError("ToAPIs answered with something that is not JSON") from exc
-
-
 def _session(task_id: str, data: Any) -> VerificationSession:
     fields = _link_fields(data)
     expires_in: float | None = None
     raw_in = fields.get("expires_in")
     if isinstance(raw_in, int | float) and not isinstance(raw_in, bool):
         expires_in = float(raw_in)
-    elif (expires_at := _time(fields.get("expires_at"))) is not None:
+    elif (expires_at := timestamp(fields.get("expires_at"))) is not None:
         expires_in = expires_at - time.time()
     if expires_in is not None and not 0 < expires_in <= MAX_PLAUSIBLE_LINK_SECONDS:
         expires_in = None  # a clock that disagrees with ours: the bot's default TTL is safer
@@ -222,32 +158,3 @@ def _link_fields(data: Any) -> dict[str, Any]:
     fields = dict(result) if isinstance(result, dict) else {}
     fields.update({k: v for k, v in data.items() if v not in (None, "")})
     return fields
-
-
-def _error(data: dict[str, Any]) -> tuple[str | None, str | None]:
-    for key in ("error", "Error"):
-        error = data.get(key)
-        if isinstance(error, dict):
-            return _str(error, "code", "Code", "type"), _str(error, "message", "Message")
-        if isinstance(error, str) and error:
-            return error, None
-    code = _str(data, "error_code", "errorCode", "fail_code")
-    message = _str(data, "error_message", "errorMessage", "fail_reason", "failReason")
-    return code, message
-
-
-def _time(value: Any) -> float | None:
-    """Unix seconds from seconds, milliseconds, a numeric string or ISO 8601."""
-    if isinstance(value, bool) or value in (None, ""):
-        return None
-    if isinstance(value, str):
-        try:
-            value = float(value)
-        except ValueError:
-            try:
-                return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-            except ValueError:
-                return None
-    if not isinstance(value, int | float):
-        return None
-    return float(value) / 1000 if value > 1e12 else float(value)

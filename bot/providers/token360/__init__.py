@@ -23,7 +23,7 @@ Group states other than active count as pending unless they say failed/rejected/
 
 from bot.providers.declaration import declare
 from bot.providers.token360.client import ACTIVE, PAGE_SIZE, Token360
-from bot.providers.token360.parsing import page_rows, unwrap, url_expiry, video_status
+from bot.providers.token360.parsing import page_rows, unwrap, video_status
 
 __all__ = [
     "ACTIVE",
@@ -32,7 +32,6 @@ __all__ = [
     "Token360",
     "page_rows",
     "unwrap",
-    "url_expiry",
     "video_status",
 ]
 

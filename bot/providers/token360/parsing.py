@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import httpx
@@ -14,49 +13,19 @@ from bot.providers.base import (
     ProviderError,
     ProviderRejected,
     RejectReason,
-    VideoState,
     VideoStatus,
 )
-from bot.providers.parsing import (
-    VIDEO_URL_LIFETIME,
-    asset_state,
-    error_of,
-    first_str,
-    json_of,
-    number,
-    video_state,
-    word,
-)
+from bot.providers.parsing import asset_state, error_of, first_str, json_of, video_task, word
 from bot.providers.parsing import page_rows as page_rows
-from bot.providers.parsing import url_expiry as signed_expiry
-from bot.providers.parsing import video_status as read_video
 
 VENDOR = "Token360"
 _FAILED_GROUP = ("failed", "rejected", "expired", "disabled")
 
 
 def video_status(body: Any) -> VideoStatus:
-    """A video object (not wrapped, PROVIDERS.md); tolerates an envelope all the same."""
-    if isinstance(body, dict) and isinstance(body.get("data"), dict) and "id" not in body:
-        body = body["data"]
-    if not isinstance(body, dict) or not body.get("id"):
-        raise ProviderError("Token360 returned a video without an id")
-    url = first_str(body, "url", "video_url")
-    return read_video(
-        body,
-        VENDOR,
-        task_id=str(body["id"]),
-        state=video_state(word(body, "status")) or VideoState.QUEUED,
-        url=url,
-        expires_at=url_expiry(url, body.get("completed_at")) if url else None,
-    )
-
-
-def url_expiry(url: str, completed_at: Any) -> float:
-    """When a presigned video URL stops working: its own ``expires`` if it says, else 24 h
-    (not documented; PROVIDERS.md: assume 24 h)."""
-    done = number(completed_at)
-    return signed_expiry(url, done) or (done or time.time()) + VIDEO_URL_LIFETIME
+    """A video object (not wrapped, PROVIDERS.md; an envelope is tolerated all the same). Its
+    presigned URL's lifetime is not documented: 24 h where the URL does not say."""
+    return video_task(body, VENDOR, id_keys=("id",), url_paths=("url", "video_url"))
 
 
 def unwrap(response: httpx.Response) -> Any:
