@@ -192,12 +192,9 @@ class Runtime:
         )
         app.bot_data.services = Services(
             settings=settings,
-            db=db,
-            users=users,
             faces=faces,
             uploads=uploads,
             videos=videos,
-            assets=assets,
             video_notifier=video_notifier,
             tracker=tracker,
             providers=self.providers,

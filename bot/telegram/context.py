@@ -16,9 +16,6 @@ from bot.services.pending import PendingInputs
 from bot.services.tracking import Tracker
 from bot.services.uploads import UploadService
 from bot.services.videos import VideoService
-from storage.assets import AssetRepo
-from storage.database import Database
-from storage.users import UserRepo
 
 if TYPE_CHECKING:
     from bot.services.groups import GroupService
@@ -30,12 +27,9 @@ if TYPE_CHECKING:
 @dataclass
 class Services:
     settings: Settings
-    db: Database
-    users: UserRepo
     faces: FaceService
     uploads: UploadService
     videos: VideoService
-    assets: AssetRepo
     tracker: Tracker
     providers: Providers
     notifier: TelegramNotifier
