@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.services.actors import ANONYMOUS_ADMIN_ID, Actor
+from bot.services.actors import ANONYMOUS_ADMIN_ID, Actor, Place
 from bot.services.clock import Clock, start_of_day
 from bot.services.errors import Refusal, ServiceRefused
 from storage.models import JobStatus, Owner, OwnerKind, VideoJob
@@ -67,10 +67,16 @@ class VideoRules:
     def may_work_on(job: VideoJob, actor: Actor) -> bool:
         """Whether ``actor`` may change or confirm this draft (see the module docstring)."""
         if job.chat_id != actor.conversation:
-            # A draft's buttons are on its card, in its own chat (an inline card's draft
-            # is kept under its requester's own chat id, as inline actors are).
+            return False  # a draft's buttons are on its card, in its own chat
+        if (job.inline_message_id is not None) != (actor.place is Place.INLINE):
+            # An inline card's draft is kept under its requester's own chat id, as inline
+            # actors are: its buttons are on the card, never in the private chat.
             return False
-        if job.user_id == actor.user_id and not actor.anonymous:
+        if actor.anonymous:
+            # Buttons are pressed by real people: whoever works on a draft or confirms it
+            # is someone the limits can count (never GroupAnonymousBot).
+            return False
+        if job.user_id == actor.user_id:
             return True
         return made_anonymously(job) and actor.in_group and actor.is_admin
 

@@ -250,3 +250,45 @@ def upload_service(
         clock=clock,
         poll_seconds=0.05,
     )
+
+
+# Video use cases (HB): VideoService on real repositories, the fake provider and a notifier
+# that remembers; limits small enough to reach in a test.
+
+
+@pytest.fixture
+def video_notifier() -> Any:
+    from tests.services.video_fakes import FakeVideoNotifier
+
+    return FakeVideoNotifier()
+
+
+@pytest.fixture
+def video_service(
+    db: Database,
+    clock: FakeClock,
+    providers: Providers,
+    face_service: FaceService,
+    group_service: GroupService,
+    pending: PendingInputs,
+    video_notifier: Any,
+    tmp_path: Path,
+) -> Any:
+    from bot.services.video_jobs import VideoSchedule
+    from bot.services.videos import Limits, VideoService
+    from storage.chats import InlineOfferRepo
+
+    return VideoService(
+        videos=VideoRepo(db),
+        faces=face_service,
+        assets=AssetRepo(db),
+        providers=providers,
+        notifier=video_notifier,
+        clock=clock,
+        limits=Limits(running_per_user=2, daily_per_user=3),
+        schedule=VideoSchedule(poll_seconds=0.0, max_poll_seconds=0.0),
+        groups=group_service,
+        pending=pending,
+        inline_offers=InlineOfferRepo(db),
+        workdir=tmp_path,
+    )
