@@ -1,9 +1,11 @@
 """Who may do what with a video, and how often: the rules every video use case goes through.
 
-- A draft is worked on by its requester, in the chat it was made in (its card is there).
-  A draft an anonymous group admin made (its requester is GroupAnonymousBot) belongs to
-  the group's admins: any of them may work on it, and the one who confirms it becomes its
-  requester (limits count for them, the video is theirs to send again).
+- A draft is worked on by its requester, with the buttons of its card: in the chat it was
+  made in, or on its inline card (never one from the other). Buttons are pressed by real
+  people, never by GroupAnonymousBot. A draft an anonymous group admin made (its
+  requester is GroupAnonymousBot) belongs to the group's admins: any of them may work on
+  it, and the one who confirms it becomes its requester (limits count for them, the
+  video is theirs to send again).
 - A job past its draft (again, forget, send again) is its requester's alone; on an inline
   card, only through that card's own buttons.
 - In a group, the group's access mode and member quota apply when a draft is made and

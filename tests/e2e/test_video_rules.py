@@ -8,7 +8,7 @@ from dataclasses import replace
 from bot.config import Settings
 from sandbox.media import sample_mp4
 from sandbox.token360 import Fault, Token360Simulator, VideoOutcome
-from tests.e2e.helpers import face_with_photos, video_message
+from tests.e2e.helpers import confirm_card, face_with_photos, video_message
 from tests.e2e.test_groups import group_face, reply_in
 from tests.fakes.telegram_api import BotMessage, FakeTelegram, FakeUser
 from tests.harness import RunningBot, query
@@ -156,3 +156,27 @@ async def test_generate_again_and_retry_on_an_inline_card_start_a_new_draft_ther
         ("delivered", 3),
     ]
     assert sim.count("POST", "/v1/videos") == 4
+
+
+async def test_a_double_tap_on_generate_starts_one_video_and_the_card_keeps_its_progress(
+    bot: RunningBot, tg: FakeTelegram, sim: Token360Simulator
+) -> None:
+    alice = tg.add_user("Alice")
+    await face_with_photos(tg, sim, alice)
+    card = await inline_card(tg, alice, "spins around")
+    first = await tg.press(alice, card, text="Generate")
+    second = await tg.press(alice, card, text="Generate")
+    answers = [(await tg.wait_answer(q)).get("text") for q in (first, second)]
+    assert "Starting…" in answers
+    await tg.wait_for(lambda: card.kind == "video", timeout=20)
+    assert not [v for v in card.history if "already started" in v]
+    assert sim.count("POST", "/v1/videos") == 1
+
+    chat_card = await confirm_card(tg, alice, "spins again")
+    mark = tg.mark()
+    for _ in range(2):
+        await tg.press(alice, chat_card, text="Generate")
+    await video_message(tg, alice.id, mark, timeout=20)
+    await tg.wait_for(lambda: "is ready" in chat_card.text)
+    assert not [v for v in chat_card.history if "already started" in v]
+    assert sim.count("POST", "/v1/videos") == 2

@@ -158,3 +158,12 @@ def test_inline_result_ids_are_read_as_strictly() -> None:
     assert row_ids("3:4", 2) == (3, 4)
     for bad in ("3", "3:4:5", "3:²", "3:" + "9" * 40, "0:4", "3:-4", "3: 4", ""):
         assert row_ids(bad, 2) is None, bad
+
+
+def test_the_inline_cards_buttons_decode_to_offer_and_face() -> None:
+    from bot.telegram.keyboards.videos import inline_card
+
+    markup = inline_card(3, 4)
+    pressed = [decode(button.callback_data) for row in markup.inline_keyboard for button in row]
+    assert pressed == [Callback(Action.INLINE_GO, "3:4"), Callback(Action.INLINE_CANCEL, "3:4")]
+    assert [c.ints for c in pressed if c is not None] == [(3, 4), (3, 4)]

@@ -35,8 +35,8 @@ def _refusal(refused: ServiceRefused) -> str:
 async def cmd_generate(update: Update, context: Context) -> None:
     message = update.effective_message
     assert message is not None
-    if message.forward_origin is not None:
-        return  # a forwarded command is nobody's request
+    if message.forward_origin is not None and (await actor_of(update, context)).in_group:
+        return  # a forwarded command in a group is nobody's request
     await start_generation(update, context, " ".join(context.args or ()))
 
 
@@ -232,8 +232,8 @@ async def _confirm(svc: Services, query: CallbackQuery, actor: Actor, job_id: in
     try:
         await svc.videos.confirm(actor, job_id)
     except ServiceRefused as refused:
-        if refused.refusal is Refusal.NOT_YOURS:
-            return
+        if refused.refusal in (Refusal.NOT_YOURS, Refusal.JOB_STARTED):
+            return  # a tap at the same moment as another: that one's progress is shown
         if refused.refusal in (Refusal.LIMIT_RUNNING, Refusal.LIMIT_DAILY):
             text, markup = draft_view(await svc.videos.drafts.card(actor, job_id))
             await query.edit_message_text(

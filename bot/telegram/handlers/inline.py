@@ -105,10 +105,14 @@ async def cb_inline(update: Update, context: Context) -> None:
             await query.answer(texts.button_not_for_you(), show_alert=True)
             return
         await query.answer(plain(refusal_text(refused.refusal, refused.detail)), show_alert=True)
+        if refused.refusal is Refusal.JOB_STARTED:
+            return  # a second tap: the card already shows what became of the first
         # Everyone in the chat sees the card: say there why nothing happens.
         await query.edit_message_text(f"⛔ {refusal_text(refused.refusal, refused.detail)}")
         return
     try:
         await svc.videos.confirm(actor, job_id)
     except ServiceRefused as refused:
+        if refused.refusal is Refusal.JOB_STARTED:
+            return  # a tap at the same moment as another: that one's progress is shown
         await query.edit_message_text(f"⛔ {refusal_text(refused.refusal, refused.detail)}")
