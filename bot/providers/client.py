@@ -7,7 +7,14 @@ from typing import Any
 
 import httpx
 
-from bot.providers.base import Capabilities, GroupInfo, ProviderError, VerificationSession
+from bot.providers.base import (
+    Capabilities,
+    GroupInfo,
+    ProviderError,
+    ProviderRejected,
+    RejectReason,
+    VerificationSession,
+)
 from bot.providers.http import ProviderHTTP, RetryPolicy
 from bot.providers.parsing import json_of
 
@@ -50,6 +57,14 @@ class VendorClient:
 
     async def aclose(self) -> None:
         await self.http.aclose()
+
+    def no_group(self, group_id: str) -> ProviderRejected:
+        """What ``get_group`` raises for a group a listing does not hold."""
+        return ProviderRejected(
+            f"{self.capabilities.display_name} has no real-person group {group_id}",
+            reason=RejectReason.NOT_FOUND,
+            status=404,
+        )
 
     async def json(self, method: str, path: str, **kwargs: Any) -> Any:
         response = await self.http.request(method, path, **kwargs)

@@ -17,7 +17,13 @@ from urllib.parse import parse_qs, urlparse
 
 import httpx
 
-from bot.providers.base import ProviderError, RemoteAssetState, VideoState, VideoStatus
+from bot.providers.base import (
+    AssetInfo,
+    ProviderError,
+    RemoteAssetState,
+    VideoState,
+    VideoStatus,
+)
 
 # Ark deletes a finished MP4 after 24 h; vendors that say nothing are assumed to keep it so long.
 VIDEO_URL_LIFETIME = 24 * 3600
@@ -197,6 +203,40 @@ def error_of(data: Any, *, prose: bool = False) -> tuple[str | None, str | None]
         if isinstance(error, str) and error:
             return (None, error) if prose else (error, None)
     return first_str(data, *_ERROR_CODES), first_str(data, *_ERROR_MESSAGES)
+
+
+def asset_info(
+    data: Any,
+    vendor: str,
+    *,
+    id_keys: Sequence[str],
+    record_keys: Sequence[str] | None = None,
+    group_keys: Sequence[str] = (),
+    name_keys: Sequence[str] = ("name", "Name"),
+    states: Mapping[str, RemoteAssetState] | None = None,
+    id_later: bool = False,
+) -> AssetInfo:
+    """An asset as our info. Its id is the first of ``id_keys``, required unless the vendor
+    assigns it later (``id_later``: a record id must be there then); the record id is the
+    first of ``record_keys``, else the asset id. The reason is read only from a failed asset."""
+    if not isinstance(data, dict):
+        raise ProviderError(f"{vendor} returned an asset that is not an object")
+    asset_id = first_str(data, *id_keys)
+    record_id = first_str(data, *record_keys) if record_keys is not None else asset_id
+    if asset_id is None and not (id_later and record_id is not None):
+        raise ProviderError(f"{vendor} returned an asset without an id")
+    state = asset_state(word(data, "status", "Status"), states)
+    code, message = error_of(data) if state is RemoteAssetState.FAILED else (None, None)
+    return AssetInfo(
+        asset_id=asset_id,
+        state=state,
+        group_id=first_str(data, *group_keys),
+        name=first_str(data, *name_keys),
+        record_id=record_id,
+        error_code=code,
+        error_message=message,
+        raw=data,
+    )
 
 
 def asset_state(

@@ -19,8 +19,6 @@ from bot.providers.base import (
     PendingVerification,
     ProviderError,
     ProviderName,
-    ProviderRejected,
-    RejectReason,
     VerificationSession,
     VideoRequest,
     VideoStatus,
@@ -106,11 +104,7 @@ class OrcaRouter(VendorClient):
         for row in await self._groups(stop_before=None):
             if group_id_of(row) == group_id:
                 return group(row)
-        raise ProviderRejected(
-            f"OrcaRouter has no real-human group {group_id}",
-            reason=RejectReason.NOT_FOUND,
-            status=404,
-        )
+        raise self.no_group(group_id)
 
     async def check_verifications(
         self, pending: Sequence[PendingVerification], known_groups: set[str]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
@@ -21,8 +21,7 @@ from bot.providers.base import (
     VideoStatus,
 )
 from bot.providers.parsing import (
-    asset_state,
-    error_of,
+    asset_info,
     first,
     first_str,
     integer,
@@ -169,22 +168,12 @@ def group(row: dict[str, Any]) -> GroupInfo:
 
 
 def asset(data: Any) -> AssetInfo:
-    if not isinstance(data, dict):
-        raise ProviderError("OrcaRouter returned an asset that is not an object")
-    asset_id = first_str(data, "Id", "id", "AssetId", "asset_id")
-    if asset_id is None:
-        raise ProviderError("OrcaRouter returned an asset without an Id")
-    state = asset_state(word(data, "Status", "status"))
-    code, message = error_of(data)
-    if state is RemoteAssetState.FAILED and code is None:
-        code = "Failed"
-    return AssetInfo(
-        asset_id=asset_id,
-        state=state,
-        group_id=first_str(data, "GroupId", "groupId", "group_id"),
-        name=first_str(data, "Name", "name"),
-        record_id=asset_id,
-        error_code=code,
-        error_message=message,
-        raw=data,
+    info = asset_info(
+        data,
+        VENDOR,
+        id_keys=("Id", "id", "AssetId", "asset_id"),
+        group_keys=("GroupId", "groupId", "group_id"),
     )
+    if info.state is RemoteAssetState.FAILED and info.error_code is None:
+        return replace(info, error_code="Failed")
+    return info

@@ -169,11 +169,7 @@ class PowerTokens(VendorClient):
         for row in await self._real_person_groups():
             if row.group_id == group_id:
                 return row.info()
-        raise ProviderRejected(
-            f"PowerTokens has no real-person group {group_id}",
-            reason=RejectReason.NOT_FOUND,
-            status=404,
-        )
+        raise self.no_group(group_id)
 
     async def check_verifications(
         self, pending: Sequence[PendingVerification], known_groups: set[str]

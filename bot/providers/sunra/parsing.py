@@ -15,13 +15,12 @@ from bot.providers.base import (
     ProviderRejected,
     ProviderUnavailable,
     RejectReason,
-    RemoteAssetState,
     VideoState,
     VideoStatus,
 )
 from bot.providers.checks import model_id
 from bot.providers.http import retry_after_seconds
-from bot.providers.parsing import as_dict, asset_state, error_of, json_or_none, word
+from bot.providers.parsing import as_dict, asset_info, json_or_none
 from bot.providers.parsing import first_str as _str
 
 MODEL_IDS = {
@@ -93,22 +92,14 @@ def failure_of(error: Any) -> tuple[str | None, str | None]:
 
 
 def parse_asset(data: Any) -> AssetInfo:
-    data = _unwrap(data)
-    record_id = _str(data, "id", "record_id")
-    asset_id = _str(data, "ark_asset_id", "arkAssetId", "asset_id")
-    if record_id is None and asset_id is None:
-        raise ProviderError("Sunra returned an asset without id or ark_asset_id")
-    state = asset_state(word(data, "status", "Status"))
-    code, message = error_of(data)
-    return AssetInfo(
-        asset_id=asset_id,
-        state=state,
-        group_id=None,
-        name=_str(data, "name"),
-        record_id=record_id,
-        error_code=code if state is RemoteAssetState.FAILED else None,
-        error_message=message if state is RemoteAssetState.FAILED else None,
-        raw=data,
+    """No groups: ``group_id`` is None; ``ark_asset_id`` comes once Sunra has it."""
+    return asset_info(
+        _unwrap(data),
+        "Sunra",
+        id_keys=("ark_asset_id", "arkAssetId", "asset_id"),
+        record_keys=("id", "record_id"),
+        name_keys=("name",),
+        id_later=True,
     )
 
 

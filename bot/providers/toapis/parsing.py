@@ -21,7 +21,7 @@ from bot.providers.base import (
     VideoStatus,
 )
 from bot.providers.checks import checked_video
-from bot.providers.parsing import asset_state, error_of, json_of, timestamp, video_task, word
+from bot.providers.parsing import asset_info, json_of, timestamp, video_task, word
 from bot.providers.parsing import first_str as _str
 
 MODELS = {"seedance-2.0": "seedance-2", "seedance-2.0-fast": "seedance-2-fast"}
@@ -98,22 +98,11 @@ def verification_outcome(data: Any, task_id: str) -> GroupInfo | None:
 
 
 def parse_asset(data: Any) -> AssetInfo:
-    if not isinstance(data, dict):
-        raise ProviderError("ToAPIs returned an asset that is not an object")
-    asset_id = _str(data, "asset_id", "assetId", "id", "Id")
-    if asset_id is None:
-        raise ProviderError("ToAPIs returned an asset without an asset_id")
-    state = asset_state(word(data, "status", "Status"))
-    code, message = error_of(data)
-    return AssetInfo(
-        asset_id=asset_id,
-        state=state,
-        group_id=_str(data, "group_id", "groupId", "GroupId"),
-        name=_str(data, "name", "Name"),
-        record_id=asset_id,
-        error_code=code,
-        error_message=message,
-        raw=data,
+    return asset_info(
+        data,
+        VENDOR,
+        id_keys=("asset_id", "assetId", "id", "Id"),
+        group_keys=("group_id", "groupId", "GroupId"),
     )
 
 

@@ -15,7 +15,7 @@ from bot.providers.base import (
     RejectReason,
     VideoStatus,
 )
-from bot.providers.parsing import asset_state, error_of, first_str, json_of, video_task, word
+from bot.providers.parsing import asset_info, first_str, json_of, video_task, word
 from bot.providers.parsing import page_rows as page_rows
 
 VENDOR = "Token360"
@@ -71,19 +71,11 @@ def group(data: Any, fallback_id: str | None) -> GroupInfo:
 
 
 def asset(data: Any) -> AssetInfo:
-    if not isinstance(data, dict):
-        raise ProviderError("Token360 returned an asset that is not an object")
-    asset_id = first_str(data, "assetId", "asset_id")
-    if asset_id is None:
-        raise ProviderError("Token360 returned an asset without an assetId")
-    code, message = error_of(data)
-    return AssetInfo(
-        asset_id=asset_id,
-        state=asset_state(word(data, "status", "Status")),
-        group_id=first_str(data, "assetGroupId", "groupId"),
-        name=first_str(data, "name"),
-        record_id=first_str(data, "id"),
-        error_code=code,
-        error_message=message,
-        raw=data,
+    return asset_info(
+        data,
+        VENDOR,
+        id_keys=("assetId", "asset_id"),
+        record_keys=("id",),
+        group_keys=("assetGroupId", "groupId"),
+        name_keys=("name",),
     )
