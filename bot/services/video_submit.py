@@ -16,7 +16,6 @@ from bot.providers.base import (
     ProviderError,
     ProviderRateLimited,
     ProviderRejected,
-    ProviderUnavailable,
     VideoRequest,
     VideoState,
 )
@@ -149,7 +148,7 @@ class Submitter:
         """Only an answer that says "not taken" (4xx, 429, a refused connection) may end the
         job as failed, with a Retry; anything else may have started (and charged) it, so the
         user decides."""
-        if isinstance(exc, ProviderError) and _not_taken(exc):
+        if isinstance(exc, ProviderError) and exc.not_taken:
             await self.jobs.end(
                 job, JobStatus.FAILED, _error_code(exc), exc.message, expect=JobStatus.SUBMITTING
             )
@@ -160,13 +159,6 @@ class Submitter:
         await self.jobs.end(
             job, JobStatus.NEEDS_DECISION, "lost_answer", message, expect=JobStatus.SUBMITTING
         )
-
-
-def _not_taken(exc: ProviderError) -> bool:
-    """The provider certainly did not start the job: it refused, or was never reached."""
-    if isinstance(exc, ProviderRejected | ProviderRateLimited | ProviderAuthError):
-        return True
-    return isinstance(exc, ProviderUnavailable) and exc.code == "not_connected"
 
 
 def _error_code(exc: ProviderError) -> str:
