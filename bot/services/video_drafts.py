@@ -93,8 +93,10 @@ class DraftService:
     async def face_for(self, job: VideoJob, face_id: int) -> Face:
         """A face this job may use: its owner's (the requester's, or the group's)."""
         face = await self.faces.faces.get(face_id)
-        if face is None or face.status is FaceStatus.DELETED or face.owner != owner_of(job):
+        if face is None or face.owner != owner_of(job):
             raise ServiceRefused(Refusal.NOT_YOURS)
+        if face.status is FaceStatus.DELETED:  # since the draft was made
+            raise ServiceRefused(Refusal.ASSET_NOT_ACTIVE)
         return face
 
     # Starting

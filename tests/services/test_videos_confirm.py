@@ -16,8 +16,9 @@ from bot.services.actors import ANONYMOUS_ADMIN_ID, Actor
 from bot.services.errors import Refusal
 from bot.services.groups import Access, GroupService
 from bot.services.videos import VideoService
+from storage.assets import AssetRepo
 from storage.database import Database
-from storage.models import JobStatus, Owner, OwnerKind
+from storage.models import AssetState, JobStatus, Owner, OwnerKind
 from tests.clock import FakeClock
 from tests.services.conftest import ALICE, GROUP, MAX, Actors, FakeProvider
 from tests.services.test_videos_drafts import ALICES, BEA, BEA_ADMIN, THE_GROUPS, refusal_of
@@ -151,14 +152,14 @@ async def test_an_anonymous_draft_counts_against_the_confirmers_limits(
     assert (await video_service.confirm(BEA_ADMIN, job_id)).user_id == BEA
 
 
-async def test_a_photo_gone_since_the_draft_is_refused_before_the_provider(
+async def test_a_face_deleted_since_the_draft_is_refused_before_the_provider(
     video_service: VideoService, db: Database, actors: Actors, fake_provider: FakeProvider
 ) -> None:
     face, _ = await usable_face(db, ALICES)
     job_id = await ready(video_service, actors.alice)
     await video_service.faces.faces.transition(face.id, face.status.DELETED, 5.0)
     refused = await refusal_of(video_service.confirm(actors.alice, job_id))
-    assert refused in (Refusal.NOT_YOURS, Refusal.ASSET_NOT_ACTIVE)
+    assert refused is Refusal.ASSET_NOT_ACTIVE
     assert fake_provider.count("submit_video") == 0
 
 
@@ -199,3 +200,14 @@ async def test_a_group_job_keeps_to_the_groups_faces(
     job = await video_service.confirm(actors.member, job_id)
     assert (job.user_id, job.chat_id) == (MAX, GROUP)
     assert ALICE != MAX
+
+
+async def test_a_photo_no_longer_active_is_refused_before_the_provider(
+    video_service: VideoService, db: Database, actors: Actors, fake_provider: FakeProvider
+) -> None:
+    _, (photo,) = await usable_face(db, ALICES)
+    job_id = await ready(video_service, actors.alice)
+    await AssetRepo(db).transition(photo.id, AssetState.FAILED, 5.0)
+    refused = await refusal_of(video_service.confirm(actors.alice, job_id))
+    assert refused is Refusal.ASSET_NOT_ACTIVE
+    assert fake_provider.count("submit_video") == 0
