@@ -29,6 +29,8 @@ __all__ = ["AssetOutcome", "Fault", "Handler", "SimulatorBase", "VideoOutcome", 
 
 log = logging.getLogger(__name__)
 
+_STANDS_IN = "Sandbox: this page stands in for the BytePlus liveness check."
+
 
 class SimulatorBase(ServedSimulator):
     """A provider simulator on 127.0.0.1 with fault injection and a log of provider requests.
@@ -166,6 +168,20 @@ class SimulatorBase(ServedSimulator):
     def h5_link(self, token: str) -> H5Link:
         raise NotImplementedError
 
+    def link_state(self, found: bool, used: bool, expires_at: float, title: str) -> H5Link:
+        """How a verification link stands: 404 ``unknown``, 409 ``used``, 410 ``expired``, else
+        open until ``expires_at``, its page headed ``title`` (HTML)."""
+        if not found:
+            return H5Link(404, "unknown")
+        if used:
+            return H5Link(409, "used")
+        if self.now() >= expires_at:
+            return H5Link(410, "expired")
+        intro = (
+            f"<p>{title}</p><p>Sandbox: this page stands in for the BytePlus liveness check.</p>"
+        )
+        return H5Link(200, "", expires_at, intro)
+
     async def h5_press(self, token: str) -> None:
         """The person behind the (usable) link ``token`` passed."""
         raise NotImplementedError
@@ -202,6 +218,14 @@ class SimulatorBase(ServedSimulator):
             return await request.json()
         except ValueError:
             raise web.HTTPBadRequest(text="body must be JSON") from None
+
+    async def sim_link(self, request: web.Request) -> tuple[str, dict[str, Any]]:
+        """The H5 link a ``/_sim`` control names in its ``{"url": ...}`` body, and the body."""
+        body = await self.sim_json(request)
+        url = body.get("url") if isinstance(body, dict) else None
+        if not isinstance(url, str):
+            raise web.HTTPBadRequest(text='body must be {"url": "<h5 link>"}')
+        return url, body
 
     async def _sim_items(self, request: web.Request) -> Any:
         """The JSON array of outcomes a ``/_sim/script`` route takes."""

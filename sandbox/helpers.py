@@ -7,7 +7,7 @@ import asyncio
 import operator
 import secrets
 import string
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any, Generic, NamedTuple, NoReturn, Protocol, TypedDict, TypeVar, cast, overload
@@ -16,6 +16,7 @@ from aiohttp import BodyPartReader, web
 
 from sandbox.media import MAX_IMAGE_BYTES, ImageInfo, ImageRejected, inspect_image
 from sandbox.outcomes import VideoOutcome
+from sandbox.records import Seedance
 
 Json = dict[str, Any]
 T = TypeVar("T")
@@ -174,12 +175,68 @@ async def checked_image(data: bytes, size: int) -> ImageInfo:
         raise ApiError(exc.status, exc.message) from None
 
 
-def seedance_basics(
-    body: Json, models: tuple[str, str], resolutions: tuple[str, ...], resolution: object
-) -> tuple[str, str, int, str]:
-    """A Seedance request's ``model`` (``models``: standard, fast), ``prompt``, ``duration``
-    (4..15 or -1, default 5) and ``resolution`` (the fast model: the first two), as Token360's
-    and ToAPIs' video routes check them (400)."""
+def optional_url(body: Json, key: str) -> str | None:
+    """``body[key]`` where given, which must then be an http(s) URL (400 otherwise)."""
+    value = body.get(key)
+    if value is not None and (
+        not isinstance(value, str) or not value.startswith(("http://", "https://"))
+    ):
+        raise ApiError(400, f"{key} must be an http(s) URL")
+    return value
+
+
+class _Stated(Protocol):
+    status: Any
+
+
+class _Owned(Protocol):
+    account: str
+
+
+A = TypeVar("A", bound=_Stated)
+R = TypeVar("R", bound=_Owned)
+
+
+def owned(records: Mapping[str, R], account: str) -> Callable[[str], R | None]:
+    """A finder of ``account``'s records by key: another account's is as good as missing."""
+
+    def find(key: str) -> R | None:
+        record = records.get(key)
+        return record if record is not None and record.account == account else None
+
+    return find
+
+
+def referenced_asset(
+    url: str, where: str, find: Callable[[str], A | None], active: object, shown: str = ""
+) -> A:
+    """The asset an ``asset://<id>`` reference names, usable in a video: 400 if the caller has
+    no such asset or its ``status`` is not ``active`` (``shown`` names that state, if it is
+    not a word)."""
+    asset_id = url.removeprefix("asset://")
+    asset = find(asset_id)
+    if asset is None:
+        raise ApiError(400, f"{where}: asset {asset_id} not found")
+    if asset.status != active:
+        raise ApiError(400, f"{where}: asset {asset_id} is {asset.status}, not {shown or active}")
+    return asset
+
+
+def checked_seedance(
+    body: Json,
+    models: tuple[str, str],
+    resolutions: tuple[str, ...],
+    ratios: tuple[str, ...],
+    *,
+    resolution: object,
+    ratio: object,
+    audio: object,
+    ratio_key: str = "ratio",
+) -> Seedance:
+    """A Seedance request as Token360's and ToAPIs' video routes check it (400): ``model``
+    (``models``: standard, fast), ``prompt``, ``duration`` (4..15 or -1, default 5),
+    ``resolution`` (the fast model: the first two), ``ratio`` (named ``ratio_key`` in the
+    vendor's body) and ``generate_audio``, the last three read by the caller."""
     model = body.get("model")
     if model not in models:
         raise ApiError(400, f"model must be one of {', '.join(models)}")
@@ -192,4 +249,15 @@ def seedance_basics(
     allowed = resolutions[:2] if model == models[1] else resolutions
     if resolution not in allowed:
         raise ApiError(400, f"resolution must be one of {', '.join(allowed)} for {model}")
-    return str(model), prompt, duration, str(resolution)
+    if ratio not in ratios:
+        raise ApiError(400, f"{ratio_key} must be one of {', '.join(ratios)}")
+    if not isinstance(audio, bool):
+        raise ApiError(400, "generate_audio must be a boolean")
+    return Seedance(
+        model=str(model),
+        prompt=prompt,
+        duration=duration,
+        resolution=str(resolution),
+        ratio=str(ratio),
+        generate_audio=audio,
+    )

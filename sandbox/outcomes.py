@@ -18,46 +18,55 @@ _DEFAULT_MESSAGES = {
 
 
 @dataclass
-class AssetOutcome:
+class _Outcome:
+    """A scripted result: ``status``, and for a failure its ``code`` and ``message``."""
+
+    status: str
+    code: str | None = None
+    message: str | None = None
+
+    def _settle(self, status: str, failed: str, default_code: str) -> None:
+        """Check the fields; a failure without a code or message gets the usual ones."""
+        _check_optional_str(self.code, "code")
+        _check_optional_str(self.message, "message")
+        if status == failed:
+            self.code = self.code or default_code
+            self.message = self.message or _default_message(self.code)
+
+    def error(self) -> dict[str, str | None]:
+        """The failure as vendors write it: ``{"code", "message"}``."""
+        return {"code": self.code, "message": self.message}
+
+
+@dataclass
+class AssetOutcome(_Outcome):
     """Scripted result for the next uploaded asset (FIFO); the default is Active."""
 
     status: str = "Active"
-    code: str | None = None
-    message: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.status, str) or self.status.lower() not in ("active", "failed"):
             raise ValueError("AssetOutcome.status must be 'Active' or 'Failed'")
         self.status = self.status.title()
-        _check_optional_str(self.code, "code")
-        _check_optional_str(self.message, "message")
-        if self.status == "Failed":
-            self.code = self.code or "FaceMismatch"
-            self.message = self.message or _default_message(self.code)
+        self._settle(self.status, "Failed", "FaceMismatch")
 
 
 @dataclass
-class VideoOutcome:
+class VideoOutcome(_Outcome):
     """Scripted result for the next created video (FIFO); the default is completed."""
 
     status: str = "completed"
-    code: str | None = None
-    message: str | None = None
     video_bytes: int | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.status, str) or self.status.lower() not in ("completed", "failed"):
             raise ValueError("VideoOutcome.status must be 'completed' or 'failed'")
         self.status = self.status.lower()
-        _check_optional_str(self.code, "code")
-        _check_optional_str(self.message, "message")
         if self.video_bytes is not None:
             if not isinstance(self.video_bytes, int) or isinstance(self.video_bytes, bool):
                 raise ValueError("VideoOutcome.video_bytes must be an int")
             check_padded_size(self.video_bytes)
-        if self.status == "failed":
-            self.code = self.code or "InternalServiceError"
-            self.message = self.message or _default_message(self.code)
+        self._settle(self.status, "failed", "InternalServiceError")
 
 
 FaultKind = Literal["status", "timeout", "reset", "hold"]

@@ -101,25 +101,14 @@ class OrcaRouterCore(SimulatorBase):
 
     # ------------------------------------------------------------------ verification
 
-    def link_problem(self, token: str) -> tuple[int, str, VerificationSession | None]:
-        session = self._sessions.get(self._by_token.get(token, ""))
-        if session is None:
-            return 404, "unknown", None
-        if session.state != "pending":
-            return 409, "used", session
-        if self._clock() >= session.expires_at:
-            return 410, "expired", session
-        return 200, "", session
-
     def h5_link(self, token: str) -> H5Link:
-        status, reason, session = self.link_problem(token)
-        if status != 200 or session is None:
-            return H5Link(status, reason)
-        intro = (
-            "<p>Real-person verification (OrcaRouter sandbox).</p>"
-            "<p>This page stands in for the BytePlus liveness check.</p>"
+        session = self._sessions.get(self._by_token.get(token, ""))
+        return self.link_state(
+            session is not None,
+            session is not None and session.state != "pending",
+            session.expires_at if session else 0.0,
+            "Real-person verification (OrcaRouter sandbox).",
         )
-        return H5Link(200, "", session.expires_at, intro)
 
     async def h5_press(self, token: str) -> None:
         session = self._sessions[self._by_token[token]]
@@ -128,10 +117,10 @@ class OrcaRouterCore(SimulatorBase):
 
     def _usable(self, h5_url: str) -> VerificationSession:
         token = urlparse(h5_url).path.rstrip("/").rsplit("/", 1)[-1]
-        status, reason, session = self.link_problem(token)
-        if status != 200 or session is None:
+        status, reason, _, _ = self.h5_link(token)
+        if status != 200:
             raise LinkRefused(status, reason)
-        return session
+        return self._sessions[self._by_token[token]]
 
     def _pass(self, session: VerificationSession) -> AssetGroup:
         now = self._clock()

@@ -8,14 +8,13 @@ import secrets
 from aiohttp import web
 
 from sandbox.common import AssetOutcome
-from sandbox.helpers import stamp_id
+from sandbox.helpers import optional_url, owned, stamp_id
 from sandbox.media import ImageRejected, inspect_image
 from sandbox.orcarouter import fetch
 from sandbox.orcarouter.core import OrcaRouterCore
 from sandbox.orcarouter.state import (
     ASSET_URL_TTL,
     GROUP_TYPES,
-    VIDEO_URL_TTL,
     ApiError,
     Asset,
     AssetGroup,
@@ -29,6 +28,7 @@ from sandbox.orcarouter.state import (
     video_json,
 )
 from sandbox.orcarouter.videos import parse_video_request
+from sandbox.records import VIDEO_URL_TTL
 
 _ASSET_TYPES = ("Image", "Video", "Audio")
 
@@ -59,11 +59,7 @@ class OrcaRouterSimulator(OrcaRouterCore):
     async def _create_session(self, request: web.Request) -> web.StreamResponse:
         account = self.account(request)
         body = await self.json_body(request)
-        return_url = body.get("return_url")
-        if return_url is not None and (
-            not isinstance(return_url, str) or not return_url.startswith(("http://", "https://"))
-        ):
-            raise ApiError(400, "return_url must be an http(s) URL")
+        return_url = optional_url(body, "return_url")
         now = self._clock()
         session = VerificationSession(
             session_id=secrets.token_urlsafe(30),
@@ -252,23 +248,14 @@ class OrcaRouterSimulator(OrcaRouterCore):
     async def _create_video(self, request: web.Request) -> web.StreamResponse:
         account = self.account(request)
         body = await self.json_body(request)
-
-        def find(asset_id: str) -> Asset | None:
-            asset = self._assets.get(asset_id)
-            return asset if asset is not None and asset.account == account else None
-
+        find = owned(self._assets, account)
         spec = parse_video_request(body, find, fast_available=self._fast_available)
         now = self._clock()
         video = VideoTask(
+            **spec.seedance(),
             task_id=stamp_id("cgt", now),
             account=account,
-            model=spec.model,
-            prompt=spec.prompt,
             asset_ids=[a.asset_id for a in spec.assets],
-            ratio=spec.ratio,
-            duration=spec.duration,
-            resolution=spec.resolution,
-            generate_audio=spec.generate_audio,
             watermark=spec.watermark,
             created_at=now,
             outcome=self.next_video_outcome(),
@@ -292,10 +279,7 @@ class OrcaRouterSimulator(OrcaRouterCore):
     # ------------------------------------------------------------------ /_sim controls
 
     async def _sim_pass(self, request: web.Request) -> web.StreamResponse:
-        body = await self.sim_json(request)
-        url = body.get("url") if isinstance(body, dict) else None
-        if not isinstance(url, str):
-            raise web.HTTPBadRequest(text='body must be {"url": "<h5 link>"}')
+        url, _ = await self.sim_link(request)
         try:
             session = self._usable(url)
         except LinkRefused as exc:

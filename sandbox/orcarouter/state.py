@@ -11,6 +11,7 @@ from aiohttp import web
 from sandbox import helpers
 from sandbox.common import AssetOutcome, VideoOutcome
 from sandbox.helpers import Json, phrase
+from sandbox.records import Seedance
 
 # group_type query value -> GroupType as listed
 GROUP_TYPES = {"real_human": "LivenessFace", "aigc": "AIGC"}
@@ -20,7 +21,6 @@ RESOLUTIONS = ("480p", "720p", "1080p")
 RATIOS = ("21:9", "16:9", "4:3", "1:1", "3:4", "9:16", "adaptive")
 MAX_REFERENCE_IMAGES = 9
 ASSET_URL_TTL = 12 * 3600
-VIDEO_URL_TTL = 24 * 3600
 
 
 @dataclass
@@ -70,16 +70,10 @@ class Asset:
 
 
 @dataclass
-class VideoTask:
+class VideoTask(Seedance):
     task_id: str
     account: str
-    model: str
-    prompt: str
     asset_ids: list[str]
-    ratio: str
-    duration: int
-    resolution: str
-    generate_audio: bool
     watermark: bool
     created_at: float
     outcome: VideoOutcome
@@ -182,7 +176,7 @@ def video_json(task: VideoTask, url: str | None, progress: int) -> Json:
         metadata["url"] = url
     error = None
     if task.status == "failed":
-        error = {"code": task.outcome.code, "message": task.outcome.message}
+        error = task.outcome.error()
     return {
         "id": task.task_id,
         "task_id": task.task_id,

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sandbox.helpers import referenced_asset
 from sandbox.orcarouter.state import (
     MAX_REFERENCE_IMAGES,
     MODEL_FAST,
@@ -16,20 +17,15 @@ from sandbox.orcarouter.state import (
     ApiError,
     Asset,
 )
+from sandbox.records import Seedance
 
 _TAG = re.compile(r"\[Image (\d+)\]")
 _ROLES = ("reference_image", "first_frame", "last_frame")
 
 
-@dataclass(frozen=True)
-class VideoSpec:
-    model: str
-    prompt: str
+@dataclass
+class VideoSpec(Seedance):
     assets: list[Asset]
-    ratio: str
-    duration: int
-    resolution: str
-    generate_audio: bool
     watermark: bool
 
 
@@ -110,13 +106,7 @@ def _content_assets(content: object, find_asset: Callable[[str], Asset | None]) 
         url = image_url.get("url") if isinstance(image_url, dict) else None
         if not isinstance(url, str) or not url.startswith("asset://"):
             raise ApiError(400, f"{where}.image_url.url must be asset://<asset id>")
-        asset_id = url.removeprefix("asset://")
-        asset = find_asset(asset_id)
-        if asset is None:
-            raise ApiError(400, f"{where}: asset {asset_id} not found")
-        if asset.status != "Active":
-            raise ApiError(400, f"{where}: asset {asset_id} is {asset.status}, not Active")
-        assets.append(asset)
+        assets.append(referenced_asset(url, where, find_asset, "Active"))
         roles.append(role)
     if "reference_image" in roles and set(roles) != {"reference_image"}:
         raise ApiError(400, "first/last-frame images cannot be mixed with reference images")

@@ -43,6 +43,7 @@ from sandbox.powertokens.state import (
     wrapped_error,
 )
 from sandbox.powertokens.videos import VideoDesk
+from sandbox.records import StoredImage
 
 log = logging.getLogger(__name__)
 
@@ -152,10 +153,7 @@ class PowerTokensSimulator(SimulatorBase):
                     account=job.account,
                     group_id=job.group_id,
                     name=job.name,
-                    mime_type=job.mime_type,
-                    size_bytes=job.size_bytes,
-                    width=job.width,
-                    height=job.height,
+                    **job.image(),
                     created_at=done,
                     outcome=job.outcome,
                     updated_at=done,
@@ -184,17 +182,12 @@ class PowerTokensSimulator(SimulatorBase):
 
     def h5_link(self, token: str) -> H5Link:
         session = self.sessions.get(token)
-        if session is None:
-            return H5Link(404, "unknown")
-        if session.state == "used":
-            return H5Link(409, "used")
-        if self.now() >= session.expires_at:
-            return H5Link(410, "expired")
-        intro = (
-            "<p>PowerTokens real-person authorization.</p>"
-            "<p>Sandbox: this page stands in for the BytePlus liveness check.</p>"
+        return self.link_state(
+            session is not None,
+            session is not None and session.state == "used",
+            session.expires_at if session else 0.0,
+            "PowerTokens real-person authorization.",
         )
-        return H5Link(200, "", session.expires_at, intro)
 
     async def h5_press(self, token: str) -> None:
         self.pass_link(token)
@@ -351,10 +344,7 @@ class PowerTokensSimulator(SimulatorBase):
             account=account,
             group_id=group.group_id,
             name=name,
-            mime_type=info.mime_type,
-            size_bytes=size,
-            width=info.width,
-            height=info.height,
+            **StoredImage.of(info, size),
             created_at=now,
             outcome=self.next_asset_outcome(),
         )

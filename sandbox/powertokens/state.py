@@ -10,6 +10,7 @@ from aiohttp import web
 
 from sandbox.common import AssetOutcome, VideoOutcome
 from sandbox.helpers import ApiError, Json
+from sandbox.records import StoredImage
 
 GROUP_VIRTUAL = 0
 GROUP_REAL_PERSON = 1
@@ -34,7 +35,6 @@ MEDIA_TYPES = (
     "reference_audio",
 )
 MAX_REFERENCE_IMAGES = 9
-VIDEO_URL_TTL = 24 * 3600
 
 
 @dataclass
@@ -62,31 +62,23 @@ class AuthSession:
 
 
 @dataclass
-class UploadJob:
+class UploadJob(StoredImage):
     task_id: str
     account: str
     group_id: str
     name: str
-    mime_type: str
-    size_bytes: int
-    width: int
-    height: int
     created_at: float
     outcome: AssetOutcome
     asset_id: str | None = None  # set when the job finishes
 
 
 @dataclass
-class Asset:
+class Asset(StoredImage):
     asset_id: str
     task_id: str
     account: str
     group_id: str
     name: str
-    mime_type: str
-    size_bytes: int
-    width: int
-    height: int
     created_at: float
     outcome: AssetOutcome
     status: int = ASSET_UNDER_REVIEW
@@ -165,7 +157,7 @@ def group_json(group: AssetGroup, assets: Iterable[Asset]) -> Json:
 def asset_json(asset: Asset) -> Json:
     error = None
     if asset.status == ASSET_FAILED:
-        error = {"code": asset.outcome.code, "message": asset.outcome.message}
+        error = asset.outcome.error()
     return {
         "asset_id": asset.asset_id,
         "group_id": asset.group_id,

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from sandbox.helpers import ApiError, Json, stamp_id
+from sandbox.helpers import ApiError, Json, owned, referenced_asset, stamp_id
 from sandbox.powertokens.state import (
     ASSET_SUCCEEDED,
     MAX_REFERENCE_IMAGES,
@@ -14,10 +14,10 @@ from sandbox.powertokens.state import (
     MODELS,
     RATIOS,
     SECONDS,
-    VIDEO_URL_TTL,
     Asset,
     VideoJob,
 )
+from sandbox.records import VIDEO_URL_TTL
 
 if TYPE_CHECKING:
     from sandbox.powertokens.simulator import PowerTokensSimulator
@@ -70,7 +70,7 @@ class VideoDesk:
                 request, path, "video", video.video_id, expires
             )
         elif video.status == "failed":
-            body["error"] = {"code": video.outcome.code, "message": video.outcome.message}
+            body["error"] = video.outcome.error()
         return body
 
     def _asset(self, account: str, url: object, where: str) -> Asset:
@@ -78,13 +78,8 @@ class VideoDesk:
             raise ApiError(400, f"{where}.url is required")
         if not url.startswith("asset://"):
             raise ApiError(400, f"{where}.url must be asset://<asset_id> from the Asset Library")
-        asset_id = url.removeprefix("asset://")
-        asset = self.sim.assets.get(asset_id)
-        if asset is None or asset.account != account:
-            raise ApiError(400, f"{where}: asset {asset_id} not found")
-        if asset.status != ASSET_SUCCEEDED:
-            raise ApiError(400, f"{where}: asset {asset_id} has not succeeded review")
-        return asset
+        find = owned(self.sim.assets, account)
+        return referenced_asset(url, where, find, ASSET_SUCCEEDED, "succeeded review")
 
     def _media(self, account: str, media: object) -> tuple[str, list[Json], list[Asset]]:
         """Validate ``media``; return (prompt, items, referenced assets in order)."""

@@ -15,7 +15,7 @@ UNITS_PER_TOKEN = 0.007
 def asset_json(asset: ArkAsset, ark_url: str | None = None) -> Json:
     error = None
     if asset.status == "failed":
-        error = {"code": asset.outcome.code, "message": asset.outcome.message}
+        error = asset.outcome.error()
     body: Json = {
         "id": asset.record_id,
         "ark_asset_id": asset.ark_asset_id,

@@ -13,6 +13,7 @@ from aiohttp import web
 from sandbox import helpers
 from sandbox.common import Handler, SimulatorBase, VideoOutcome
 from sandbox.helpers import Settled, SimulatorOptions, stamp_id
+from sandbox.records import VIDEO_URL_TTL
 from sandbox.sunra.render import (
     asset_json,
     request_urls,
@@ -24,7 +25,6 @@ from sandbox.sunra.state import (
     ASSET_STATUSES,
     DIRECT_MODELS,
     RELAY_MODELS,
-    VIDEO_URL_TTL,
     ApiError,
     ArkAsset,
     Prediction,

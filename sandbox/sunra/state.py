@@ -36,7 +36,6 @@ RATIOS = ("21:9", "16:9", "4:3", "1:1", "3:4", "9:16", "adaptive")
 ASSET_TYPES = ("image", "video", "audio")
 ASSET_STATUSES = ("processing", "active", "failed")
 MAX_REFERENCES = {"reference_images": 9, "reference_videos": 3, "reference_audios": 3}
-VIDEO_URL_TTL = 24 * 3600
 ARK_URL_TTL = 12 * 3600
 LOOPBACK_HOSTS = ("127.0.0.1",)
 _EXTENSION_TYPES = {

@@ -16,10 +16,7 @@ def routes(sim: ToAPIsSimulator) -> list[web.RouteDef]:
     """``POST /_sim/pass {"url"}`` and ``POST /_sim/fail {"url", "result_code"?}``."""
 
     async def decide(request: web.Request, code: str | None) -> web.StreamResponse:
-        body = await sim.sim_json(request)
-        url = body.get("url") if isinstance(body, dict) else None
-        if not isinstance(url, str):
-            raise web.HTTPBadRequest(text='body must be {"url": "<h5 link>"}')
+        url, body = await sim.sim_link(request)
         try:
             task = sim.task_of_link(url)
         except LookupError:

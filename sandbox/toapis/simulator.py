@@ -11,7 +11,8 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from sandbox.common import SimulatorBase
-from sandbox.helpers import ApiError, H5Link, Json, Settled, SimulatorOptions
+from sandbox.helpers import ApiError, H5Link, Json, Settled, SimulatorOptions, optional_url, owned
+from sandbox.records import VIDEO_URL_TTL
 from sandbox.toapis import controls, videos
 from sandbox.toapis.sources import fetch_source
 from sandbox.toapis.state import (
@@ -140,17 +141,12 @@ class ToAPIsSimulator(SimulatorBase):
 
     def h5_link(self, token: str) -> H5Link:
         task = self._tasks.get(self._links.get(token, ""))
-        if task is None or self.now() < task.ready_at:
-            return H5Link(404, "unknown")
-        if task.result_code is not None:
-            return H5Link(409, "used")
-        if self.now() >= task.expires_at:
-            return H5Link(410, "expired")
-        intro = (
-            "<p>Real-person verification (ToAPIs sandbox).</p>"
-            "<p>This page stands in for the BytePlus liveness check.</p>"
+        return self.link_state(
+            task is not None and self.now() >= task.ready_at,
+            task is not None and task.result_code is not None,
+            task.expires_at if task else 0.0,
+            "Real-person verification (ToAPIs sandbox).",
         )
-        return H5Link(200, "", task.expires_at, intro)
 
     async def h5_press(self, token: str) -> None:
         self.decide(self._tasks[self._links[token]], PASSED_CODE)
@@ -186,11 +182,7 @@ class ToAPIsSimulator(SimulatorBase):
     async def _create_task(self, request: web.Request) -> web.StreamResponse:
         account = self._account(request)
         body = await self.json_body(request)
-        callback = body.get("callback_url")
-        if callback is not None and (
-            not isinstance(callback, str) or not callback.startswith(("http://", "https://"))
-        ):
-            raise ApiError(400, "callback_url must be an http(s) URL")
+        callback = optional_url(body, "callback_url")
         locale, biz_id = body.get("locale", "zh"), body.get("biz_id")
         if not isinstance(locale, str) or not (biz_id is None or isinstance(biz_id, str)):
             raise ApiError(400, "locale and biz_id must be strings")
@@ -288,21 +280,11 @@ class ToAPIsSimulator(SimulatorBase):
     async def _create_video(self, request: web.Request) -> web.StreamResponse:
         account = self._account(request)
         body = await self.json_body(request)
-
-        def asset_of(asset_id: str) -> Asset | None:
-            asset = self._assets.get(asset_id)
-            return asset if asset is not None and asset.account == account else None
-
-        spec = videos.parse_generation(body, asset_of)
+        spec = videos.parse_generation(body, owned(self._assets, account))
         video = VideoTask(
+            **spec.seedance(),
             task_id=new_task_id(),
             account=account,
-            model=spec.model,
-            prompt=spec.prompt,
-            duration=spec.duration,
-            resolution=spec.resolution,
-            ratio=spec.ratio,
-            generate_audio=spec.generate_audio,
             references=spec.references,
             asset_ids=[a.asset_id for a in spec.assets],
             created_at=self.now(),
@@ -323,7 +305,7 @@ class ToAPIsSimulator(SimulatorBase):
     def _video_body(self, video: VideoTask, request: web.Request) -> Json:
         url = expires = None
         if video.status == "completed" and video.completed_at is not None:
-            expires = int(video.completed_at) + videos.VIDEO_URL_TTL
+            expires = int(video.completed_at) + VIDEO_URL_TTL
             path = f"/files/videos/{video.task_id}.mp4"
             url = self.signed_url(request, path, "video", video.task_id, expires)
         return videos.video_json(video, url, expires)

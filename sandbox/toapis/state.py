@@ -11,6 +11,7 @@ from aiohttp import web
 
 from sandbox.common import AssetOutcome, VideoOutcome
 from sandbox.helpers import Json
+from sandbox.records import Seedance
 
 PREFIX = "/v1/videos/doubao-seedance-2-0"
 VIDEO_PATHS = ("/v1/videos/generations", "/v1/video/generations")
@@ -63,15 +64,9 @@ class Asset:
 
 
 @dataclass
-class VideoTask:
+class VideoTask(Seedance):
     task_id: str
     account: str
-    model: str
-    prompt: str
-    duration: int
-    resolution: str
-    ratio: str
-    generate_audio: bool
     references: list[tuple[str, str]]  # (url, role) as sent
     asset_ids: list[str]
     created_at: float
@@ -173,9 +168,7 @@ def asset_json(asset: Asset) -> Json:
         "name": asset.name,
         "source_url": asset.source_url,
         "status": asset.status,
-        "error": {"code": asset.outcome.code, "message": asset.outcome.message}
-        if failed
-        else None,
+        "error": asset.outcome.error() if failed else None,
         "created_at": int(asset.created_at),
         "updated_at": int(asset.updated_at or asset.created_at),
     }

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sandbox.helpers import ApiError, Json, seedance_basics
+from sandbox.helpers import ApiError, Json, checked_seedance, referenced_asset
+from sandbox.records import Seedance
 from sandbox.toapis.state import Asset, VideoTask
 
 MODELS = ("seedance-2", "seedance-2-fast")
@@ -14,7 +15,6 @@ RESOLUTIONS = ("480p", "720p", "1080p")
 RATIOS = ("21:9", "16:9", "4:3", "1:1", "3:4", "9:16", "adaptive")
 ROLES = ("first_frame", "last_frame", "reference_image")
 MAX_IMAGES = 9
-VIDEO_URL_TTL = 24 * 3600
 #: ToAPIs' advice (task-status page): seconds between polls, by the status last seen. Recorded
 #: and reported (``ToAPIsSimulator.early_polls``), never enforced.
 SUGGESTED_POLL_SECONDS: dict[str, tuple[float, float]] = {
@@ -24,14 +24,8 @@ SUGGESTED_POLL_SECONDS: dict[str, tuple[float, float]] = {
 }
 
 
-@dataclass(frozen=True)
-class Generation:
-    model: str
-    prompt: str
-    duration: int
-    resolution: str
-    ratio: str
-    generate_audio: bool
+@dataclass
+class Generation(Seedance):
     references: list[tuple[str, str]]
     assets: list[Asset]
 
@@ -41,15 +35,18 @@ def parse_generation(body: Json, asset_of: Callable[[str], Asset | None]) -> Gen
     raw_metadata = body.get("metadata")
     metadata: Json = raw_metadata if isinstance(raw_metadata, dict) else {}
     resolution = _first(body, metadata, "resolution", "720p")
-    model, prompt, duration, resolution = seedance_basics(body, MODELS, RESOLUTIONS, resolution)
-    ratio = body.get("aspect_ratio", body.get("ratio", metadata.get("ratio", "adaptive")))
-    if ratio not in RATIOS:
-        raise ApiError(400, f"aspect_ratio must be one of {', '.join(RATIOS)}")
-    audio = _first(body, metadata, "generate_audio", True)
-    if not isinstance(audio, bool):
-        raise ApiError(400, "generate_audio must be a boolean")
+    spec = checked_seedance(
+        body,
+        MODELS,
+        RESOLUTIONS,
+        RATIOS,
+        resolution=resolution,
+        ratio=body.get("aspect_ratio", body.get("ratio", metadata.get("ratio", "adaptive"))),
+        audio=_first(body, metadata, "generate_audio", True),
+        ratio_key="aspect_ratio",
+    )
     references, assets = _references(body.get("image_with_roles"), asset_of)
-    return Generation(model, prompt, duration, resolution, str(ratio), audio, references, assets)
+    return Generation(**spec.seedance(), references=references, assets=assets)
 
 
 def _first(body: Json, metadata: Json, key: str, default: Any) -> Any:
@@ -77,13 +74,7 @@ def _references(
             raise ApiError(400, f"{where}.role must be one of {', '.join(ROLES)}")
         references.append((url, str(role)))
         if url.startswith("asset://"):
-            asset_id = url.removeprefix("asset://")
-            asset = asset_of(asset_id)
-            if asset is None:
-                raise ApiError(400, f"{where}: asset {asset_id} not found")
-            if asset.status != "active":
-                raise ApiError(400, f"{where}: asset {asset_id} is {asset.status}, not active")
-            assets.append(asset)
+            assets.append(referenced_asset(url, where, asset_of, "active"))
         elif not url.startswith(("http://", "https://")):
             raise ApiError(400, f"{where}: url must be http(s) or asset://")
     roles = [role for _, role in references]
@@ -116,7 +107,7 @@ def video_json(video: VideoTask, url: str | None, url_expires: int | None) -> Js
             "resolution": video.resolution,
         }
     elif video.status == "failed":
-        body["error"] = {"code": video.outcome.code, "message": video.outcome.message}
+        body["error"] = video.outcome.error()
     return body
 
 

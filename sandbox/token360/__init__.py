@@ -92,6 +92,7 @@ Faults and bookkeeping
 
 from sandbox.common import AssetOutcome, Fault, VideoOutcome
 from sandbox.helpers import Json
+from sandbox.records import VIDEO_URL_TTL
 from sandbox.token360.simulator import Token360Simulator
 from sandbox.token360.state import (
     GROUP_ACTIVE,
@@ -99,7 +100,6 @@ from sandbox.token360.state import (
     MODELS,
     RATIOS,
     RESOLUTIONS,
-    VIDEO_URL_TTL,
     Asset,
     AssetGroup,
     VerificationLink,

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Literal
 from aiohttp import web
 
 from sandbox.helpers import ApiError, Json, checked_image, iso, read_form
+from sandbox.records import StoredImage
 from sandbox.token360.state import GROUP_ACTIVE, Asset, wrapped
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ class AssetRoutes:
             status = status.upper()
         error = None
         if asset.status == "Failed":
-            error = {"code": asset.outcome.code, "message": asset.outcome.message}
+            error = asset.outcome.error()
         return {
             "id": asset.record_id,
             "assetId": asset.asset_id,
@@ -81,10 +82,7 @@ class AssetRoutes:
             account=account,
             group_id=group.group_id,
             name=name,
-            mime_type=info.mime_type,
-            size_bytes=size,
-            width=info.width,
-            height=info.height,
+            **StoredImage.of(info, size),
             created_at=now,
             updated_at=now,
             outcome=self.sim.next_asset_outcome(),

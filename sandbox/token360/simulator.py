@@ -152,17 +152,14 @@ class Token360Simulator(SimulatorBase):
         if link is None:
             return H5Link(404, "unknown")
         group = self.store.groups[link.group_id]
-        if link.state == "used" or group.passed_at is not None:
-            return H5Link(409, "used")
-        if link.state == "superseded":
+        if link.state == "superseded" and group.passed_at is None:
             return H5Link(410, "superseded")
-        if self.now() >= link.expires_at:
-            return H5Link(410, "expired")
-        intro = (
-            f"<p>Real-person verification for <b>{html.escape(group.name)}</b>.</p>"
-            "<p>Sandbox: this page stands in for the BytePlus liveness check.</p>"
+        return self.link_state(
+            True,
+            link.state == "used" or group.passed_at is not None,
+            link.expires_at,
+            f"Real-person verification for <b>{html.escape(group.name)}</b>.",
         )
-        return H5Link(200, "", link.expires_at, intro)
 
     async def h5_press(self, token: str) -> None:
         self.mark_passed(self.store.groups[self.store.links[token].group_id])

@@ -10,13 +10,13 @@ from aiohttp import web
 
 from sandbox.common import AssetOutcome, VideoOutcome
 from sandbox.helpers import phrase
+from sandbox.records import Seedance, StoredImage
 
 GROUP_PENDING = "pending_validation"
 GROUP_ACTIVE = "active"
 MODELS = ("seedance-2.0", "seedance-2.0-fast")
 RESOLUTIONS = ("480p", "720p", "1080p")
 RATIOS = ("21:9", "16:9", "4:3", "1:1", "3:4", "9:16", "adaptive")
-VIDEO_URL_TTL = 24 * 3600
 
 
 @dataclass
@@ -42,16 +42,12 @@ class VerificationLink:
 
 
 @dataclass
-class Asset:
+class Asset(StoredImage):
     record_id: int
     asset_id: str
     account: str
     group_id: str
     name: str
-    mime_type: str
-    size_bytes: int
-    width: int
-    height: int
     created_at: float
     updated_at: float
     outcome: AssetOutcome
@@ -59,15 +55,9 @@ class Asset:
 
 
 @dataclass
-class VideoJob:
+class VideoJob(Seedance):
     video_id: str
     account: str
-    model: str
-    prompt: str
-    duration: int
-    resolution: str
-    ratio: str
-    generate_audio: bool
     asset_ids: list[str]
     width: int
     height: int

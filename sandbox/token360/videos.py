@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from sandbox.helpers import ApiError, Json, seedance_basics
+from sandbox.helpers import ApiError, Json, checked_seedance, owned, referenced_asset
+from sandbox.records import VIDEO_URL_TTL
 from sandbox.token360.state import (
     MODELS,
     RATIOS,
     RESOLUTIONS,
-    VIDEO_URL_TTL,
     Asset,
     VideoJob,
 )
@@ -59,7 +59,7 @@ class VideoRoutes:
             body["seconds"] = video.duration if video.duration > 0 else 5
             body["size"] = f"{video.width}x{video.height}"
         elif video.status == "failed":
-            body["error"] = {"code": video.outcome.code, "message": video.outcome.message}
+            body["error"] = video.outcome.error()
         return body
 
     def _frame_assets(self, account: str, frames: object) -> list[Asset]:
@@ -93,12 +93,7 @@ class VideoRoutes:
         asset_id = url.removeprefix("asset://")
         if not asset_id.startswith("ta_"):
             raise ApiError(400, f"{where}: {asset_id} is not a Real Face asset ID (ta_...)")
-        asset = self.sim.store.assets.get(asset_id)
-        if asset is None or asset.account != account:
-            raise ApiError(400, f"{where}: asset {asset_id} not found")
-        if asset.status != "Active":
-            raise ApiError(400, f"{where}: asset {asset_id} is {asset.status}, not Active")
-        return asset
+        return referenced_asset(url, where, owned(self.sim.store.assets, account), "Active")
 
     def _dimensions(self, resolution: str, ratio: str, first: Asset | None) -> tuple[int, int]:
         table = _DIMENSIONS[resolution]
@@ -112,26 +107,22 @@ class VideoRoutes:
     async def _create_video(self, request: web.Request) -> web.StreamResponse:
         account = self.sim.account(request)
         body = await self.sim.json_body(request)
-        model, prompt, duration, resolution = seedance_basics(
-            body, MODELS, RESOLUTIONS, body.get("resolution", "720p")
+        spec = checked_seedance(
+            body,
+            MODELS,
+            RESOLUTIONS,
+            RATIOS,
+            resolution=body.get("resolution", "720p"),
+            ratio=body.get("ratio", "adaptive"),
+            audio=body.get("generate_audio", True),
         )
-        ratio = body.get("ratio", "adaptive")
-        if ratio not in RATIOS:
-            raise ApiError(400, f"ratio must be one of {', '.join(RATIOS)}")
-        generate_audio = body.get("generate_audio", True)
-        if not isinstance(generate_audio, bool):
-            raise ApiError(400, "generate_audio must be a boolean")
         assets = self._frame_assets(account, body.get("frame_images"))
-        width, height = self._dimensions(resolution, ratio, assets[0] if assets else None)
+        first = assets[0] if assets else None
+        width, height = self._dimensions(spec.resolution, spec.ratio, first)
         video = VideoJob(
+            **spec.seedance(),
             video_id="video_" + secrets.token_hex(12),
             account=account,
-            model=model,
-            prompt=prompt,
-            duration=duration,
-            resolution=resolution,
-            ratio=ratio,
-            generate_audio=generate_audio,
             asset_ids=[a.asset_id for a in assets],
             width=width,
             height=height,
