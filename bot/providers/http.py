@@ -196,22 +196,41 @@ class ProviderHTTP:
 
     def _error(self, response: httpx.Response) -> ProviderError:
         """The default reading of an error status; ``classify`` may refine it."""
-        status = response.status_code
-        message = self.message_of(response)
-        code = error_code(response)
-        if status == 401:
-            return ProviderAuthError(message, status=status)
-        if status == 429:
-            return ProviderRateLimited(message, retry_after=retry_after_seconds(response))
-        if status >= 500:
-            return ProviderUnavailable(message, status=status)
-        reason = {
-            403: RejectReason.QUOTA,
-            404: RejectReason.NOT_FOUND,
-            409: RejectReason.GROUP_NOT_ACTIVE,
-            413: RejectReason.TOO_LARGE,
-        }.get(status, RejectReason.INVALID)
-        return ProviderRejected(message, reason=reason, status=status, code=code)
+        return status_error(
+            response.status_code,
+            self.message_of(response),
+            code=error_code(response),
+            retry_after=retry_after_seconds(response),
+        )
+
+
+REJECT_REASONS: Mapping[int, RejectReason] = {
+    403: RejectReason.QUOTA,
+    404: RejectReason.NOT_FOUND,
+    409: RejectReason.GROUP_NOT_ACTIVE,
+    413: RejectReason.TOO_LARGE,
+}
+
+
+def status_error(
+    status: int,
+    message: str,
+    *,
+    code: str | None = None,
+    retry_after: float | None = None,
+    reasons: Mapping[int, RejectReason] = REJECT_REASONS,
+) -> ProviderError:
+    """What an error status means: 401 auth, 429 rate limited, 5xx unavailable, any other a
+    rejection for the reason ``reasons`` gives (else INVALID). The vendor's ``code`` goes on a
+    rejection only: for the others the services act on the kind (auth, busy, down)."""
+    if status == 401:
+        return ProviderAuthError(message, status=status)
+    if status == 429:
+        return ProviderRateLimited(message, retry_after=retry_after)
+    if status >= 500:
+        return ProviderUnavailable(message, status=status)
+    reason = reasons.get(status, RejectReason.INVALID)
+    return ProviderRejected(message, reason=reason, status=status, code=code)
 
 
 def _retryable(status: int, error: ProviderError) -> bool:

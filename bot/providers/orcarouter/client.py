@@ -39,6 +39,7 @@ from bot.providers.orcarouter.parsing import (
     PAGE_SIZE,
     VENDOR,
     asset,
+    asset_id_of,
     classify,
     compose_prompt,
     created_at,
@@ -48,6 +49,7 @@ from bot.providers.orcarouter.parsing import (
     unwrap,
     video_status,
 )
+from bot.providers.paging import Listing, Page, RowKey
 from bot.providers.parsing import first, first_str, number
 
 MODEL_IDS = {
@@ -168,28 +170,24 @@ class OrcaRouter(VendorClient):
     async def _groups(self, *, stop_before: float | None) -> list[dict[str, Any]]:
         """Real-human groups, newest first; stop once a sorted page is older than needed."""
         rows: list[dict[str, Any]] = []
-        for page in range(1, MAX_PAGES + 1):
-            data = await self._json(
-                "GET",
-                "/v1/asset/groups",
-                params={
-                    "group_type": "real_human",
-                    "page_number": page,
-                    "page_size": PAGE_SIZE,
-                    "sort_by": "CreateTime",
-                    "sort_order": "Desc",
-                },
-            )
-            page_rows, total, size = read_page(data)
-            rows.extend(page_rows)
-            if not page_rows or page * size >= total:
-                break
-            times = [created_at(r) for r in page_rows]
+        params = {"group_type": "real_human", "sort_by": "CreateTime", "sort_order": "Desc"}
+        async for page in self._listing("/v1/asset/groups", params, group_id_of):
+            rows.extend(page)
+            times = [created_at(r) for r in page]
             if stop_before is not None and None not in times:
                 known = [t for t in times if t is not None]
                 if known == sorted(known, reverse=True) and known[-1] < stop_before:
                     break
         return rows
+
+    def _listing(self, path: str, params: dict[str, Any], key: RowKey) -> Listing:
+        async def fetch(page: int) -> Page:
+            data = await self._json(
+                "GET", path, params={**params, "page_number": page, "page_size": PAGE_SIZE}
+            )
+            return read_page(data)
+
+        return Listing(fetch, key=key, max_pages=MAX_PAGES)
 
     # ------------------------------------------------------------------ assets
 
@@ -217,18 +215,8 @@ class OrcaRouter(VendorClient):
         return asset(await self._json("GET", f"/v1/asset/files/{asset_id}"))
 
     async def list_assets(self, group_id: str) -> list[AssetInfo]:
-        assets: list[AssetInfo] = []
-        for page in range(1, MAX_PAGES + 1):
-            data = await self._json(
-                "GET",
-                "/v1/asset/files",
-                params={"group_id": group_id, "page_number": page, "page_size": PAGE_SIZE},
-            )
-            rows, total, size = read_page(data)
-            assets.extend(asset(row) for row in rows)
-            if not rows or page * size >= total:
-                break
-        return assets
+        listing = self._listing("/v1/asset/files", {"group_id": group_id}, asset_id_of)
+        return [asset(row) for row in await listing.rows()]
 
     # ------------------------------------------------------------------ videos
 

@@ -44,6 +44,7 @@ _URL_PATHS = (
     "result.url",
     "result.video_url",
 )
+_ASSET_IDS = ("Id", "id", "AssetId", "asset_id")
 _IMAGE_TAG = re.compile(r"\[Image \d+\]")
 _PASSED = {"success", "succeeded", "passed", "pass", "ok", "true", "10000"}
 
@@ -167,11 +168,15 @@ def group(row: dict[str, Any]) -> GroupInfo:
     )
 
 
+def asset_id_of(row: Any) -> str | None:
+    return first_str(row, *_ASSET_IDS)
+
+
 def asset(data: Any) -> AssetInfo:
     info = asset_info(
         data,
         VENDOR,
-        id_keys=("Id", "id", "AssetId", "asset_id"),
+        id_keys=_ASSET_IDS,
         group_keys=("GroupId", "groupId", "group_id"),
     )
     if info.state is RemoteAssetState.FAILED and info.error_code is None:

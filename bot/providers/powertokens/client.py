@@ -31,6 +31,7 @@ from bot.providers.base import (
 )
 from bot.providers.checks import checked_video
 from bot.providers.client import VendorClient
+from bot.providers.paging import Listing, Page, RowKey
 from bot.providers.parsing import first_str as _str
 from bot.providers.parsing import json_of
 from bot.providers.powertokens.matching import (
@@ -44,8 +45,10 @@ from bot.providers.powertokens.matching import (
 from bot.providers.powertokens.parsing import (
     _number,
     asset_info,
+    asset_key,
     classify,
     default_video_base,
+    group_key,
     job_asset,
     page_rows,
     reference_prompt,
@@ -111,30 +114,17 @@ class PowerTokens(VendorClient):
         response = await self.http.request(method, path, headers=self._asset_auth, **kwargs)
         return unwrap(response)
 
-    async def _pages(self, path: str, body: dict[str, Any]) -> list[dict[str, Any]]:
-        return (await self._listing(path, body))[0]
+    def _listing(self, path: str, body: dict[str, Any], key: RowKey) -> Listing:
+        """A list read to its end, or to ``MAX_PAGES`` (:class:`Listing`)."""
 
-    async def _listing(self, path: str, body: dict[str, Any]) -> tuple[list[dict[str, Any]], bool]:
-        """Every row, and whether that is all there is (False: cut at ``MAX_PAGES``, or an API
-        that ignores ``page``)."""
-        collected: list[dict[str, Any]] = []
-        previous: dict[str, Any] | None = None
-        for page in range(1, MAX_PAGES + 1):
+        async def fetch(page: int) -> Page:
             # A listing only reads, though it is a POST: as safe to repeat as a GET.
             data = await self._data(
                 "POST", path, json={**body, "page": page, "page_size": PAGE_SIZE}, idempotent=True
             )
-            rows, total = page_rows(data)
-            if not rows:
-                return collected, True
-            if rows[0] == previous:  # the API ignores ``page``: what else is there is unknown
-                return collected, False
-            previous = rows[0]
-            collected.extend(rows)
-            done = len(collected) >= total if total is not None else len(rows) < PAGE_SIZE
-            if done:
-                return collected, True
-        return collected, False
+            return (*page_rows(data), PAGE_SIZE)
+
+        return Listing(fetch, key=key, max_pages=MAX_PAGES)
 
     # ------------------------------------------------------------------ verification
 
@@ -191,7 +181,9 @@ class PowerTokens(VendorClient):
         return found
 
     async def _real_person_groups(self) -> list[GroupRow]:
-        rows, complete = await self._listing("/v1/asset/groups/list", {"group_type": 1})
+        listing = self._listing("/v1/asset/groups/list", {"group_type": 1}, group_key)
+        rows = await listing.rows()
+        complete = listing.complete
         listed_at = self._clock()
         groups = [g for g in (group_row(r) for r in rows) if g is not None]
         note_listing(self._seen, [g.group_id for g in groups], listed_at, complete=complete)
@@ -247,7 +239,7 @@ class PowerTokens(VendorClient):
         body: dict[str, Any] = {"asset_id": asset_id}
         if ref.group_id is not None:
             body["group_id"] = ref.group_id
-        for row in await self._pages("/v1/asset/groups/assets", body):
+        for row in await self._listing("/v1/asset/groups/assets", body, asset_key).rows():
             info = asset_info(row, record_id=ref.record_id, group_id=ref.group_id)
             if info.asset_id == asset_id:
                 return info
@@ -264,7 +256,8 @@ class PowerTokens(VendorClient):
         return job_asset(json_of(response, VENDOR), task_id)
 
     async def list_assets(self, group_id: str) -> list[AssetInfo]:
-        rows = await self._pages("/v1/asset/groups/assets", {"group_id": group_id})
+        listing = self._listing("/v1/asset/groups/assets", {"group_id": group_id}, asset_key)
+        rows = await listing.rows()
         return [asset_info(row, group_id=group_id) for row in rows]
 
     # ------------------------------------------------------------------ video

@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.providers.base import GroupInfo, GroupState, PendingVerification
 from bot.providers.parsing import first_str as _str
-from bot.providers.powertokens.parsing import timestamp
+from bot.providers.powertokens.parsing import group_key, timestamp
 
 log = logging.getLogger(__package__)  # the package's logger, as before it was split
 
@@ -146,7 +146,7 @@ def claim_name(face_name: str, session_id: str) -> str:
 
 
 def group_row(row: dict[str, Any]) -> GroupRow | None:
-    group_id = _str(row, "group_id", "groupId", "GroupId", "id", "Id")
+    group_id = group_key(row)
     kind = row.get("group_type", row.get("groupType", row.get("GroupType")))
     if group_id is None or (kind is not None and str(kind) not in ("1", "real_human")):
         return None

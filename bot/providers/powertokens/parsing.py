@@ -10,16 +10,12 @@ import httpx
 
 from bot.providers.base import (
     AssetInfo,
-    ProviderAuthError,
     ProviderError,
-    ProviderRateLimited,
-    ProviderRejected,
-    ProviderUnavailable,
     RejectReason,
     RemoteAssetState,
     VideoStatus,
 )
-from bot.providers.http import retry_after_seconds
+from bot.providers.http import REJECT_REASONS, retry_after_seconds, status_error
 from bot.providers.parsing import (
     as_dict,
     asset_state,
@@ -45,6 +41,8 @@ _ASSET_STATES = {
 _OK_CODES = (0, 200, "0", "200")
 _IMAGE_MENTION = re.compile(r"\[image\s*\d+\]", re.IGNORECASE)
 _EXTENSION = re.compile(r"\.(jpe?g|png|webp|bmp|tiff?|gif|heic|heif)$", re.IGNORECASE)
+_GROUP_IDS = ("group_id", "groupId", "GroupId", "id", "Id")
+_ASSET_IDS = ("asset_id", "assetId", "AssetId")
 _QUOTA_WORDS = ("quota", "limit", "exceed", "insufficient", "balance", "额度", "上限", "余额")
 _FAILED_WORDS = ("fail", "error", "reject", "失败")
 
@@ -74,21 +72,15 @@ def classify(response: httpx.Response, default: ProviderError) -> ProviderError:
 def error_for(
     status: int, code: str | None, message: str, retry_after: float | None
 ) -> ProviderError:
-    if status == 401:
-        return ProviderAuthError(message, status=status, code=code)
-    if status == 429:
-        return ProviderRateLimited(message, retry_after=retry_after)
-    if status >= 500:
-        return ProviderUnavailable(message, status=status, code=code)
+    """As every vendor's statuses read, but 402 is the balance and a 403 is the quota only
+    where its message says so."""
     quota = any(word in message.lower() for word in _QUOTA_WORDS)
-    reason = {
+    reasons = {
+        **REJECT_REASONS,
         402: RejectReason.QUOTA,
         403: RejectReason.QUOTA if quota else RejectReason.OTHER,
-        404: RejectReason.NOT_FOUND,
-        409: RejectReason.GROUP_NOT_ACTIVE,
-        413: RejectReason.TOO_LARGE,
-    }.get(status, RejectReason.INVALID)
-    return ProviderRejected(message, reason=reason, status=status, code=code)
+    }
+    return status_error(status, message, code=code, retry_after=retry_after, reasons=reasons)
 
 
 def unwrap(response: httpx.Response) -> Any:
@@ -106,6 +98,14 @@ def unwrap(response: httpx.Response) -> Any:
     raise error_for(status, str(code), message, None)
 
 
+def group_key(row: dict[str, Any]) -> str | None:
+    return _str(row, *_GROUP_IDS)
+
+
+def asset_key(row: dict[str, Any]) -> str | None:
+    return _str(row, *_ASSET_IDS)
+
+
 def asset_info(
     row: dict[str, Any], *, record_id: str | None = None, group_id: str | None = None
 ) -> AssetInfo:
@@ -113,7 +113,7 @@ def asset_info(
     code, message = asset_error(row) if state is RemoteAssetState.FAILED else (None, None)
     name = _str(row, "name", "asset_name", "file_name", "Name")
     return AssetInfo(
-        asset_id=_str(row, "asset_id", "assetId", "AssetId"),
+        asset_id=asset_key(row),
         state=state,
         group_id=_str(row, "group_id", "groupId", "GroupId") or group_id,
         name=_EXTENSION.sub("", name) if name else None,

@@ -91,6 +91,7 @@ from bot.providers.base import (
 from bot.providers.checks import checked_video
 from bot.providers.client import VendorClient
 from bot.providers.declaration import declare
+from bot.providers.paging import Listing, Page
 from bot.providers.parsing import first_str as _str
 from bot.providers.parsing import integer, page_rows, url_expiry, video_state, word
 from bot.providers.sunra.parsing import (
@@ -203,19 +204,15 @@ class Sunra(VendorClient):
         return parse_asset(await self.json("GET", f"{ASSETS_PATH}/{quote(record_id, safe='')}"))
 
     async def list_assets(self, group_id: str) -> list[AssetInfo]:
-        assets: list[AssetInfo] = []
-        for page in range(1, MAX_LIST_PAGES + 1):
+        async def fetch(page: int) -> Page:
             body = await self.json(
                 "GET", ASSETS_PATH, params={"page": page, "page_size": PAGE_SIZE}
             )
-            rows, total = page_rows(body)
-            assets.extend(parse_asset(row) for row in rows)
             full = integer(body.get("page_size")) if isinstance(body, dict) else None
-            if not rows or (total is not None and len(assets) >= total):
-                break
-            if total is None and len(rows) < (full or PAGE_SIZE):
-                break
-        return assets
+            return (*page_rows(body), full or PAGE_SIZE)
+
+        listing = Listing(fetch, key=lambda row: _str(row, "id"), max_pages=MAX_LIST_PAGES)
+        return [parse_asset(row) for row in await listing.rows()]
 
     # ------------------------------------------------------------------ videos
 

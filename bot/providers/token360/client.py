@@ -4,7 +4,7 @@ docstring)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from bot.providers.base import (
@@ -23,6 +23,7 @@ from bot.providers.base import (
     VideoStatus,
 )
 from bot.providers.client import VendorClient
+from bot.providers.paging import Listing, Page, RowKey
 from bot.providers.parsing import first_str
 from bot.providers.token360.parsing import (
     asset,
@@ -127,47 +128,25 @@ class Token360(VendorClient):
         if status is not None:
             params["status"] = status
         found: dict[str, GroupInfo] = {}
-
-        def keep(rows: list[dict[str, Any]]) -> bool:
+        async for rows in self._listing("/v1/asset-groups", params, group_key):
             for row in rows:
                 info = group(row, None)
                 if info.group_id in group_ids:
                     found[info.group_id] = info
-            return found.keys() >= group_ids  # all found: no more pages
-
-        await self._read_list("/v1/asset-groups", params, group_key, keep)
+            if found.keys() >= group_ids:
+                break  # all found: no more pages
         return found
 
-    async def _read_list(
-        self,
-        path: str,
-        params: dict[str, Any],
-        key: Callable[[dict[str, Any]], str | None],
-        keep: Callable[[list[dict[str, Any]]], bool],
-    ) -> None:
-        """Hands each page's new rows to ``keep`` until it says enough, or the list ends:
-        an empty page, a page with nothing new (a server that ignores ``current`` repeats
-        one page), as many rows as the ``total`` it gave, or with no total a short page."""
-        seen: set[str] = set()
-        page = 1
-        while True:
+    def _listing(self, path: str, params: dict[str, Any], key: RowKey) -> Listing:
+        """A list read to its end (:class:`Listing`); Token360 gives no order to rely on."""
+
+        async def fetch(page: int) -> Page:
             data = await self._data(
                 "GET", path, params={**params, "current": page, "size": PAGE_SIZE}
             )
-            rows, total = page_rows(data)
-            new = []
-            for row in rows:
-                ref = key(row) or repr(sorted(row.items()))
-                if ref not in seen:
-                    seen.add(ref)
-                    new.append(row)
-            if not new or keep(new):
-                return
-            if total is not None and len(seen) >= total:
-                return
-            if total is None and len(rows) < PAGE_SIZE:
-                return
-            page += 1
+            return (*page_rows(data), PAGE_SIZE)
+
+        return Listing(fetch, key=key)
 
     async def upload_asset(self, group_id: str | None, image: ImageUpload, name: str) -> AssetInfo:
         if group_id is None:
@@ -186,14 +165,8 @@ class Token360(VendorClient):
         return asset(await self._data("GET", f"/v1/assets/{ref.asset_id}"))
 
     async def list_assets(self, group_id: str) -> list[AssetInfo]:
-        assets: list[AssetInfo] = []
-
-        def keep(rows: list[dict[str, Any]]) -> bool:
-            assets.extend(asset(row) for row in rows)
-            return False  # every page
-
-        await self._read_list("/v1/assets", {"groupId": group_id}, asset_key, keep)
-        return assets
+        rows = await self._listing("/v1/assets", {"groupId": group_id}, asset_key).rows()
+        return [asset(row) for row in rows]
 
     async def submit_video(self, request: VideoRequest) -> VideoStatus:
         # Seed 000, first-frame I2V: the asset as asset://ta_... on the first_frame entry.
