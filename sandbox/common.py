@@ -16,7 +16,7 @@ import secrets
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from aiohttp import web
 
@@ -28,6 +28,7 @@ from sandbox.serving import Handler, ServedSimulator
 __all__ = ["AssetOutcome", "Fault", "Handler", "SimulatorBase", "VideoOutcome", "flaky"]
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _STANDS_IN = "Sandbox: this page stands in for the BytePlus liveness check."
 
@@ -235,27 +236,15 @@ class SimulatorBase(ServedSimulator):
         return web.json_response({"ok": True, "queued": len(script)})
 
     async def _sim_script_assets(self, request: web.Request) -> web.StreamResponse:
-        items = await self._sim_items(request)
-        try:
-            self.script_assets(*[AssetOutcome(**item) for item in items])
-        except (TypeError, ValueError) as exc:
-            raise web.HTTPBadRequest(text=str(exc)) from None
+        self.script_assets(*_built(AssetOutcome, await self._sim_items(request)))
         return self._sim_scripted(self.asset_script)
 
     async def _sim_script_videos(self, request: web.Request) -> web.StreamResponse:
-        items = await self._sim_items(request)
-        try:
-            self.script_videos(*[VideoOutcome(**item) for item in items])
-        except (TypeError, ValueError) as exc:
-            raise web.HTTPBadRequest(text=str(exc)) from None
+        self.script_videos(*_built(VideoOutcome, await self._sim_items(request)))
         return self._sim_scripted(self.video_script)
 
     async def _sim_fault(self, request: web.Request) -> web.StreamResponse:
-        body = await self.sim_json(request)
-        try:
-            self.inject(Fault(**body))
-        except (TypeError, ValueError) as exc:
-            raise web.HTTPBadRequest(text=str(exc)) from None
+        self.inject(*_built(Fault, [await self.sim_json(request)]))
         return web.json_response({"ok": True})
 
     async def _sim_requests(self, request: web.Request) -> web.StreamResponse:
@@ -264,3 +253,12 @@ class SimulatorBase(ServedSimulator):
     async def _sim_reset_requests(self, request: web.Request) -> web.StreamResponse:
         self.reset_counts()
         return web.json_response({"ok": True})
+
+
+def _built(kind: Callable[..., T], items: Any) -> list[T]:
+    """``kind(**item)`` for each item of a ``/_sim`` body; a bad one is answered 400 and
+    nothing is scripted."""
+    try:
+        return [kind(**item) for item in items]
+    except (TypeError, ValueError) as exc:
+        raise web.HTTPBadRequest(text=str(exc)) from None

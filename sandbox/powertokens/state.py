@@ -62,25 +62,25 @@ class AuthSession:
 
 
 @dataclass
-class UploadJob(StoredImage):
+class Upload(StoredImage):
+    """One uploaded file of a group: its job, then the asset the job made."""
+
     task_id: str
     account: str
     group_id: str
     name: str
     created_at: float
     outcome: AssetOutcome
+
+
+@dataclass
+class UploadJob(Upload):
     asset_id: str | None = None  # set when the job finishes
 
 
 @dataclass
-class Asset(StoredImage):
+class Asset(Upload):
     asset_id: str
-    task_id: str
-    account: str
-    group_id: str
-    name: str
-    created_at: float
-    outcome: AssetOutcome
     status: int = ASSET_UNDER_REVIEW
     updated_at: float = 0.0
 
