@@ -71,8 +71,9 @@ that made it, so:
 
 Errors: HTTP statuses and non-200 ``code`` in a 2xx envelope both map to our hierarchy: 401 auth,
 429 rate limited, 5xx unavailable, 402 and 403 with a quota/balance message QUOTA, other 403
-OTHER, 404 NOT_FOUND, 409 GROUP_NOT_ACTIVE, 413 TOO_LARGE, other 4xx INVALID; the vendor's
-code (``code`` or ``error.code``) is kept in ``.code``. Extra fields are ignored everywhere.
+OTHER, 404 NOT_FOUND, 409 GROUP_NOT_ACTIVE, 413 TOO_LARGE, other 4xx INVALID; a rejection keeps
+the vendor's code (``code`` or ``error.code``) in ``.code`` (``http.status_error``). Extra fields
+are ignored everywhere.
 """
 
 from bot.providers.declaration import ClientSettings, declare, flag
