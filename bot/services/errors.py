@@ -37,6 +37,8 @@ class Refusal(StrEnum):
     NO_USABLE_GROUP_FACE = "no_usable_group_face"  # the group has no face to make a video of
     PROMPT_WITH_COMMAND = "prompt_with_command"  # /generate in a group without a prompt
     AGAIN_ELSEWHERE = "again_elsewhere"  # a group's video made again outside that group
+    # A prompt given with /generate in a group that cannot be used (nothing is asked there).
+    BAD_GROUP_PROMPT = "bad_group_prompt"
 
 
 class ServiceRefused(Exception):

@@ -122,16 +122,20 @@ class DraftService:
         """A draft with the prompt; the face is chosen now if there is no choice to make.
 
         The same ``request_key`` (an update handled again after a crash) gets the same draft
-        back. A prompt that cannot be used is asked for again; any other answer closes the
+        back. A prompt that cannot be used is asked for again in a private chat (in a group
+        it comes with the command, so nothing is asked there); any other answer closes the
         question."""
         try:
             card = await self._start(actor, raw_prompt, request_key, face_id, inline_message_id)
         except ServiceRefused as refused:
-            if actor.place is not Place.INLINE:
-                if refused.refusal is Refusal.BAD_PROMPT:
-                    await self.pending.ask(actor, Awaiting.PROMPT)
-                else:
-                    await self.pending.clear(actor)
+            if actor.place is Place.INLINE:
+                raise
+            if refused.refusal is Refusal.BAD_PROMPT and actor.place is Place.PRIVATE:
+                await self.pending.ask(actor, Awaiting.PROMPT)
+                raise
+            await self.pending.clear(actor)
+            if refused.refusal is Refusal.BAD_PROMPT:
+                raise ServiceRefused(Refusal.BAD_GROUP_PROMPT, refused.detail) from None
             raise
         if actor.place is not Place.INLINE:
             await self.pending.clear(actor)

@@ -8,7 +8,7 @@ from dataclasses import replace
 from bot.config import Settings
 from sandbox.media import sample_mp4
 from sandbox.token360 import Fault, Token360Simulator, VideoOutcome
-from tests.e2e.helpers import confirm_card, face_with_photos, video_message
+from tests.e2e.helpers import confirm_card, face_with_photos, handled, video_message
 from tests.e2e.test_groups import group_face, reply_in
 from tests.fakes.telegram_api import BotMessage, FakeTelegram, FakeUser
 from tests.harness import RunningBot, query
@@ -180,3 +180,26 @@ async def test_a_double_tap_on_generate_starts_one_video_and_the_card_keeps_its_
     await tg.wait_for(lambda: "is ready" in chat_card.text)
     assert not [v for v in chat_card.history if "already started" in v]
     assert sim.count("POST", "/v1/videos") == 2
+
+
+async def test_a_bad_prompt_in_a_group_leaves_no_question_open_there(
+    bot: RunningBot, tg: FakeTelegram, sim: Token360Simulator, settings: Settings
+) -> None:
+    ann, max_ = tg.add_user("Ann"), tg.add_user("Max")
+    group = tg.add_group("Film club", members=[max_], admins=[ann])
+    await group_face(tg, sim, ann, group)
+    refusal = await reply_in(tg, max_, group, "/generate " + "x" * 2001, "characters")
+    # The prompt comes with the command in a group: nothing is asked, so nothing is answered.
+    assert "Send another one" not in refusal.text and "/generate" in refusal.text
+    mark = tg.mark()
+    await tg.send_text(max_, "haha nice", chat_id=group.id, reply_to=refusal)
+    await handled(tg, settings.database_path)
+    assert not tg.sent[mark:]
+    assert query(settings.database_path, "SELECT id FROM videos") == []
+    # In a private chat a bad prompt is asked for again, as before.
+    await face_with_photos(tg, sim, max_)
+    await tg.send_text(max_, "/generate " + "x" * 2001)
+    await tg.next_message(max_.id, contains="Send another one")
+    mark = tg.mark()
+    await tg.send_text(max_, "waves")
+    await tg.next_message(max_.id, after=mark, contains="Ready to generate")

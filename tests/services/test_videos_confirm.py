@@ -20,7 +20,7 @@ from storage.assets import AssetRepo
 from storage.database import Database
 from storage.models import AssetState, JobStatus, Owner, OwnerKind
 from tests.clock import FakeClock
-from tests.services.conftest import ALICE, GROUP, MAX, Actors, FakeProvider
+from tests.services.conftest import GROUP, MAX, Actors, FakeProvider
 from tests.services.test_videos_drafts import ALICES, BEA, BEA_ADMIN, THE_GROUPS, refusal_of
 from tests.services.video_fakes import FakeVideoNotifier, delivered, usable_face
 
@@ -194,12 +194,13 @@ async def test_provider_errors_end_the_job_and_never_reach_the_caller(
 async def test_a_group_job_keeps_to_the_groups_faces(
     video_service: VideoService, db: Database, actors: Actors
 ) -> None:
-    await usable_face(db, THE_GROUPS)
+    ours, (our_photo,) = await usable_face(db, THE_GROUPS)
     await usable_face(db, Owner(OwnerKind.USER, MAX), name="Max's own")
     job_id = await ready(video_service, actors.member)
     job = await video_service.confirm(actors.member, job_id)
     assert (job.user_id, job.chat_id) == (MAX, GROUP)
-    assert ALICE != MAX
+    # Max's own face is his in private chats only: the group's video is of the group's face.
+    assert (job.face_id, job.asset_ids) == (ours.id, (our_photo.id,))
 
 
 async def test_a_photo_no_longer_active_is_refused_before_the_provider(

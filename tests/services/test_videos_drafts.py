@@ -80,6 +80,18 @@ async def test_an_unusable_prompt_is_asked_for_again(
     assert waiting is not None and waiting.kind is Awaiting.PROMPT
 
 
+async def test_a_bad_prompt_in_a_group_asks_nothing_there(
+    video_service: VideoService, db: Database, actors: Actors, pending: PendingInputs
+) -> None:
+    await usable_face(db, THE_GROUPS)
+    await pending.ask(actors.member, Awaiting.PROMPT)  # a question left from before
+    too_long = "x" * (MAX_PROMPT + 1)
+    refused = await refusal_of(video_service.drafts.start(actors.member, too_long))
+    assert refused is Refusal.BAD_GROUP_PROMPT
+    # The prompt comes with the command in a group: a later reply there answers nothing.
+    assert await pending.of(actors.member) is None
+
+
 async def test_no_usable_face_closes_the_question(
     video_service: VideoService, actors: Actors, pending: PendingInputs
 ) -> None:

@@ -48,6 +48,11 @@ def refusal_text(reason: Refusal, detail: str = "") -> str:
             )
         case Refusal.BAD_PROMPT:
             return f"A prompt needs 1 to {MAX_PROMPT} characters. Send another one, or /cancel."
+        case Refusal.BAD_GROUP_PROMPT:
+            return (
+                f"That prompt is too long: a prompt may have up to {MAX_PROMPT} characters. "
+                "Send /generate <i>what happens</i> again with a shorter one."
+            )
         case Refusal.NO_SUCH_JOB | Refusal.JOB_STARTED:
             return "This video was already started (or cancelled). /videos shows your videos."
         case Refusal.ASSET_NOT_ACTIVE:
