@@ -259,10 +259,13 @@ class DraftService:
         return await self._card(await self.videos.update_draft(job.id, settings=settings))
 
     async def cancel(self, actor: Actor, job_id: int) -> VideoJob:
+        """Drop a draft. A Generate pressed meanwhile (by another admin, or on another
+        device) wins: the video runs, so the cancel is refused rather than said to work."""
         job = await self.rules.draft(job_id, actor)
-        await self.videos.transition(
+        if not await self.videos.transition(
             job.id, JobStatus.CANCELLED, self.clock(), expect=[JobStatus.DRAFT]
-        )
+        ):
+            raise ServiceRefused(Refusal.JOB_STARTED)
         return await self.rules.job(job.id)
 
     # After a submit: the requester decides

@@ -118,6 +118,32 @@ async def test_an_expired_offer_and_a_cancelled_card(
     assert refused is Refusal.OFFER_EXPIRED
 
 
+async def test_a_cancel_on_a_card_that_loses_to_its_generate_says_so(
+    video_service: VideoService, db: Database, actors: Actors, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cancel and Generate tapped at once (two devices): Generate took the draft first."""
+    face, _ = await usable_face(db, ALICES)
+    offer = await video_service.inline.offer(actors.inline, "dances", 0)
+    job_id = await video_service.inline.go(actors.inline, offer.offer_id, face.id, CARD)
+    rules, read = video_service.rules, video_service.rules.draft
+    raced = False
+
+    async def draft_then_confirmed(job_id: int, actor: Actor) -> object:
+        nonlocal raced
+        job = await read(job_id, actor)
+        if not raced:
+            raced = True
+            await video_service.confirm(actors.inline, job_id)
+        return job
+
+    monkeypatch.setattr(rules, "draft", draft_then_confirmed)
+    refused = await refusal_of(
+        video_service.inline.cancel(actors.inline, offer.offer_id, face.id, CARD)
+    )
+    assert refused is Refusal.JOB_STARTED
+    assert (await rules.job(job_id)).status is JobStatus.QUEUED
+
+
 @pytest.mark.parametrize("decision", ["again", "forget"])
 async def test_a_cut_off_submit_on_a_card_is_decided_on_that_card(
     video_service: VideoService,

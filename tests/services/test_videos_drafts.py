@@ -240,6 +240,34 @@ async def test_any_admin_works_on_an_anonymous_admins_draft(
     assert refused is Refusal.JOB_STARTED
 
 
+async def test_a_cancel_that_loses_to_a_confirm_says_so(
+    video_service: VideoService,
+    db: Database,
+    actors: Actors,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Bea's Cancel reads the draft, Ann's Generate submits it, then Bea's Cancel writes:
+    the video runs, so Bea is told it started, never that it was cancelled."""
+    await usable_face(db, THE_GROUPS)
+    card = await video_service.drafts.start(actors.anonymous_admin, "hi")
+    rules = video_service.rules
+    read = rules.draft
+    raced = False
+
+    async def draft_then_confirmed(job_id: int, actor: Actor) -> Any:
+        nonlocal raced
+        job = await read(job_id, actor)
+        if not raced:
+            raced = True
+            await video_service.confirm(actors.admin, job_id)
+        return job
+
+    monkeypatch.setattr(rules, "draft", draft_then_confirmed)
+    refused = await refusal_of(video_service.drafts.cancel(BEA_ADMIN, card.job.id))
+    assert refused is Refusal.JOB_STARTED
+    assert (await rules.job(card.job.id)).status is JobStatus.QUEUED
+
+
 async def test_a_photo_of_another_face_or_not_active_is_refused(
     video_service: VideoService, db: Database, actors: Actors
 ) -> None:
