@@ -280,4 +280,14 @@ MIGRATIONS: list[list[str]] = [
             OR awaiting LIKE 'rename:%' OR awaiting LIKE 'provider:%'
         """,
     ],
+    # 8: a draft says whether an anonymous group admin made it (any admin of the group may
+    # then confirm it), instead of the services knowing Telegram's id for them; a failed
+    # video keeps why it failed as the service decided it (and so whether a retry helps).
+    [
+        "ALTER TABLE videos ADD COLUMN anonymous INTEGER NOT NULL DEFAULT 0",
+        # Drafts made before this by an anonymous admin: Telegram sends their messages as
+        # GroupAnonymousBot, whose id these rows carry as the requester.
+        "UPDATE videos SET anonymous = 1 WHERE user_id = 1087968824 AND status = 'draft'",
+        "ALTER TABLE videos ADD COLUMN failure TEXT",
+    ],
 ]

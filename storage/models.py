@@ -244,3 +244,7 @@ class VideoJob:
     poll_count: int
     outcome_notified: bool
     picking: tuple[int, ...] = ()
+    # Made by an anonymous group admin: the group's admins may work on it and confirm it.
+    anonymous: bool = False
+    # Why a FAILED job failed, as the services decided it (bot.services.job_failures).
+    failure: str | None = None

@@ -42,6 +42,8 @@ def _job(row: Row) -> VideoJob:
         poll_count=row["poll_count"],
         outcome_notified=bool(row["outcome_notified"]),
         picking=tuple(json.loads(row["picking"])),
+        anonymous=bool(row["anonymous"]),
+        failure=row["failure"],
     )
 
 
@@ -98,9 +100,11 @@ class VideoRepo:
         retry_of: int | None = None,
         inline_message_id: str | None = None,
         request_key: str | None = None,
+        anonymous: bool = False,
     ) -> VideoJob:
         """A new draft; with ``request_key`` (the update that asked), the draft that update
-        already made if it was handled before."""
+        already made if it was handled before. ``anonymous``: made by an anonymous group
+        admin, so the group's admins may work on it."""
         async with self.db.write() as conn:
             if request_key is not None:
                 sql = "SELECT * FROM videos WHERE request_key = ?"
@@ -111,8 +115,8 @@ class VideoRepo:
                 """
                 INSERT INTO videos (user_id, chat_id, face_id, asset_ids, provider, prompt,
                     model, duration, resolution, ratio, audio, status, retry_of,
-                    created_at, updated_at, inline_message_id, request_key)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    created_at, updated_at, inline_message_id, request_key, anonymous)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 (
                     user_id,
@@ -132,6 +136,7 @@ class VideoRepo:
                     now,
                     inline_message_id,
                     request_key,
+                    int(anonymous),
                 ),
             )
             job_id = int(cur.lastrowid or 0)
@@ -211,6 +216,8 @@ class VideoRepo:
             # A draft an anonymous admin made becomes the confirming admin's, in the same
             # guarded step that submits it.
             "user_id",
+            "anonymous",
+            "failure",
         }
         bad = set(fields) - allowed
         if bad:

@@ -8,10 +8,6 @@ from enum import StrEnum
 
 from storage.models import Owner, OwnerKind
 
-# Telegram sends every anonymous group admin's message with this sender id
-# (GroupAnonymousBot). A request made under it belongs to the group's admins, not to one user.
-ANONYMOUS_ADMIN_ID = 1087968824
-
 
 class Place(StrEnum):
     PRIVATE = "private"  # the person's own chat with the bot
@@ -25,7 +21,10 @@ class Actor:
     place: Place
     chat_id: int | None  # None for inline cards: Telegram does not say where they are
     is_admin: bool  # of the group; in a private chat a person administers their own things
-    anonymous: bool = False  # an anonymous group admin (user_id is GroupAnonymousBot)
+    # An anonymous group admin: a request of theirs belongs to the group's admins, not to
+    # one person (user_id is whatever id Telegram sends them under; the services never
+    # look at it for that).
+    anonymous: bool = False
 
     @staticmethod
     def private(user_id: int) -> Actor:

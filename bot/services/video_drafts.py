@@ -162,6 +162,7 @@ class DraftService:
             now=self.clock(),
             inline_message_id=inline_message_id,
             request_key=request_key,
+            anonymous=actor.anonymous,
         )
         if draft.message_id is not None or draft.face_id is not None:
             return await self._card(draft)  # made by an earlier run of this same request

@@ -2,10 +2,10 @@
 
 - A draft is worked on by its requester, with the buttons of its card: in the chat it was
   made in, or on its inline card (never one from the other). Buttons are pressed by real
-  people, never by GroupAnonymousBot. A draft an anonymous group admin made (its
-  requester is GroupAnonymousBot) belongs to the group's admins: any of them may work on
-  it, and the one who confirms it becomes its requester (limits count for them, the
-  video is theirs to send again).
+  people, never anonymously. A draft an anonymous group admin made (stored with
+  ``anonymous``) belongs to the group's admins: any of them may work on it, and the one
+  who confirms it becomes its requester (limits count for them, the video is theirs to
+  send again).
 - A job past its draft (again, forget, send again) is its requester's alone; on an inline
   card, only through that card's own buttons.
 - In a group, the group's access mode and member quota apply when a draft is made and
@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.services.actors import ANONYMOUS_ADMIN_ID, Actor, Place
+from bot.services.actors import Actor, Place
 from bot.services.clock import Clock, start_of_day
 from bot.services.errors import Refusal, ServiceRefused
 from storage.models import JobStatus, Owner, OwnerKind, VideoJob
@@ -44,10 +44,6 @@ def owner_of(job: VideoJob) -> Owner:
     if job.chat_id == job.user_id:
         return Owner(OwnerKind.USER, job.user_id)
     return Owner(OwnerKind.CHAT, job.chat_id)
-
-
-def made_anonymously(job: VideoJob) -> bool:
-    return job.user_id == ANONYMOUS_ADMIN_ID
 
 
 class VideoRules:
@@ -76,11 +72,11 @@ class VideoRules:
             return False
         if actor.anonymous:
             # Buttons are pressed by real people: whoever works on a draft or confirms it
-            # is someone the limits can count (never GroupAnonymousBot).
+            # is someone the limits can count (never an anonymous admin).
             return False
-        if job.user_id == actor.user_id:
-            return True
-        return made_anonymously(job) and actor.in_group and actor.is_admin
+        if job.anonymous:
+            return actor.in_group and actor.is_admin
+        return job.user_id == actor.user_id
 
     async def draft(self, job_id: int, actor: Actor) -> VideoJob:
         """A draft ``actor`` may work on, still undecided."""
@@ -97,7 +93,7 @@ class VideoRules:
         """A job of ``actor``'s own. Pressed on an inline card (``inline_message_id``), the
         card must be the job's: buttons of one card never act on another's job."""
         job = await self.job(job_id)
-        if job.user_id != actor.user_id or made_anonymously(job):
+        if job.user_id != actor.user_id or job.anonymous:
             raise ServiceRefused(Refusal.NOT_YOURS)
         if inline_message_id is not None and job.inline_message_id != inline_message_id:
             raise ServiceRefused(Refusal.NOT_YOURS)

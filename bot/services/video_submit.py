@@ -90,6 +90,7 @@ class Submitter:
             expect=[JobStatus.DRAFT],
             submitted_at=now,
             user_id=actor.user_id,  # the same, or the admin taking an anonymous draft
+            anonymous=False,  # from now on it is that admin's own
         ):
             raise ServiceRefused(Refusal.JOB_STARTED)
         job = await self.rules.job(job.id)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.constants import ChatType
 
-from bot.services.actors import ANONYMOUS_ADMIN_ID, Actor
+from bot.services.actors import Actor
+from bot.telegram.admins import ANONYMOUS_ADMIN
 from bot.telegram.context import Context
 
 
@@ -33,6 +34,6 @@ async def _resolve(update: Update, context: Context) -> Actor:
     if update.callback_query is not None or message is None:
         # Buttons are pressed by real users (never anonymously): ask Telegram about them.
         return Actor.group(user.id, chat.id, is_admin=await admins.is_admin(chat.id, user.id))
-    anonymous = message.sender_chat is not None and user.id == ANONYMOUS_ADMIN_ID
+    anonymous = message.sender_chat is not None and user.id == ANONYMOUS_ADMIN
     is_admin = await admins.message_from_admin(message)
     return Actor.group(user.id, chat.id, is_admin=is_admin, anonymous=anonymous and is_admin)

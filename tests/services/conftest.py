@@ -29,7 +29,7 @@ from bot.providers.base import (
     VideoStatus,
 )
 from bot.providers.registry import Providers
-from bot.services.actors import ANONYMOUS_ADMIN_ID, Actor
+from bot.services.actors import Actor
 from bot.services.faces import FaceService
 from bot.services.groups import GroupService
 from bot.services.pending import PendingInputs
@@ -48,6 +48,9 @@ from tests.clock import FakeClock
 NOW = 1_800_000_000.0
 ALICE, BOB, MAX = 11, 22, 33  # Alice owns things; Bob is someone else; Max is a member
 GROUP, OTHER_GROUP = -100, -200
+# The id Telegram sends an anonymous group admin's messages under (GroupAnonymousBot); the
+# services go by Actor.anonymous, never by this id.
+ANONYMOUS_ADMIN_ID = 1087968824
 
 
 class Actors:

@@ -12,7 +12,7 @@ from bot.providers.base import (
     ProviderUnavailable,
     RejectReason,
 )
-from bot.services.actors import ANONYMOUS_ADMIN_ID, Actor
+from bot.services.actors import Actor
 from bot.services.errors import Refusal
 from bot.services.groups import Access, GroupService
 from bot.services.videos import VideoService
@@ -20,7 +20,7 @@ from storage.assets import AssetRepo
 from storage.database import Database
 from storage.models import AssetState, JobStatus, Owner, OwnerKind
 from tests.clock import FakeClock
-from tests.services.conftest import GROUP, MAX, Actors, FakeProvider
+from tests.services.conftest import ANONYMOUS_ADMIN_ID, GROUP, MAX, Actors, FakeProvider
 from tests.services.test_videos_drafts import ALICES, BEA, BEA_ADMIN, THE_GROUPS, refusal_of
 from tests.services.video_fakes import FakeVideoNotifier, delivered, usable_face
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.services.actors import ANONYMOUS_ADMIN_ID, Actor
+from bot.services.actors import Actor
 from bot.services.errors import Refusal, ServiceRefused
 from bot.services.groups import Access, GroupService
 from bot.services.pending import PendingInputs
@@ -17,7 +17,15 @@ from bot.services.videos import VideoService
 from storage.chats import ChatRepo
 from storage.database import Database
 from storage.models import Awaiting, JobStatus, Owner, OwnerKind
-from tests.services.conftest import ALICE, BOB, GROUP, MAX, OTHER_GROUP, Actors
+from tests.services.conftest import (
+    ALICE,
+    ANONYMOUS_ADMIN_ID,
+    BOB,
+    GROUP,
+    MAX,
+    OTHER_GROUP,
+    Actors,
+)
 from tests.services.video_fakes import usable_face
 
 ALICES = Owner(OwnerKind.USER, ALICE)
@@ -181,6 +189,26 @@ async def test_an_anonymous_admins_draft_is_the_groups(
     await usable_face(db, THE_GROUPS)
     card = await video_service.drafts.start(actors.anonymous_admin, "waves")
     assert (card.job.user_id, card.job.chat_id) == (ANONYMOUS_ADMIN_ID, GROUP)
+    assert card.job.anonymous  # stored: the services never look at Telegram's id for it
+
+
+async def test_a_draft_is_anonymous_by_who_made_it_not_by_an_id(
+    video_service: VideoService, db: Database, actors: Actors
+) -> None:
+    """The services never compare ids with Telegram's GroupAnonymousBot: the Actor says an
+    admin is anonymous, the draft keeps it, and any admin of the group may then confirm."""
+    await usable_face(db, THE_GROUPS)
+    unnamed_admin = Actor.group(777, GROUP, is_admin=True, anonymous=True)
+    card = await video_service.drafts.start(unnamed_admin, "hi")
+    assert card.job.anonymous
+    job = await video_service.confirm(BEA_ADMIN, card.job.id)
+    assert (job.user_id, job.anonymous, job.status) == (BEA, False, JobStatus.QUEUED)
+    # A person whose id happens to be that one is nobody's anonymous admin.
+    await usable_face(db, Owner(OwnerKind.USER, ANONYMOUS_ADMIN_ID))
+    own = await video_service.drafts.start(Actor.private(ANONYMOUS_ADMIN_ID), "mine")
+    assert not own.job.anonymous
+    job = await video_service.confirm(Actor.private(ANONYMOUS_ADMIN_ID), own.job.id)
+    assert job.status is JobStatus.QUEUED
 
 
 # Working on a draft
