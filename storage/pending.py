@@ -46,10 +46,23 @@ class PendingRepo:
                 ),
             )
 
-    async def clear(self, user_id: int, chat_id: int) -> bool:
-        """Forget the question; whether there was one."""
+    async def latest_in_chat(self, chat_id: int, kind: Awaiting) -> PendingInput | None:
+        """The newest open question of ``kind`` in the chat, whoever it was asked of."""
+        row = await self.db.fetchone(
+            """
+            SELECT * FROM pending_inputs WHERE chat_id = ? AND kind = ?
+            ORDER BY updated_at DESC, rowid DESC LIMIT 1
+            """,
+            (chat_id, kind.value),
+        )
+        return _pending(row) if row else None
+
+    async def clear(self, user_id: int, chat_id: int, kind: Awaiting | None = None) -> bool:
+        """Forget the question (only if it is of ``kind``, when given); whether there was one."""
+        sql = "DELETE FROM pending_inputs WHERE user_id = ? AND chat_id = ?"
+        params: tuple[object, ...] = (user_id, chat_id)
+        if kind is not None:
+            sql, params = sql + " AND kind = ?", (*params, kind.value)
         async with self.db.write() as conn:
-            cursor = await conn.execute(
-                "DELETE FROM pending_inputs WHERE user_id = ? AND chat_id = ?", (user_id, chat_id)
-            )
+            cursor = await conn.execute(sql, params)
             return cursor.rowcount > 0

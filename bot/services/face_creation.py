@@ -1,8 +1,10 @@
 """/newface: the questions it asks (name, provider), and creating the face with its check.
 
 The questions are pending input keyed by person and chat, so an answer counts only in the
-chat where it was asked; and every step asks :func:`check_may_create` again, so an admin
-demoted since the question cannot finish it.
+chat where it was asked (in a group, any admin may press the provider button: an
+anonymous admin's ``/newface`` is asked as GroupAnonymousBot and answered as themselves);
+and every step asks :func:`check_may_create` again, so an admin demoted since the question
+cannot finish it.
 """
 
 from __future__ import annotations
@@ -16,12 +18,21 @@ from bot.services.actors import Actor
 from bot.services.clock import Clock
 from bot.services.errors import Refusal, ServiceRefused
 from bot.services.face_rules import check_may_create, clean_name
+from bot.services.groups import provider_for_new_faces
 from bot.services.invites import InviteService
 from bot.services.pending import PendingInputs
 from bot.services.verification import Verifier, new_start_ref, provider_failures
 from storage.chats import ChatRepo
 from storage.faces import FaceRepo
-from storage.models import Awaiting, Face, FaceStatus, Invite, OwnerKind, VerificationLink
+from storage.models import (
+    Awaiting,
+    Face,
+    FaceStatus,
+    Invite,
+    OwnerKind,
+    PendingInput,
+    VerificationLink,
+)
 from storage.users import UserRepo
 
 log = logging.getLogger(__name__)
@@ -87,7 +98,7 @@ class FaceCreator:
                 return NewFace(NewFaceStep.NAME_WITH_COMMAND)
             await self.pending.ask(actor, Awaiting.FACE_NAME)
             return NewFace(NewFaceStep.ASK_NAME)
-        return await self._named(actor, raw_name, None, request_key)
+        return await self._named(actor, raw_name, None, request_key, answered=None)
 
     async def answer_name(
         self, actor: Actor, text: str, *, request_key: str | None = None
@@ -96,36 +107,41 @@ class FaceCreator:
         pending = await self.pending.of(actor)
         if pending is None or pending.kind is not Awaiting.FACE_NAME:
             raise ServiceRefused(Refusal.NOT_ASKED)
-        await self._still_may_create(actor)
-        return await self._named(actor, text, None, request_key)
+        await self._still_may_create(actor, pending)
+        return await self._named(actor, text, None, request_key, answered=pending)
 
     async def choose_provider(
         self, actor: Actor, index: int, *, request_key: str | None = None
     ) -> NewFace:
-        """A provider button under "where should it live?", asked of this actor here."""
-        pending = await self.pending.of(actor)
-        names = self.providers.names()
-        if (
-            pending is None
-            or pending.kind is not Awaiting.PROVIDER
-            or pending.name is None
-            or not 0 <= index < len(names)
-        ):
+        """A provider button under "where should it live?": the actor's own question, or
+        in a group they administer, the one asked there (perhaps by an anonymous admin)."""
+        pending = await self.pending.for_button(actor, Awaiting.PROVIDER)
+        if pending is None:
+            check_may_create(actor)  # a member pressing the admins' buttons hears why not
             raise ServiceRefused(Refusal.NOT_ASKED)
-        await self._still_may_create(actor)
-        return await self._named(actor, pending.name, names[index], request_key)
+        names = self.providers.names()
+        if pending.name is None or not 0 <= index < len(names):
+            raise ServiceRefused(Refusal.NOT_ASKED)
+        await self._still_may_create(actor, pending)
+        return await self._named(actor, pending.name, names[index], request_key, answered=pending)
 
-    async def _still_may_create(self, actor: Actor) -> None:
+    async def _still_may_create(self, actor: Actor, pending: PendingInput) -> None:
         """An answer from someone who may no longer create here (an admin demoted since
         the question) is refused, and the question dropped: it cannot be answered."""
         try:
             check_may_create(actor)
         except ServiceRefused:
-            await self.pending.clear(actor)
+            await self.pending.done(pending)
             raise
 
     async def _named(
-        self, actor: Actor, raw_name: str, provider: str | None, request_key: str | None
+        self,
+        actor: Actor,
+        raw_name: str,
+        provider: str | None,
+        request_key: str | None,
+        *,
+        answered: PendingInput | None,
     ) -> NewFace:
         try:
             name = clean_name(raw_name)
@@ -134,7 +150,7 @@ class FaceCreator:
             await self.pending.ask(actor, Awaiting.FACE_NAME)
             raise
         if provider is None and actor.in_group and actor.chat_id is not None:
-            provider = await self.group_provider(actor.chat_id)
+            provider = await provider_for_new_faces(self.chats, self.providers, actor.chat_id)
         names = self.providers.names()
         if provider is None and len(names) > 1:
             await self.pending.ask(actor, Awaiting.PROVIDER, name=name)
@@ -142,14 +158,13 @@ class FaceCreator:
         try:
             created = await self.create(actor, name, provider, request_key)
         finally:
-            # Made, refused or failed: the question is answered either way.
-            await self.pending.clear(actor)
+            # Made, refused or failed: the question is answered either way (a /newface
+            # with its name ends whatever this person was asked here before).
+            if answered is not None:
+                await self.pending.done(answered)
+            else:
+                await self.pending.clear(actor)
         return NewFace(NewFaceStep.CREATED, name, created)
-
-    async def group_provider(self, chat_id: int) -> str | None:
-        """The group's chosen provider for new faces, if it is still enabled."""
-        chosen = (await self.chats.rules(chat_id)).provider
-        return chosen if chosen in self.providers.names() else None
 
     async def create(
         self,

@@ -264,7 +264,8 @@ class FaceService:
         return face
 
     async def answer_rename(self, actor: Actor, text: str) -> tuple[Face, bool]:
-        """The answer to "send the new name", asked in this chat."""
+        """The answer to "send the new name", asked in this chat (the Rename button was
+        pressed as an admin; an anonymous admin's answer comes as GroupAnonymousBot)."""
         pending = await self.pending.of(actor)
         if pending is None or pending.kind is not Awaiting.RENAME or pending.face_id is None:
             raise ServiceRefused(Refusal.NOT_ASKED)
@@ -272,9 +273,9 @@ class FaceService:
             renamed = await self.rename(actor, pending.face_id, text)
         except ServiceRefused as refused:
             if refused.refusal is not Refusal.BAD_NAME:  # a bad name keeps the question
-                await self.pending.clear(actor)
+                await self.pending.done(pending)
             raise
-        await self.pending.clear(actor)
+        await self.pending.done(pending)
         return renamed
 
     async def rename(self, actor: Actor, face_id: int, raw_name: str) -> tuple[Face, bool]:

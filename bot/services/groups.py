@@ -24,7 +24,23 @@ from storage.faces import FaceRepo
 from storage.models import Owner, OwnerKind, VideoJob
 from storage.videos import VideoRepo
 
-__all__ = ["Access", "AccessView", "GroupJobs", "GroupService", "Listing", "ProviderMenu"]
+__all__ = [
+    "Access",
+    "AccessView",
+    "GroupJobs",
+    "GroupService",
+    "Listing",
+    "ProviderMenu",
+    "provider_for_new_faces",
+]
+
+
+async def provider_for_new_faces(
+    chats: ChatRepo, providers: Providers, chat_id: int
+) -> str | None:
+    """The group's chosen provider for new faces (/provider), if it is still enabled."""
+    chosen = (await chats.rules(chat_id)).provider
+    return chosen if chosen in providers.names() else None
 
 
 @dataclass(frozen=True)
@@ -90,14 +106,10 @@ class GroupService:
     async def rules(self, chat_id: int) -> ChatRules:
         return await self.chats.rules(chat_id)
 
-    async def provider_for_new_faces(self, chat_id: int) -> str | None:
-        """The group's chosen provider, if it is still enabled."""
-        chosen = (await self.chats.rules(chat_id)).provider
-        return chosen if chosen in self.providers.names() else None
-
     async def provider_menu(self, actor: Actor) -> ProviderMenu:
         chat_id = self.admin_chat(actor)
-        return ProviderMenu(self.providers.names(), await self.provider_for_new_faces(chat_id))
+        current = await provider_for_new_faces(self.chats, self.providers, chat_id)
+        return ProviderMenu(self.providers.names(), current)
 
     async def set_provider(self, actor: Actor, index: int) -> str:
         """The provider at ``index`` of the menu becomes the group's; its name."""
@@ -159,13 +171,9 @@ class GroupService:
 
     async def may_generate(self, actor: Actor) -> None:
         """Refuse a member the group's rules do not let generate (now); others pass."""
-        if actor.in_group and actor.chat_id is not None:
-            await self.check_may_generate(actor.chat_id, actor.user_id, actor.is_admin)
-
-    async def check_may_generate(self, chat_id: int, user_id: int, is_admin: bool) -> None:
-        """Refuse a member the group's rules do not let generate (now).
-
-        Kept for VideoService (HB); new callers use :meth:`may_generate` with the Actor."""
+        if not actor.in_group or actor.chat_id is None:
+            return
+        chat_id, user_id, is_admin = actor.chat_id, actor.user_id, actor.is_admin
         rules = await self.chats.rules(chat_id)
         if rules.access is Access.ADMINS and not is_admin:
             raise ServiceRefused(Refusal.GROUP_ADMINS_ONLY)

@@ -58,7 +58,7 @@ async def cmd_help(update: Update, context: Context) -> None:
 
 async def cmd_cancel(update: Update, context: Context) -> None:
     svc = context.bot_data.services
-    waiting = await svc.pending.clear(await actor_of(update, context))
+    waiting = await svc.pending.cancel(await actor_of(update, context))
     await _message(update).reply_text(texts.cancelled(waiting))
 
 
