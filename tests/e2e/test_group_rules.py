@@ -9,6 +9,7 @@ import pytest
 from bot.config import Settings
 from sandbox.token360 import Token360Simulator
 from tests.e2e.helpers import handled
+from tests.e2e.test_group_admins import DEFAULT_ADMIN_CACHE, change_status
 from tests.e2e.test_groups import ADMIN_ONLY, group_face, reply_in
 from tests.fakes.telegram_api import FakeChat, FakeTelegram, FakeUser
 from tests.harness import RunningBot, query, with_changes
@@ -18,8 +19,9 @@ STARTS = ("POST", "/v1/asset-groups")  # a face check started at the provider
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    # Every admin check asks Telegram, so a demotion counts at once (no waiting on a cache).
-    return with_changes(settings, admin_cache_seconds=0)
+    # The bot's own admin cache: a demotion counts at once because Telegram says so in a
+    # chat_member update, not because the cache is off.
+    return with_changes(settings, admin_cache_seconds=DEFAULT_ADMIN_CACHE)
 
 
 async def test_a_name_sent_in_the_group_never_answers_a_private_newface(
@@ -52,11 +54,12 @@ async def test_a_name_sent_in_the_group_never_answers_a_private_newface(
 async def test_an_admin_demoted_mid_question_cannot_finish_a_group_face(
     bot: RunningBot, tg: FakeTelegram, sim: Token360Simulator, settings: Settings
 ) -> None:
-    ann = tg.add_user("Ann")
-    group = tg.add_group("Film club", admins=[ann])
+    owner, ann = tg.add_user("Olga"), tg.add_user("Ann")
+    group = tg.add_group("Film club", admins=[ann], creator=owner)
     # A name too long keeps the question open in the group: the next reply is the next try.
     asked = await reply_in(tg, ann, group, f"/newface {'x' * 70}", "A name needs 1 to 64")
-    tg.set_member_status(group, ann, "member")
+    await change_status(tg, group, owner, ann, "administrator", "member")
+    await handled(tg, settings.database_path)
 
     await reply_in(tg, ann, group, "Bob", ADMIN_ONLY, reply_to=asked)
     assert query(settings.database_path, "SELECT * FROM faces") == []
@@ -64,7 +67,8 @@ async def test_an_admin_demoted_mid_question_cannot_finish_a_group_face(
     assert not [m for m in tg.messages(group.id) if "Valid for 2 minutes" in m.text]
 
     # Made an admin again, she starts over: the refused question was not kept for later.
-    tg.set_member_status(group, ann, "administrator")
+    await change_status(tg, group, owner, ann, "member", "administrator")
+    await handled(tg, settings.database_path)
     mark = tg.mark()
     await tg.send_text(ann, "Bea", chat_id=group.id, reply_to=asked)
     await handled(tg, settings.database_path)

@@ -39,12 +39,13 @@ async def cb_outdated(update: Update, context: Context) -> None:
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    # Gatekeepers first (group -1), then features (group 0).
-    app.add_handler(TypeHandler(Update, common.on_any_update), group=-1)
-
+    # Gatekeepers first (groups -2 and -1), then features (group 0). PTB runs at most one
+    # handler per group, and the catch-all gatekeeper matches every update: the admin cache
+    # needs a group of its own, or a demotion would count only once the cache expires.
     app.add_handler(
-        ChatMemberHandler(groups.on_chat_member, ChatMemberHandler.ANY_CHAT_MEMBER), group=-1
+        ChatMemberHandler(groups.on_chat_member, ChatMemberHandler.ANY_CHAT_MEMBER), group=-2
     )
+    app.add_handler(TypeHandler(Update, common.on_any_update), group=-1)
 
     # Edited messages never re-run a command (shared/TELEGRAM.md).
     message = filters.UpdateType.MESSAGE
