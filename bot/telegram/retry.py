@@ -11,9 +11,9 @@ What a failure tells us (:func:`classify`; PTB wraps httpx's exception as ``__ca
 - **Not done**, retried: a 429 (``RetryAfter``: waited out as asked, by every call at once,
   since flood control is per bot), an error answer of Telegram's servers (5xx: "Bad
   Gateway", "Internal Server Error", ...; the answer says the method failed, and we take
-  Telegram at its word), and a request that never fully left (``ConnectError``,
-  ``ConnectTimeout``, ``PoolTimeout``, ``WriteError``, ``WriteTimeout``): Telegram reads a
-  request whole before it acts on it.
+  Telegram at its word, except for a streamed upload: below), and a request that never
+  fully left (``ConnectError``, ``ConnectTimeout``, ``PoolTimeout``, ``WriteError``,
+  ``WriteTimeout``): Telegram reads a request whole before it acts on it.
 - **Unknown**: the request went out whole and no answer came (``ReadTimeout``,
   ``ReadError``, ``RemoteProtocolError``: the connection closed without an answer).
   Telegram may have carried it out. Whether to send again is chosen per method below.
@@ -33,9 +33,18 @@ After an unknown outcome, per method (:func:`repeats_after_unknown`):
   command); losing one leaves a person stuck, while a second copy is a visible oddity.
   So at most two copies, never more: a second unknown outcome is raised.
 - Never repeated: every other method (``sendMediaGroup``, ``forwardMessage``, ...; the bot
-  sends none of them today) and any upload streamed from a file handle (the video: a 45 MB
-  video twice is worse than a link, so ``bot.telegram.notifiers.videos`` tells the person
-  the video may be in the chat and gives the link; see ``bot.services.video_jobs``).
+  sends none of them today) and any upload streamed from a file handle (below).
+
+An upload streamed from a file handle (the video) is judged more strictly
+(:func:`classify_streamed`): a 45 MB video twice is worse than a link. It is sent again only
+when its body surely never left: a 429 (Telegram answers it before taking the upload) or a
+connection that was never made (``ConnectError``, ``ConnectTimeout``, ``PoolTimeout``,
+``ProxyError``). Any other transient failure once bytes went out is an unknown outcome: a
+5xx (Telegram's front may answer 502 while the upload is carried out behind it), an answer
+lost or unreadable (not JSON), or a write cut off part-way (only a body that surely never
+left is streamed again). It is raised at once, as :class:`OutcomeUnknown` where the error
+alone would not say so, and ``bot.telegram.notifiers.videos`` tells the person the video may
+be in the chat and gives the link (``bot.services.video_jobs`` then sends nothing more).
 
 Backoff is doubling from ``base_seconds`` (capped at ``max_delay_seconds``) with jitter
 (half fixed, half random), so many calls failing together do not come back together. All
@@ -79,14 +88,8 @@ class Outcome(Enum):
 
 
 # httpx's transport errors by whether the request had fully left when it failed.
-_NOT_SENT = (
-    httpx.ConnectError,
-    httpx.ConnectTimeout,
-    httpx.PoolTimeout,
-    httpx.WriteError,
-    httpx.WriteTimeout,
-    httpx.ProxyError,
-)
+_NEVER_CONNECTED = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError)
+_NOT_SENT = (*_NEVER_CONNECTED, httpx.WriteError, httpx.WriteTimeout)
 _SENT = (httpx.ReadError, httpx.ReadTimeout, httpx.RemoteProtocolError, httpx.CloseError)
 # PTB turns every error answer it has no class for into a NetworkError that carries only the
 # description (or "<phrase> (<code>)" when the body was not JSON): these are Telegram's 5xx.
@@ -118,8 +121,15 @@ _STALE_QUERY = ("query is too old", "query id is invalid")
 _ANSWERS = frozenset({"answerCallbackQuery", "answerInlineQuery"})
 
 
+class OutcomeUnknown(NetworkError):
+    """A streamed upload went out (whole or in part) and the answer says nothing sure about
+    it: a 5xx, an unreadable answer, a write cut off. Raised from the error it stands for."""
+
+
 def classify(error: BaseException) -> Outcome | None:
     """NOT_DONE or UNKNOWN for a transient failure; None for a final answer."""
+    if isinstance(error, OutcomeUnknown):
+        return Outcome.UNKNOWN
     if isinstance(error, RetryAfter):
         return Outcome.NOT_DONE
     if isinstance(error, BadRequest) or not isinstance(error, NetworkError):
@@ -135,6 +145,31 @@ def classify(error: BaseException) -> Outcome | None:
         # An error answer (the cause, if any, is the failed parse of an HTML page).
         return Outcome.NOT_DONE if _SERVER_TROUBLE.search(error.message) else None
     return None  # a bug in making the request (UnsupportedProtocol, ...): not transient
+
+
+def classify_streamed(error: BaseException) -> Outcome | None:
+    """:func:`classify` for an upload streamed from a file handle: NOT_DONE only when no byte
+    of it can have been taken; every other transient failure is UNKNOWN."""
+    if isinstance(error, RetryAfter):
+        return Outcome.NOT_DONE
+    if isinstance(error, NetworkError) and isinstance(error.__cause__, _NEVER_CONNECTED):
+        return Outcome.NOT_DONE
+    if classify(error) is not None or _unreadable(error):
+        return Outcome.UNKNOWN
+    return None
+
+
+def _unreadable(error: BaseException) -> bool:
+    """PTB's "Invalid server response": a 2xx answer that is not JSON."""
+    return type(error) is TelegramError and isinstance(error.__cause__, ValueError)
+
+
+def unknown_outcome(error: TelegramError) -> TelegramError:
+    """``error`` itself where :func:`classify` reads it as UNKNOWN, else an
+    :class:`OutcomeUnknown` standing for it, so callers that classify see the truth."""
+    if classify(error) is Outcome.UNKNOWN:
+        return error
+    return OutcomeUnknown(f"no sure answer to the upload: {describe(error)}")
 
 
 def repeats_after_unknown(method: str) -> int:
@@ -185,11 +220,14 @@ class TelegramRetry:
         *,
         unknown_repeats: int | None = None,
         already_done: T | None = None,
+        judge: Callable[[BaseException], Outcome | None] = classify,
     ) -> T:
         """``attempt()`` until it succeeds, fails for good, or the deadline is near.
 
         ``unknown_repeats`` overrides :func:`repeats_after_unknown`; ``already_done`` is
-        returned when, after an unknown outcome, Telegram's answer says the work is done.
+        returned when, after an unknown outcome, Telegram's answer says the work is done;
+        ``judge`` reads each failure (:func:`classify_streamed` for a streamed upload). An
+        unknown outcome past the allowed repeats is raised as :func:`unknown_outcome`.
         """
         loop = asyncio.get_running_loop()
         budget = min(self.policy.deadline_seconds, _DEADLINES.get(method, math.inf))
@@ -203,7 +241,7 @@ class TelegramRetry:
             try:
                 return await attempt()
             except TelegramError as error:
-                outcome = classify(error)
+                outcome = judge(error)
                 if outcome is None:
                     if method in _ANSWERS and already_done is not None and _stale(error):
                         log.info("Bot API %s: the query is too old to answer", method)
@@ -215,9 +253,14 @@ class TelegramRetry:
                 if outcome is Outcome.UNKNOWN:
                     if unknown >= allowed:
                         log.warning(
-                            "Bot API %s: no answer (%s); not sent again", method, describe(error)
+                            "Bot API %s: no sure answer (%s); not sent again",
+                            method,
+                            describe(error),
                         )
-                        raise
+                        stand_in = unknown_outcome(error)
+                        if stand_in is error:
+                            raise
+                        raise stand_in from error
                     unknown += 1
                 retries += 1
                 if isinstance(error, RetryAfter):
@@ -310,8 +353,11 @@ class RetryingRateLimiter(AIORateLimiter):
             except _Flood as flood:
                 raise flood.error from None
 
-        repeats = 0 if _streams_a_file(data) else None
-        return await self.retry.run(endpoint, attempt, unknown_repeats=repeats, already_done=True)
+        if _streams_a_file(data):
+            return await self.retry.run(
+                endpoint, attempt, unknown_repeats=0, already_done=True, judge=classify_streamed
+            )
+        return await self.retry.run(endpoint, attempt, already_done=True)
 
 
 def _streams_a_file(data: dict[str, Any]) -> bool:

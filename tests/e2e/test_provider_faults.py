@@ -19,6 +19,7 @@ from sandbox.toapis import ToAPIsSimulator
 from sandbox.token360 import Token360Simulator
 from tests.e2e.helpers import final_progress, video_message
 from tests.fakes.telegram_api import FakeTelegram, FakeUser
+from tests.fakes.telegram_api import Fault as TgFault
 from tests.harness import RunningBot, query
 from tests.images import image
 
@@ -99,7 +100,11 @@ async def test_every_journey_completes_while_provider_reads_fail(
 ) -> None:
     name, sim, settings = provider
     sim.flaky("GET", "/v1/", FAULT_RATE, seed=11)
-    # And Telegram answers a tenth of the bot's calls with 429 or 502 at the same time.
+    # And Telegram answers a tenth of the bot's calls with 429 or 502 at the same time; the
+    # streamed video upload only 429s (after a 502 it is never sent again: the link goes),
+    # kept off the 502s by a fault that answers normally (status 0).
+    tg.inject(TgFault("sendVideo", status=429, times=None, rate=0.1, seed=5))
+    tg.inject(TgFault("sendVideo", status=0, times=None))
     tg.flaky(0.10, seed=5)
     # The MP4 download, a file GET, fails too: twice, once cut off and once refused.
     sim.inject(Fault("GET", DOWNLOADS, kind="reset"), Fault("GET", DOWNLOADS, status=503))

@@ -152,6 +152,11 @@ async def test_a_whole_journey_with_a_tenth_of_the_calls_failing(
     (downloads included); nothing lost, nothing doubled, no apology."""
     async with running(settings):
         alice = tg.add_user("Alice")
+        # A 502 on the streamed upload ends in the link (it is never sent twice; see the test
+        # below): the upload meets 429s only, and a fault that answers normally (status 0)
+        # keeps the 502s armed after it off the upload.
+        tg.inject(Fault("sendVideo", status=429, times=None, rate=0.1, seed=6))
+        tg.inject(Fault("sendVideo", status=0, times=None))
         tg.flaky(0.1, mix=(429, 502), seed=6)  # seed 6: a 429 and a 502 in the first 5 calls
         await face_with_photos(tg, sim, alice)
         card = await confirm_card(tg, alice, "waves through the storm")
@@ -196,18 +201,41 @@ async def test_a_video_whose_answer_was_lost_is_not_sent_again(
         no_apology(tg)
 
 
-async def test_a_video_upload_answered_502_is_sent_again(
+async def test_a_video_upload_answered_502_is_not_sent_again_and_the_link_goes(
     tg: FakeTelegram, sim: Token360Simulator, settings: Settings
 ) -> None:
+    """Telegram's front may answer 502 while the upload is carried out behind it: the fake
+    reads the whole body, answers 502, and must see that upload once, never again."""
     async with running(settings):
         alice = tg.add_user("Alice")
-        card = await generate(tg, sim, alice, "through the gateway")
-        tg.inject(Fault("sendVideo", status=502, times=2), Fault("sendVideo", status=429))
+        card = await generate(tg, sim, alice, "one upload only")
+        tg.inject(Fault("sendVideo", status=502))
+        mark = tg.mark()
+        await tg.press(alice, card, text="Generate")
+        await tg.wait_for(lambda: "never confirmed" in card.text, timeout=20, what="outcome")
+        assert "download it from the provider until" in card.text
+        assert "/files/videos/" in card.text and "over the 50 MB" not in card.text
+        (upload,) = tg.calls_to("sendVideo")
+        assert upload.fault == "502" and len(upload.files["video"].data) > 0
+        assert [m for m in tg.sent[mark:] if m.kind == "video"] == []
+        (row,) = query(settings.database_path, "SELECT status, error_code FROM videos")
+        assert (row["status"], row["error_code"]) == ("too_large", "send_uncertain")
+        no_apology(tg)
+
+
+async def test_a_video_upload_held_back_by_a_flood_wait_is_sent_when_allowed(
+    tg: FakeTelegram, sim: Token360Simulator, settings: Settings
+) -> None:
+    """A 429 comes before Telegram takes the upload: the video goes again, once."""
+    async with running(settings):
+        alice = tg.add_user("Alice")
+        card = await generate(tg, sim, alice, "after the wait")
+        tg.inject(Fault("sendVideo", status=429, times=2))
         mark = tg.mark()
         await tg.press(alice, card, text="Generate")
         video = await video_message(tg, alice.id, mark, timeout=20)
         await tg.wait_for(lambda: "is ready" in card.text)
-        assert len(tg.calls_to("sendVideo")) == 4
+        assert len(tg.calls_to("sendVideo")) == 3
         assert [m for m in tg.sent[mark:] if m.kind == "video"] == [video]
         (row,) = query(settings.database_path, "SELECT status, tg_file_id FROM videos")
         assert (row["status"], row["tg_file_id"]) == ("delivered", video.file_id)
@@ -240,7 +268,8 @@ async def test_an_upload_telegram_keeps_failing_gives_the_link_and_says_why(
     async with running(settings, telegram_retry_deadline_seconds=0.3):
         alice = tg.add_user("Alice")
         card = await generate(tg, sim, alice, "never takes")
-        tg.inject(Fault("sendVideo", status=502, times=None))
+        # Flood waits longer than the deadline: never taken, so each delivery tries again.
+        tg.inject(Fault("sendVideo", status=429, retry_after=1, times=None))
         await tg.press(alice, card, text="Generate")
         await tg.wait_for(lambda: "kept failing" in card.text, timeout=30, what="outcome")
         assert "over the 50 MB" not in card.text and "/files/videos/" in card.text

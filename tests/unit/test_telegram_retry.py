@@ -4,14 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
+import socket
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from aiohttp import web
 from PIL import Image
 from telegram import InputFile, InputMediaPhoto
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
@@ -20,11 +32,14 @@ from bot.telegram.handlers.uploads import telegram_fetcher
 from bot.telegram.retry import (
     UNLIMITED,
     Outcome,
+    OutcomeUnknown,
     RetryingRateLimiter,
     RetryPolicy,
     TelegramRetry,
     classify,
+    classify_streamed,
     repeats_after_unknown,
+    unknown_outcome,
 )
 from sandbox.media import sample_mp4
 from tests.fakes.telegram_api import FILE_DOWNLOAD, FakeTelegram, FakeUser, Fault
@@ -73,6 +88,56 @@ REQUEST = httpx.Request("POST", "http://127.0.0.1/bot/sendMessage")
 )
 def test_classify(error: Exception, outcome: Outcome | None) -> None:
     assert classify(error) is outcome
+
+
+def unreadable() -> TelegramError:
+    """PTB's error for a 2xx answer that is not JSON."""
+    try:
+        json.loads("<html>")
+    except ValueError as bad:
+        return caused(TelegramError("Invalid server response"), bad)
+    raise AssertionError("unreachable")
+
+
+@pytest.mark.parametrize(
+    ("error", "outcome"),
+    [
+        (RetryAfter(3), Outcome.NOT_DONE),
+        (
+            caused(NetworkError("httpx.ConnectError"), httpx.ConnectError("refused")),
+            Outcome.NOT_DONE,
+        ),
+        (caused(TimedOut(), httpx.ConnectTimeout("connect")), Outcome.NOT_DONE),
+        (caused(TimedOut(), httpx.PoolTimeout("pool")), Outcome.NOT_DONE),
+        (NetworkError("Bad Gateway"), Outcome.UNKNOWN),
+        (
+            NetworkError("Gateway Timeout (504). Parsing the server response failed"),
+            Outcome.UNKNOWN,
+        ),
+        (unreadable(), Outcome.UNKNOWN),
+        (caused(TimedOut(), httpx.WriteTimeout("write")), Outcome.UNKNOWN),
+        (caused(NetworkError("httpx.WriteError"), httpx.WriteError("pipe")), Outcome.UNKNOWN),
+        (caused(TimedOut(), httpx.ReadTimeout("read", request=REQUEST)), Outcome.UNKNOWN),
+        (TimedOut(), Outcome.UNKNOWN),
+        (BadRequest("Bad Request: wrong file"), None),
+        (Forbidden("Forbidden: bot was blocked by the user"), None),
+        (NetworkError("Request Entity Too Large"), None),
+        (TelegramError("Invalid server response"), None),  # no failed parse behind it
+    ],
+)
+def test_classify_streamed(error: Exception, outcome: Outcome | None) -> None:
+    """A streamed upload is sent again only when none of it can have been taken."""
+    assert classify_streamed(error) is outcome
+
+
+def test_an_unknown_outcome_is_raised_as_one() -> None:
+    """Callers classify what they get: a 502 ending a streamed upload must read as unknown."""
+    bad_gateway = NetworkError("Bad Gateway")
+    unknown = unknown_outcome(bad_gateway)
+    assert isinstance(unknown, OutcomeUnknown)
+    assert classify(unknown) is Outcome.UNKNOWN and "Bad Gateway" in unknown.message
+    lost = caused(TimedOut(), httpx.ReadTimeout("read", request=REQUEST))
+    assert unknown_outcome(lost) is lost
 
 
 def test_which_methods_are_sent_again_after_an_unknown_outcome() -> None:
@@ -178,24 +243,134 @@ async def test_what_may_not_be_repeated_is_not(
     assert len(fake.messages(alice.id)) == 2  # one album, not two
 
 
-async def test_a_streamed_video_is_sent_whole_again_after_a_502_never_after_a_lost_answer(
-    fake: FakeTelegram, alice: FakeUser, tbot: ExtBot[int], tmp_path: Path
-) -> None:
-    """The upload reads its file handle as it goes: a retry starts the file again, and an
-    upload that went out whole is not repeated (a second 45 MB copy is worse than a link)."""
+@pytest.fixture
+def video(tmp_path: Path) -> Path:
     path = tmp_path / "video.mp4"
     path.write_bytes(sample_mp4())
-    fake.inject(Fault("sendVideo", status=502))
-    with path.open("rb") as video:
-        await tbot.send_video(alice.id, InputFile(video, read_file_handle=False))
-    (sent,) = [m for m in fake.messages(alice.id) if m.kind == "video"]
-    assert sent.file_bytes == sample_mp4()
+    return path
+
+
+def videos_in(fake: FakeTelegram, chat_id: int) -> list[bytes | None]:
+    return [m.file_bytes for m in fake.messages(chat_id) if m.kind == "video"]
+
+
+async def test_a_streamed_video_is_sent_whole_again_after_a_flood_wait(
+    fake: FakeTelegram, alice: FakeUser, tbot: ExtBot[int], video: Path
+) -> None:
+    """A 429 comes before Telegram takes the upload: the retry starts the file again."""
+    fake.inject(Fault("sendVideo", status=429, retry_after=1))
+    with video.open("rb") as handle:
+        await tbot.send_video(alice.id, InputFile(handle, read_file_handle=False))
+    assert videos_in(fake, alice.id) == [sample_mp4()]
     assert len(fake.calls_to("sendVideo")) == 2
-    fake.inject(Fault("sendVideo", kind="timeout", processed=True))
-    with path.open("rb") as video, pytest.raises(TimedOut):
-        await tbot.send_video(alice.id, InputFile(video, read_file_handle=False))
+
+
+@pytest.mark.parametrize("html", [False, True], ids=["json", "html page"])
+async def test_a_streamed_video_answered_502_after_its_whole_body_is_not_sent_again(
+    fake: FakeTelegram, alice: FakeUser, tbot: ExtBot[int], video: Path, html: bool
+) -> None:
+    """Telegram's front may answer 502 while the upload is carried out behind it: a second
+    45 MB copy is worse than a link, so the caller is told the outcome is unknown."""
+    fake.inject(Fault("sendVideo", status=502, html=html))
+    with video.open("rb") as handle, pytest.raises(NetworkError) as raised:
+        await tbot.send_video(alice.id, InputFile(handle, read_file_handle=False))
+    assert classify(raised.value) is Outcome.UNKNOWN
+    (call,) = fake.calls_to("sendVideo")
+    assert call.fault == "502" and call.files["video"].data == sample_mp4()
+    # What is not streamed keeps its rules: bytes in memory are sent again after a 502.
+    fake.inject(Fault("sendVideo", status=502))
+    await tbot.send_video(alice.id, sample_mp4())
+    assert videos_in(fake, alice.id) == [sample_mp4()]
     assert len(fake.calls_to("sendVideo")) == 3
-    assert [m.kind for m in fake.messages(alice.id)].count("video") == 2  # not three
+
+
+async def test_a_streamed_video_whose_answer_was_lost_is_not_sent_again(
+    fake: FakeTelegram, alice: FakeUser, tbot: ExtBot[int], video: Path
+) -> None:
+    fake.inject(Fault("sendVideo", kind="timeout", processed=True))
+    with video.open("rb") as handle, pytest.raises(TimedOut) as raised:
+        await tbot.send_video(alice.id, InputFile(handle, read_file_handle=False))
+    assert classify(raised.value) is Outcome.UNKNOWN
+    assert len(fake.calls_to("sendVideo")) == 1
+    assert videos_in(fake, alice.id) == [sample_mp4()]  # one copy, not two
+
+
+async def test_a_streamed_video_whose_answer_is_unreadable_is_not_sent_again(
+    alice: FakeUser, video: Path
+) -> None:
+    """A 200 whose body is not JSON: the upload went out whole and may have been taken."""
+    bodies: list[int] = []
+
+    async def garbled(request: web.Request) -> web.Response:
+        bodies.append(len(await request.read()))
+        return web.Response(status=200, text="<html>upstream hiccup</html>")
+
+    app = web.Application()
+    app.router.add_post("/bot{token}/{method}", garbled)
+    async with serving(app) as base_url, bot_at(base_url) as extbot:
+        with video.open("rb") as handle, pytest.raises(TelegramError) as raised:
+            await extbot.send_video(alice.id, InputFile(handle, read_file_handle=False))
+    assert classify(raised.value) is Outcome.UNKNOWN
+    assert len(bodies) == 1 and bodies[0] > len(sample_mp4())
+
+
+async def test_a_streamed_video_is_tried_again_while_the_connection_is_refused(
+    alice: FakeUser, video: Path
+) -> None:
+    """A refused connection: nothing of the body left, so trying again is safe."""
+    port = free_port()  # nothing listens on it
+    attempts: list[str] = []
+
+    class Counting(HTTPXRequest):
+        async def do_request(self, url: str, method: str, *args: Any, **kwargs: Any) -> Any:
+            attempts.append(url)
+            return await super().do_request(url, method, *args, **kwargs)
+
+    policy = RetryPolicy(base_seconds=0.02, max_delay_seconds=0.05, deadline_seconds=0.5)
+    async with bot_at(f"http://127.0.0.1:{port}/bot", policy, Counting) as extbot:
+        with video.open("rb") as handle, pytest.raises(NetworkError) as raised:
+            await extbot.send_video(alice.id, InputFile(handle, read_file_handle=False))
+    assert classify(raised.value) is Outcome.NOT_DONE
+    assert len([url for url in attempts if url.endswith("/sendVideo")]) >= 3
+
+
+@asynccontextmanager
+async def serving(app: web.Application) -> AsyncIterator[str]:
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        yield f"http://127.0.0.1:{port}/bot"
+    finally:
+        await runner.cleanup()
+
+
+@asynccontextmanager
+async def bot_at(
+    base_url: str, policy: RetryPolicy = FAST, request: type[HTTPXRequest] = HTTPXRequest
+) -> AsyncIterator[ExtBot[int]]:
+    """A bot whose calls go to ``base_url``, without the getMe of ``initialize``."""
+    requests = (request(read_timeout=0.5, connection_pool_size=4), HTTPXRequest())
+    extbot: ExtBot[int] = ExtBot(
+        "123:abc",
+        base_url=base_url,
+        request=requests[0],
+        get_updates_request=requests[1],
+        rate_limiter=RetryingRateLimiter(TelegramRetry(policy), group_max_rate=1000),
+    )
+    try:
+        yield extbot
+    finally:
+        for each in requests:
+            await each.shutdown()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 async def test_an_answer_the_lost_try_gave_counts_as_given(

@@ -4,11 +4,11 @@ chat actions, the MP4 upload.
 The upload is PTB's ``send_video`` with the file handle given to the request unread
 (``InputFile(fh, read_file_handle=False)``): httpx streams it from disk in 64 KB chunks, so a
 45 MB video does not cost 45 MB of memory. It goes through the bot's rate limiter and retry
-policy like every other call (bot/telegram/retry.py): 429s, 5xx and uploads that never fully
-left are sent again with backoff (httpx rewinds the file for each try). An upload that went
-out whole without an answer is never sent again (a second 45 MB copy is worse than a link):
-the person gets the link, told that the video may already be in the chat. A 403 means "no
-private chat" only when Telegram says so.
+policy (bot/telegram/retry.py), judged strictly: only 429s and connections never made are
+sent again (httpx rewinds the file for each try). Once bytes went out, a 5xx or an answer
+lost or unreadable is never followed by a second upload (a second 45 MB copy is worse than a
+link): the person gets the link, told that the video may already be in the chat. A 403
+means "no private chat" only when Telegram says so.
 """
 
 from __future__ import annotations
