@@ -193,4 +193,3 @@ def button_not_for_you() -> str:
 
 def button_outdated() -> str:
     return "This button no longer works. Send /faces or /generate to start again."
-
