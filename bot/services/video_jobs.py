@@ -20,6 +20,7 @@ from bot.providers.base import ProviderError, VideoState, VideoStatus
 from bot.providers.registry import Providers
 from bot.services.bounded import KeyedLocks
 from bot.services.clock import Clock
+from bot.services.job_failures import JobFailure, of_task
 from bot.services.leftovers import TEMP_PREFIX
 from bot.services.notify import DeliveryRefused, Undelivered, VideoNotifier
 from storage.models import JobStatus, VideoJob
@@ -79,14 +80,20 @@ class JobRunner:
         message: str | None,
         *,
         expect: JobStatus,
+        failure: JobFailure | None = None,
     ) -> None:
+        """End ``job`` (or put it to the person); a FAILED job says why (``failure``), which
+        is also what decides whether its card offers a Retry."""
+        assert (to is JobStatus.FAILED) == (failure is not None)
         if await self.videos.transition(
             job.id,
             to,
             self.clock(),
             expect=[expect],
+            detail=failure.value if failure is not None else None,
             error_code=code,
             error_message=message,
+            failure=failure,
             finished_at=self.clock(),
             next_poll_at=None,
         ):
@@ -148,7 +155,9 @@ class JobRunner:
     async def _later(self, job: VideoJob) -> None:
         now = self.clock()
         if job.submitted_at is not None and now - job.submitted_at > self.schedule.timeout_seconds:
-            await self.end(job, JobStatus.FAILED, "timeout", None, expect=job.status)
+            await self.end(
+                job, JobStatus.FAILED, None, None, expect=job.status, failure=JobFailure.TIMEOUT
+            )
             return
         await self.videos.polled(job.id, now + self.schedule.backoff(job.poll_count + 1))
 
@@ -158,9 +167,10 @@ class JobRunner:
             await self.end(
                 job,
                 JobStatus.FAILED,
-                status.error_code or "failed",
+                status.error_code,
                 status.error_message,
                 expect=job.status,
+                failure=of_task(status.error_code, status.error_message),
             )
         elif status.state is VideoState.COMPLETED:
             if await self.videos.transition(
@@ -241,9 +251,10 @@ class JobRunner:
             await self.end(
                 job,
                 JobStatus.FAILED,
-                "download_failed",
+                None,
                 str(exc)[:200],
                 expect=JobStatus.DOWNLOADING,
+                failure=JobFailure.DOWNLOAD_FAILED,
             )
             return
         if job.poll_count + 1 >= MAX_DELIVERY_ATTEMPTS:

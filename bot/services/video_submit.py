@@ -11,18 +11,12 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from bot.providers.base import (
-    ProviderAuthError,
-    ProviderError,
-    ProviderRateLimited,
-    ProviderRejected,
-    VideoRequest,
-    VideoState,
-)
+from bot.providers.base import ProviderError, VideoRequest, VideoState
 from bot.providers.registry import Providers
 from bot.services.actors import Actor
 from bot.services.clock import Clock
 from bot.services.errors import Refusal, ServiceRefused
+from bot.services.job_failures import of_submit_error
 from bot.services.notify import VideoNotifier
 from bot.services.video_drafts import DraftService
 from bot.services.video_jobs import JobRunner, VideoSchedule
@@ -147,11 +141,16 @@ class Submitter:
 
     async def _submit_failed(self, job: VideoJob, exc: Exception) -> None:
         """Only an answer that says "not taken" (4xx, 429, a refused connection) may end the
-        job as failed, with a Retry; anything else may have started (and charged) it, so the
-        user decides."""
+        job as failed (saying why, and so whether a Retry helps); anything else may have
+        started (and charged) it, so the user decides."""
         if isinstance(exc, ProviderError) and exc.not_taken:
             await self.jobs.end(
-                job, JobStatus.FAILED, _error_code(exc), exc.message, expect=JobStatus.SUBMITTING
+                job,
+                JobStatus.FAILED,
+                exc.code,
+                exc.message,
+                expect=JobStatus.SUBMITTING,
+                failure=of_submit_error(exc),
             )
             return
         if not isinstance(exc, ProviderError):
@@ -160,13 +159,3 @@ class Submitter:
         await self.jobs.end(
             job, JobStatus.NEEDS_DECISION, "lost_answer", message, expect=JobStatus.SUBMITTING
         )
-
-
-def _error_code(exc: ProviderError) -> str:
-    if isinstance(exc, ProviderAuthError):
-        return "auth"
-    if isinstance(exc, ProviderRateLimited):
-        return "rate_limited"
-    if isinstance(exc, ProviderRejected):
-        return exc.code or exc.reason.value
-    return exc.code or "provider_error"

@@ -172,6 +172,29 @@ async def test_failures_speak_plainly_and_offer_retry_where_it_helps(
     assert sim.count("POST", "/v1/videos") == 5
 
 
+async def test_a_provider_that_cannot_be_reached_offers_a_retry(
+    bot: RunningBot, tg: FakeTelegram, sim: Token360Simulator, settings: Settings
+) -> None:
+    alice = tg.add_user("Alice")
+    await face_with_photos(tg, sim, alice)
+    card = await confirm_card(tg, alice, "waves from the shore")
+    port = int(sim.base_url.rsplit(":", 1)[1])
+    await sim.stop()  # the paid POST finds no one listening: nothing was taken
+    await tg.press(alice, card, text="Generate")
+    await tg.wait_for(lambda: "couldn't reach the provider" in card.text)
+    assert "not_connected" not in card.text  # the reason, not a code
+    (row,) = query(settings.database_path, "SELECT status, failure FROM videos")
+    assert (row["status"], row["failure"]) == ("failed", "unavailable")
+    await sim.start(port=port)
+    mark = tg.mark()
+    await tg.press(alice, card, text="Retry")
+    retry = await tg.next_message(alice.id, after=mark, contains="Ready to generate")
+    assert "waves from the shore" in retry.text
+    await tg.press(alice, retry, text="Generate")
+    await video_message(tg, alice.id, mark)
+    assert sim.count("POST", "/v1/videos") == 1
+
+
 async def test_timeout_while_generating(tg: FakeTelegram, settings: Settings) -> None:
     slow = Token360Simulator(
         api_keys=("sim-key",), processing_seconds=0.1, video_running_seconds=60

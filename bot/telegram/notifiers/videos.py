@@ -22,6 +22,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.services.bounded import RecentTimes
 from bot.services.clock import Clock
+from bot.services.job_failures import job_failure
 from bot.services.mp4 import probe
 from bot.services.notify import DeliveryRefused, Undelivered
 from bot.telegram.keyboards import videos as video_keyboards
@@ -104,7 +105,7 @@ class TelegramVideoNotifier:
             await self._edit(
                 job,
                 video_texts.failed(job, face_name),
-                video_keyboards.outcome(job, retry=video_texts.retry_helps(job)),
+                video_keyboards.outcome(job, retry=job_failure(job).retry_helps),
             )
         elif job.status is JobStatus.NEEDS_DECISION:
             await self._edit(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import assert_never
 
+from bot.services.job_failures import JobFailure, job_failure
 from bot.services.notify import Undelivered
 from bot.services.video_options import Estimate
 from bot.telegram.texts.common import DETAIL, clip, clock_time, e, mb
@@ -135,44 +136,49 @@ def link_instead(job: VideoJob, face_name: str, bot_username: str) -> str:
 
 def failed(job: VideoJob, face_name: str) -> str:
     head = f"❌ <b>Video of “{e(face_name)}”</b> failed: "
-    return head + failure_reason(job)
+    return head + failure_reason(job_failure(job), job.error_message)
 
 
-def failure_reason(job: VideoJob) -> str:
-    code = (job.error_code or "").lower()
-    detail = f" ({clip(job.error_message, DETAIL)})" if job.error_message else ""
-    if "privacy" in code or "realperson" in code or "real_person" in code:
-        return (
-            "the provider's real-person rules refused the photo. Use an Active Real Face "
-            "asset of the verified person."
-        )
-    if any(word in code for word in ("sensitive", "moderation", "unsafe", "risk")):
-        return (
-            "the provider's content moderation blocked it. Change the prompt (no minors, "
-            "violence, nudity or famous people) and try again."
-        )
-    if "invalid" in code or code == "invalid_parameter":
-        return f"the provider refused the request as invalid{detail}. Check /settings."
-    if code == "timeout":
-        return "the provider took too long, so I stopped waiting. Nothing more will arrive."
-    if code in ("provider_unavailable", "provider_error", "download_failed"):
-        return f"the provider had a problem{detail}. Try again in a minute."
-    if code == "rate_limited":
-        return "the provider is busy right now. Try again in a minute."
-    if code == "auth":
-        return "the provider refused our API key. The bot's operator needs to check it."
-    return f"{clip(job.error_code or 'unknown error', 80)}{detail}."
-
-
-def retry_helps(job: VideoJob) -> bool:
-    code = (job.error_code or "").lower()
-    return code in (
-        "timeout",
-        "provider_unavailable",
-        "provider_error",
-        "download_failed",
-        "rate_limited",
-    ) or code.startswith("internal")
+def failure_reason(failure: JobFailure, message: str | None = None) -> str:
+    """Why a video failed, and what to do; the provider's words where they say more."""
+    detail = f" ({clip(message, DETAIL)})" if message else ""
+    match failure:
+        case JobFailure.REAL_PERSON:
+            return (
+                "the provider's real-person rules refused the photo. Use an Active Real Face "
+                "asset of the verified person."
+            )
+        case JobFailure.MODERATION:
+            return (
+                "the provider's content moderation blocked it. Change the prompt (no minors, "
+                "violence, nudity or famous people) and try again."
+            )
+        case JobFailure.INVALID:
+            return f"the provider refused the request as invalid{detail}. Check /settings."
+        case JobFailure.QUOTA:
+            return (
+                f"the provider account has no credit or quota left{detail}. The bot's "
+                "operator needs to top it up."
+            )
+        case JobFailure.REJECTED:
+            return f"the provider refused it{detail}. Trying the same again won't help."
+        case JobFailure.AUTH:
+            return "the provider refused our API key. The bot's operator needs to check it."
+        case JobFailure.RATE_LIMITED:
+            return "the provider is busy right now. Try again in a minute."
+        case JobFailure.UNAVAILABLE:
+            return (
+                "I couldn't reach the provider, so it never started and nothing was charged. "
+                "Try again in a minute."
+            )
+        case JobFailure.PROVIDER_FAILED:
+            return f"the provider couldn't make it{detail}. Try again in a minute."
+        case JobFailure.TIMEOUT:
+            return "the provider took too long, so I stopped waiting. Nothing more will arrive."
+        case JobFailure.DOWNLOAD_FAILED:
+            return "the provider made it, but its link expired before I could fetch it. Try again."
+        case _:
+            assert_never(failure)
 
 
 def needs_decision(job: VideoJob, face_name: str) -> str:
