@@ -39,6 +39,7 @@ class Refusal(StrEnum):
     AGAIN_ELSEWHERE = "again_elsewhere"  # a group's video made again outside that group
     # A prompt given with /generate in a group that cannot be used (nothing is asked there).
     BAD_GROUP_PROMPT = "bad_group_prompt"
+    PROVIDER_OFF = "provider_off"  # the face's provider is not enabled now (detail: its name)
 
 
 class ServiceRefused(Exception):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.providers.base import Provider
 from bot.providers.registry import Providers
 from bot.services.actors import Actor, Place
 from bot.services.clock import Clock
@@ -196,15 +197,26 @@ class DraftService:
         photos = [a for a in await self.assets.for_face(face.id) if a.state is AssetState.ACTIVE]
         return DraftCard(job, [], face, photos, self._max_assets(job), self._models(job))
 
+    def provider(self, name: str) -> Provider:
+        """The provider a draft's face is at, if it is still enabled: the operator may have
+        turned it off since the draft was made."""
+        try:
+            return self.providers.get(name)
+        except LookupError:
+            display = self.providers.capabilities(name).display_name
+            raise ServiceRefused(Refusal.PROVIDER_OFF, display) from None
+
+    # A draft's card still shows (and can be cancelled) when its provider is off since.
+
     def _models(self, job: VideoJob) -> tuple[str, ...] | None:
         if job.provider is None:
             return None
-        return self.providers.get(job.provider).capabilities.models
+        return self.providers.capabilities(job.provider).models
 
     def _max_assets(self, job: VideoJob) -> int:
         if job.provider is None:
             return 1
-        return self.providers.get(job.provider).capabilities.max_video_assets
+        return self.providers.capabilities(job.provider).max_video_assets
 
     async def choose_face(self, actor: Actor, job_id: int, face_id: int) -> DraftCard:
         return await self._choose_face(await self.rules.draft(job_id, actor), face_id)
@@ -215,7 +227,7 @@ class DraftService:
         if face.status is not FaceStatus.ACTIVE or not active:
             raise ServiceRefused(Refusal.ASSET_NOT_ACTIVE)
         chosen = [active[0].id] if len(active) == 1 else []
-        models = self.providers.get(face.provider).capabilities.models
+        models = self.provider(face.provider).capabilities.models
         job = await self.videos.update_draft(
             job.id,
             face_id=face.id,

@@ -12,7 +12,6 @@ import asyncio
 import logging
 
 from bot.providers.base import ProviderError, VideoRequest, VideoState
-from bot.providers.registry import Providers
 from bot.services.actors import Actor
 from bot.services.clock import Clock
 from bot.services.errors import Refusal, ServiceRefused
@@ -39,7 +38,6 @@ class Submitter:
         rules: VideoRules,
         drafts: DraftService,
         assets: AssetRepo,
-        providers: Providers,
         notifier: VideoNotifier,
         jobs: JobRunner,
         clock: Clock,
@@ -49,7 +47,6 @@ class Submitter:
         self.rules = rules
         self.drafts = drafts
         self.assets = assets
-        self.providers = providers
         self.notifier = notifier
         self.jobs = jobs
         self.clock = clock
@@ -73,6 +70,9 @@ class Submitter:
         ]
         if face.status is not FaceStatus.ACTIVE or len(refs) != len(job.asset_ids):
             raise ServiceRefused(Refusal.ASSET_NOT_ACTIVE)
+        # Before the job leaves its draft: a provider turned off since is a refusal, never
+        # a job stuck on its way to nowhere.
+        provider = self.drafts.provider(face.provider)
         # The group's rules may have changed since the draft, and the limits are the
         # confirmer's (not GroupAnonymousBot's).
         await self.rules.may_generate(actor)
@@ -88,7 +88,6 @@ class Submitter:
         ):
             raise ServiceRefused(Refusal.JOB_STARTED)
         job = await self.rules.job(job.id)
-        provider = self.providers.get(face.provider)
         request = VideoRequest(
             prompt=job.prompt,
             asset_ids=refs,

@@ -95,7 +95,6 @@ class VideoService:
             rules=self.rules,
             drafts=self.drafts,
             assets=assets,
-            providers=providers,
             notifier=notifier,
             jobs=self.jobs,
             clock=clock,

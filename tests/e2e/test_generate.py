@@ -195,6 +195,30 @@ async def test_a_provider_that_cannot_be_reached_offers_a_retry(
     assert sim.count("POST", "/v1/videos") == 1
 
 
+async def test_a_draft_whose_provider_was_turned_off_since_stays_a_draft(
+    tg: FakeTelegram, sim: Token360Simulator, settings: Settings
+) -> None:
+    running = await RunningBot(settings).start()
+    alice = tg.add_user("Alice")
+    try:
+        await face_with_photos(tg, sim, alice)
+        card = await confirm_card(tg, alice, "waves goodbye")
+    finally:
+        await running.stop()
+    # The operator now runs the bot with another provider only (nothing listens there).
+    other = {"powertokens": ProviderKey("sim-key", "http://127.0.0.1:9")}
+    running = await RunningBot(replace(settings, providers=other)).start()
+    try:
+        await tg.press(alice, card, text="Generate")
+        await tg.wait_for(lambda: "doesn't use any more" in card.text)
+        assert "Token360" in card.text
+        (row,) = query(settings.database_path, "SELECT status FROM videos")
+        assert row["status"] == "draft"  # nothing was sent, nothing is stuck
+        assert sim.count("POST", "/v1/videos") == 0
+    finally:
+        await running.stop()
+
+
 async def test_timeout_while_generating(tg: FakeTelegram, settings: Settings) -> None:
     slow = Token360Simulator(
         api_keys=("sim-key",), processing_seconds=0.1, video_running_seconds=60

@@ -12,6 +12,7 @@ from bot.providers.base import (
     ProviderUnavailable,
     RejectReason,
 )
+from bot.providers.registry import Providers
 from bot.services.actors import Actor
 from bot.services.errors import Refusal
 from bot.services.groups import Access, GroupService
@@ -212,3 +213,23 @@ async def test_a_photo_no_longer_active_is_refused_before_the_provider(
     refused = await refusal_of(video_service.confirm(actors.alice, job_id))
     assert refused is Refusal.ASSET_NOT_ACTIVE
     assert fake_provider.count("submit_video") == 0
+
+
+async def test_a_provider_turned_off_since_the_draft_is_refused_and_the_draft_kept(
+    video_service: VideoService,
+    db: Database,
+    actors: Actors,
+    fake_provider: FakeProvider,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await usable_face(db, ALICES)
+    job_id = await ready(video_service, actors.alice)
+    # The operator restarts the bot without this provider (its name no longer enabled).
+    monkeypatch.setattr(fake_provider, "name", "gone")
+    video_service.drafts.providers = Providers([fake_provider])
+    card = await video_service.drafts.card(actors.alice, job_id)  # still shown, to cancel
+    assert card.job.status is JobStatus.DRAFT
+    assert await refusal_of(video_service.confirm(actors.alice, job_id)) is Refusal.PROVIDER_OFF
+    assert (await video_service.rules.job(job_id)).status is JobStatus.DRAFT
+    assert fake_provider.count("submit_video") == 0
+    assert (await video_service.drafts.cancel(actors.alice, job_id)).status is JobStatus.CANCELLED

@@ -53,6 +53,11 @@ def refusal_text(reason: Refusal, detail: str = "") -> str:
                 f"That prompt is too long: a prompt may have up to {MAX_PROMPT} characters. "
                 "Send /generate <i>what happens</i> again with a shorter one."
             )
+        case Refusal.PROVIDER_OFF:
+            return (
+                f"This face is at {e(detail)}, which this bot doesn't use any more, so it can't "
+                "make videos now. Start again with /generate and another face."
+            )
         case Refusal.NO_SUCH_JOB | Refusal.JOB_STARTED:
             return "This video was already started (or cancelled). /videos shows your videos."
         case Refusal.ASSET_NOT_ACTIVE:
