@@ -18,7 +18,7 @@ from bot.services.faces import FaceService
 from bot.services.pending import PendingInputs
 from bot.services.user_text import clean_prompt
 from bot.services.video_options import Estimate, apply_choice, estimate, normalize
-from bot.services.video_rules import VideoRules, owner_of
+from bot.services.video_rules import VideoRules, made_again_here, owner_of
 from storage.assets import AssetRepo
 from storage.models import (
     Asset,
@@ -333,6 +333,6 @@ class DraftService:
         """The requester's job, pressed on its own card or in its own chat (a group's video
         is made again in the group, where its faces are)."""
         job = await self.rules.own_job(job_id, actor, inline_message_id=inline_message_id)
-        if inline_message_id is None and job.chat_id != actor.conversation:
+        if inline_message_id is None and not made_again_here(job, actor):
             raise ServiceRefused(Refusal.AGAIN_ELSEWHERE)
         return job

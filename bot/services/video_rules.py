@@ -46,6 +46,13 @@ def owner_of(job: VideoJob) -> Owner:
     return Owner(OwnerKind.CHAT, job.chat_id)
 
 
+def made_again_here(job: VideoJob, actor: Actor) -> bool:
+    """Whether ``actor`` may make ``job`` again where they are: in the chat it was made in
+    (a group's video uses the group's face, so it is made again in the group), or on its
+    own inline card (kept under the requester's own chat id, like their private chat)."""
+    return job.chat_id == actor.conversation
+
+
 class VideoRules:
     def __init__(
         self, *, videos: VideoRepo, groups: GroupGate, clock: Clock, limits: Limits

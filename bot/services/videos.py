@@ -24,7 +24,7 @@ from bot.services.video_drafts import DraftCard, DraftService
 from bot.services.video_inline import InlineVideos
 from bot.services.video_jobs import JobRunner, VideoSchedule
 from bot.services.video_options import apply_choice, normalize
-from bot.services.video_rules import GroupGate, Limits, VideoRules
+from bot.services.video_rules import GroupGate, Limits, VideoRules, made_again_here
 from bot.services.video_submit import Submitter
 from storage.assets import AssetRepo
 from storage.chats import InlineOfferRepo
@@ -38,6 +38,8 @@ __all__ = ["DraftCard", "Limits", "PastVideos", "SentAgain", "VideoService"]
 class PastVideos:
     jobs: list[VideoJob]
     face_names: dict[int, str]
+    # The jobs the person may make again from here (Again with the same choices).
+    again: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -145,9 +147,15 @@ class VideoService:
     # Past videos
 
     async def past(self, actor: Actor) -> PastVideos:
-        """/videos: the person's recent videos, wherever they were made."""
+        """/videos: the person's recent videos, wherever they were made, and which of them
+        may be made again from here."""
         jobs = await self.videos.recent(actor.user_id)
-        return PastVideos(jobs, await self._face_names(jobs))
+        again = frozenset(
+            job.id
+            for job in jobs
+            if job.face_id is not None and job.asset_ids and made_again_here(job, actor)
+        )
+        return PastVideos(jobs, await self._face_names(jobs), again)
 
     async def send_again(self, actor: Actor, job_id: int) -> SentAgain:
         """A delivered video of the person's own, to send again by its file id."""

@@ -49,6 +49,8 @@ async def test_an_anonymous_admins_draft_is_confirmed_by_a_real_admin(
     await tg.send_text(ann, "/videos")
     listing = await tg.next_message(ann.id, contains="Your recent videos")
     assert "waves at the club" in listing.text
+    # Made with the group's face: it is made again in the group, not from here.
+    assert [b.text for b in listing.buttons()] == [f"▶️ Send #{video_row_id(settings)}"]
     mark = tg.mark()
     await tg.press(ann, listing, text="Send #")
     again = await video_message(tg, ann.id, mark)
@@ -79,6 +81,11 @@ async def test_an_anonymous_admins_draft_counts_against_the_confirmer(
         assert sim.count("POST", "/v1/videos") == 1
     finally:
         await running.stop()
+
+
+def video_row_id(settings: Settings) -> int:
+    (row,) = query(settings.database_path, "SELECT id FROM videos")
+    return int(row["id"])
 
 
 async def inline_card(

@@ -107,9 +107,15 @@ async def test_a_groups_video_is_made_again_in_the_group(
     await usable_face(db, THE_GROUPS)
     job = await video_service.confirm(actors.admin, await ready(video_service, actors.admin))
     await delivered(db, job.id, clock())
-    # From /videos in her private chat: its face is the group's, so not there.
+    # From /videos in her private chat: its face is the group's, so not there (and the
+    # list offers no Again for it).
     refused = await refusal_of(video_service.drafts.again(actors.alice, job.id))
     assert refused is Refusal.AGAIN_ELSEWHERE
+    past = await video_service.past(actors.alice)
+    assert [j.id for j in past.jobs] == [job.id] and past.again == frozenset()
+    await usable_face(db, ALICES)
+    own = await video_service.confirm(actors.alice, await ready(video_service, actors.alice))
+    assert (await video_service.past(actors.alice)).again == {own.id}
     # Sending it again works anywhere: it is hers.
     assert (await video_service.send_again(actors.alice, job.id)).job.id == job.id
     again = await video_service.drafts.again(actors.admin, job.id)

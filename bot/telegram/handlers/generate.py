@@ -103,7 +103,7 @@ async def cmd_videos(update: Update, context: Context) -> None:
     past = await svc.videos.past(await actor_of(update, context))
     await message.reply_text(
         video_texts.videos_list(past.jobs, past.face_names),
-        reply_markup=video_keyboards.videos_list(past.jobs),
+        reply_markup=video_keyboards.videos_list(past.jobs, past.again),
     )
 
 

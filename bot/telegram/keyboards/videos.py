@@ -106,15 +106,15 @@ def under_video(job: VideoJob) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[_cb("🔁 Again with these settings", Action.GEN_AGAIN, job.id)]])
 
 
-def videos_list(jobs: list[VideoJob]) -> InlineKeyboardMarkup | None:
-    """/videos in a private chat: send any again; make again those made there (or inline),
-    since a group's video uses the group's face and is made again in the group."""
+def videos_list(jobs: list[VideoJob], again: frozenset[int]) -> InlineKeyboardMarkup | None:
+    """/videos: send any delivered one again; make again those the service says may be
+    made again here (``again``)."""
     rows = []
     for job in jobs:
         row = []
         if job.tg_file_id:
             row.append(_cb(f"▶️ Send #{job.id}", Action.VIDEO_SEND, job.id))
-        if job.face_id is not None and job.asset_ids and job.chat_id == job.user_id:
+        if job.id in again:
             row.append(_cb(f"🔁 Again #{job.id}", Action.GEN_AGAIN, job.id))
         if row:
             rows.append(row)
