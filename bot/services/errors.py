@@ -40,6 +40,7 @@ class Refusal(StrEnum):
     # A prompt given with /generate in a group that cannot be used (nothing is asked there).
     BAD_GROUP_PROMPT = "bad_group_prompt"
     PROVIDER_OFF = "provider_off"  # the face's provider is not enabled now (detail: its name)
+    FORWARDED_COMMAND = "forwarded_command"  # a forwarded /generate in a group: nobody's request
 
 
 class ServiceRefused(Exception):

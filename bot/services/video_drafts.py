@@ -102,9 +102,10 @@ class DraftService:
 
     # Starting
 
-    async def ask_prompt(self, actor: Actor) -> None:
+    async def ask_prompt(self, actor: Actor, *, forwarded: bool = False) -> None:
         """/generate without a prompt: ask for one (in a private chat; a group's prompt
         comes with the command), if a video could be made at all."""
+        self._not_forwarded_in_group(actor, forwarded)
         await self.rules.group_allows(actor)
         await self._has_usable_face(actor)
         if actor.in_group:
@@ -119,13 +120,15 @@ class DraftService:
         request_key: str | None = None,
         face_id: int | None = None,
         inline_message_id: str | None = None,
+        forwarded: bool = False,
     ) -> DraftCard:
         """A draft with the prompt; the face is chosen now if there is no choice to make.
 
         The same ``request_key`` (an update handled again after a crash) gets the same draft
         back. A prompt that cannot be used is asked for again in a private chat (in a group
         it comes with the command, so nothing is asked there); any other answer closes the
-        question."""
+        question. ``forwarded``: the command came in a forwarded message."""
+        self._not_forwarded_in_group(actor, forwarded)
         try:
             card = await self._start(actor, raw_prompt, request_key, face_id, inline_message_id)
         except ServiceRefused as refused:
@@ -172,6 +175,14 @@ class DraftService:
         if face_id is not None:
             return await self._choose_face(draft, face_id)
         return await self._card(draft)
+
+    @staticmethod
+    def _not_forwarded_in_group(actor: Actor, forwarded: bool) -> None:
+        """A forwarded /generate in a group is nobody's request there: whoever forwarded it
+        did not write it, and its author may not even be in the group. (In a private chat
+        the person forwards to themselves.)"""
+        if forwarded and actor.in_group:
+            raise ServiceRefused(Refusal.FORWARDED_COMMAND)
 
     async def _has_usable_face(self, actor: Actor) -> list[tuple[Face, list[Asset]]]:
         usable = await self.usable_faces(actor.owner)

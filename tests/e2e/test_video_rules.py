@@ -210,3 +210,24 @@ async def test_a_bad_prompt_in_a_group_leaves_no_question_open_there(
     mark = tg.mark()
     await tg.send_text(max_, "waves")
     await tg.next_message(max_.id, after=mark, contains="Ready to generate")
+
+
+async def test_a_forwarded_generate_in_a_group_starts_nothing(
+    bot: RunningBot, tg: FakeTelegram, sim: Token360Simulator, settings: Settings
+) -> None:
+    ann, max_ = tg.add_user("Ann"), tg.add_user("Max")
+    group = tg.add_group("Film club", members=[max_], admins=[ann])
+    await group_face(tg, sim, ann, group)
+    # Max forwards Ann's command from another chat. The fake leaves out a forwarded
+    # message's entities (then no command handler runs at all); Telegram keeps them, so
+    # the same message goes to the bot again as Telegram would send it.
+    forwarded = await tg.send_text(
+        max_, "/generate waves at the club", chat_id=group.id, forward_from=ann
+    )
+    mark = tg.mark()
+    forwarded["entities"] = [{"type": "bot_command", "offset": 0, "length": 9}]
+    await tg.send_raw_update("message", forwarded)
+    answer = await tg.next_message(group.id, after=mark, contains="forwarded")
+    assert "send it yourself" in answer.text
+    await handled(tg, settings.database_path)
+    assert query(settings.database_path, "SELECT id FROM videos") == []

@@ -125,6 +125,25 @@ async def test_asking_for_a_prompt(
     assert await pending.of(actors.member) is None
 
 
+async def test_a_forwarded_generate_is_nobodys_request_in_a_group(
+    video_service: VideoService, db: Database, actors: Actors, pending: PendingInputs
+) -> None:
+    await usable_face(db, THE_GROUPS)
+    await usable_face(db, ALICES)
+    drafts = video_service.drafts
+    for actor in (actors.admin, actors.member, actors.anonymous_admin):
+        refused = await refusal_of(drafts.start(actor, "waves", forwarded=True))
+        assert refused is Refusal.FORWARDED_COMMAND
+        refused = await refusal_of(drafts.ask_prompt(actor, forwarded=True))
+        assert refused is Refusal.FORWARDED_COMMAND
+    assert await db.fetchall("SELECT id FROM videos WHERE chat_id = ?", (GROUP,)) == []
+    # Forwarded to the bot in a private chat, it is the person's own request.
+    card = await drafts.start(actors.alice, "waves", forwarded=True)
+    assert card.job.user_id == ALICE
+    await drafts.ask_prompt(actors.alice, forwarded=True)
+    assert await pending.of(actors.alice) is not None
+
+
 async def test_faces_are_the_owners_of_the_place(
     video_service: VideoService, db: Database, actors: Actors
 ) -> None:

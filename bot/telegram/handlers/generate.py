@@ -33,10 +33,6 @@ def _refusal(refused: ServiceRefused) -> str:
 
 
 async def cmd_generate(update: Update, context: Context) -> None:
-    message = update.effective_message
-    assert message is not None
-    if message.forward_origin is not None and (await actor_of(update, context)).in_group:
-        return  # a forwarded command in a group is nobody's request
     await start_generation(update, context, " ".join(context.args or ()))
 
 
@@ -46,13 +42,16 @@ async def start_generation(update: Update, context: Context, prompt: str) -> Non
     message = update.effective_message
     assert message is not None
     actor = await actor_of(update, context)
+    forwarded = message.forward_origin is not None
     try:
         # Zero-width or blank characters only count as no prompt: ask for one.
         if not normalize_prompt(prompt):
-            await svc.videos.drafts.ask_prompt(actor)
+            await svc.videos.drafts.ask_prompt(actor, forwarded=forwarded)
             await message.reply_text(video_texts.ask_prompt())
             return
-        card = await svc.videos.drafts.start(actor, prompt, request_key=f"u{update.update_id}")
+        card = await svc.videos.drafts.start(
+            actor, prompt, request_key=f"u{update.update_id}", forwarded=forwarded
+        )
     except ServiceRefused as refused:
         await message.reply_text(_refusal(refused))
         return

@@ -53,6 +53,8 @@ def refusal_text(reason: Refusal, detail: str = "") -> str:
                 f"That prompt is too long: a prompt may have up to {MAX_PROMPT} characters. "
                 "Send /generate <i>what happens</i> again with a shorter one."
             )
+        case Refusal.FORWARDED_COMMAND:
+            return "A forwarded /generate doesn't count here: send it yourself."
         case Refusal.PROVIDER_OFF:
             return (
                 f"This face is at {e(detail)}, which this bot doesn't use any more, so it can't "
