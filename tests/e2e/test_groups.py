@@ -109,6 +109,7 @@ async def test_admin_commands_for_admins_members_and_anonymous_admins(
     # A forwarded admin command authorizes nothing.
     mark = tg.mark()
     await tg.send_text(ann, "/quota 9", chat_id=group.id, forward_from=ann)
+    await tg.next_message(group.id, after=mark, contains="A forwarded command doesn't count")
     await handled(tg, settings.database_path)
     assert not [m for m in tg.sent[mark:] if "Each member may make 9" in m.text]
     (rules,) = query(settings.database_path, "SELECT access, daily_quota FROM chat_settings")

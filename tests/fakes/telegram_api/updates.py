@@ -31,7 +31,8 @@ class UserActions(Content, Inspection):
         chat = self._user_chat(user, chat_id)
         message = self._new_user_message(user, chat, reply_to, as_anonymous_admin, forward_from)
         message["text"] = text
-        entities = [] if forward_from else _command_entities(text)
+        # A forwarded message keeps its entities, a /command's bot_command among them.
+        entities = _command_entities(text)
         if entities:
             message["entities"] = entities
         return await self._deliver(chat, message)
