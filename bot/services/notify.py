@@ -42,8 +42,9 @@ class Undelivered(StrEnum):
     REFUSED = "send_refused"  # a 400: Telegram refused this file
     SEND_FAILED = "send_failed"  # Telegram's faults outlasted every retry
     FETCH_FAILED = "fetch_failed"  # the provider's download kept failing (its link still works)
-    # The upload went out whole and its answer never came: Telegram may have the video, and
-    # a second upload could show it twice, so the person gets the link in case it is not there.
+    # The upload went out whole and no clear answer came (lost, a 5xx, unreadable): Telegram
+    # may have the video, and a second upload could show it twice, so the person gets the link
+    # in case it is not there.
     UNCERTAIN = "send_uncertain"
 
 
