@@ -14,7 +14,7 @@ INVITE = re.compile(r"https://t\.me/\w+\?start=(v-[A-Za-z0-9_-]+)")
 
 
 async def new_face(
-    tg: FakeTelegram, user: FakeUser, name: str = "Anna", timeout: float = 10
+    tg: FakeTelegram, user: FakeUser, name: str = "Anna", timeout: float = 30
 ) -> BotMessage:
     """/newface NAME; returns the verification card."""
     mark = tg.mark()
@@ -51,7 +51,7 @@ async def verified_face(
 
 
 async def final_progress(
-    tg: FakeTelegram, chat_id: int, after: int, count: int = 1, timeout: float = 15
+    tg: FakeTelegram, chat_id: int, after: int, count: int = 1, timeout: float = 30
 ) -> BotMessage:
     """The upload progress message once every one of its ``count`` lines is final."""
 
@@ -90,7 +90,7 @@ async def confirm_card(tg: FakeTelegram, user: FakeUser, prompt: str) -> BotMess
 
 
 async def video_message(
-    tg: FakeTelegram, chat_id: int, after: int, timeout: float = 15
+    tg: FakeTelegram, chat_id: int, after: int, timeout: float = 30
 ) -> BotMessage:
     return await tg.wait_for(
         lambda: next(
@@ -100,7 +100,7 @@ async def video_message(
     )
 
 
-async def handled(tg: FakeTelegram, db_path: Path, timeout: float = 20) -> None:
+async def handled(tg: FakeTelegram, db_path: Path, timeout: float = 30) -> None:
     """Until the bot has finished handling every update sent to it so far (its inbox says
     so): what those updates would make it send, it has sent."""
     last = tg.last_update_id
@@ -116,7 +116,7 @@ async def handled(tg: FakeTelegram, db_path: Path, timeout: float = 20) -> None:
     await tg.wait_for(lambda: done() or None, timeout=timeout)
 
 
-async def rounds(tg: FakeTelegram, bot: RunningBot, count: int = 3, timeout: float = 20) -> None:
+async def rounds(tg: FakeTelegram, bot: RunningBot, count: int = 3, timeout: float = 30) -> None:
     """Until the tracker has finished ``count`` more rounds: an outcome it would still send
     (a duplicate, say) has been sent by then."""
     tracker = bot.services.tracker

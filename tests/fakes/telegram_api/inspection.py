@@ -51,7 +51,7 @@ class Inspection(FakeState):
     async def wait_for(
         self,
         predicate: Callable[[], T | bool | None],
-        timeout: float = 10.0,
+        timeout: float = 30.0,
         *,
         what: str = "condition",
     ) -> T:
@@ -75,7 +75,7 @@ class Inspection(FakeState):
         *,
         after: int | None = None,
         contains: str | None = None,
-        timeout: float = 10.0,
+        timeout: float = 30.0,
     ) -> BotMessage:
         """The first message in chat_id sent at or after the mark `after` (default: the start)."""
         start = after or 0

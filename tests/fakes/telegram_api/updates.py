@@ -158,7 +158,7 @@ class UserActions(Content, Inspection):
         query = self._callback_queries.get(query_id)
         return None if query is None else query.answer
 
-    async def wait_answer(self, query_id: str, timeout: float = 10) -> JSON:
+    async def wait_answer(self, query_id: str, timeout: float = 30) -> JSON:
         """The answer (possibly {} for a bare answer()) once the bot has answered."""
         await self.wait_for(
             lambda: self.callback_answer(query_id) is not None,
@@ -190,7 +190,7 @@ class UserActions(Content, Inspection):
         query = self._inline_queries.get(query_id)
         return None if query is None else query.answer
 
-    async def wait_inline_answer(self, query_id: str, timeout: float = 10) -> JSON:
+    async def wait_inline_answer(self, query_id: str, timeout: float = 30) -> JSON:
         return await self.wait_for(
             lambda: self.inline_answer(query_id), timeout, what=f"answerInlineQuery {query_id}"
         )
