@@ -32,28 +32,6 @@ def settings(settings: Settings) -> Settings:
     return with_changes(settings, admin_cache_seconds=DEFAULT_ADMIN_CACHE)
 
 
-def member_json(user: FakeUser, status: str) -> dict[str, object]:
-    """A ChatMember as the Bot API sends it (administrators carry their rights)."""
-    member: dict[str, object] = {"status": status, "user": user.to_api()}
-    if status == "administrator":
-        member.update(
-            can_be_edited=True,
-            is_anonymous=False,
-            can_manage_chat=True,
-            can_delete_messages=True,
-            can_manage_video_chats=True,
-            can_restrict_members=True,
-            can_promote_members=False,
-            can_change_info=True,
-            can_invite_users=True,
-            can_post_stories=False,
-            can_edit_stories=False,
-            can_delete_stories=False,
-            can_pin_messages=True,
-        )
-    return member
-
-
 async def change_status(
     tg: FakeTelegram, group: FakeChat, by: FakeUser, user: FakeUser, old: str, new: str
 ) -> None:
@@ -66,8 +44,8 @@ async def change_status(
             "chat": group.to_api(),
             "from": by.to_api(),
             "date": int(time.time()),
-            "old_chat_member": member_json(user, old),
-            "new_chat_member": member_json(user, new),
+            "old_chat_member": tg.chat_member_json(user.to_api(), old),
+            "new_chat_member": tg.chat_member_json(user.to_api(), new),
         },
     )
 

@@ -10,7 +10,7 @@ from sandbox.media import sample_mp4
 from sandbox.token360 import Fault, Token360Simulator, VideoOutcome
 from tests.e2e.helpers import confirm_card, face_with_photos, handled, video_message
 from tests.e2e.test_groups import group_face, reply_in
-from tests.fakes.telegram_api import BotMessage, FakeTelegram, FakeUser
+from tests.fakes.telegram_api import BotMessage, FakeChat, FakeTelegram, FakeUser
 from tests.harness import RunningBot, query
 
 NOT_YOURS = "This button isn't for you."
@@ -96,6 +96,18 @@ async def inline_card(
     return await tg.post_inline_result(user, query_id, result["id"], chat_id=chat_id)
 
 
+async def cut_off_inline_card(
+    tg: FakeTelegram, sim: Token360Simulator, user: FakeUser, prompt: str, group: FakeChat
+) -> BotMessage:
+    """An inline card whose paid POST got a 5xx: the provider may have started it, so the
+    card waits for the requester's decision."""
+    sim.inject(Fault(method="POST", path_prefix="/v1/videos", status=502))
+    card = await inline_card(tg, user, prompt, chat_id=group.id)
+    await tg.press(user, card, text="Generate")
+    await tg.wait_for(lambda: "can't tell whether the provider started it" in card.text)
+    return card
+
+
 async def test_forget_it_on_an_inline_card_dismisses_it(
     bot: RunningBot, tg: FakeTelegram, sim: Token360Simulator, settings: Settings
 ) -> None:
@@ -103,10 +115,7 @@ async def test_forget_it_on_an_inline_card_dismisses_it(
     group = tg.add_group("Friends", members=[alice, bob])
     await face_with_photos(tg, sim, alice)
     # A 5xx to the paid POST: the provider may have started it; the requester decides.
-    sim.inject(Fault(method="POST", path_prefix="/v1/videos", status=502))
-    card = await inline_card(tg, alice, "walks into the sea", chat_id=group.id)
-    await tg.press(alice, card, text="Generate")
-    await tg.wait_for(lambda: "can't tell whether the provider started it" in card.text)
+    card = await cut_off_inline_card(tg, sim, alice, "walks into the sea", group)
 
     query_id = await tg.press(bob, card, text="Forget it")
     assert (await tg.wait_answer(query_id))["text"] == NOT_YOURS
@@ -126,10 +135,7 @@ async def test_generate_again_and_retry_on_an_inline_card_start_a_new_draft_ther
     await face_with_photos(tg, sim, alice)
 
     # Generate again, after a cut-off submit.
-    sim.inject(Fault(method="POST", path_prefix="/v1/videos", status=502))
-    card = await inline_card(tg, alice, "jumps over a puddle", chat_id=group.id)
-    await tg.press(alice, card, text="Generate")
-    await tg.wait_for(lambda: "can't tell whether the provider started it" in card.text)
+    card = await cut_off_inline_card(tg, sim, alice, "jumps over a puddle", group)
     query_id = await tg.press(bob, card, text="Generate again")
     assert (await tg.wait_answer(query_id))["text"] == NOT_YOURS
     await tg.press(alice, card, text="Generate again")

@@ -291,14 +291,14 @@ class GeneralMethods(Content):
                 status = "kicked"
         else:
             status = chat.status_of(user_id)
-        return self._chat_member_json(user, status)
+        return self.chat_member_json(user, status)
 
     def _get_chat_administrators(self, params: JSON, files: dict[str, UploadedFile]) -> list[JSON]:
         chat = self._known_chat(params)
         if chat.type == "private":
             raise _bad("there are no administrators in the private chat")
         return [
-            self._chat_member_json(self._user_json(user_id), status)
+            self.chat_member_json(self._user_json(user_id), status)
             for user_id, status in chat.statuses.items()
             if status in ("creator", "administrator")
         ]

@@ -116,7 +116,7 @@ class FakeState:
             return None
 
     @staticmethod
-    def _chat_member_json(user: JSON, status: str) -> JSON:
+    def chat_member_json(user: JSON, status: str) -> JSON:
         member: JSON = {"status": status, "user": user}
         if status == "creator":
             member["is_anonymous"] = False

@@ -366,8 +366,8 @@ class UserActions(Content, Inspection):
                 "chat": self.chats[user.id].to_api(),
                 "from": user.to_api(),
                 "date": int(time.time()),
-                "old_chat_member": self._chat_member_json(bot_user, old),
-                "new_chat_member": self._chat_member_json(bot_user, new),
+                "old_chat_member": self.chat_member_json(bot_user, old),
+                "new_chat_member": self.chat_member_json(bot_user, new),
             },
         )
         await asyncio.sleep(0)
