@@ -22,6 +22,7 @@ hundred KB), and a 6000x6000 image decoded is 108 MB as RGB, 144 MB as RGBA. So:
      budget of 36 M pixels decoding at once (one 6000x6000 image), so photos checked in
      parallel (an album; several users) hold at most about one largest image.
 Checks run in a worker thread (``asyncio.to_thread``); the budget is a thread condition.
+Pillow and its HEIC plugin are loaded by the first check, not when the bot starts.
 """
 
 from __future__ import annotations
@@ -34,12 +35,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-import pillow_heif
-from PIL import Image, ImageFile, UnidentifiedImageError
-
-pillow_heif.register_heif_opener()
-Image.init()  # every format plugin registered now, so identifying never imports more
+if TYPE_CHECKING:
+    from PIL import ImageFile
 
 TELEGRAM_DOWNLOAD_LIMIT = 20 * 1024 * 1024
 PROVIDER_SIZE_LIMIT = 30 * 1024 * 1024
@@ -102,9 +101,23 @@ def check_declared_size(size: int | None) -> None:
 # what a damaged file raises while it is read.
 _NOT_THIS_FORMAT = (SyntaxError, IndexError, TypeError, struct.error)
 _UNREADABLE = (OSError, ValueError, EOFError, *_NOT_THIS_FORMAT)
-# Pillow's own guard, hit only by formats whose header parsing checks it (GIF frames, MPO,
-# TIFF tiles): the image is far over our limit. The warning is raised under pytest.
-_BOMB = (Image.DecompressionBombError, Image.DecompressionBombWarning)
+
+_plugins_lock = threading.Lock()
+_plugins_ready = False
+
+
+def _register_plugins() -> None:
+    """Every Pillow format plugin registered, HEIC's too, so identifying never imports more.
+    Done by the first check, not at import: loading Pillow costs a bot start ~0.3 s."""
+    global _plugins_ready
+    with _plugins_lock:
+        if not _plugins_ready:
+            import pillow_heif
+            from PIL import Image
+
+            pillow_heif.register_heif_opener()
+            Image.init()
+            _plugins_ready = True
 
 
 def check_image(data: bytes) -> ImageFacts:
@@ -114,9 +127,15 @@ def check_image(data: bytes) -> ImageFacts:
         raise ImageRejected(Problem.TOO_BIG_TO_DOWNLOAD, size=size)
     if size >= PROVIDER_SIZE_LIMIT:
         raise ImageRejected(Problem.TOO_LARGE, size=size)
+    _register_plugins()
+    from PIL import Image, UnidentifiedImageError
+
+    # Pillow's own guard, hit only by formats whose header parsing checks it (GIF frames,
+    # MPO, TIFF tiles): the image is far over our limit. The warning is raised under pytest.
+    bomb = (Image.DecompressionBombError, Image.DecompressionBombWarning)
     try:
         image = _identify(data)
-    except _BOMB:
+    except bomb:
         raise ImageRejected(Problem.TOO_BIG_SIDE, size=size) from None
     except (UnidentifiedImageError, *_UNREADABLE):
         raise ImageRejected(Problem.NOT_AN_IMAGE, size=size) from None
@@ -136,7 +155,7 @@ def check_image(data: bytes) -> ImageFacts:
             raise ImageRejected(Problem.BAD_RATIO, facts, size)
         try:
             complete = _decodes(image, data)
-        except (*_UNREADABLE, *_BOMB):
+        except (*_UNREADABLE, *bomb):
             complete = False
         if not complete:
             raise ImageRejected(Problem.CORRUPT, facts, size)
@@ -146,6 +165,8 @@ def check_image(data: bytes) -> ImageFacts:
 def _identify(data: bytes) -> ImageFile.ImageFile:
     """The image as its header describes it, nothing decoded: ``Image.open`` without its
     pixel-count guard (see the module docstring)."""
+    from PIL import Image, UnidentifiedImageError
+
     prefix = data[:16]
     for fmt in Image.ID:
         factory, accept = Image.OPEN[fmt]
