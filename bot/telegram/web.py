@@ -12,19 +12,21 @@ It runs in polling mode too (for ``/healthz``); the rest is served when it has a
 - ``GET /healthz``: liveness for the container platform, in every mode.
 - ``POST <webhook path>``: Telegram updates when REALFACE_WEBHOOK_URL is set, checked
   against the secret token with a constant-time compare.
+
+With a public URL or a webhook, aiohttp serves all of it (:mod:`bot.telegram.web_app`).
+Without either (long polling, no URL-only provider) there is nothing to serve but
+``/healthz``, and no URL to reach the rest by: a few lines on asyncio's streams answer it,
+so a start does not load aiohttp (~0.5 s). Everything else is a 404 there.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlparse
-
-from aiohttp import web
 
 from bot.services.media import MediaStore
 
@@ -32,16 +34,14 @@ __all__ = ["MediaStore", "WebServer", "public_base", "webhook_path"]
 
 log = logging.getLogger(__name__)
 
-SWEEP_SECONDS = 60.0  # expired photos leave the disk within this long
-
 ReturnHook = Callable[[str, Mapping[str, str]], Awaitable[None]]
 UpdateHook = Callable[[dict[str, Any]], Awaitable[None]]
 
-RETURN_PAGE = """<!doctype html><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>realface-bot</title>
-<body style="font-family: sans-serif; margin: 3em auto; max-width: 30em; text-align: center">
-<h1>Thank you</h1><p>You can close this page and go back to Telegram.</p></body>"""
+
+class _Server(Protocol):
+    async def start(self, host: str, port: int) -> int: ...
+
+    async def stop(self) -> None: ...
 
 
 class WebServer:
@@ -57,97 +57,112 @@ class WebServer:
         self.media = media
         self.on_return = on_return
         self.on_update = on_update
+        self.webhook_path = webhook_path
         self.webhook_secret = webhook_secret
-        self.app = web.Application(client_max_size=4 * 1024 * 1024)
-        self.app.add_routes(
-            [
-                web.get("/healthz", self._health),
-                web.get("/media/{token}", self._media),
-                web.get("/return/{provider}", self._return),
-                web.post("/return/{provider}", self._return),
-            ]
-        )
-        if webhook_path is not None:
-            self.app.add_routes([web.post(webhook_path, self._webhook)])
-        self._runner: web.AppRunner | None = None
-        self._sweeper: asyncio.Task[None] | None = None
+        self._server: _Server | None = None
         self.bound_port = 0
 
     async def start(self, host: str, port: int) -> None:
         """Listen on ``host:port`` (0: any free port); OSError if it cannot."""
-        if self.media is not None:
-            # What the previous run published and is still valid keeps being served.
-            await asyncio.to_thread(self.media.open)
-        runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=2.0)
-        await runner.setup()
-        try:
-            await web.TCPSite(runner, host, port).start()
-        except BaseException:
-            await runner.cleanup()
-            raise
-        self._runner = runner
-        self.bound_port = int(runner.addresses[0][1])
-        if self.media is not None:
-            self._sweeper = asyncio.create_task(self._sweep(self.media), name="media-sweep")
+        server: _Server
+        if self.media is None and self.webhook_path is None:
+            server = HealthServer()
+        else:
+            from bot.telegram.web_app import FullServer
+
+            server = FullServer(
+                self.media,
+                on_return=self.on_return,
+                on_update=self.on_update,
+                webhook_path=self.webhook_path,
+                webhook_secret=self.webhook_secret,
+            )
+        self.bound_port = await server.start(host, port)
+        self._server = server
         log.info("http server listening on %s:%d", host, self.bound_port)
 
     async def stop(self) -> None:
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sweeper
-            self._sweeper = None
-        if self._runner is not None:
-            runner, self._runner = self._runner, None
-            await runner.cleanup()
+        if self._server is not None:
+            server, self._server = self._server, None
+            await server.stop()
 
-    async def _sweep(self, media: MediaStore) -> None:
-        while True:
-            await asyncio.sleep(min(SWEEP_SECONDS, max(media.ttl, 1.0)))
-            try:
-                media.sweep()
-            except OSError:
-                log.exception("removing expired media failed")
 
-    async def _health(self, request: web.Request) -> web.Response:
-        return web.json_response({"ok": True})
+HEALTHY = b'{"ok": true}'  # what aiohttp's json_response({"ok": True}) sends
+MAX_REQUEST_HEAD = 8192
+READ_SECONDS = 10.0  # a client that sends no complete request head by then is dropped
 
-    async def _media(self, request: web.Request) -> web.StreamResponse:
-        item = self.media.get(request.match_info["token"]) if self.media is not None else None
-        if item is None:
-            return web.Response(status=404, text="Not found or expired")
-        # Streamed from the file (HEAD and Range too); a file retired meanwhile is a 404.
-        return web.FileResponse(
-            item.path,
-            headers={"Content-Type": item.mime_type, "Cache-Control": "no-store"},
-        )
 
-    async def _return(self, request: web.Request) -> web.Response:
-        params: dict[str, str] = dict(request.query)
-        if request.method == "POST" and request.can_read_body:
-            try:
-                body = await request.json()
-            except ValueError:
-                body = None
-            if isinstance(body, dict):
-                params.update({k: str(v) for k, v in body.items() if isinstance(v, str | int)})
+class HealthServer:
+    """``GET``/``HEAD /healthz`` and a 404 for any other path; one request per connection."""
+
+    def __init__(self) -> None:
+        self._server: asyncio.Server | None = None
+        self._connections: set[asyncio.StreamWriter] = set()
+
+    async def start(self, host: str, port: int) -> int:
+        self._server = await asyncio.start_server(self._serve, host, port, limit=MAX_REQUEST_HEAD)
+        return int(self._server.sockets[0].getsockname()[1])
+
+    async def stop(self) -> None:
+        if self._server is None:
+            return
+        server, self._server = self._server, None
+        server.close()
+        for writer in list(self._connections):
+            writer.close()
+        await server.wait_closed()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._connections.add(writer)
         try:
-            await self.on_return(request.match_info["provider"], params)
-        except Exception:  # the person's page must not break over our bookkeeping
-            log.exception("handling a verification return failed")
-        return web.Response(text=RETURN_PAGE, content_type="text/html")
+            try:
+                async with asyncio.timeout(READ_SECONDS):
+                    head = await reader.readuntil(b"\r\n\r\n")
+            except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError):
+                return
+            writer.write(health_response(head))
+            await writer.drain()
+        except ConnectionError:
+            pass
+        finally:
+            self._connections.discard(writer)
+            writer.close()
+            with contextlib.suppress(ConnectionError):
+                await writer.wait_closed()
 
-    async def _webhook(self, request: web.Request) -> web.Response:
-        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
-        if not self.webhook_secret or not hmac.compare_digest(given, self.webhook_secret):
-            return web.Response(status=403, text="Forbidden")
-        try:
-            data = await request.json()
-        except ValueError:
-            return web.Response(status=400, text="Bad Request")
-        if self.on_update is not None and isinstance(data, dict):
-            await self.on_update(data)
-        return web.Response(text="ok")
+
+def health_response(head: bytes) -> bytes:
+    """The whole HTTP/1.1 response to a request whose head (request line and headers) is
+    ``head``."""
+    parts = head.split(b"\r\n", 1)[0].split(b" ")
+    if len(parts) != 3 or not parts[2].startswith(b"HTTP/"):
+        return _response(400, "Bad Request", b"Bad Request", "text/plain")
+    method, target = parts[0], parts[1]
+    if target.split(b"?", 1)[0] != b"/healthz":
+        return _response(404, "Not Found", b"Not Found", "text/plain")
+    if method not in (b"GET", b"HEAD"):
+        allow = "Allow: GET, HEAD\r\n"
+        return _response(405, "Method Not Allowed", b"Method Not Allowed", "text/plain", allow)
+    body = HEALTHY if method == b"GET" else b""
+    return _response(200, "OK", body, "application/json", length=len(HEALTHY))
+
+
+def _response(
+    status: int,
+    reason: str,
+    body: bytes,
+    content_type: str,
+    extra: str = "",
+    *,
+    length: int | None = None,
+) -> bytes:
+    head = (
+        f"HTTP/1.1 {status} {reason}\r\n"
+        f"Content-Type: {content_type}; charset=utf-8\r\n"
+        f"Content-Length: {len(body) if length is None else length}\r\n"
+        f"{extra}Connection: close\r\n\r\n"
+    )
+    return head.encode("ascii") + body
 
 
 def public_base(public_url: str, bound_port: int) -> str:

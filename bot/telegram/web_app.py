@@ -1,0 +1,136 @@
+"""The aiohttp application behind :class:`bot.telegram.web.WebServer`, for when the bot has
+more to serve than ``/healthz``: photos for URL-only providers, verification returns and
+webhooks. Imported only then (aiohttp costs a start ~0.5 s: it builds two TLS contexts at
+import). What each route does is described in :mod:`bot.telegram.web`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from aiohttp import web
+
+from bot.services.media import MediaStore
+
+log = logging.getLogger(__name__)
+
+SWEEP_SECONDS = 60.0  # expired photos leave the disk within this long
+
+ReturnHook = Callable[[str, Mapping[str, str]], Awaitable[None]]
+UpdateHook = Callable[[dict[str, Any]], Awaitable[None]]
+
+RETURN_PAGE = """<!doctype html><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>realface-bot</title>
+<body style="font-family: sans-serif; margin: 3em auto; max-width: 30em; text-align: center">
+<h1>Thank you</h1><p>You can close this page and go back to Telegram.</p></body>"""
+
+
+class FullServer:
+    def __init__(
+        self,
+        media: MediaStore | None,
+        *,
+        on_return: ReturnHook,
+        on_update: UpdateHook | None,
+        webhook_path: str | None,
+        webhook_secret: str | None,
+    ) -> None:
+        self.media = media
+        self.on_return = on_return
+        self.on_update = on_update
+        self.webhook_secret = webhook_secret
+        self.app = web.Application(client_max_size=4 * 1024 * 1024)
+        self.app.add_routes(
+            [
+                web.get("/healthz", self._health),
+                web.get("/media/{token}", self._media),
+                web.get("/return/{provider}", self._return),
+                web.post("/return/{provider}", self._return),
+            ]
+        )
+        if webhook_path is not None:
+            self.app.add_routes([web.post(webhook_path, self._webhook)])
+        self._runner: web.AppRunner | None = None
+        self._sweeper: asyncio.Task[None] | None = None
+
+    async def start(self, host: str, port: int) -> int:
+        """Listen on ``host:port`` (0: any free port) and return the port; OSError if it
+        cannot."""
+        if self.media is not None:
+            # What the previous run published and is still valid keeps being served.
+            await asyncio.to_thread(self.media.open)
+        runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=2.0)
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, host, port).start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        if self.media is not None:
+            self._sweeper = asyncio.create_task(self._sweep(self.media), name="media-sweep")
+        return int(runner.addresses[0][1])
+
+    async def stop(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+            self._sweeper = None
+        if self._runner is not None:
+            runner, self._runner = self._runner, None
+            await runner.cleanup()
+
+    async def _sweep(self, media: MediaStore) -> None:
+        while True:
+            await asyncio.sleep(min(SWEEP_SECONDS, max(media.ttl, 1.0)))
+            try:
+                media.sweep()
+            except OSError:
+                log.exception("removing expired media failed")
+
+    async def _health(self, request: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    async def _media(self, request: web.Request) -> web.StreamResponse:
+        item = self.media.get(request.match_info["token"]) if self.media is not None else None
+        if item is None:
+            return web.Response(status=404, text="Not found or expired")
+        # Streamed from the file (HEAD and Range too); a file retired meanwhile is a 404.
+        return web.FileResponse(
+            item.path,
+            headers={"Content-Type": item.mime_type, "Cache-Control": "no-store"},
+        )
+
+    async def _return(self, request: web.Request) -> web.Response:
+        params: dict[str, str] = dict(request.query)
+        if request.method == "POST" and request.can_read_body:
+            try:
+                body = await request.json()
+            except ValueError:
+                body = None
+            if isinstance(body, dict):
+                params.update({k: str(v) for k, v in body.items() if isinstance(v, str | int)})
+        try:
+            await self.on_return(request.match_info["provider"], params)
+        except Exception:  # the person's page must not break over our bookkeeping
+            log.exception("handling a verification return failed")
+        return web.Response(text=RETURN_PAGE, content_type="text/html")
+
+    async def _webhook(self, request: web.Request) -> web.Response:
+        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+        if not self.webhook_secret or not hmac.compare_digest(given, self.webhook_secret):
+            return web.Response(status=403, text="Forbidden")
+        try:
+            data = await request.json()
+        except ValueError:
+            return web.Response(status=400, text="Bad Request")
+        if self.on_update is not None and isinstance(data, dict):
+            await self.on_update(data)
+        return web.Response(text="ok")
