@@ -264,13 +264,50 @@ class VideoRepo:
         )
         return [_job(r) for r in rows]
 
-    async def due(self, now: float) -> list[VideoJob]:
-        """Jobs to poll at the provider, and finished ones still to deliver."""
+    async def due(
+        self,
+        now: float,
+        *,
+        provider: str | None = None,
+        after_id: int = 0,
+        limit: int | None = None,
+    ) -> list[VideoJob]:
+        """Jobs to poll at the provider, and finished ones still to deliver, by id; a page
+        of them (``provider``'s only, ids above ``after_id``, at most ``limit``) so a round
+        over 1,000 due jobs never holds all their rows at once."""
+        where = "status IN (?, ?, ?) AND next_poll_at <= ? AND id > ?"
+        params: list[Any] = [JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.DOWNLOADING, now]
+        params.append(after_id)
+        if provider is not None:
+            where += " AND provider = ?"
+            params.append(provider)
+        page = ""
+        if limit is not None:
+            page = " LIMIT ?"
+            params.append(limit)
         rows = await self.db.fetchall(
-            "SELECT * FROM videos WHERE status IN (?, ?, ?) AND next_poll_at <= ? ORDER BY id",
-            (JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.DOWNLOADING, now),
+            f"SELECT * FROM videos WHERE {where} ORDER BY id{page}", tuple(params)
         )
         return [_job(r) for r in rows]
+
+    async def due_providers(self, now: float) -> list[str]:
+        """The providers with jobs due (see :meth:`due`): each is polled on its own."""
+        rows = await self.db.fetchall(
+            "SELECT DISTINCT provider FROM videos WHERE status IN (?, ?, ?) "
+            "AND next_poll_at <= ? AND provider IS NOT NULL ORDER BY provider",
+            (JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.DOWNLOADING, now),
+        )
+        return [str(r[0]) for r in rows]
+
+    async def polled_many(self, next_polls: Sequence[tuple[int, float]]) -> None:
+        """:meth:`polled` for many jobs in one transaction: (job id, next poll at)."""
+        if not next_polls:
+            return
+        async with self.db.write() as conn:
+            await conn.executemany(
+                "UPDATE videos SET next_poll_at = ?, poll_count = poll_count + 1 WHERE id = ?",
+                [(at, job_id) for job_id, at in next_polls],
+            )
 
     async def unnotified(self) -> list[VideoJob]:
         rows = await self.db.fetchall(

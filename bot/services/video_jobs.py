@@ -16,13 +16,14 @@ from pathlib import Path
 
 import httpx
 
-from bot.providers.base import ProviderError, VideoState, VideoStatus
+from bot.providers.base import Provider, ProviderError, VideoState, VideoStatus
 from bot.providers.registry import Providers
 from bot.services.bounded import KeyedLocks
 from bot.services.clock import Clock
 from bot.services.job_failures import JobFailure, of_task
 from bot.services.leftovers import TEMP_PREFIX
 from bot.services.notify import DeliveryRefused, Undelivered, VideoNotifier
+from bot.services.video_polling import Pace, limit_for, poll_provider
 from storage.models import JobStatus, VideoJob
 from storage.videos import VideoRepo
 
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 
 TELEGRAM_VIDEO_LIMIT = 50 * 1024 * 1024  # sendVideo by upload (shared/TELEGRAM.md)
 MAX_DELIVERY_ATTEMPTS = 5
+POLLED_BATCH = 64  # "asked, still running" rows written in one transaction
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,13 @@ class JobRunner:
         self.workdir = workdir
         self._outcome_locks: KeyedLocks[int] = KeyedLocks()
         self._deliveries: dict[int, asyncio.Task[None]] = {}
+        # One polling round at a time; the tracker starts it and goes on with its own round.
+        self._round_lock = asyncio.Lock()
+        self._round: asyncio.Task[None] | None = None
+        self._paces: dict[str, Pace] = {}
+        self._stopping = False
+        # Inside a round, "still running, ask again at ..." is written in batches.
+        self._polled: list[tuple[int, float]] | None = None
         self.http = httpx.AsyncClient(
             timeout=httpx.Timeout(download_timeout), follow_redirects=True
         )
@@ -108,26 +117,63 @@ class JobRunner:
             await self.notifier.job_outcome(job)
             await self.videos.mark_notified(job.id)
 
+    async def poll_soon(self) -> None:
+        """Start a polling round in its own task unless one is under way: a round over
+        1,000 due jobs must not hold up the rest of the tracker's round."""
+        if self._stopping or (self._round is not None and not self._round.done()):
+            return
+        self._round = asyncio.create_task(self._background_round(), name="video-polls")
+
+    async def _background_round(self) -> None:
+        try:
+            await self.poll_due()
+        except Exception:
+            log.exception("polling video jobs failed")
+
     async def poll_due(self) -> None:
-        for job in await self.videos.due(self.clock()):
-            if job.status is JobStatus.DOWNLOADING:
-                self.spawn_delivery(job.id)
-                continue
-            await self.notifier.working(job)
-            assert job.provider is not None and job.provider_task_id is not None
+        """One round: every due job asked at its provider, each provider's side by side within
+        its limits (bot/services/video_polling.py). Nothing is sent to Telegram before a
+        job's poll, and only what changed for the person: a new stage, the outcome."""
+        async with self._round_lock:
+            now = self.clock()
+            self._polled = []
             try:
-                provider = self.providers.get(job.provider)
-            except LookupError:
-                log.warning("job %d: provider %s is not enabled any more", job.id, job.provider)
-                await self._later(job)
-                continue
-            try:
-                status = await provider.get_video(job.provider_task_id)
-            except ProviderError as exc:
-                log.warning("polling video job %d failed: %s", job.id, exc)
-                await self._later(job)
-                continue
-            await self.apply(job, status)
+                await asyncio.gather(
+                    *(
+                        poll_provider(self.videos, name, now, limit_for(name), self._poll_one)
+                        for name in await self.videos.due_providers(now)
+                    )
+                )
+            finally:
+                await self._flush_polled()
+                self._polled = None
+
+    async def _poll_one(self, job: VideoJob) -> None:
+        if job.status is JobStatus.DOWNLOADING:
+            self.spawn_delivery(job.id)
+            return
+        assert job.provider is not None and job.provider_task_id is not None
+        try:
+            provider: Provider = self.providers.get(job.provider)
+        except LookupError:
+            log.warning("job %d: provider %s is not enabled any more", job.id, job.provider)
+            await self._later(job)
+            return
+        pace = self._paces.setdefault(job.provider, Pace(limit_for(job.provider).per_second))
+        await pace.wait()
+        try:
+            status = await provider.get_video(job.provider_task_id)
+        except ProviderError as exc:
+            log.warning("polling video job %d failed: %s", job.id, exc)
+            await self._later(job)
+            return
+        await self.apply(job, status)
+
+    async def _flush_polled(self) -> None:
+        if self._polled:
+            batch = list(self._polled)
+            self._polled.clear()
+            await self.videos.polled_many(batch)
 
     def spawn_delivery(self, job_id: int) -> None:
         """Deliver in its own task: a 50 MB transfer must not hold up every other poll."""
@@ -146,6 +192,13 @@ class JobRunner:
                 log.exception("delivering job %d failed", job_id)
 
     async def stop_deliveries(self) -> None:
+        """At shutdown: the polling round and the deliveries under way stop (the rows say
+        where each job is; the next start picks them up)."""
+        self._stopping = True
+        if self._round is not None:
+            self._round.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._round
         for task in list(self._deliveries.values()):
             task.cancel()
         for task in list(self._deliveries.values()):
@@ -159,7 +212,13 @@ class JobRunner:
                 job, JobStatus.FAILED, None, None, expect=job.status, failure=JobFailure.TIMEOUT
             )
             return
-        await self.videos.polled(job.id, now + self.schedule.backoff(job.poll_count + 1))
+        at = now + self.schedule.backoff(job.poll_count + 1)
+        if self._polled is None:
+            await self.videos.polled(job.id, at)
+            return
+        self._polled.append((job.id, at))
+        if len(self._polled) >= POLLED_BATCH:
+            await self._flush_polled()
 
     async def apply(self, job: VideoJob, status: VideoStatus) -> None:
         now = self.clock()
@@ -195,8 +254,9 @@ class JobRunner:
             if running is not None:
                 await self.notifier.job_progress(running, force=True)
         else:
+            # Still where it was: the card already says so (it shows the stage and when the
+            # job was sent, not a ticking clock), so nothing is edited.
             await self._later(job)
-            await self.notifier.job_progress(job)
 
     async def deliver(self, job: VideoJob) -> None:
         """Download at once (provider URLs expire) to a temporary file, then send it.
@@ -217,6 +277,9 @@ class JobRunner:
                         job, JobStatus.TOO_LARGE, None, None, expect=JobStatus.DOWNLOADING
                     )
                     return
+                # "Sending video…" in the chat's header while it really is being sent; not
+                # while the provider works for minutes (it would need one every 5 s per chat).
+                await self.notifier.working(job)
                 file_id = await self.notifier.send_video(job, path, size)
             except DeliveryRefused as refused:
                 log.warning("job %d: the link goes instead of the video: %s", job.id, refused)

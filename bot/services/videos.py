@@ -111,6 +111,10 @@ class VideoService:
     async def poll_due(self) -> None:
         await self.jobs.poll_due()
 
+    async def poll_soon(self) -> None:
+        """Start a polling round in its own task (the tracker's step); returns at once."""
+        await self.jobs.poll_soon()
+
     async def resume(self, booted_at: float) -> None:
         await self.jobs.resume(booted_at)
 

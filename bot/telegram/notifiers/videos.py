@@ -14,6 +14,7 @@ means "no private chat" only when Telegram says so.
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from pathlib import Path
 
 from telegram import Bot, InlineKeyboardMarkup, InputFile, InputMediaVideo, ReplyParameters
@@ -31,6 +32,8 @@ from bot.telegram.texts import videos as video_texts
 from storage.models import JobStatus, VideoJob
 
 log = logging.getLogger(__name__)
+
+SHOWN_CAP = 10_000  # cards whose last text is remembered (a hash each)
 
 
 class TelegramVideoNotifier:
@@ -53,6 +56,9 @@ class TelegramVideoNotifier:
         # Bounded: entries older than the interval they throttle are of no use.
         self._last_edit: RecentTimes[int] = RecentTimes(max(edit_interval, group_edit_interval))
         self._last_action: RecentTimes[int] = RecentTimes(action_interval)
+        # The progress text each card was last edited to (bounded: oldest first out); after
+        # a restart it is empty, and the runner edits only on a change of stage anyway.
+        self._shown: OrderedDict[int, int] = OrderedDict()  # job id -> hash of its text
         # Per upload: writing 50 MB may take minutes on a slow link, and Telegram takes a
         # while to process a large upload before it answers.
         self.upload_timeout = upload_timeout
@@ -86,15 +92,29 @@ class TelegramVideoNotifier:
             log.info("chat %d blocked the bot", job.chat_id)
 
     async def job_progress(self, job: VideoJob, face_name: str, *, force: bool = False) -> None:
+        """Edit the card when its text would change, never with the text it already shows
+        (``force`` lifts the interval, not that)."""
+        text = video_texts.progress(job, face_name)
+        if self._shown.get(job.id) == hash(text):
+            return
         now = self.clock()
         interval = self.group_edit_interval if job.chat_id < 0 else self.edit_interval
         if not force and now - self._last_edit.get(job.id, 0.0) < interval:
             return
         self._last_edit[job.id] = now
-        await self._edit(job, video_texts.progress(job, face_name, now))
+        self._shown[job.id] = hash(text)
+        self._shown.move_to_end(job.id)
+        while len(self._shown) > SHOWN_CAP:
+            self._shown.popitem(last=False)
+        try:
+            await self._edit(job, text)
+        except BaseException:
+            self._shown.pop(job.id, None)  # not shown: the next change tries again
+            raise
 
     async def job_outcome(self, job: VideoJob, face_name: str) -> None:
         self._last_edit.pop(job.id, None)
+        self._shown.pop(job.id, None)
         if job.status is JobStatus.DELIVERED and job.inline_message_id is not None:
             await self._inline_video(job, face_name)
         elif job.status is JobStatus.DELIVERED:

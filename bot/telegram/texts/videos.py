@@ -68,13 +68,16 @@ def elapsed(seconds: float) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
-def progress(job: VideoJob, face_name: str, now: float) -> str:
-    spent = elapsed(now - (job.submitted_at or now))
+def progress(job: VideoJob, face_name: str) -> str:
+    """The card while a job is under way: its stage and when it was sent, a function of the
+    stored job alone. No ticking clock: that would cost an edit per job on every poll, and
+    after a restart the card already shows what this renders, so nothing is re-sent."""
+    sent = f" · sent {clock_time(job.submitted_at)}" if job.submitted_at else ""
     stage = {
         JobStatus.SUBMITTING: "⏳ sending to the provider…",
-        JobStatus.QUEUED: f"⏳ queued at the provider · {spent}",
-        JobStatus.RUNNING: f"🎬 generating · {spent} elapsed (usually 1–4 minutes)",
-        JobStatus.DOWNLOADING: f"📥 done at the provider · fetching the video · {spent}",
+        JobStatus.QUEUED: f"⏳ queued at the provider{sent}",
+        JobStatus.RUNNING: f"🎬 generating{sent} (usually 1–4 minutes)",
+        JobStatus.DOWNLOADING: f"📥 done at the provider · fetching the video{sent}",
     }.get(job.status, "")
     return (
         f"🎬 <b>Video of “{e(face_name)}”</b>\n<i>{e(_short(job.prompt))}</i>\n"

@@ -1,0 +1,109 @@
+"""How a round of video polling reaches the providers: side by side, within each one's limits.
+
+A round asks every due job's provider about it. Each provider's due jobs are read from the
+database a page at a time and handed to a few workers (its :class:`PollLimit`: requests in
+flight, and requests a second where the vendor documents a limit), and providers run
+independently, so 1,000 running jobs are all asked within seconds of a restart while a slow
+provider holds up only its own jobs, and no more than a page of rows is held at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from storage.models import VideoJob
+from storage.videos import VideoRepo
+
+log = logging.getLogger(__name__)
+
+PAGE = 64  # rows read at a time; also how many jobs wait for a worker at most
+
+
+@dataclass(frozen=True)
+class PollLimit:
+    concurrency: int = 16  # requests in flight to the provider
+    per_second: float | None = None  # requests started a second, where a limit is known
+
+
+# What the vendors document (shared PROVIDERS.md); where nothing is documented, the bound on
+# requests in flight is the only limit: 16 keeps a restart with 1,000 running jobs to about a
+# second of GETs without a burst a provider could take for abuse.
+DEFAULT_LIMIT = PollLimit()
+POLL_LIMITS: dict[str, PollLimit] = {
+    # 100 requests/s for everything but submits, over the limit a 403; photo polling and
+    # the user's own submits share the key, so video polls take at most half.
+    "sunra": PollLimit(concurrency=16, per_second=50.0),
+}
+
+
+def limit_for(provider: str) -> PollLimit:
+    return POLL_LIMITS.get(provider, DEFAULT_LIMIT)
+
+
+class Pace:
+    """Spaces the starts of requests to at most ``per_second`` a second (None: no spacing)."""
+
+    def __init__(self, per_second: float | None) -> None:
+        self.interval = 1.0 / per_second if per_second else 0.0
+        self._next = 0.0
+
+    async def wait(self) -> None:
+        if not self.interval:
+            return
+        now = time.monotonic()
+        start = max(now, self._next)
+        self._next = start + self.interval
+        if start > now:
+            await asyncio.sleep(start - now)
+
+
+async def poll_provider(
+    videos: VideoRepo,
+    provider: str,
+    now: float,
+    limit: PollLimit,
+    handle: Callable[[VideoJob], Awaitable[None]],
+) -> None:
+    """Hand each of ``provider``'s jobs due at ``now`` to ``handle``, ``limit.concurrency``
+    at a time; one job's failure is logged and never stops the others."""
+    queue: asyncio.Queue[VideoJob | None] = asyncio.Queue(maxsize=PAGE)
+    workers = max(1, limit.concurrency)
+
+    async def feed() -> None:
+        after = 0
+        try:
+            while True:
+                page = await videos.due(now, provider=provider, after_id=after, limit=PAGE)
+                for job in page:
+                    await queue.put(job)
+                if len(page) < PAGE:
+                    return
+                after = page[-1].id
+        finally:
+            for _ in range(workers):
+                await queue.put(None)
+
+    async def work() -> None:
+        while (job := await queue.get()) is not None:
+            try:
+                await handle(job)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("polling video job %d failed", job.id)
+
+    tasks = [asyncio.create_task(work()) for _ in range(workers)]
+    try:
+        await feed()
+        await asyncio.gather(*tasks)
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
