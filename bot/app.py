@@ -207,7 +207,7 @@ class Runtime:
             pending=pending,
             media=self.media,
         )
-        await set_commands(app.bot)
+        # The tracker first: running video jobs are polled while start-up calls go out.
         self.tracker_task = asyncio.create_task(
             self._track(tracker, app, booted_at), name="tracker"
         )
@@ -219,6 +219,7 @@ class Runtime:
         there is a public URL or a webhook; the public URL, if there is one."""
         settings = self.settings
         public_url = settings.public_url
+        await set_commands(app.bot)
         if public_url is None and self.sandbox is not None:
             # The simulators run on this machine: they fetch from loopback, at the bound port.
             public_url = "http://127.0.0.1:0"
@@ -281,6 +282,9 @@ class Runtime:
     async def stop(self, app: AnyApplication) -> None:
         if self.videos is not None:
             await self.videos.stop_deliveries()
+        if self.videos is not None:
+            # Running jobs are asked at once, side by side with the rest of the resume.
+            await self.videos.poll_soon()
         if self.tracker_task is not None:
             self.tracker_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

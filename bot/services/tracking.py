@@ -109,7 +109,8 @@ class Tracker:
         # Each step on its own: one failing (a provider down) must not stop the others.
         steps = [self.poll_faces, self.expire_links, self.poll_assets, self.sweep, self.prune]
         if self.videos is not None:
-            steps.append(self.videos.poll_due)
+            # In its own task: 1,000 due video jobs must not hold up faces and uploads.
+            steps.append(self.videos.poll_soon)
         for step in steps:
             try:
                 await step()
