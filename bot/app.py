@@ -211,6 +211,7 @@ class Runtime:
         self.tracker_task = asyncio.create_task(
             self._track(tracker, app, booted_at), name="tracker"
         )
+        await set_commands(app.bot)
         await replay(unfinished, inbox, self.update_queue, app.bot)
         log.info("realface-bot @%s started", app.bot.username)
 
@@ -219,7 +220,6 @@ class Runtime:
         there is a public URL or a webhook; the public URL, if there is one."""
         settings = self.settings
         public_url = settings.public_url
-        await set_commands(app.bot)
         if public_url is None and self.sandbox is not None:
             # The simulators run on this machine: they fetch from loopback, at the bound port.
             public_url = "http://127.0.0.1:0"
@@ -273,6 +273,9 @@ class Runtime:
                 return
 
     async def _track(self, tracker: Tracker, app: AnyApplication, booted_at: float) -> None:
+        if self.videos is not None:
+            # Running jobs are asked at once, side by side with the rest of the resume.
+            await self.videos.poll_soon()
         try:
             await tracker.resume(telegram_fetcher(app.bot), booted_at)
         except Exception:
@@ -282,9 +285,6 @@ class Runtime:
     async def stop(self, app: AnyApplication) -> None:
         if self.videos is not None:
             await self.videos.stop_deliveries()
-        if self.videos is not None:
-            # Running jobs are asked at once, side by side with the rest of the resume.
-            await self.videos.poll_soon()
         if self.tracker_task is not None:
             self.tracker_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
