@@ -7,7 +7,7 @@ from storage.history import record
 from storage.models import Face, FaceStatus, Owner, OwnerKind
 
 
-def _face(row: Row) -> Face:
+def face_from_row(row: Row) -> Face:
     return Face(
         id=row["id"],
         owner=Owner(OwnerKind(row["owner_kind"]), row["owner_id"]),
@@ -78,11 +78,11 @@ class FaceRepo:
             )
             face_id = int(cur.lastrowid or 0)
             await record(conn, "face", face_id, status, "created", now)
-            return _face(await one(conn, "SELECT * FROM faces WHERE id = ?", (face_id,)))
+            return face_from_row(await one(conn, "SELECT * FROM faces WHERE id = ?", (face_id,)))
 
     async def by_request(self, request_key: str) -> Face | None:
         row = await self.db.fetchone("SELECT * FROM faces WHERE request_key = ?", (request_key,))
-        return _face(row) if row else None
+        return face_from_row(row) if row else None
 
     async def begin_start(self, face_id: int, start_ref: str, now: float) -> bool:
         """Record, before asking the provider, that a new start is under way for a face
@@ -121,7 +121,7 @@ class FaceRepo:
             if cur.rowcount == 0:
                 return None
             await record(conn, "face", face_id, FaceStatus.PENDING, f"group {group_id}", now)
-            return _face(await one(conn, "SELECT * FROM faces WHERE id = ?", (face_id,)))
+            return face_from_row(await one(conn, "SELECT * FROM faces WHERE id = ?", (face_id,)))
 
     async def start_failed(
         self, face_id: int, to: FaceStatus, group_id: str | None, detail: str, now: float
@@ -150,11 +150,11 @@ class FaceRepo:
             "SELECT * FROM faces WHERE status = ? AND updated_at < ? ORDER BY id",
             (FaceStatus.CREATING, before),
         )
-        return [_face(r) for r in rows]
+        return [face_from_row(r) for r in rows]
 
     async def get(self, face_id: int) -> Face | None:
         row = await self.db.fetchone("SELECT * FROM faces WHERE id = ?", (face_id,))
-        return _face(row) if row else None
+        return face_from_row(row) if row else None
 
     async def list_for_owner(self, owner: Owner) -> list[Face]:
         rows = await self.db.fetchall(
@@ -162,7 +162,7 @@ class FaceRepo:
             "ORDER BY id",
             (owner.kind, owner.id, FaceStatus.DELETED),
         )
-        return [_face(r) for r in rows]
+        return [face_from_row(r) for r in rows]
 
     async def due_pending(self, now: float) -> list[Face]:
         rows = await self.db.fetchall(
@@ -170,7 +170,7 @@ class FaceRepo:
             "AND next_poll_at <= ? ORDER BY next_poll_at",
             (FaceStatus.PENDING, now),
         )
-        return [_face(r) for r in rows]
+        return [face_from_row(r) for r in rows]
 
     async def pending_by_session(self, provider: str, session_id: str) -> Face | None:
         row = await self.db.fetchone(
@@ -178,7 +178,7 @@ class FaceRepo:
             "AND status IN (?, ?)",
             (provider, session_id, FaceStatus.PENDING, FaceStatus.EXPIRED),
         )
-        return _face(row) if row else None
+        return face_from_row(row) if row else None
 
     async def create_active(
         self,
@@ -219,7 +219,7 @@ class FaceRepo:
             "SELECT * FROM faces WHERE status IN (?, ?, ?) AND outcome_notified = 0",
             (FaceStatus.ACTIVE, FaceStatus.EXPIRED, FaceStatus.INTERRUPTED),
         )
-        return [_face(r) for r in rows]
+        return [face_from_row(r) for r in rows]
 
     async def schedule_poll(self, face_id: int, at: float | None, *, polled: bool) -> None:
         async with self.db.write() as conn:

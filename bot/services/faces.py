@@ -11,7 +11,8 @@ invites: invites.py.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from bot.providers.base import ProviderError
 from bot.providers.registry import Providers
@@ -26,10 +27,10 @@ from bot.services.pending import PendingInputs
 from bot.services.verification import LinkIssued, Verifier, provider_failures
 from storage.assets import AssetRepo
 from storage.chats import ChatRepo
+from storage.face_lists import FaceLists
 from storage.faces import FaceRepo
 from storage.links import InviteRepo, LinkRepo
 from storage.models import (
-    Asset,
     AssetState,
     Awaiting,
     Face,
@@ -42,21 +43,45 @@ from storage.users import UserRepo
 
 log = logging.getLogger(__name__)
 
+# How many faces one list shows (a message keeps under Telegram's 4096 characters and 100
+# buttons); the rest are a page away, and counted.
+PAGE_SIZE = 30
+MAX_PAGE = 10**9
+
 
 @dataclass(frozen=True)
 class FaceSummary:
+    """A face and how many of its photos are in each state."""
+
     face: Face
-    assets: list[Asset]
+    photos: Mapping[AssetState, int]
 
     def count(self, state: AssetState) -> int:
-        return sum(1 for a in self.assets if a.state is state)
+        return self.photos.get(state, 0)
 
 
 @dataclass(frozen=True)
 class FaceList:
-    summaries: list[FaceSummary]
+    summaries: list[FaceSummary]  # this page of faces, oldest first
     current_id: int | None  # where a person's plain photos go (private chats only)
     in_group: bool
+    total: int = 0  # faces in all
+    page: int = 0  # 0: the newest PAGE_SIZE, 1: the ones before them, ...
+    page_size: int = PAGE_SIZE
+
+    @property
+    def first(self) -> int:
+        """The rank (1 = newest) of the newest face shown."""
+        return self.page * self.page_size + 1
+
+    @property
+    def last(self) -> int:
+        """The rank of the oldest face shown."""
+        return self.page * self.page_size + len(self.summaries)
+
+    @property
+    def older(self) -> bool:
+        return self.last < self.total
 
 
 @dataclass(frozen=True)
@@ -64,6 +89,8 @@ class FaceDetail:
     summary: FaceSummary
     current_id: int | None
     in_group: bool
+    # The provider's ids of its first PAGE_SIZE Active photos (summary counts them all).
+    active_ids: list[str] = field(default_factory=list)
 
 
 class FaceService:
@@ -85,6 +112,7 @@ class FaceService:
         return_base: str | None = None,
     ) -> None:
         self.faces = faces
+        self.lists = FaceLists(faces.db)
         self.assets = assets
         self.users = users
         self.chats = chats
@@ -207,25 +235,34 @@ class FaceService:
 
     # ---------------------------------------------------------------- list and manage
 
-    async def summaries(self, owner: Owner) -> list[FaceSummary]:
-        faces = await self.faces.list_for_owner(owner)
-        return [FaceSummary(f, await self.assets.for_face(f.id)) for f in faces]
+    async def summaries(self, owner: Owner, page: int = 0) -> tuple[list[FaceSummary], int]:
+        """One page of the owner's faces (newest first by page, oldest first within it)
+        with their photo counts, and how many faces there are: two bounded queries."""
+        found = await self.lists.page(owner, limit=PAGE_SIZE, skip=page * PAGE_SIZE)
+        return [FaceSummary(f.face, f.photos) for f in found.faces], found.total
 
     async def names(self, owner: Owner) -> dict[int, str]:
         """Every face's name by id (deleted ones too: old videos still name them)."""
         return {f.id: f.name for f in await self.faces.list_for_owner(owner)}
 
-    async def listing(self, actor: Actor) -> FaceList:
-        """/faces: a person's own faces, or (its admins only) the group's."""
+    async def listing(self, actor: Actor, page: int = 0) -> FaceList:
+        """/faces: a person's own faces, or (its admins only) the group's; ``page`` 0 is the
+        newest PAGE_SIZE. A page past the end (faces deleted since) shows the last one."""
         check_may_create(actor)
-        return FaceList(
-            await self.summaries(actor.owner), await self._current_id(actor), actor.in_group
-        )
+        page = min(page, MAX_PAGE)  # a forged button's page stays a number SQLite takes
+        summaries, total = await self.summaries(actor.owner, page)
+        if not summaries and page > 0 and total > 0:
+            page = (total - 1) // PAGE_SIZE
+            summaries, total = await self.summaries(actor.owner, page)
+        current = await self._current_id(actor)
+        return FaceList(summaries, current, actor.in_group, total, page)
 
     async def detail(self, actor: Actor, face_id: int) -> FaceDetail:
+        """One face's card: its photo counts and the first PAGE_SIZE Active photos' ids."""
         face = await self.managed(actor, face_id)
-        summary = FaceSummary(face, await self.assets.for_face(face.id))
-        return FaceDetail(summary, await self._current_id(actor), actor.in_group)
+        summary = FaceSummary(face, await self.lists.counts(face.id))
+        active_ids = await self.lists.active_photo_ids(face.id, PAGE_SIZE)
+        return FaceDetail(summary, await self._current_id(actor), actor.in_group, active_ids)
 
     async def _current_id(self, actor: Actor) -> int | None:
         """Where a person's plain photos go (private chats only; groups use upload prompts)."""
@@ -331,7 +368,4 @@ class FaceService:
             face = await self.faces.get(user.current_face_id)
             if face is not None and face.status is not FaceStatus.DELETED:
                 return face
-        faces = await self.faces.list_for_owner(Owner(OwnerKind.USER, user_id))
-        active = [f for f in faces if f.status is FaceStatus.ACTIVE]
-        pool = active or faces
-        return pool[-1] if pool else None
+        return await self.lists.newest(Owner(OwnerKind.USER, user_id))

@@ -14,12 +14,13 @@ from bot.providers.registry import Providers
 from bot.services.actors import Actor, Place
 from bot.services.clock import Clock
 from bot.services.errors import Refusal, ServiceRefused
-from bot.services.faces import FaceService
+from bot.services.faces import PAGE_SIZE, FaceService
 from bot.services.pending import PendingInputs
 from bot.services.user_text import clean_prompt
 from bot.services.video_options import Estimate, apply_choice, estimate, normalize
 from bot.services.video_rules import VideoRules, made_again_here, owner_of
 from storage.assets import AssetRepo
+from storage.face_lists import UsableFace
 from storage.models import (
     Asset,
     AssetState,
@@ -39,7 +40,7 @@ class DraftCard:
     """What a draft's card shows: the next question (face, photos) or the confirm step."""
 
     job: VideoJob
-    faces: list[Face]  # to choose from, while no face is chosen
+    faces: list[Face]  # to choose from, while no face is chosen (the newest PAGE_SIZE)
     face: Face | None
     photos: list[Asset]  # the chosen face's Active photos, oldest first
     most: int  # how many photos one video of this provider takes
@@ -78,18 +79,19 @@ class DraftService:
         saved = await self.videos.settings(owner)
         return normalize(saved) if saved else VideoSettings()
 
-    async def usable_faces(self, owner: Owner) -> list[tuple[Face, list[Asset]]]:
+    async def usable_faces(
+        self, owner: Owner, *, limit: int = PAGE_SIZE, skip: int = 0, newest_first: bool = False
+    ) -> list[UsableFace]:
         """The owner's verified faces that have at least one Active asset, at providers that
-        are enabled now."""
-        usable = []
-        enabled = set(self.providers.names())
-        for summary in await self.faces.summaries(owner):
-            if summary.face.provider not in enabled:
-                continue
-            active = [a for a in summary.assets if a.state is AssetState.ACTIVE]
-            if summary.face.status is FaceStatus.ACTIVE and active:
-                usable.append((summary.face, active))
-        return usable
+        are enabled now, with their Active photo counts: ``limit`` of them after ``skip``,
+        in id order (one bounded query)."""
+        return await self.faces.lists.usable(
+            owner,
+            self.providers.names(),
+            limit=limit,
+            skip=skip,
+            newest_first=newest_first,
+        )
 
     async def face_for(self, job: VideoJob, face_id: int) -> Face:
         """A face this job may use: its owner's (the requester's, or the group's)."""
@@ -171,7 +173,7 @@ class DraftService:
         if draft.message_id is not None or draft.face_id is not None:
             return await self._card(draft)  # made by an earlier run of this same request
         if face_id is None and len(usable) == 1:
-            face_id = usable[0][0].id
+            face_id = usable[0].face.id
         if face_id is not None:
             return await self._choose_face(draft, face_id)
         return await self._card(draft)
@@ -184,8 +186,9 @@ class DraftService:
         if forwarded and actor.in_group:
             raise ServiceRefused(Refusal.FORWARDED_COMMAND)
 
-    async def _has_usable_face(self, actor: Actor) -> list[tuple[Face, list[Asset]]]:
-        usable = await self.usable_faces(actor.owner)
+    async def _has_usable_face(self, actor: Actor) -> list[UsableFace]:
+        """The first two usable faces (enough to know there is one, or a choice to make)."""
+        usable = await self.usable_faces(actor.owner, limit=2)
         if not usable:
             group = actor.in_group
             raise ServiceRefused(Refusal.NO_USABLE_GROUP_FACE if group else Refusal.NO_USABLE_FACE)
@@ -202,7 +205,8 @@ class DraftService:
 
     async def _card(self, job: VideoJob) -> DraftCard:
         if job.face_id is None:
-            faces = [face for face, _ in await self.usable_faces(owner_of(job))]
+            newest = await self.usable_faces(owner_of(job), newest_first=True)
+            faces = [usable.face for usable in reversed(newest)]
             return DraftCard(job, faces, None, [], 1, None)
         face = await self.face_for(job, job.face_id)
         photos = [a for a in await self.assets.for_face(face.id) if a.state is AssetState.ACTIVE]

@@ -65,8 +65,9 @@ class InlineVideos:
     async def offer(self, actor: Actor, raw_query: str, offset: int) -> InlineOffer:
         """One page of the person's usable faces for this prompt. Refused with
         NO_USABLE_FACE (nothing to offer yet) or BAD_PROMPT (too short to offer)."""
-        usable = await self.drafts.usable_faces(actor.owner)
-        if not usable:
+        # One more than a page: whether there is a next one.
+        usable = await self.drafts.usable_faces(actor.owner, limit=PAGE + 1, skip=offset)
+        if not usable and offset == 0:
             raise ServiceRefused(Refusal.NO_USABLE_FACE)
         prompt = normalize_prompt(raw_query)
         if visible_length(prompt) < MIN_PROMPT:
@@ -74,10 +75,11 @@ class InlineVideos:
         settings = await self.drafts.settings_for(actor.owner)
         offer_id = await self.offers.create(actor.user_id, prompt, self.clock())
         choices = []
-        for face, active in usable[offset : offset + PAGE]:
+        for usable_face in usable[:PAGE]:
+            face = usable_face.face
             models = self.drafts.providers.get(face.provider).capabilities.models
-            choices.append(InlineChoice(face, len(active), normalize(settings, models)))
-        more = offset + PAGE < len(usable)
+            choices.append(InlineChoice(face, usable_face.photos, normalize(settings, models)))
+        more = len(usable) > PAGE
         return InlineOffer(offer_id, prompt, choices, offset + PAGE if more else None)
 
     async def draft_for(

@@ -30,6 +30,7 @@ class Action(StrEnum):
     INVITE_LINK = "il"  # invitee: a fresh link (argument: invite token)
     FACE_SHOW = "fs"
     FACE_LIST = "fl"
+    FACE_PAGE = "fg"  # page of /faces: 0 the newest, 1 the ones before them, ...
     FACE_USE = "fu"
     FACE_RENAME = "fr"
     FACE_DELETE = "fd"
@@ -72,6 +73,7 @@ _SHAPES: dict[Action, tuple[Arg, ...] | str] = {
     Action.INVITE_LINK: TOKEN,
     Action.FACE_SHOW: (Arg.ID,),
     Action.FACE_LIST: (),
+    Action.FACE_PAGE: (Arg.INDEX,),
     Action.FACE_USE: (Arg.ID,),
     Action.FACE_RENAME: (Arg.ID,),
     Action.FACE_DELETE: (Arg.ID,),

@@ -5,7 +5,7 @@ import pytest
 
 from bot.providers.base import ProviderRejected, RejectReason
 from bot.services.errors import failure_of
-from bot.services.faces import FaceSummary
+from bot.services.faces import FaceDetail, FaceList, FaceSummary
 from bot.services.images import Problem
 from bot.services.video_options import apply_choice, estimate, normalize
 from bot.telegram.keyboards import faces as keyboards
@@ -51,12 +51,25 @@ def face(i: int) -> Face:
 
 
 def test_a_long_face_list_stays_within_telegram_limits() -> None:
-    summaries = [FaceSummary(face(i), []) for i in range(120)]
-    text = face_texts.faces_list(summaries, None)
-    markup = keyboards.faces_list(summaries)
+    summaries = [FaceSummary(face(i), {AssetState.ACTIVE: 10}) for i in range(90, 120)]
+    listing = FaceList(summaries, None, in_group=False, total=120)
+    text = face_texts.faces_list(listing)
+    markup = keyboards.faces_list(listing)
     assert len(text) < 4096 and "The newest 30 of 120" in text
+    assert "90 older" in text  # and how to reach them
     assert "&lt;&amp;&gt;" in text  # names are escaped
-    assert markup is not None and len(markup.inline_keyboard) == 30
+    assert markup is not None and len(markup.inline_keyboard) == 31  # 30 faces, paging
+    assert [b.text for b in markup.inline_keyboard[-1]] == ["« Older"]
+
+
+def test_a_middle_page_of_faces_pages_both_ways() -> None:
+    summaries = [FaceSummary(face(i), {}) for i in range(60, 90)]
+    listing = FaceList(summaries, None, in_group=False, total=120, page=1)
+    text = face_texts.faces_list(listing)
+    assert "31–60 of 120" in text and "60 older" in text
+    markup = keyboards.faces_list(listing)
+    assert markup is not None
+    assert [b.text for b in markup.inline_keyboard[-1]] == ["« Older", "Newer »"]
 
 
 def test_estimate_matches_the_documented_price_point() -> None:
@@ -201,10 +214,13 @@ def test_provider_errors_and_ids_in_face_texts_fit() -> None:
     failed = failure_of(refused)
     plain = within_limits(failure_text(failed.failure, failed.detail))
     assert plain.startswith("The provider said no: Upstream refused: <a> & <b> x")
-    detail = face_texts.face_detail(
-        FaceSummary(dataclasses.replace(face(1), provider_group_id=LONG), []), None, "Token360"
+    summary = FaceSummary(
+        dataclasses.replace(face(1), provider_group_id=LONG), {AssetState.ACTIVE: 500}
     )
-    within_limits(detail)
+    detail = face_texts.face_detail(
+        FaceDetail(summary, None, in_group=False, active_ids=[LONG] * 30), "Token360"
+    )
+    assert "…and 470 more" in within_limits(detail)
 
 
 def test_a_long_allow_list_fits() -> None:

@@ -84,6 +84,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
                 Action.SIM_PASS,
                 Action.FACE_SHOW,
                 Action.FACE_LIST,
+                Action.FACE_PAGE,
                 Action.FACE_USE,
                 Action.FACE_RENAME,
                 Action.FACE_DELETE,

@@ -192,8 +192,7 @@ async def cmd_faces(update: Update, context: Context) -> None:
         await message.reply_text(refusal_text(refused.refusal, refused.detail))
         return
     await message.reply_text(
-        face_texts.faces_list(listing.summaries, listing.current_id, in_group=listing.in_group),
-        reply_markup=keyboards.faces_list(listing.summaries),
+        face_texts.faces_list(listing), reply_markup=keyboards.faces_list(listing)
     )
 
 
@@ -222,14 +221,12 @@ async def _face_action(update: Update, context: Context, svc: Services, cb: Call
     assert query is not None and chat is not None
     actor = await actor_of(update, context)
     match cb.action:
-        case Action.FACE_LIST:
-            listing = await svc.faces.listing(actor)
+        case Action.FACE_LIST | Action.FACE_PAGE:
+            page = cb.int_arg if cb.action is Action.FACE_PAGE else 0
+            listing = await svc.faces.listing(actor, page)
             await query.answer()
             await query.edit_message_text(
-                face_texts.faces_list(
-                    listing.summaries, listing.current_id, in_group=listing.in_group
-                ),
-                reply_markup=keyboards.faces_list(listing.summaries),
+                face_texts.faces_list(listing), reply_markup=keyboards.faces_list(listing)
             )
         case Action.FACE_SHOW:
             await _show_face(update, svc, actor, cb.int_arg)
@@ -285,7 +282,7 @@ async def _show_face(
     provider = svc.providers.label(face.provider)
     await query.answer(notice)
     await query.edit_message_text(
-        face_texts.face_detail(detail.summary, detail.current_id, provider),
+        face_texts.face_detail(detail, provider),
         reply_markup=keyboards.face_detail(face, detail.current_id, in_group=detail.in_group),
     )
 

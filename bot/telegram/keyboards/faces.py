@@ -6,9 +6,8 @@ from urllib.parse import quote
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.services.faces import FaceSummary
+from bot.services.faces import FaceList
 from bot.telegram.callbacks import Action, Callback
-from bot.telegram.texts.common import MAX_LISTED
 from storage.models import Face, FaceStatus
 
 
@@ -60,8 +59,8 @@ def invite_intro(token: str) -> InlineKeyboardMarkup:
     )
 
 
-def faces_list(summaries: list[FaceSummary]) -> InlineKeyboardMarkup | None:
-    if not summaries:
+def faces_list(listing: FaceList) -> InlineKeyboardMarkup | None:
+    if not listing.summaries:
         return None
     icons = {
         FaceStatus.ACTIVE: "✅",
@@ -70,12 +69,18 @@ def faces_list(summaries: list[FaceSummary]) -> InlineKeyboardMarkup | None:
         FaceStatus.EXPIRED: "⌛",
         FaceStatus.INTERRUPTED: "⚠️",
     }
-    return InlineKeyboardMarkup(
-        [
-            [_cb(f"{icons.get(s.face.status, '')} {s.face.name}", Action.FACE_SHOW, s.face.id)]
-            for s in summaries[-MAX_LISTED:]
-        ]
-    )
+    rows = [
+        [_cb(f"{icons.get(s.face.status, '')} {s.face.name}", Action.FACE_SHOW, s.face.id)]
+        for s in listing.summaries
+    ]
+    pages = []
+    if listing.older:
+        pages.append(_cb("« Older", Action.FACE_PAGE, listing.page + 1))
+    if listing.page > 0:
+        pages.append(_cb("Newer »", Action.FACE_PAGE, listing.page - 1))
+    if pages:
+        rows.append(pages)
+    return InlineKeyboardMarkup(rows)
 
 
 def face_detail(

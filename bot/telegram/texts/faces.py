@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 from bot.providers.base import Capabilities
-from bot.services.faces import FaceSummary
-from bot.telegram.texts.common import ID_LIMIT, MAX_LISTED, clip, clock_time, e
+from bot.services.faces import FaceDetail, FaceList
+from bot.telegram.texts.common import ID_LIMIT, clip, clock_time, e
 from storage.models import AssetState, Face, FaceStatus
 
 
@@ -107,39 +107,43 @@ FACE_STATUS = {
 }
 
 
-def faces_list(
-    summaries: list[FaceSummary], current_id: int | None, *, in_group: bool = False
-) -> str:
-    if not summaries:
-        if in_group:
+def faces_list(listing: FaceList) -> str:
+    if not listing.summaries:
+        if listing.in_group:
             return "This group has no faces yet. An admin creates one with /newface <i>name</i>."
         return "You have no faces yet. Create one with /newface <i>name</i>."
-    title = "This group's faces" if in_group else "Your faces"
+    title = "This group's faces" if listing.in_group else "Your faces"
     lines = [f"<b>{title}</b> (tap one to manage it)"]
-    if len(summaries) > MAX_LISTED:
-        lines.append(f"The newest {MAX_LISTED} of {len(summaries)}:")
-    for s in summaries[-MAX_LISTED:]:
-        mark = " ← uploads go here" if s.face.id == current_id else ""
+    shown = len(listing.summaries)
+    if listing.page == 0 and listing.total > shown:
+        lines.append(f"The newest {shown} of {listing.total}:")
+    elif listing.page > 0:
+        lines.append(f"Newest first, {listing.first}–{listing.last} of {listing.total}:")
+    for s in listing.summaries:
+        mark = " ← uploads go here" if s.face.id == listing.current_id else ""
         lines.append(
             f"• <b>{e(s.face.name)}</b> — {FACE_STATUS[s.face.status]}, "
             f"{s.count(AssetState.ACTIVE)} active photo(s){mark}"
         )
+    if listing.older:
+        older = listing.total - listing.last
+        lines.append(f"\n{older} older — tap <b>« Older</b> to see them.")
     return "\n".join(lines)
 
 
-def face_detail(s: FaceSummary, current_id: int | None, provider: str) -> str:
-    face = s.face
+def face_detail(detail: FaceDetail, provider: str) -> str:
+    s, face = detail.summary, detail.summary.face
     lines = [f"<b>{e(face.name)}</b> — {FACE_STATUS[face.status]}", f"Provider: {e(provider)}"]
     if face.provider_group_id:
         lines.append(f"Group: <code>{clip(face.provider_group_id, ID_LIMIT)}</code>")
-    if face.id == current_id:
+    if face.id == detail.current_id:
         lines.append("New photos go to this face.")
-    active = [a for a in s.assets if a.state is AssetState.ACTIVE]
-    if active:
+    if detail.active_ids:
         lines.append("\n<b>Active assets</b> (tap to copy):")
-        lines += [f"<code>{clip(a.provider_asset_id, ID_LIMIT)}</code>" for a in active[:30]]
-        if len(active) > 30:
-            lines.append(f"…and {len(active) - 30} more")
+        lines += [f"<code>{clip(asset_id, ID_LIMIT)}</code>" for asset_id in detail.active_ids]
+        more = s.count(AssetState.ACTIVE) - len(detail.active_ids)
+        if more > 0:
+            lines.append(f"…and {more} more")
     pending = s.count(AssetState.PROCESSING) + s.count(AssetState.UPLOADING)
     failed = s.count(AssetState.FAILED) + s.count(AssetState.REJECTED)
     if pending:
