@@ -34,6 +34,7 @@ from bot.providers.base import (
     ProviderUnavailable,
     RejectReason,
 )
+from bot.providers.tls import tls_context
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +130,7 @@ class ProviderHTTP:
             headers=dict(headers),
             timeout=httpx.Timeout(timeout),
             transport=transport,
+            verify=tls_context(),  # one for all providers, CAs loaded at first use
         )
         self.retry = retry or RetryPolicy()
         self.message_of = message_of

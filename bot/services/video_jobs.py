@@ -18,6 +18,7 @@ import httpx
 
 from bot.providers.base import Provider, ProviderError, VideoState, VideoStatus
 from bot.providers.registry import Providers
+from bot.providers.tls import tls_context
 from bot.services.bounded import KeyedLocks
 from bot.services.clock import Clock
 from bot.services.job_failures import JobFailure, of_task
@@ -72,7 +73,9 @@ class JobRunner:
         # Inside a round, "still running, ask again at ..." is written in batches.
         self._polled: list[tuple[int, float]] | None = None
         self.http = httpx.AsyncClient(
-            timeout=httpx.Timeout(download_timeout), follow_redirects=True
+            timeout=httpx.Timeout(download_timeout),
+            follow_redirects=True,
+            verify=tls_context(),  # shared with the providers, CAs loaded at first use
         )
 
     async def aclose(self) -> None:
