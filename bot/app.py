@@ -37,7 +37,13 @@ from bot.telegram.lifecycle import AnyApplication, StartupError
 from bot.telegram.notifiers.faces import TelegramNotifier
 from bot.telegram.notifiers.videos import TelegramVideoNotifier
 from bot.telegram.retry import RetryingRateLimiter, RetryPolicy, TelegramRetry
-from bot.telegram.updates import DurableProcessor, DurableUpdateQueue, replay
+from bot.telegram.updates import (
+    REMEMBERED,
+    ConfirmingRequest,
+    DurableProcessor,
+    DurableUpdateQueue,
+    replay,
+)
 from bot.telegram.web import MediaStore, WebServer, public_base, webhook_path
 from storage.assets import AssetRepo
 from storage.chats import ChatRepo, InlineOfferRepo
@@ -82,8 +88,9 @@ class Runtime:
         # What an earlier run left unfinished, read before any new update can arrive (the
         # webhook server starts below): those are new rows, not replays.
         unfinished = await inbox.unfinished()
-        self.update_queue.bind(inbox)
-        self.update_processor.bind(inbox)
+        handled = await inbox.recently_done(REMEMBERED)
+        self.update_queue.bind(inbox, unfinished, handled)
+        self.update_processor.bind(self.update_queue)
         keys = settings.provider_keys()
         if settings.sandbox:
             # Loaded by name, and only here: production code never imports the simulators.
@@ -236,7 +243,8 @@ class Runtime:
         async def on_update(data: dict[str, Any]) -> None:
             update = Update.de_json(data, app.bot)
             if update is not None:
-                await app.update_queue.put(update)
+                # Returns once answering the call is safe: handled, or kept in the inbox.
+                await self.update_queue.receive(update)
 
         self.web = WebServer(
             self.media,
@@ -319,8 +327,9 @@ def build_application(settings: Settings, *, clock: Clock = system_clock) -> Any
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        # A cut long-poll can wedge a one-connection pool (shared/TELEGRAM.md).
-        .get_updates_connection_pool_size(4)
+        # A cut long-poll can wedge a one-connection pool (shared/TELEGRAM.md). Each
+        # getUpdates first keeps what is still being handled (bot/telegram/updates.py).
+        .get_updates_request(ConfirmingRequest(runtime.update_queue, connection_pool_size=4))
         # Updates run side by side, so one slow provider call does not hold up everyone;
         # the services guard their own races (transactions, guarded transitions, locks).
         .update_queue(runtime.update_queue)

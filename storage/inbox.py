@@ -1,15 +1,17 @@
-"""Updates from Telegram, kept from the moment they arrive until they are handled.
+"""Updates from Telegram that were still being handled when Telegram was told they arrived.
 
 Telegram forgets an update once the next getUpdates confirms it (or once a webhook call is
-answered), and that happens while the update may still be in a handler: a kill -9 then
-lost the request. Each update is written here before it is confirmed, and marked done when
-its handling ends; the next start replays what a crash cut off. Done rows are kept for a
-day because Telegram sends again what was handled but not yet confirmed when the process
-died, and those must be recognised and skipped.
+answered), and that may happen while the update is still in a handler: a kill -9 then lost
+the request. An update still being handled at that moment is written here first (the
+Telegram side batches them: one transaction per getUpdates), and marked done when its
+handling ends; the next start replays what a crash cut off. An update handled before it is
+confirmed is never written. Done rows are kept for a day so that one Telegram sends again
+(it was kept and done, but the confirmation never reached Telegram) can be recognised.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from storage.database import Database
@@ -28,23 +30,32 @@ class InboxRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def keep(self, update_id: int, payload: str, now: float) -> bool:
-        """Write an update before Telegram is told it arrived. False if it is known already
-        (handled, or waiting to be handled by a replay)."""
+    async def keep(self, updates: Sequence[tuple[int, str]], now: float) -> None:
+        """Write updates (id, JSON) still being handled before Telegram is told they
+        arrived, in one transaction; a row that exists already is left as it is."""
         async with self.db.write() as conn:
-            cur = await conn.execute(
+            await conn.executemany(
                 "INSERT OR IGNORE INTO inbox (update_id, payload, received_at, attempts) "
                 "VALUES (?, ?, ?, 1)",
-                (update_id, payload, now),
+                [(update_id, payload, now) for update_id, payload in updates],
             )
-            return cur.rowcount > 0
 
-    async def done(self, update_id: int, now: float) -> None:
+    async def done(self, update_ids: Sequence[int], now: float) -> None:
+        """Mark kept updates handled, in one transaction."""
         async with self.db.write() as conn:
-            await conn.execute(
+            await conn.executemany(
                 "UPDATE inbox SET done_at = ? WHERE update_id = ? AND done_at IS NULL",
-                (now, update_id),
+                [(now, update_id) for update_id in update_ids],
             )
+
+    async def recently_done(self, limit: int) -> list[int]:
+        """The ids of the newest ``limit`` updates kept and handled (within the day)."""
+        rows = await self.db.fetchall(
+            "SELECT update_id FROM inbox WHERE done_at IS NOT NULL "
+            "ORDER BY update_id DESC LIMIT ?",
+            (limit,),
+        )
+        return [row["update_id"] for row in rows]
 
     async def unfinished(self, now: float) -> list[KeptUpdate]:
         """What earlier runs received and did not finish, oldest first, each counted as one

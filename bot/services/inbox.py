@@ -1,8 +1,11 @@
-"""The update inbox as the Telegram side uses it (bot/telegram/updates.py): keep an update
-before Telegram is told it arrived, mark it done, and list what an earlier run left
-unfinished. The rows and their rules are storage.inbox's; the time is the service's clock."""
+"""The update inbox as the Telegram side uses it (bot/telegram/updates.py): keep the updates
+still being handled before Telegram is told they arrived, mark them done, and list what an
+earlier run left unfinished. The rows and their rules are storage.inbox's; the time is the
+service's clock."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from bot.services.clock import Clock
 from storage.inbox import InboxRepo, KeptUpdate
@@ -15,14 +18,18 @@ class UpdateInbox:
         self.repo = repo
         self.clock = clock
 
-    async def keep(self, update_id: int, payload: str) -> bool:
-        """Keep an update; False if it is known already (handled, or waiting for a replay)."""
-        return await self.repo.keep(update_id, payload, self.clock())
+    async def keep(self, updates: Sequence[tuple[int, str]]) -> None:
+        """Keep updates (id, JSON) in one write; one known already is left as it is."""
+        await self.repo.keep(updates, self.clock())
 
-    async def done(self, update_id: int) -> None:
-        await self.repo.done(update_id, self.clock())
+    async def done(self, update_ids: Sequence[int]) -> None:
+        await self.repo.done(update_ids, self.clock())
 
     async def unfinished(self) -> list[KeptUpdate]:
         """What earlier runs received and did not finish, oldest first (each counted as one
         more attempt)."""
         return await self.repo.unfinished(self.clock())
+
+    async def recently_done(self, limit: int) -> list[int]:
+        """The newest kept updates that were handled: Telegram may send them again."""
+        return await self.repo.recently_done(limit)

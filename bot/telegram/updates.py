@@ -1,16 +1,35 @@
-"""At-least-once handling of Telegram updates across kill -9.
+"""At-least-once handling of Telegram updates across kill -9, with no write for an update
+handled before Telegram is told it arrived.
 
-The Updater confirms an update to Telegram with its next getUpdates, right after putting
-it on the queue, so an update still in a handler when the process dies is gone for good
-(webhook mode: once the call is answered). :class:`DurableUpdateQueue` writes each update
-to the inbox before it goes on the queue, and the updater awaits that ``put`` before it
-confirms anything; :class:`DurableProcessor` marks it done when its handling ends; at the
-next start :func:`replay` queues what was cut off.
+Telegram forgets an update once it is confirmed: by the next getUpdates whose offset passes
+it (polling), or when its webhook call is answered. An update still being handled at that
+moment would be lost by a kill -9, so it must be in the inbox by then; one that finished
+before it never needs to be written. So:
 
-A replayed update runs its handler again. Handlers whose effect must not happen twice
-make it idempotent by the update's id (a face start, a stored photo) or by a guarded status
-transition (a paid submit); a plain reply may be sent twice in the one window between a
-send and the done mark (documented in the README).
+- :class:`DurableUpdateQueue` queues each update and tracks it in memory, writing nothing.
+- Polling: :class:`ConfirmingRequest` (the getUpdates connection) runs
+  :meth:`DurableUpdateQueue.before_confirming` before each getUpdates. It waits up to
+  ``grace`` seconds for the updates in hand to finish, then keeps the ones still running in
+  one write; if that write fails, the getUpdates fails (a NetworkError, which PTB's updater
+  retries with the offset unchanged), so nothing unkept is ever confirmed.
+- Webhook: :meth:`DurableUpdateQueue.receive` puts the update, waits up to ``grace`` for its
+  own handling, and keeps it if it still runs, before the call is answered.
+- :class:`DurableProcessor` tells the queue when an update's handling ends; only a kept one
+  is then marked done (marks that come together share one write).
+- At the next start :func:`replay` queues what was kept and not finished; an update whose
+  handling died :data:`MAX_ATTEMPTS` times is dropped and its sender told.
+
+A replayed update runs its handler again. Handlers whose effect must not happen twice make
+it idempotent by the update's id (a face start, a stored photo) or by a guarded status
+transition (a paid submit). What a plain reply may do twice: (1) as before, an update kept
+and killed between its reply and its done mark is replayed and replies again; (2) new with
+this scheme, an update that finished unwritten in the instant (at most ``grace``) before the
+getUpdates or webhook answer that confirms it is sent again by Telegram after a kill -9 and
+handled again. State changes are safe in both cases for the reasons above; only a read-only
+reply (a /start greeting, an inline answer) can arrive twice.
+
+Within one run an update Telegram sends again (its confirmation failed) is recognised by
+its id (the last :data:`REMEMBERED` ids, the replays, and the inbox's recently done ones).
 """
 
 from __future__ import annotations
@@ -18,12 +37,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Sequence
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
 from telegram import Bot, Update
 from telegram.error import NetworkError, TelegramError
 from telegram.ext import SimpleUpdateProcessor
+from telegram.request import HTTPXRequest
 
 from bot.services.inbox import KeptUpdate, UpdateInbox
 from bot.telegram.texts import common as texts
@@ -31,58 +52,185 @@ from bot.telegram.texts import common as texts
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3  # an update whose handling died this often is dropped, not retried forever
+GRACE_SECONDS = 0.3  # how long an update may run before the confirmation before it is kept
+REMEMBERED = 10_000  # update ids remembered to recognise one Telegram sends again
 
 
 class DurableUpdateQueue(asyncio.Queue[object]):
-    """The Application's update queue; updates are kept in the inbox before they queue."""
+    """The Application's update queue; it keeps in the inbox whatever is still being handled
+    when Telegram is about to be told it arrived."""
 
-    def __init__(self) -> None:
+    def __init__(self, grace: float = GRACE_SECONDS) -> None:
         super().__init__()
         self.inbox: UpdateInbox | None = None
-        self._replaying: set[int] = set()
+        self.grace = grace
+        self._unkept: dict[int, Update] = {}  # being handled, not in the inbox
+        self._kept: set[int] = set()  # in the inbox, not yet marked done
+        self._finishing: set[int] = set()  # kept and handled: their done mark is due
+        self._recent: deque[int] = deque()
+        self._seen: set[int] = set()  # ids of _recent, and of the updates kept at start
+        self._writing = asyncio.Lock()  # one inbox write at a time, in order
+        self._progress = asyncio.Event()  # an unkept update finished
 
-    def bind(self, inbox: UpdateInbox) -> None:
+    def bind(
+        self,
+        inbox: UpdateInbox,
+        unfinished: Iterable[KeptUpdate] = (),
+        handled: Iterable[int] = (),
+    ) -> None:
+        """Start keeping updates; ``unfinished`` (to be replayed) and ``handled`` (recently
+        done) are in the inbox already, and Telegram may send them again."""
         self.inbox = inbox
+        for update_id in sorted(handled):
+            self._remember(update_id)
+        for kept in unfinished:
+            self._seen.add(kept.update_id)
+            self._kept.add(kept.update_id)
+
+    def _remember(self, update_id: int) -> None:
+        if len(self._recent) >= REMEMBERED:
+            self._seen.discard(self._recent.popleft())
+        self._recent.append(update_id)
+        self._seen.add(update_id)
 
     async def put(self, item: object) -> None:
         if isinstance(item, Update) and self.inbox is not None:
-            if item.update_id in self._replaying:
-                # Telegram sends again what it never saw confirmed; the replay has it.
+            update_id = item.update_id
+            if update_id in self._seen:
+                # Telegram sends again what it never saw confirmed: it is in hand already,
+                # was handled, or waits for its replay.
+                log.info("update %d was seen before; not handled again", update_id)
                 return
-            payload = json.dumps(item.to_dict())
-            try:
-                known = not await self.inbox.keep(item.update_id, payload)
-            except Exception as exc:
-                # The updater retries a NetworkError with the offset unchanged; any other
-                # error would end polling for good.
-                raise NetworkError(f"could not keep update {item.update_id}: {exc}") from exc
-            if known:
-                log.info("update %d was seen before; not handled again", item.update_id)
-                return
+            self._remember(update_id)
+            self._unkept[update_id] = item
         await super().put(item)
 
     async def replay(self, update: Update) -> None:
         """Queue an update an earlier run kept but did not finish."""
-        self._replaying.add(update.update_id)
+        self._seen.add(update.update_id)
+        self._kept.add(update.update_id)
         await super().put(update)
+
+    def dropped(self, update_id: int) -> None:
+        """A kept update that is not replayed (see :func:`replay`) needs no done mark."""
+        self._kept.discard(update_id)
+
+    async def before_confirming(self) -> None:
+        """Polling: the next getUpdates confirms every update received so far. Wait a
+        moment for those in hand, then keep the rest (NetworkError if that fails)."""
+        await self._wait(lambda: not self._unkept)
+        await self._keep(None)
+
+    async def receive(self, update: Update) -> None:
+        """Webhook: queue ``update``; once this returns, answering the call is safe."""
+        await self.put(update)
+        update_id = update.update_id
+        await self._wait(lambda: update_id not in self._unkept)
+        await self._keep(update_id)
+
+    async def finished(self, update_id: int) -> None:
+        """An update's handling ended; a kept one is marked done."""
+        if self._unkept.pop(update_id, None) is not None:
+            self._progress.set()
+            return
+        if update_id not in self._kept:
+            return
+        self._finishing.add(update_id)
+        async with self._writing:
+            # Whoever holds the lock next marks every update that finished meanwhile.
+            due = sorted(self._finishing)
+            self._finishing.clear()
+            if not due or self.inbox is None:
+                return
+            self._kept.difference_update(due)
+            try:
+                await self.inbox.done(due)
+            except Exception:
+                log.exception("marking updates %s done failed; they run again at next start", due)
+
+    async def _wait(self, settled: Callable[[], bool]) -> None:
+        if settled():
+            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.grace
+        while not settled():
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return
+            self._progress.clear()
+            try:
+                await asyncio.wait_for(self._progress.wait(), remaining)
+            except TimeoutError:
+                return
+
+    async def _keep(self, only: int | None) -> None:
+        """Write the unkept updates in hand (or just ``only``) to the inbox, in one write."""
+        if self.inbox is None or not self._unkept:
+            return
+        async with self._writing:
+            if only is None:
+                batch, self._unkept = self._unkept, {}
+            elif only in self._unkept:
+                batch = {only: self._unkept.pop(only)}
+            else:
+                return
+            if not batch:
+                return
+            # From here an update of the batch that finishes waits for this write, then is
+            # marked done; if the write fails it is unkept again.
+            self._kept.update(batch)
+            try:
+                await self.inbox.keep(
+                    [(update_id, json.dumps(u.to_dict())) for update_id, u in batch.items()]
+                )
+            except BaseException as exc:
+                for update_id, update in batch.items():
+                    self._kept.discard(update_id)
+                    if update_id in self._finishing:
+                        self._finishing.discard(update_id)
+                    else:
+                        self._unkept[update_id] = update
+                if not isinstance(exc, Exception):
+                    raise
+                ids = ", ".join(map(str, batch))
+                # The updater retries a NetworkError with the offset unchanged (and an
+                # unanswered webhook call is sent again): nothing unkept is confirmed.
+                raise NetworkError(f"could not keep updates {ids}: {exc}") from exc
+            log.debug("kept %d update(s) still being handled", len(batch))
+
+
+class ConfirmingRequest(HTTPXRequest):
+    """The getUpdates connection: each getUpdates confirms the updates received before it,
+    so the queue keeps the ones still being handled first. (PTB's Updater puts a batch on
+    the queue and then calls getUpdates with the next offset; this request is the one seam
+    between the two that PTB offers: ``ApplicationBuilder.get_updates_request``.)"""
+
+    def __init__(self, queue: DurableUpdateQueue, **options: Any) -> None:
+        super().__init__(**options)
+        self.queue = queue
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        await self.queue.before_confirming()
+        return await super().do_request(*args, **kwargs)
 
 
 class DurableProcessor(SimpleUpdateProcessor):
-    """Marks an update done in the inbox once its handlers have run (or failed)."""
+    """Tells the queue when an update's handlers have run (or failed)."""
 
     def __init__(self, max_concurrent_updates: int) -> None:
         super().__init__(max_concurrent_updates)
-        self.inbox: UpdateInbox | None = None
+        self.queue: DurableUpdateQueue | None = None
 
-    def bind(self, inbox: UpdateInbox) -> None:
-        self.inbox = inbox
+    def bind(self, queue: DurableUpdateQueue) -> None:
+        self.queue = queue
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         await coroutine
-        # Not in a finally: an update cut off by cancellation (shutdown) runs again at the
-        # next start. A handler's own exception was already given to the error handler.
-        if isinstance(update, Update) and self.inbox is not None:
-            await self.inbox.done(update.update_id)
+        # Not in a finally: an update cut off by cancellation (shutdown) was kept by the
+        # last getUpdates and runs again at the next start. A handler's own exception was
+        # already given to the error handler.
+        if isinstance(update, Update) and self.queue is not None:
+            await self.queue.finished(update.update_id)
 
 
 async def replay(
@@ -91,13 +239,14 @@ async def replay(
     queue: DurableUpdateQueue,
     bot: Bot,
 ) -> int:
-    """Queue the updates an earlier run received and did not finish (read by
+    """Queue the updates an earlier run kept and did not finish (read by
     ``inbox.unfinished`` before this run could receive any); how many."""
     count = 0
     for kept in unfinished:
         update = Update.de_json(json.loads(kept.payload), bot)
         if update is None or kept.attempts > MAX_ATTEMPTS:
-            await inbox.done(kept.update_id)
+            await inbox.done([kept.update_id])
+            queue.dropped(kept.update_id)
             if update is not None:
                 log.error("update %d failed %d times; dropped", kept.update_id, kept.attempts - 1)
                 await _tell_dropped(bot, update)

@@ -101,17 +101,22 @@ async def video_message(
 
 
 async def handled(tg: FakeTelegram, db_path: Path, timeout: float = 30) -> None:
-    """Until the bot has finished handling every update sent to it so far (its inbox says
-    so): what those updates would make it send, it has sent."""
+    """Until the bot has finished handling every update sent to it so far: what those
+    updates would make it send, it has sent. A getUpdates confirmed them, and the bot
+    confirms an update only once it is handled or kept in its inbox (bot/telegram/updates.py),
+    where no kept one is still open."""
     last = tg.last_update_id
 
     def done() -> bool:
+        offsets = (int(c.params.get("offset") or 0) for c in tg.calls_to("getUpdates"))
+        if max(offsets, default=0) <= last:
+            return False
         rows = query(
             db_path,
-            "SELECT COUNT(*) AS n FROM inbox WHERE update_id <= ? AND done_at IS NOT NULL",
+            "SELECT COUNT(*) AS n FROM inbox WHERE update_id <= ? AND done_at IS NULL",
             (last,),
         )
-        return rows[0]["n"] >= last
+        return rows[0]["n"] == 0
 
     await tg.wait_for(lambda: done() or None, timeout=timeout)
 

@@ -95,7 +95,16 @@ async def test_kill_with_an_update_in_hand_replays_it(
     tg.inject(TgFault("sendPhoto", kind="timeout", delay=60))
     mark = tg.mark()
     await tg.send_text(alice, "/newface Anna")
+    update_id = tg.last_update_id
     await tg.wait_for(lambda: tg.calls_to("sendPhoto") or None, timeout=15)
+    # Telegram was told: a getUpdates confirmed the update (the bot kept it first).
+    await tg.wait_for(
+        lambda: (
+            any(int(c.params.get("offset") or 0) > update_id for c in tg.calls_to("getUpdates"))
+            or None
+        ),
+        timeout=15,
+    )
     bot.kill()
 
     bot = bot_process(settings)
