@@ -47,6 +47,7 @@ class Database:
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        self.writes_begun = 0  # write transactions begun since open (tests, benchmarks)
 
     async def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -93,6 +94,7 @@ class Database:
         """One write transaction; commits on exit, rolls back on an exception."""
         async with self._lock:
             conn = self._w
+            self.writes_begun += 1
             try:
                 await _begin(conn)
                 yield conn

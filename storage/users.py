@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from storage.database import Database, Row, one
+from collections import OrderedDict
+
+from storage.database import Connection, Database, Row, one
 from storage.models import User
+
+# Who a person is, as last stored: (first_name, username, language_code).
+Seen = tuple[str, str | None, str | None]
 
 
 def _user(row: Row) -> User:
@@ -17,8 +22,62 @@ def _user(row: Row) -> User:
 
 
 class UserRepo:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, known: int = 10_000) -> None:
         self.db = db
+        # What was last stored for the ``known`` people seen most recently. Only this repo
+        # writes these columns, and it updates an entry inside the write that stores it.
+        self._known = known
+        self._stored: OrderedDict[int, Seen] = OrderedDict()
+
+    async def remember(
+        self,
+        user_id: int,
+        first_name: str,
+        username: str | None,
+        language_code: str | None,
+        now: float,
+    ) -> bool:
+        """Store who talks to the bot, if they are new or their name, username or language
+        changed: True if it wrote. A known person unchanged costs no write transaction (an
+        update comes per keystroke of an inline query): answered from memory, else from one
+        read of their row."""
+        seen: Seen = (first_name, username, language_code)
+        if self._stored.get(user_id) == seen:
+            self._stored.move_to_end(user_id)
+            return False
+        row = await self.db.fetchone(
+            "SELECT first_name, username, language_code FROM users WHERE id = ?", (user_id,)
+        )
+        if row is not None and (row[0], row[1], row[2]) == seen:
+            if user_id not in self._stored:  # a write meanwhile put a newer entry there
+                self._keep(user_id, seen)
+            return False
+        async with self.db.write() as conn:
+            await self._upsert(conn, user_id, seen, now)
+            self._keep(user_id, seen)  # in write order: the entry matches the row
+        return True
+
+    def _keep(self, user_id: int, seen: Seen) -> None:
+        self._stored[user_id] = seen
+        self._stored.move_to_end(user_id)
+        while len(self._stored) > self._known:
+            self._stored.popitem(last=False)
+
+    @staticmethod
+    async def _upsert(conn: Connection, user_id: int, seen: Seen, now: float) -> None:
+        await conn.execute(
+            """
+            INSERT INTO users (id, first_name, username, language_code, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (id) DO UPDATE SET
+                first_name = excluded.first_name, username = excluded.username,
+                language_code = excluded.language_code, updated_at = excluded.updated_at
+            WHERE first_name IS NOT excluded.first_name
+               OR username IS NOT excluded.username
+               OR language_code IS NOT excluded.language_code
+            """,
+            (user_id, *seen, now, now),
+        )
 
     async def upsert(
         self,
@@ -28,20 +87,10 @@ class UserRepo:
         language_code: str | None,
         now: float,
     ) -> User:
+        seen: Seen = (first_name, username, language_code)
         async with self.db.write() as conn:
-            await conn.execute(
-                """
-                INSERT INTO users (id, first_name, username, language_code, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT (id) DO UPDATE SET
-                    first_name = excluded.first_name, username = excluded.username,
-                    language_code = excluded.language_code, updated_at = excluded.updated_at
-                WHERE first_name IS NOT excluded.first_name
-                   OR username IS NOT excluded.username
-                   OR language_code IS NOT excluded.language_code
-                """,
-                (user_id, first_name, username, language_code, now, now),
-            )
+            await self._upsert(conn, user_id, seen, now)
+            self._keep(user_id, seen)
             return _user(await one(conn, "SELECT * FROM users WHERE id = ?", (user_id,)))
 
     async def get(self, user_id: int) -> User | None:

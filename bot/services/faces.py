@@ -162,8 +162,9 @@ class FaceService:
     async def remember(
         self, user_id: int, first_name: str, username: str | None, language_code: str | None
     ) -> None:
-        """Who talks to the bot (an invite shows its creator's name)."""
-        await self.users.upsert(user_id, first_name, username, language_code, self.clock())
+        """Who talks to the bot (an invite shows its creator's name); written only when
+        they are new or changed."""
+        await self.users.remember(user_id, first_name, username, language_code, self.clock())
 
     # ---------------------------------------------------------------- /newface
 

@@ -14,6 +14,7 @@ from bot.services.actors import Actor
 from bot.services.bounded import KeyedLocks
 from bot.services.clock import Clock
 from bot.services.errors import Refusal, ServiceRefused
+from bot.services.inline_offers import RecentOffers
 from bot.services.user_text import normalize_prompt, visible_length
 from bot.services.video_drafts import DraftService
 from bot.services.video_options import Estimate, estimate, normalize
@@ -24,6 +25,7 @@ from storage.videos import VideoRepo
 
 MIN_PROMPT = 3  # visible characters: fewer offer nothing (a query comes per keystroke)
 PAGE = 50  # the most results one answer may carry
+OFFER_KEEP_SECONDS = 48 * 3600.0  # as long as the stored offers of earlier releases
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,8 @@ class InlineVideos:
         clock: Clock,
     ) -> None:
         self.videos = videos
-        self.offers = offers
+        self.offers = offers  # read only: the offers earlier releases stored, for old cards
+        self.recent = RecentOffers(OFFER_KEEP_SECONDS)
         self.rules = rules
         self.drafts = drafts
         self.clock = clock
@@ -73,7 +76,7 @@ class InlineVideos:
         if visible_length(prompt) < MIN_PROMPT:
             raise ServiceRefused(Refusal.BAD_PROMPT, str(visible_length(prompt)))
         settings = await self.drafts.settings_for(actor.owner)
-        offer_id = await self.offers.create(actor.user_id, prompt, self.clock())
+        offer_id = self.recent.offer(actor.user_id, prompt, self.clock())  # no write
         choices = []
         for usable_face in usable[:PAGE]:
             face = usable_face.face
@@ -83,10 +86,18 @@ class InlineVideos:
         return InlineOffer(offer_id, prompt, choices, offset + PAGE if more else None)
 
     async def draft_for(
-        self, actor: Actor, offer_id: int, face_id: int, inline_message_id: str
+        self,
+        actor: Actor,
+        offer_id: int,
+        face_id: int,
+        inline_message_id: str,
+        *,
+        query: str | None = None,
     ) -> VideoJob:
         """The draft behind a card, made now if no update made it yet. Someone else's card
-        is refused (NOT_YOURS)."""
+        is refused (NOT_YOURS). ``query``: what the chosen-result feedback says the person
+        typed (theirs: Telegram sends it to them alone), used when the offer is no longer
+        kept; a button press has none, so its card's offer must still be known."""
         async with self._locks[inline_message_id]:
             made = await self.videos.by_inline_message(inline_message_id)
             if made is not None:
@@ -95,7 +106,9 @@ class InlineVideos:
                 if made.user_id != actor.user_id:
                     raise ServiceRefused(Refusal.NOT_YOURS)
                 return made
-            offer = await self.offers.get(offer_id)
+            offer = self.recent.get(offer_id, self.clock()) or await self.offers.get(offer_id)
+            if offer is None and query is not None:
+                offer = actor.user_id, normalize_prompt(query)
             if offer is None:
                 raise ServiceRefused(Refusal.OFFER_EXPIRED)
             user_id, prompt = offer

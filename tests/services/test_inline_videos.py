@@ -11,7 +11,7 @@ import pytest
 from bot.providers.base import ProviderUnavailable
 from bot.services.actors import Actor
 from bot.services.errors import Refusal
-from bot.services.video_inline import MIN_PROMPT, PAGE
+from bot.services.video_inline import MIN_PROMPT, OFFER_KEEP_SECONDS, PAGE
 from bot.services.videos import VideoService
 from storage.database import Database
 from storage.models import JobStatus
@@ -111,7 +111,7 @@ async def test_an_expired_offer_and_a_cancelled_card(
         video_service.inline.go(actors.inline, offer.offer_id, face.id, CARD)
     )
     assert refused is Refusal.JOB_STARTED
-    await video_service.inline.offers.prune(clock() + 1)
+    clock.advance(OFFER_KEEP_SECONDS + 1)  # offers are kept in memory this long
     refused = await refusal_of(
         video_service.inline.go(actors.inline, offer.offer_id, face.id, OTHER_CARD)
     )

@@ -76,7 +76,7 @@ async def on_chosen_result(update: Update, context: Context) -> None:
         return
     inline, actor = context.bot_data.services.videos.inline, await actor_of(update, context)
     try:
-        await inline.draft_for(actor, ids[0], ids[1], chosen.inline_message_id)
+        await inline.draft_for(actor, ids[0], ids[1], chosen.inline_message_id, query=chosen.query)
     except ServiceRefused as refused:
         log.info("chosen inline result not drafted: %s", refused)
 
