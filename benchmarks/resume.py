@@ -29,9 +29,15 @@ against a fresh fake Bot API and simulator on 127.0.0.1 set up alike:
   an edit through the 30/s limiter each) is printed for reference; the ratio is against the
   measured baseline.
 
+Also, one more user with 1,000 faces of 10 photos sends ``/faces`` five times, one after
+another, from the first ``getUpdates`` on, while the jobs resume: milliseconds from sending
+the update to the reply reaching the fake Bot API (the baseline replies with a fixed line:
+the rig's floor for a reply under the same load).
+
 Goals (issue 10): every running job polled within 2 s of start; no edit or chat action ahead
 of the provider polls (none is due here: nothing the person sees changed); RSS at most 80 MB
-with this database. Usage: python -m benchmarks.resume [--quick] [--repeats N]
+with this database; ``/faces`` for 1,000 faces under 200 ms while 1,000 jobs are resumed.
+Usage: python -m benchmarks.resume [--quick] [--repeats N]
 (--quick: a tenth of the data, 100 running jobs, one run of each variant).
 """
 
@@ -82,6 +88,10 @@ BASELINE_CONCURRENCY = 16
 RSS_GOAL_MB = 80.0
 RESUME_GOAL_S = 2.0
 ISSUE_TODAY_S = 66.0
+FACES_GOAL_MS = 200.0
+# One more user, with 1,000 faces of 10 photos, sends /faces during the resume.
+FACES_SCALE_FACES = 1000
+FACES_PROBES = 5  # /faces sent one after another from the first getUpdates, per run
 VIDEO_SETTINGS = VideoSettings("seedance-2.0", 5, "720p", "16:9", False)
 
 
@@ -213,6 +223,11 @@ class SeedDatabase(Database):
             await conn.commit()
 
 
+def faces_user(scale: Scale) -> int:
+    """The user (past the others) with 1,000 faces who sends /faces during the resume."""
+    return FIRST_USER + scale.users
+
+
 async def seed(path: Path, scale: Scale, now: float) -> None:
     """Every row through the repositories, as the bot itself would have written them."""
     async with SeedDatabase(path) as db:
@@ -220,6 +235,9 @@ async def seed(path: Path, scale: Scale, now: float) -> None:
         for u in range(scale.users):
             async with db.batch():
                 await _seed_user(scale, u, now, users, faces, assets, videos)
+        many = Scale(users=1, faces_per_user=FACES_SCALE_FACES, jobs_per_user=0)
+        async with db.batch():
+            await _seed_user(many, scale.users, now, users, faces, assets, videos)
 
 
 async def _seed_user(
@@ -433,6 +451,8 @@ def start_telegram_state(tg: FakeTelegram, scale: Scale) -> None:
             {},
         )
         assert card["message_id"] == CARD_MESSAGE_ID, card
+    many = tg.add_user("Bench faces", user_id=faces_user(scale))
+    tg._started.add(many.id)
 
 
 # ---------------------------------------------------------------------------- one run
@@ -453,6 +473,8 @@ class Run:
     peak_rss_mb: float
     cpu_until_all_s: float
     telegram_before: Counter[str] = field(default_factory=Counter)
+    faces_ms: list[float] = field(default_factory=list)  # /faces: sent to answered
+    faces_during: int = 0  # of those, answered before every job was polled
 
 
 def _status_kb(pid: int, key: str) -> int:
@@ -508,7 +530,14 @@ async def run_once(
             proc = _start_baseline(settings, log_path)
         assert proc is not None
         try:
-            run = await _watch(variant, proc, tg, sim, wanted, launched, opts, log_path)
+            probe = asyncio.create_task(_probe_faces(tg, faces_user(scale), opts))
+            try:
+                run = await _watch(variant, proc, tg, sim, wanted, launched, opts, log_path)
+                answered = await asyncio.wait_for(probe, timeout=opts.cap)
+            finally:
+                probe.cancel()
+            run.faces_ms = [ms for ms, _ in answered]
+            run.faces_during = sum(at <= launched + run.all_polled_s for _, at in answered)
         finally:
             await _stop(proc)
     await sim.stop()
@@ -613,6 +642,29 @@ async def _watch(
     )
 
 
+async def _probe_faces(tg: FakeTelegram, user_id: int, opts: Options) -> list[tuple[float, float]]:
+    """From the first getUpdates (nothing can be answered before), /faces from the user with
+    1,000 faces, one after another: (milliseconds from sending the update to the reply
+    reaching the fake Bot API, when the reply came)."""
+    await tg.wait_for(lambda: tg.calls_to("getUpdates") or None, timeout=opts.cap)
+    user = tg.users[user_id]
+    answered: list[tuple[float, float]] = []
+    for _ in range(FACES_PROBES):
+        seen = len(tg.calls)
+        sent = time.monotonic()
+        await tg.send_text(user, "/faces")
+
+        def reply(seen: int = seen) -> float | None:
+            for call in tg.calls[seen:]:
+                if call.method == "sendMessage" and int(call.params["chat_id"]) == user_id:
+                    return call.at
+            return None
+
+        at = await tg.wait_for(reply, timeout=opts.cap, what="an answer to /faces")
+        answered.append(((at - sent) * 1000, at))
+    return answered
+
+
 def _exited(variant: str, log_path: Path) -> RuntimeError:
     return RuntimeError(f"{variant} exited early:\n{log_path.read_text()[-3000:]}")
 
@@ -633,7 +685,8 @@ async def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 async def baseline_worker(db_path: str, provider_url: str, api_base: str, file_base: str) -> None:
     """A bare PTB app (same 30/s limiter) that polls the due jobs with bounded concurrency."""
-    from telegram.ext import AIORateLimiter, ApplicationBuilder
+    from telegram import Update
+    from telegram.ext import AIORateLimiter, ApplicationBuilder, CommandHandler, ContextTypes
 
     from bot.providers.token360 import Token360
 
@@ -645,6 +698,13 @@ async def baseline_worker(db_path: str, provider_url: str, api_base: str, file_b
         .rate_limiter(AIORateLimiter(overall_max_rate=30, group_max_rate=20))
         .build()
     )
+
+    async def cmd_faces(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        # The floor of a /faces on this rig: the round trip and PTB's dispatch, no work.
+        assert update.effective_message is not None
+        await update.effective_message.reply_text("Your faces: (bare reply)")
+
+    app.add_handler(CommandHandler("faces", cmd_faces))
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -690,6 +750,41 @@ def _ratio(bot: float, base: float) -> str:
     if math.isinf(bot) or base <= 0:
         return "-"
     return f"{bot / base:.1f}×"
+
+
+def _percentile(values: Sequence[float], q: float) -> float:
+    if not values:
+        return math.inf
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, math.ceil(q * len(ordered)) - 1)]
+
+
+def _faces_rows(bots: list[Run], bases: list[Run]) -> list[tuple[str, ...]]:
+    """/faces of the user with 1,000 faces while the jobs resume: every probe of every run."""
+    bot_ms = [ms for r in bots for ms in r.faces_ms]
+    base_ms = [ms for r in bases for ms in r.faces_ms]
+    rows: list[tuple[str, ...]] = []
+    for label, q in (("median", 0.5), ("p95", 0.95)):
+        mine, floor = _percentile(bot_ms, q), _percentile(base_ms, q)
+        rows.append(
+            (
+                f"/faces, {FACES_SCALE_FACES:,} faces, during the resume: {label}",
+                f"{mine:.0f} ms",
+                f"{floor:.0f} ms",
+                _ratio(mine, floor),
+                f"< {FACES_GOAL_MS:.0f} ms",
+                "yes" if mine < FACES_GOAL_MS else "no",
+            )
+        )
+    during = sum(r.faces_during for r in bots)
+    rows.append(
+        (
+            "  /faces answered before all jobs were polled",
+            f"{during} of {len(bot_ms)}",
+            f"{sum(r.faces_during for r in bases)} of {len(base_ms)}",
+        )
+    )
+    return rows
 
 
 def report(scale: Scale, runs: list[Run], opts: Options, rig: float) -> None:
@@ -775,6 +870,7 @@ def report(scale: Scale, runs: list[Run], opts: Options, rig: float) -> None:
             f"{base('peak_rss_mb'):.1f} MB",
             _ratio(b("peak_rss_mb"), base("peak_rss_mb")),
         ),
+        *_faces_rows(bots, bases),
     ]
     widths = [max(len(row[i]) if i < len(row) else 0 for row in rows) for i in range(6)]
     for row in rows:
@@ -828,9 +924,10 @@ async def main_async(args: argparse.Namespace) -> None:
             for variant in ("realface-bot", "baseline"):
                 run = await run_once(variant, template, scale, seeded_at, opts)
                 runs.append(run)
+                faces = ", ".join(f"{ms:.0f}" for ms in run.faces_ms)
                 print(
                     f"  run {i + 1} {variant}: all polled {_s(run.all_polled_s)}, "
-                    f"RSS {run.rss_resumed_mb:.1f} MB",
+                    f"RSS {run.rss_resumed_mb:.1f} MB, /faces {faces} ms",
                     flush=True,
                 )
     report(scale, runs, opts, rig)
