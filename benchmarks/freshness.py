@@ -15,11 +15,11 @@ the simulator's records before the bot starts. The time is simulated, as in
 ``benchmarks/polling_cost.py``, but only the idle part: the clock the bot and the simulator
 share runs at real speed while work is being done (a tick's provider requests, database
 writes, Telegram edits through the 30/s limiter all count in full) and jumps over the
-``poll_seconds`` that ``Tracker.run`` would sleep between ticks. So a delay of 10 s here is
+pause that ``Tracker.run`` would sleep between ticks. So a delay of 10 s here is
 10 s a person would wait, with the in-process simulators' CPU counted as the bot's. The
 tracker's own loop is parked (``Tracker.run`` is replaced in this process only) and the
-benchmark calls ``tracker.tick()`` itself, then skips ``tracker.schedule.poll_seconds``:
-keep this driver in step if ``Tracker.run``'s cadence changes.
+benchmark calls ``tracker.tick()`` itself, then skips ``await tracker.pause_seconds()``
+(what ``Tracker.run`` waits): keep this driver in step if ``Tracker.run``'s cadence changes.
 
 Baseline ("naive 3-s polling"): the same bot, same simulator, same telling path
 (``UploadService.apply`` then ``report_batch``, i.e. the same edits), but polling is one
@@ -286,7 +286,7 @@ async def _drive(
         started, before = clock(), sim.count()
         if variant == "bot":
             await services.tracker.tick()
-            idle = services.tracker.schedule.poll_seconds
+            idle = await services.tracker.pause_seconds()
         else:
             await naive_round(services, rows)
             idle = NAIVE_POLL_SECONDS

@@ -190,6 +190,7 @@ class Runtime:
             schedule=Schedule(
                 poll_seconds=settings.poll_seconds,
                 max_poll_seconds=settings.max_poll_seconds,
+                requests_per_minute=settings.poll_requests_per_minute,
                 verification_grace_seconds=settings.verification_grace_seconds,
                 asset_timeout_seconds=settings.asset_timeout_seconds,
                 upload_recheck_seconds=2 * settings.http_timeout_seconds,

@@ -97,6 +97,9 @@ class Settings:
     invite_ttl_seconds: float = 24 * 3600.0
     # Longest gap between two polls of a long-pending item.
     max_poll_seconds: float = 60.0
+    # Status requests per minute one provider gets for processing photos, at most: each
+    # face's photos are polled every poll_seconds until that many faces wait there.
+    poll_requests_per_minute: int = 1200
     # Asset processing is given up (reported as a timeout) after this long.
     asset_timeout_seconds: float = 1800.0
     http_timeout_seconds: float = 30.0
@@ -190,6 +193,7 @@ class Settings:
                 ),
                 invite_ttl_seconds=read.seconds("REALFACE_INVITE_TTL_SECONDS", 24 * 3600.0),
                 max_poll_seconds=read.seconds("REALFACE_MAX_POLL_SECONDS", 60.0),
+                poll_requests_per_minute=read.count("REALFACE_POLL_REQUESTS_PER_MINUTE", 1200),
                 asset_timeout_seconds=read.seconds("REALFACE_ASSET_TIMEOUT_SECONDS", 1800.0),
                 http_timeout_seconds=read.seconds("REALFACE_HTTP_TIMEOUT_SECONDS", 30.0),
                 retry_base_seconds=read.seconds("REALFACE_RETRY_BASE_SECONDS", 0.5),

@@ -183,11 +183,33 @@ class AssetRepo:
         return [_asset(r) for r in rows]
 
     async def due_processing(self, now: float) -> list[Asset]:
+        """Every processing photo of each face that has one due for a poll by ``now``: a
+        provider that lists a group reports them all in one request."""
         rows = await self.db.fetchall(
-            "SELECT * FROM assets WHERE status = ? AND next_poll_at <= ? ORDER BY face_id, id",
-            (AssetState.PROCESSING, now),
+            "SELECT * FROM assets WHERE status = ? AND face_id IN ("
+            " SELECT face_id FROM assets WHERE status = ? AND next_poll_at <= ?"
+            ") ORDER BY face_id, id",
+            (AssetState.PROCESSING, AssetState.PROCESSING, now),
         )
         return [_asset(r) for r in rows]
+
+    async def processing_load(self) -> dict[str, tuple[int, int]]:
+        """Per provider: (faces with a processing photo, processing photos)."""
+        rows = await self.db.fetchall(
+            "SELECT f.provider AS provider, COUNT(DISTINCT a.face_id) AS faces,"
+            " COUNT(*) AS photos FROM assets a JOIN faces f ON f.id = a.face_id"
+            " WHERE a.status = ? GROUP BY f.provider",
+            (AssetState.PROCESSING,),
+        )
+        return {r["provider"]: (r["faces"], r["photos"]) for r in rows}
+
+    async def next_processing_poll(self) -> float | None:
+        """When the soonest processing photo is due for a poll (None: none is processing)."""
+        row = await self.db.fetchone(
+            "SELECT MIN(next_poll_at) AS due FROM assets WHERE status = ?",
+            (AssetState.PROCESSING,),
+        )
+        return None if row is None or row["due"] is None else float(row["due"])
 
     async def due_upload_rechecks(self, now: float) -> list[Asset]:
         rows = await self.db.fetchall(
@@ -276,7 +298,8 @@ class AssetRepo:
             )
 
     async def schedule_polls(self, schedule: Sequence[tuple[int, float]]) -> None:
-        """Push back the next poll of still-processing assets: (asset_id, next_poll_at)."""
+        """Set the next poll of still-processing assets, (asset_id, next_poll_at) each, in
+        one write transaction for a whole tracker round."""
         if not schedule:
             return
         async with self.db.write() as conn:

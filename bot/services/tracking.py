@@ -1,9 +1,14 @@
 """The poller: verifications to active, links to expiry, uploads to Active or Failed.
 
 Cost matters (many items, one provider): each tick asks only about items whose
-``next_poll_at`` has come, asks a provider's list endpoint once per group instead of
-once per asset, and backs off geometrically for items that stay pending. All state is in
-SQLite, so :meth:`Tracker.resume` rebuilds everything after a restart.
+``next_poll_at`` has come, and asks a provider's list endpoint once per group instead of
+once per asset. Processing photos are polled per face, every ``poll_seconds`` while few
+are processing, less often as more faces (or photos, where the provider cannot list) wait
+at one provider, so it gets at most ``Schedule.requests_per_minute``; only photos stuck far
+longer than photos take drop to ``max_poll_seconds``. A round waits for no face's provider
+answer before asking about the next (bounded per provider) and writes the next polls of
+the whole round at once. All state is in SQLite, so :meth:`Tracker.resume` rebuilds
+everything after a restart.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from bot.providers.base import (
     GroupInfo,
     GroupState,
     PendingVerification,
+    Provider,
     ProviderError,
 )
 from bot.providers.registry import Providers
@@ -32,7 +38,7 @@ from storage.assets import AssetRepo
 from storage.chats import InlineOfferRepo
 from storage.faces import FaceRepo
 from storage.links import LinkRepo
-from storage.models import AssetState, Face, FaceStatus, LinkState
+from storage.models import Asset, AssetState, Face, FaceStatus, LinkState
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +54,19 @@ class Schedule:
     asset_timeout_seconds: float
     # How long an upload whose answer was lost is looked for before it counts as failed.
     upload_recheck_seconds: float = 60.0
-    growth: float = 1.5
+    # Status requests per minute one provider gets for processing photos, at most.
+    requests_per_minute: int = 1200
+    # A photo still processing after this long is looked at only every max_poll_seconds:
+    # photos turn Active in about 10 s (PROVIDERS.md), so by now it is likely stuck.
+    stale_after_seconds: float = 600.0
+    # Status requests in flight to one provider at once during a round.
+    concurrency: int = 8
 
-    def backoff(self, polls: int) -> float:
-        return min(self.max_poll_seconds, self.poll_seconds * self.growth**polls)
+    def photo_interval(self, units: int) -> float:
+        """Seconds between two polls of one face's photos while ``units`` are processing at
+        its provider (faces where it lists a group at once, photos where it cannot): the
+        base interval, stretched so that together they stay within requests_per_minute."""
+        return max(self.poll_seconds, units * 60.0 / max(self.requests_per_minute, 1))
 
 
 class Tracker:
@@ -83,6 +98,7 @@ class Tracker:
         self.inline_offers = inline_offers
         self._pruned_at: float | None = None
         self._wake = asyncio.Event()
+        self._slots: dict[str, asyncio.Semaphore] = {}
         self.ticks = 0
 
     def wake(self) -> None:
@@ -102,8 +118,21 @@ class Tracker:
             # and still nothing new" instead of for a quiet period.
             self.ticks += 1
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), max(self.schedule.poll_seconds, 0.05))
+                await asyncio.wait_for(self._wake.wait(), await self.pause_seconds())
             self._wake.clear()
+
+    async def pause_seconds(self) -> float:
+        """How long to wait before the next round: ``poll_seconds``, or less when a face's
+        photos come due sooner (but at least a quarter of it, so rounds stay few)."""
+        pause = max(self.schedule.poll_seconds, 0.05)
+        try:
+            due = await self.assets.next_processing_poll()
+        except Exception:
+            log.exception("reading the next photo poll failed")
+            return pause
+        if due is None:
+            return pause
+        return max(0.05, min(pause, max(due - self.clock(), pause / 4)))
 
     async def tick(self) -> None:
         # Each step on its own: one failing (a provider down) must not stop the others.
@@ -250,13 +279,41 @@ class Tracker:
             if changed:
                 await self.uploads.report_batch(asset.batch_id)
         due = await self.assets.due_processing(now)
-        for face_id in sorted({a.face_id for a in due}):
-            face = await self.face_repo.get(face_id)
-            if face is None:
-                continue
-            await self._poll_face_assets(face)
+        if not due:
+            return
+        by_face: dict[int, list[Asset]] = defaultdict(list)
+        for asset in due:
+            by_face[asset.face_id].append(asset)
+        load = await self.assets.processing_load()
+        later: list[tuple[int, float]] = []
+        # Every due face's provider is asked at once (bounded per provider), each face's
+        # news told as soon as its answer is in; the round's next polls written together.
+        done = await asyncio.gather(
+            *(
+                self._poll_face(face_id, photos, now, load, later)
+                for face_id, photos in by_face.items()
+            ),
+            return_exceptions=True,
+        )
+        for outcome in done:
+            if isinstance(outcome, BaseException):  # its photos stay due: asked next round
+                log.error("polling photos failed", exc_info=outcome)
+        await self.assets.schedule_polls(later)
 
-    async def _poll_face_assets(self, face: Face) -> None:
+    async def _poll_face(
+        self,
+        face_id: int,
+        due: list[Asset],
+        started: float,
+        load: dict[str, tuple[int, int]],
+        later: list[tuple[int, float]],
+    ) -> None:
+        """Ask about a face's processing photos, record and tell what changed, and add the
+        next poll of those still processing to ``later``: an interval after the round
+        ``started``, so the faces of a round stay due together (one round, not many)."""
+        face = await self.face_repo.get(face_id)
+        if face is None:
+            return
         try:
             provider = self.providers.get(face.provider)
         except LookupError:
@@ -264,32 +321,18 @@ class Tracker:
                 "face %d's photos wait at %s, which is not enabled", face.id, face.provider
             )
             return
-        # Every processing asset of the face is refreshed by the one list request.
-        processing = [
-            a for a in await self.assets.for_face(face.id) if a.state is AssetState.PROCESSING
-        ]
-        if not processing:
-            return
-        infos: dict[str, AssetInfo] = {}
-        if provider.capabilities.lists_assets and len(processing) > 1 and face.provider_group_id:
-            try:
-                listed = await provider.list_assets(face.provider_group_id)
-                infos = {a.asset_id: a for a in listed if a.asset_id}
-            except ProviderError as exc:
-                log.warning("listing assets of face %d failed: %s", face.id, exc)
+        lists = provider.capabilities.lists_assets
+        # Where the provider lists a group, all the face's photos come in one answer;
+        # where it cannot, each photo keeps its own schedule.
+        photos = due if lists else [a for a in due if (a.next_poll_at or 0) <= started]
+        faces, count = load.get(face.provider, (1, 1))
+        interval = self.schedule.photo_interval(faces if lists else count)
+        stale_face = all(self._stale(a, started) for a in photos)
+        infos = await self._ask(face, provider, photos)
         now = self.clock()
-        later: list[tuple[int, float]] = []
         batches: set[int] = set()
-        for asset in processing:
-            info = infos.get(asset.provider_asset_id or "")
-            if info is None:
-                ref = AssetRef(
-                    asset.provider_asset_id, asset.provider_record_id, face.provider_group_id
-                )
-                try:
-                    info = await provider.get_asset(ref)
-                except ProviderError as exc:
-                    log.warning("asset %s: %s", asset.provider_asset_id, exc)
+        for asset in photos:
+            info = infos.get(asset.id)
             if info is not None and await self.uploads.apply(
                 asset, info, expect=AssetState.PROCESSING
             ):
@@ -304,7 +347,52 @@ class Tracker:
                 ):
                     batches.add(asset.batch_id)
             else:
-                later.append((asset.id, now + self.schedule.backoff(asset.poll_count + 1)))
-        await self.assets.schedule_polls(later)
+                stale = stale_face if lists else self._stale(asset, now)
+                wait = max(interval, self.schedule.max_poll_seconds) if stale else interval
+                later.append((asset.id, started + wait))
         for batch_id in sorted(batches):
-            await self.uploads.report_batch(batch_id)
+            try:
+                await self.uploads.report_batch(batch_id)
+            except Exception:  # left unreported: the sweep tells it next round
+                log.exception("updating upload batch %d failed; will retry", batch_id)
+
+    def _stale(self, asset: Asset, now: float) -> bool:
+        """Processing far longer than photos take (``updated_at``: when it began)."""
+        return now - asset.updated_at > self.schedule.stale_after_seconds
+
+    def _slot(self, provider: str) -> asyncio.Semaphore:
+        slot = self._slots.get(provider)
+        if slot is None:
+            slot = self._slots[provider] = asyncio.Semaphore(self.schedule.concurrency)
+        return slot
+
+    async def _ask(
+        self, face: Face, provider: Provider, photos: list[Asset]
+    ) -> dict[int, AssetInfo]:
+        """What the provider says of these photos, by our asset id: one list request where
+        it lists a group (those it leaves out asked one by one), else one per photo."""
+        infos: dict[int, AssetInfo] = {}
+        by_id = {a.provider_asset_id: a for a in photos if a.provider_asset_id}
+        slot = self._slot(face.provider)
+        if provider.capabilities.lists_assets and len(photos) > 1 and face.provider_group_id:
+            try:
+                async with slot:
+                    listed = await provider.list_assets(face.provider_group_id)
+                for info in listed:
+                    if info.asset_id in by_id:
+                        infos[by_id[info.asset_id].id] = info
+            except ProviderError as exc:
+                log.warning("listing assets of face %d failed: %s", face.id, exc)
+
+        async def one(asset: Asset) -> None:
+            ref = AssetRef(
+                asset.provider_asset_id, asset.provider_record_id, face.provider_group_id
+            )
+            try:
+                async with slot:
+                    infos[asset.id] = await provider.get_asset(ref)
+            except ProviderError as exc:
+                log.warning("asset %s: %s", asset.provider_asset_id, exc)
+
+        await asyncio.gather(*(one(a) for a in photos if a.id not in infos))
+        return infos
