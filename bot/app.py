@@ -13,6 +13,7 @@ from typing import Any
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
+from telegram.request import HTTPXRequest
 
 from bot.config import SandboxControl, Settings
 from bot.providers.factory import build_providers
@@ -45,6 +46,7 @@ from bot.telegram.updates import (
     replay,
 )
 from bot.telegram.web import MediaStore, WebServer, public_base, webhook_path
+from bot.tls import tls_context
 from storage.assets import AssetRepo
 from storage.chats import ChatRepo, InlineOfferRepo
 from storage.database import Database
@@ -330,13 +332,24 @@ def build_application(settings: Settings, *, clock: Clock = system_clock) -> Any
         )
         # A cut long-poll can wedge a one-connection pool (shared/TELEGRAM.md). Each
         # getUpdates first keeps what is still being handled (bot/telegram/updates.py).
-        .get_updates_request(ConfirmingRequest(runtime.update_queue, connection_pool_size=4))
+        .get_updates_request(
+            ConfirmingRequest(
+                runtime.update_queue,
+                connection_pool_size=4,
+                httpx_kwargs={"verify": tls_context()},  # bot/tls.py: shared, loaded lazily
+            )
+        )
         # Updates run side by side, so one slow provider call does not hold up everyone;
         # the services guard their own races (transactions, guarded transitions, locks).
         .update_queue(runtime.update_queue)
         .concurrent_updates(runtime.update_processor)
-        .connection_pool_size(16)
-        .read_timeout(settings.telegram_read_timeout_seconds)
+        .request(
+            HTTPXRequest(
+                connection_pool_size=16,
+                read_timeout=settings.telegram_read_timeout_seconds,
+                httpx_kwargs={"verify": tls_context()},
+            )
+        )
         # Throttles like AIORateLimiter and retries transient faults (bot/telegram/retry.py).
         .rate_limiter(
             RetryingRateLimiter(

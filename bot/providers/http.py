@@ -34,7 +34,7 @@ from bot.providers.base import (
     ProviderUnavailable,
     RejectReason,
 )
-from bot.providers.tls import tls_context
+from bot.tls import tls_context
 
 log = logging.getLogger(__name__)
 

@@ -18,13 +18,13 @@ import httpx
 
 from bot.providers.base import Provider, ProviderError, VideoState, VideoStatus
 from bot.providers.registry import Providers
-from bot.providers.tls import tls_context
 from bot.services.bounded import KeyedLocks
 from bot.services.clock import Clock
 from bot.services.job_failures import JobFailure, of_task
 from bot.services.leftovers import TEMP_PREFIX
 from bot.services.notify import DeliveryRefused, Undelivered, VideoNotifier
 from bot.services.video_polling import Pace, limit_for, poll_provider
+from bot.tls import tls_context
 from storage.models import JobStatus, VideoJob
 from storage.videos import VideoRepo
 

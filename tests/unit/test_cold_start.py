@@ -14,8 +14,8 @@ import certifi
 import httpx
 import pytest
 
-from bot.providers.tls import LazyCAContext, tls_context
 from bot.telegram.web import WebServer, health_response
+from bot.tls import LazyCAContext, tls_context
 
 HEAVY = ("aiohttp", "PIL", "pillow_heif", "qrcode")
 

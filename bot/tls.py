@@ -1,12 +1,14 @@
-"""One TLS context for the bot's own HTTP clients (the providers', the video downloader),
-whose CA certificates are loaded at its first TLS handshake, not when a client is built.
+"""One TLS context for every HTTP client of the bot (the Bot API's two, the providers', the
+video downloader), whose CA certificates are loaded at its first TLS handshake, not when a
+client is built.
 
 httpx gives every client a context of its own and loads the CA bundle into it at once, about
-0.1 s of CPU each: with five providers and the downloader that was over half a second of a
-start, spent also for clients that never shake hands (a provider reached over plain http,
-such as the simulators). Verification is what httpx's default is (``verify=True``): certifi's
-bundle, or ``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` when set; hostnames checked, certificates
-required. Pass it as ``httpx.AsyncClient(verify=tls_context())``.
+0.1 s of CPU each: with the Bot API's clients, five providers and the downloader that was
+most of a second of a start, spent also for clients that never shake hands (a provider
+reached over plain http, such as the simulators). Verification is httpx's default
+(``verify=True``): certifi's bundle, or ``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` when set;
+hostnames checked, certificates required. Pass it as ``httpx.AsyncClient(verify=...)``
+(PTB: ``HTTPXRequest(httpx_kwargs={"verify": ...})``).
 """
 
 from __future__ import annotations
