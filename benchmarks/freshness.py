@@ -281,7 +281,7 @@ async def _drive(
     per_minute: Counter[int] = Counter()
     deadline = t0 + spread + 300
     ticks = 0
-    busy = 0.0
+    busy = longest = 0.0
     while len(told) < len(active_at) and clock() < deadline:
         started, before = clock(), sim.count()
         if variant == "bot":
@@ -292,6 +292,7 @@ async def _drive(
             idle = NAIVE_POLL_SECONDS
         per_minute[int((started - t0) // 60)] += sim.count() - before
         busy += clock() - started
+        longest = max(longest, clock() - started)
         ticks += 1
         for call in tg.calls[mark:]:
             if call.method in TELLING and call.error is None:
@@ -316,6 +317,7 @@ async def _drive(
         "requests": sum(per_minute.values()),
         "ticks": ticks,
         "busy_seconds": busy,
+        "longest_round": longest,
         "sim_seconds": clock() - t0,
     }
 
@@ -379,6 +381,7 @@ def report(
         ("photos told (of all)", "told", "{:.0f}", f"{photos}"),
         ("rounds (ticks)", "ticks", "{:.0f}", ""),
         ("busy real seconds in rounds", "busy_seconds", "{:.1f}", ""),
+        ("longest round (real s)", "longest_round", "{:.2f}", ""),
     ]
     for label, key, fmt, goal in rows:
         bot, naive = med("bot", key), med("naive", key)
