@@ -120,6 +120,9 @@ async def test_videos_lists_resends_and_makes_again(
     mark = tg.mark()
     await tg.press(alice, card, text="Generate")
     first = await video_message(tg, alice.id, mark)
+    # The video arrives a moment before its job is stored as delivered; the card's "ready"
+    # comes after (a /videos in between would still list it as running).
+    await tg.wait_for(lambda: "is ready" in card.text)
     await tg.send_text(alice, "/videos")
     listing = await tg.next_message(alice.id, contains="Your recent videos")
     assert "laughs" in listing.text
@@ -297,10 +300,13 @@ async def test_limits_per_user(tg: FakeTelegram, settings: Settings) -> None:
         await tg.send_text(alice, "/generate two")
         await tg.next_message(alice.id, after=mark, contains="1 video(s) in progress")
         await video_message(tg, alice.id, mark, timeout=15)
+        # Stored as delivered (no longer running) before its card says it is ready.
+        await tg.wait_for(lambda: "is ready" in card.text)
         card = await confirm_card(tg, alice, "two")
         mark = tg.mark()
         await tg.press(alice, card, text="Generate")
         await video_message(tg, alice.id, mark, timeout=15)
+        await tg.wait_for(lambda: "is ready" in card.text)
         await tg.send_text(alice, "/generate three")
         await tg.next_message(alice.id, after=mark, contains="daily limit")
         assert slow.count("POST", "/v1/videos") == 2
