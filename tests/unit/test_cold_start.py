@@ -21,7 +21,7 @@ HEAVY = ("aiohttp", "PIL", "pillow_heif", "qrcode")
 
 
 def test_starting_the_bot_imports_no_web_or_image_library() -> None:
-    code = f"import sys, bot.__main__; print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
+    code = f"import sys, bot.app; print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == ""
 
