@@ -8,11 +8,14 @@ before it never needs to be written. So:
 
 - :class:`DurableUpdateQueue` queues each update and tracks it in memory, writing nothing.
 - Polling: :class:`ConfirmingRequest` (the getUpdates connection) runs
-  :meth:`DurableUpdateQueue.before_confirming` before each getUpdates. It waits up to
-  ``grace`` seconds for the updates in hand to finish, then keeps the ones still running in
-  one write; if that write fails, the getUpdates fails (a NetworkError, which PTB's updater
-  retries with the offset unchanged), so nothing unkept is ever confirmed.
-- Webhook: :meth:`DurableUpdateQueue.receive` puts the update, waits up to ``grace`` for its
+  :meth:`DurableUpdateQueue.before_confirming` before each getUpdates. It waits for the
+  updates in hand to finish while they do (until none has finished for ``grace``, 0.3 s,
+  plus 0.05 s for each still in hand, or ``patience``, 2 s, in all), then keeps the ones
+  still running in one write; if that write fails, the getUpdates fails (a NetworkError,
+  which PTB's updater retries with the offset unchanged), so nothing unkept is ever
+  confirmed. The wait holds back only the next getUpdates, and only while handlers are
+  busy with the last batch.
+- Webhook: :meth:`DurableUpdateQueue.receive` puts the update, waits the same way for its
   own handling, and keeps it if it still runs, before the call is answered.
 - :class:`DurableProcessor` tells the queue when an update's handling ends; only a kept one
   is then marked done (marks that come together share one write).
@@ -23,10 +26,11 @@ A replayed update runs its handler again. Handlers whose effect must not happen 
 it idempotent by the update's id (a face start, a stored photo) or by a guarded status
 transition (a paid submit). What a plain reply may do twice: (1) as before, an update kept
 and killed between its reply and its done mark is replayed and replies again; (2) new with
-this scheme, an update that finished unwritten in the instant (at most ``grace``) before the
-getUpdates or webhook answer that confirms it is sent again by Telegram after a kill -9 and
-handled again. State changes are safe in both cases for the reasons above; only a read-only
-reply (a /start greeting, an inline answer) can arrive twice.
+this scheme, an update that finished unwritten in the moment before the getUpdates or
+webhook answer that confirms it (while the rest of its batch finished: at most
+``patience``) is sent again by Telegram after a kill -9 and handled again (the old scheme
+wrote it first and skipped it). State changes are safe in both cases for the reasons
+above; only a read-only reply (a /start greeting, an inline answer) can arrive twice.
 
 Within one run an update Telegram sends again (its confirmation failed) is recognised by
 its id (the last :data:`REMEMBERED` ids, the replays, and the inbox's recently done ones).
@@ -52,7 +56,13 @@ from bot.telegram.texts import common as texts
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3  # an update whose handling died this often is dropped, not retried forever
-GRACE_SECONDS = 0.3  # how long an update may run before the confirmation before it is kept
+# Before a confirmation the updates in hand may finish unwritten: the wait ends once none
+# has finished for GRACE_SECONDS plus PER_UPDATE_SECONDS for each one still in hand (handled
+# side by side, a burst's first update ends only when most of the burst's work is done), or
+# after PATIENCE_SECONDS in all; what still runs is then kept.
+GRACE_SECONDS = 0.3
+PER_UPDATE_SECONDS = 0.05
+PATIENCE_SECONDS = 2.0
 REMEMBERED = 10_000  # update ids remembered to recognise one Telegram sends again
 
 
@@ -60,10 +70,11 @@ class DurableUpdateQueue(asyncio.Queue[object]):
     """The Application's update queue; it keeps in the inbox whatever is still being handled
     when Telegram is about to be told it arrived."""
 
-    def __init__(self, grace: float = GRACE_SECONDS) -> None:
+    def __init__(self, grace: float = GRACE_SECONDS, patience: float = PATIENCE_SECONDS) -> None:
         super().__init__()
         self.inbox: UpdateInbox | None = None
         self.grace = grace
+        self.patience = patience
         self._unkept: dict[int, Update] = {}  # being handled, not in the inbox
         self._kept: set[int] = set()  # in the inbox, not yet marked done
         self._finishing: set[int] = set()  # kept and handled: their done mark is due
@@ -148,13 +159,21 @@ class DurableUpdateQueue(asyncio.Queue[object]):
             except Exception:
                 log.exception("marking updates %s done failed; they run again at next start", due)
 
+    def _quiet(self) -> float:
+        """How long no update may finish before the wait gives up on those in hand."""
+        return self.grace + PER_UPDATE_SECONDS * len(self._unkept)
+
     async def _wait(self, settled: Callable[[], bool]) -> None:
+        """Until ``settled()``, while updates keep finishing (see :meth:`_quiet`), at most
+        ``patience`` in all. A burst the CPU works through ends one update after another;
+        a slow provider call ends none."""
         if settled():
             return
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.grace
+        start = loop.time()
+        quiet_until = start + self._quiet()
         while not settled():
-            remaining = deadline - loop.time()
+            remaining = min(quiet_until, start + max(self.patience, self.grace)) - loop.time()
             if remaining <= 0:
                 return
             self._progress.clear()
@@ -162,6 +181,7 @@ class DurableUpdateQueue(asyncio.Queue[object]):
                 await asyncio.wait_for(self._progress.wait(), remaining)
             except TimeoutError:
                 return
+            quiet_until = loop.time() + self._quiet()
 
     async def _keep(self, only: int | None) -> None:
         """Write the unkept updates in hand (or just ``only``) to the inbox, in one write."""
@@ -192,11 +212,14 @@ class DurableUpdateQueue(asyncio.Queue[object]):
                         self._unkept[update_id] = update
                 if not isinstance(exc, Exception):
                     raise
-                ids = ", ".join(map(str, batch))
                 # The updater retries a NetworkError with the offset unchanged (and an
                 # unanswered webhook call is sent again): nothing unkept is confirmed.
-                raise NetworkError(f"could not keep updates {ids}: {exc}") from exc
-            log.debug("kept %d update(s) still being handled", len(batch))
+                raise NetworkError(f"could not keep updates {_ids(batch)}: {exc}") from exc
+            log.info("kept update(s) %s: still being handled when confirmed", _ids(batch))
+
+
+def _ids(updates: Iterable[int]) -> str:
+    return ", ".join(map(str, updates))
 
 
 class ConfirmingRequest(HTTPXRequest):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
 
 import httpx
 
@@ -84,20 +83,6 @@ async def test_an_update_still_running_when_confirmed_is_kept_and_replayed_after
     assert len(cards) == 1
 
 
-def _help(update_id: int, user_id: int) -> dict[str, Any]:
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": update_id,
-            "date": 0,
-            "chat": {"id": user_id, "type": "private"},
-            "from": {"id": user_id, "is_bot": False, "first_name": "Alice"},
-            "text": "/help",
-            "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
-        },
-    }
-
-
 async def test_webhook_keeps_a_running_update_before_answering_and_handles_a_repeat_once(
     tg: FakeTelegram, settings: Settings
 ) -> None:
@@ -113,25 +98,28 @@ async def test_webhook_keeps_a_running_update_before_answering_and_handles_a_rep
         port = running.services.media.base_url.rsplit(":", 1)[1]
         alice = tg.add_user("Alice")
         headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"}
-        # The reply to update 1 is answered late: the call is answered while it runs.
+        # Updates as Telegram would post them; the reply to the first is answered late,
+        # so the first webhook call is answered while it runs.
+        first = {"message": await tg.send_text(alice, "/help"), "update_id": tg.last_update_id}
+        second = {"message": await tg.send_text(alice, "/help"), "update_id": tg.last_update_id}
         tg.inject(TgFault("sendMessage", kind="status", status=0, delay=5))
 
         def replies() -> int:
             return sum("Photo rules" in str(c.params.get("text")) for c in tg.calls)
 
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
-            answer = await http.post("/telegram", json=_help(1, alice.id), headers=headers)
+            answer = await http.post("/telegram", json=first, headers=headers)
             assert answer.status_code == 200
             rows = query(config.database_path, "SELECT update_id, done_at FROM inbox")
-            assert [(r["update_id"], r["done_at"]) for r in rows] == [(1, None)]
+            assert [(r["update_id"], r["done_at"]) for r in rows] == [(first["update_id"], None)]
             # Telegram sends it again (say the answer was lost), while it runs...
-            answer = await http.post("/telegram", json=_help(1, alice.id), headers=headers)
+            answer = await http.post("/telegram", json=first, headers=headers)
             assert answer.status_code == 200
             done = "SELECT update_id FROM inbox WHERE done_at IS NOT NULL"
             await tg.wait_for(lambda: query(config.database_path, done) or None, timeout=30)
             # ... and after it was handled; then a new update, handled before its answer.
             _queue(running).grace = 60
-            for update in (_help(1, alice.id), _help(2, alice.id)):
+            for update in (first, second):
                 answer = await http.post("/telegram", json=update, headers=headers)
                 assert answer.status_code == 200
 
@@ -149,6 +137,7 @@ async def test_webhook_keeps_a_running_update_before_answering_and_handles_a_rep
         )
         assert replies() == 2
         rows = query(config.database_path, "SELECT update_id FROM inbox")
-        assert [r["update_id"] for r in rows] == [1]
+        assert [r["update_id"] for r in rows] == [first["update_id"]]
+        assert [c for c in tg.failed_calls() if c.fault is None] == []  # all answered
     finally:
         await running.stop()
