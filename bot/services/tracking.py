@@ -117,8 +117,10 @@ class Tracker:
             # Rounds done, for operators and for tests that wait for "a few more rounds
             # and still nothing new" instead of for a quiet period.
             self.ticks += 1
+            # Asked before the wait is made: a shutdown cancelling it leaves no wait unawaited.
+            pause = await self.pause_seconds()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), await self.pause_seconds())
+                await asyncio.wait_for(self._wake.wait(), pause)
             self._wake.clear()
 
     async def pause_seconds(self) -> float:
