@@ -363,10 +363,7 @@ class Tracker:
         return now - asset.updated_at > self.schedule.stale_after_seconds
 
     def _slot(self, provider: str) -> asyncio.Semaphore:
-        slot = self._slots.get(provider)
-        if slot is None:
-            slot = self._slots[provider] = asyncio.Semaphore(self.schedule.concurrency)
-        return slot
+        return self._slots.setdefault(provider, asyncio.Semaphore(self.schedule.concurrency))
 
     async def _ask(
         self, face: Face, provider: Provider, photos: list[Asset]
