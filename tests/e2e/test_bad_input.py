@@ -116,12 +116,13 @@ async def test_an_invisible_inline_query_offers_nothing(
     answer = await tg.wait_inline_answer(await tg.inline_query(alice, ZERO_WIDTH + "\u3164"))
     assert answer["results"] == []
     assert answer["button"]["text"] == "Type a prompt after my name"
-    assert query(settings.database_path, "SELECT id FROM inline_offers") == []
     answer = await tg.wait_inline_answer(await tg.inline_query(alice, f"{ZERO_WIDTH}waves"))
     (result,) = answer["results"]
     assert "waves" in result["input_message_content"]["message_text"]
-    (offer,) = query(settings.database_path, "SELECT prompt FROM inline_offers")
-    assert offer["prompt"] == "waves"
+    # Only the visible prompt reaches the draft the chosen card makes.
+    await tg.choose_inline_result(alice, result["id"], f"{ZERO_WIDTH}waves", "card")
+    await tg.wait_for(lambda: videos(settings), what="the card's draft")
+    assert [prompt for _, _, prompt in videos(settings)] == ["waves"]
 
 
 async def test_a_forged_inline_result_id_is_ignored(

@@ -35,8 +35,10 @@ log = logging.getLogger(__name__)
 async def on_inline_query(update: Update, context: Context) -> None:
     svc, query = context.bot_data.services, update.inline_query
     assert query is not None
-    # The offset comes back from the client: only a plain number we could have written.
-    offset = int(query.offset) if query.offset.isascii() and query.offset.isdigit() else 0
+    # The offset comes back from the client: only a plain number we could have written
+    # (a page start; nine digits is far past any list, and fits a database integer).
+    plain = query.offset.isascii() and query.offset.isdigit() and len(query.offset) <= 9
+    offset = int(query.offset) if plain else 0
     try:
         offer = await svc.videos.inline.offer(await actor_of(update, context), query.query, offset)
     except ServiceRefused as refused:
