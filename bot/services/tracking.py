@@ -2,13 +2,9 @@
 
 Cost matters (many items, one provider): each tick asks only about items whose
 ``next_poll_at`` has come, and asks a provider's list endpoint once per group instead of
-once per asset. Processing photos are polled per face, every ``poll_seconds`` while few
-are processing, less often as more faces (or photos, where the provider cannot list) wait
-at one provider, so it gets at most ``Schedule.requests_per_minute``; only photos stuck far
-longer than photos take drop to ``max_poll_seconds``. A round waits for no face's provider
-answer before asking about the next (bounded per provider) and writes the next polls of
-the whole round at once. All state is in SQLite, so :meth:`Tracker.resume` rebuilds
-everything after a restart.
+once per asset. Processing photos are polled per face within a request budget per provider
+(:mod:`bot.services.photo_polls`), and the tracker wakes when the next face is due. All
+state is in SQLite, so :meth:`Tracker.resume` rebuilds everything after a restart.
 """
 
 from __future__ import annotations
@@ -20,25 +16,23 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from bot.providers.base import (
-    AssetInfo,
-    AssetRef,
     GroupInfo,
     GroupState,
     PendingVerification,
-    Provider,
     ProviderError,
 )
 from bot.providers.registry import Providers
 from bot.services.clock import Clock
 from bot.services.faces import FaceService
 from bot.services.notify import Notifier
+from bot.services.photo_polls import PhotoPolls
 from bot.services.uploads import FileFetcher, UploadService
 from bot.services.videos import VideoService
 from storage.assets import AssetRepo
 from storage.chats import InlineOfferRepo
 from storage.faces import FaceRepo
 from storage.links import LinkRepo
-from storage.models import Asset, AssetState, Face, FaceStatus, LinkState
+from storage.models import AssetState, Face, FaceStatus, LinkState
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +92,14 @@ class Tracker:
         self.inline_offers = inline_offers
         self._pruned_at: float | None = None
         self._wake = asyncio.Event()
-        self._slots: dict[str, asyncio.Semaphore] = {}
+        self.photos = PhotoPolls(
+            uploads=uploads,
+            face_repo=face_repo,
+            assets=assets,
+            providers=providers,
+            clock=clock,
+            schedule=schedule,
+        )
         self.ticks = 0
 
     def wake(self) -> None:
@@ -280,118 +281,4 @@ class Tracker:
                 continue
             if changed:
                 await self.uploads.report_batch(asset.batch_id)
-        due = await self.assets.due_processing(now)
-        if not due:
-            return
-        by_face: dict[int, list[Asset]] = defaultdict(list)
-        for asset in due:
-            by_face[asset.face_id].append(asset)
-        load = await self.assets.processing_load()
-        later: list[tuple[int, float]] = []
-        # Every due face's provider is asked at once (bounded per provider), each face's
-        # news told as soon as its answer is in; the round's next polls written together.
-        done = await asyncio.gather(
-            *(
-                self._poll_face(face_id, photos, now, load, later)
-                for face_id, photos in by_face.items()
-            ),
-            return_exceptions=True,
-        )
-        for outcome in done:
-            if isinstance(outcome, BaseException):  # its photos stay due: asked next round
-                log.error("polling photos failed", exc_info=outcome)
-        await self.assets.schedule_polls(later)
-
-    async def _poll_face(
-        self,
-        face_id: int,
-        due: list[Asset],
-        started: float,
-        load: dict[str, tuple[int, int]],
-        later: list[tuple[int, float]],
-    ) -> None:
-        """Ask about a face's processing photos, record and tell what changed, and add the
-        next poll of those still processing to ``later``: an interval after the round
-        ``started``, so the faces of a round stay due together (one round, not many)."""
-        face = await self.face_repo.get(face_id)
-        if face is None:
-            return
-        try:
-            provider = self.providers.get(face.provider)
-        except LookupError:
-            log.warning(
-                "face %d's photos wait at %s, which is not enabled", face.id, face.provider
-            )
-            return
-        lists = provider.capabilities.lists_assets
-        # Where the provider lists a group, all the face's photos come in one answer;
-        # where it cannot, each photo keeps its own schedule.
-        photos = due if lists else [a for a in due if (a.next_poll_at or 0) <= started]
-        faces, count = load.get(face.provider, (1, 1))
-        interval = self.schedule.photo_interval(faces if lists else count)
-        stale_face = all(self._stale(a, started) for a in photos)
-        infos = await self._ask(face, provider, photos)
-        now = self.clock()
-        batches: set[int] = set()
-        for asset in photos:
-            info = infos.get(asset.id)
-            if info is not None and await self.uploads.apply(
-                asset, info, expect=AssetState.PROCESSING
-            ):
-                batches.add(asset.batch_id)
-            elif now - asset.created_at > self.schedule.asset_timeout_seconds:
-                if await self.assets.transition(
-                    asset.id,
-                    AssetState.FAILED,
-                    now,
-                    expect=[AssetState.PROCESSING],
-                    error_code="timeout",
-                ):
-                    batches.add(asset.batch_id)
-            else:
-                stale = stale_face if lists else self._stale(asset, now)
-                wait = max(interval, self.schedule.max_poll_seconds) if stale else interval
-                later.append((asset.id, started + wait))
-        for batch_id in sorted(batches):
-            try:
-                await self.uploads.report_batch(batch_id)
-            except Exception:  # left unreported: the sweep tells it next round
-                log.exception("updating upload batch %d failed; will retry", batch_id)
-
-    def _stale(self, asset: Asset, now: float) -> bool:
-        """Processing far longer than photos take (``updated_at``: when it began)."""
-        return now - asset.updated_at > self.schedule.stale_after_seconds
-
-    def _slot(self, provider: str) -> asyncio.Semaphore:
-        return self._slots.setdefault(provider, asyncio.Semaphore(self.schedule.concurrency))
-
-    async def _ask(
-        self, face: Face, provider: Provider, photos: list[Asset]
-    ) -> dict[int, AssetInfo]:
-        """What the provider says of these photos, by our asset id: one list request where
-        it lists a group (those it leaves out asked one by one), else one per photo."""
-        infos: dict[int, AssetInfo] = {}
-        by_id = {a.provider_asset_id: a for a in photos if a.provider_asset_id}
-        slot = self._slot(face.provider)
-        if provider.capabilities.lists_assets and len(photos) > 1 and face.provider_group_id:
-            try:
-                async with slot:
-                    listed = await provider.list_assets(face.provider_group_id)
-                for info in listed:
-                    if info.asset_id in by_id:
-                        infos[by_id[info.asset_id].id] = info
-            except ProviderError as exc:
-                log.warning("listing assets of face %d failed: %s", face.id, exc)
-
-        async def one(asset: Asset) -> None:
-            ref = AssetRef(
-                asset.provider_asset_id, asset.provider_record_id, face.provider_group_id
-            )
-            try:
-                async with slot:
-                    infos[asset.id] = await provider.get_asset(ref)
-            except ProviderError as exc:
-                log.warning("asset %s: %s", asset.provider_asset_id, exc)
-
-        await asyncio.gather(*(one(a) for a in photos if a.id not in infos))
-        return infos
+        await self.photos.poll_due()

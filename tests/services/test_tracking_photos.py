@@ -225,3 +225,27 @@ async def test_photos_stuck_far_longer_than_photos_take_are_polled_only_every_ma
     await rounds(tracker, clock, 180)
 
     assert fake_provider.listed["g0"] <= 4  # every 60 s, not every 3 s
+
+
+async def test_faces_all_due_at_once_are_spread_over_minutes_within_the_budget(
+    db, clock, face_service, upload_service, notifier, fake_provider
+) -> None:
+    # After a restart every face is due together: 300 faces, 120 requests a minute.
+    await processing_photos(db, clock, fake_provider, faces=300, photos=2)
+    tracker = make_tracker(
+        db, clock, face_service, upload_service, notifier, requests_per_minute=120
+    )
+    clock.advance(POLL)
+    start = clock()
+    sent: list[float] = []
+    while clock() < start + 200:
+        before = fake_provider.count("list_assets")
+        await tracker.tick()
+        sent += [clock()] * (fake_provider.count("list_assets") - before)
+        clock.advance(await tracker.pause_seconds())
+
+    # In no minute (sliding) more than the budget, and no face left out: the ones left
+    # over one round are the first asked the next.
+    assert max(sum(1 for t in sent if s <= t < s + 60) for s in sent) <= 120
+    assert len(sent) >= 120 * 3
+    assert min(fake_provider.listed[f"g{f}"] for f in range(300)) >= 1
