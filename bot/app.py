@@ -26,6 +26,7 @@ from bot.services.leftovers import remove_leftover_tempdirs
 from bot.services.notifications import FaceNotifications, VideoNotifications
 from bot.services.pending import PendingInputs
 from bot.services.tracking import Schedule, Tracker
+from bot.services.upload_prompts import UploadPrompts
 from bot.services.uploads import UploadService
 from bot.services.video_jobs import VideoSchedule
 from bot.services.videos import Limits, VideoService
@@ -109,8 +110,10 @@ class Runtime:
         users, face_repo, links, chats = UserRepo(db), FaceRepo(db), LinkRepo(db), ChatRepo(db)
         invites, assets, inline_offers = InviteRepo(db), AssetRepo(db), InlineOfferRepo(db)
         telegram_notifier = TelegramNotifier(app.bot)
+        prompts = UploadPrompts(chats)
         notifier = FaceNotifications(
             telegram_notifier,
+            prompts=prompts,
             faces=face_repo,
             links=links,
             invites=invites,
@@ -120,6 +123,7 @@ class Runtime:
         public = self.media.base_url if self.media is not None and self.media.base_url else None
         pending = PendingInputs(PendingRepo(db), self.clock)
         self.faces = faces = FaceService(
+            prompts=prompts,
             faces=face_repo,
             links=links,
             invites=invites,

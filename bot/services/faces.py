@@ -11,7 +11,7 @@ invites: invites.py.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
 from bot.providers.base import ProviderError
@@ -24,6 +24,7 @@ from bot.services.face_rules import check_may_create, check_may_manage, clean_na
 from bot.services.invites import InviteService
 from bot.services.notify import Notifier
 from bot.services.pending import PendingInputs
+from bot.services.upload_prompts import UploadPrompts
 from bot.services.verification import LinkIssued, Verifier, provider_failures
 from storage.assets import AssetRepo
 from storage.chats import ChatRepo
@@ -110,12 +111,14 @@ class FaceService:
         link_ttl: float,
         invite_ttl: float,
         return_base: str | None = None,
+        prompts: UploadPrompts | None = None,
     ) -> None:
         self.faces = faces
         self.lists = FaceLists(faces.db)
         self.assets = assets
         self.users = users
         self.chats = chats
+        self.prompts = prompts or UploadPrompts(chats)
         self.pending = pending
         self.providers = providers
         self.clock = clock
@@ -281,17 +284,22 @@ class FaceService:
             await self.users.set_current_face(actor.user_id, face.id, self.clock())
         return face
 
-    async def upload_prompt_posted(self, actor: Actor, face_id: int, message_id: int) -> None:
+    async def post_upload_prompt(
+        self, actor: Actor, face_id: int, send: Callable[[Face], Awaitable[int]]
+    ) -> Face:
+        """In a group, post (with ``send``) and record the message photos for this face
+        reply to."""
         face = await self.managed(actor, face_id)
         assert actor.chat_id is not None
-        await self.chats.add_upload_prompt(actor.chat_id, message_id, face.id, self.clock())
+        await self.prompts.post(actor.chat_id, face.id, self.clock(), lambda: send(face))
+        return face
 
     async def prompted_face(self, actor: Actor, reply_to: int) -> Face | None:
         """The face whose upload prompt ``reply_to`` is in the actor's group, if it may be
         uploaded to by them (None: a reply to some other message, not an upload)."""
         if actor.chat_id is None:
             return None
-        face_id = await self.chats.upload_prompt_face(actor.chat_id, reply_to)
+        face_id = await self.prompts.face_of(actor.chat_id, reply_to)
         if face_id is None:
             return None
         return await self.managed(actor, face_id)

@@ -4,10 +4,12 @@ was sent. Rendering and sending is the outbound ports' job (:mod:`bot.services.n
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from bot.services.bounded import KeyedLocks
 from bot.services.notify import FaceMessages, VideoMessages
+from bot.services.upload_prompts import UploadPrompts
 from storage.assets import AssetRepo
 from storage.chats import ChatRepo
 from storage.faces import FaceRepo
@@ -29,6 +31,7 @@ class FaceNotifications:
         invites: InviteRepo,
         assets: AssetRepo,
         chats: ChatRepo,
+        prompts: UploadPrompts | None = None,
     ) -> None:
         self.messages = messages
         self.faces = faces
@@ -36,6 +39,7 @@ class FaceNotifications:
         self.invites = invites
         self.assets = assets
         self.chats = chats
+        self.prompts = prompts or UploadPrompts(chats)
         self._batch_locks: KeyedLocks[int] = KeyedLocks()
 
     async def face_outcome(self, face: Face) -> None:
@@ -50,11 +54,13 @@ class FaceNotifications:
         else:
             return
         for chat_id in recipients:
-            message_id = await self.messages.face_outcome(face, chat_id)
             group_news = face.owner.kind is OwnerKind.CHAT and chat_id == face.chat_id
-            if message_id is not None and face.status is FaceStatus.ACTIVE and group_news:
+            if face.status is FaceStatus.ACTIVE and group_news:
                 # In a group, the news doubles as the upload prompt photos reply to.
-                await self.chats.add_upload_prompt(chat_id, message_id, face.id, face.updated_at)
+                send = partial(self.messages.face_outcome, face, chat_id)
+                await self.prompts.post(chat_id, face.id, face.updated_at, send)
+            else:
+                await self.messages.face_outcome(face, chat_id)
 
     async def link_expired(self, face: Face, link: VerificationLink) -> None:
         if link.chat_id is None or link.message_id is None:

@@ -3,6 +3,9 @@ in which chat, with the fake provider and a real database."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
+
 import pytest
 
 from bot.providers.base import Capabilities, ProviderName, ProviderUnavailable
@@ -298,7 +301,7 @@ async def test_group_photos_go_only_to_prompts_and_only_from_admins(
     face_service: FaceService, upload_service: UploadService, actors: Actors, db: Database
 ) -> None:
     face = await _active(face_service, actors.admin)
-    await face_service.upload_prompt_posted(actors.admin, face.id, message_id=77)
+    await face_service.post_upload_prompt(actors.admin, face.id, sent_as(77))
     member = upload_service.receive(actors.member, PHOTO, reply_to=77)
     assert await refused(member) is Refusal.ADMINS_ONLY
     assert await upload_service.receive(actors.admin, PHOTO, reply_to=78) is None  # no prompt
@@ -309,7 +312,7 @@ async def test_group_photos_go_only_to_prompts_and_only_from_admins(
         "SELECT a.face_id, b.chat_id FROM assets a JOIN upload_batches b ON b.id = a.batch_id"
     )
     assert [(r["face_id"], r["chat_id"]) for r in rows] == [(face.id, GROUP)]
-    prompt = face_service.upload_prompt_posted(actors.member, face.id, message_id=79)
+    prompt = face_service.post_upload_prompt(actors.member, face.id, sent_as(79))
     assert await refused(prompt) is Refusal.ADMINS_ONLY
 
 
@@ -369,3 +372,37 @@ async def test_deleting_a_face_mirrors_it_at_a_provider_that_manages_groups(
     assert await refused(face_service.detail(actors.alice, deleted.id)) is Refusal.NO_SUCH_FACE
     assert await face_service.current_face(ALICE) is None
     assert (await faces_in(db))[0][0] == OwnerKind.USER
+
+
+def sent_as(message_id: int) -> Callable[[Face], Awaitable[int]]:
+    async def send(face: Face) -> int:
+        return message_id
+
+    return send
+
+
+async def test_a_reply_that_beats_its_prompts_record_still_finds_the_face(
+    face_service: FaceService, actors: Actors
+) -> None:
+    """Telegram delivers the prompt before the bot hears its id back: a photo replying to it
+    in that moment waits for the record instead of counting as a reply to something else."""
+    face = await _active(face_service, actors.admin)
+    sending, release = asyncio.Event(), asyncio.Event()
+
+    async def slow_send(face: Face) -> int:
+        sending.set()
+        await release.wait()
+        return 90
+
+    post = face_service.post_upload_prompt(actors.admin, face.id, slow_send)
+    posting = asyncio.create_task(post)
+    await sending.wait()
+    lookup = asyncio.create_task(face_service.prompted_face(actors.admin, 90))
+    # Unfixed, the lookup answers None at once; it must wait for the send instead.
+    done, _ = await asyncio.wait({lookup}, timeout=0.5)
+    assert not done
+    release.set()
+    found = await lookup
+    await posting
+    assert found is not None and found.id == face.id
+    assert await face_service.prompted_face(actors.admin, 91) is None  # nothing posting now

@@ -28,6 +28,7 @@ from bot.telegram.texts import common as texts
 from bot.telegram.texts import faces as face_texts
 from bot.telegram.texts import groups as group_texts
 from bot.telegram.texts.refusals import failure_text, refusal_text
+from storage.models import Face
 
 
 def _request_key(update: Update) -> str:
@@ -231,11 +232,16 @@ async def _face_action(update: Update, context: Context, svc: Services, cb: Call
         case Action.FACE_SHOW:
             await _show_face(update, svc, actor, cb.int_arg)
         case Action.FACE_USE if actor.in_group:
-            face = await svc.faces.use(actor, cb.int_arg)
             await query.answer()
-            # In a group the bot sees only replies to it: photos come as replies to this.
-            sent = await context.bot.send_message(chat.id, group_texts.group_upload_prompt(face))
-            await svc.faces.upload_prompt_posted(actor, face.id, sent.message_id)
+
+            async def prompt(face: Face) -> int:
+                # In a group the bot sees only replies to it: photos come as replies to this.
+                sent = await context.bot.send_message(
+                    chat.id, group_texts.group_upload_prompt(face)
+                )
+                return sent.message_id
+
+            await svc.faces.post_upload_prompt(actor, cb.int_arg, prompt)
         case Action.FACE_USE:
             face = await svc.faces.use(actor, cb.int_arg)
             notice = plain(face_texts.now_using(face))
