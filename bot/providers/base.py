@@ -60,6 +60,8 @@ class Capabilities:
     start_creates_group: bool = False
     # The provider documents renaming and deleting a group, so the bot mirrors both there.
     manages_groups: bool = False
+    # The documented limit on status requests (polls), per second, where there is one.
+    status_requests_per_second: float | None = None
 
 
 class GroupState(StrEnum):

@@ -30,19 +30,15 @@ class PollLimit:
     per_second: float | None = None  # requests started a second, where a limit is known
 
 
-# What the vendors document (shared PROVIDERS.md); where nothing is documented, the bound on
-# requests in flight is the only limit: 16 keeps a restart with 1,000 running jobs to about a
-# second of GETs without a burst a provider could take for abuse.
-DEFAULT_LIMIT = PollLimit()
-POLL_LIMITS: dict[str, PollLimit] = {
-    # 100 requests/s for everything but submits, over the limit a 403; photo polling and
-    # the user's own submits share the key, so video polls take at most half.
-    "sunra": PollLimit(concurrency=16, per_second=50.0),
-}
-
-
-def limit_for(provider: str) -> PollLimit:
-    return POLL_LIMITS.get(provider, DEFAULT_LIMIT)
+def limit_for(status_requests_per_second: float | None) -> PollLimit:
+    """A provider's bound for a round. Where nothing is documented, the bound on requests in
+    flight is the only limit: 16 keeps a restart with 1,000 running jobs to about a second of
+    GETs without a burst a provider could take for abuse. Where the vendor documents a limit
+    on status requests (Sunra: 100/s, then 403s), video polls take at most half of it: photo
+    polls and the person's own requests share the key."""
+    if status_requests_per_second is None:
+        return PollLimit()
+    return PollLimit(per_second=status_requests_per_second / 2)
 
 
 class Pace:

@@ -112,7 +112,7 @@ async def running_jobs(db: Database, count: int, now: float) -> list[str]:
 async def test_one_round_asks_about_every_due_job_side_by_side_within_the_bound(
     video_service: VideoService, db: Database, clock: FakeClock
 ) -> None:
-    bound = limit_for("fake").concurrency
+    bound = limit_for(None).concurrency
     provider = CountingProvider(hold=bound)
     video_service.jobs.providers = type(video_service.jobs.providers)([provider])
     notifier = WatchingNotifier()

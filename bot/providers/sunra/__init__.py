@@ -154,6 +154,7 @@ class Sunra(VendorClient):
         models=tuple(MODEL_IDS),
         max_video_assets=MAX_REFERENCE_IMAGES,
         asset_quota=None,  # Sunra names none
+        status_requests_per_second=100.0,  # over it a 403 (submits: 10/s, 100/min)
     )
 
     def auth_headers(self, api_key: str) -> dict[str, str]:
