@@ -180,6 +180,7 @@ class Runtime:
                 timeout_seconds=settings.video_timeout_seconds,
             ),
             workdir=settings.database_path.parent,
+            foreground=self.update_processor.foreground,
             groups=groups,
             pending=pending,
             inline_offers=inline_offers,

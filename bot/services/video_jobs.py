@@ -20,10 +20,11 @@ from bot.providers.base import Provider, ProviderError, VideoState, VideoStatus
 from bot.providers.registry import Providers
 from bot.services.bounded import KeyedLocks
 from bot.services.clock import Clock
+from bot.services.foreground import Foreground
 from bot.services.job_failures import JobFailure, of_task
 from bot.services.leftovers import TEMP_PREFIX
 from bot.services.notify import DeliveryRefused, Undelivered, VideoNotifier
-from bot.services.video_polling import Pace, PollLimit, limit_for, poll_provider
+from bot.services.video_polling import Pace, limit_for, poll_provider
 from bot.tls import tls_context
 from storage.models import JobStatus, VideoJob
 from storage.videos import VideoRepo
@@ -56,8 +57,10 @@ class JobRunner:
         schedule: VideoSchedule,
         download_timeout: float = 120.0,
         workdir: Path | None = None,
+        foreground: Foreground | None = None,
     ) -> None:
         self.videos = videos
+        self.foreground = foreground or Foreground()
         self.providers = providers
         self.notifier = notifier
         self.clock = clock
@@ -143,20 +146,15 @@ class JobRunner:
             try:
                 await asyncio.gather(
                     *(
-                        poll_provider(self.videos, name, now, self._limit(name), self._poll_one)
+                        poll_provider(
+                            self.videos, name, now, limit_for(self.providers, name), self._poll_one
+                        )
                         for name in await self.videos.due_providers(now)
                     )
                 )
             finally:
                 await self._flush_polled()
                 self._polled = None
-
-    def _limit(self, provider: str) -> PollLimit:
-        try:
-            caps = self.providers.get(provider).capabilities
-        except LookupError:  # not enabled any more: its jobs are only rescheduled
-            return limit_for(None)
-        return limit_for(caps.status_requests_per_second)
 
     async def _poll_one(self, job: VideoJob) -> None:
         if job.status is JobStatus.DOWNLOADING:
@@ -169,7 +167,9 @@ class JobRunner:
             log.warning("job %d: provider %s is not enabled any more", job.id, job.provider)
             await self._later(job)
             return
-        pace = self._paces.setdefault(job.provider, Pace(self._limit(job.provider).per_second))
+        limit = limit_for(self.providers, job.provider)
+        pace = self._paces.setdefault(job.provider, Pace(limit.per_second))
+        await self.foreground.make_way()
         await pace.wait()
         try:
             status = await provider.get_video(job.provider_task_id)

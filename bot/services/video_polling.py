@@ -16,6 +16,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from bot.providers.registry import Providers
 from storage.models import VideoJob
 from storage.videos import VideoRepo
 
@@ -30,15 +31,17 @@ class PollLimit:
     per_second: float | None = None  # requests started a second, where a limit is known
 
 
-def limit_for(status_requests_per_second: float | None) -> PollLimit:
+def limit_for(providers: Providers, name: str) -> PollLimit:
     """A provider's bound for a round. Where nothing is documented, the bound on requests in
     flight is the only limit: 16 keeps a restart with 1,000 running jobs to about a second of
     GETs without a burst a provider could take for abuse. Where the vendor documents a limit
     on status requests (Sunra: 100/s, then 403s), video polls take at most half of it: photo
     polls and the person's own requests share the key."""
-    if status_requests_per_second is None:
-        return PollLimit()
-    return PollLimit(per_second=status_requests_per_second / 2)
+    try:
+        per_second = providers.get(name).capabilities.status_requests_per_second
+    except LookupError:  # not enabled any more: its jobs are only rescheduled
+        per_second = None
+    return PollLimit(per_second=per_second / 2 if per_second else None)
 
 
 class Pace:

@@ -18,6 +18,7 @@ from bot.services.actors import Actor
 from bot.services.clock import Clock
 from bot.services.errors import Refusal, ServiceRefused
 from bot.services.faces import FaceService
+from bot.services.foreground import Foreground
 from bot.services.notify import VideoNotifier
 from bot.services.pending import PendingInputs
 from bot.services.video_drafts import DraftCard, DraftService
@@ -66,6 +67,7 @@ class VideoService:
         inline_offers: InlineOfferRepo,
         download_timeout: float = 120.0,
         workdir: Path | None = None,
+        foreground: Foreground | None = None,
     ) -> None:
         self.videos = videos
         self.faces = faces
@@ -78,6 +80,7 @@ class VideoService:
             schedule=schedule,
             download_timeout=download_timeout,
             workdir=workdir,
+            foreground=foreground,
         )
         self.rules = VideoRules(videos=videos, groups=groups, clock=clock, limits=limits)
         self.drafts = DraftService(

@@ -50,6 +50,7 @@ from telegram.error import NetworkError, TelegramError
 from telegram.ext import SimpleUpdateProcessor
 from telegram.request import HTTPXRequest
 
+from bot.services.foreground import Foreground
 from bot.services.inbox import KeptUpdate, UpdateInbox
 from bot.telegram.texts import common as texts
 
@@ -243,12 +244,18 @@ class DurableProcessor(SimpleUpdateProcessor):
     def __init__(self, max_concurrent_updates: int) -> None:
         super().__init__(max_concurrent_updates)
         self.queue: DurableUpdateQueue | None = None
+        # Background polling rounds make way while updates are handled (services/foreground.py).
+        self.foreground = Foreground()
 
     def bind(self, queue: DurableUpdateQueue) -> None:
         self.queue = queue
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        await coroutine
+        self.foreground.enter()
+        try:
+            await coroutine
+        finally:
+            self.foreground.leave()
         # Not in a finally: an update cut off by cancellation (shutdown) was kept by the
         # last getUpdates and runs again at the next start. A handler's own exception was
         # already given to the error handler.

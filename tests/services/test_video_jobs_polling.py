@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.providers.base import VideoState, VideoStatus
+from bot.services.foreground import Foreground
 from bot.services.video_polling import PAGE, limit_for
 from bot.services.videos import VideoService
 from storage.database import Database
@@ -112,7 +113,7 @@ async def running_jobs(db: Database, count: int, now: float) -> list[str]:
 async def test_one_round_asks_about_every_due_job_side_by_side_within_the_bound(
     video_service: VideoService, db: Database, clock: FakeClock
 ) -> None:
-    bound = limit_for(None).concurrency
+    bound = limit_for(video_service.jobs.providers, "fake").concurrency
     provider = CountingProvider(hold=bound)
     video_service.jobs.providers = type(video_service.jobs.providers)([provider])
     notifier = WatchingNotifier()
@@ -159,3 +160,41 @@ async def test_the_chat_action_goes_with_the_video_not_with_the_polls(
         "working",
         "send_video",
     ]
+
+
+@dataclass
+class WatchedProvider(FakeProvider):
+    """Notes, for each status request, whether an update was being handled when it went out."""
+
+    foreground: Foreground = field(default_factory=Foreground)
+    during_updates: list[bool] = field(default_factory=list)
+
+    async def get_video(self, task_id: str) -> VideoStatus:
+        self.during_updates.append(self.foreground.busy)
+        return VideoStatus(task_id, VideoState.RUNNING)
+
+
+async def test_a_round_makes_way_for_updates_being_handled(
+    video_service: VideoService, db: Database, clock: FakeClock
+) -> None:
+    """A /faces during a resume of 1,000 jobs waited behind their requests; the round now
+    starts no request while an update is being handled (at most max_wait each)."""
+    foreground = Foreground(max_wait=30.0)
+    provider = WatchedProvider(foreground=foreground)
+    video_service.jobs.providers = type(video_service.jobs.providers)([provider])
+    video_service.jobs.foreground = foreground
+    tasks = await running_jobs(db, 20, clock())
+    foreground.enter()  # an update is being handled
+    round_ = asyncio.create_task(video_service.poll_due())
+    await asyncio.sleep(0.2)  # unmade way, the requests would all go out now
+    foreground.leave()
+    await asyncio.wait_for(round_, timeout=30)
+    assert len(provider.during_updates) == len(tasks)
+    assert not any(provider.during_updates)
+
+
+async def test_a_steady_stream_of_updates_does_not_stop_the_polls() -> None:
+    foreground = Foreground(max_wait=0.01)
+    foreground.enter()  # never left
+    await asyncio.wait_for(foreground.make_way(), timeout=30)
+    assert foreground.busy
