@@ -54,7 +54,9 @@ class UserRepo:
             return False
         async with self.db.write() as conn:
             await self._upsert(conn, user_id, seen, now)
-            self._keep(user_id, seen)  # in write order: the entry matches the row
+        # Only once committed (a failed write must be tried again), and before any other
+        # write can run (nothing awaits in between), so entries follow the order of writes.
+        self._keep(user_id, seen)
         return True
 
     def _keep(self, user_id: int, seen: Seen) -> None:
@@ -90,8 +92,9 @@ class UserRepo:
         seen: Seen = (first_name, username, language_code)
         async with self.db.write() as conn:
             await self._upsert(conn, user_id, seen, now)
-            self._keep(user_id, seen)
-            return _user(await one(conn, "SELECT * FROM users WHERE id = ?", (user_id,)))
+            user = _user(await one(conn, "SELECT * FROM users WHERE id = ?", (user_id,)))
+        self._keep(user_id, seen)
+        return user
 
     async def get(self, user_id: int) -> User | None:
         row = await self.db.fetchone("SELECT * FROM users WHERE id = ?", (user_id,))

@@ -32,8 +32,12 @@ class UploadPrompts:
 
     async def face_of(self, chat_id: int, message_id: int) -> int | None:
         """The face whose prompt ``message_id`` is, if it is one."""
+        # Whether a post was under way is taken before the read: a post that records its
+        # prompt while the read runs has released the lock by the time the read misses. A
+        # post that starts after it is not this message's (it was not sent yet).
+        posting = self._posting[chat_id].locked()
         face_id = await self.chats.upload_prompt_face(chat_id, message_id)
-        if face_id is not None or not self._posting[chat_id].locked():
+        if face_id is not None or not (posting or self._posting[chat_id].locked()):
             return face_id
         async with self._posting[chat_id]:  # a prompt is being posted here: it may be this
             pass

@@ -98,7 +98,10 @@ async def poll_provider(
 
     tasks = [asyncio.create_task(work()) for _ in range(workers)]
     try:
-        await feed()
+        try:
+            await feed()
+        except Exception:  # the rows it read are still asked about; the rest next round
+            log.exception("reading %s's due video jobs failed", provider)
         await asyncio.gather(*tasks)
     finally:
         for task in tasks:

@@ -178,7 +178,7 @@ async def test_a_round_makes_way_for_updates_being_handled(
     video_service: VideoService, db: Database, clock: FakeClock
 ) -> None:
     """A /faces during a resume of 1,000 jobs waited behind their requests; the round now
-    starts no request while an update is being handled (at most max_wait each)."""
+    starts no request while a young update is being handled."""
     foreground = Foreground(max_wait=30.0)
     provider = WatchedProvider(foreground=foreground)
     video_service.jobs.providers = type(video_service.jobs.providers)([provider])
@@ -186,15 +186,23 @@ async def test_a_round_makes_way_for_updates_being_handled(
     tasks = await running_jobs(db, 20, clock())
     foreground.enter()  # an update is being handled
     round_ = asyncio.create_task(video_service.poll_due())
-    await asyncio.sleep(0.2)  # unmade way, the requests would all go out now
+    bound = limit_for(video_service.jobs.providers, "fake").concurrency
+    deadline = asyncio.get_running_loop().time() + 30
+    while foreground.waiting < bound:  # every worker has reached its next request
+        assert asyncio.get_running_loop().time() < deadline, "the workers never made way"
+        await asyncio.sleep(0.01)
     foreground.leave()
     await asyncio.wait_for(round_, timeout=30)
     assert len(provider.during_updates) == len(tasks)
     assert not any(provider.during_updates)
 
 
-async def test_a_steady_stream_of_updates_does_not_stop_the_polls() -> None:
-    foreground = Foreground(max_wait=0.01)
-    foreground.enter()  # never left
+async def test_an_update_waiting_on_io_or_a_stream_of_them_does_not_stop_the_polls() -> None:
+    foreground = Foreground(max_wait=0.05)
+    foreground.enter()  # never left: waiting on a provider, say
     await asyncio.wait_for(foreground.make_way(), timeout=30)
-    assert foreground.busy
+    assert foreground.busy and foreground.waiting == 0
+    await asyncio.sleep(0.06)  # older than max_wait now: no wait at all
+    waiting = asyncio.create_task(foreground.make_way())
+    await asyncio.sleep(0)
+    assert waiting.done()

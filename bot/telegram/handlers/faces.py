@@ -6,6 +6,7 @@ rules (who may create or manage which face, what is asked when) are FaceService'
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 from collections.abc import Awaitable, Callable
@@ -173,9 +174,11 @@ async def send_card(
         markup = keyboards.verification_card(
             issued.face, issued.link.url, invite_url, sandbox=svc.sandbox is not None
         )
+    # Drawn off the event loop (the first one also loads qrcode and Pillow).
+    png = await asyncio.to_thread(qr_png, issued.link.url)
     sent = await context.bot.send_photo(
         chat_id,
-        InputFile(qr_png(issued.link.url), filename="verification-qr.png"),
+        InputFile(png, filename="verification-qr.png"),
         caption=texts.sandbox(caption, svc.sandbox is not None),
         reply_markup=markup,
     )
