@@ -9,8 +9,8 @@ before it never needs to be written. So:
 - :class:`DurableUpdateQueue` queues each update and tracks it in memory, writing nothing.
 - Polling: :class:`ConfirmingRequest` (the getUpdates connection) runs
   :meth:`DurableUpdateQueue.before_confirming` before each getUpdates. It waits for the
-  updates in hand to finish while they do (until none has finished for ``grace``, 0.15 s,
-  plus 0.02 s for each still in hand, or ``patience``, 0.5 s, in all), then keeps the ones
+  updates in hand to finish while they do (until none has finished for ``grace``, 0.1 s,
+  plus 0.05 s for each still in hand, or ``patience``, 1 s, in all), then keeps the ones
   still running in one write; if that write fails, the getUpdates fails (a NetworkError,
   which PTB's updater retries with the offset unchanged), so nothing unkept is ever
   confirmed. The wait holds back only the next getUpdates, and only while handlers are
@@ -61,9 +61,9 @@ MAX_ATTEMPTS = 3  # an update whose handling died this often is dropped, not ret
 # has finished for GRACE_SECONDS plus PER_UPDATE_SECONDS for each one still in hand (handled
 # side by side, a burst's first update ends only when most of the burst's work is done), or
 # after PATIENCE_SECONDS in all; what still runs is then kept.
-GRACE_SECONDS = 0.15
-PER_UPDATE_SECONDS = 0.02
-PATIENCE_SECONDS = 0.5
+GRACE_SECONDS = 0.1
+PER_UPDATE_SECONDS = 0.05
+PATIENCE_SECONDS = 1.0
 REMEMBERED = 10_000  # update ids remembered to recognise one Telegram sends again
 
 
