@@ -204,6 +204,7 @@ class Runtime:
             ),
             videos=videos,
             inline_offers=inline_offers,
+            foreground=self.update_processor.foreground,
         )
         app.bot_data.services = Services(
             settings=settings,

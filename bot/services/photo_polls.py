@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from bot.providers.base import AssetInfo, AssetRef, Provider, ProviderError
 from bot.providers.registry import Providers
 from bot.services.clock import Clock
+from bot.services.foreground import Foreground
 from bot.services.uploads import UploadService
 from storage.assets import AssetRepo
 from storage.faces import FaceRepo
@@ -44,8 +45,10 @@ class PhotoPolls:
         providers: Providers,
         clock: Clock,
         schedule: Schedule,
+        foreground: Foreground | None = None,
     ) -> None:
         self.uploads = uploads
+        self.foreground = foreground or Foreground()  # updates being handled go first
         self.face_repo = face_repo
         self.assets = assets
         self.providers = providers
@@ -171,6 +174,7 @@ class PhotoPolls:
         slot = self._slot(face.provider)
         if provider.capabilities.lists_assets and len(photos) > 1 and face.provider_group_id:
             try:
+                await self.foreground.make_way()
                 async with slot:
                     listed = await provider.list_assets(face.provider_group_id)
                 for info in listed:
@@ -186,6 +190,7 @@ class PhotoPolls:
                 asset.provider_asset_id, asset.provider_record_id, face.provider_group_id
             )
             try:
+                await self.foreground.make_way()
                 async with slot:
                     infos[asset.id] = await provider.get_asset(ref)
             except ProviderError as exc:

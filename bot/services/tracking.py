@@ -24,6 +24,7 @@ from bot.providers.base import (
 from bot.providers.registry import Providers
 from bot.services.clock import Clock
 from bot.services.faces import FaceService
+from bot.services.foreground import Foreground
 from bot.services.notify import Notifier
 from bot.services.photo_polls import PhotoPolls
 from bot.services.uploads import FileFetcher, UploadService
@@ -78,6 +79,7 @@ class Tracker:
         schedule: Schedule,
         videos: VideoService | None = None,
         inline_offers: InlineOfferRepo | None = None,
+        foreground: Foreground | None = None,
     ) -> None:
         self.faces = faces
         self.uploads = uploads
@@ -99,6 +101,7 @@ class Tracker:
             providers=providers,
             clock=clock,
             schedule=schedule,
+            foreground=foreground,
         )
         self.ticks = 0
 

@@ -7,6 +7,7 @@ pause ``Tracker.run`` would take."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -14,6 +15,7 @@ import pytest
 
 from bot.providers.base import AssetInfo, AssetRef, Capabilities, RemoteAssetState
 from bot.services.faces import FaceService
+from bot.services.foreground import Foreground
 from bot.services.tracking import Schedule, Tracker
 from bot.services.uploads import UploadService
 from storage.assets import AssetRepo, IncomingFile
@@ -249,3 +251,28 @@ async def test_faces_all_due_at_once_are_spread_over_minutes_within_the_budget(
     assert max(sum(1 for t in sent if s <= t < s + 60) for s in sent) <= 120
     assert len(sent) >= 120 * 3
     assert min(fake_provider.listed[f"g{f}"] for f in range(300)) >= 1
+
+
+async def test_a_photo_round_makes_way_for_an_update_being_handled(
+    db: Database,
+    clock: FakeClock,
+    face_service: FaceService,
+    upload_service: UploadService,
+    notifier: FakeNotifier,
+    fake_provider: PhotoProvider,
+) -> None:
+    """A reply waits for nobody's poll: while a young update is handled, no request starts."""
+    tracker = make_tracker(db, clock, face_service, upload_service, notifier)
+    foreground = tracker.photos.foreground = Foreground(max_wait=30.0)
+    await processing_photos(db, clock, fake_provider, faces=3, photos=2)
+    clock.advance(POLL)
+    foreground.enter()
+    round_ = asyncio.create_task(tracker.photos.poll_due())
+    deadline = asyncio.get_running_loop().time() + 30
+    while foreground.waiting < 3:  # each face's list request is making way
+        assert asyncio.get_running_loop().time() < deadline, "the round never made way"
+        await asyncio.sleep(0.01)
+    assert fake_provider.listed == Counter()
+    foreground.leave()
+    await asyncio.wait_for(round_, timeout=30)
+    assert fake_provider.listed == Counter({"g0": 1, "g1": 1, "g2": 1})
