@@ -41,7 +41,7 @@ from telegram.ext import (
 )
 
 from bot.config import Settings
-from bot.telegram.retry import RetryingRateLimiter, RetryPolicy, TelegramRetry
+from bot.telegram.retry import rate_limiter
 
 JSON = dict[str, Any]
 
@@ -76,8 +76,10 @@ def _article(result: JSON) -> InlineQueryResultArticle:
     )
 
 
-def build(settings: Settings, replies: Replies) -> Application:  # type: ignore[type-arg]
-    app = (
+def bare_builder(settings: Settings) -> ApplicationBuilder:  # type: ignore[type-arg]
+    """PTB configured as ``bot/app.py`` configures it (token, URLs, defaults, pools, the
+    bot's rate limiter), with nothing of the bot behind it."""
+    return (
         ApplicationBuilder()
         .token(settings.telegram_token)
         .base_url(settings.telegram_api_base_url)
@@ -92,21 +94,12 @@ def build(settings: Settings, replies: Replies) -> Application:  # type: ignore[
         .concurrent_updates(16)
         .connection_pool_size(16)
         .read_timeout(settings.telegram_read_timeout_seconds)
-        .rate_limiter(
-            RetryingRateLimiter(
-                TelegramRetry(
-                    RetryPolicy(
-                        base_seconds=settings.telegram_retry_base_seconds,
-                        deadline_seconds=settings.telegram_retry_deadline_seconds,
-                    )
-                ),
-                group_max_rate=settings.group_messages_per_minute,
-                group_time_period=60,
-                overall_max_rate=settings.messages_per_second,
-            )
-        )
-        .build()
+        .rate_limiter(rate_limiter(settings))
     )
+
+
+def build(settings: Settings, replies: Replies) -> Application:  # type: ignore[type-arg]
+    app = bare_builder(settings).build()
 
     def replier(kind: str) -> Any:
         async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -93,12 +93,11 @@ def bare_app() -> None:
     """A bare PTB app under the bot's rate limiter: /newface NAME creates a Token360 group with
     httpx and sends its link as text. Configured from the same environment as the bot."""
     import httpx
-    from telegram import LinkPreviewOptions, Update
-    from telegram.constants import ParseMode
-    from telegram.ext import Application, ApplicationBuilder, CommandHandler, Defaults
+    from telegram import Update
+    from telegram.ext import Application, CommandHandler
 
+    from benchmarks.bare_ptb import bare_builder
     from bot.config import Settings
-    from bot.telegram.retry import RetryingRateLimiter, RetryPolicy, TelegramRetry
 
     settings = Settings.from_env(dict(os.environ))
     token360 = settings.provider_keys()["token360"]
@@ -132,38 +131,7 @@ def bare_app() -> None:
         link = answer.json()["data"]["h5Link"]
         await message.reply_text(f"Verify {html.escape(name)}: {link}")
 
-    app = (
-        ApplicationBuilder()
-        .token(settings.telegram_token)
-        .base_url(settings.telegram_api_base_url)
-        .base_file_url(settings.telegram_file_base_url)
-        .defaults(
-            Defaults(
-                parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-            )
-        )
-        .get_updates_connection_pool_size(4)
-        .concurrent_updates(16)
-        .connection_pool_size(16)
-        .read_timeout(settings.telegram_read_timeout_seconds)
-        .rate_limiter(
-            RetryingRateLimiter(
-                TelegramRetry(
-                    RetryPolicy(
-                        base_seconds=settings.telegram_retry_base_seconds,
-                        deadline_seconds=settings.telegram_retry_deadline_seconds,
-                    )
-                ),
-                group_max_rate=settings.group_messages_per_minute,
-                group_time_period=60,
-                overall_max_rate=settings.messages_per_second,
-            )
-        )
-        .post_init(post_init)
-        .post_shutdown(post_shutdown)
-        .build()
-    )
+    app = bare_builder(settings).post_init(post_init).post_shutdown(post_shutdown).build()
     app.add_handler(CommandHandler("start", cmd_start))
     app.add_handler(CommandHandler("newface", cmd_newface))
     app.run_polling(poll_interval=0.0, timeout=10, allowed_updates=Update.ALL_TYPES)

@@ -38,7 +38,7 @@ from bot.telegram.handlers.uploads import telegram_fetcher
 from bot.telegram.lifecycle import AnyApplication, StartupError
 from bot.telegram.notifiers.faces import TelegramNotifier
 from bot.telegram.notifiers.videos import TelegramVideoNotifier
-from bot.telegram.retry import RetryingRateLimiter, RetryPolicy, TelegramRetry
+from bot.telegram.retry import rate_limiter
 from bot.telegram.updates import (
     REMEMBERED,
     ConfirmingRequest,
@@ -357,19 +357,7 @@ def build_application(settings: Settings, *, clock: Clock = system_clock) -> Any
             )
         )
         # Throttles like AIORateLimiter and retries transient faults (bot/telegram/retry.py).
-        .rate_limiter(
-            RetryingRateLimiter(
-                TelegramRetry(
-                    RetryPolicy(
-                        base_seconds=settings.telegram_retry_base_seconds,
-                        deadline_seconds=settings.telegram_retry_deadline_seconds,
-                    )
-                ),
-                group_max_rate=settings.group_messages_per_minute,
-                group_time_period=60,
-                overall_max_rate=settings.messages_per_second,
-            )
-        )
+        .rate_limiter(rate_limiter(settings))
         .post_init(runtime.start)
         .post_stop(runtime.stop)
         .post_shutdown(runtime.shutdown)

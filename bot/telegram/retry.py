@@ -72,6 +72,8 @@ from telegram import Bot, InputFile
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import AIORateLimiter
 
+from bot.config import Settings
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -375,3 +377,19 @@ def retry_of(bot: Bot) -> TelegramRetry:
     if isinstance(limiter, RetryingRateLimiter):
         return limiter.retry
     return TelegramRetry(RetryPolicy())
+
+
+def rate_limiter(settings: Settings) -> RetryingRateLimiter:
+    """The bot's limiter as its settings describe it (the bare-PTB baselines in
+    ``benchmarks/`` take the same one)."""
+    return RetryingRateLimiter(
+        TelegramRetry(
+            RetryPolicy(
+                base_seconds=settings.telegram_retry_base_seconds,
+                deadline_seconds=settings.telegram_retry_deadline_seconds,
+            )
+        ),
+        group_max_rate=settings.group_messages_per_minute,
+        group_time_period=60,
+        overall_max_rate=settings.messages_per_second,
+    )
