@@ -132,7 +132,7 @@ async def seed(path: Path, sim: ScheduledSimulator, people: list[int], now: floa
     async with Database(path) as db:
         users, faces, assets = UserRepo(db), FaceRepo(db), AssetRepo(db)
         for g, person in enumerate(people):
-            await users.upsert(person, f"Person {g}", None, "en", now)
+            await users.remember(person, f"Person {g}", None, "en", now)
             group = AssetGroup(
                 group_id="ag_" + secrets.token_hex(12),
                 account="bench",

@@ -250,7 +250,7 @@ async def _seed_user(
     videos: VideoRepo,
 ) -> None:
     uid = FIRST_USER + u
-    await users.upsert(uid, f"Bench {u}", None, "en", now)
+    await users.remember(uid, f"Bench {u}", None, "en", now)
     firsts: list[tuple[int, int]] = []  # (face id, its first asset id)
     for f in range(scale.faces_per_user):
         face = await faces.create(

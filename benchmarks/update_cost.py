@@ -118,7 +118,7 @@ async def seed(path: Path) -> None:
     async with Database(path) as db:
         users, faces, assets = UserRepo(db), FaceRepo(db), AssetRepo(db)
         for user_id, name, count in USERS:
-            await users.upsert(user_id, name, None, "en", now)
+            await users.remember(user_id, name, None, "en", now)
             for f in range(count):
                 face = await faces.create_active(
                     owner=Owner(OwnerKind.USER, user_id),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from storage.database import Connection, Database, Row, one
+from storage.database import Connection, Database, Row
 from storage.models import User
 
 # Who a person is, as last stored: (first_name, username, language_code).
@@ -25,7 +25,7 @@ class UserRepo:
     def __init__(self, db: Database, known: int = 10_000) -> None:
         self.db = db
         # What was last stored for the ``known`` people seen most recently. Only this repo
-        # writes these columns, and it updates an entry inside the write that stores it.
+        # writes these columns, and it updates an entry once its write has committed.
         self._known = known
         self._stored: OrderedDict[int, Seen] = OrderedDict()
 
@@ -80,21 +80,6 @@ class UserRepo:
             """,
             (user_id, *seen, now, now),
         )
-
-    async def upsert(
-        self,
-        user_id: int,
-        first_name: str,
-        username: str | None,
-        language_code: str | None,
-        now: float,
-    ) -> User:
-        seen: Seen = (first_name, username, language_code)
-        async with self.db.write() as conn:
-            await self._upsert(conn, user_id, seen, now)
-            user = _user(await one(conn, "SELECT * FROM users WHERE id = ?", (user_id,)))
-        self._keep(user_id, seen)
-        return user
 
     async def get(self, user_id: int) -> User | None:
         row = await self.db.fetchone("SELECT * FROM users WHERE id = ?", (user_id,))
