@@ -127,12 +127,28 @@ async def processing_photos(
     return made
 
 
-async def rounds(tracker: Tracker, clock: FakeClock, seconds: float) -> None:
-    """Run the tracker for ``seconds`` of the test's clock, pausing as ``Tracker.run`` does."""
+async def rounds(
+    tracker: Tracker,
+    clock: FakeClock,
+    seconds: float,
+    provider: PhotoProvider | None = None,
+    call: str = "list_assets",
+) -> list[float]:
+    """Run the tracker for ``seconds`` of the test's clock, pausing as ``Tracker.run`` does;
+    when each of ``provider``'s ``call`` requests went out (the round's time)."""
+    sent: list[float] = []
     end = clock() + seconds
     while clock() < end:
+        before = provider.count(call) if provider else 0
         await tracker.tick()
+        if provider:
+            sent += [clock()] * (provider.count(call) - before)
         clock.advance(await tracker.pause_seconds())
+    return sent
+
+
+def per_minute(sent: list[float], start: float) -> Counter[int]:
+    return Counter(int((t - start) // 60) for t in sent)
 
 
 async def test_a_face_with_processing_photos_is_listed_every_round_however_long_it_waits(
@@ -158,16 +174,10 @@ async def test_many_faces_share_the_request_budget_and_each_is_still_polled_on_t
     )
     clock.advance(POLL)
     start = clock()
-    per_minute: Counter[int] = Counter()
-    while clock() < start + 180:
-        before = fake_provider.count("list_assets")
-        minute = int((clock() - start) // 60)
-        await tracker.tick()
-        per_minute[minute] += fake_provider.count("list_assets") - before
-        clock.advance(await tracker.pause_seconds())
+    sent = await rounds(tracker, clock, 180, fake_provider, "list_assets")
 
     assert fake_provider.count("get_asset") == 0
-    assert max(per_minute.values()) <= 600
+    assert max(per_minute(sent, start).values()) <= 600
     # Not slower than the budget needs either: every face every 10 s, 18 times in 180 s.
     assert min(fake_provider.listed[f"g{f}"] for f in range(100)) >= 17
 
@@ -183,16 +193,10 @@ async def test_photos_of_a_provider_that_cannot_list_are_asked_one_by_one_within
     )
     clock.advance(POLL)
     start = clock()
-    per_minute: Counter[int] = Counter()
-    while clock() < start + 120:
-        before = fake_provider.count("get_asset")
-        minute = int((clock() - start) // 60)
-        await tracker.tick()
-        per_minute[minute] += fake_provider.count("get_asset") - before
-        clock.advance(await tracker.pause_seconds())
+    sent = await rounds(tracker, clock, 120, fake_provider, "get_asset")
 
     assert fake_provider.count("list_assets") == 0
-    assert max(per_minute.values()) <= 1000
+    assert max(per_minute(sent, start).values()) <= 1000
     assert min(fake_provider.looked.values()) >= 9  # every photo about every 12 s
 
 
@@ -238,13 +242,7 @@ async def test_faces_all_due_at_once_are_spread_over_minutes_within_the_budget(
         db, clock, face_service, upload_service, notifier, requests_per_minute=120
     )
     clock.advance(POLL)
-    start = clock()
-    sent: list[float] = []
-    while clock() < start + 200:
-        before = fake_provider.count("list_assets")
-        await tracker.tick()
-        sent += [clock()] * (fake_provider.count("list_assets") - before)
-        clock.advance(await tracker.pause_seconds())
+    sent = await rounds(tracker, clock, 200, fake_provider, "list_assets")
 
     # In no minute (sliding) more than the budget, and no face left out: the ones left
     # over one round are the first asked the next.
