@@ -18,7 +18,7 @@ from storage.models import JobStatus
 from tests.clock import FakeClock
 from tests.services.conftest import ALICE, BOB, Actors, FakeProvider
 from tests.services.test_videos_drafts import ALICES, refusal_of
-from tests.services.video_fakes import usable_face
+from tests.services.video_fakes import confirm_after_first_read, usable_face
 
 CARD, OTHER_CARD = "AgAAA-card-1", "AgAAA-card-2"
 BOB_INLINE = Actor.inline(BOB)
@@ -125,18 +125,8 @@ async def test_a_cancel_on_a_card_that_loses_to_its_generate_says_so(
     face, _ = await usable_face(db, ALICES)
     offer = await video_service.inline.offer(actors.inline, "dances", 0)
     job_id = await video_service.inline.go(actors.inline, offer.offer_id, face.id, CARD)
-    rules, read = video_service.rules, video_service.rules.draft
-    raced = False
-
-    async def draft_then_confirmed(job_id: int, actor: Actor) -> object:
-        nonlocal raced
-        job = await read(job_id, actor)
-        if not raced:
-            raced = True
-            await video_service.confirm(actors.inline, job_id)
-        return job
-
-    monkeypatch.setattr(rules, "draft", draft_then_confirmed)
+    rules = video_service.rules
+    confirm_after_first_read(monkeypatch, video_service, actors.inline)
     refused = await refusal_of(
         video_service.inline.cancel(actors.inline, offer.offer_id, face.id, CARD)
     )

@@ -26,7 +26,7 @@ from tests.services.conftest import (
     OTHER_GROUP,
     Actors,
 )
-from tests.services.video_fakes import usable_face
+from tests.services.video_fakes import confirm_after_first_read, usable_face
 
 ALICES = Owner(OwnerKind.USER, ALICE)
 THE_GROUPS = Owner(OwnerKind.CHAT, GROUP)
@@ -298,18 +298,7 @@ async def test_a_cancel_that_loses_to_a_confirm_says_so(
     await usable_face(db, THE_GROUPS)
     card = await video_service.drafts.start(actors.anonymous_admin, "hi")
     rules = video_service.rules
-    read = rules.draft
-    raced = False
-
-    async def draft_then_confirmed(job_id: int, actor: Actor) -> Any:
-        nonlocal raced
-        job = await read(job_id, actor)
-        if not raced:
-            raced = True
-            await video_service.confirm(actors.admin, job_id)
-        return job
-
-    monkeypatch.setattr(rules, "draft", draft_then_confirmed)
+    confirm_after_first_read(monkeypatch, video_service, actors.admin)
     refused = await refusal_of(video_service.drafts.cancel(BEA_ADMIN, card.job.id))
     assert refused is Refusal.JOB_STARTED
     assert (await rules.job(card.job.id)).status is JobStatus.QUEUED

@@ -7,6 +7,10 @@ import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
+
+from bot.services.actors import Actor
+from bot.services.videos import VideoService
 from storage.assets import AssetRepo, IncomingFile
 from storage.database import Database
 from storage.faces import FaceRepo
@@ -91,3 +95,23 @@ async def delivered(db: Database, job_id: int, now: float, file_id: str = "file-
         finished_at=now,
     )
     assert moved
+
+
+def confirm_after_first_read(
+    monkeypatch: pytest.MonkeyPatch, videos: VideoService, confirmer: Actor
+) -> None:
+    """The race of two taps: the first read of a draft through ``rules.draft`` returns it
+    as read, but ``confirmer``'s Generate submits it before the reader goes on."""
+    rules = videos.rules
+    read = rules.draft
+    raced = False
+
+    async def draft_then_confirmed(job_id: int, actor: Actor) -> VideoJob:
+        nonlocal raced
+        job = await read(job_id, actor)
+        if not raced:
+            raced = True
+            await videos.confirm(confirmer, job_id)
+        return job
+
+    monkeypatch.setattr(rules, "draft", draft_then_confirmed)
