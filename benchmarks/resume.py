@@ -414,18 +414,20 @@ def steady_simulator(scale: Scale, now: float) -> Token360Simulator:
 async def calibrate(scale: Scale, now: float) -> float:
     """Seconds for this process alone to GET every running task from a fresh simulator,
     BASELINE_CONCURRENCY in flight: the rig's own floor (the simulator's answer rate)."""
-    import httpx
+    import aiohttp
 
     sim = steady_simulator(scale, now)
     await sim.start()
     limit = asyncio.Semaphore(BASELINE_CONCURRENCY)
     headers = {"Authorization": f"Bearer {API_KEY}"}
-    async with httpx.AsyncClient(base_url=sim.base_url, headers=headers) as client:
+    # Plain aiohttp, which carries the bot's reads (bot/providers/reads.py), with nothing on top.
+    async with aiohttp.ClientSession(headers=headers) as client:
 
         async def get(u: int) -> None:
-            async with limit:
-                response = await client.get(f"/v1/videos/{task_id(u)}")
+            url = f"{sim.base_url}/v1/videos/{task_id(u)}"
+            async with limit, client.get(url) as response:
                 response.raise_for_status()
+                await response.read()
 
         began = time.monotonic()
         await asyncio.gather(*(get(u) for u in range(scale.users)))

@@ -11,18 +11,22 @@ What a failed call raises says whether the provider may have acted on it
 (:attr:`ProviderError.not_taken`): a refusal, a 429 or a connection never made (refused, or
 timed out while connecting) is "not taken"; a 5xx, a timeout waiting for the answer or a
 connection dropped after the request went out leaves it unknown.
+
+Reads (GETs and idempotent POSTs: status polls, listings) go through aiohttp's pool
+(``bot/providers/reads.py``, about 2.5x cheaper); writes through httpx's own transport, whose
+errors say exactly whether a request went out, which ``not_taken`` relies on.
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
+import importlib
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -37,9 +41,11 @@ from bot.providers.base import (
 )
 from bot.tls import tls_context
 
+if TYPE_CHECKING:
+    from bot.providers.reads import Reads
+
 log = logging.getLogger(__name__)
 
-POOLS = 4  # connection pools per provider, taken in turn
 RETRYABLE = {408, 409, 429, 500, 502, 503, 504}
 
 
@@ -73,6 +79,7 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
         return None
 
 
+Send = Callable[..., Awaitable[httpx.Response]]
 MessageOf = Callable[[httpx.Response], str]
 # A vendor's say on what an error response means (e.g. Sunra's 403 is a rate limit);
 # gets the response and the default classification, returns the error to raise.
@@ -127,30 +134,36 @@ class ProviderHTTP:
         classify: Classify | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        # Several small connection pools instead of one of 16: httpcore scans every pooled
-        # connection (and, for each idle one, all of them again) on each request and each
-        # response closed, so one pool of 16 made a status poll cost 3.8 ms of CPU against
-        # 1.9 ms for four pools of 4 (measured on 127.0.0.1, 1,000 GETs, 16 in flight).
-        self._clients = [
-            httpx.AsyncClient(
-                base_url=base_url,
-                headers=dict(headers),
-                timeout=httpx.Timeout(timeout),
-                transport=transport,
-                verify=tls_context(),  # one for all providers, CAs loaded at first use
-                # 4 x 25 connections: httpx's default of 100 in all.
-                limits=httpx.Limits(max_connections=25, max_keepalive_connections=8),
-            )
-            for _ in range(1 if transport is not None else POOLS)
-        ]
-        self._turn = itertools.cycle(self._clients)
+        self._base_url, self._headers, self._timeout = base_url, dict(headers), timeout
+        self._writes = httpx.AsyncClient(
+            base_url=base_url,
+            headers=self._headers,
+            timeout=httpx.Timeout(timeout),
+            transport=transport,
+            verify=tls_context(),  # one for all providers, CAs loaded at first use
+            limits=httpx.Limits(max_connections=25, max_keepalive_connections=8),
+        )
+        self._own_transport = transport is not None  # a test's answers reads too
+        self._reads: Reads | None = None
+        self._opening = asyncio.Lock()
         self.retry = retry or RetryPolicy()
         self.message_of = message_of
         self.classify = classify
 
     async def aclose(self) -> None:
-        for client in self._clients:
-            await client.aclose()
+        await self._writes.aclose()
+        if self._reads is not None:
+            await self._reads.aclose()
+
+    async def _sender(self, safe: bool) -> Send:
+        if not safe or self._own_transport:
+            return self._writes.request
+        async with self._opening:  # 16 first polls at once open one
+            if self._reads is None:
+                # It imports aiohttp: in a thread, so updates are answered meanwhile.
+                reads = await asyncio.to_thread(importlib.import_module, "bot.providers.reads")
+                self._reads = reads.Reads(self._base_url, self._headers, self._timeout)
+        return self._reads.request
 
     async def request(
         self, method: str, path: str, *, idempotent: bool = False, **kwargs: Any
@@ -163,10 +176,11 @@ class ProviderHTTP:
         attempts = self.retry.attempts if safe else 1
         deadline = time.monotonic() + self.retry.deadline_seconds
         last: ProviderError | None = None
+        send = await self._sender(safe)
         for attempt in range(attempts):
             retry_after: float | None = None
             try:
-                response = await next(self._turn).request(method, path, **kwargs)
+                response = await send(method, path, **kwargs)
             except (httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
                 # No connection was made: nothing was sent, so nothing was taken.
                 last = ProviderUnavailable(
