@@ -13,7 +13,7 @@ timed out while connecting) is "not taken"; a 5xx, a timeout waiting for the ans
 connection dropped after the request went out leaves it unknown.
 
 Reads (GETs and idempotent POSTs: status polls, listings) go through aiohttp's pool
-(``bot/providers/reads.py``, about 2.5x cheaper); writes through httpx's own transport, whose
+(``bot/providers/reads.py``, a quarter of the CPU); writes through httpx's own transport, whose
 errors say exactly whether a request went out, which ``not_taken`` relies on.
 """
 
@@ -141,7 +141,6 @@ class ProviderHTTP:
             timeout=httpx.Timeout(timeout),
             transport=transport,
             verify=tls_context(),  # one for all providers, CAs loaded at first use
-            limits=httpx.Limits(max_connections=25, max_keepalive_connections=8),
         )
         self._own_transport = transport is not None  # a test's answers reads too
         self._reads: Reads | None = None
@@ -158,6 +157,8 @@ class ProviderHTTP:
     async def _sender(self, safe: bool) -> Send:
         if not safe or self._own_transport:
             return self._writes.request
+        if self._reads is not None:
+            return self._reads.request
         async with self._opening:  # 16 first polls at once open one
             if self._reads is None:
                 # It imports aiohttp: in a thread, so updates are answered meanwhile.
