@@ -121,7 +121,8 @@ def default_message(response: httpx.Response) -> str:
 
 
 class ProviderHTTP:
-    """One ``httpx.AsyncClient`` per provider, tied to the application's lifetime."""
+    """A provider's HTTP, tied to the application's lifetime: writes through one
+    ``httpx.AsyncClient``, reads through :class:`bot.providers.reads.Reads`."""
 
     def __init__(
         self,
@@ -134,10 +135,10 @@ class ProviderHTTP:
         classify: Classify | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self._base_url, self._headers, self._timeout = base_url, dict(headers), timeout
+        self._base_url, self._timeout = base_url, timeout
         self._writes = httpx.AsyncClient(
             base_url=base_url,
-            headers=self._headers,
+            headers=dict(headers),
             timeout=httpx.Timeout(timeout),
             transport=transport,
             verify=tls_context(),  # one for all providers, CAs loaded at first use
@@ -145,14 +146,17 @@ class ProviderHTTP:
         self._own_transport = transport is not None  # a test's answers reads too
         self._reads: Reads | None = None
         self._opening = asyncio.Lock()
+        self._closed = False
         self.retry = retry or RetryPolicy()
         self.message_of = message_of
         self.classify = classify
 
     async def aclose(self) -> None:
+        self._closed = True
         await self._writes.aclose()
-        if self._reads is not None:
-            await self._reads.aclose()
+        async with self._opening:  # a first read opening them now finds the client closed
+            if self._reads is not None:
+                await self._reads.aclose()
 
     async def _sender(self, safe: bool) -> Send:
         if not safe or self._own_transport:
@@ -163,7 +167,10 @@ class ProviderHTTP:
             if self._reads is None:
                 # It imports aiohttp: in a thread, so updates are answered meanwhile.
                 reads = await asyncio.to_thread(importlib.import_module, "bot.providers.reads")
-                self._reads = reads.Reads(self._base_url, self._headers, self._timeout)
+                if self._closed:
+                    raise RuntimeError("this provider's client has been closed")
+                headers = self._writes.headers  # httpx's defaults with the provider's own
+                self._reads = reads.Reads(self._base_url, headers, self._timeout)
         return self._reads.request
 
     async def request(

@@ -26,22 +26,30 @@ import json as jsonlib
 import urllib.request
 from collections.abc import Iterator, Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import aiohttp
 import httpx
+from multidict import CIMultiDict
+from yarl import URL
 
 from bot.tls import tls_context
 
 CONNECTIONS = 32  # per provider; polls are bounded lower (16 in flight) upstream
+# What a path keeps as it is, as httpx does: the delimiters, and escapes already made (a
+# vendor quotes an id with ``quote(..., safe="")``).
+PATH_SAFE = "/%:@!$&'()*+,;=-._~"
+HEADER_BYTES = 65_536  # aiohttp's own 8 KB refuses a long header that httpx reads
 
 
 class Reads:
     """GETs and read-only POSTs to one provider, each answered as an ``httpx.Response``."""
 
     def __init__(self, base_url: str, headers: Mapping[str, str], timeout: float) -> None:
+        """``headers``: the provider's httpx client's, defaults included, so reads and writes
+        name the same User-Agent and accept the encodings httpx can decode."""
         self._prefix = base_url.rstrip("/")
-        self._headers = dict(headers)
+        self._headers = CIMultiDict(headers)  # merged case-insensitively, as httpx does
         # Decided once, as the host never changes: aiohttp's trust_env would look the proxy
         # and ~/.netrc up again on every request, through two thread hops that doubled a
         # poll's cost.
@@ -51,8 +59,13 @@ class Reads:
             total=None, connect=timeout, sock_connect=timeout, sock_read=timeout
         )
         connector = aiohttp.TCPConnector(limit=CONNECTIONS, ssl=tls_context())
-        # Bodies stay as sent: httpx.Response decodes a Content-Encoding itself.
-        self._session = aiohttp.ClientSession(connector=connector, auto_decompress=False)
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            auto_decompress=False,  # httpx.Response decodes a Content-Encoding itself
+            cookie_jar=aiohttp.DummyCookieJar(),  # no provider session lives in cookies
+            max_line_size=HEADER_BYTES,
+            max_field_size=HEADER_BYTES,
+        )
 
     async def request(
         self,
@@ -63,21 +76,26 @@ class Reads:
         json: Any = None,
         headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
-        url = self._prefix + path
+        if not path.startswith("/"):
+            raise ValueError(f"a provider path starts with /: {path!r}")
+        url = self._prefix + quote(path, safe=PATH_SAFE)
         if params:
             url += "?" + str(httpx.QueryParams(params))
-        sent = {**self._headers, **headers} if headers else self._headers
+        sent = self._headers
+        if headers or json is not None:
+            sent = sent.copy()
+            sent.update(headers or {})
         body = None
         if json is not None:
             # As httpx writes a ``json=`` body, so a read sent here is the same bytes.
             body = jsonlib.dumps(
                 json, ensure_ascii=False, separators=(",", ":"), allow_nan=False
             ).encode()
-            sent = {**sent, "Content-Type": "application/json"}
+            sent.setdefault("Content-Type", "application/json")
         with _as_httpx_errors():
             async with self._session.request(
                 method,
-                url,
+                URL(url, encoded=True),  # as httpx encoded it: sent as it is
                 headers=sent,
                 data=body,
                 timeout=self._timeout,
@@ -94,6 +112,7 @@ class Reads:
             headers=answer.raw_headers,
             content=content,
             request=httpx.Request(method, url, headers=sent) if failed else None,
+            extensions={"reason_phrase": (answer.reason or "").encode()},
         )
 
     async def aclose(self) -> None:
@@ -107,7 +126,10 @@ def env_proxy(base_url: str) -> str | None:
     if parts.hostname is None or urllib.request.proxy_bypass(parts.hostname):
         return None
     proxies = urllib.request.getproxies()
-    return proxies.get(parts.scheme) or proxies.get("all")
+    proxy = proxies.get(parts.scheme) or proxies.get("all")
+    if proxy and "://" not in proxy:
+        proxy = "http://" + proxy  # as httpx reads ``HTTPS_PROXY=host:port``
+    return proxy or None
 
 
 @contextlib.contextmanager
@@ -124,7 +146,12 @@ def _as_httpx_errors() -> Iterator[None]:
         raise httpx.ReadTimeout(str(exc) or "timed out reading the answer") from exc
     except aiohttp.ClientPayloadError as exc:
         raise httpx.ReadError(str(exc)) from exc
+    except aiohttp.InvalidURL as exc:  # a bug, not a fault of the provider's: not retried
+        raise httpx.InvalidURL(str(exc)) from exc
     except aiohttp.ClientResponseError as exc:  # an answer that is not HTTP
         raise httpx.RemoteProtocolError(str(exc)) from exc
+    # aiohttp itself sends a GET again once when a kept-alive connection turns out closed: a
+    # ConnectError then may follow a send that arrived. Only writes rely on "never sent",
+    # and they do not come here.
     except aiohttp.ClientError as exc:  # disconnected, reset: after the request went out
         raise httpx.ReadError(f"{type(exc).__name__}: {exc}") from exc

@@ -5,17 +5,21 @@ failures say what httpx's would: never connected, or failed after the request we
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
 from aiohttp import web
+from multidict import CIMultiDict
 
+from bot.providers import reads
 from bot.providers.base import NOT_CONNECTED, ProviderRejected, ProviderUnavailable
 from bot.providers.http import ProviderHTTP, RetryPolicy
 from bot.providers.reads import env_proxy
@@ -28,8 +32,8 @@ AUTH = {"Authorization": "Bearer k"}
 @dataclass
 class Seen:
     method: str
-    path_qs: str
-    headers: dict[str, str]
+    path_qs: str  # as sent, not decoded
+    headers: CIMultiDict[str]
     body: bytes
 
 
@@ -43,7 +47,8 @@ class Echo:
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.read()
-        self.seen.append(Seen(request.method, request.path_qs, dict(request.headers), body))
+        headers = CIMultiDict(request.headers)
+        self.seen.append(Seen(request.method, request.raw_path, headers, body))
         return await self.answer(request)
 
 
@@ -66,6 +71,13 @@ async def serving(
         await runner.cleanup()
 
 
+async def wait_for(condition: Callable[[], bool], seconds: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
+        await asyncio.sleep(0.01)
+
+
 async def ok(request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
@@ -80,22 +92,26 @@ async def provider(base_url: str, retry: RetryPolicy = ONCE) -> AsyncIterator[Pr
 
 
 async def test_a_read_is_the_request_httpx_would_send() -> None:
-    params = {"groupKind": "REAL_FACE", "keyword": "Анна & Ben", "current": 1, "on": True}
+    params = {"keyword": "Анна & Ben", "cursor": "ab/c,d:e+f", "current": 1, "on": True}
     body = {"name": "Анна", "page": 2}
+    # An id a vendor quoted (Sunra: quote(id, safe="")), and one it did not.
+    path = f"/assets/{quote('a/b:c@d;e$f g%h', safe='')}/x y"
     async with serving(ok) as server:
         async with provider(server.base_url) as http:
-            await http.request("GET", "/groups", params=params)
-            await http.request("POST", "/list", json=body, idempotent=True, headers={"X": "1"})
+            await http.request("GET", path, params=params)
+            await http.request("POST", "/list", json=body, idempotent=True, headers={"x": "1"})
+            assert http._reads is not None  # both went through aiohttp
         async with httpx.AsyncClient(base_url=server.base_url, headers=AUTH) as plain:
-            await plain.get("/groups", params=params)
+            await plain.get(path, params=params)
             await plain.post("/list", json=body, headers={"X": "1"})
     read_get, read_post, httpx_get, httpx_post = server.seen
-    assert read_get.path_qs == httpx_get.path_qs
-    assert read_get.path_qs.startswith("/api/groups?groupKind=REAL_FACE&keyword=")
+    assert read_get.path_qs == httpx_get.path_qs  # byte for byte, escapes and all
+    assert read_get.path_qs.startswith("/api/assets/a%2Fb%3Ac%40d%3Be%24f%20g%25h/x%20y?")
     assert (read_post.method, read_post.body) == ("POST", httpx_post.body)
     assert json.loads(read_post.body) == body
-    for seen in (read_get, read_post):
-        assert seen.headers["Authorization"] == "Bearer k"
+    for read, plain in ((read_get, httpx_get), (read_post, httpx_post)):
+        for name in ("Authorization", "User-Agent", "Accept-Encoding", "Accept"):
+            assert read.headers[name] == plain.headers[name], name
     assert read_post.headers["Content-Type"] == "application/json"
     assert read_post.headers["X"] == "1"
 
@@ -130,6 +146,33 @@ async def test_an_error_answer_carries_its_request_for_the_vendor_to_read() -> N
     assert [(r.method, r.url.path, r.url.query) for r in seen] == [
         ("GET", "/api/videos/9", b"x=1")
     ]
+
+
+async def test_waiting_too_long_for_a_connection_is_not_connected(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(reads, "CONNECTIONS", 1)
+    release = asyncio.Event()
+
+    async def trickling(request: web.Request) -> web.StreamResponse:
+        # Keeps the one connection busy, a byte at a time, so its own read never times out.
+        answer = web.StreamResponse()
+        await answer.prepare(request)
+        while not release.is_set():
+            await answer.write(b" ")
+            await asyncio.sleep(0.1)
+        await answer.write(b"{}")
+        return answer
+
+    async with serving(trickling) as server, provider(server.base_url) as http:
+        first = asyncio.create_task(http.request("GET", "/videos/1"))
+        await wait_for(lambda: len(server.seen) == 1)
+        with pytest.raises(ProviderUnavailable, match="timed out connecting") as raised:
+            await http.request("GET", "/videos/2")  # the one connection is busy
+        release.set()
+        with contextlib.suppress(ProviderUnavailable):  # it may time out meanwhile
+            await first
+    assert raised.value.code == NOT_CONNECTED and raised.value.not_taken
 
 
 async def test_a_provider_never_reached_is_not_connected() -> None:
@@ -170,6 +213,17 @@ async def test_an_answer_that_never_comes_times_out() -> None:
     assert not raised.value.not_taken
 
 
+async def test_a_client_closed_while_its_first_read_opens_sends_nothing() -> None:
+    async with serving(ok) as server:
+        http = ProviderHTTP(server.base_url, AUTH, timeout=1.0, retry=ONCE)
+        read = asyncio.create_task(http.request("GET", "/videos/1"))
+        await asyncio.sleep(0)  # the read is opening aiohttp's side
+        await http.aclose()
+        with pytest.raises(RuntimeError, match="closed"):
+            await read
+    assert server.seen == []
+
+
 def test_the_proxy_is_the_one_the_environment_names(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
         for spelled in (name, name.lower()):
@@ -180,3 +234,5 @@ def test_the_proxy_is_the_one_the_environment_names(monkeypatch: pytest.MonkeyPa
     assert env_proxy("https://api.example.com/v1") == "http://proxy.internal:3128"
     assert env_proxy("https://skip.example.com/v1") is None
     assert env_proxy("http://api.example.com/v1") is None  # only https is proxied
+    monkeypatch.setenv("HTTPS_PROXY", "proxy.internal:3128")  # no scheme: http, as httpx
+    assert env_proxy("https://api.example.com/v1") == "http://proxy.internal:3128"
