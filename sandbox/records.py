@@ -3,7 +3,7 @@ request's parameters. A vendor's records inherit these and add only what is thei
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from sandbox.media import ImageInfo
@@ -20,15 +20,19 @@ class StoredImage:
     size_bytes: int
     width: int
     height: int
+    # The bytes as they arrived, for a test to look into (metadata stripped?); a record made
+    # without an upload (seeded, copied by a URL the simulator did not fetch) has none.
+    content: bytes = field(default=b"", repr=False)
 
     @staticmethod
-    def of(info: ImageInfo, size: int) -> dict[str, Any]:
+    def of(info: ImageInfo, data: bytes) -> dict[str, Any]:
         """The facts of an accepted upload, as keywords for a record that keeps them."""
         return {
             "mime_type": info.mime_type,
-            "size_bytes": size,
+            "size_bytes": len(data),
             "width": info.width,
             "height": info.height,
+            "content": data,
         }
 
     def image(self) -> dict[str, Any]:

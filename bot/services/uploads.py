@@ -38,6 +38,7 @@ from bot.services.faces import FaceService
 from bot.services.images import ImageRejected, Problem, check_declared_size, check_image
 from bot.services.media import MediaFull
 from bot.services.notify import Notifier
+from bot.services.photo_metadata import picture_only
 from storage.assets import AssetRepo
 from storage.assets import IncomingFile as IncomingFile  # what handlers hand in
 from storage.models import Asset, AssetState, Face, FaceStatus, UploadBatch
@@ -174,6 +175,7 @@ class UploadService:
                 raise ImageRejected(Problem.TOO_BIG_TO_DOWNLOAD) from None
             # Decoding a 6000 px photo takes a fifth of a second: not on the event loop.
             facts = await asyncio.to_thread(check_image, data)
+            data, facts = await picture_only(data, facts)
         except ImageRejected as rejected:
             await self._reject(asset, rejected)
             return

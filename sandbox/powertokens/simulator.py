@@ -344,7 +344,7 @@ class PowerTokensSimulator(SimulatorBase):
             account=account,
             group_id=group.group_id,
             name=name,
-            **StoredImage.of(info, size),
+            **StoredImage.of(info, data),
             created_at=now,
             outcome=self.next_asset_outcome(),
         )

@@ -82,7 +82,7 @@ class AssetRoutes:
             account=account,
             group_id=group.group_id,
             name=name,
-            **StoredImage.of(info, size),
+            **StoredImage.of(info, data),
             created_at=now,
             updated_at=now,
             outcome=self.sim.next_asset_outcome(),

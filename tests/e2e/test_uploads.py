@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import re
+
+from PIL import Image
 
 from bot.config import Settings
 from sandbox.token360 import AssetOutcome, Fault, Token360Simulator
@@ -168,3 +171,34 @@ async def test_a_5xx_after_the_provider_took_the_photo_is_not_sent_again(
     (asset_id,) = TA.findall(progress.text)
     assert list(sim.assets) == [asset_id]
     assert sim.count("POST", "/v1/assets") == 1
+
+
+async def test_a_photo_reaches_the_provider_without_gps_or_camera_data(
+    bot: RunningBot, tg: FakeTelegram, sim: Token360Simulator
+) -> None:
+    """Issue 11: a JPEG sent as a file (Telegram keeps its EXIF) reaches the provider with
+    the same pixels, size and orientation and no GPS or camera tags; one with no metadata
+    arrives byte for byte."""
+    alice = tg.add_user("Alice")
+    await verified_face(tg, sim, alice)
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110], exif[0x0112] = "PhoneCo", "Phone 12", 6  # make, model, turned
+    exif.get_ifd(0x8825).update({1: "N", 2: (52.0, 31.0, 12.0), 3: "E", 4: (13.0, 24.0, 1.0)})
+    tagged, plain = io.BytesIO(), io.BytesIO()
+    Image.open(io.BytesIO(image(1200, 900))).save(tagged, "JPEG", exif=exif, quality=90)
+    Image.open(io.BytesIO(image(900, 1200))).save(plain, "JPEG", quality=90)
+    received: dict[str, bytes] = {}
+    for name, data in (("tagged", tagged.getvalue()), ("plain", plain.getvalue())):
+        mark = tg.mark()
+        await tg.send_document(alice, data, file_name=f"{name}.jpg", mime_type="image/jpeg")
+        progress = await final_progress(tg, alice.id, mark)
+        (asset_id,) = TA.findall(progress.text)
+        received[name] = sim.assets[asset_id].content
+    assert received["plain"] == plain.getvalue()
+    sent, arrived = Image.open(tagged), Image.open(io.BytesIO(received["tagged"]))
+    assert b"PhoneCo" not in received["tagged"] and b"Phone 12" not in received["tagged"]
+    tags = arrived.getexif()
+    assert not tags.get_ifd(0x8825) and 0x010F not in tags and 0x0110 not in tags
+    assert tags.get(0x0112) == 6  # still shown turned, as the camera meant
+    assert arrived.size == sent.size == (1200, 900)
+    assert arrived.tobytes() == sent.tobytes()  # pixels copied, not encoded again

@@ -1,0 +1,264 @@
+"""A photo leaves the bot carrying only the picture (issue 11): EXIF (GPS, camera, dates),
+XMP, IPTC, comments and trailing data are taken out before it is published or uploaded.
+
+Telegram's own photos are re-encoded by Telegram and carry none of this; a photo sent as a
+file ("document") arrives as the phone wrote it, GPS included.
+
+- JPEG (and MPO, the JPEG phones write with extra pictures appended): the file's segments are
+  copied except APP1 (EXIF, XMP), APP3..APP13 (IPTC among them), APP15, COM and APP2 other
+  than the colour profile; everything after the picture's end (MPO's extra pictures, maker
+  trailers) is cut. The compressed pixels are copied untouched. JFIF, the ICC colour profile
+  and Adobe's colour transform stay: they say how to show the pixels.
+- PNG: text, time and EXIF chunks go; WebP: its EXIF and XMP chunks (and their header flags).
+- BMP holds no metadata. TIFF, GIF and HEIF mix metadata into their structure: Pillow reads
+  and writes them again without it (TIFF and GIF losslessly; HEIF at quality 95), a GIF or
+  HEIF only when it has some.
+- Orientation is kept: where the camera recorded one (EXIF Orientation other than 1), the
+  stripped file carries a new EXIF block holding that tag alone, so the picture shows the
+  same way; a re-encoded one is turned upright instead.
+- A photo with nothing to take out is returned as the same bytes.
+
+``strip_metadata`` runs in a worker thread (it may decode a whole TIFF or HEIF); Pillow is
+already loaded by ``images.check_image``, which has proved the file readable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import struct
+import zlib
+from dataclasses import replace
+
+from bot.services.images import ImageFacts, ImageRejected, Problem, check_image
+
+log = logging.getLogger(__name__)
+
+ORIENTATION = 0x0112  # EXIF tag
+# Written again by Pillow, turned upright: their width and height may swap.
+REENCODED = frozenset({"TIFF", "GIF", "HEIF"})
+UPRIGHT = 1
+
+_SOI, _EOI, _SOS, _COM = 0xD8, 0xD9, 0xDA, 0xFE
+_APP0, _APP1, _APP2, _APP14 = 0xE0, 0xE1, 0xE2, 0xEE
+_STANDALONE = {0x01, *range(0xD0, 0xD8)}  # TEM and RSTn: no length follows
+_ICC = b"ICC_PROFILE\x00"
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_PNG_DROPPED = {b"tEXt", b"zTXt", b"iTXt", b"eXIf", b"tIME"}
+_WEBP_EXIF_FLAG, _WEBP_XMP_FLAG = 0x08, 0x04
+# Where Pillow puts a GIF's or HEIF's metadata when it reads one.
+_INFO_METADATA = ("exif", "xmp", "XML:com.adobe.xmp", "comment", "extension")
+
+
+async def picture_only(data: bytes, facts: ImageFacts) -> tuple[bytes, ImageFacts]:
+    """The photo as it will leave the bot: without GPS, camera and other metadata
+    (``photo_metadata``), with the facts of what is sent."""
+    try:
+        clean = await asyncio.to_thread(strip_metadata, data, facts.format)
+        if facts.format in REENCODED and clean is not data:  # turned upright: sides may swap
+            return clean, await asyncio.to_thread(check_image, clean)
+    except ImageRejected:
+        raise
+    except Exception as exc:  # never send it with its metadata: refuse it as unreadable
+        log.warning("taking the metadata out of a %s failed: %r", facts.format, exc)
+        raise ImageRejected(Problem.CORRUPT, facts, facts.size) from exc
+    return clean, replace(facts, size=len(clean))
+
+
+def strip_metadata(data: bytes, fmt: str) -> bytes:
+    """``data`` (of Pillow format ``fmt``, as ``check_image`` found it) without metadata."""
+    if fmt in ("JPEG", "MPO"):
+        return _jpeg(data)
+    if fmt == "PNG":
+        return _png(data)
+    if fmt == "WEBP":
+        return _webp(data)
+    if fmt == "BMP":
+        return data
+    return _reencoded(data, fmt)
+
+
+def _orientation(exif_payload: bytes) -> int:
+    """The EXIF Orientation in a block (``Exif\\0\\0`` + TIFF, or bare TIFF), else upright."""
+    from PIL import Image
+
+    exif = Image.Exif()
+    try:
+        exif.load(exif_payload)
+        value = exif.get(ORIENTATION, UPRIGHT)
+    except (OSError, ValueError, SyntaxError, struct.error, KeyError, TypeError):
+        return UPRIGHT
+    return value if isinstance(value, int) and 1 <= value <= 8 else UPRIGHT
+
+
+def _orientation_only(orientation: int) -> bytes:
+    """An EXIF block (``Exif\\0\\0`` + TIFF) holding the orientation and nothing else."""
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[ORIENTATION] = orientation
+    return exif.tobytes()
+
+
+def _jpeg(data: bytes) -> bytes:
+    if data[:2] != b"\xff\xd8":
+        return _reencoded(data, "JPEG")
+    kept: list[bytes] = []  # segments after SOI
+    orientation = UPRIGHT
+    dropped = False
+    i, end = 2, len(data)
+    while True:
+        if i + 1 >= end or data[i] != 0xFF:
+            return _reencoded(data, "JPEG")  # not a layout we can copy: Pillow writes it
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker == _EOI:
+            kept.append(b"\xff\xd9")
+            dropped = dropped or i + 2 < end  # MPO pictures, maker trailers
+            break
+        if marker in _STANDALONE:
+            kept.append(data[i : i + 2])
+            i += 2
+            continue
+        length = int.from_bytes(data[i + 2 : i + 4], "big")
+        following = i + 2 + length
+        if length < 2 or following > end:
+            return _reencoded(data, "JPEG")
+        segment = data[i:following]
+        if marker == _SOS:  # the header, then compressed data up to the next marker
+            following = _scan_end(data, following)
+            kept.append(data[i:following])
+        elif _is_metadata(marker, segment):
+            dropped = True
+            if marker == _APP1 and segment[4:10] == b"Exif\x00\x00":
+                orientation = _orientation(segment[4:])
+        else:
+            kept.append(segment)
+        i = following
+    if not dropped:
+        return data
+    if orientation != UPRIGHT:
+        payload = _orientation_only(orientation)
+        app1 = b"\xff\xe1" + (len(payload) + 2).to_bytes(2, "big") + payload
+        at = 1 if kept and kept[0][1] == _APP0 else 0  # after JFIF, which must come first
+        kept.insert(at, app1)
+    return b"\xff\xd8" + b"".join(kept)
+
+
+def _is_metadata(marker: int, segment: bytes) -> bool:
+    if marker == _COM:
+        return True
+    if marker == _APP2:
+        return not segment[4:].startswith(_ICC)
+    return 0xE1 <= marker <= 0xEF and marker != _APP14
+
+
+def _scan_end(data: bytes, i: int) -> int:
+    """Where the compressed data starting at ``i`` ends: at the first marker that is not a
+    stuffed 0xFF00, a restart marker or a fill byte."""
+    end = len(data)
+    while True:
+        i = data.find(b"\xff", i)
+        if i < 0 or i + 1 >= end:
+            return end
+        following = data[i + 1]
+        if following == 0x00 or following in _STANDALONE or following == 0xFF:
+            i += 1
+            continue
+        return i
+
+
+def _png(data: bytes) -> bytes:
+    if not data.startswith(_PNG_SIGNATURE):
+        return _reencoded(data, "PNG")
+    kept: list[bytes] = []
+    orientation = UPRIGHT
+    dropped = False
+    i, end = len(_PNG_SIGNATURE), len(data)
+    while i + 8 <= end:
+        length = int.from_bytes(data[i : i + 4], "big")
+        kind = data[i + 4 : i + 8]
+        following = i + 12 + length
+        chunk = data[i:following]
+        if kind in _PNG_DROPPED:
+            dropped = True
+            if kind == b"eXIf":
+                orientation = _orientation(chunk[8:-4])
+        elif (
+            kind == b"IDAT" and orientation != UPRIGHT and not any(c[4:8] == b"eXIf" for c in kept)
+        ):
+            kept.append(_png_chunk(b"eXIf", _orientation_only(orientation)[6:]))  # bare TIFF
+            kept.append(chunk)
+        else:
+            kept.append(chunk)
+        i = following
+        if kind == b"IEND":
+            dropped = dropped or i < end
+            break
+    if not dropped:
+        return data
+    return _PNG_SIGNATURE + b"".join(kept)
+
+
+def _png_chunk(kind: bytes, body: bytes) -> bytes:
+    crc = zlib.crc32(kind + body).to_bytes(4, "big")
+    return len(body).to_bytes(4, "big") + kind + body + crc
+
+
+def _webp(data: bytes) -> bytes:
+    if data[:4] != b"RIFF" or data[8:12] != b"WEBP":
+        return _reencoded(data, "WEBP")
+    chunks: list[tuple[bytes, bytes]] = []
+    orientation = UPRIGHT
+    dropped = False
+    i, end = 12, min(len(data), 8 + int.from_bytes(data[4:8], "little"))
+    while i + 8 <= end:
+        kind = data[i : i + 4]
+        size = int.from_bytes(data[i + 4 : i + 8], "little")
+        body = data[i + 8 : i + 8 + size]
+        i += 8 + size + (size & 1)
+        if kind in (b"EXIF", b"XMP "):
+            dropped = True
+            if kind == b"EXIF":
+                orientation = _orientation(body)
+            continue
+        chunks.append((kind, body))
+    dropped = dropped or end < len(data)
+    if not dropped:
+        return data
+    if chunks and chunks[0][0] == b"VP8X":
+        flags = chunks[0][1][0] & ~(_WEBP_EXIF_FLAG | _WEBP_XMP_FLAG)
+        if orientation != UPRIGHT:
+            flags |= _WEBP_EXIF_FLAG
+            chunks.append((b"EXIF", _orientation_only(orientation)[6:]))
+        chunks[0] = (b"VP8X", bytes([flags]) + chunks[0][1][1:])
+    body = b"".join(
+        kind + len(c).to_bytes(4, "little") + c + b"\x00" * (len(c) & 1) for kind, c in chunks
+    )
+    return b"RIFF" + (len(body) + 4).to_bytes(4, "little") + b"WEBP" + body
+
+
+def _reencoded(data: bytes, fmt: str) -> bytes:
+    """Pillow reads the picture and writes it again, upright, with no metadata."""
+    from PIL import Image, ImageOps
+
+    with Image.open(io.BytesIO(data)) as opened:
+        if fmt in ("GIF", "HEIF") and not any(opened.info.get(key) for key in _INFO_METADATA):
+            return data  # nothing to take out: not written again
+        colours = opened.info.get("icc_profile")  # how to show the pixels: kept
+        picture = ImageOps.exif_transpose(opened)
+        picture.info.clear()  # comments, XMP, EXIF: not written again
+        out = io.BytesIO()
+        profile = {"icc_profile": colours} if colours and fmt != "GIF" else {}
+        if fmt == "TIFF":
+            picture.save(out, format="TIFF", compression="tiff_deflate", **profile)
+        elif fmt == "GIF":
+            picture.save(out, format="GIF")
+        elif fmt == "HEIF":
+            picture.save(out, format="HEIF", quality=95, **profile)
+        else:
+            picture.save(out, format=fmt if fmt != "MPO" else "JPEG", quality=95, **profile)
+        return out.getvalue()

@@ -1,0 +1,130 @@
+"""Photos leave the bot with the picture only (bot/services/photo_metadata.py): GPS, camera,
+dates, XMP, IPTC and comments gone, pixels and orientation as they were, and a photo with
+nothing to take out left byte for byte."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image, ImageOps
+
+from bot.services.images import check_image
+from bot.services.photo_metadata import ORIENTATION, strip_metadata
+
+GPS_IFD, MAKE, MODEL, DATETIME = 0x8825, 0x010F, 0x0110, 0x0132
+XMP = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF>secret place</rdf:RDF></x:xmpmeta>'
+
+
+def camera_exif(orientation: int = 1) -> Image.Exif:
+    exif = Image.Exif()
+    exif[MAKE], exif[MODEL], exif[DATETIME] = "PhoneCo", "Phone 12", "2026:11:30 10:00:00"
+    exif[ORIENTATION] = orientation
+    exif.get_ifd(GPS_IFD).update({1: "N", 2: (52.0, 31.0, 12.0), 3: "E", 4: (13.0, 24.0, 1.0)})
+    return exif
+
+
+def picture(width: int = 640, height: int = 400) -> Image.Image:
+    image = Image.new("RGB", (width, height))
+    image.paste((200, 30, 30), (0, 0, width // 2, height // 3))  # a corner to tell turns by
+    return image
+
+
+def saved(fmt: str, **options: object) -> bytes:
+    out = io.BytesIO()
+    picture().save(out, format=fmt, **options)
+    return out.getvalue()
+
+
+def opened(data: bytes) -> Image.Image:
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image
+
+
+def assert_no_camera_data(data: bytes) -> None:
+    exif = opened(data).getexif()
+    assert MAKE not in exif and MODEL not in exif and DATETIME not in exif
+    assert not exif.get_ifd(GPS_IFD)
+    for marker in (b"PhoneCo", b"Phone 12", b"secret place", b"2026:11:30", b"a comment"):
+        assert marker not in data
+
+
+@pytest.mark.parametrize("orientation", [1, 6])
+def test_a_jpeg_loses_gps_camera_xmp_and_comments_but_not_its_pixels(orientation: int) -> None:
+    original = saved(
+        "JPEG", exif=camera_exif(orientation), xmp=XMP, comment=b"a comment", quality=90
+    )
+    assert b"PhoneCo" in original and b"secret place" in original
+    clean = strip_metadata(original, "JPEG")
+    assert_no_camera_data(clean)
+    before, after = opened(original), opened(clean)
+    assert after.size == before.size == (640, 400)
+    assert after.tobytes() == before.tobytes()  # the compressed pixels were copied as they are
+    assert after.getexif().get(ORIENTATION, 1) == orientation
+    shown = ImageOps.exif_transpose(after)
+    assert shown.size == ImageOps.exif_transpose(before).size
+    assert check_image(clean).format == "JPEG"
+
+
+def test_a_jpeg_with_no_metadata_is_left_byte_for_byte() -> None:
+    original = saved("JPEG", quality=90)
+    assert strip_metadata(original, "JPEG") is original
+
+
+def test_a_progressive_jpeg_with_restart_markers_keeps_every_scan() -> None:
+    original = saved(
+        "JPEG", exif=camera_exif(), progressive=True, quality=80, restart_marker_rows=2
+    )
+    clean = strip_metadata(original, "JPEG")
+    assert_no_camera_data(clean)
+    assert opened(clean).tobytes() == opened(original).tobytes()
+
+
+def test_whatever_follows_a_jpeg_picture_is_cut() -> None:
+    original = saved("JPEG", quality=90) + b"maker trailer: serial 12345"
+    clean = strip_metadata(original, "JPEG")
+    assert clean == original[: original.rindex(b"\xff\xd9") + 2]
+
+
+def test_the_colour_profile_stays() -> None:
+    from PIL import ImageCms
+
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    original = saved("JPEG", exif=camera_exif(), icc_profile=srgb)
+    assert opened(strip_metadata(original, "JPEG")).info.get("icc_profile") == srgb
+
+
+@pytest.mark.parametrize("orientation", [1, 8])
+def test_a_png_loses_its_text_and_exif_chunks(orientation: int) -> None:
+    from PIL import PngImagePlugin
+
+    text = PngImagePlugin.PngInfo()
+    text.add_text("Comment", "a comment")
+    text.add_itxt("XML:com.adobe.xmp", XMP.decode())
+    original = saved("PNG", pnginfo=text, exif=camera_exif(orientation))
+    clean = strip_metadata(original, "PNG")
+    assert_no_camera_data(clean)
+    assert opened(clean).tobytes() == opened(original).tobytes()
+    assert opened(clean).getexif().get(ORIENTATION, 1) == orientation
+    assert strip_metadata(saved("PNG"), "PNG") == saved("PNG")
+
+
+@pytest.mark.parametrize("orientation", [1, 3])
+def test_a_webp_loses_its_exif_and_xmp(orientation: int) -> None:
+    original = saved("WEBP", exif=camera_exif(orientation), xmp=XMP, lossless=True)
+    clean = strip_metadata(original, "WEBP")
+    assert_no_camera_data(clean)
+    assert opened(clean).tobytes() == opened(original).tobytes()
+    assert opened(clean).getexif().get(ORIENTATION, 1) == orientation
+    plain = saved("WEBP", lossless=True)
+    assert strip_metadata(plain, "WEBP") is plain
+
+
+def test_a_tiff_is_written_again_upright_without_its_tags() -> None:
+    original = saved("TIFF", exif=camera_exif(6))
+    clean = strip_metadata(original, "TIFF")
+    assert_no_camera_data(clean)
+    upright = ImageOps.exif_transpose(opened(original))
+    assert opened(clean).size == upright.size == (400, 640)
+    assert opened(clean).convert("RGB").tobytes() == upright.convert("RGB").tobytes()
