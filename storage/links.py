@@ -29,6 +29,7 @@ def _invite(row: Row) -> Invite:
         expires_at=row["expires_at"],
         claimed_by=row["claimed_by"],
         claimed_at=row["claimed_at"],
+        declined_at=row["declined_at"],
     )
 
 
@@ -166,6 +167,15 @@ class InviteRepo:
             "SELECT * FROM invites WHERE face_id = ? ORDER BY created_at DESC LIMIT 1", (face_id,)
         )
         return _invite(row) if row else None
+
+    async def decline(self, token: str, user_id: int, now: float) -> None:
+        """``user_id``, who claimed the invite, said no: it is over."""
+        async with self.db.write() as conn:
+            await conn.execute(
+                "UPDATE invites SET declined_at = ? "
+                "WHERE token = ? AND claimed_by = ? AND declined_at IS NULL",
+                (now, token, user_id),
+            )
 
     async def claim(self, token: str, user_id: int, now: float) -> bool:
         """Claim an unclaimed invite for ``user_id``; True if it is (now or already) theirs."""

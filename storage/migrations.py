@@ -290,4 +290,21 @@ MIGRATIONS: list[list[str]] = [
         "UPDATE videos SET anonymous = 1 WHERE user_id = 1087968824 AND status = 'draft'",
         "ALTER TABLE videos ADD COLUMN failure TEXT",
     ],
+    # 9: the verified person's consent, recorded (issue 11); a declined invite is over.
+    [
+        """
+        CREATE TABLE consents (
+            id INTEGER PRIMARY KEY,
+            face_id INTEGER NOT NULL REFERENCES faces (id),
+            person_id INTEGER NOT NULL,
+            invite_token TEXT NOT NULL REFERENCES invites (token),
+            consented_at REAL NOT NULL,
+            passed_at REAL,
+            withdrawn_at REAL,
+            UNIQUE (face_id, invite_token)
+        )
+        """,
+        "CREATE INDEX consents_person ON consents (person_id)",
+        "ALTER TABLE invites ADD COLUMN declined_at REAL",
+    ],
 ]

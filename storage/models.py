@@ -127,6 +127,20 @@ class Invite:
     expires_at: float
     claimed_by: int | None
     claimed_at: float | None
+    declined_at: float | None = None  # the invited person said no: the invite is over
+
+
+@dataclass(frozen=True)
+class Consent:
+    """A person's consent to their face being used, through an invite (issue 11)."""
+
+    id: int
+    face_id: int
+    person_id: int  # their Telegram id
+    invite_token: str
+    consented_at: float
+    passed_at: float | None
+    withdrawn_at: float | None
 
 
 @dataclass(frozen=True)

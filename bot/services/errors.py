@@ -13,6 +13,7 @@ class Refusal(StrEnum):
     FACE_DELETED = "face_deleted"
     INVITE_UNKNOWN = "invite_unknown"
     INVITE_EXPIRED = "invite_expired"
+    INVITE_DECLINED = "invite_declined"
     INVITE_TAKEN = "invite_taken"
     INVITE_DONE = "invite_done"
     LINK_EXPIRED = "link_expired"

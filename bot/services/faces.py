@@ -28,6 +28,7 @@ from bot.services.upload_prompts import UploadPrompts
 from bot.services.verification import LinkIssued, Verifier, provider_failures
 from storage.assets import AssetRepo
 from storage.chats import ChatRepo
+from storage.consents import ConsentRepo
 from storage.face_lists import FaceLists
 from storage.faces import FaceRepo
 from storage.links import InviteRepo, LinkRepo
@@ -122,8 +123,10 @@ class FaceService:
         self.pending = pending
         self.providers = providers
         self.clock = clock
+        consents = ConsentRepo(faces.db)
         self.verifier = Verifier(
             faces=faces,
+            consents=consents,
             links=links,
             providers=providers,
             notifier=notifier,
@@ -135,6 +138,7 @@ class FaceService:
             invites=invites,
             faces=faces,
             users=users,
+            consents=consents,
             verifier=self.verifier,
             clock=clock,
             ttl=invite_ttl,

@@ -1,7 +1,8 @@
-"""Invites: the person to be verified opens one, and gets their own link when ready.
+"""Invites: the person to be verified opens one, reads what they are asked to agree to, and
+gets their own link only once they consent (issue 11); no link is minted before.
 
-An invite serves one person: the first to open it claims it. Who may hand out an invite
-(the face's manager) is FaceService's to decide before it asks for one here.
+An invite serves one person: the first to open it claims it. Declining ends it. Who may hand
+out an invite (the face's manager) is FaceService's to decide before it asks for one here.
 """
 
 from __future__ import annotations
@@ -9,12 +10,14 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
+from bot.providers.registry import BY_NAME
 from bot.services.clock import Clock
 from bot.services.errors import Refusal, ServiceRefused
 from bot.services.verification import LinkIssued, Verifier, provider_failures
+from storage.consents import ConsentRepo
 from storage.faces import FaceRepo
 from storage.links import InviteRepo
-from storage.models import Face, FaceStatus, Invite, User
+from storage.models import Face, FaceStatus, Invite, OwnerKind, User
 from storage.users import UserRepo
 
 INVITE_PREFIX = "v-"
@@ -22,9 +25,13 @@ INVITE_PREFIX = "v-"
 
 @dataclass(frozen=True)
 class InviteView:
+    """What the invited person is asked to agree to."""
+
     face: Face
     invite: Invite
     creator: User | None
+    provider_name: str  # who will keep the photos and make the videos
+    for_group: bool  # the face belongs to a group chat, not to the creator alone
 
 
 def invite_payload(invite: Invite) -> str:
@@ -44,11 +51,13 @@ class InviteService:
         invites: InviteRepo,
         faces: FaceRepo,
         users: UserRepo,
+        consents: ConsentRepo,
         verifier: Verifier,
         clock: Clock,
         ttl: float,
     ) -> None:
         self.invites = invites
+        self.consents = consents
         self.faces = faces
         self.users = users
         self.verifier = verifier
@@ -78,24 +87,30 @@ class InviteService:
         ):
             raise ServiceRefused(Refusal.INVITE_TAKEN)
         creator = await self.users.get(invite.created_by)
-        return InviteView(face, invite, creator)
+        declared = BY_NAME.get(face.provider)
+        provider = declared.capabilities.display_name if declared else face.provider
+        return InviteView(face, invite, creator, provider, face.owner.kind is OwnerKind.CHAT)
 
     async def ready(
         self, token: str, user_id: int, *, request_key: str | None = None
     ) -> LinkIssued:
-        """The invited person is ready: a link now, so their 120 seconds start now."""
+        """The invited person consents and is ready: their consent is recorded, then a link
+        is minted, so their 120 seconds start now."""
         invite, face = await self._invite(token)
         if invite.claimed_by != user_id:
             raise ServiceRefused(Refusal.INVITE_TAKEN)
+        await self.consents.record(face.id, user_id, token, self.clock())
         await self.faces.set_verifier(face.id, user_id)
         face = await self.verifier.face(face.id)
         with provider_failures():
             return await self.verifier.fresh_link(face, user_id, request_key)
 
     async def decline(self, token: str, user_id: int) -> Face:
+        """The invited person says no: the invite is over (its creator may send a new one)."""
         invite, face = await self._invite(token)
         if invite.claimed_by != user_id:
             raise ServiceRefused(Refusal.INVITE_TAKEN)
+        await self.invites.decline(token, user_id, self.clock())
         return face
 
     async def _invite(self, token: str) -> tuple[Invite, Face]:
@@ -107,6 +122,8 @@ class InviteService:
             raise ServiceRefused(Refusal.INVITE_UNKNOWN)
         if face.status is FaceStatus.ACTIVE:
             raise ServiceRefused(Refusal.INVITE_DONE)
+        if invite.declined_at is not None:
+            raise ServiceRefused(Refusal.INVITE_DECLINED)
         if invite.expires_at <= self.clock():
             raise ServiceRefused(Refusal.INVITE_EXPIRED)
         return invite, face

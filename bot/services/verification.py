@@ -3,7 +3,7 @@ cut off.
 
 The 120 seconds of a verification link start when the link is issued, so a link is
 issued only when someone is about to use it: at /newface for the creator, and at
-"I'm ready" for an invited person. Nothing here decides who may ask (FaceService and
+"I agree — I'm ready now" for an invited person. Nothing here decides who may ask (FaceService and
 InviteService do); provider errors leave as :class:`ServiceFailed` through
 :func:`provider_failures` at those entry points.
 """
@@ -30,6 +30,7 @@ from bot.services.bounded import KeyedLocks
 from bot.services.clock import Clock
 from bot.services.errors import Refusal, ServiceRefused, failure_of
 from bot.services.notify import Notifier
+from storage.consents import ConsentRepo
 from storage.faces import FaceRepo
 from storage.links import LinkRepo
 from storage.models import Face, FaceStatus, Invite, VerificationLink
@@ -85,6 +86,7 @@ class Verifier:
         *,
         faces: FaceRepo,
         links: LinkRepo,
+        consents: ConsentRepo,
         providers: Providers,
         notifier: Notifier,
         clock: Clock,
@@ -93,6 +95,7 @@ class Verifier:
     ) -> None:
         self.faces = faces
         self.links = links
+        self.consents = consents
         self.providers = providers
         self.notifier = notifier
         self.clock = clock
@@ -310,6 +313,7 @@ class Verifier:
         )
         if not moved:
             return False
+        await self.consents.passed(face.id, self.clock())  # the record of consent says so
         await self.links.close_face(face.id)
         await self.deliver_outcome(face.id)
         return True

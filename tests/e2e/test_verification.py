@@ -71,27 +71,70 @@ async def test_verified_face_tells_creator_and_closes_the_card(
 
 
 async def test_invite_gives_the_person_their_own_link_when_ready(
-    bot: RunningBot, tg: FakeTelegram, sim: Token360Simulator
+    bot: RunningBot, tg: FakeTelegram, sim: Token360Simulator, settings: Settings
 ) -> None:
-    alice, bob = tg.add_user("Alice"), tg.add_user("Bob")
+    alice, bob = tg.add_user("Alice", username="alice_k"), tg.add_user("Bob")
     card = await new_face(tg, alice, "Bob's face")
     payload = invite_payload(card)
+    group = group_of(sim, card)
+    minted = sim.count("POST") + sim.count("GET", f"/v1/asset-groups/{group}")
     await tg.send_text(bob, f"/start {payload}")
     intro = await tg.next_message(bob.id, contains="asked you to verify")
-    assert "Alice" in intro.text and "Bob's face" in intro.text
+    # The consent screen: who asks, what for, through whom, what is kept where.
+    for said in ("Alice", "@alice_k", "Bob's face", "Seedance 2.0", "Token360", "kept at"):
+        assert said in intro.text, said
+    assert [b.text for b in intro.buttons()] == ["✅ I agree — I'm ready now", "No, thanks"]
+    # Nothing is minted, and nothing recorded, before the person agrees.
+    assert sim.count("POST") + sim.count("GET", f"/v1/asset-groups/{group}") == minted
+    assert query(settings.database_path, "SELECT * FROM consents") == []
     mark = tg.mark()
-    await tg.press(bob, intro, text="I'm ready")
+    await tg.press(bob, intro, text="I agree")
     bob_card = await tg.next_message(bob.id, after=mark, contains="Valid for 2 minutes")
     await tg.next_message(alice.id, after=mark, contains="Bob opened your invite")
     bob_link = bob_card.button("Open verification page").url
     assert bob_link != card.button("Open verification page").url
     assert "invite" not in bob_card.text.lower()  # nothing more to forward
-    group = group_of(sim, bob_card)
-    assert group == group_of(sim, card)  # the same Real Face group, a fresh link
+    assert group_of(sim, bob_card) == group  # the same Real Face group, a fresh link
+    (consent,) = query(settings.database_path, "SELECT * FROM consents")
+    assert (consent["person_id"], consent["invite_token"]) == (bob.id, payload[2:])
+    assert consent["consented_at"] and consent["passed_at"] is None
     mark = tg.mark()
     sim.pass_verification(group)
     await tg.next_message(alice.id, after=mark, contains="is verified")
     await tg.next_message(bob.id, after=mark, contains="passed")
+    (consent,) = query(settings.database_path, "SELECT * FROM consents")
+    assert consent["passed_at"] >= consent["consented_at"]  # the record says when
+
+
+async def test_declining_ends_the_invite_and_tells_its_sender(
+    bot: RunningBot, tg: FakeTelegram, sim: Token360Simulator, settings: Settings
+) -> None:
+    alice, bob = tg.add_user("Alice"), tg.add_user("Bob")
+    card = await new_face(tg, alice, "Bob's face")
+    payload = invite_payload(card)
+    group = group_of(sim, card)
+    await tg.send_text(bob, f"/start {payload}")
+    intro = await tg.next_message(bob.id, contains="asked you to verify")
+    mark = tg.mark()
+    await tg.send_text(bob, f"/start {payload}")  # opened twice: two screens, one invite
+    second = await tg.next_message(bob.id, after=mark, contains="asked you to verify")
+    minted = sim.count("POST") + sim.count("GET", f"/v1/asset-groups/{group}")
+    mark = tg.mark()
+    await tg.press(bob, intro, text="No, thanks")
+    await tg.next_message(alice.id, after=mark, contains="Bob said no to the face check")
+    await tg.wait_for(lambda: "invite is now closed" in intro.text, what="the intro edited")
+    assert "nothing was shared" in intro.text and not intro.buttons()
+    # Over: opening it again, or agreeing on the other screen, mints nothing.
+    mark = tg.mark()
+    await tg.send_text(bob, f"/start {payload}")
+    await tg.next_message(bob.id, after=mark, contains="You said no to this invite")
+    query_id = await tg.press(bob, second, text="I agree")
+    answer = await tg.wait_answer(query_id)
+    assert answer.get("show_alert") and "said no" in answer["text"]
+    assert sim.count("POST") + sim.count("GET", f"/v1/asset-groups/{group}") == minted
+    assert query(settings.database_path, "SELECT * FROM consents") == []
+    (invite,) = query(settings.database_path, "SELECT declined_at FROM invites")
+    assert invite["declined_at"] is not None
 
 
 async def test_invite_serves_one_person_only(

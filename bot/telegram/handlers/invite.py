@@ -25,15 +25,14 @@ async def open_invite(update: Update, context: Context, token: str) -> None:
     except ServiceRefused as refused:
         await message.reply_text(refusal_text(refused.refusal, refused.detail))
         return
-    creator = view.creator.first_name if view.creator else "Someone"
     await message.reply_text(
-        texts.sandbox(face_texts.invite_intro(view.face, creator), svc.sandbox is not None),
+        texts.sandbox(face_texts.invite_intro(view), svc.sandbox is not None),
         reply_markup=keyboards.invite_intro(token),
     )
 
 
 async def cb_invite(update: Update, context: Context) -> None:
-    """I'm ready / Not now / New link, pressed by the invited person."""
+    """I agree / No, thanks / New link, pressed by the invited person."""
     svc = context.bot_data.services
     query = update.callback_query
     user = update.effective_user

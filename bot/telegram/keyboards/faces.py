@@ -53,8 +53,8 @@ def invitee_new_link(token: str) -> InlineKeyboardMarkup:
 def invite_intro(token: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
-            [_cb("✅ I'm ready", Action.READY, token)],
-            [_cb("Not now", Action.DECLINE, token)],
+            [_cb("✅ I agree — I'm ready now", Action.READY, token)],
+            [_cb("No, thanks", Action.DECLINE, token)],
         ]
     )
 

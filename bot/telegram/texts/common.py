@@ -92,7 +92,7 @@ def help_text(bot_username: str) -> str:
         "• /newface <i>name</i> creates a Real Face group at the provider and gives you a "
         "verification link, its QR code and an invite for the person being verified.\n"
         "• The link works for <b>2 minutes</b>. Send the invite instead and the person gets "
-        "their own link the moment they tap <i>I'm ready</i>.\n"
+        "their own link the moment they agree and are ready.\n"
         "• When the check passes, send photos of that person (as photos, or as files for "
         "full resolution; albums work too). Each one ends as a <code>ta_…</code> asset id "
         "or with the reason it failed.\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.providers.base import Capabilities
 from bot.services.faces import FaceDetail, FaceList
+from bot.services.invites import InviteView
 from bot.telegram.texts.common import ID_LIMIT, clip, clock_time, e
 from storage.models import AssetState, Face, FaceStatus
 
@@ -41,7 +42,7 @@ def verification_card(
     if not for_invitee:
         lines.append(
             "\nNot with them right now? Send them this invite instead — their 2 minutes "
-            f"start only when they tap <i>I'm ready</i>:\n{e(invite_url)}"
+            f"start only when they agree and are ready:\n{e(invite_url)}"
         )
     lines.append("\nI'll tell you when the check has passed.")
     return "\n".join(lines)
@@ -74,23 +75,40 @@ def face_without_check(face: Face, provider: str) -> str:
     )
 
 
-def invite_intro(face: Face, creator_name: str) -> str:
+def invite_intro(view: InviteView) -> str:
+    """The consent screen: who asks, what for, what is kept where (issue 11)."""
+    creator = view.creator
+    who = f"<b>{e(creator.first_name)}</b>" if creator else "Someone"
+    if creator and creator.username:
+        who += f" (@{e(creator.username)})"
+    whose = "a group chat they are in" if view.for_group else "them"
+    provider = e(view.provider_name)
     return (
-        f"<b>{e(creator_name)}</b> asked you to verify your face for "
-        f"“<b>{e(face.name)}</b>”.\n\n"
-        "This is a Real Face check for Seedance 2.0: it confirms that you agree to your "
-        "likeness being used for AI videos made by them. You'll open a page that looks at "
-        "your face through the camera for about a minute.\n\n"
-        "The link works for 2 minutes, so tap <b>I'm ready</b> only when you can do it now."
+        f"🙋 {who} asked you to verify your face as “<b>{e(view.face.name)}</b>”, "
+        f"so that {whose} can make AI videos of you.\n\n"
+        "<b>What you agree to</b>\n"
+        f"• Videos of you made with ByteDance's Seedance 2.0 through <b>{provider}</b>.\n"
+        f"• The photos of you they upload are kept at {provider}; the videos stay in the "
+        "chat where they are made.\n"
+        f"• First a face check on {provider}'s page: it looks at your face through the "
+        "camera for about a minute.\n\n"
+        "The link works for 2 minutes, so agree only when you can do it now. Nothing is "
+        "shared until you agree."
     )
 
 
 def invite_declined_invitee() -> str:
-    return "OK, nothing was shared. You can open the invite again later if you change your mind."
+    return (
+        "OK — nothing was shared, and this invite is now closed. If you change your mind, "
+        "ask the person who sent it for a new one."
+    )
 
 
 def invite_declined_creator(face: Face, who: str) -> str:
-    return f"{e(who)} declined the face check for “{e(face.name)}” for now."
+    return (
+        f"{e(who)} said no to the face check for “{e(face.name)}”, so that invite is closed. "
+        "If they change their mind, send them a new one."
+    )
 
 
 def invite_opened_creator(face: Face, who: str) -> str:

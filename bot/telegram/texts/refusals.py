@@ -25,6 +25,11 @@ def refusal_text(reason: Refusal, detail: str = "") -> str:
             return "This invite link isn't valid. Ask the person who sent it for a new one."
         case Refusal.INVITE_EXPIRED:
             return "This invite has expired. Ask the person who sent it for a new one."
+        case Refusal.INVITE_DECLINED:
+            return (
+                "You said no to this invite, so it is closed. If you change your mind, ask "
+                "the person who sent it for a new one."
+            )
         case Refusal.INVITE_TAKEN:
             return "This invite was already used by someone else."
         case Refusal.INVITE_DONE:

@@ -1,0 +1,54 @@
+"""The record of a verified person's consent (issue 11): when and through which invite they
+agreed, when their face check passed, when they withdrew. It outlives the face's photos: a
+withdrawn face keeps its record."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from storage.database import Database
+from storage.models import Consent
+
+
+class ConsentRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def record(self, face_id: int, person_id: int, invite_token: str, now: float) -> None:
+        """``person_id`` agreed through the invite; pressed again, the first time stands."""
+        async with self.db.write() as conn:
+            await conn.execute(
+                "INSERT INTO consents (face_id, person_id, invite_token, consented_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (face_id, invite_token) DO NOTHING",
+                (face_id, person_id, invite_token, now),
+            )
+
+    async def passed(self, face_id: int, now: float) -> None:
+        """The face check of whoever consented last for the face passed."""
+        async with self.db.write() as conn:
+            await conn.execute(
+                "UPDATE consents SET passed_at = ? WHERE id = ("
+                "SELECT id FROM consents WHERE face_id = ? AND withdrawn_at IS NULL "
+                "ORDER BY consented_at DESC, id DESC LIMIT 1) AND passed_at IS NULL",
+                (now, face_id),
+            )
+
+    async def for_face(self, face_id: int) -> Consent | None:
+        """The face's latest consent."""
+        row = await self.db.fetchone(
+            "SELECT * FROM consents WHERE face_id = ? ORDER BY consented_at DESC, id DESC LIMIT 1",
+            (face_id,),
+        )
+        return _consent(row) if row else None
+
+
+def _consent(row: Any) -> Consent:
+    return Consent(
+        id=row["id"],
+        face_id=row["face_id"],
+        person_id=row["person_id"],
+        invite_token=row["invite_token"],
+        consented_at=row["consented_at"],
+        passed_at=row["passed_at"],
+        withdrawn_at=row["withdrawn_at"],
+    )
