@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
 from bot.providers.base import ProviderError
-from bot.providers.registry import Providers
+from bot.providers.registry import BY_NAME, Providers
 from bot.services.actors import Actor, Place
 from bot.services.clock import Clock
 from bot.services.errors import Refusal, ServiceRefused
@@ -35,10 +35,12 @@ from storage.links import InviteRepo, LinkRepo
 from storage.models import (
     AssetState,
     Awaiting,
+    Consent,
     Face,
     FaceStatus,
     Owner,
     OwnerKind,
+    User,
     VerificationLink,
 )
 from storage.users import UserRepo
@@ -93,6 +95,11 @@ class FaceDetail:
     in_group: bool
     # The provider's ids of its first PAGE_SIZE Active photos (summary counts them all).
     active_ids: list[str] = field(default_factory=list)
+    # Who consented to the face, and when (issue 11); None: verified through the direct
+    # link, or at a provider with no face check, so the bot knows no person.
+    consent: Consent | None = None
+    consenter: User | None = None
+    face_check: bool = True  # the provider checks the person's face (else no one is known)
 
 
 class FaceService:
@@ -123,7 +130,7 @@ class FaceService:
         self.pending = pending
         self.providers = providers
         self.clock = clock
-        consents = ConsentRepo(faces.db)
+        self.consents = consents = ConsentRepo(faces.db)
         self.verifier = Verifier(
             faces=faces,
             consents=consents,
@@ -270,7 +277,14 @@ class FaceService:
         face = await self.managed(actor, face_id)
         summary = FaceSummary(face, await self.lists.counts(face.id))
         active_ids = await self.lists.active_photo_ids(face.id, PAGE_SIZE)
-        return FaceDetail(summary, await self._current_id(actor), actor.in_group, active_ids)
+        consent = await self.consents.for_face(face.id)
+        consenter = await self.users.get(consent.person_id) if consent else None
+        current = await self._current_id(actor)
+        declared = BY_NAME.get(face.provider)
+        checked = declared.capabilities.verification if declared else True
+        return FaceDetail(
+            summary, current, actor.in_group, active_ids, consent, consenter, checked
+        )
 
     async def _current_id(self, actor: Actor) -> int | None:
         """Where a person's plain photos go (private chats only; groups use upload prompts)."""

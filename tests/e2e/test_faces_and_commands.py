@@ -31,6 +31,7 @@ async def test_faces_lists_and_manages(
 
     await tg.press(alice, listing, text="Anna")
     await tg.wait_for(lambda: "Provider: Token360" in listing.text)
+    assert "verified through the direct link" in listing.text  # no person known to consent
     await tg.press(alice, listing, text="Send new photos here")
     await tg.wait_for(lambda: "New photos go to this face." in listing.text)
     mark = tg.mark()

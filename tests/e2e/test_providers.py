@@ -128,6 +128,7 @@ async def test_several_providers_ask_which_and_the_face_remembers(
         listing = await tg.next_message(alice.id, contains="Your faces")
         await tg.press(alice, listing, text="Anna")
         await tg.wait_for(lambda: "Provider: Sunra" in listing.text)
+        assert "has no face check, so no person is known" in listing.text
     finally:
         await running.stop()
         await token360.stop()

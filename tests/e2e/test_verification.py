@@ -104,6 +104,13 @@ async def test_invite_gives_the_person_their_own_link_when_ready(
     await tg.next_message(bob.id, after=mark, contains="passed")
     (consent,) = query(settings.database_path, "SELECT * FROM consents")
     assert consent["passed_at"] >= consent["consented_at"]  # the record says when
+    # The owner sees the record in the face's view.
+    mark = tg.mark()
+    await tg.send_text(alice, "/faces")
+    listing = await tg.next_message(alice.id, after=mark, contains="Your faces")
+    await tg.press(alice, listing, text="Bob's face")
+    await tg.wait_for(lambda: "Bob agreed through your invite on" in listing.text)
+    assert "Their face check passed on" in listing.text
 
 
 async def test_declining_ends_the_invite_and_tells_its_sender(

@@ -67,6 +67,10 @@ def clock_time(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%H:%M:%S UTC")
 
 
+def day_time(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
 def mb(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.providers.base import Capabilities
 from bot.services.faces import FaceDetail, FaceList
 from bot.services.invites import InviteView
-from bot.telegram.texts.common import ID_LIMIT, clip, clock_time, e
+from bot.telegram.texts.common import ID_LIMIT, clip, clock_time, day_time, e
 from storage.models import AssetState, Face, FaceStatus
 
 
@@ -168,6 +168,37 @@ def face_detail(detail: FaceDetail, provider: str) -> str:
         lines.append(f"⚙️ {pending} still processing")
     if failed:
         lines.append(f"❌ {failed} failed or refused")
+    lines.append("")
+    lines.append(consent_record(detail))
+    return "\n".join(lines)
+
+
+def consent_record(detail: FaceDetail) -> str:
+    """What the owner knows of the person's consent (issue 11)."""
+    consent, face = detail.consent, detail.summary.face
+    if consent is None:
+        if not detail.face_check:
+            return (
+                "🤝 <b>Consent:</b> this provider has no face check, so no person is known: "
+                "only send photos of someone who agreed."
+            )
+        if face.status is FaceStatus.ACTIVE:
+            return (
+                "🤝 <b>Consent:</b> verified through the direct link, so the bot doesn't know "
+                "who the person is and has no record of their consent."
+            )
+        return "🤝 <b>Consent:</b> none yet — the person agrees when they open your invite."
+    person = detail.consenter
+    who = e(person.first_name) if person else "The person"
+    if person and person.username:
+        who += f" (@{e(person.username)})"
+    lines = [
+        f"🤝 <b>Consent:</b> {who} agreed through your invite on {day_time(consent.consented_at)}."
+    ]
+    if consent.passed_at is not None:
+        lines.append(f"Their face check passed on {day_time(consent.passed_at)}.")
+    if consent.withdrawn_at is not None:
+        lines.append(f"They withdrew on {day_time(consent.withdrawn_at)}.")
     return "\n".join(lines)
 
 
