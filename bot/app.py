@@ -19,6 +19,7 @@ from bot.config import SandboxControl, Settings
 from bot.providers.factory import build_providers
 from bot.providers.registry import Providers
 from bot.services.clock import Clock, system_clock
+from bot.services.consents import ConsentService
 from bot.services.faces import FaceService
 from bot.services.groups import GroupService
 from bot.services.inbox import UpdateInbox
@@ -221,6 +222,7 @@ class Runtime:
             admins=AdminCache(app.bot, ttl=settings.admin_cache_seconds),
             groups=groups,
             pending=pending,
+            consents=ConsentService(faces.consents),
             media=self.media,
         )
         # The tracker first: running video jobs are polled while start-up calls go out.

@@ -7,7 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from storage.database import Database
-from storage.models import Consent
+from storage.models import Consent, ConsentedFace, FaceStatus, OwnerKind
+
+# Videos that went to the provider: a draft never did.
+_ASKED = "v.face_id = f.id AND v.status != 'draft'"
 
 
 class ConsentRepo:
@@ -40,6 +43,42 @@ class ConsentRepo:
             (face_id,),
         )
         return _consent(row) if row else None
+
+
+    async def of_person(self, person_id: int, limit: int) -> list[ConsentedFace]:
+        """The faces ``person_id`` consented to, newest first, with what was made of them."""
+        rows = await self.db.fetchall(
+            f"""
+            SELECT c.*, f.name AS face_name, f.status AS face_status, f.owner_kind, f.chat_id,
+                u.first_name AS owner_name, u.username AS owner_username,
+                (SELECT COUNT(*) FROM assets a WHERE a.face_id = f.id AND a.status = 'active')
+                    AS photos,
+                (SELECT COUNT(*) FROM videos v WHERE {_ASKED}
+                    AND v.status IN ('delivered', 'too_large'))
+                    AS videos,
+                (SELECT MAX(v.created_at) FROM videos v WHERE {_ASKED}) AS last_used
+            FROM consents c JOIN faces f ON f.id = c.face_id
+            LEFT JOIN users u ON u.id = f.created_by
+            WHERE c.person_id = ?
+            ORDER BY c.consented_at DESC, c.id DESC LIMIT ?
+            """,
+            (person_id, limit),
+        )
+        return [
+            ConsentedFace(
+                consent=_consent(row),
+                face_name=row["face_name"],
+                face_status=FaceStatus(row["face_status"]),
+                owner_kind=OwnerKind(row["owner_kind"]),
+                chat_id=row["chat_id"],
+                owner_name=row["owner_name"],
+                owner_username=row["owner_username"],
+                photos=row["photos"],
+                videos=row["videos"],
+                last_used=row["last_used"],
+            )
+            for row in rows
+        ]
 
 
 def _consent(row: Any) -> Consent:

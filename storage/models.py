@@ -131,6 +131,22 @@ class Invite:
 
 
 @dataclass(frozen=True)
+class ConsentedFace:
+    """A face of a person, as that person sees it in /myfaces (issue 11)."""
+
+    consent: Consent
+    face_name: str
+    face_status: FaceStatus
+    owner_kind: OwnerKind
+    chat_id: int
+    owner_name: str | None  # the face's creator
+    owner_username: str | None
+    photos: int  # Active photos
+    videos: int  # videos made (delivered)
+    last_used: float | None  # the newest video asked for
+
+
+@dataclass(frozen=True)
 class Consent:
     """A person's consent to their face being used, through an invite (issue 11)."""
 

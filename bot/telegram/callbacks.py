@@ -51,6 +51,7 @@ class Action(StrEnum):
     GROUP_ACCESS = "ca"  # index into Access
     GEN_PICKED = "gp"  # job: the photos for a multi-reference video are chosen
     FACE_PROVIDER = "fp"  # index into the enabled providers, for the pending /newface
+    MY_FACES = "mf"  # the verified person: the faces made of them
 
 
 class Arg(Enum):
@@ -94,6 +95,7 @@ _SHAPES: dict[Action, tuple[Arg, ...] | str] = {
     Action.GROUP_ACCESS: (Arg.INDEX,),
     Action.GEN_PICKED: (Arg.ID,),
     Action.FACE_PROVIDER: (Arg.INDEX,),
+    Action.MY_FACES: (),
 }
 
 # Invite tokens are secrets.token_urlsafe: URL-safe base64, no padding.

@@ -14,6 +14,7 @@ from telegram import (
 PRIVATE_COMMANDS = [
     BotCommand("newface", "Create a Real Face and verify the person"),
     BotCommand("faces", "Your faces, photos and asset ids"),
+    BotCommand("myfaces", "Faces made of you, with your consent"),
     BotCommand("generate", "Make a video of a verified face"),
     BotCommand("videos", "Your videos: send again, make again"),
     BotCommand("settings", "Model, length, resolution, ratio, sound"),

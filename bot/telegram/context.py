@@ -10,6 +10,7 @@ from telegram.ext import CallbackContext, ExtBot
 from bot.config import SandboxControl, Settings
 from bot.providers.registry import Providers
 from bot.services.clock import Clock
+from bot.services.consents import ConsentService
 from bot.services.faces import FaceService
 from bot.services.notifications import VideoNotifications
 from bot.services.pending import PendingInputs
@@ -40,6 +41,7 @@ class Services:
     admins: AdminCache
     groups: GroupService
     pending: PendingInputs
+    consents: ConsentService
     media: MediaStore | None = None
 
     def invite_url(self, payload: str) -> str:

@@ -9,9 +9,10 @@ from pathlib import Path
 from bot.config import Settings
 from bot.telegram.qr import qr_png
 from sandbox.token360 import Token360Simulator
-from tests.e2e.helpers import group_of, invite_payload, new_face, rounds
+from tests.e2e.helpers import final_progress, group_of, invite_payload, new_face, rounds
 from tests.fakes.telegram_api import FakeTelegram
 from tests.harness import RunningBot, query
+from tests.images import image
 
 
 async def test_newface_sends_link_qr_validity_and_invite(
@@ -101,7 +102,24 @@ async def test_invite_gives_the_person_their_own_link_when_ready(
     mark = tg.mark()
     sim.pass_verification(group)
     await tg.next_message(alice.id, after=mark, contains="is verified")
-    await tg.next_message(bob.id, after=mark, contains="passed")
+    passed = await tg.next_message(bob.id, after=mark, contains="passed")
+    # Bob's own view: the face made of him, whose it is, what was made, his consent.
+    mark = tg.mark()
+    await tg.press(bob, passed, text="Faces made of me")
+    mine = await tg.next_message(bob.id, after=mark, contains="Faces made of you")
+    for said in ("Bob's face", "✅ verified", "Owner: Alice (@alice_k), in their own chat"):
+        assert said in mine.text, said
+    assert "0 photos, 0 videos." in mine.text and "your check passed" in mine.text
+    mark = tg.mark()
+    await tg.send_photo(alice, image())  # Alice's new photos go to Bob's face
+    await final_progress(tg, alice.id, mark)
+    mark = tg.mark()
+    await tg.send_text(bob, "/myfaces")
+    mine = await tg.next_message(bob.id, after=mark, contains="Faces made of you")
+    assert "1 photo, 0 videos." in mine.text
+    eve = tg.add_user("Eve")
+    await tg.send_text(eve, "/myfaces")
+    await tg.next_message(eve.id, contains="No face has been made of you")
     (consent,) = query(settings.database_path, "SELECT * FROM consents")
     assert consent["passed_at"] >= consent["consented_at"]  # the record says when
     # The owner sees the record in the face's view.

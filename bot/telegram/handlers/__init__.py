@@ -58,6 +58,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("cancel", common.cmd_cancel, filters=anywhere))
     app.add_handler(CommandHandler("newface", admin_only(faces.cmd_newface), filters=anywhere))
     app.add_handler(CommandHandler("faces", admin_only(faces.cmd_faces), filters=anywhere))
+    app.add_handler(CommandHandler("myfaces", faces.cmd_myfaces, filters=private))
     app.add_handler(CommandHandler("generate", generate.cmd_generate, filters=anywhere))
     app.add_handler(
         CommandHandler("settings", admin_only(generate.cmd_settings), filters=anywhere)
@@ -71,6 +72,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("jobs", groups.cmd_jobs, filters=group))
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, groups.on_migrate))
 
+    app.add_handler(CallbackQueryHandler(faces.cb_myfaces, pattern=actions(Action.MY_FACES)))
     app.add_handler(
         CallbackQueryHandler(
             invite.cb_invite, pattern=actions(Action.READY, Action.DECLINE, Action.INVITE_LINK)

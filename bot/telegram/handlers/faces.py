@@ -200,6 +200,25 @@ async def cmd_faces(update: Update, context: Context) -> None:
     )
 
 
+async def cmd_myfaces(update: Update, context: Context) -> None:
+    """The faces made of the person asking, as they consented to them (issue 11)."""
+    svc = context.bot_data.services
+    message = update.effective_message
+    assert message is not None
+    mine = await svc.consents.mine(await actor_of(update, context))
+    await message.reply_text(face_texts.my_faces(mine))
+
+
+async def cb_myfaces(update: Update, context: Context) -> None:
+    """ "My faces" on the message that says the person's check passed."""
+    svc = context.bot_data.services
+    query, chat = update.callback_query, update.effective_chat
+    assert query is not None and chat is not None
+    mine = await svc.consents.mine(await actor_of(update, context))
+    await query.answer()
+    await context.bot.send_message(chat.id, face_texts.my_faces(mine))
+
+
 async def cb_faces(update: Update, context: Context) -> None:
     """Every face-management button: show, list, use, rename, delete, new link."""
     svc = context.bot_data.services

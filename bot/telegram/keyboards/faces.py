@@ -50,6 +50,10 @@ def invitee_new_link(token: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[_cb("🔄 New link", Action.INVITE_LINK, token)]])
 
 
+def my_faces() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[_cb("🙋 Faces made of me", Action.MY_FACES)]])
+
+
 def invite_intro(token: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [

@@ -79,7 +79,12 @@ class TelegramNotifier:
         if face.status is FaceStatus.ACTIVE:
             if face.owner.kind is OwnerKind.CHAT and chat_id == face.chat_id:
                 return await self.send(chat_id, group_texts.face_active_in_group(face))
-            return await self.send(chat_id, texts.face_active(face, chat_id == face.chat_id))
+            for_creator = chat_id == face.chat_id
+            return await self.send(
+                chat_id,
+                texts.face_active(face, for_creator),
+                None if for_creator else keyboards.my_faces(),  # the verified person's
+            )
         if face.status is FaceStatus.EXPIRED:
             return await self.send(
                 chat_id, texts.face_expired(face), keyboards.new_link_only(face)

@@ -102,6 +102,8 @@ def help_text(bot_username: str) -> str:
         "or with the reason it failed.\n"
         "• /faces lists your faces: choose which one gets uploads, get a new link, rename "
         "or delete.\n"
+        "• /myfaces lists the faces made of <i>you</i> (verified through someone's invite): "
+        "who owns each, and what was made with it.\n"
         "• /generate <i>prompt</i> makes a video of a verified face: you see the settings and "
         "an estimate before anything is charged. /settings sets the defaults; /videos sends "
         "past videos again.\n"

@@ -6,8 +6,8 @@ from __future__ import annotations
 from bot.providers.base import Capabilities
 from bot.services.faces import FaceDetail, FaceList
 from bot.services.invites import InviteView
-from bot.telegram.texts.common import ID_LIMIT, clip, clock_time, day_time, e
-from storage.models import AssetState, Face, FaceStatus
+from bot.telegram.texts.common import ID_LIMIT, clip, clock_time, day_time, e, fit_lines
+from storage.models import AssetState, ConsentedFace, Face, FaceStatus, OwnerKind
 
 
 def ask_face_name() -> str:
@@ -171,6 +171,44 @@ def face_detail(detail: FaceDetail, provider: str) -> str:
     lines.append("")
     lines.append(consent_record(detail))
     return "\n".join(lines)
+
+
+def my_faces(faces: list[ConsentedFace]) -> str:
+    """/myfaces: the faces made of the person reading, as they consented to them."""
+    if not faces:
+        return (
+            "No face has been made of you through an invite. When someone invites you to "
+            "verify your face, it shows here once you agree."
+        )
+    lines = ["🙋 <b>Faces made of you</b>, each with your consent through an invite:"]
+    for n, mine in enumerate(faces, 1):
+        owner = e(mine.owner_name) if mine.owner_name else "Someone"
+        if mine.owner_username:
+            owner += f" (@{e(mine.owner_username)})"
+        where = "in a group chat" if mine.owner_kind is OwnerKind.CHAT else "in their own chat"
+        used = f", last used {day_time(mine.last_used)}" if mine.last_used else ""
+        consent = mine.consent
+        record = f"You agreed {day_time(consent.consented_at)}"
+        if consent.passed_at is not None:
+            record += f"; your check passed {day_time(consent.passed_at)}"
+        if consent.withdrawn_at is not None:
+            record += f"; you withdrew {day_time(consent.withdrawn_at)}"
+        lines += [
+            "",
+            f"{n}. “<b>{e(mine.face_name)}</b>” — {FACE_STATUS[mine.face_status]}",
+            f"Owner: {owner}, {where}.",
+            f"{photos(mine.photos)}, {videos(mine.videos)}{used}.",
+            record + ".",
+        ]
+    return fit_lines(lines)
+
+
+def photos(n: int) -> str:
+    return "1 photo" if n == 1 else f"{n} photos"
+
+
+def videos(n: int) -> str:
+    return "1 video" if n == 1 else f"{n} videos"
 
 
 def consent_record(detail: FaceDetail) -> str:
