@@ -222,7 +222,7 @@ class Runtime:
             admins=AdminCache(app.bot, ttl=settings.admin_cache_seconds),
             groups=groups,
             pending=pending,
-            consents=ConsentService(faces.consents),
+            consents=ConsentService(faces.consents, face_repo, self.providers, self.clock),
             media=self.media,
         )
         # The tracker first: running video jobs are polled while start-up calls go out.

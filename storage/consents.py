@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from storage.database import Database
+from storage.history import record
 from storage.models import Consent, ConsentedFace, FaceStatus, OwnerKind
 
 # Videos that went to the provider: a draft never did.
@@ -35,6 +36,30 @@ class ConsentRepo:
                 "ORDER BY consented_at DESC, id DESC LIMIT 1) AND passed_at IS NULL",
                 (now, face_id),
             )
+
+    async def get(self, consent_id: int) -> Consent | None:
+        row = await self.db.fetchone("SELECT * FROM consents WHERE id = ?", (consent_id,))
+        return _consent(row) if row else None
+
+    async def withdraw(self, consent: Consent, now: float) -> bool:
+        """The person withdraws: their face is withdrawn and the record says when, in one
+        transaction (a face still usable with its consent withdrawn must never be seen).
+        True if this call did it."""
+        async with self.db.write() as conn:
+            cur = await conn.execute(
+                "UPDATE consents SET withdrawn_at = ? WHERE id = ? AND withdrawn_at IS NULL",
+                (now, consent.id),
+            )
+            if cur.rowcount == 0:
+                return False
+            cur = await conn.execute(
+                "UPDATE faces SET status = ?, updated_at = ?, next_poll_at = NULL "
+                "WHERE id = ? AND status != ?",
+                (FaceStatus.WITHDRAWN, now, consent.face_id, FaceStatus.DELETED),
+            )
+            if cur.rowcount:
+                await record(conn, "face", consent.face_id, FaceStatus.WITHDRAWN, "consent", now)
+        return True
 
     async def for_face(self, face_id: int) -> Consent | None:
         """The face's latest consent."""

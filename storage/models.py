@@ -22,6 +22,8 @@ class FaceStatus(StrEnum):
     ACTIVE = "active"  # verified: photos can be uploaded
     EXPIRED = "expired"  # the verification never happened in time
     DELETED = "deleted"
+    # The verified person withdrew their consent: no new video; kept, with its record.
+    WITHDRAWN = "withdrawn"
 
 
 class AssetState(StrEnum):

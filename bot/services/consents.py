@@ -1,21 +1,92 @@
-"""The verified person's side of a face (issue 11): the faces made of them, who owns each,
-and what was made with it. Known only for faces verified through an invite, whose person
-consented on the invite's screen; a face verified through the direct link knows no person.
+"""The verified person's side of a face (issue 11): the faces made of them, who owns each and
+what was made with it, and withdrawing their consent. Known only for faces verified through
+an invite, whose person consented on the invite's screen; a face verified through the direct
+link knows no person.
+
+Withdrawing is final: the face becomes "withdrawn" (kept, with its record of consent), so no
+new video can be made with it (drafts and inline offers are refused before anything reaches
+the provider). A video the provider is already making is finished and delivered: no provider
+documents a cancel, and it was asked for while the consent stood. The face's photos are
+deleted at the provider where its API offers that (a PowerTokens group delete takes the
+group's photos with it); elsewhere they stay, and the person is told so.
 """
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
+
+from bot.providers.base import ProviderError
+from bot.providers.registry import Providers
 from bot.services.actors import Actor
+from bot.services.clock import Clock
+from bot.services.errors import Refusal, ServiceRefused
 from storage.consents import ConsentRepo
-from storage.models import ConsentedFace
+from storage.faces import FaceRepo
+from storage.models import Consent, ConsentedFace, Face
+
+log = logging.getLogger(__name__)
 
 MY_FACES_LIMIT = 30  # Telegram shows about as many lines on a screen
 
 
+@dataclass(frozen=True)
+class Withdrawal:
+    face: Face
+    provider_name: str
+    photos_deleted: bool  # at the provider
+
+
 class ConsentService:
-    def __init__(self, consents: ConsentRepo) -> None:
+    def __init__(
+        self, consents: ConsentRepo, faces: FaceRepo, providers: Providers, clock: Clock
+    ) -> None:
         self.consents = consents
+        self.faces = faces
+        self.providers = providers
+        self.clock = clock
 
     async def mine(self, actor: Actor) -> list[ConsentedFace]:
         """The faces ``actor`` consented to through an invite, newest first."""
         return await self.consents.of_person(actor.user_id, MY_FACES_LIMIT)
+
+    async def to_withdraw(self, actor: Actor, consent_id: int) -> Face:
+        """The face ``actor`` is about to withdraw (only the person who consented may)."""
+        consent = await self._own(actor, consent_id)
+        return await self._face(consent)
+
+    async def withdraw(self, actor: Actor, consent_id: int) -> Withdrawal:
+        consent = await self._own(actor, consent_id)
+        face = await self._face(consent)
+        if not await self.consents.withdraw(consent, self.clock()):
+            raise ServiceRefused(Refusal.ALREADY_WITHDRAWN)
+        name = self.providers.label(face.provider)
+        return Withdrawal(face, name, await self._delete_photos(face))
+
+    async def _own(self, actor: Actor, consent_id: int) -> Consent:
+        consent = await self.consents.get(consent_id)
+        if consent is None or consent.person_id != actor.user_id:
+            raise ServiceRefused(Refusal.NOT_YOURS)
+        if consent.withdrawn_at is not None:
+            raise ServiceRefused(Refusal.ALREADY_WITHDRAWN)
+        return consent
+
+    async def _face(self, consent: Consent) -> Face:
+        face = await self.faces.get(consent.face_id)
+        if face is None:
+            raise ServiceRefused(Refusal.NO_SUCH_FACE)
+        return face
+
+    async def _delete_photos(self, face: Face) -> bool:
+        """Delete the face's photos at the provider where its API can: the group, with its
+        photos, where the provider manages groups (PowerTokens)."""
+        if (
+            face.provider_group_id is None
+            or not self.providers.capabilities(face.provider).manages_groups
+        ):
+            return False
+        try:
+            return await self.providers.get(face.provider).delete_group(face.provider_group_id)
+        except (ProviderError, LookupError) as exc:
+            log.warning("deleting withdrawn face %d at %s failed: %s", face.id, face.provider, exc)
+            return False

@@ -11,6 +11,8 @@ class Refusal(StrEnum):
     BAD_NAME = "bad_name"
     ALREADY_ACTIVE = "already_active"
     FACE_DELETED = "face_deleted"
+    FACE_WITHDRAWN = "face_withdrawn"  # the verified person withdrew their consent
+    ALREADY_WITHDRAWN = "already_withdrawn"  # withdraw pressed again, or on an old list
     INVITE_UNKNOWN = "invite_unknown"
     INVITE_EXPIRED = "invite_expired"
     INVITE_DECLINED = "invite_declined"

@@ -238,6 +238,8 @@ class DraftService:
 
     async def _choose_face(self, job: VideoJob, face_id: int) -> DraftCard:
         face = await self.face_for(job, face_id)
+        if face.status is FaceStatus.WITHDRAWN:
+            raise ServiceRefused(Refusal.FACE_WITHDRAWN)
         active = [a for a in await self.assets.for_face(face.id) if a.state is AssetState.ACTIVE]
         if face.status is not FaceStatus.ACTIVE or not active:
             raise ServiceRefused(Refusal.ASSET_NOT_ACTIVE)

@@ -68,6 +68,8 @@ class Submitter:
             and a.state is AssetState.ACTIVE
             and a.provider_asset_id
         ]
+        if face.status is FaceStatus.WITHDRAWN:  # since the draft: nothing goes out
+            raise ServiceRefused(Refusal.FACE_WITHDRAWN)
         if face.status is not FaceStatus.ACTIVE or len(refs) != len(job.asset_ids):
             raise ServiceRefused(Refusal.ASSET_NOT_ACTIVE)
         # Before the job leaves its draft: a provider turned off since is a refusal, never

@@ -52,6 +52,8 @@ class Action(StrEnum):
     GEN_PICKED = "gp"  # job: the photos for a multi-reference video are chosen
     FACE_PROVIDER = "fp"  # index into the enabled providers, for the pending /newface
     MY_FACES = "mf"  # the verified person: the faces made of them
+    WITHDRAW = "wd"  # consent: the verified person asks to withdraw it (confirmation next)
+    WITHDRAW_YES = "wy"  # consent: withdrawn
 
 
 class Arg(Enum):
@@ -96,6 +98,8 @@ _SHAPES: dict[Action, tuple[Arg, ...] | str] = {
     Action.GEN_PICKED: (Arg.ID,),
     Action.FACE_PROVIDER: (Arg.INDEX,),
     Action.MY_FACES: (),
+    Action.WITHDRAW: (Arg.ID,),
+    Action.WITHDRAW_YES: (Arg.ID,),
 }
 
 # Invite tokens are secrets.token_urlsafe: URL-safe base64, no padding.

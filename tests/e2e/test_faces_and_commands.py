@@ -83,6 +83,7 @@ async def test_help_cancel_menu_and_the_unexpected(bot: RunningBot, tg: FakeTele
     assert [c["command"] for c in commands] == [
         "newface",
         "faces",
+        "myfaces",
         "generate",
         "videos",
         "settings",

@@ -72,7 +72,12 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("jobs", groups.cmd_jobs, filters=group))
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, groups.on_migrate))
 
-    app.add_handler(CallbackQueryHandler(faces.cb_myfaces, pattern=actions(Action.MY_FACES)))
+    app.add_handler(
+        CallbackQueryHandler(
+            faces.cb_myfaces,
+            pattern=actions(Action.MY_FACES, Action.WITHDRAW, Action.WITHDRAW_YES),
+        )
+    )
     app.add_handler(
         CallbackQueryHandler(
             invite.cb_invite, pattern=actions(Action.READY, Action.DECLINE, Action.INVITE_LINK)

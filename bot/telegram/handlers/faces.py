@@ -206,17 +206,48 @@ async def cmd_myfaces(update: Update, context: Context) -> None:
     message = update.effective_message
     assert message is not None
     mine = await svc.consents.mine(await actor_of(update, context))
-    await message.reply_text(face_texts.my_faces(mine))
+    await message.reply_text(face_texts.my_faces(mine), reply_markup=keyboards.my_faces_list(mine))
 
 
 async def cb_myfaces(update: Update, context: Context) -> None:
-    """ "My faces" on the message that says the person's check passed."""
+    """Faces made of me, and withdrawing a consent from that list (with a confirmation)."""
     svc = context.bot_data.services
     query, chat = update.callback_query, update.effective_chat
     assert query is not None and chat is not None
-    mine = await svc.consents.mine(await actor_of(update, context))
+    callback = decode(query.data)
+    assert callback is not None
+    actor = await actor_of(update, context)
+    try:
+        if callback.action is Action.WITHDRAW:
+            face = await svc.consents.to_withdraw(actor, callback.int_arg)
+            await query.answer()
+            await query.edit_message_text(
+                face_texts.confirm_withdraw(face),
+                reply_markup=keyboards.confirm_withdraw(callback.int_arg),
+            )
+            return
+        if callback.action is Action.WITHDRAW_YES:
+            withdrawal = await svc.consents.withdraw(actor, callback.int_arg)
+            await query.answer()
+            await query.edit_message_text(face_texts.withdrawn(withdrawal))
+            user = update.effective_user
+            who = user.first_name if user else "The person"
+            await svc.notifier.send(
+                withdrawal.face.chat_id, face_texts.withdrawn_owner(withdrawal, who)
+            )
+            return
+    except ServiceRefused as refused:
+        if refused.refusal is Refusal.NOT_YOURS:
+            await query.answer(texts.button_not_for_you(), show_alert=True)
+        else:
+            text = plain(refusal_text(refused.refusal, refused.detail))
+            await query.answer(text, show_alert=True)
+        return
+    mine = await svc.consents.mine(actor)
     await query.answer()
-    await context.bot.send_message(chat.id, face_texts.my_faces(mine))
+    await context.bot.send_message(
+        chat.id, face_texts.my_faces(mine), reply_markup=keyboards.my_faces_list(mine)
+    )
 
 
 async def cb_faces(update: Update, context: Context) -> None:

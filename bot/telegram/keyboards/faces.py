@@ -8,7 +8,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.services.faces import FaceList
 from bot.telegram.callbacks import Action, Callback
-from storage.models import Face, FaceStatus
+from bot.telegram.texts.common import clip
+from storage.models import ConsentedFace, Face, FaceStatus
 
 
 def _cb(text: str, action: Action, arg: object = "") -> InlineKeyboardButton:
@@ -52,6 +53,25 @@ def invitee_new_link(token: str) -> InlineKeyboardMarkup:
 
 def my_faces() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[_cb("🙋 Faces made of me", Action.MY_FACES)]])
+
+
+def my_faces_list(faces: list[ConsentedFace]) -> InlineKeyboardMarkup | None:
+    """A Withdraw button for each face whose consent still stands."""
+    rows = [
+        [_cb(f"🚫 Withdraw “{clip(f.face_name, 40)}”", Action.WITHDRAW, f.consent.id)]
+        for f in faces
+        if f.consent.withdrawn_at is None and f.face_status is not FaceStatus.DELETED
+    ]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def confirm_withdraw(consent_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [_cb("🚫 Yes, withdraw my consent", Action.WITHDRAW_YES, consent_id)],
+            [_cb("Keep it", Action.MY_FACES)],
+        ]
+    )
 
 
 def invite_intro(token: str) -> InlineKeyboardMarkup:

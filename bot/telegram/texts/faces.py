@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from bot.providers.base import Capabilities
+from bot.services.consents import Withdrawal
 from bot.services.faces import FaceDetail, FaceList
 from bot.services.invites import InviteView
 from bot.telegram.texts.common import ID_LIMIT, clip, clock_time, day_time, e, fit_lines
@@ -122,6 +123,7 @@ FACE_STATUS = {
     FaceStatus.ACTIVE: "✅ verified",
     FaceStatus.EXPIRED: "⌛ check not done — get a new link",
     FaceStatus.DELETED: "deleted",
+    FaceStatus.WITHDRAWN: "🚫 consent withdrawn",
 }
 
 
@@ -201,6 +203,38 @@ def my_faces(faces: list[ConsentedFace]) -> str:
             record + ".",
         ]
     return fit_lines(lines)
+
+
+def confirm_withdraw(face: Face) -> str:
+    return (
+        f"Withdraw your consent for “<b>{e(face.name)}</b>”?\n\n"
+        "• No new video can be made with your face from then on.\n"
+        "• A video already being made is finished and goes to its owner.\n"
+        "• Your photos are deleted at the provider where it allows that.\n"
+        "• The owner is told. This can't be undone: a new consent needs a new invite."
+    )
+
+
+def withdrawn(w: Withdrawal) -> str:
+    provider = e(w.provider_name)
+    photos = (
+        f"Your photos were deleted at {provider}."
+        if w.photos_deleted
+        else f"{provider}'s API offers no way for the bot to delete your photos, so they stay "
+        f"there but can't be used by this bot. To have them removed, ask {provider}."
+    )
+    return (
+        f"🚫 Done: your consent for “<b>{e(w.face.name)}</b>” is withdrawn. No new video "
+        f"can be made with it; a video already being made is finished.\n{photos}"
+    )
+
+
+def withdrawn_owner(w: Withdrawal, who: str) -> str:
+    return (
+        f"🚫 {e(who)} withdrew their consent for “<b>{e(w.face.name)}</b>”. No new video can "
+        "be made with it; a video already being made is finished. The face stays in /faces "
+        "as withdrawn, with its record."
+    )
 
 
 def photos(n: int) -> str:

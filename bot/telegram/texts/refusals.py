@@ -21,6 +21,13 @@ def refusal_text(reason: Refusal, detail: str = "") -> str:
             return "This face is already verified — send photos to it."
         case Refusal.FACE_DELETED:
             return "That face was deleted."
+        case Refusal.ALREADY_WITHDRAWN:
+            return "You already withdrew your consent for this face — nothing more to do."
+        case Refusal.FACE_WITHDRAWN:
+            return (
+                "The person in this face withdrew their consent, so no new video can be made "
+                "with it. Choose another face."
+            )
         case Refusal.INVITE_UNKNOWN:
             return "This invite link isn't valid. Ask the person who sent it for a new one."
         case Refusal.INVITE_EXPIRED:

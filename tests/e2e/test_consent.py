@@ -1,0 +1,101 @@
+"""The verified person withdraws their consent (issue 11): from /myfaces, with a confirmation;
+the owner is told; the face is kept as withdrawn; a draft made before, or any new video,
+is refused with nothing sent to the provider; a video already running is finished."""
+
+from __future__ import annotations
+
+from bot.config import Settings
+from sandbox.token360 import Token360Simulator
+from tests.e2e.helpers import (
+    confirm_card,
+    final_progress,
+    group_of,
+    invite_payload,
+    new_face,
+    video_message,
+)
+from tests.fakes.telegram_api import BotMessage, FakeTelegram, FakeUser
+from tests.harness import RunningBot, query
+from tests.images import image
+
+
+async def consented_face(
+    tg: FakeTelegram, sim: Token360Simulator, owner: FakeUser, person: FakeUser
+) -> BotMessage:
+    """A face of ``person`` made by ``owner`` through an invite, verified, with one Active
+    photo; returns the person's "you passed" message."""
+    card = await new_face(tg, owner, "Bob's face")
+    await tg.send_text(person, f"/start {invite_payload(card)}")
+    intro = await tg.next_message(person.id, contains="asked you to verify")
+    mark = tg.mark()
+    await tg.press(person, intro, text="I agree")
+    await tg.next_message(person.id, after=mark, contains="Valid for 2 minutes")
+    mark = tg.mark()
+    sim.pass_verification(group_of(sim, card))
+    passed = await tg.next_message(person.id, after=mark, contains="passed")
+    mark = tg.mark()
+    await tg.send_photo(owner, image())
+    await final_progress(tg, owner.id, mark)
+    return passed
+
+
+async def test_the_person_withdraws_and_no_new_video_is_made(
+    bot: RunningBot, tg: FakeTelegram, sim: Token360Simulator, settings: Settings
+) -> None:
+    alice, bob = tg.add_user("Alice"), tg.add_user("Bob")
+    await consented_face(tg, sim, alice, bob)
+    running = await confirm_card(tg, alice, "Bob waves")
+    mark = tg.mark()
+    await tg.press(alice, running, text="Generate")  # made while the consent stands
+    await tg.wait_for(lambda: sim.count("POST", "/v1/videos") == 1, what="the video asked")
+    draft = await confirm_card(tg, alice, "Bob dances")  # drafted, not yet confirmed
+
+    await tg.send_text(bob, "/myfaces")
+    mine = await tg.next_message(bob.id, after=mark, contains="Faces made of you")
+    await tg.press(bob, mine, text="Withdraw “Bob's face”")
+    await tg.wait_for(lambda: "Withdraw your consent for" in mine.text, what="confirmation")
+    assert "can't be undone" in mine.text
+    told = tg.mark()
+    await tg.press(bob, mine, text="Yes, withdraw my consent")
+    await tg.wait_for(lambda: "consent for “Bob's face” is withdrawn" in mine.text)
+    assert "offers no way for the bot to delete your photos" in mine.text  # Token360: none
+    await tg.next_message(alice.id, after=told, contains="Bob withdrew their consent")
+
+    # Kept, with its record; the video asked before is finished and delivered.
+    (face,) = query(settings.database_path, "SELECT status FROM faces")
+    (consent,) = query(settings.database_path, "SELECT withdrawn_at FROM consents")
+    assert face["status"] == "withdrawn" and consent["withdrawn_at"] is not None
+    await video_message(tg, alice.id, mark)
+
+    # The draft made before, and any new one, are refused: nothing reaches the provider.
+    pressed = tg.mark()
+    await tg.press(alice, draft, text="Generate")
+    await tg.wait_for(
+        lambda: any("withdrew their consent" in m.text for m in [*tg.sent[pressed:], draft]),
+        what="the draft refused",
+    )
+    after = tg.mark()
+    await tg.send_text(alice, "/generate Bob sings")
+    await tg.next_message(alice.id, after=after)
+    assert sim.count("POST", "/v1/videos") == 1
+
+    # Pressing again changes nothing; the list says withdrawn.
+    again = tg.mark()
+    await tg.send_text(bob, "/myfaces")
+    listing = await tg.next_message(bob.id, after=again, contains="Faces made of you")
+    assert "consent withdrawn" in listing.text and "you withdrew" in listing.text
+    assert not listing.buttons()
+
+
+async def test_only_the_person_who_consented_may_withdraw(
+    bot: RunningBot, tg: FakeTelegram, sim: Token360Simulator, settings: Settings
+) -> None:
+    alice, bob, eve = tg.add_user("Alice"), tg.add_user("Bob"), tg.add_user("Eve")
+    await consented_face(tg, sim, alice, bob)
+    await tg.send_text(bob, "/myfaces")
+    mine = await tg.next_message(bob.id, contains="Faces made of you")
+    pressed = await tg.press(eve, mine, text="Withdraw")  # a forwarded list, say
+    answer = await tg.wait_answer(pressed)
+    assert answer.get("show_alert") and "isn't for you" in answer["text"]
+    (face,) = query(settings.database_path, "SELECT status FROM faces")
+    assert face["status"] == "active"
