@@ -69,7 +69,6 @@ class ConsentRepo:
         )
         return _consent(row) if row else None
 
-
     async def of_person(self, person_id: int, limit: int) -> list[ConsentedFace]:
         """The faces ``person_id`` consented to, newest first, with what was made of them."""
         rows = await self.db.fetchall(
