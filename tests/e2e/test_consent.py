@@ -4,7 +4,8 @@ is refused with nothing sent to the provider; a video already running is finishe
 
 from __future__ import annotations
 
-from bot.config import Settings
+from bot.config import ProviderKey, Settings
+from sandbox.powertokens import PowerTokensSimulator
 from sandbox.token360 import Token360Simulator
 from tests.e2e.helpers import (
     confirm_card,
@@ -14,6 +15,7 @@ from tests.e2e.helpers import (
     new_face,
     video_message,
 )
+from tests.e2e.test_providers import with_only
 from tests.fakes.telegram_api import BotMessage, FakeTelegram, FakeUser
 from tests.harness import RunningBot, query
 from tests.images import image
@@ -99,3 +101,41 @@ async def test_only_the_person_who_consented_may_withdraw(
     assert answer.get("show_alert") and "isn't for you" in answer["text"]
     (face,) = query(settings.database_path, "SELECT status FROM faces")
     assert face["status"] == "active"
+
+
+async def test_withdrawing_deletes_the_photos_where_the_provider_can(
+    tg: FakeTelegram, settings: Settings
+) -> None:
+    """PowerTokens deletes a group with its photos: withdrawal calls it."""
+    sim = PowerTokensSimulator(api_keys=("sim-key",), processing_seconds=0.2)
+    await sim.start()
+    config = with_only(settings, powertokens=ProviderKey("sim-key", sim.base_url))
+    running = await RunningBot(config).start()
+    try:
+        alice, bob = tg.add_user("Alice"), tg.add_user("Bob")
+        card = await new_face(tg, alice, "Bob's face")
+        await tg.send_text(bob, f"/start {invite_payload(card)}")
+        intro = await tg.next_message(bob.id, contains="asked you to verify")
+        assert "PowerTokens" in intro.text
+        mark = tg.mark()
+        await tg.press(bob, intro, text="I agree")
+        bob_card = await tg.next_message(bob.id, after=mark, contains="Valid for 2 minutes")
+        link = bob_card.button("Open verification page").url
+        assert link is not None
+        mark = tg.mark()
+        sim.pass_link(link)
+        await tg.next_message(bob.id, after=mark, contains="passed", timeout=15)
+        (face,) = query(config.database_path, "SELECT provider_group_id FROM faces")
+        group_id = face["provider_group_id"]
+        assert group_id in sim.groups
+        await tg.send_text(bob, "/myfaces")
+        mine = await tg.next_message(bob.id, after=mark, contains="Faces made of you")
+        await tg.press(bob, mine, text="Withdraw")
+        await tg.wait_for(lambda: "Withdraw your consent for" in mine.text)
+        await tg.press(bob, mine, text="Yes, withdraw my consent")
+        await tg.wait_for(lambda: "Your photos were deleted at PowerTokens." in mine.text)
+        assert group_id not in sim.groups
+        assert sim.count("POST", "/v1/asset/groups/delete") == 1
+    finally:
+        await running.stop()
+        await sim.stop()

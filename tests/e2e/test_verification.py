@@ -82,7 +82,8 @@ async def test_invite_gives_the_person_their_own_link_when_ready(
     await tg.send_text(bob, f"/start {payload}")
     intro = await tg.next_message(bob.id, contains="asked you to verify")
     # The consent screen: who asks, what for, through whom, what is kept where.
-    for said in ("Alice", "@alice_k", "Bob's face", "Seedance 2.0", "Token360", "kept at"):
+    said_all = ("Alice", "@alice_k", "Bob's face", "Seedance 2.0", "Token360", "kept at")
+    for said in (*said_all, "withdraw later, here: /myfaces"):
         assert said in intro.text, said
     assert [b.text for b in intro.buttons()] == ["✅ I agree — I'm ready now", "No, thanks"]
     # Nothing is minted, and nothing recorded, before the person agrees.

@@ -92,7 +92,9 @@ def invite_intro(view: InviteView) -> str:
         f"• The photos of you they upload are kept at {provider}; the videos stay in the "
         "chat where they are made.\n"
         f"• First a face check on {provider}'s page: it looks at your face through the "
-        "camera for about a minute.\n\n"
+        "camera for about a minute.\n"
+        "• You can withdraw later, here: /myfaces. No new video is made after that, and "
+        "your photos are deleted at the provider where it allows.\n\n"
         "The link works for 2 minutes, so agree only when you can do it now. Nothing is "
         "shared until you agree."
     )
