@@ -19,6 +19,7 @@ PRIVATE_COMMANDS = [
     BotCommand("videos", "Your videos: send again, make again"),
     BotCommand("settings", "Model, length, resolution, ratio, sound"),
     BotCommand("help", "How it works"),
+    BotCommand("privacy", "What is kept where, and how to remove it"),
     BotCommand("cancel", "Stop what I'm waiting for"),
 ]
 

@@ -88,8 +88,14 @@ async def test_help_cancel_menu_and_the_unexpected(bot: RunningBot, tg: FakeTele
         "videos",
         "settings",
         "help",
+        "privacy",
         "cancel",
     ]
+    mark = tg.mark()
+    await tg.send_text(alice, "/privacy")
+    privacy = await tg.next_message(alice.id, after=mark, contains="Your data with this bot")
+    for said in ("What the bot keeps", "GPS", "/myfaces", "Delete", "How long"):
+        assert said in privacy.text, said
     await tg.send_text(alice, "/start")
     await tg.next_message(alice.id, contains="/newface")
     await tg.send_text(alice, "/help")

@@ -56,6 +56,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("help", common.cmd_help, filters=private))
     app.add_handler(CommandHandler("help", groups.cmd_group_help, filters=group))
     app.add_handler(CommandHandler("cancel", common.cmd_cancel, filters=anywhere))
+    app.add_handler(CommandHandler("privacy", common.cmd_privacy, filters=private))
     app.add_handler(CommandHandler("newface", admin_only(faces.cmd_newface), filters=anywhere))
     app.add_handler(CommandHandler("faces", admin_only(faces.cmd_faces), filters=anywhere))
     app.add_handler(CommandHandler("myfaces", faces.cmd_myfaces, filters=private))

@@ -56,6 +56,10 @@ async def cmd_help(update: Update, context: Context) -> None:
     await _message(update).reply_text(texts.help_text(context.bot_data.services.bot_username))
 
 
+async def cmd_privacy(update: Update, context: Context) -> None:
+    await _message(update).reply_text(texts.privacy())
+
+
 async def cmd_cancel(update: Update, context: Context) -> None:
     svc = context.bot_data.services
     waiting = await svc.pending.cancel(await actor_of(update, context))

@@ -104,6 +104,7 @@ def help_text(bot_username: str) -> str:
         "or delete.\n"
         "• /myfaces lists the faces made of <i>you</i> (verified through someone's invite): "
         "who owns each, and what was made with it.\n"
+        "• /privacy says what is kept where, and how to remove it.\n"
         "• /generate <i>prompt</i> makes a video of a verified face: you see the settings and "
         "an estimate before anything is charged. /settings sets the defaults; /videos sends "
         "past videos again.\n"
@@ -113,6 +114,32 @@ def help_text(bot_username: str) -> str:
         f"limit for bots); each side {MIN_SIDE}–{MAX_SIDE} px; width/height between "
         f"{MIN_RATIO} and {MAX_RATIO}. One face per photo, the verified person only.\n\n"
         f"Add me to a group: https://t.me/{e(bot_username)}?startgroup=faces"
+    )
+
+
+def privacy() -> str:
+    """/privacy: what is stored, where, for how long, and how to remove it (issue 11)."""
+    return (
+        "🔒 <b>Your data with this bot</b>\n\n"
+        "<b>What the bot keeps</b> (its own database):\n"
+        "• you: your Telegram id, name, @username and language;\n"
+        "• your faces: name, provider, the provider's ids, status, and the record of "
+        "consent (who agreed through which invite, when; when they withdrew);\n"
+        "• your photos: Telegram's file ids (not the pictures), size, the provider's ids;\n"
+        "• your videos: prompt, settings, status, the provider's task and Telegram's file "
+        "id.\n\n"
+        "<b>Where the pictures are</b>\n"
+        "• Photos go to the face's provider with the picture only: GPS, camera, dates and "
+        "other metadata are taken out first. The provider keeps them (Token360: no fixed "
+        "expiry).\n"
+        "• Videos stay in the chats they were made in; the provider deletes its copy after "
+        "about a day.\n\n"
+        "<b>How long</b>: until you remove it.\n\n"
+        "<b>How to remove it</b>\n"
+        "• /faces → a face → <b>Delete</b>: gone from the bot, and at the provider where "
+        "its API allows (PowerTokens).\n"
+        "• Verified through someone's invite? /myfaces → <b>Withdraw</b>: no new video is "
+        "made with your face, and the owner is told."
     )
 
 
