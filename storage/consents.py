@@ -27,15 +27,22 @@ class ConsentRepo:
                 (face_id, person_id, invite_token, now),
             )
 
-    async def passed(self, face_id: int, now: float) -> None:
-        """The face check of whoever consented last for the face passed."""
+    async def passed(self, face_id: int, person_id: int, now: float) -> None:
+        """``person_id``'s face check passed (they hold the face's last link)."""
         async with self.db.write() as conn:
             await conn.execute(
                 "UPDATE consents SET passed_at = ? WHERE id = ("
-                "SELECT id FROM consents WHERE face_id = ? AND withdrawn_at IS NULL "
-                "ORDER BY consented_at DESC, id DESC LIMIT 1) AND passed_at IS NULL",
-                (now, face_id),
+                "SELECT id FROM consents WHERE face_id = ? AND person_id = ? "
+                "AND withdrawn_at IS NULL ORDER BY consented_at DESC, id DESC LIMIT 1) "
+                "AND passed_at IS NULL",
+                (now, face_id, person_id),
             )
+
+    async def for_invite(self, invite_token: str) -> Consent | None:
+        row = await self.db.fetchone(
+            "SELECT * FROM consents WHERE invite_token = ? LIMIT 1", (invite_token,)
+        )
+        return _consent(row) if row else None
 
     async def get(self, consent_id: int) -> Consent | None:
         row = await self.db.fetchone("SELECT * FROM consents WHERE id = ?", (consent_id,))

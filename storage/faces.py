@@ -290,7 +290,7 @@ class FaceRepo:
         async with self.db.write() as conn:
             await conn.execute("UPDATE faces SET outcome_notified = 1 WHERE id = ?", (face_id,))
 
-    async def set_verifier(self, face_id: int, user_id: int) -> None:
+    async def set_verifier(self, face_id: int, user_id: int | None) -> None:
         async with self.db.write() as conn:
             await conn.execute(
                 "UPDATE faces SET verifier_user_id = ? WHERE id = ?", (user_id, face_id)

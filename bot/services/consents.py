@@ -23,7 +23,7 @@ from bot.services.clock import Clock
 from bot.services.errors import Refusal, ServiceRefused
 from storage.consents import ConsentRepo
 from storage.faces import FaceRepo
-from storage.models import Consent, ConsentedFace, Face
+from storage.models import Consent, ConsentedFace, Face, FaceStatus
 
 log = logging.getLogger(__name__)
 
@@ -69,12 +69,14 @@ class ConsentService:
             raise ServiceRefused(Refusal.NOT_YOURS)
         if consent.withdrawn_at is not None:
             raise ServiceRefused(Refusal.ALREADY_WITHDRAWN)
+        if consent.passed_at is None:  # agreed, but the face was verified by someone else
+            raise ServiceRefused(Refusal.NOT_YOURS)
         return consent
 
     async def _face(self, consent: Consent) -> Face:
         face = await self.faces.get(consent.face_id)
-        if face is None:
-            raise ServiceRefused(Refusal.NO_SUCH_FACE)
+        if face is None or face.status is FaceStatus.DELETED:
+            raise ServiceRefused(Refusal.FACE_DELETED)
         return face
 
     async def _delete_photos(self, face: Face) -> bool:

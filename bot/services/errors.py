@@ -16,6 +16,7 @@ class Refusal(StrEnum):
     INVITE_UNKNOWN = "invite_unknown"
     INVITE_EXPIRED = "invite_expired"
     INVITE_DECLINED = "invite_declined"
+    INVITE_AGREED = "invite_agreed"  # No, thanks after I agree (two copies of the screen)
     INVITE_TAKEN = "invite_taken"
     INVITE_DONE = "invite_done"
     LINK_EXPIRED = "link_expired"

@@ -217,6 +217,7 @@ class FaceService:
     ) -> LinkIssued:
         """A fresh link for the face's manager, with the invite its card offers."""
         face = await self.managed(actor, face_id)
+        await self.faces.set_verifier(face.id, None)  # whoever passes it agreed nowhere
         with provider_failures():
             issued = await self.verifier.fresh_link(face, actor.user_id, request_key)
         if issued.repeat and issued.link.message_id is not None:

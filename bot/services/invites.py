@@ -110,6 +110,8 @@ class InviteService:
         invite, face = await self._invite(token)
         if invite.claimed_by != user_id:
             raise ServiceRefused(Refusal.INVITE_TAKEN)
+        if await self.consents.for_invite(token) is not None:  # agreed on another screen
+            raise ServiceRefused(Refusal.INVITE_AGREED)
         await self.invites.decline(token, user_id, self.clock())
         return face
 
@@ -122,6 +124,8 @@ class InviteService:
             raise ServiceRefused(Refusal.INVITE_UNKNOWN)
         if face.status is FaceStatus.ACTIVE:
             raise ServiceRefused(Refusal.INVITE_DONE)
+        if face.status is FaceStatus.WITHDRAWN:
+            raise ServiceRefused(Refusal.FACE_WITHDRAWN)
         if invite.declined_at is not None:
             raise ServiceRefused(Refusal.INVITE_DECLINED)
         if invite.expires_at <= self.clock():

@@ -45,7 +45,11 @@ _APP0, _APP1, _APP2, _APP14 = 0xE0, 0xE1, 0xE2, 0xEE
 _STANDALONE = {0x01, *range(0xD0, 0xD8)}  # TEM and RSTn: no length follows
 _ICC = b"ICC_PROFILE\x00"
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-_PNG_DROPPED = {b"tEXt", b"zTXt", b"iTXt", b"eXIf", b"tIME"}
+# The chunks that draw the picture (PNG 3rd edition, APNG): everything else is left out.
+_PNG_PICTURE = {
+    *(b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS", b"cHRM", b"gAMA", b"iCCP", b"sBIT"),
+    *(b"sRGB", b"cICP", b"mDCV", b"cLLI", b"bKGD", b"pHYs", b"acTL", b"fcTL", b"fdAT"),
+}
 _WEBP_EXIF_FLAG, _WEBP_XMP_FLAG = 0x08, 0x04
 # Where Pillow puts a GIF's or HEIF's metadata when it reads one.
 _INFO_METADATA = ("exif", "xmp", "XML:com.adobe.xmp", "comment", "extension")
@@ -135,6 +139,10 @@ def _jpeg(data: bytes) -> bytes:
             dropped = True
             if marker == _APP1 and segment[4:10] == b"Exif\x00\x00":
                 orientation = _orientation(segment[4:])
+        elif marker == _APP0 and segment[16:18] != b"\x00\x00":
+            # JFIF may carry a thumbnail of the (maybe uncropped) photo: the header only.
+            kept.append(b"\xff\xe0\x00\x10" + segment[4:16] + b"\x00\x00")
+            dropped = True
         else:
             kept.append(segment)
         i = following
@@ -153,6 +161,8 @@ def _is_metadata(marker: int, segment: bytes) -> bool:
         return True
     if marker == _APP2:
         return not segment[4:].startswith(_ICC)
+    if marker == _APP0:  # JFIF's header is kept; JFXX (thumbnails) and others go
+        return segment[4:9] != b"JFIF\x00" or len(segment) < 18
     return 0xE1 <= marker <= 0xEF and marker != _APP14
 
 
@@ -172,34 +182,34 @@ def _scan_end(data: bytes, i: int) -> int:
 
 
 def _png(data: bytes) -> bytes:
+    """Keep the chunks that draw the picture (an allow-list: private chunks and ones not yet
+    known, C2PA's among them, may carry anything), the orientation in an eXIf of its own
+    ahead of the pixels."""
     if not data.startswith(_PNG_SIGNATURE):
         return _reencoded(data, "PNG")
-    kept: list[bytes] = []
+    chunks: list[tuple[bytes, int, int]] = []  # kind, start, end
     orientation = UPRIGHT
-    dropped = False
     i, end = len(_PNG_SIGNATURE), len(data)
     while i + 8 <= end:
         length = int.from_bytes(data[i : i + 4], "big")
         kind = data[i + 4 : i + 8]
         following = i + 12 + length
-        chunk = data[i:following]
-        if kind in _PNG_DROPPED:
-            dropped = True
-            if kind == b"eXIf":
-                orientation = _orientation(chunk[8:-4])
-        elif (
-            kind == b"IDAT" and orientation != UPRIGHT and not any(c[4:8] == b"eXIf" for c in kept)
-        ):
-            kept.append(_png_chunk(b"eXIf", _orientation_only(orientation)[6:]))  # bare TIFF
-            kept.append(chunk)
-        else:
-            kept.append(chunk)
+        if kind == b"eXIf":
+            orientation = _orientation(data[i + 8 : following - 4])
+        chunks.append((kind, i, following))
         i = following
         if kind == b"IEND":
-            dropped = dropped or i < end
             break
-    if not dropped:
-        return data
+    if i >= end and all(kind in _PNG_PICTURE for kind, _, _ in chunks):
+        return data  # nothing to take out
+    kept: list[bytes] = []
+    for kind, start, stop in chunks:
+        if kind not in _PNG_PICTURE:
+            continue
+        if kind == b"IDAT" and orientation != UPRIGHT:
+            kept.append(_png_chunk(b"eXIf", _orientation_only(orientation)[6:]))  # bare TIFF
+            orientation = UPRIGHT  # written once, before the first IDAT
+        kept.append(data[start:stop])
     return _PNG_SIGNATURE + b"".join(kept)
 
 

@@ -117,6 +117,8 @@ class UploadService:
             raise ServiceRefused(Refusal.NOT_YOURS)
         if face is None:
             raise ServiceRefused(Refusal.NO_FACE)
+        if face.status is FaceStatus.WITHDRAWN:
+            raise ServiceRefused(Refusal.FACE_WITHDRAWN)
         if face.status is not FaceStatus.ACTIVE:
             raise ServiceRefused(Refusal.FACE_NOT_ACTIVE, face.name)
         assert actor.chat_id is not None

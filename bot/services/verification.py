@@ -211,6 +211,8 @@ class Verifier:
                 return LinkIssued(face, done, new_group=False, repeat=True)
         if face.status is FaceStatus.ACTIVE:
             raise ServiceRefused(Refusal.ALREADY_ACTIVE)
+        if face.status is FaceStatus.WITHDRAWN:  # consent is over: never verified again
+            raise ServiceRefused(Refusal.FACE_WITHDRAWN)
         provider = self.providers.get(face.provider)
         session = await provider.refresh_verification(
             face.provider_group_id, face.provider_session_id
@@ -303,6 +305,8 @@ class Verifier:
 
     async def activate(self, face: Face, group_id: str | None = None) -> bool:
         """Record that verification passed; tell everyone once. True if this call did it."""
+        if face.status is FaceStatus.WITHDRAWN:
+            return False  # its person withdrew: a pass seen late changes nothing
         moved = await self.faces.transition(
             face.id,
             FaceStatus.ACTIVE,
@@ -313,7 +317,8 @@ class Verifier:
         )
         if not moved:
             return False
-        await self.consents.passed(face.id, self.clock())  # the record of consent says so
+        if face.verifier_user_id is not None:  # the record of the person's consent says so
+            await self.consents.passed(face.id, face.verifier_user_id, self.clock())
         await self.links.close_face(face.id)
         await self.deliver_outcome(face.id)
         return True

@@ -16,36 +16,37 @@ from tests.e2e.helpers import (
     video_message,
 )
 from tests.e2e.test_providers import with_only
-from tests.fakes.telegram_api import BotMessage, FakeTelegram, FakeUser
+from tests.fakes.telegram_api import FakeTelegram, FakeUser
 from tests.harness import RunningBot, query
 from tests.images import image
 
 
 async def consented_face(
     tg: FakeTelegram, sim: Token360Simulator, owner: FakeUser, person: FakeUser
-) -> BotMessage:
+) -> str:
     """A face of ``person`` made by ``owner`` through an invite, verified, with one Active
-    photo; returns the person's "you passed" message."""
+    photo; returns the invite's payload."""
     card = await new_face(tg, owner, "Bob's face")
-    await tg.send_text(person, f"/start {invite_payload(card)}")
+    payload = invite_payload(card)
+    await tg.send_text(person, f"/start {payload}")
     intro = await tg.next_message(person.id, contains="asked you to verify")
     mark = tg.mark()
     await tg.press(person, intro, text="I agree")
     await tg.next_message(person.id, after=mark, contains="Valid for 2 minutes")
     mark = tg.mark()
     sim.pass_verification(group_of(sim, card))
-    passed = await tg.next_message(person.id, after=mark, contains="passed")
+    await tg.next_message(person.id, after=mark, contains="passed")
     mark = tg.mark()
     await tg.send_photo(owner, image())
     await final_progress(tg, owner.id, mark)
-    return passed
+    return payload
 
 
 async def test_the_person_withdraws_and_no_new_video_is_made(
     bot: RunningBot, tg: FakeTelegram, sim: Token360Simulator, settings: Settings
 ) -> None:
     alice, bob = tg.add_user("Alice"), tg.add_user("Bob")
-    await consented_face(tg, sim, alice, bob)
+    payload = await consented_face(tg, sim, alice, bob)
     running = await confirm_card(tg, alice, "Bob waves")
     mark = tg.mark()
     await tg.press(alice, running, text="Generate")  # made while the consent stands
@@ -73,13 +74,31 @@ async def test_the_person_withdraws_and_no_new_video_is_made(
     pressed = tg.mark()
     await tg.press(alice, draft, text="Generate")
     await tg.wait_for(
-        lambda: any("withdrew their consent" in m.text for m in [*tg.sent[pressed:], draft]),
+        lambda: any(
+            "Consent for this face was withdrawn" in m.text for m in [*tg.sent[pressed:], draft]
+        ),
         what="the draft refused",
     )
     after = tg.mark()
     await tg.send_text(alice, "/generate Bob sings")
-    await tg.next_message(alice.id, after=after)
+    await tg.next_message(alice.id, after=after, contains="verified face")  # none usable
     assert sim.count("POST", "/v1/videos") == 1
+
+    # Nothing brings it back: no New link for the owner, no upload, no second agreement.
+    after = tg.mark()
+    await tg.send_text(alice, "/faces")
+    listing = await tg.next_message(alice.id, after=after, contains="Your faces")
+    await tg.press(alice, listing, text="Bob's face")
+    await tg.wait_for(lambda: "consent withdrawn" in listing.text, what="the face's view")
+    assert not [b for b in listing.buttons() if "New link" in b.text]
+    after = tg.mark()
+    await tg.send_photo(alice, image())
+    await tg.next_message(alice.id, after=after, contains="Consent for this face was withdrawn")
+    after = tg.mark()
+    await tg.send_text(bob, f"/start {payload}")
+    await tg.next_message(bob.id, after=after, contains="Consent for this face was withdrawn")
+    (face,) = query(settings.database_path, "SELECT status FROM faces")
+    assert face["status"] == "withdrawn"
 
     # Pressing again changes nothing; the list says withdrawn.
     again = tg.mark()
@@ -139,3 +158,49 @@ async def test_withdrawing_deletes_the_photos_where_the_provider_can(
     finally:
         await running.stop()
         await sim.stop()
+
+
+async def test_agreeing_is_not_passing_for_someone_else(
+    bot: RunningBot, tg: FakeTelegram, sim: Token360Simulator, settings: Settings
+) -> None:
+    """Bob agrees but never does the check; the owner passes it on her own link. Bob's
+    consent is not marked passed, and he cannot withdraw a face he did not verify."""
+    alice, bob = tg.add_user("Alice"), tg.add_user("Bob")
+    card = await new_face(tg, alice, "Bob's face")
+    await tg.send_text(bob, f"/start {invite_payload(card)}")
+    intro = await tg.next_message(bob.id, contains="asked you to verify")
+    mark = tg.mark()
+    await tg.press(bob, intro, text="I agree")
+    await tg.next_message(bob.id, after=mark, contains="Valid for 2 minutes")
+    mark = tg.mark()
+    await tg.press(alice, card, text="New link")  # Alice does it herself after all
+    own = await tg.next_message(alice.id, after=mark, contains="Valid for 2 minutes")
+    mark = tg.mark()
+    sim.pass_verification(group_of(sim, own))
+    await tg.next_message(alice.id, after=mark, contains="is verified")
+    (consent,) = query(settings.database_path, "SELECT passed_at FROM consents")
+    assert consent["passed_at"] is None
+    mark = tg.mark()
+    await tg.send_text(bob, "/myfaces")
+    mine = await tg.next_message(bob.id, after=mark, contains="Faces made of you")
+    assert not mine.buttons()  # nothing of his to withdraw
+
+
+async def test_no_thanks_after_i_agree_is_refused(
+    bot: RunningBot, tg: FakeTelegram, sim: Token360Simulator, settings: Settings
+) -> None:
+    alice, bob = tg.add_user("Alice"), tg.add_user("Bob")
+    card = await new_face(tg, alice, "Bob's face")
+    payload = invite_payload(card)
+    await tg.send_text(bob, f"/start {payload}")
+    first = await tg.next_message(bob.id, contains="asked you to verify")
+    mark = tg.mark()
+    await tg.send_text(bob, f"/start {payload}")
+    second = await tg.next_message(bob.id, after=mark, contains="asked you to verify")
+    mark = tg.mark()
+    await tg.press(bob, first, text="I agree")
+    await tg.next_message(bob.id, after=mark, contains="Valid for 2 minutes")
+    answer = await tg.wait_answer(await tg.press(bob, second, text="No, thanks"))
+    assert answer.get("show_alert") and "already agreed" in answer["text"]
+    (invite,) = query(settings.database_path, "SELECT declined_at FROM invites")
+    assert invite["declined_at"] is None

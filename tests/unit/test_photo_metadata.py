@@ -5,6 +5,7 @@ nothing to take out left byte for byte."""
 from __future__ import annotations
 
 import io
+import zlib
 
 import pytest
 from PIL import Image, ImageOps
@@ -128,3 +129,55 @@ def test_a_tiff_is_written_again_upright_without_its_tags() -> None:
     upright = ImageOps.exif_transpose(opened(original))
     assert opened(clean).size == upright.size == (400, 640)
     assert opened(clean).convert("RGB").tobytes() == upright.convert("RGB").tobytes()
+
+
+def test_a_png_with_only_exif_loses_it_and_private_chunks_go_too() -> None:
+    original = saved("PNG", exif=camera_exif(6))
+    at = original.index(b"IEND") - 4
+    private = (4).to_bytes(4, "big") + b"prIv" + b"SEEN" + (0).to_bytes(4, "big")
+    original = original[:at] + private + original[at:]
+    clean = strip_metadata(original, "PNG")
+    assert_no_camera_data(clean)
+    assert b"prIv" not in clean
+    assert opened(clean).getexif().get(ORIENTATION) == 6
+
+
+def test_orientation_after_the_pixels_is_kept_before_them() -> None:
+    original = saved("PNG")
+    exif = camera_exif(6).tobytes()[6:]
+    chunk = (
+        len(exif).to_bytes(4, "big")
+        + b"eXIf"
+        + exif
+        + zlib.crc32(b"eXIf" + exif).to_bytes(4, "big")
+    )
+    at = original.index(b"IEND") - 4  # eXIf after IDAT: readers may ignore it there
+    clean = strip_metadata(original[:at] + chunk + original[at:], "PNG")
+    assert clean.index(b"eXIf") < clean.index(b"IDAT")
+    assert opened(clean).getexif().get(ORIENTATION) == 6
+    assert b"PhoneCo" not in clean
+
+
+def test_thousands_of_unknown_chunks_all_go() -> None:
+    original = saved("PNG", exif=camera_exif(6))
+    at = original.index(b"IDAT") - 4
+    empty = (0).to_bytes(4, "big") + b"zzZz" + (0).to_bytes(4, "big")
+    clean = strip_metadata(original[:at] + empty * 20_000 + original[at:], "PNG")
+    assert b"zzZz" not in clean
+    assert opened(clean).tobytes() == opened(original).tobytes()
+
+
+def test_thumbnails_in_jfif_and_jfxx_go() -> None:
+    original = saved("JPEG", quality=90)
+    thumb = bytes([2, 1]) + b"\x10\x20\x30" * 2  # a 2x1 RGB thumbnail in the JFIF header
+    jfif = b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01" + thumb
+    jfxx = b"JFXX\x00\x13" + b"THUMB-SECRET"
+    segments = b"".join(
+        b"\xff\xe0" + (len(body) + 2).to_bytes(2, "big") + body for body in (jfif, jfxx)
+    )
+    at = original.index(b"\xff\xdb")  # before the first quantisation table
+    tampered = original[:2] + segments + original[at:]
+    clean = strip_metadata(tampered, "JPEG")
+    assert b"THUMB-SECRET" not in clean and b"\x10\x20\x30" not in clean
+    assert clean[2:6] == b"\xff\xe0\x00\x10" and clean[6:11] == b"JFIF\x00"
+    assert opened(clean).tobytes() == opened(original).tobytes()

@@ -60,7 +60,9 @@ def my_faces_list(faces: list[ConsentedFace]) -> InlineKeyboardMarkup | None:
     rows = [
         [_cb(f"🚫 Withdraw “{clip(f.face_name, 40)}”", Action.WITHDRAW, f.consent.id)]
         for f in faces
-        if f.consent.withdrawn_at is None and f.face_status is not FaceStatus.DELETED
+        if f.consent.withdrawn_at is None
+        and f.consent.passed_at is not None  # only the person whose check passed
+        and f.face_status is not FaceStatus.DELETED
     ]
     return InlineKeyboardMarkup(rows) if rows else None
 
@@ -92,6 +94,7 @@ def faces_list(listing: FaceList) -> InlineKeyboardMarkup | None:
         FaceStatus.CREATING: "⏳",
         FaceStatus.EXPIRED: "⌛",
         FaceStatus.INTERRUPTED: "⚠️",
+        FaceStatus.WITHDRAWN: "🚫",
     }
     rows = [
         [_cb(f"{icons.get(s.face.status, '')} {s.face.name}", Action.FACE_SHOW, s.face.id)]
@@ -115,7 +118,7 @@ def face_detail(
         rows.append([_cb("📥 Upload photos", Action.FACE_USE, face.id)])
     elif face.status is FaceStatus.ACTIVE and face.id != current_id:
         rows.append([_cb("📥 Send new photos here", Action.FACE_USE, face.id)])
-    if face.status is not FaceStatus.ACTIVE:
+    if face.status not in (FaceStatus.ACTIVE, FaceStatus.WITHDRAWN):
         rows.append([_cb("🔄 New link", Action.NEW_LINK, face.id)])
     rows.append(
         [

@@ -82,7 +82,7 @@ def invite_intro(view: InviteView) -> str:
     who = f"<b>{e(creator.first_name)}</b>" if creator else "Someone"
     if creator and creator.username:
         who += f" (@{e(creator.username)})"
-    whose = "a group chat they are in" if view.for_group else "them"
+    whose = "a group chat they are in" if view.for_group else "they"
     provider = e(view.provider_name)
     return (
         f"🙋 {who} asked you to verify your face as “<b>{e(view.face.name)}</b>”, "

@@ -25,8 +25,8 @@ def refusal_text(reason: Refusal, detail: str = "") -> str:
             return "You already withdrew your consent for this face — nothing more to do."
         case Refusal.FACE_WITHDRAWN:
             return (
-                "The person in this face withdrew their consent, so no new video can be made "
-                "with it. Choose another face."
+                "Consent for this face was withdrawn, so it can't be verified or used for "
+                "videos again. A new face needs a new invite."
             )
         case Refusal.INVITE_UNKNOWN:
             return "This invite link isn't valid. Ask the person who sent it for a new one."
@@ -36,6 +36,11 @@ def refusal_text(reason: Refusal, detail: str = "") -> str:
             return (
                 "You said no to this invite, so it is closed. If you change your mind, ask "
                 "the person who sent it for a new one."
+            )
+        case Refusal.INVITE_AGREED:
+            return (
+                "You already agreed on this invite. To take it back once your check has "
+                "passed, use /myfaces → Withdraw."
             )
         case Refusal.INVITE_TAKEN:
             return "This invite was already used by someone else."
