@@ -24,6 +24,25 @@ async def new_face(
     )
 
 
+async def opened_invite(
+    tg: FakeTelegram, owner: FakeUser, person: FakeUser, name: str = "Bob's face"
+) -> tuple[BotMessage, str, BotMessage]:
+    """``owner`` makes a face and ``person`` opens its invite: the owner's card, the invite's
+    payload and the person's consent screen."""
+    card = await new_face(tg, owner, name)
+    payload = invite_payload(card)
+    await tg.send_text(person, f"/start {payload}")
+    intro = await tg.next_message(person.id, contains="asked you to verify")
+    return card, payload, intro
+
+
+async def agreed(tg: FakeTelegram, person: FakeUser, intro: BotMessage) -> BotMessage:
+    """``person`` agrees on the consent screen; returns their verification card."""
+    mark = tg.mark()
+    await tg.press(person, intro, text="I agree")
+    return await tg.next_message(person.id, after=mark, contains="Valid for 2 minutes")
+
+
 def invite_payload(card: BotMessage) -> str:
     match = INVITE.search(card.text)
     assert match, card.text

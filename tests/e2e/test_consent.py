@@ -8,11 +8,11 @@ from bot.config import ProviderKey, Settings
 from sandbox.powertokens import PowerTokensSimulator
 from sandbox.token360 import Token360Simulator
 from tests.e2e.helpers import (
+    agreed,
     confirm_card,
     final_progress,
     group_of,
-    invite_payload,
-    new_face,
+    opened_invite,
     video_message,
 )
 from tests.e2e.test_providers import with_only
@@ -26,13 +26,8 @@ async def consented_face(
 ) -> str:
     """A face of ``person`` made by ``owner`` through an invite, verified, with one Active
     photo; returns the invite's payload."""
-    card = await new_face(tg, owner, "Bob's face")
-    payload = invite_payload(card)
-    await tg.send_text(person, f"/start {payload}")
-    intro = await tg.next_message(person.id, contains="asked you to verify")
-    mark = tg.mark()
-    await tg.press(person, intro, text="I agree")
-    await tg.next_message(person.id, after=mark, contains="Valid for 2 minutes")
+    card, payload, intro = await opened_invite(tg, owner, person)
+    await agreed(tg, person, intro)
     mark = tg.mark()
     sim.pass_verification(group_of(sim, card))
     await tg.next_message(person.id, after=mark, contains="passed")
@@ -132,13 +127,9 @@ async def test_withdrawing_deletes_the_photos_where_the_provider_can(
     running = await RunningBot(config).start()
     try:
         alice, bob = tg.add_user("Alice"), tg.add_user("Bob")
-        card = await new_face(tg, alice, "Bob's face")
-        await tg.send_text(bob, f"/start {invite_payload(card)}")
-        intro = await tg.next_message(bob.id, contains="asked you to verify")
+        _, _, intro = await opened_invite(tg, alice, bob)
         assert "PowerTokens" in intro.text
-        mark = tg.mark()
-        await tg.press(bob, intro, text="I agree")
-        bob_card = await tg.next_message(bob.id, after=mark, contains="Valid for 2 minutes")
+        bob_card = await agreed(tg, bob, intro)
         link = bob_card.button("Open verification page").url
         assert link is not None
         mark = tg.mark()
@@ -166,12 +157,8 @@ async def test_agreeing_is_not_passing_for_someone_else(
     """Bob agrees but never does the check; the owner passes it on her own link. Bob's
     consent is not marked passed, and he cannot withdraw a face he did not verify."""
     alice, bob = tg.add_user("Alice"), tg.add_user("Bob")
-    card = await new_face(tg, alice, "Bob's face")
-    await tg.send_text(bob, f"/start {invite_payload(card)}")
-    intro = await tg.next_message(bob.id, contains="asked you to verify")
-    mark = tg.mark()
-    await tg.press(bob, intro, text="I agree")
-    await tg.next_message(bob.id, after=mark, contains="Valid for 2 minutes")
+    card, _, intro = await opened_invite(tg, alice, bob)
+    await agreed(tg, bob, intro)
     mark = tg.mark()
     await tg.press(alice, card, text="New link")  # Alice does it herself after all
     own = await tg.next_message(alice.id, after=mark, contains="Valid for 2 minutes")
@@ -190,16 +177,11 @@ async def test_no_thanks_after_i_agree_is_refused(
     bot: RunningBot, tg: FakeTelegram, sim: Token360Simulator, settings: Settings
 ) -> None:
     alice, bob = tg.add_user("Alice"), tg.add_user("Bob")
-    card = await new_face(tg, alice, "Bob's face")
-    payload = invite_payload(card)
-    await tg.send_text(bob, f"/start {payload}")
-    first = await tg.next_message(bob.id, contains="asked you to verify")
+    _, payload, first = await opened_invite(tg, alice, bob)
     mark = tg.mark()
     await tg.send_text(bob, f"/start {payload}")
     second = await tg.next_message(bob.id, after=mark, contains="asked you to verify")
-    mark = tg.mark()
-    await tg.press(bob, first, text="I agree")
-    await tg.next_message(bob.id, after=mark, contains="Valid for 2 minutes")
+    await agreed(tg, bob, first)
     answer = await tg.wait_answer(await tg.press(bob, second, text="No, thanks"))
     assert answer.get("show_alert") and "already agreed" in answer["text"]
     (invite,) = query(settings.database_path, "SELECT declined_at FROM invites")

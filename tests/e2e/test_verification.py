@@ -9,7 +9,14 @@ from pathlib import Path
 from bot.config import Settings
 from bot.telegram.qr import qr_png
 from sandbox.token360 import Token360Simulator
-from tests.e2e.helpers import final_progress, group_of, invite_payload, new_face, rounds
+from tests.e2e.helpers import (
+    final_progress,
+    group_of,
+    invite_payload,
+    new_face,
+    opened_invite,
+    rounds,
+)
 from tests.fakes.telegram_api import FakeTelegram
 from tests.harness import RunningBot, query
 from tests.images import image
@@ -136,11 +143,8 @@ async def test_declining_ends_the_invite_and_tells_its_sender(
     bot: RunningBot, tg: FakeTelegram, sim: Token360Simulator, settings: Settings
 ) -> None:
     alice, bob = tg.add_user("Alice"), tg.add_user("Bob")
-    card = await new_face(tg, alice, "Bob's face")
-    payload = invite_payload(card)
+    card, payload, intro = await opened_invite(tg, alice, bob)
     group = group_of(sim, card)
-    await tg.send_text(bob, f"/start {payload}")
-    intro = await tg.next_message(bob.id, contains="asked you to verify")
     mark = tg.mark()
     await tg.send_text(bob, f"/start {payload}")  # opened twice: two screens, one invite
     second = await tg.next_message(bob.id, after=mark, contains="asked you to verify")
