@@ -8,7 +8,7 @@ from typing import Any
 
 from storage.database import Database
 from storage.history import record
-from storage.models import Consent, ConsentedFace, FaceStatus, OwnerKind
+from storage.models import Consent, ConsentedFace, FaceStatus, LinkState, OwnerKind
 
 # Videos that went to the provider: a draft never did.
 _ASKED = "v.face_id = f.id AND v.status != 'draft'"
@@ -66,6 +66,11 @@ class ConsentRepo:
             )
             if cur.rowcount:
                 await record(conn, "face", consent.face_id, FaceStatus.WITHDRAWN, "consent", now)
+            # A link still out can verify nothing any more: no "link expired" news later.
+            await conn.execute(
+                "UPDATE verification_links SET state = ? WHERE face_id = ? AND state = ?",
+                (LinkState.DONE, consent.face_id, LinkState.LIVE),
+            )
         return True
 
     async def for_face(self, face_id: int) -> Consent | None:

@@ -9,7 +9,8 @@ file ("document") arrives as the phone wrote it, GPS included.
   than the colour profile; everything after the picture's end (MPO's extra pictures, maker
   trailers) is cut. The compressed pixels are copied untouched. JFIF, the ICC colour profile
   and Adobe's colour transform stay: they say how to show the pixels.
-- PNG: text, time and EXIF chunks go; WebP: its EXIF and XMP chunks (and their header flags).
+- PNG and WebP: only the chunks that draw the picture are kept (allow-lists), so text,
+  time, EXIF, XMP, C2PA and private chunks go (and WebP's header flags for them).
 - BMP holds no metadata. TIFF, GIF and HEIF mix metadata into their structure: Pillow reads
   and writes them again without it (TIFF and GIF losslessly; HEIF at quality 95), a GIF or
   HEIF only when it has some.
@@ -51,6 +52,8 @@ _PNG_PICTURE = {
     *(b"sRGB", b"cICP", b"mDCV", b"cLLI", b"bKGD", b"pHYs", b"acTL", b"fcTL", b"fdAT"),
 }
 _WEBP_EXIF_FLAG, _WEBP_XMP_FLAG = 0x08, 0x04
+# The chunks that draw a WebP (simple, extended, animated): everything else is left out.
+_WEBP_PICTURE = {b"VP8X", b"VP8 ", b"VP8L", b"ALPH", b"ICCP", b"ANIM", b"ANMF"}
 # Where Pillow puts a GIF's or HEIF's metadata when it reads one.
 _INFO_METADATA = ("exif", "xmp", "XML:com.adobe.xmp", "comment", "extension")
 
@@ -219,35 +222,39 @@ def _png_chunk(kind: bytes, body: bytes) -> bytes:
 
 
 def _webp(data: bytes) -> bytes:
+    """Keep the chunks that draw the picture (an allow-list, as for PNG), the orientation in
+    an EXIF chunk of its own; the output is built from offsets, never copies of copies."""
     if data[:4] != b"RIFF" or data[8:12] != b"WEBP":
         return _reencoded(data, "WEBP")
-    chunks: list[tuple[bytes, bytes]] = []
+    kept: list[tuple[bytes, int, int]] = []  # kind, start of its body, its size
     orientation = UPRIGHT
     dropped = False
     i, end = 12, min(len(data), 8 + int.from_bytes(data[4:8], "little"))
     while i + 8 <= end:
         kind = data[i : i + 4]
         size = int.from_bytes(data[i + 4 : i + 8], "little")
-        body = data[i + 8 : i + 8 + size]
-        i += 8 + size + (size & 1)
-        if kind in (b"EXIF", b"XMP "):
+        if kind == b"EXIF":
+            orientation = _orientation(data[i + 8 : i + 8 + size])
+        if kind in _WEBP_PICTURE:
+            kept.append((kind, i + 8, size))
+        else:
             dropped = True
-            if kind == b"EXIF":
-                orientation = _orientation(body)
-            continue
-        chunks.append((kind, body))
-    dropped = dropped or end < len(data)
-    if not dropped:
+        i += 8 + size + (size & 1)
+    if not dropped and end == len(data):
         return data
-    if chunks and chunks[0][0] == b"VP8X":
-        flags = chunks[0][1][0] & ~(_WEBP_EXIF_FLAG | _WEBP_XMP_FLAG)
-        if orientation != UPRIGHT:
-            flags |= _WEBP_EXIF_FLAG
-            chunks.append((b"EXIF", _orientation_only(orientation)[6:]))
-        chunks[0] = (b"VP8X", bytes([flags]) + chunks[0][1][1:])
-    body = b"".join(
-        kind + len(c).to_bytes(4, "little") + c + b"\x00" * (len(c) & 1) for kind, c in chunks
-    )
+    parts: list[bytes] = []
+    for n, (kind, start, size) in enumerate(kept):
+        body = data[start : start + size]
+        if n == 0 and kind == b"VP8X":
+            flags = body[0] & ~(_WEBP_EXIF_FLAG | _WEBP_XMP_FLAG)
+            if orientation != UPRIGHT:
+                flags |= _WEBP_EXIF_FLAG
+            body = bytes([flags]) + body[1:]
+        parts += [kind, size.to_bytes(4, "little"), body, b"\x00" * (size & 1)]
+    if kept and kept[0][0] == b"VP8X" and orientation != UPRIGHT:
+        exif = _orientation_only(orientation)[6:]
+        parts += [b"EXIF", len(exif).to_bytes(4, "little"), exif, b"\x00" * (len(exif) & 1)]
+    body = b"".join(parts)
     return b"RIFF" + (len(body) + 4).to_bytes(4, "little") + b"WEBP" + body
 
 

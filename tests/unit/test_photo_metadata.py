@@ -181,3 +181,16 @@ def test_thumbnails_in_jfif_and_jfxx_go() -> None:
     assert b"THUMB-SECRET" not in clean and b"\x10\x20\x30" not in clean
     assert clean[2:6] == b"\xff\xe0\x00\x10" and clean[6:11] == b"JFIF\x00"
     assert opened(clean).tobytes() == opened(original).tobytes()
+
+
+def test_a_webp_keeps_only_what_draws_it() -> None:
+    original = saved("WEBP", exif=camera_exif(6), xmp=XMP, lossless=True)
+    extra = b"C2PA" + (6).to_bytes(4, "little") + b"signed"
+    riff = original[:4] + (int.from_bytes(original[4:8], "little") + len(extra)).to_bytes(
+        4, "little"
+    )
+    clean = strip_metadata(riff + original[8:] + extra, "WEBP")
+    assert b"C2PA" not in clean and b"signed" not in clean
+    assert_no_camera_data(clean)
+    assert opened(clean).getexif().get(ORIENTATION) == 6
+    assert opened(clean).tobytes() == opened(original).tobytes()
