@@ -13,19 +13,16 @@ group's photos with it); elsewhere they stay, and the person is told so.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
-from bot.providers.base import ProviderError
 from bot.providers.registry import Providers
+from bot.services import provider_groups
 from bot.services.actors import Actor
 from bot.services.clock import Clock
 from bot.services.errors import Refusal, ServiceRefused
 from storage.consents import ConsentRepo
 from storage.faces import FaceRepo
 from storage.models import Consent, ConsentedFace, Face, FaceStatus
-
-log = logging.getLogger(__name__)
 
 MY_FACES_LIMIT = 30  # Telegram shows about as many lines on a screen
 
@@ -61,7 +58,8 @@ class ConsentService:
         if not await self.consents.withdraw(consent, self.clock()):
             raise ServiceRefused(Refusal.ALREADY_WITHDRAWN)
         name = self.providers.label(face.provider)
-        return Withdrawal(face, name, await self._delete_photos(face))
+        deleted = await provider_groups.delete_group(self.providers, face)
+        return Withdrawal(face, name, deleted)
 
     async def _own(self, actor: Actor, consent_id: int) -> Consent:
         consent = await self.consents.get(consent_id)
@@ -78,17 +76,3 @@ class ConsentService:
         if face is None or face.status is FaceStatus.DELETED:
             raise ServiceRefused(Refusal.FACE_DELETED)
         return face
-
-    async def _delete_photos(self, face: Face) -> bool:
-        """Delete the face's photos at the provider where its API can: the group, with its
-        photos, where the provider manages groups (PowerTokens)."""
-        if (
-            face.provider_group_id is None
-            or not self.providers.capabilities(face.provider).manages_groups
-        ):
-            return False
-        try:
-            return await self.providers.get(face.provider).delete_group(face.provider_group_id)
-        except (ProviderError, LookupError) as exc:
-            log.warning("deleting withdrawn face %d at %s failed: %s", face.id, face.provider, exc)
-            return False

@@ -14,8 +14,8 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
-from bot.providers.base import ProviderError
-from bot.providers.registry import BY_NAME, Providers
+from bot.providers.registry import Providers
+from bot.services import provider_groups
 from bot.services.actors import Actor, Place
 from bot.services.clock import Clock
 from bot.services.errors import Refusal, ServiceRefused
@@ -281,8 +281,7 @@ class FaceService:
         consent = await self.consents.for_face(face.id)
         consenter = await self.users.get(consent.person_id) if consent else None
         current = await self._current_id(actor)
-        declared = BY_NAME.get(face.provider)
-        checked = declared.capabilities.verification if declared else True
+        checked = self.providers.capabilities(face.provider).verification
         return FaceDetail(
             summary, current, actor.in_group, active_ids, consent, consenter, checked
         )
@@ -348,7 +347,7 @@ class FaceService:
         face = await self.managed(actor, face_id)
         name = clean_name(raw_name)
         await self.faces.rename(face.id, name, self.clock())
-        remote = await self._at_provider(face, "rename", name)
+        remote = await provider_groups.rename_group(self.providers, face, name)
         return await self.verifier.face(face.id), remote
 
     async def delete_preview(self, actor: Actor, face_id: int) -> tuple[Face, bool]:
@@ -359,7 +358,7 @@ class FaceService:
     async def delete(self, actor: Actor, face_id: int) -> tuple[Face, bool]:
         """Delete in the bot, and the group at the provider where it can; (face, deleted there)."""
         face = await self.managed(actor, face_id)
-        remote = await self._at_provider(face, "delete", None)
+        remote = await provider_groups.delete_group(self.providers, face)
         await self.faces.transition(face.id, FaceStatus.DELETED, self.clock(), detail="by owner")
         await self.verifier.links.close_face(face.id)
         user = await self.users.get(actor.user_id)
@@ -368,26 +367,7 @@ class FaceService:
         return face, remote
 
     def deletes_at_provider(self, face: Face) -> bool:
-        return (
-            face.provider_group_id is not None
-            and self.providers.capabilities(face.provider).manages_groups
-        )
-
-    async def _at_provider(self, face: Face, what: str, name: str | None) -> bool:
-        """Mirror a rename or delete at the provider; the bot's own record wins regardless."""
-        if face.provider_group_id is None:
-            return False
-        try:
-            provider = self.providers.get(face.provider)
-            if what == "rename":
-                assert name is not None
-                return await provider.rename_group(face.provider_group_id, name)
-            return await provider.delete_group(face.provider_group_id)
-        except (ProviderError, LookupError) as exc:
-            log.warning(
-                "%s of group %s at %s failed: %s", what, face.provider_group_id, face.provider, exc
-            )
-            return False
+        return provider_groups.deletes_at_provider(self.providers, face)
 
     async def current_face(self, user_id: int) -> Face | None:
         """The face uploads go to: the chosen one, else the newest usable one."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from bot.providers.registry import BY_NAME
 from bot.services.clock import Clock
 from bot.services.errors import Refusal, ServiceRefused
 from bot.services.verification import LinkIssued, Verifier, provider_failures
@@ -87,8 +86,7 @@ class InviteService:
         ):
             raise ServiceRefused(Refusal.INVITE_TAKEN)
         creator = await self.users.get(invite.created_by)
-        declared = BY_NAME.get(face.provider)
-        provider = declared.capabilities.display_name if declared else face.provider
+        provider = self.verifier.providers.capabilities(face.provider).display_name
         return InviteView(face, invite, creator, provider, face.owner.kind is OwnerKind.CHAT)
 
     async def ready(

@@ -76,12 +76,16 @@ def face_without_check(face: Face, provider: str) -> str:
     )
 
 
+def named(name: str, username: str | None, *, bold: bool = False) -> str:
+    """A person as others read them: name (bold where asked) and @username, escaped."""
+    shown = f"<b>{e(name)}</b>" if bold else e(name)
+    return f"{shown} (@{e(username)})" if username else shown
+
+
 def invite_intro(view: InviteView) -> str:
     """The consent screen: who asks, what for, what is kept where (issue 11)."""
     creator = view.creator
-    who = f"<b>{e(creator.first_name)}</b>" if creator else "Someone"
-    if creator and creator.username:
-        who += f" (@{e(creator.username)})"
+    who = named(creator.first_name, creator.username, bold=True) if creator else "Someone"
     whose = "a group chat they are in" if view.for_group else "they"
     provider = e(view.provider_name)
     return (
@@ -186,9 +190,7 @@ def my_faces(faces: list[ConsentedFace]) -> str:
         )
     lines = ["🙋 <b>Faces made of you</b>, each with your consent through an invite:"]
     for n, mine in enumerate(faces, 1):
-        owner = e(mine.owner_name) if mine.owner_name else "Someone"
-        if mine.owner_username:
-            owner += f" (@{e(mine.owner_username)})"
+        owner = named(mine.owner_name, mine.owner_username) if mine.owner_name else "Someone"
         where = "in a group chat" if mine.owner_kind is OwnerKind.CHAT else "in their own chat"
         used = f", last used {day_time(mine.last_used)}" if mine.last_used else ""
         consent = mine.consent
@@ -263,9 +265,7 @@ def consent_record(detail: FaceDetail) -> str:
             )
         return "🤝 <b>Consent:</b> none yet — the person agrees when they open your invite."
     person = detail.consenter
-    who = e(person.first_name) if person else "The person"
-    if person and person.username:
-        who += f" (@{e(person.username)})"
+    who = named(person.first_name, person.username) if person else "The person"
     lines = [
         f"🤝 <b>Consent:</b> {who} agreed through your invite on {day_time(consent.consented_at)}."
     ]
