@@ -138,6 +138,7 @@ class Runtime:
             link_ttl=settings.link_ttl_seconds,
             invite_ttl=settings.invite_ttl_seconds,
             return_base=f"{public}/return" if public else None,
+            cleanup_recheck_seconds=settings.poll_seconds,
         )
         uploads = UploadService(
             assets=assets,
@@ -222,7 +223,7 @@ class Runtime:
             admins=AdminCache(app.bot, ttl=settings.admin_cache_seconds),
             groups=groups,
             pending=pending,
-            consents=ConsentService(faces.consents, face_repo, self.providers, self.clock),
+            consents=ConsentService(faces.consents, face_repo, faces.cleanups, self.clock),
             media=self.media,
         )
         # The tracker first: running video jobs are polled while start-up calls go out.

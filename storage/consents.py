@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from storage.cleanups import order_cleanup
 from storage.database import Database
 from storage.history import record
-from storage.models import Consent, ConsentedFace, FaceStatus, LinkState, OwnerKind
+from storage.models import CleanupOrder, Consent, ConsentedFace, FaceStatus, LinkState, OwnerKind
 
 # Videos that went to the provider: a draft never did.
 _ASKED = "v.face_id = f.id AND v.status != 'draft'"
@@ -48,10 +49,12 @@ class ConsentRepo:
         row = await self.db.fetchone("SELECT * FROM consents WHERE id = ?", (consent_id,))
         return _consent(row) if row else None
 
-    async def withdraw(self, consent: Consent, now: float) -> bool:
-        """The person withdraws: their face is withdrawn and the record says when, in one
-        transaction (a face still usable with its consent withdrawn must never be seen).
-        True if this call did it."""
+    async def withdraw(
+        self, consent: Consent, now: float, cleanup: CleanupOrder | None = None
+    ) -> bool:
+        """The person withdraws: their face is withdrawn, the record says when and the
+        face's photos are owed a delete at the provider, in one transaction (a face still
+        usable with its consent withdrawn must never be seen). True if this call did it."""
         async with self.db.write() as conn:
             cur = await conn.execute(
                 "UPDATE consents SET withdrawn_at = ? WHERE id = ? AND withdrawn_at IS NULL",
@@ -66,6 +69,8 @@ class ConsentRepo:
             )
             if cur.rowcount:
                 await record(conn, "face", consent.face_id, FaceStatus.WITHDRAWN, "consent", now)
+                if cleanup is not None:
+                    await order_cleanup(conn, cleanup, now)
             # A link still out can verify nothing any more: no "link expired" news later.
             await conn.execute(
                 "UPDATE verification_links SET state = ? WHERE face_id = ? AND state = ?",

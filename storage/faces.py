@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from storage.cleanups import order_cleanup
 from storage.database import Database, Row, one
 from storage.history import record
-from storage.models import Face, FaceStatus, Owner, OwnerKind
+from storage.models import CleanupOrder, Face, FaceStatus, Owner, OwnerKind
 
 
 def face_from_row(row: Row) -> Face:
@@ -267,8 +268,10 @@ class FaceRepo:
         expect: FaceStatus | None = None,
         group_id: str | None = None,
         detail: str | None = None,
+        cleanup: CleanupOrder | None = None,
     ) -> bool:
-        """Move a face to ``to``; with ``expect``, only from that status. True if it moved."""
+        """Move a face to ``to``; with ``expect``, only from that status. True if it moved.
+        ``cleanup``: deletes owed at the provider, written with the move."""
         async with self.db.write() as conn:
             sql = (
                 "UPDATE faces SET status = ?, updated_at = ?, outcome_notified = 0, "
@@ -284,6 +287,8 @@ class FaceRepo:
             moved = cur.rowcount > 0
             if moved:
                 await record(conn, "face", face_id, to, detail, now)
+                if cleanup is not None:
+                    await order_cleanup(conn, cleanup, now)
         return moved
 
     async def mark_notified(self, face_id: int) -> None:

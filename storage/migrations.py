@@ -307,4 +307,28 @@ MIGRATIONS: list[list[str]] = [
         "CREATE INDEX consents_person ON consents (person_id)",
         "ALTER TABLE invites ADD COLUMN declined_at REAL",
     ],
+    # 10: a face's photos deleted at its provider, as durable work: a withdrawal or delete
+    # asks for it in the same transaction, and it waits for the face's running videos and
+    # is retried until the provider answers (issue 11).
+    [
+        """
+        CREATE TABLE provider_cleanups (
+            id INTEGER PRIMARY KEY,
+            face_id INTEGER NOT NULL REFERENCES faces (id),
+            provider TEXT NOT NULL,
+            target TEXT NOT NULL CHECK (target IN ('group', 'asset')),
+            group_id TEXT,
+            asset_id TEXT,
+            record_id TEXT,
+            tell_chat_id INTEGER,
+            requested_at REAL NOT NULL,
+            next_at REAL NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            done_at REAL
+        )
+        """,
+        "CREATE INDEX cleanups_due ON provider_cleanups (next_at) WHERE done_at IS NULL",
+        "CREATE INDEX cleanups_face ON provider_cleanups (face_id)",
+    ],
 ]

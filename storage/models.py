@@ -148,6 +148,45 @@ class ConsentedFace:
     last_used: float | None  # the newest video asked for
 
 
+class CleanupTarget(StrEnum):
+    GROUP = "group"  # the face's group, photos and all
+    ASSET = "asset"  # one photo
+
+
+@dataclass(frozen=True)
+class CleanupItem:
+    """One thing to delete at a provider: a group, or a photo by its provider ids."""
+
+    target: CleanupTarget
+    group_id: str | None = None
+    asset_id: str | None = None
+    record_id: str | None = None
+
+
+@dataclass(frozen=True)
+class CleanupOrder:
+    """A face's photos to delete at its provider, asked for with the face's own change;
+    ``tell_chat_id`` hears when a delete that had to wait is done."""
+
+    face_id: int
+    provider: str
+    items: tuple[CleanupItem, ...]
+    tell_chat_id: int | None
+
+
+@dataclass(frozen=True)
+class Cleanup:
+    id: int
+    face_id: int
+    provider: str
+    item: CleanupItem
+    tell_chat_id: int | None
+    requested_at: float
+    next_at: float
+    attempts: int
+    done_at: float | None
+
+
 @dataclass(frozen=True)
 class Consent:
     """A person's consent to their face being used, through an invite (issue 11)."""

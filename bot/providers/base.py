@@ -39,6 +39,16 @@ class FreshLink(StrEnum):
     NONE = "none"  # no verification step at all (Sunra)
 
 
+class PhotoDeletion(StrEnum):
+    """What a provider's documents offer to delete a face's photos (issue 11)."""
+
+    NONE = "none"  # nothing documented: the photos stay at the provider
+    GROUP = "group"  # deleting the face's group deletes its photos (Token360, PowerTokens)
+    # Each photo is removed from the account (soft delete); the provider says its own
+    # upstream registration stays (Sunra's Ark assets).
+    ASSET_SOFT = "asset_soft"
+
+
 @dataclass(frozen=True)
 class Capabilities:
     display_name: str
@@ -58,8 +68,9 @@ class Capabilities:
     # Starting a check creates a lasting group at once (Token360): its name carries our
     # reference so a start whose answer was lost can be found again (find_group_named).
     start_creates_group: bool = False
-    # The provider documents renaming and deleting a group, so the bot mirrors both there.
-    manages_groups: bool = False
+    # The provider documents renaming a group, so the bot mirrors a face's new name there.
+    renames_groups: bool = False
+    photo_deletion: PhotoDeletion = PhotoDeletion.NONE
     # The documented limit on status requests (polls), per second, where there is one.
     status_requests_per_second: float | None = None
 
@@ -298,7 +309,13 @@ class Provider(Protocol):
         ...
 
     async def delete_group(self, group_id: str) -> bool:
-        """Delete at the provider; False where the provider has no such operation."""
+        """Delete at the provider, with its photos; False where the provider has no such
+        operation. A group already gone counts as deleted."""
+        ...
+
+    async def delete_asset(self, ref: AssetRef) -> bool:
+        """Delete one photo at the provider; False where the provider has no such
+        operation. A photo already gone counts as deleted."""
         ...
 
     async def submit_video(self, request: VideoRequest) -> VideoStatus:

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from bot.providers.base import (
+    AssetRef,
     Capabilities,
     GroupInfo,
     ProviderError,
@@ -85,3 +86,6 @@ class VendorClient:
 
     async def delete_group(self, group_id: str) -> bool:
         return False  # not documented: the group stays at the provider
+
+    async def delete_asset(self, ref: AssetRef) -> bool:
+        return False  # not documented: the photo stays at the provider

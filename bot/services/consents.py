@@ -7,17 +7,16 @@ Withdrawing is final: the face becomes "withdrawn" (kept, with its record of con
 new video can be made with it (drafts and inline offers are refused before anything reaches
 the provider). A video the provider is already making is finished and delivered: no provider
 documents a cancel, and it was asked for while the consent stood. The face's photos are
-deleted at the provider where its API offers that (a PowerTokens group delete takes the
-group's photos with it); elsewhere they stay, and the person is told so.
+deleted at the provider where its API offers that, once that video is done
+(:mod:`bot.services.cleanups`); elsewhere they stay, and the person is told so.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.providers.registry import Providers
-from bot.services import provider_groups
 from bot.services.actors import Actor
+from bot.services.cleanups import PhotoCleanups, PhotosOutcome
 from bot.services.clock import Clock
 from bot.services.errors import Refusal, ServiceRefused
 from storage.consents import ConsentRepo
@@ -30,17 +29,16 @@ MY_FACES_LIMIT = 30  # Telegram shows about as many lines on a screen
 @dataclass(frozen=True)
 class Withdrawal:
     face: Face
-    provider_name: str
-    photos_deleted: bool  # at the provider
+    photos: PhotosOutcome  # at the provider
 
 
 class ConsentService:
     def __init__(
-        self, consents: ConsentRepo, faces: FaceRepo, providers: Providers, clock: Clock
+        self, consents: ConsentRepo, faces: FaceRepo, cleanups: PhotoCleanups, clock: Clock
     ) -> None:
         self.consents = consents
         self.faces = faces
-        self.providers = providers
+        self.cleanups = cleanups
         self.clock = clock
 
     async def mine(self, actor: Actor) -> list[ConsentedFace]:
@@ -55,11 +53,14 @@ class ConsentService:
     async def withdraw(self, actor: Actor, consent_id: int) -> Withdrawal:
         consent = await self._own(actor, consent_id)
         face = await self._face(consent)
-        if not await self.consents.withdraw(consent, self.clock()):
+        photos = await self.cleanups.removing(
+            face,
+            actor.user_id,  # told in their private chat
+            lambda order: self.consents.withdraw(consent, self.clock(), order),
+        )
+        if photos is None:
             raise ServiceRefused(Refusal.ALREADY_WITHDRAWN)
-        name = self.providers.label(face.provider)
-        deleted = await provider_groups.delete_group(self.providers, face)
-        return Withdrawal(face, name, deleted)
+        return Withdrawal(face, photos)
 
     async def _own(self, actor: Actor, consent_id: int) -> Consent:
         consent = await self.consents.get(consent_id)

@@ -11,16 +11,18 @@ invites: invites.py.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
 
+from bot.providers.base import PhotoDeletion
 from bot.providers.registry import Providers
 from bot.services import provider_groups
 from bot.services.actors import Actor, Place
+from bot.services.cleanups import PhotoCleanups, PhotosOutcome
 from bot.services.clock import Clock
 from bot.services.errors import Refusal, ServiceRefused
 from bot.services.face_creation import FaceCreated, FaceCreator, NewFace
 from bot.services.face_rules import check_may_create, check_may_manage, clean_name
+from bot.services.face_views import MAX_PAGE, PAGE_SIZE, FaceDetail, FaceList, FaceSummary
 from bot.services.invites import InviteService
 from bot.services.notify import Notifier
 from bot.services.pending import PendingInputs
@@ -28,78 +30,23 @@ from bot.services.upload_prompts import UploadPrompts
 from bot.services.verification import LinkIssued, Verifier, provider_failures
 from storage.assets import AssetRepo
 from storage.chats import ChatRepo
+from storage.cleanups import CleanupRepo
 from storage.consents import ConsentRepo
 from storage.face_lists import FaceLists
 from storage.faces import FaceRepo
 from storage.links import InviteRepo, LinkRepo
 from storage.models import (
-    AssetState,
     Awaiting,
-    Consent,
+    CleanupOrder,
     Face,
     FaceStatus,
     Owner,
     OwnerKind,
-    User,
     VerificationLink,
 )
 from storage.users import UserRepo
 
 log = logging.getLogger(__name__)
-
-# How many faces one list shows (a message keeps under Telegram's 4096 characters and 100
-# buttons); the rest are a page away, and counted.
-PAGE_SIZE = 30
-MAX_PAGE = 10**9
-
-
-@dataclass(frozen=True)
-class FaceSummary:
-    """A face and how many of its photos are in each state."""
-
-    face: Face
-    photos: Mapping[AssetState, int]
-
-    def count(self, state: AssetState) -> int:
-        return self.photos.get(state, 0)
-
-
-@dataclass(frozen=True)
-class FaceList:
-    summaries: list[FaceSummary]  # this page of faces, oldest first
-    current_id: int | None  # where a person's plain photos go (private chats only)
-    in_group: bool
-    total: int = 0  # faces in all
-    page: int = 0  # 0: the newest PAGE_SIZE, 1: the ones before them, ...
-    page_size: int = PAGE_SIZE
-
-    @property
-    def first(self) -> int:
-        """The rank (1 = newest) of the newest face shown."""
-        return self.page * self.page_size + 1
-
-    @property
-    def last(self) -> int:
-        """The rank of the oldest face shown."""
-        return self.page * self.page_size + len(self.summaries)
-
-    @property
-    def older(self) -> bool:
-        return self.last < self.total
-
-
-@dataclass(frozen=True)
-class FaceDetail:
-    summary: FaceSummary
-    current_id: int | None
-    in_group: bool
-    # The provider's ids of its first PAGE_SIZE Active photos (summary counts them all).
-    active_ids: list[str] = field(default_factory=list)
-    # Who consented to the face, and when (issue 11); None: verified through the direct
-    # link, or at a provider with no face check, so the bot knows no person.
-    consent: Consent | None = None
-    consenter: User | None = None
-    face_check: bool = True  # the provider checks the person's face (else no one is known)
 
 
 class FaceService:
@@ -120,6 +67,7 @@ class FaceService:
         invite_ttl: float,
         return_base: str | None = None,
         prompts: UploadPrompts | None = None,
+        cleanup_recheck_seconds: float = 60.0,
     ) -> None:
         self.faces = faces
         self.lists = FaceLists(faces.db)
@@ -131,6 +79,15 @@ class FaceService:
         self.providers = providers
         self.clock = clock
         self.consents = consents = ConsentRepo(faces.db)
+        self.cleanups = PhotoCleanups(
+            CleanupRepo(faces.db),
+            faces=faces,
+            assets=assets,
+            providers=providers,
+            notifier=notifier,
+            clock=clock,
+            recheck_seconds=cleanup_recheck_seconds,
+        )
         self.verifier = Verifier(
             faces=faces,
             consents=consents,
@@ -350,24 +307,34 @@ class FaceService:
         remote = await provider_groups.rename_group(self.providers, face, name)
         return await self.verifier.face(face.id), remote
 
-    async def delete_preview(self, actor: Actor, face_id: int) -> tuple[Face, bool]:
-        """The face to delete, and whether its group goes at the provider too."""
+    async def delete_preview(self, actor: Actor, face_id: int) -> tuple[Face, PhotoDeletion]:
+        """The face to delete, and what its provider allows to delete there."""
         face = await self.managed(actor, face_id)
-        return face, self.deletes_at_provider(face)
+        return face, self.cleanups.deletion(face)
 
-    async def delete(self, actor: Actor, face_id: int) -> tuple[Face, bool]:
-        """Delete in the bot, and the group at the provider where it can; (face, deleted there)."""
+    async def delete(self, actor: Actor, face_id: int) -> tuple[Face, PhotosOutcome]:
+        """Delete in the bot, and its photos at the provider where it allows that."""
         face = await self.managed(actor, face_id)
-        remote = await provider_groups.delete_group(self.providers, face)
-        await self.faces.transition(face.id, FaceStatus.DELETED, self.clock(), detail="by owner")
+        now = self.clock()
+
+        async def change(order: CleanupOrder | None) -> bool:
+            return await self.faces.transition(
+                face.id,
+                FaceStatus.DELETED,
+                now,
+                expect=face.status,
+                detail="by owner",
+                cleanup=order,
+            )
+
+        photos = await self.cleanups.removing(face, actor.chat_id, change)
+        if photos is None:  # pressed twice, or withdrawn meanwhile: the first change stands
+            raise ServiceRefused(Refusal.NO_SUCH_FACE)
         await self.verifier.links.close_face(face.id)
         user = await self.users.get(actor.user_id)
         if user is not None and user.current_face_id == face.id:
-            await self.users.set_current_face(actor.user_id, None, self.clock())
-        return face, remote
-
-    def deletes_at_provider(self, face: Face) -> bool:
-        return provider_groups.deletes_at_provider(self.providers, face)
+            await self.users.set_current_face(actor.user_id, None, now)
+        return face, photos
 
     async def current_face(self, user_id: int) -> Face | None:
         """The face uploads go to: the chosen one, else the newest usable one."""

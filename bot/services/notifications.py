@@ -88,6 +88,9 @@ class FaceNotifications:
             if batch.message_id is None and sent is not None:
                 await self.assets.set_batch_message(batch_id, sent)
 
+    async def photos_deleted(self, face: Face, chat_id: int, provider_name: str) -> None:
+        await self.messages.photos_deleted(face, chat_id, provider_name)
+
 
 class VideoNotifications:
     """:class:`bot.services.notify.VideoNotifier`, on top of a :class:`VideoMessages` port:

@@ -31,6 +31,11 @@ class Notifier(Protocol):
         """An upload in the batch changed status: update its progress message."""
         ...
 
+    async def photos_deleted(self, face: Face, chat_id: int, provider_name: str) -> None:
+        """A withdrawn or deleted face's photos, whose delete had to wait, are now gone at
+        the provider: tell the one who asked."""
+        ...
+
 
 class Undelivered(StrEnum):
     """Why a finished video reached the chat as the provider's link instead of the file
@@ -100,6 +105,10 @@ class FaceMessages(Protocol):
     ) -> int | None:
         """Show an upload batch's progress: edit ``message_id``, or send a new message
         (its id is returned) when there is none yet."""
+        ...
+
+    async def photos_deleted(self, face: Face, chat_id: int, provider_name: str) -> None:
+        """The face's photos, whose delete had to wait, are now gone at the provider."""
         ...
 
 

@@ -1,6 +1,6 @@
-"""A face's group at its provider, mirrored where the provider's API allows: a rename, or a
-delete that takes the group's photos with it (today PowerTokens). The bot's own record wins
-regardless, so a failure is logged and reported as "not done there"."""
+"""A face's new name, mirrored at its provider where the API allows (today PowerTokens). The
+bot's own record wins regardless, so a failure is logged and reported as "not done there".
+Deleting a face's photos there is :mod:`bot.services.cleanups`."""
 
 from __future__ import annotations
 
@@ -13,29 +13,15 @@ from storage.models import Face
 log = logging.getLogger(__name__)
 
 
-def deletes_at_provider(providers: Providers, face: Face) -> bool:
-    managed = providers.capabilities(face.provider).manages_groups
-    return face.provider_group_id is not None and managed
-
-
-async def delete_group(providers: Providers, face: Face) -> bool:
-    """Delete the face's group (and its photos) at the provider; True if that was done."""
-    return await _mirror(providers, face, "delete", None)
-
-
 async def rename_group(providers: Providers, face: Face, name: str) -> bool:
-    return await _mirror(providers, face, "rename", name)
-
-
-async def _mirror(providers: Providers, face: Face, what: str, name: str | None) -> bool:
+    """Rename the face's group at the provider; True if that was done."""
     if face.provider_group_id is None:
         return False
     try:
-        provider = providers.get(face.provider)
-        if name is not None:
-            return await provider.rename_group(face.provider_group_id, name)
-        return await provider.delete_group(face.provider_group_id)
+        if not providers.capabilities(face.provider).renames_groups:
+            return False
+        return await providers.get(face.provider).rename_group(face.provider_group_id, name)
     except (ProviderError, LookupError) as exc:
         group = face.provider_group_id
-        log.warning("%s of group %s at %s failed: %s", what, group, face.provider, exc)
+        log.warning("rename of group %s at %s failed: %s", group, face.provider, exc)
         return False

@@ -142,7 +142,14 @@ class Tracker:
 
     async def tick(self) -> None:
         # Each step on its own: one failing (a provider down) must not stop the others.
-        steps = [self.poll_faces, self.expire_links, self.poll_assets, self.sweep, self.prune]
+        steps = [
+            self.poll_faces,
+            self.expire_links,
+            self.poll_assets,
+            self.sweep,
+            self.prune,
+            self.faces.cleanups.run_due,
+        ]
         if self.videos is not None:
             # In its own task: 1,000 due video jobs must not hold up faces and uploads.
             steps.append(self.videos.poll_soon)

@@ -14,7 +14,8 @@ from bot.providers.registry import Providers
 from bot.services.actors import Actor, Place
 from bot.services.clock import Clock
 from bot.services.errors import Refusal, ServiceRefused
-from bot.services.faces import PAGE_SIZE, FaceService
+from bot.services.face_views import PAGE_SIZE
+from bot.services.faces import FaceService
 from bot.services.pending import PendingInputs
 from bot.services.user_text import clean_prompt
 from bot.services.video_options import Estimate, apply_choice, estimate, normalize

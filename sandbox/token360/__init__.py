@@ -20,6 +20,10 @@ Asset endpoints (wrapped)
     case); ``h5Link`` is always present, ``null`` when there is none. Times are ISO 8601 UTC
     with milliseconds and ``Z``. ``name`` is stripped and must be 1..64 characters;
     ``groupKind`` is ``REAL_FACE`` or ``VIRTUAL`` (a plain group, active at once, no link).
+    ``DELETE /v1/asset-groups/{id}`` (Token360's public reference, not the seed) answers
+    ``{"code":0,"data":"Deleted successfully","msg":"Asset group deleted"}`` and removes the
+    group, its assets and its links (the page answers "unknown"); the id is kept in
+    ``deleted_groups``. A video already running is not touched (nothing is documented).
     Asset: ``{id: int, assetId: "ta_"+32 hex, assetGroupId, name, status, mimeType,
     sizeBytes, width, height, error: null | {code, message}, createdAt, updatedAt}``;
     ``status`` is Processing | Active | Failed in the configured case. The multipart form

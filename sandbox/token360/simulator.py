@@ -81,11 +81,13 @@ class Token360Simulator(SimulatorBase):
         self._group_filters = group_filters
         self._seq = itertools.count(1)
         self.store = Store()
+        self.deleted_groups: set[str] = set()  # for tests: what a DELETE took away
         self.app.add_routes(
             [
                 web.post("/v1/asset-groups", self._create_group),
                 web.get("/v1/asset-groups", self._list_groups),
                 web.get("/v1/asset-groups/{group_id}", self._get_group),
+                web.delete("/v1/asset-groups/{group_id}", self._delete_group),
                 *AssetRoutes(self, status_case).routes(),
                 *VideoRoutes(self).routes(),
                 *self.h5_routes(),
@@ -260,6 +262,21 @@ class Token360Simulator(SimulatorBase):
         if group.status == GROUP_PENDING and group.passed_at is None and self._fresh_link_on_get:
             link = self._issue_link(group, self.origin(request))
         return wrapped(self._group_json(group, link))
+
+    async def _delete_group(self, request: web.Request) -> web.StreamResponse:
+        # Token360's public reference: the group's assets go with it.
+        group = self.own_group(self.account(request), request.match_info["group_id"])
+        del self.store.groups[group.group_id]
+        for key, asset in list(self.store.assets.items()):
+            if asset.group_id == group.group_id:
+                del self.store.assets[key]
+        for token, link in list(self.store.links.items()):
+            if link.group_id == group.group_id:
+                del self.store.links[token]  # its page now answers "unknown link"
+        self.deleted_groups.add(group.group_id)
+        return web.json_response(
+            {"code": 0, "data": "Deleted successfully", "msg": "Asset group deleted"}
+        )
 
     async def _list_groups(self, request: web.Request) -> web.StreamResponse:
         account = self.account(request)

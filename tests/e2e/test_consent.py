@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from bot.config import ProviderKey, Settings
 from sandbox.powertokens import PowerTokensSimulator
+from sandbox.sunra import SunraSimulator
 from sandbox.token360 import Token360Simulator
 from tests.e2e.helpers import (
     agreed,
@@ -56,14 +57,23 @@ async def test_the_person_withdraws_and_no_new_video_is_made(
     told = tg.mark()
     await tg.press(bob, mine, text="Yes, withdraw my consent")
     await tg.wait_for(lambda: "consent for “Bob's face” is withdrawn" in mine.text)
-    assert "offers no way for the bot to delete your photos" in mine.text  # Token360: none
+    # Token360 deletes a group with its photos, but the video being made may need them.
+    assert "will be deleted at Token360 once the video being made is finished" in mine.text
     await tg.next_message(alice.id, after=told, contains="Bob withdrew their consent")
+    assert sim.count("DELETE") == 0
 
-    # Kept, with its record; the video asked before is finished and delivered.
-    (face,) = query(settings.database_path, "SELECT status FROM faces")
+    # Kept, with its record; the video asked before is finished and delivered, and only
+    # then are the photos deleted, and Bob told.
+    (face,) = query(settings.database_path, "SELECT status, provider_group_id FROM faces")
     (consent,) = query(settings.database_path, "SELECT withdrawn_at FROM consents")
     assert face["status"] == "withdrawn" and consent["withdrawn_at"] is not None
     await video_message(tg, alice.id, mark)
+    group_id = face["provider_group_id"]
+    await tg.next_message(
+        bob.id, after=told, contains="photos of “Bob's face” are now deleted at Token360"
+    )
+    assert sim.count("DELETE", f"/v1/asset-groups/{group_id}") == 1
+    assert group_id not in sim.groups
 
     # The draft made before, and any new one, are refused: nothing reaches the provider.
     pressed = tg.mark()
@@ -186,3 +196,43 @@ async def test_no_thanks_after_i_agree_is_refused(
     assert answer.get("show_alert") and "already agreed" in answer["text"]
     (invite,) = query(settings.database_path, "SELECT declined_at FROM invites")
     assert invite["declined_at"] is None
+
+
+async def test_deleting_a_sunra_face_deletes_each_photo_there(
+    tg: FakeTelegram, settings: Settings
+) -> None:
+    """Sunra has no groups: each photo is soft-deleted, and the owner hears that Sunra keeps
+    the upstream registration (seed 001)."""
+    sunra = SunraSimulator(api_keys=("sim-key",), processing_seconds=0.2)
+    await sunra.start()
+    config = with_only(settings, sunra=ProviderKey("sim-key", sunra.base_url))
+    running = await RunningBot(config).start()
+    try:
+        alice = tg.add_user("Alice")
+        mark = tg.mark()
+        await tg.send_text(alice, "/newface Anna")
+        await tg.next_message(alice.id, after=mark, contains="has no face check")
+        for n in range(2):
+            mark = tg.mark()
+            await tg.send_photo(alice, image(color=f"#c0806{n}"))
+            await final_progress(tg, alice.id, mark)
+        records = [
+            r["provider_record_id"]
+            for r in query(config.database_path, "SELECT provider_record_id FROM assets")
+        ]
+        assert len(records) == 2 and all(records)
+        mark = tg.mark()
+        await tg.send_text(alice, "/faces")
+        listing = await tg.next_message(alice.id, after=mark, contains="Your faces")
+        await tg.press(alice, listing, text="Anna")
+        await tg.wait_for(lambda: "Provider: Sunra" in listing.text, what="the face's view")
+        await tg.press(alice, listing, text="Delete")
+        await tg.wait_for(lambda: "also deletes its photos at the provider" in listing.text)
+        await tg.press(alice, listing, text="Yes, delete")
+        await tg.wait_for(lambda: "Its photos were deleted from Sunra" in listing.text)
+        assert "a copy registered upstream stays" in listing.text
+        for record in records:
+            assert sunra.count("DELETE", f"/v1/ark/assets/{record}") == 1
+    finally:
+        await running.stop()
+        await sunra.stop()

@@ -48,9 +48,12 @@ async def test_faces_lists_and_manages(
 
     # Delete asks first.
     await tg.press(alice, listing, text="Delete")
-    await tg.wait_for(lambda: "Delete “Anna <b>K</b>” from the bot?" in listing.text)
+    await tg.wait_for(
+        lambda: "Delete “Anna <b>K</b>”? This also deletes its group and photos at the "
+        "provider" in listing.text
+    )
     await tg.press(alice, listing, text="Yes, delete")
-    await tg.wait_for(lambda: "Deleted" in listing.text)
+    await tg.wait_for(lambda: "Its photos were deleted at Token360." in listing.text)
     rows = query(settings.database_path, "SELECT name, status FROM faces ORDER BY id")
     assert [(r["name"], r["status"]) for r in rows] == [
         ("Anna <b>K</b>", "deleted"),

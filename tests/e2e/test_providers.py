@@ -220,7 +220,7 @@ async def test_powertokens_rename_and_delete_reach_the_provider(
         await tg.press(alice, listing, text="Delete")
         await tg.wait_for(lambda: "also deletes its group" in listing.text)
         await tg.press(alice, listing, text="Yes, delete")
-        await tg.wait_for(lambda: "here and at the provider" in listing.text)
+        await tg.wait_for(lambda: "Its photos were deleted at PowerTokens." in listing.text)
         assert group_id not in sim.groups
     finally:
         await running.stop()

@@ -15,6 +15,7 @@ from bot.providers.base import (
     GroupState,
     ImageUpload,
     PendingVerification,
+    PhotoDeletion,
     Provider,
     ProviderAuthError,
     ProviderError,
@@ -119,6 +120,25 @@ async def test_upload_by_url_processing_then_active(
     again = await client.get_asset(AssetRef(info.asset_id, None, None))
     assert again.record_id == info.record_id and again.state is RemoteAssetState.ACTIVE
     assert bot_web.hits["a"] == 2  # polling never fetches the photo again
+
+
+async def test_deleting_a_photo_soft_deletes_it(
+    client: Sunra, sim: SunraSimulator, bot_web: BotWeb, clock: FakeClock
+) -> None:
+    assert client.capabilities.photo_deletion is PhotoDeletion.ASSET_SOFT
+    first = await client.upload_asset(None, bot_web.serve("a", image()), "realface-1-a")
+    second = await client.upload_asset(None, bot_web.serve("b", image()), "realface-1-b")
+    assert await client.delete_asset(AssetRef(first.asset_id, first.record_id, None))
+    # Only the ark_asset_id known: found through the list first.
+    assert await client.delete_asset(AssetRef(second.asset_id, None, None))
+    assert sim.count("DELETE", f"/v1/ark/assets/{first.record_id}") == 1
+    assert sim.count("DELETE", f"/v1/ark/assets/{second.record_id}") == 1
+    assert await client.list_assets("ignored") == []
+    with pytest.raises(ProviderRejected) as gone:
+        await client.get_asset(AssetRef(first.asset_id, first.record_id, None))
+    assert gone.value.reason is RejectReason.NOT_FOUND
+    # Already gone counts as deleted.
+    assert await client.delete_asset(AssetRef(first.asset_id, first.record_id, None))
 
 
 async def test_upload_needs_a_public_url(client: Sunra, sim: SunraSimulator) -> None:

@@ -11,6 +11,7 @@ from bot.providers.base import (
     GroupState,
     ImageUpload,
     PendingVerification,
+    PhotoDeletion,
     ProviderAuthError,
     ProviderRateLimited,
     ProviderRejected,
@@ -89,6 +90,22 @@ async def test_upload_processing_then_active(client: Token360, sim: Token360Simu
     assert (
         await client.get_asset(AssetRef(info.asset_id, None, group))
     ).state is RemoteAssetState.ACTIVE
+
+
+async def test_deleting_a_group_deletes_its_photos(
+    client: Token360, sim: Token360Simulator
+) -> None:
+    group = await active_group(client, sim)
+    info = await client.upload_asset(group, ImageUpload(image(), "a.jpg", "image/jpeg"), "n-1")
+    other = await active_group(client, sim)
+    assert client.capabilities.photo_deletion is PhotoDeletion.GROUP
+    assert await client.delete_group(group)
+    assert sim.count("DELETE", f"/v1/asset-groups/{group}") == 1
+    assert group not in sim.groups and other in sim.groups
+    with pytest.raises(ProviderRejected) as gone:
+        await client.get_asset(AssetRef(info.asset_id, None, group))
+    assert gone.value.reason is RejectReason.NOT_FOUND
+    assert await client.delete_group(group)  # already gone counts as deleted
 
 
 async def test_face_mismatch(client: Token360, sim: Token360Simulator) -> None:

@@ -21,6 +21,7 @@ from bot.providers.base import (
     GroupState,
     ImageUpload,
     PendingVerification,
+    PhotoDeletion,
     ProviderName,
     RemoteAssetState,
     VerificationSession,
@@ -88,7 +89,9 @@ class FakeProvider:
 
     name: ProviderName = field(default_factory=lambda: ProviderName("fake"))
     capabilities: Capabilities = field(
-        default_factory=lambda: Capabilities(display_name="Fake", manages_groups=True)
+        default_factory=lambda: Capabilities(
+            display_name="Fake", renames_groups=True, photo_deletion=PhotoDeletion.GROUP
+        )
     )
     calls: list[str] = field(default_factory=list)
     fail: Exception | None = None
@@ -152,6 +155,10 @@ class FakeProvider:
         self._call("delete_group")
         return True
 
+    async def delete_asset(self, ref: AssetRef) -> bool:
+        self._call("delete_asset")
+        return True
+
     async def submit_video(self, request: VideoRequest) -> VideoStatus:
         self._call("submit_video")
         return VideoStatus(f"task{next(self._ids)}", VideoState.QUEUED)
@@ -180,6 +187,7 @@ class FakeNotifier:
     outcomes: list[Face] = field(default_factory=list)
     expired: list[VerificationLink] = field(default_factory=list)
     batches: list[int] = field(default_factory=list)
+    photos_gone: list[tuple[int, int]] = field(default_factory=list)  # (face id, chat id)
 
     async def face_outcome(self, face: Face) -> None:
         self.outcomes.append(face)
@@ -189,6 +197,9 @@ class FakeNotifier:
 
     async def batch_changed(self, batch_id: int) -> None:
         self.batches.append(batch_id)
+
+    async def photos_deleted(self, face: Face, chat_id: int, provider_name: str) -> None:
+        self.photos_gone.append((face.id, chat_id))
 
 
 @pytest.fixture

@@ -4,7 +4,8 @@ there are, and reaches the older ones a page at a time."""
 
 from __future__ import annotations
 
-from bot.services.faces import PAGE_SIZE, FaceService
+from bot.services.face_views import PAGE_SIZE
+from bot.services.faces import FaceService
 from bot.services.videos import VideoService
 from storage.assets import AssetRepo
 from storage.database import Database

@@ -11,6 +11,7 @@ import pytest
 from bot.providers.base import Capabilities, ProviderName, ProviderUnavailable
 from bot.providers.registry import Providers
 from bot.services.actors import Actor
+from bot.services.cleanups import PhotosAtProvider
 from bot.services.errors import Failure, Refusal, ServiceFailed, ServiceRefused
 from bot.services.face_creation import NewFaceStep
 from bot.services.faces import FaceService
@@ -361,14 +362,13 @@ async def test_new_link_hands_the_group_admin_an_invite_and_a_member_nothing(
     assert await refused(face_service.new_link(actors.member, face.id)) is Refusal.ADMINS_ONLY
 
 
-async def test_deleting_a_face_mirrors_it_at_a_provider_that_manages_groups(
+async def test_deleting_a_face_deletes_it_at_a_provider_that_can(
     face_service: FaceService, actors: Actors, db: Database, fake_provider: FakeProvider
 ) -> None:
     face = (await face_service.create(actors.alice, "Anna")).face
-    _, at_provider = await face_service.delete_preview(actors.alice, face.id)
-    assert at_provider
-    deleted, remote = await face_service.delete(actors.alice, face.id)
-    assert remote and fake_provider.count("delete_group") == 1
+    deleted, photos = await face_service.delete(actors.alice, face.id)
+    assert photos.state is PhotosAtProvider.DELETED
+    assert fake_provider.count("delete_group") == 1
     assert await refused(face_service.detail(actors.alice, deleted.id)) is Refusal.NO_SUCH_FACE
     assert await face_service.current_face(ALICE) is None
     assert (await faces_in(db))[0][0] == OwnerKind.USER

@@ -5,7 +5,7 @@ import pytest
 
 from bot.providers.base import ProviderRejected, RejectReason
 from bot.services.errors import failure_of
-from bot.services.faces import FaceDetail, FaceList, FaceSummary
+from bot.services.face_views import FaceDetail, FaceList, FaceSummary
 from bot.services.images import Problem
 from bot.services.video_options import apply_choice, estimate, normalize
 from bot.telegram.keyboards import faces as keyboards

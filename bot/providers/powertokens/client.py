@@ -20,6 +20,7 @@ from bot.providers.base import (
     GroupInfo,
     ImageUpload,
     PendingVerification,
+    PhotoDeletion,
     ProviderError,
     ProviderName,
     ProviderRejected,
@@ -78,7 +79,8 @@ class PowerTokens(VendorClient):
         lists_assets=True,
         lists_groups=True,
         max_video_assets=MAX_REFERENCE_IMAGES,
-        manages_groups=True,
+        renames_groups=True,
+        photo_deletion=PhotoDeletion.GROUP,
     )
 
     def __init__(

@@ -7,7 +7,7 @@ interface and say so honestly: :meth:`Sunra.start_verification` raises
 :meth:`Sunra.refresh_verification` returns None, :meth:`Sunra.check_verifications`
 returns ``{}`` for any number of pending items, all without a request. :meth:`Sunra.get_group`
 answers, without a request, that whatever id the bot keeps for a Sunra face is ACTIVE (it
-names nothing at Sunra); rename/delete return False.
+names nothing at Sunra); rename/delete of a group return False.
 
 Endpoints (base ``https://api.sunra.ai``; auth ``Authorization: Bearer <key>``, the official
 SDK's form, set in :func:`auth_headers` only; Sunra's queue page shows ``Key <key>``):
@@ -17,6 +17,10 @@ SDK's form, set in :func:`auth_headers` only; Sunra's queue page shows ``Key <ke
   ``ImageUpload.public_url`` (None -> ProviderError, nothing sent). ``group_id`` is ignored.
 - ``GET /v1/ark/assets/{id}`` refreshes the status from upstream; adds ``ark_url`` when active.
 - ``GET /v1/ark/assets?page&page_size`` (``status`` filter unused): every asset of the account.
+- ``DELETE /v1/ark/assets/{id}``: "Soft-deletes the asset from your organization's list (the
+  upstream registration is unaffected)" (seed 001) -> :meth:`Sunra.delete_asset`, how a
+  withdrawn or deleted face's photos leave Sunra (``PhotoDeletion.ASSET_SOFT``: the person is
+  told the upstream registration stays). A 404 counts as already deleted.
 - ``POST /v1/queue/{model-id}`` -> ``{request_id, status_url, response_url, cancel_url}``.
 - ``GET /v1/queue/requests/{request_id}/status`` -> ``{status, queue_position?, success?,
   error?}``; ``GET /v1/queue/requests/{request_id}`` -> the result (``video.url``).
@@ -79,6 +83,7 @@ from bot.providers.base import (
     GroupState,
     ImageUpload,
     PendingVerification,
+    PhotoDeletion,
     ProviderError,
     ProviderName,
     ProviderRejected,
@@ -155,6 +160,7 @@ class Sunra(VendorClient):
         max_video_assets=MAX_REFERENCE_IMAGES,
         asset_quota=None,  # Sunra names none
         status_requests_per_second=100.0,  # over it a 403 (submits: 10/s, 100/min)
+        photo_deletion=PhotoDeletion.ASSET_SOFT,
     )
 
     def auth_headers(self, api_key: str) -> dict[str, str]:
@@ -190,6 +196,21 @@ class Sunra(VendorClient):
         return parse_asset(await self.json("POST", ASSETS_PATH, json=body))
 
     async def get_asset(self, ref: AssetRef) -> AssetInfo:
+        record_id = await self._record_id(ref)
+        return parse_asset(await self.json("GET", f"{ASSETS_PATH}/{quote(record_id, safe='')}"))
+
+    async def delete_asset(self, ref: AssetRef) -> bool:
+        try:
+            record_id = await self._record_id(ref)
+            await self.json("DELETE", f"{ASSETS_PATH}/{quote(record_id, safe='')}")
+        except ProviderRejected as exc:
+            if exc.reason is not RejectReason.NOT_FOUND:
+                raise  # already gone counts as deleted
+        return True
+
+    async def _record_id(self, ref: AssetRef) -> str:
+        """What Sunra's GET and DELETE take: the record id, looked up by ``ark_asset_id`` in
+        the list where only that is known."""
         record_id = ref.record_id
         if record_id is None and ref.asset_id is not None:
             found = next(
@@ -202,7 +223,7 @@ class Sunra(VendorClient):
             record_id = found.record_id
         if record_id is None:
             raise ProviderError("Sunra assets are looked up by id or ark_asset_id")
-        return parse_asset(await self.json("GET", f"{ASSETS_PATH}/{quote(record_id, safe='')}"))
+        return record_id
 
     async def list_assets(self, group_id: str) -> list[AssetInfo]:
         async def fetch(page: int) -> Page:

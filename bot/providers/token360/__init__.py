@@ -12,6 +12,9 @@ Requests, as the seed shows them:
   to their end (or until what is looked for is found), never for a fixed number of pages.
 - ``POST /v1/assets`` multipart ``file``, ``name``, ``groupId`` -> ``data{id, assetId, ...}``.
 - ``GET /v1/assets/{assetId}`` and ``GET /v1/assets?groupId=`` -> status.
+- ``DELETE /v1/asset-groups/{groupId}`` -> ``data: "Deleted successfully"``: not in the seed,
+  from Token360's public API reference, which says it deletes the group's assets too. This
+  is how a withdrawn or deleted face's photos leave Token360. No rename is documented.
 
 Tolerance, because the public pages disagree (shared/PROVIDERS.md): the ``{code, data,
 msg}`` envelope may be absent; ``code`` 0 or 200 means OK; a page lists its rows in

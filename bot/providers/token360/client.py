@@ -16,8 +16,11 @@ from bot.providers.base import (
     GroupState,
     ImageUpload,
     PendingVerification,
+    PhotoDeletion,
     ProviderError,
     ProviderName,
+    ProviderRejected,
+    RejectReason,
     VerificationSession,
     VideoRequest,
     VideoStatus,
@@ -46,7 +49,10 @@ ACTIVE = "active"
 class Token360(VendorClient):
     name = ProviderName("token360")
     capabilities = Capabilities(
-        display_name="Token360", fresh_link=FreshLink.SAME_GROUP, start_creates_group=True
+        display_name="Token360",
+        fresh_link=FreshLink.SAME_GROUP,
+        start_creates_group=True,
+        photo_deletion=PhotoDeletion.GROUP,
     )
 
     async def _data(self, method: str, path: str, **kwargs: Any) -> Any:
@@ -118,6 +124,16 @@ class Token360(VendorClient):
             for gid, info in found.items()
             if info.state is not GroupState.PENDING
         }
+
+    async def delete_group(self, group_id: str) -> bool:
+        # Not in seed 000; Token360's public API reference: "Deleting a group also deletes
+        # assets in that group." It documents no rename.
+        try:
+            await self._data("DELETE", f"/v1/asset-groups/{group_id}")
+        except ProviderRejected as exc:
+            if exc.reason is not RejectReason.NOT_FOUND:
+                raise  # already gone counts as deleted
+        return True
 
     async def find_groups(
         self, group_ids: set[str], *, status: str | None = None

@@ -308,16 +308,16 @@ async def _face_action(update: Update, context: Context, svc: Services, cb: Call
                 chat.id, face_texts.ask_rename(face), reply_markup=markup
             )
         case Action.FACE_DELETE:
-            face, at_provider = await svc.faces.delete_preview(actor, cb.int_arg)
+            face, deletion = await svc.faces.delete_preview(actor, cb.int_arg)
             await query.answer()
             await query.edit_message_text(
-                face_texts.confirm_delete(face, at_provider),
+                face_texts.confirm_delete(face, deletion),
                 reply_markup=keyboards.confirm_delete(face),
             )
         case Action.FACE_DELETE_YES:
-            face, remote = await svc.faces.delete(actor, cb.int_arg)
+            face, photos = await svc.faces.delete(actor, cb.int_arg)
             await query.answer()
-            await query.edit_message_text(face_texts.deleted(face, remote))
+            await query.edit_message_text(face_texts.deleted(face, photos))
         case Action.NEW_LINK:
             await context.bot.send_chat_action(chat.id, ChatAction.UPLOAD_PHOTO)
             issued = await svc.faces.new_link(actor, cb.int_arg, request_key=_request_key(update))

@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.services.faces import FaceList
+from bot.services.face_views import FaceList
 from bot.telegram.callbacks import Action, Callback
 from bot.telegram.texts.common import clip
 from storage.models import ConsentedFace, Face, FaceStatus

@@ -12,6 +12,7 @@ from telegram.error import BadRequest, Forbidden
 
 from bot.telegram.keyboards import faces as keyboards
 from bot.telegram.texts import common as texts
+from bot.telegram.texts import faces as face_texts
 from bot.telegram.texts import groups as group_texts
 from bot.telegram.texts import uploads as upload_texts
 from storage.models import Asset, Face, FaceStatus, OwnerKind, VerificationLink
@@ -117,3 +118,6 @@ class TelegramNotifier:
             return await self.send(chat_id, text)
         await self.edit(chat_id, message_id, text)
         return message_id
+
+    async def photos_deleted(self, face: Face, chat_id: int, provider_name: str) -> None:
+        await self.send(chat_id, face_texts.photos_deleted_later(face, provider_name))

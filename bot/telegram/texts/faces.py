@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
-from bot.providers.base import Capabilities
+from bot.providers.base import Capabilities, PhotoDeletion
+from bot.services.cleanups import PhotosAtProvider, PhotosOutcome
 from bot.services.consents import Withdrawal
-from bot.services.faces import FaceDetail, FaceList
+from bot.services.face_views import FaceDetail, FaceList
 from bot.services.invites import InviteView
 from bot.telegram.texts.common import ID_LIMIT, clip, clock_time, day_time, e, fit_lines
 from storage.models import AssetState, ConsentedFace, Face, FaceStatus, OwnerKind
@@ -220,17 +221,41 @@ def confirm_withdraw(face: Face) -> str:
 
 
 def withdrawn(w: Withdrawal) -> str:
-    provider = e(w.provider_name)
-    photos = (
-        f"Your photos were deleted at {provider}."
-        if w.photos_deleted
-        else f"{provider}'s API offers no way for the bot to delete your photos, so they stay "
-        f"there but can't be used by this bot. To have them removed, ask {provider}."
-    )
     return (
         f"🚫 Done: your consent for “<b>{e(w.face.name)}</b>” is withdrawn. No new video "
-        f"can be made with it; a video already being made is finished.\n{photos}"
+        f"can be made with it; a video already being made is finished.\n"
+        + photos_fate(w.photos, "your photos")
     )
+
+
+def photos_fate(outcome: PhotosOutcome, whose: str) -> str:
+    """What became of a withdrawn or deleted face's photos at its provider."""
+    p = e(outcome.provider_name)
+    match outcome.state:
+        case PhotosAtProvider.DELETED if outcome.upstream_stays:
+            return (
+                f"{whose.capitalize()} were deleted from {p}. {p} says a copy registered "
+                f"upstream stays; to have it removed, ask {p}."
+            )
+        case PhotosAtProvider.DELETED:
+            return f"{whose.capitalize()} were deleted at {p}."
+        case PhotosAtProvider.AFTER_VIDEO:
+            return (
+                f"{whose.capitalize()} will be deleted at {p} once the video being made is "
+                "finished; I'll tell you."
+            )
+        case PhotosAtProvider.RETRYING:
+            return f"{p} didn't answer: I'll keep trying to delete {whose} there and tell you."
+        case PhotosAtProvider.KEPT:
+            return (
+                f"{p}'s API offers no way for the bot to delete {whose}, so they stay there "
+                f"but can't be used by this bot. To have them removed, ask {p}."
+            )
+    return ""  # nothing of the face was at the provider
+
+
+def photos_deleted_later(face: Face, provider_name: str) -> str:
+    return f"🧹 The photos of “<b>{e(face.name)}</b>” are now deleted at {e(provider_name)}."
 
 
 def withdrawn_owner(w: Withdrawal, who: str) -> str:
@@ -285,11 +310,12 @@ def renamed(face: Face, at_provider: bool) -> str:
     return f"Renamed to “<b>{e(face.name)}</b>”{where}."
 
 
-def confirm_delete(face: Face, at_provider: bool) -> str:
-    if at_provider:
+def confirm_delete(face: Face, deletion: PhotoDeletion) -> str:
+    if deletion is not PhotoDeletion.NONE:
+        what = "group and photos" if deletion is PhotoDeletion.GROUP else "photos"
         return (
-            f"Delete “<b>{e(face.name)}</b>”? This also deletes its group and photos at "
-            "the provider, and can't be undone."
+            f"Delete “<b>{e(face.name)}</b>”? This also deletes its {what} at the provider "
+            "(after any video being made), and can't be undone."
         )
     return (
         f"Delete “<b>{e(face.name)}</b>” from the bot? Its photos stay at the provider; "
@@ -297,9 +323,9 @@ def confirm_delete(face: Face, at_provider: bool) -> str:
     )
 
 
-def deleted(face: Face, at_provider: bool) -> str:
-    where = " here and at the provider" if at_provider else ""
-    return f"Deleted “{e(face.name)}”{where}."
+def deleted(face: Face, photos: PhotosOutcome) -> str:
+    fate = photos_fate(photos, "its photos")
+    return f"Deleted “{e(face.name)}”." + (f"\n{fate}" if fate else "")
 
 
 def now_using(face: Face) -> str:
