@@ -21,6 +21,7 @@ from bot.providers.registry import Providers
 from bot.services.clock import Clock, system_clock
 from bot.services.consents import ConsentService
 from bot.services.faces import FaceService
+from bot.services.forget import ForgetService
 from bot.services.groups import GroupService
 from bot.services.inbox import UpdateInbox
 from bot.services.leftovers import remove_leftover_tempdirs
@@ -53,6 +54,7 @@ from storage.assets import AssetRepo
 from storage.chats import ChatRepo, InlineOfferRepo
 from storage.database import Database
 from storage.faces import FaceRepo
+from storage.forget import ForgetRepo
 from storage.inbox import InboxRepo
 from storage.links import InviteRepo, LinkRepo
 from storage.pending import PendingRepo
@@ -224,6 +226,14 @@ class Runtime:
             groups=groups,
             pending=pending,
             consents=ConsentService(faces.consents, face_repo, faces.cleanups, self.clock),
+            forget=ForgetService(
+                ForgetRepo(db),
+                faces=face_repo,
+                users=users,
+                cleanups=faces.cleanups,
+                clock=self.clock,
+                media=self.media,
+            ),
             media=self.media,
         )
         # The tracker first: running video jobs are polled while start-up calls go out.

@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,9 @@ from typing import Any
 import aiosqlite
 
 from storage.migrations import MIGRATIONS
+
+# Positional (?) or named (:name) parameters, as sqlite3 takes them.
+Params = Sequence[Any] | Mapping[str, Any]
 
 log = logging.getLogger(__name__)
 
@@ -105,14 +108,14 @@ class Database:
             else:
                 await conn.commit()
 
-    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
         """The first row, read as one call (see the module docstring); ask for one row."""
         rows = await self._r.execute_fetchall(sql, params)
         for row in rows:
             return row
         return None
 
-    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         return list(await self._r.execute_fetchall(sql, params))
 
     async def user_version(self) -> int:

@@ -5,8 +5,9 @@ answered), and that may happen while the update is still in a handler: a kill -9
 the request. An update still being handled at that moment is written here first (the
 Telegram side batches them: one transaction per getUpdates), and marked done when its
 handling ends; the next start replays what a crash cut off. An update handled before it is
-confirmed is never written. Done rows are kept for a day so that one Telegram sends again
-(it was kept and done, but the confirmation never reached Telegram) can be recognised.
+confirmed is never written. Done rows are kept for a day, by id only (the update's text is
+dropped), so that one Telegram sends again (it was kept and done, but the confirmation never
+reached Telegram) can be recognised.
 """
 
 from __future__ import annotations
@@ -41,10 +42,12 @@ class InboxRepo:
             )
 
     async def done(self, update_ids: Sequence[int], now: float) -> None:
-        """Mark kept updates handled, in one transaction."""
+        """Mark kept updates handled, in one transaction. A handled update is needed by its
+        id only (not to run it twice): its text, with people's names, is dropped."""
         async with self.db.write() as conn:
             await conn.executemany(
-                "UPDATE inbox SET done_at = ? WHERE update_id = ? AND done_at IS NULL",
+                "UPDATE inbox SET done_at = ?, payload = '' WHERE update_id = ? "
+                "AND done_at IS NULL",
                 [(now, update_id) for update_id in update_ids],
             )
 

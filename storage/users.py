@@ -59,6 +59,10 @@ class UserRepo:
         self._keep(user_id, seen)
         return True
 
+    def forget(self, user_id: int) -> None:
+        """Their row was deleted (/forgetme): the next update stores them again."""
+        self._stored.pop(user_id, None)
+
     def _keep(self, user_id: int, seen: Seen) -> None:
         self._stored[user_id] = seen
         self._stored.move_to_end(user_id)

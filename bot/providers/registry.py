@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bot.providers import orcarouter, powertokens, sunra, toapis, token360
-from bot.providers.base import Capabilities, Provider
+from bot.providers.base import Capabilities, PhotoDeletion, Provider
 from bot.providers.declaration import ProviderDeclaration
 
 # In the order the bot offers them; the first enabled one is the default.
@@ -74,6 +74,14 @@ class Providers:
 
     def names(self) -> list[str]:
         return list(self._by_name)
+
+    def by_photo_deletion(self) -> dict[PhotoDeletion, list[str]]:
+        """The enabled providers' names, by what their APIs let the bot delete."""
+        found: dict[PhotoDeletion, list[str]] = {}
+        for provider in self._by_name.values():
+            caps = provider.capabilities
+            found.setdefault(caps.photo_deletion, []).append(caps.display_name)
+        return found
 
     async def aclose(self) -> None:
         for provider in self._by_name.values():

@@ -101,6 +101,20 @@ class PhotoCleanups:
         finally:
             self._trying.discard(face.id)
 
+    async def removing_all(
+        self, faces: list[Face], change: Callable[[list[CleanupOrder]], Awaitable[None]]
+    ) -> list[PhotosOutcome]:
+        """:meth:`removing` for many faces in one ``change`` (/forgetme); nobody is told
+        later (the person asked to be forgotten)."""
+        ids = {face.id for face in faces}
+        self._trying |= ids
+        try:
+            orders = [order for f in faces if (order := await self.order(f, None)) is not None]
+            await change(orders)
+            return [await self.first_try(face) for face in faces]
+        finally:
+            self._trying -= ids
+
     async def order(self, face: Face, tell_chat_id: int | None) -> CleanupOrder | None:
         """What to delete at the face's provider; None if it documents no delete or holds
         nothing of the face."""

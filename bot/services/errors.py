@@ -13,6 +13,7 @@ class Refusal(StrEnum):
     FACE_DELETED = "face_deleted"
     FACE_WITHDRAWN = "face_withdrawn"  # the verified person withdrew their consent
     ALREADY_WITHDRAWN = "already_withdrawn"  # withdraw pressed again, or on an old list
+    PRIVATE_ONLY = "private_only"  # what is a person's own business, asked outside their chat
     INVITE_UNKNOWN = "invite_unknown"
     INVITE_EXPIRED = "invite_expired"
     INVITE_DECLINED = "invite_declined"

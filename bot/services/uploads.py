@@ -198,7 +198,7 @@ class UploadService:
                 return
             try:
                 public_url = await self.media.publish(
-                    data, facts.mime_type, facts.extension, tag=_media_tag(asset)
+                    data, facts.mime_type, facts.extension, tag=media_tag(asset.id)
                 )
             except (MediaFull, OSError) as exc:  # no room: refuse now rather than queue forever
                 log.warning("no room to publish asset %d: %s", asset.id, exc)
@@ -380,7 +380,7 @@ class UploadService:
         if self.media is None:
             return
         try:
-            self.media.retire(_media_tag(asset))
+            self.media.retire(media_tag(asset.id))
         except OSError:  # it expires anyway; the upload's outcome matters more
             log.exception("removing the published photo of asset %d failed", asset.id)
 
@@ -391,5 +391,5 @@ class UploadService:
         await self.assets.mark_reported([a.id for a in shown if a.state.final and not a.reported])
 
 
-def _media_tag(asset: Asset) -> str:
-    return f"asset-{asset.id}"
+def media_tag(asset_id: int) -> str:
+    return f"asset-{asset_id}"

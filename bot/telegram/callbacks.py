@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import Enum, StrEnum
+from enum import Enum, StrEnum, unique
 
 VERSION = "1"
 MAX_BYTES = 64
@@ -22,6 +22,7 @@ MAX_BYTES = 64
 MAX_INT = 2**63 - 1
 
 
+@unique  # two actions with one code would be one action
 class Action(StrEnum):
     NEW_LINK = "nl"  # owner: a fresh verification link for a face
     SIM_PASS = "sp"  # sandbox: the person passed the face check
@@ -54,6 +55,8 @@ class Action(StrEnum):
     MY_FACES = "mf"  # the verified person: the faces made of them
     WITHDRAW = "wd"  # consent: the verified person asks to withdraw it (confirmation next)
     WITHDRAW_YES = "wy"  # consent: withdrawn
+    FORGET_YES = "zy"  # user: /forgetme confirmed by that user
+    FORGET_NO = "zn"  # /forgetme: keep my data
 
 
 class Arg(Enum):
@@ -100,6 +103,8 @@ _SHAPES: dict[Action, tuple[Arg, ...] | str] = {
     Action.MY_FACES: (),
     Action.WITHDRAW: (Arg.ID,),
     Action.WITHDRAW_YES: (Arg.ID,),
+    Action.FORGET_YES: (Arg.ID,),
+    Action.FORGET_NO: (),
 }
 
 # Invite tokens are secrets.token_urlsafe: URL-safe base64, no padding.

@@ -20,6 +20,7 @@ PRIVATE_COMMANDS = [
     BotCommand("settings", "Model, length, resolution, ratio, sound"),
     BotCommand("help", "How it works"),
     BotCommand("privacy", "What is kept where, and how to remove it"),
+    BotCommand("forgetme", "Remove your data from the bot"),
     BotCommand("cancel", "Stop what I'm waiting for"),
 ]
 

@@ -12,6 +12,7 @@ from bot.providers.registry import Providers
 from bot.services.clock import Clock
 from bot.services.consents import ConsentService
 from bot.services.faces import FaceService
+from bot.services.forget import ForgetService
 from bot.services.notifications import VideoNotifications
 from bot.services.pending import PendingInputs
 from bot.services.tracking import Tracker
@@ -42,6 +43,7 @@ class Services:
     groups: GroupService
     pending: PendingInputs
     consents: ConsentService
+    forget: ForgetService
     media: MediaStore | None = None
 
     def invite_url(self, payload: str) -> str:

@@ -49,8 +49,10 @@ async def test_faces_lists_and_manages(
     # Delete asks first.
     await tg.press(alice, listing, text="Delete")
     await tg.wait_for(
-        lambda: "Delete “Anna <b>K</b>”? This also deletes its group and photos at the "
-        "provider" in listing.text
+        lambda: (
+            "Delete “Anna <b>K</b>”? This also deletes its group and photos at the "
+            "provider" in listing.text
+        )
     )
     await tg.press(alice, listing, text="Yes, delete")
     await tg.wait_for(lambda: "Its photos were deleted at Token360." in listing.text)
@@ -92,18 +94,20 @@ async def test_help_cancel_menu_and_the_unexpected(bot: RunningBot, tg: FakeTele
         "settings",
         "help",
         "privacy",
+        "forgetme",
         "cancel",
     ]
     mark = tg.mark()
     await tg.send_text(alice, "/privacy")
     privacy = await tg.next_message(alice.id, after=mark, contains="Your data with this bot")
-    for said in ("What the bot keeps", "GPS", "/myfaces", "Delete", "How long"):
+    for said in ("What the bot keeps", "GPS", "/myfaces", "Delete", "How long", "/forgetme"):
         assert said in privacy.text, said
+    assert "deleted at Token360" in privacy.text  # what the enabled provider allows
     await tg.send_text(alice, "/start")
     await tg.next_message(alice.id, contains="/newface")
     await tg.send_text(alice, "/help")
     help_message = await tg.next_message(alice.id, contains="Photo rules")
-    assert "startgroup=" in help_message.text
+    assert "startgroup=" in help_message.text and "/forgetme" in help_message.text
     await tg.send_text(alice, "/newface")
     await tg.next_message(alice.id, contains="What should this face be called?")
     await tg.send_text(alice, "/cancel")

@@ -60,9 +60,7 @@ async def test_a_running_video_is_finished_first_and_the_asker_is_told(
     await face_service.cleanups.run_due()
     assert fake_provider.count("delete_group") == 0 and notifier.photos_gone == []
 
-    await VideoRepo(db).transition(
-        job, JobStatus.DELIVERED, clock(), expect=[JobStatus.RUNNING]
-    )
+    await VideoRepo(db).transition(job, JobStatus.DELIVERED, clock(), expect=[JobStatus.RUNNING])
     await face_service.cleanups.run_due()
     assert fake_provider.count("delete_group") == 0  # not due again yet
     clock.advance(61)

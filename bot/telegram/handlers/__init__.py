@@ -19,7 +19,16 @@ from telegram.ext import (
 
 from bot.telegram.callbacks import Action, decode
 from bot.telegram.context import Context
-from bot.telegram.handlers import common, faces, generate, groups, inline, invite, uploads
+from bot.telegram.handlers import (
+    common,
+    faces,
+    generate,
+    groups,
+    inline,
+    invite,
+    privacy,
+    uploads,
+)
 from bot.telegram.handlers.admin_gate import admin_only
 from bot.telegram.texts import common as texts
 
@@ -57,6 +66,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("help", groups.cmd_group_help, filters=group))
     app.add_handler(CommandHandler("cancel", common.cmd_cancel, filters=anywhere))
     app.add_handler(CommandHandler("privacy", common.cmd_privacy, filters=private))
+    app.add_handler(CommandHandler("forgetme", privacy.cmd_forgetme, filters=private))
     app.add_handler(CommandHandler("newface", admin_only(faces.cmd_newface), filters=anywhere))
     app.add_handler(CommandHandler("faces", admin_only(faces.cmd_faces), filters=anywhere))
     app.add_handler(CommandHandler("myfaces", faces.cmd_myfaces, filters=private))
@@ -77,6 +87,11 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
         CallbackQueryHandler(
             faces.cb_myfaces,
             pattern=actions(Action.MY_FACES, Action.WITHDRAW, Action.WITHDRAW_YES),
+        )
+    )
+    app.add_handler(
+        CallbackQueryHandler(
+            privacy.cb_forget, pattern=actions(Action.FORGET_YES, Action.FORGET_NO)
         )
     )
     app.add_handler(

@@ -57,7 +57,9 @@ async def cmd_help(update: Update, context: Context) -> None:
 
 
 async def cmd_privacy(update: Update, context: Context) -> None:
-    await _message(update).reply_text(texts.privacy())
+    svc = context.bot_data.services
+    minutes = max(1, round(svc.settings.media_ttl_seconds / 60))
+    await _message(update).reply_text(texts.privacy(svc.providers.by_photo_deletion(), minutes))
 
 
 async def cmd_cancel(update: Update, context: Context) -> None:

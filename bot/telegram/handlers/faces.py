@@ -233,7 +233,7 @@ async def cb_myfaces(update: Update, context: Context) -> None:
             user = update.effective_user
             who = user.first_name if user else "The person"
             await svc.notifier.send(
-                withdrawal.face.chat_id, face_texts.withdrawn_owner(withdrawal, who)
+                withdrawal.face.chat_id, face_texts.withdrawn_owner(withdrawal.face, who)
             )
             return
     except ServiceRefused as refused:

@@ -76,6 +76,15 @@ def confirm_withdraw(consent_id: int) -> InlineKeyboardMarkup:
     )
 
 
+def confirm_forget(user_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [_cb("🗑 Yes, forget me", Action.FORGET_YES, user_id)],
+            [_cb("Keep my data", Action.FORGET_NO)],
+        ]
+    )
+
+
 def invite_intro(token: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [

@@ -8,9 +8,11 @@ and invites: texts/faces.py; refusals and provider failures: texts/refusals.py.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from html import escape
 
+from bot.providers.base import PhotoDeletion
 from bot.services.images import MAX_RATIO, MAX_SIDE, MIN_RATIO, MIN_SIDE
 from storage.models import Face
 
@@ -104,7 +106,8 @@ def help_text(bot_username: str) -> str:
         "or delete.\n"
         "• /myfaces lists the faces made of <i>you</i> (verified through someone's invite): "
         "who owns each, and what was made with it.\n"
-        "• /privacy says what is kept where, and how to remove it.\n"
+        "• /privacy says what is kept where, and how to remove it; /forgetme removes "
+        "your data.\n"
         "• /generate <i>prompt</i> makes a video of a verified face: you see the settings and "
         "an estimate before anything is charged. /settings sets the defaults; /videos sends "
         "past videos again.\n"
@@ -117,8 +120,10 @@ def help_text(bot_username: str) -> str:
     )
 
 
-def privacy() -> str:
-    """/privacy: what is stored, where, for how long, and how to remove it (issue 11)."""
+def privacy(deletes: Mapping[PhotoDeletion, list[str]], media_minutes: int) -> str:
+    """/privacy: what is stored, where, for how long, and how to remove it (issue 11);
+    ``deletes``: the enabled providers' names by what their APIs let the bot delete."""
+    where = _deletes(deletes)
     return (
         "🔒 <b>Your data with this bot</b>\n\n"
         "<b>What the bot keeps</b> (its own database):\n"
@@ -130,17 +135,32 @@ def privacy() -> str:
         "id.\n\n"
         "<b>Where the pictures are</b>\n"
         "• Photos go to the face's provider with the picture only: GPS, camera, dates and "
-        "other metadata are taken out first. The provider keeps them (Token360: no fixed "
-        "expiry).\n"
+        "other metadata are taken out first. The provider keeps them until they are deleted."
+        "\n"
+        f"• A provider that fetches photos from a link gets them from the bot, which keeps "
+        f"the file for at most {media_minutes} minutes for that.\n"
         "• Videos stay in the chats they were made in; the provider deletes its copy after "
         "about a day.\n\n"
         "<b>How long</b>: until you remove it.\n\n"
         "<b>How to remove it</b>\n"
-        "• /faces → a face → <b>Delete</b>: gone from the bot, and at the provider where "
-        "its API allows (PowerTokens).\n"
+        f"• /faces → a face → <b>Delete</b>: gone from the bot, and its photos {where}.\n"
         "• Verified through someone's invite? /myfaces → <b>Withdraw</b>: no new video is "
-        "made with your face, and the owner is told."
+        "made with your face, the owner is told, and the photos go at the provider as above.\n"
+        "• /forgetme: your faces withdrawn (photos deleted as above), your consents "
+        "withdrawn, your videos, photos, settings and name erased. Only the record that "
+        "those faces were withdrawn stays."
     )
+
+
+def _deletes(deletes: Mapping[PhotoDeletion, list[str]]) -> str:
+    parts = []
+    if names := deletes.get(PhotoDeletion.GROUP):
+        parts.append(f"deleted at {e(', '.join(names))}")
+    if names := deletes.get(PhotoDeletion.ASSET_SOFT):
+        parts.append(f"removed from {e(', '.join(names))}'s list (an upstream copy stays)")
+    if names := deletes.get(PhotoDeletion.NONE):
+        parts.append(f"kept at {e(', '.join(names))}, whose API offers no delete")
+    return "; ".join(parts) or "deleted at the provider where its API allows"
 
 
 def cancelled(what: bool) -> str:

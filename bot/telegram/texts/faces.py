@@ -258,9 +258,9 @@ def photos_deleted_later(face: Face, provider_name: str) -> str:
     return f"🧹 The photos of “<b>{e(face.name)}</b>” are now deleted at {e(provider_name)}."
 
 
-def withdrawn_owner(w: Withdrawal, who: str) -> str:
+def withdrawn_owner(face: Face, who: str) -> str:
     return (
-        f"🚫 {e(who)} withdrew their consent for “<b>{e(w.face.name)}</b>”. No new video can "
+        f"🚫 {e(who)} withdrew their consent for “<b>{e(face.name)}</b>”. No new video can "
         "be made with it; a video already being made is finished. The face stays in /faces "
         "as withdrawn, with its record."
     )

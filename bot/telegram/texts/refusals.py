@@ -23,6 +23,8 @@ def refusal_text(reason: Refusal, detail: str = "") -> str:
             return "That face was deleted."
         case Refusal.ALREADY_WITHDRAWN:
             return "You already withdrew your consent for this face — nothing more to do."
+        case Refusal.PRIVATE_ONLY:
+            return "That works in your private chat with me only: send it there."
         case Refusal.FACE_WITHDRAWN:
             return (
                 "Consent for this face was withdrawn, so it can't be verified or used for "
