@@ -28,6 +28,20 @@ class ConsentRepo:
                 (face_id, person_id, invite_token, now),
             )
 
+    async def take_over(self, face_id: int, person_id: int, invite_token: str, now: float) -> bool:
+        """``person_id`` agreed to a face already verified through the direct link: their
+        consent stands from now (passed_at), unless someone's already does."""
+        async with self.db.write() as conn:
+            cur = await conn.execute(
+                "INSERT INTO consents (face_id, person_id, invite_token, consented_at, "
+                "passed_at, takeover) SELECT ?, ?, ?, ?, ?, 1 WHERE NOT EXISTS ("
+                "SELECT 1 FROM consents WHERE face_id = ? AND withdrawn_at IS NULL "
+                "AND passed_at IS NOT NULL) "
+                "ON CONFLICT (face_id, invite_token) DO NOTHING",
+                (face_id, person_id, invite_token, now, now, face_id),
+            )
+            return cur.rowcount > 0
+
     async def passed(self, face_id: int, person_id: int, now: float) -> None:
         """``person_id``'s face check passed (they hold the face's last link)."""
         async with self.db.write() as conn:
@@ -131,4 +145,5 @@ def _consent(row: Any) -> Consent:
         consented_at=row["consented_at"],
         passed_at=row["passed_at"],
         withdrawn_at=row["withdrawn_at"],
+        takeover=bool(row["takeover"]),
     )

@@ -30,6 +30,7 @@ def _invite(row: Row) -> Invite:
         claimed_by=row["claimed_by"],
         claimed_at=row["claimed_at"],
         declined_at=row["declined_at"],
+        takeover=bool(row["takeover"]),
     )
 
 
@@ -148,15 +149,22 @@ class InviteRepo:
         self.db = db
 
     async def create(
-        self, token: str, face_id: int, created_by: int, now: float, expires_at: float
+        self,
+        token: str,
+        face_id: int,
+        created_by: int,
+        now: float,
+        expires_at: float,
+        *,
+        takeover: bool = False,
     ) -> Invite:
         async with self.db.write() as conn:
             await conn.execute(
-                "INSERT INTO invites (token, face_id, created_by, created_at, expires_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (token, face_id, created_by, now, expires_at),
+                "INSERT INTO invites (token, face_id, created_by, created_at, expires_at, "
+                "takeover) VALUES (?, ?, ?, ?, ?, ?)",
+                (token, face_id, created_by, now, expires_at, takeover),
             )
-        return Invite(token, face_id, created_by, now, expires_at, None, None)
+        return Invite(token, face_id, created_by, now, expires_at, None, None, takeover=takeover)
 
     async def get(self, token: str) -> Invite | None:
         row = await self.db.fetchone("SELECT * FROM invites WHERE token = ?", (token,))

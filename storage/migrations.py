@@ -309,8 +309,11 @@ MIGRATIONS: list[list[str]] = [
     ],
     # 10: a face's photos deleted at its provider, as durable work: a withdrawal or delete
     # asks for it in the same transaction, and it waits for the face's running videos and
-    # is retried until the provider answers (issue 11).
+    # is retried until the provider answers (issue 11). An invite may ask only for consent,
+    # for a face verified through the direct link (the person takes over its consent).
     [
+        "ALTER TABLE invites ADD COLUMN takeover INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE consents ADD COLUMN takeover INTEGER NOT NULL DEFAULT 0",
         """
         CREATE TABLE provider_cleanups (
             id INTEGER PRIMARY KEY,

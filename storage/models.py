@@ -130,6 +130,8 @@ class Invite:
     claimed_by: int | None
     claimed_at: float | None
     declined_at: float | None = None  # the invited person said no: the invite is over
+    # Asks only for consent: the face was verified through the direct link already.
+    takeover: bool = False
 
 
 @dataclass(frozen=True)
@@ -198,6 +200,9 @@ class Consent:
     consented_at: float
     passed_at: float | None
     withdrawn_at: float | None
+    # Agreed to a face verified earlier through the direct link (passed_at: when they
+    # agreed; the bot saw no face check of theirs).
+    takeover: bool = False
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from storage.models import AssetState, Consent, Face, User
+from storage.models import AssetState, Consent, Face, FaceStatus, User
 
 # How many faces one list shows (a message keeps under Telegram's 4096 characters and 100
 # buttons); the rest are a page away, and counted.
@@ -61,3 +61,13 @@ class FaceDetail:
     consent: Consent | None = None
     consenter: User | None = None
     face_check: bool = True  # the provider checks the person's face (else no one is known)
+
+    @property
+    def takeover_possible(self) -> bool:
+        """Verified through the direct link, no consent on record: the owner may invite
+        the person to take it over."""
+        consent = self.consent
+        standing = (
+            consent is not None and consent.passed_at is not None and consent.withdrawn_at is None
+        )
+        return self.face_check and self.summary.face.status is FaceStatus.ACTIVE and not standing

@@ -40,6 +40,7 @@ from storage.models import (
     CleanupOrder,
     Face,
     FaceStatus,
+    Invite,
     Owner,
     OwnerKind,
     VerificationLink,
@@ -306,6 +307,18 @@ class FaceService:
         await self.faces.rename(face.id, name, self.clock())
         remote = await provider_groups.rename_group(self.providers, face, name)
         return await self.verifier.face(face.id), remote
+
+    async def consent_invite(self, actor: Actor, face_id: int) -> tuple[Face, Invite]:
+        """An invite for the person of a face verified through the direct link, to take
+        over its consent (no new check)."""
+        face = await self.managed(actor, face_id)
+        if face.status is not FaceStatus.ACTIVE:
+            raise ServiceRefused(Refusal.FACE_NOT_ACTIVE)
+        if not self.providers.capabilities(face.provider).verification:
+            raise ServiceRefused(Refusal.NO_FACE_CHECK)
+        if await self.invites.consent_stands(face):
+            raise ServiceRefused(Refusal.CONSENT_ON_RECORD)
+        return face, await self.invites.current(face, actor.user_id, takeover=True)
 
     async def delete_preview(self, actor: Actor, face_id: int) -> tuple[Face, PhotoDeletion]:
         """The face to delete, and what its provider allows to delete there."""

@@ -29,6 +29,7 @@ class Action(StrEnum):
     READY = "rd"  # invitee: I'm ready, send me the link (argument: invite token)
     DECLINE = "dc"  # invitee: not now (argument: invite token)
     INVITE_LINK = "il"  # invitee: a fresh link (argument: invite token)
+    TAKE_OVER = "to"  # invitee: I agree, to a face verified already (argument: invite token)
     FACE_SHOW = "fs"
     FACE_LIST = "fl"
     FACE_PAGE = "fg"  # page of /faces: 0 the newest, 1 the ones before them, ...
@@ -55,6 +56,7 @@ class Action(StrEnum):
     MY_FACES = "mf"  # the verified person: the faces made of them
     WITHDRAW = "wd"  # consent: the verified person asks to withdraw it (confirmation next)
     WITHDRAW_YES = "wy"  # consent: withdrawn
+    FACE_CONSENT_INVITE = "fc"  # face: an invite for its person to take over consent
     FORGET_YES = "zy"  # user: /forgetme confirmed by that user
     FORGET_NO = "zn"  # /forgetme: keep my data
 
@@ -77,6 +79,7 @@ _SHAPES: dict[Action, tuple[Arg, ...] | str] = {
     Action.READY: TOKEN,
     Action.DECLINE: TOKEN,
     Action.INVITE_LINK: TOKEN,
+    Action.TAKE_OVER: TOKEN,
     Action.FACE_SHOW: (Arg.ID,),
     Action.FACE_LIST: (),
     Action.FACE_PAGE: (Arg.INDEX,),
@@ -103,6 +106,7 @@ _SHAPES: dict[Action, tuple[Arg, ...] | str] = {
     Action.MY_FACES: (),
     Action.WITHDRAW: (Arg.ID,),
     Action.WITHDRAW_YES: (Arg.ID,),
+    Action.FACE_CONSENT_INVITE: (Arg.ID,),
     Action.FORGET_YES: (Arg.ID,),
     Action.FORGET_NO: (),
 }

@@ -13,7 +13,9 @@ from tests.e2e.helpers import (
     confirm_card,
     final_progress,
     group_of,
+    invite_payload,
     opened_invite,
+    verified_face,
     video_message,
 )
 from tests.e2e.test_providers import with_only
@@ -236,3 +238,78 @@ async def test_deleting_a_sunra_face_deletes_each_photo_there(
     finally:
         await running.stop()
         await sunra.stop()
+
+
+async def test_the_person_takes_over_consent_for_a_face_verified_directly(
+    bot: RunningBot, tg: FakeTelegram, sim: Token360Simulator, settings: Settings
+) -> None:
+    """A face verified through the direct link knows no person: its owner invites them to
+    consent, with no new check, and from then on the face is theirs to withdraw."""
+    alice, bob, eve = tg.add_user("Alice"), tg.add_user("Bob"), tg.add_user("Eve")
+    await verified_face(tg, sim, alice, "Anna")
+    mark = tg.mark()
+    await tg.send_text(alice, "/faces")
+    listing = await tg.next_message(alice.id, after=mark, contains="Your faces")
+    await tg.press(alice, listing, text="Anna")
+    await tg.wait_for(lambda: "verified through the direct link" in listing.text)
+    mark = tg.mark()
+    await tg.press(alice, listing, text="Invite the person to consent")
+    sent = await tg.next_message(alice.id, after=mark, contains="Send this invite")
+    assert sent.button("Send invite").url
+    payload = invite_payload(sent)
+    groups_before = sim.count("POST", "/v1/asset-groups")
+
+    mark = tg.mark()
+    await tg.send_text(bob, f"/start {payload}")
+    intro = await tg.next_message(bob.id, after=mark, contains="asks for your consent")
+    assert "already verified" in intro.text and "Valid for 2 minutes" not in intro.text
+    answer = await tg.wait_answer(await tg.press(eve, intro, text="I agree"))
+    assert answer.get("show_alert")  # the invite is Bob's now
+    told = tg.mark()
+    await tg.press(bob, intro, text="I agree")
+    await tg.wait_for(lambda: "your consent for “Anna” is on record" in intro.text)
+    await tg.next_message(alice.id, after=told, contains="Bob agreed")
+    assert sim.count("POST", "/v1/asset-groups") == groups_before  # no new check
+    (consent,) = query(settings.database_path, "SELECT * FROM consents")
+    assert consent["person_id"] == bob.id and consent["takeover"] == 1
+    assert consent["passed_at"] is not None
+
+    # Alice's view says who consented; no second take-over is offered.
+    mark = tg.mark()
+    await tg.send_text(alice, "/faces")
+    listing = await tg.next_message(alice.id, after=mark, contains="Your faces")
+    await tg.press(alice, listing, text="Anna")
+    await tg.wait_for(lambda: "Bob agreed through your invite" in listing.text)
+    assert "verified earlier through the direct link" in listing.text
+    assert not [b for b in listing.buttons() if "Invite the person" in b.text]
+
+    # The invite is spent; Bob can withdraw.
+    mark = tg.mark()
+    await tg.send_text(eve, f"/start {payload}")
+    await tg.next_message(eve.id, after=mark, contains="This invite is already done")
+    mark = tg.mark()
+    await tg.send_text(bob, "/myfaces")
+    mine = await tg.next_message(bob.id, after=mark, contains="Faces made of you")
+    assert "to a face verified earlier" in mine.text
+    await tg.press(bob, mine, text="Withdraw “Anna”")
+    await tg.wait_for(lambda: "Withdraw your consent for" in mine.text)
+    await tg.press(bob, mine, text="Yes, withdraw my consent")
+    await tg.wait_for(lambda: "consent for “Anna” is withdrawn" in mine.text)
+    (face,) = query(settings.database_path, "SELECT status FROM faces")
+    assert face["status"] == "withdrawn"
+
+
+async def test_a_group_face_names_the_group_on_the_consent_screen(
+    bot: RunningBot, tg: FakeTelegram, sim: Token360Simulator
+) -> None:
+    ann, bob = tg.add_user("Ann", username="ann"), tg.add_user("Bob")
+    group = tg.add_group("Film <club>", admins=[ann])
+    mark = tg.mark()
+    await tg.send_text(ann, "/newface Bob", chat_id=group.id)
+    card = await tg.next_message(group.id, after=mark, contains="Valid for 2 minutes")
+    mark = tg.mark()
+    await tg.send_text(bob, f"/start {invite_payload(card)}")
+    intro = await tg.next_message(bob.id, after=mark, contains="asked you to verify")
+    # The title is the user text here: escaped, so it reads as typed.
+    assert "so that the group “Film <club>” can make AI videos" in intro.text
+    assert "Ann (@ann) asked you" in intro.text

@@ -151,7 +151,7 @@ async def test_declining_ends_the_invite_and_tells_its_sender(
     minted = sim.count("POST") + sim.count("GET", f"/v1/asset-groups/{group}")
     mark = tg.mark()
     await tg.press(bob, intro, text="No, thanks")
-    await tg.next_message(alice.id, after=mark, contains="Bob said no to the face check")
+    await tg.next_message(alice.id, after=mark, contains="Bob said no to your invite")
     await tg.wait_for(lambda: "invite is now closed" in intro.text, what="the intro edited")
     assert "nothing was shared" in intro.text and not intro.buttons()
     # Over: opening it again, or agreeing on the other screen, mints nothing.

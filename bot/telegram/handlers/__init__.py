@@ -96,7 +96,8 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     )
     app.add_handler(
         CallbackQueryHandler(
-            invite.cb_invite, pattern=actions(Action.READY, Action.DECLINE, Action.INVITE_LINK)
+            invite.cb_invite,
+            pattern=actions(Action.READY, Action.DECLINE, Action.INVITE_LINK, Action.TAKE_OVER),
         )
     )
     app.add_handler(
@@ -112,6 +113,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
                 Action.FACE_RENAME,
                 Action.FACE_DELETE,
                 Action.FACE_DELETE_YES,
+                Action.FACE_CONSENT_INVITE,
             ),
         )
     )

@@ -329,6 +329,15 @@ async def _face_action(update: Update, context: Context, svc: Services, cb: Call
             await send_card(svc, context, chat.id, issued, invite_url)
         case Action.SIM_PASS:
             await _sim_pass(update, svc, actor, cb.int_arg)
+        case Action.FACE_CONSENT_INVITE:
+            face, invite = await svc.faces.consent_invite(actor, cb.int_arg)
+            url = svc.invite_url(invite_payload(invite))
+            await query.answer()
+            await context.bot.send_message(
+                chat.id,
+                face_texts.consent_invite(face, url),
+                reply_markup=keyboards.consent_invite(face, url),
+            )
 
 
 async def _show_face(
@@ -342,7 +351,12 @@ async def _show_face(
     await query.answer(notice)
     await query.edit_message_text(
         face_texts.face_detail(detail, provider),
-        reply_markup=keyboards.face_detail(face, detail.current_id, in_group=detail.in_group),
+        reply_markup=keyboards.face_detail(
+            face,
+            detail.current_id,
+            in_group=detail.in_group,
+            consent_invite=detail.takeover_possible,
+        ),
     )
 
 

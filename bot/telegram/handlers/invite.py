@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 from telegram.constants import ChatAction
+from telegram.error import TelegramError
 
 from bot.services.errors import ServiceFailed, ServiceRefused
 from bot.telegram.callbacks import Action, decode
@@ -25,10 +26,21 @@ async def open_invite(update: Update, context: Context, token: str) -> None:
     except ServiceRefused as refused:
         await message.reply_text(refusal_text(refused.refusal, refused.detail))
         return
+    title = await _group_title(context, view.face.chat_id) if view.for_group else None
     await message.reply_text(
-        texts.sandbox(face_texts.invite_intro(view), svc.sandbox is not None),
-        reply_markup=keyboards.invite_intro(token),
+        texts.sandbox(face_texts.invite_intro(view, title), svc.sandbox is not None),
+        reply_markup=keyboards.invite_intro(token, takeover=view.invite.takeover),
     )
+
+
+async def _group_title(context: Context, chat_id: int) -> str | None:
+    """The group's title as Telegram has it now (the bot stores no chat titles); None if
+    Telegram won't say (the bot left, say)."""
+    try:
+        chat = await context.bot.get_chat(chat_id)
+    except TelegramError:
+        return None
+    return chat.title
 
 
 async def cb_invite(update: Update, context: Context) -> None:
@@ -48,6 +60,16 @@ async def cb_invite(update: Update, context: Context) -> None:
             await query.edit_message_text(face_texts.invite_declined_invitee())
             await svc.notifier.send(
                 face.chat_id, face_texts.invite_declined_creator(face, user.first_name)
+            )
+            return
+        if callback.action is Action.TAKE_OVER:
+            face = await svc.faces.invites.take_over(token, user.id)
+            await query.answer()
+            await query.edit_message_text(
+                face_texts.took_over(face), reply_markup=keyboards.my_faces()
+            )
+            await svc.notifier.send(
+                face.chat_id, face_texts.took_over_owner(face, user.first_name)
             )
             return
         await context.bot.send_chat_action(chat.id, ChatAction.UPLOAD_PHOTO)

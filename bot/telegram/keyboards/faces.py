@@ -21,13 +21,7 @@ def verification_card(
 ) -> InlineKeyboardMarkup:
     rows = [[InlineKeyboardButton("🔗 Open verification page", url=link_url)]]
     if invite_url is not None:
-        share = (
-            "https://t.me/share/url?url="
-            + quote(invite_url, safe="")
-            + "&text="
-            + quote(f"Please verify your face for “{face.name}”", safe="")
-        )
-        rows.append([InlineKeyboardButton("📨 Send invite", url=share)])
+        rows.append([_share(invite_url, f"Please verify your face for “{face.name}”")])
     rows.append([_cb("🔄 New link", Action.NEW_LINK, face.id)])
     if sandbox:
         rows.append([_cb("🧪 Simulate: person passed", Action.SIM_PASS, face.id)])
@@ -85,13 +79,24 @@ def confirm_forget(user_id: int) -> InlineKeyboardMarkup:
     )
 
 
-def invite_intro(token: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [_cb("✅ I agree — I'm ready now", Action.READY, token)],
-            [_cb("No, thanks", Action.DECLINE, token)],
-        ]
+def invite_intro(token: str, *, takeover: bool = False) -> InlineKeyboardMarkup:
+    agree = (
+        _cb("✅ I agree", Action.TAKE_OVER, token)
+        if takeover
+        else _cb("✅ I agree — I'm ready now", Action.READY, token)
     )
+    return InlineKeyboardMarkup([[agree], [_cb("No, thanks", Action.DECLINE, token)]])
+
+
+def consent_invite(face: Face, invite_url: str) -> InlineKeyboardMarkup:
+    text = f"Please confirm your consent for “{face.name}”"
+    return InlineKeyboardMarkup([[_share(invite_url, text)]])
+
+
+def _share(invite_url: str, text: str) -> InlineKeyboardButton:
+    """Telegram's share screen, with the invite and a line for the person."""
+    url = f"https://t.me/share/url?url={quote(invite_url, safe='')}&text={quote(text, safe='')}"
+    return InlineKeyboardButton("📨 Send invite", url=url)
 
 
 def faces_list(listing: FaceList) -> InlineKeyboardMarkup | None:
@@ -120,9 +125,11 @@ def faces_list(listing: FaceList) -> InlineKeyboardMarkup | None:
 
 
 def face_detail(
-    face: Face, current_id: int | None, *, in_group: bool = False
+    face: Face, current_id: int | None, *, in_group: bool = False, consent_invite: bool = False
 ) -> InlineKeyboardMarkup:
     rows = []
+    if consent_invite:
+        rows.append([_cb("📨 Invite the person to consent", Action.FACE_CONSENT_INVITE, face.id)])
     if face.status is FaceStatus.ACTIVE and in_group:
         rows.append([_cb("📥 Upload photos", Action.FACE_USE, face.id)])
     elif face.status is FaceStatus.ACTIVE and face.id != current_id:

@@ -83,25 +83,68 @@ def named(name: str, username: str | None, *, bold: bool = False) -> str:
     return f"{shown} (@{e(username)})" if username else shown
 
 
-def invite_intro(view: InviteView) -> str:
+def invite_intro(view: InviteView, group_title: str | None = None) -> str:
     """The consent screen: who asks, what for, what is kept where (issue 11)."""
     creator = view.creator
     who = named(creator.first_name, creator.username, bold=True) if creator else "Someone"
-    whose = "a group chat they are in" if view.for_group else "they"
+    if not view.for_group:
+        whose = "they"
+    elif group_title:
+        whose = f"the group “<b>{e(group_title)}</b>”"
+    else:
+        whose = "a group chat they are in"
     provider = e(view.provider_name)
-    return (
-        f"🙋 {who} asked you to verify your face as “<b>{e(view.face.name)}</b>”, "
-        f"so that {whose} can make AI videos of you.\n\n"
-        "<b>What you agree to</b>\n"
+    face = e(view.face.name)
+    keep = (
         f"• Videos of you made with ByteDance's Seedance 2.0 through <b>{provider}</b>.\n"
         f"• The photos of you they upload are kept at {provider}; the videos stay in the "
         "chat where they are made.\n"
-        f"• First a face check on {provider}'s page: it looks at your face through the "
-        "camera for about a minute.\n"
+    )
+    withdraw = (
         "• You can withdraw later, here: /myfaces. No new video is made after that, and "
         "your photos are deleted at the provider where it allows.\n\n"
-        "The link works for 2 minutes, so agree only when you can do it now. Nothing is "
+    )
+    if view.invite.takeover:
+        return (
+            f"🙋 {who} asks for your consent to “<b>{face}</b>”, a face of you already "
+            f"verified with {provider}'s face check, so that {whose} can make AI videos of "
+            "you.\n\n<b>What you agree to</b>\n"
+            + keep
+            + withdraw
+            + "Not your face, or you don't agree? Press <b>No, thanks</b>: they are told."
+        )
+    return (
+        f"🙋 {who} asked you to verify your face as “<b>{face}</b>”, "
+        f"so that {whose} can make AI videos of you.\n\n"
+        "<b>What you agree to</b>\n"
+        + keep
+        + f"• First a face check on {provider}'s page: it looks at your face through the "
+        "camera for about a minute.\n"
+        + withdraw
+        + "The link works for 2 minutes, so agree only when you can do it now. Nothing is "
         "shared until you agree."
+    )
+
+
+def took_over(face: Face) -> str:
+    return (
+        f"✅ Thank you: your consent for “<b>{e(face.name)}</b>” is on record. /myfaces "
+        "shows it, with what is made of it; you can withdraw there at any time."
+    )
+
+
+def took_over_owner(face: Face, who: str) -> str:
+    return (
+        f"🤝 {e(who)} agreed: their consent for “<b>{e(face.name)}</b>” is on record now, and "
+        "they can withdraw it."
+    )
+
+
+def consent_invite(face: Face, invite_url: str) -> str:
+    return (
+        f"📨 Send this invite to the person in “<b>{e(face.name)}</b>”. When they agree, their "
+        "consent is on record, and they can see the face and withdraw it in /myfaces. No new "
+        f"face check is needed.\n{e(invite_url)}"
     )
 
 
@@ -114,7 +157,7 @@ def invite_declined_invitee() -> str:
 
 def invite_declined_creator(face: Face, who: str) -> str:
     return (
-        f"{e(who)} said no to the face check for “{e(face.name)}”, so that invite is closed. "
+        f"{e(who)} said no to your invite for “{e(face.name)}”, so that invite is closed. "
         "If they change their mind, send them a new one."
     )
 
@@ -196,7 +239,9 @@ def my_faces(faces: list[ConsentedFace]) -> str:
         used = f", last used {day_time(mine.last_used)}" if mine.last_used else ""
         consent = mine.consent
         record = f"You agreed {day_time(consent.consented_at)}"
-        if consent.passed_at is not None:
+        if consent.takeover:
+            record += " to a face verified earlier"
+        elif consent.passed_at is not None:
             record += f"; your check passed {day_time(consent.passed_at)}"
         if consent.withdrawn_at is not None:
             record += f"; you withdrew {day_time(consent.withdrawn_at)}"
@@ -286,7 +331,8 @@ def consent_record(detail: FaceDetail) -> str:
         if face.status is FaceStatus.ACTIVE:
             return (
                 "🤝 <b>Consent:</b> verified through the direct link, so the bot doesn't know "
-                "who the person is and has no record of their consent."
+                "who the person is and has no record of their consent. <b>Invite the person "
+                "to consent</b> so that it is on record and theirs to withdraw."
             )
         return "🤝 <b>Consent:</b> none yet — the person agrees when they open your invite."
     person = detail.consenter
@@ -294,7 +340,9 @@ def consent_record(detail: FaceDetail) -> str:
     lines = [
         f"🤝 <b>Consent:</b> {who} agreed through your invite on {day_time(consent.consented_at)}."
     ]
-    if consent.passed_at is not None:
+    if consent.takeover:
+        lines.append("The face was verified earlier through the direct link.")
+    elif consent.passed_at is not None:
         lines.append(f"Their face check passed on {day_time(consent.passed_at)}.")
     if consent.withdrawn_at is not None:
         lines.append(f"They withdrew on {day_time(consent.withdrawn_at)}.")

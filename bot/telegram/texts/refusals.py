@@ -23,6 +23,13 @@ def refusal_text(reason: Refusal, detail: str = "") -> str:
             return "That face was deleted."
         case Refusal.ALREADY_WITHDRAWN:
             return "You already withdrew your consent for this face — nothing more to do."
+        case Refusal.CONSENT_ON_RECORD:
+            return "The person's consent to this face is already on record."
+        case Refusal.NO_FACE_CHECK:
+            return (
+                "This provider has no face check, so there is no verified person to invite. "
+                "Only send photos of someone who agreed."
+            )
         case Refusal.PRIVATE_ONLY:
             return "That works in your private chat with me only: send it there."
         case Refusal.FACE_WITHDRAWN:
@@ -47,7 +54,7 @@ def refusal_text(reason: Refusal, detail: str = "") -> str:
         case Refusal.INVITE_TAKEN:
             return "This invite was already used by someone else."
         case Refusal.INVITE_DONE:
-            return "This face check is already done — nothing more to do. Thanks!"
+            return "This invite is already done — nothing more to do. Thanks!"
         case Refusal.LINK_EXPIRED:
             return "That link has expired. Tap <b>New link</b> for a fresh one."
         case Refusal.NO_FACE:
