@@ -333,5 +333,19 @@ MIGRATIONS: list[list[str]] = [
         """,
         "CREATE INDEX cleanups_due ON provider_cleanups (next_at) WHERE done_at IS NULL",
         "CREATE INDEX cleanups_face ON provider_cleanups (face_id)",
+        # Faces verified through an invite before consents were recorded (migration 9): the
+        # person pressed "I'm ready" on the invite and passed, so their consent is put on
+        # record as of then, and the face is theirs to see and withdraw in /myfaces.
+        """
+        INSERT INTO consents (face_id, person_id, invite_token, consented_at, passed_at)
+        SELECT f.id, f.verifier_user_id, i.token, COALESCE(i.claimed_at, f.created_at),
+            f.activated_at
+        FROM faces f JOIN invites i ON i.token = (
+            SELECT token FROM invites WHERE face_id = f.id AND claimed_by = f.verifier_user_id
+            ORDER BY claimed_at DESC LIMIT 1)
+        WHERE f.verifier_user_id IS NOT NULL AND f.activated_at IS NOT NULL
+            AND f.status = 'active'
+            AND NOT EXISTS (SELECT 1 FROM consents c WHERE c.face_id = f.id)
+        """,
     ],
 ]

@@ -133,3 +133,40 @@ async def test_a_write_cancelled_at_any_step_does_not_block_the_next(tmp_path: P
             await write(steps)  # must not fail with "within a transaction"
         rows = await db.fetchall("SELECT update_id FROM inbox WHERE update_id < 1000")
         assert sorted(r["update_id"] for r in rows) == list(range(12))
+
+
+async def test_faces_verified_through_an_invite_before_consents_get_their_record(
+    tmp_path: Path,
+) -> None:
+    """Migration 10 puts on record the consent of whoever passed through an invite before
+    consents were recorded, so that the face is theirs to withdraw."""
+    path = tmp_path / "db.sqlite3"
+    conn = sqlite3.connect(path)
+    for statements in MIGRATIONS[:9]:
+        for sql in statements:
+            conn.execute(sql)
+    conn.execute("PRAGMA user_version=9")
+    face = (
+        "INSERT INTO faces (id, owner_kind, owner_id, created_by, chat_id, name, provider, "
+        "status, verifier_user_id, created_at, updated_at, activated_at) "
+        "VALUES (?, 'user', 1, 1, 1, ?, 'token360', ?, ?, 10, 10, ?)"
+    )
+    conn.execute(face, (1, "by invite", "active", 2, 50.0))
+    conn.execute(face, (2, "direct link", "active", None, 60.0))
+    conn.execute(face, (3, "never passed", "expired", 2, None))
+    invite = (
+        "INSERT INTO invites (token, face_id, created_by, created_at, expires_at, claimed_by, "
+        "claimed_at) VALUES (?, ?, 1, 10, 99, ?, ?)"
+    )
+    conn.execute(invite, ("old", 1, 2, 20.0))
+    conn.execute(invite, ("new", 1, 2, 30.0))
+    conn.execute(invite, ("unused", 2, None, None))
+    conn.execute(invite, ("t3", 3, 2, 40.0))
+    conn.commit()
+    conn.close()
+    async with Database(path) as db:
+        assert await db.user_version() == len(MIGRATIONS)
+        rows = await db.fetchall(
+            "SELECT face_id, person_id, invite_token, consented_at, passed_at FROM consents"
+        )
+    assert [tuple(r) for r in rows] == [(1, 2, "new", 30.0, 50.0)]
