@@ -11,9 +11,13 @@ file ("document") arrives as the phone wrote it, GPS included.
   and Adobe's colour transform stay: they say how to show the pixels.
 - PNG and WebP: only the chunks that draw the picture are kept (allow-lists), so text,
   time, EXIF, XMP, C2PA and private chunks go (and WebP's header flags for them).
-- BMP holds no metadata. TIFF, GIF and HEIF mix metadata into their structure: Pillow reads
-  and writes them again without it (TIFF and GIF losslessly; HEIF at quality 95), a GIF or
-  HEIF only when it has some.
+- GIF: the blocks are copied except comments, plain-text and application extensions (XMP
+  and ICC profiles travel in those) other than the NETSCAPE loop count, in every frame; the
+  compressed pixels are copied untouched.
+- BMP holds no metadata. TIFF and HEIF mix metadata into their structure: Pillow reads and
+  writes them again without it (TIFF losslessly; HEIF at quality 95), a HEIF only when it
+  has EXIF or XMP (its thumbnails and depth maps, pictures of the same photo, are not
+  looked at).
 - Orientation is kept: where the camera recorded one (EXIF Orientation other than 1), the
   stripped file carries a new EXIF block holding that tag alone, so the picture shows the
   same way; a re-encoded one is turned upright instead.
@@ -38,7 +42,7 @@ log = logging.getLogger(__name__)
 
 ORIENTATION = 0x0112  # EXIF tag
 # Written again by Pillow, turned upright: their width and height may swap.
-REENCODED = frozenset({"TIFF", "GIF", "HEIF"})
+REENCODED = frozenset({"TIFF", "HEIF"})
 UPRIGHT = 1
 
 _SOI, _EOI, _SOS, _COM = 0xD8, 0xD9, 0xDA, 0xFE
@@ -54,8 +58,12 @@ _PNG_PICTURE = {
 _WEBP_EXIF_FLAG, _WEBP_XMP_FLAG = 0x08, 0x04
 # The chunks that draw a WebP (simple, extended, animated): everything else is left out.
 _WEBP_PICTURE = {b"VP8X", b"VP8 ", b"VP8L", b"ALPH", b"ICCP", b"ANIM", b"ANMF"}
-# Where Pillow puts a GIF's or HEIF's metadata when it reads one.
-_INFO_METADATA = ("exif", "xmp", "XML:com.adobe.xmp", "comment", "extension")
+# Where Pillow puts a HEIF's metadata when it reads one.
+_INFO_METADATA = ("exif", "xmp", "XML:com.adobe.xmp")
+_GIF_EXTENSION, _GIF_IMAGE, _GIF_TRAILER = 0x21, 0x2C, 0x3B
+_GIF_GRAPHIC_CONTROL = 0xF9  # frame timing and transparency: part of the picture
+_GIF_APPLICATION = 0xFF
+_GIF_LOOP = b"NETSCAPE2.0"
 
 
 async def picture_only(data: bytes, facts: ImageFacts) -> tuple[bytes, ImageFacts]:
@@ -81,6 +89,8 @@ def strip_metadata(data: bytes, fmt: str) -> bytes:
         return _png(data)
     if fmt == "WEBP":
         return _webp(data)
+    if fmt == "GIF":
+        return _gif(data)
     if fmt == "BMP":
         return data
     return _reencoded(data, fmt)
@@ -258,22 +268,59 @@ def _webp(data: bytes) -> bytes:
     return b"RIFF" + (len(body) + 4).to_bytes(4, "little") + b"WEBP" + body
 
 
+def _gif(data: bytes) -> bytes:
+    """The GIF's blocks but the extensions that are not picture, in one pass."""
+    flags = data[10]
+    i = 13 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0)  # header, screen, colours
+    keep = [data[:i]]
+    dropped = False
+    while i < len(data):
+        start, kind = i, data[i]
+        if kind == _GIF_TRAILER:
+            keep.append(data[i : i + 1])
+            break  # anything after the trailer is not GIF
+        if kind == _GIF_IMAGE:
+            local = data[i + 9]
+            i += 10 + (3 << ((local & 7) + 1) if local & 0x80 else 0) + 1  # + LZW code size
+            i = _gif_sub_blocks(data, i)
+            keep.append(data[start:i])
+            continue
+        if kind != _GIF_EXTENSION:
+            raise ValueError(f"unexpected GIF block {kind:#x} at {i}")
+        label = data[i + 1]
+        i = _gif_sub_blocks(data, i + 2)
+        loop = label == _GIF_APPLICATION and data[start + 3 : start + 14] == _GIF_LOOP
+        if label == _GIF_GRAPHIC_CONTROL or loop:
+            keep.append(data[start:i])
+        else:
+            dropped = True
+    cleaned = b"".join(keep)
+    return cleaned if dropped or len(cleaned) != len(data) else data
+
+
+def _gif_sub_blocks(data: bytes, i: int) -> int:
+    """Where the sub-blocks starting at ``i`` end (after their zero terminator)."""
+    while True:
+        size = data[i]
+        i += 1 + size
+        if size == 0:
+            return i
+
+
 def _reencoded(data: bytes, fmt: str) -> bytes:
     """Pillow reads the picture and writes it again, upright, with no metadata."""
     from PIL import Image, ImageOps
 
     with Image.open(io.BytesIO(data)) as opened:
-        if fmt in ("GIF", "HEIF") and not any(opened.info.get(key) for key in _INFO_METADATA):
+        if fmt == "HEIF" and not any(opened.info.get(key) for key in _INFO_METADATA):
             return data  # nothing to take out: not written again
         colours = opened.info.get("icc_profile")  # how to show the pixels: kept
         picture = ImageOps.exif_transpose(opened)
         picture.info.clear()  # comments, XMP, EXIF: not written again
         out = io.BytesIO()
-        profile = {"icc_profile": colours} if colours and fmt != "GIF" else {}
+        profile = {"icc_profile": colours} if colours else {}
         if fmt == "TIFF":
             picture.save(out, format="TIFF", compression="tiff_deflate", **profile)
-        elif fmt == "GIF":
-            picture.save(out, format="GIF")
         elif fmt == "HEIF":
             picture.save(out, format="HEIF", quality=95, **profile)
         else:

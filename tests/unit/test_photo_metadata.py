@@ -194,3 +194,32 @@ def test_a_webp_keeps_only_what_draws_it() -> None:
     assert_no_camera_data(clean)
     assert opened(clean).getexif().get(ORIENTATION) == 6
     assert opened(clean).tobytes() == opened(original).tobytes()
+
+
+def gif_with_metadata() -> tuple[bytes, bytes]:
+    """A looping two-frame GIF, and the same with a comment and an XMP application
+    extension after the first frame and a comment before the trailer."""
+    frames = [picture().convert("P"), ImageOps.mirror(picture()).convert("P")]
+    out = io.BytesIO()
+    frames[0].save(out, format="GIF", save_all=True, append_images=frames[1:], loop=0)
+    clean = out.getvalue()
+    comment = b"\x21\xfe" + bytes([len(b"shot at home")]) + b"shot at home" + b"\x00"
+    xmp = b"\x21\xff\x0bXMP DataXMP" + bytes([len(XMP)]) + XMP + b"\x00"
+    second = clean.index(b"\x21\xf9", clean.index(b"\x2c"))  # the second frame's control
+    dirty = clean[:second] + comment + xmp + clean[second:-1] + comment + b"\x3b" + b"junk"
+    return clean, dirty
+
+
+def test_a_gif_loses_comments_and_xmp_in_every_frame_but_keeps_its_frames() -> None:
+    clean, dirty = gif_with_metadata()
+    assert b"secret place" in dirty
+    stripped = strip_metadata(dirty, "GIF")
+    assert stripped == clean
+    assert b"secret place" not in stripped and b"shot at home" not in stripped
+    with Image.open(io.BytesIO(stripped)) as gif:
+        assert gif.n_frames == 2 and gif.info.get("loop") == 0
+
+
+def test_a_gif_with_no_metadata_is_left_byte_for_byte() -> None:
+    clean, _ = gif_with_metadata()
+    assert strip_metadata(clean, "GIF") is clean
