@@ -149,6 +149,10 @@ class ConsentedFace:
     videos: int  # videos made (delivered)
     last_used: float | None  # the newest video asked for
 
+    @property
+    def in_group(self) -> bool:
+        return self.owner_kind is OwnerKind.CHAT
+
 
 class CleanupTarget(StrEnum):
     GROUP = "group"  # the face's group, photos and all

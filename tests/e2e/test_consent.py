@@ -313,3 +313,11 @@ async def test_a_group_face_names_the_group_on_the_consent_screen(
     # The title is the user text here: escaped, so it reads as typed.
     assert "so that the group “Film <club>” can make AI videos" in intro.text
     assert "Ann (@ann) asked you" in intro.text
+    bob_card = await agreed(tg, bob, intro)
+    mark = tg.mark()
+    sim.pass_verification(group_of(sim, bob_card))
+    await tg.next_message(bob.id, after=mark, contains="passed")
+    mark = tg.mark()
+    await tg.send_text(bob, "/myfaces")
+    mine = await tg.next_message(bob.id, after=mark, contains="Faces made of you")
+    assert "Owner: Ann (@ann), in the group “Film <club>”." in mine.text

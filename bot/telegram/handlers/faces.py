@@ -29,6 +29,7 @@ from bot.telegram.texts import common as texts
 from bot.telegram.texts import faces as face_texts
 from bot.telegram.texts import groups as group_texts
 from bot.telegram.texts.refusals import failure_text, refusal_text
+from bot.telegram.titles import group_titles
 from storage.models import Face
 
 
@@ -206,7 +207,10 @@ async def cmd_myfaces(update: Update, context: Context) -> None:
     message = update.effective_message
     assert message is not None
     mine = await svc.consents.mine(await actor_of(update, context))
-    await message.reply_text(face_texts.my_faces(mine), reply_markup=keyboards.my_faces_list(mine))
+    titles = await group_titles(context.bot, (f.chat_id for f in mine if f.in_group))
+    await message.reply_text(
+        face_texts.my_faces(mine, titles), reply_markup=keyboards.my_faces_list(mine)
+    )
 
 
 async def cb_myfaces(update: Update, context: Context) -> None:
@@ -244,9 +248,10 @@ async def cb_myfaces(update: Update, context: Context) -> None:
             await query.answer(text, show_alert=True)
         return
     mine = await svc.consents.mine(actor)
+    titles = await group_titles(context.bot, (f.chat_id for f in mine if f.in_group))
     await query.answer()
     await context.bot.send_message(
-        chat.id, face_texts.my_faces(mine), reply_markup=keyboards.my_faces_list(mine)
+        chat.id, face_texts.my_faces(mine, titles), reply_markup=keyboards.my_faces_list(mine)
     )
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from telegram import Update
 from telegram.constants import ChatAction
-from telegram.error import TelegramError
 
 from bot.services.errors import ServiceFailed, ServiceRefused
 from bot.telegram.callbacks import Action, decode
@@ -14,6 +13,7 @@ from bot.telegram.keyboards import faces as keyboards
 from bot.telegram.texts import common as texts
 from bot.telegram.texts import faces as face_texts
 from bot.telegram.texts.refusals import failure_text, refusal_text
+from bot.telegram.titles import group_title
 
 
 async def open_invite(update: Update, context: Context, token: str) -> None:
@@ -26,21 +26,11 @@ async def open_invite(update: Update, context: Context, token: str) -> None:
     except ServiceRefused as refused:
         await message.reply_text(refusal_text(refused.refusal, refused.detail))
         return
-    title = await _group_title(context, view.face.chat_id) if view.for_group else None
+    title = await group_title(context.bot, view.face.chat_id) if view.for_group else None
     await message.reply_text(
         texts.sandbox(face_texts.invite_intro(view, title), svc.sandbox is not None),
         reply_markup=keyboards.invite_intro(token, takeover=view.invite.takeover),
     )
-
-
-async def _group_title(context: Context, chat_id: int) -> str | None:
-    """The group's title as Telegram has it now (the bot stores no chat titles); None if
-    Telegram won't say (the bot left, say)."""
-    try:
-        chat = await context.bot.get_chat(chat_id)
-    except TelegramError:
-        return None
-    return chat.title
 
 
 async def cb_invite(update: Update, context: Context) -> None:

@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from bot.providers.base import Capabilities, PhotoDeletion
 from bot.services.cleanups import PhotosAtProvider, PhotosOutcome
 from bot.services.consents import Withdrawal
 from bot.services.face_views import FaceDetail, FaceList
 from bot.services.invites import InviteView
 from bot.telegram.texts.common import ID_LIMIT, clip, clock_time, day_time, e, fit_lines
-from storage.models import AssetState, ConsentedFace, Face, FaceStatus, OwnerKind
+from storage.models import AssetState, ConsentedFace, Face, FaceStatus
 
 
 def ask_face_name() -> str:
@@ -225,8 +227,9 @@ def face_detail(detail: FaceDetail, provider: str) -> str:
     return "\n".join(lines)
 
 
-def my_faces(faces: list[ConsentedFace]) -> str:
-    """/myfaces: the faces made of the person reading, as they consented to them."""
+def my_faces(faces: list[ConsentedFace], titles: Mapping[int, str]) -> str:
+    """/myfaces: the faces made of the person reading, as they consented to them;
+    ``titles``: the groups' titles, by chat id, where Telegram gave them."""
     if not faces:
         return (
             "No face has been made of you through an invite. When someone invites you to "
@@ -235,7 +238,10 @@ def my_faces(faces: list[ConsentedFace]) -> str:
     lines = ["🙋 <b>Faces made of you</b>, each with your consent through an invite:"]
     for n, mine in enumerate(faces, 1):
         owner = named(mine.owner_name, mine.owner_username) if mine.owner_name else "Someone"
-        where = "in a group chat" if mine.owner_kind is OwnerKind.CHAT else "in their own chat"
+        where = "in their own chat"
+        if mine.in_group:
+            title = titles.get(mine.chat_id)
+            where = f"in the group “{e(title)}”" if title else "in a group chat"
         used = f", last used {day_time(mine.last_used)}" if mine.last_used else ""
         consent = mine.consent
         record = f"You agreed {day_time(consent.consented_at)}"
