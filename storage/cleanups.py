@@ -42,6 +42,11 @@ class CleanupRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
 
+    async def add(self, order: CleanupOrder, now: float) -> None:
+        """Order deletes on their own (not with a change of the face)."""
+        async with self.db.write() as conn:
+            await order_cleanup(conn, order, now)
+
     async def due(self, now: float, limit: int = 50) -> list[Cleanup]:
         rows = await self.db.fetchall(
             "SELECT * FROM provider_cleanups WHERE done_at IS NULL AND next_at <= ? "

@@ -17,14 +17,21 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.providers.base import AssetRef, PhotoDeletion, ProviderError
+from bot.providers.base import AssetInfo, AssetRef, PhotoDeletion, ProviderError
 from bot.providers.registry import Providers
 from bot.services.clock import Clock
 from bot.services.notify import Notifier
 from storage.assets import AssetRepo
 from storage.cleanups import CleanupRepo
 from storage.faces import FaceRepo
-from storage.models import Cleanup, CleanupItem, CleanupOrder, CleanupTarget, Face
+from storage.models import (
+    Cleanup,
+    CleanupItem,
+    CleanupOrder,
+    CleanupTarget,
+    Face,
+    FaceStatus,
+)
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +145,18 @@ class PhotoCleanups:
         if not items:
             return None
         return CleanupOrder(face.id, face.provider, tuple(items), tell_chat_id)
+
+    async def late_photo(self, face_id: int, info: AssetInfo) -> None:
+        """A photo that reached the provider after its face was withdrawn or deleted (its
+        upload was under way): owed a delete too, where photos are deleted one by one (a
+        group delete took the group already)."""
+        face = await self.faces.get(face_id)
+        if face is None or face.status not in (FaceStatus.WITHDRAWN, FaceStatus.DELETED):
+            return
+        if self.deletion(face) is not PhotoDeletion.ASSET_SOFT:
+            return
+        item = CleanupItem(CleanupTarget.ASSET, info.group_id, info.asset_id, info.record_id)
+        await self.repo.add(CleanupOrder(face.id, face.provider, (item,), None), self.clock())
 
     async def first_try(self, face: Face) -> PhotosOutcome:
         """Try the face's owed deletes now, right after they were ordered."""

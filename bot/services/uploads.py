@@ -204,6 +204,11 @@ class UploadService:
                 log.warning("no room to publish asset %d: %s", asset.id, exc)
                 await self._fail(asset, "media_full", None, expect=AssetState.RECEIVED)
                 return
+        now_face = await self.faces.faces.get(face.id)
+        if now_face is None or now_face.status is not FaceStatus.ACTIVE:
+            # Withdrawn or deleted while this photo was being checked: it does not go.
+            await self._fail(asset, "face_withdrawn", None, expect=AssetState.RECEIVED)
+            return
         moved = await self.assets.transition(
             asset.id,
             AssetState.UPLOADING,
@@ -249,6 +254,8 @@ class UploadService:
             await self.assets.recheck_upload_at(asset.id, self.clock() + self.poll_seconds)
             return
         await self.apply(asset, info, expect=AssetState.UPLOADING)
+        # Withdrawn or deleted while the upload was on its way: the photo goes there too.
+        await self.faces.cleanups.late_photo(asset.face_id, info)
 
     async def recover(self, asset: Asset, fetch: FileFetcher) -> None:
         """Resume an upload cut off by a restart."""

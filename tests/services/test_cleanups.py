@@ -4,16 +4,27 @@ crash that came between the face's change and the provider's delete."""
 
 from __future__ import annotations
 
-from bot.providers.base import PhotoDeletion, ProviderUnavailable
+from bot.providers.base import (
+    AssetInfo,
+    Capabilities,
+    PhotoDeletion,
+    ProviderUnavailable,
+    RemoteAssetState,
+)
 from bot.services.cleanups import RETRY_SECONDS, PhotosAtProvider
 from bot.services.faces import FaceService
+from bot.services.uploads import UploadService
+from storage.assets import AssetRepo, IncomingFile
 from storage.cleanups import CleanupRepo
 from storage.database import Database
 from storage.faces import FaceRepo
 from storage.models import FaceStatus, JobStatus, VideoSettings
 from storage.videos import VideoRepo
 from tests.clock import FakeClock
+from tests.images import image
 from tests.services.conftest import ALICE, Actors, FakeNotifier, FakeProvider
+
+PHOTO_FILE = IncomingFile("file-1", "unique-1", None, "image/jpeg", 1000, 800, 800)
 
 
 async def video_running(db: Database, face_id: int, now: float) -> int:
@@ -111,9 +122,50 @@ async def test_a_crash_after_the_change_leaves_the_delete_to_the_tracker(
 async def test_a_provider_without_a_delete_keeps_the_photos(
     face_service: FaceService, actors: Actors, fake_provider: FakeProvider, db: Database
 ) -> None:
-    fake_provider.capabilities = fake_provider.capabilities.__class__(display_name="Fake")
+    fake_provider.capabilities = Capabilities(display_name="Fake")
     face = (await face_service.create(actors.alice, "Anna")).face
     _, photos = await face_service.delete(actors.alice, face.id)
     assert photos.state is PhotosAtProvider.KEPT
     assert fake_provider.count("delete_group") == 0
     assert await CleanupRepo(db).of_face(face.id) == []
+
+
+async def test_a_photo_checked_while_its_face_is_deleted_is_not_sent(
+    face_service: FaceService,
+    upload_service: UploadService,
+    actors: Actors,
+    fake_provider: FakeProvider,
+    db: Database,
+) -> None:
+    face = (await face_service.create(actors.alice, "Anna")).face
+    await face_service.activate(face, face.provider_group_id)
+    received = await upload_service.receive(actors.alice, PHOTO_FILE)
+    assert received is not None
+
+    async def fetch_while_deleting(file_id: str) -> bytes:
+        await face_service.delete(actors.alice, face.id)  # the owner deletes meanwhile
+        return image()
+
+    await upload_service.process(received.asset.id, fetch_while_deleting)
+    assert fake_provider.count("upload_asset") == 0
+    asset = await AssetRepo(db).get(received.asset.id)
+    assert asset is not None and asset.error_code == "face_withdrawn"
+
+
+async def test_a_photo_that_arrives_after_the_delete_is_deleted_one_by_one(
+    face_service: FaceService,
+    actors: Actors,
+    fake_provider: FakeProvider,
+    clock: FakeClock,
+) -> None:
+    """Where a provider deletes photos one by one, an upload that was under way when the
+    face went is deleted too."""
+    fake_provider.capabilities = Capabilities(
+        display_name="Fake", photo_deletion=PhotoDeletion.ASSET_SOFT
+    )
+    face = (await face_service.create(actors.alice, "Anna")).face
+    await face_service.delete(actors.alice, face.id)
+    late = AssetInfo("ta_late", RemoteAssetState.PROCESSING, record_id="r-late")
+    await face_service.cleanups.late_photo(face.id, late)
+    await face_service.cleanups.run_due()
+    assert fake_provider.count("delete_asset") == 1

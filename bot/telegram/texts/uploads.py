@@ -105,6 +105,8 @@ def failure(asset: Asset, detail: int = DETAIL) -> str:
         return "too many photos are waiting right now. Send it again in a few minutes."
     if code == "provider_disabled":
         return "this face's provider isn't enabled on the bot now. Ask the bot's owner."
+    if code == "face_withdrawn":
+        return "the face was withdrawn or deleted meanwhile, so it wasn't sent."
     if code == "download_failed":
         return "I couldn't download it from Telegram. Send it again."
     if code == "timeout":
