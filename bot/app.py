@@ -320,6 +320,8 @@ class Runtime:
             with contextlib.suppress(asyncio.CancelledError):
                 await self.tracker_task
             self.tracker_task = None
+        if self.faces is not None:
+            await self.faces.cleanups.stop()
 
     async def shutdown(self, app: AnyApplication) -> None:
         await self.stop(app)

@@ -12,8 +12,9 @@ from typing import Any
 from storage.database import Database
 from storage.models import Cleanup, CleanupItem, CleanupOrder, CleanupTarget
 
-# A video still being made at the provider may need the face's photos.
-_MAKING = "('submitting', 'queued', 'running')"
+# A video that may still be in the making at the provider may need the face's photos: a
+# submit whose answer was lost (needs_decision) may be running there too.
+_MAKING = "('submitting', 'queued', 'running', 'downloading', 'needs_decision')"
 
 
 async def order_cleanup(conn: Any, order: CleanupOrder, now: float) -> None:
@@ -60,6 +61,16 @@ class CleanupRepo:
             "SELECT * FROM provider_cleanups WHERE face_id = ? ORDER BY id", (face_id,)
         )
         return [_cleanup(row) for row in rows]
+
+    async def claim(self, cleanup_id: int, now: float, until: float) -> bool:
+        """Take a due, owed delete for one attempt (its next try moves to ``until``)."""
+        async with self.db.write() as conn:
+            cur = await conn.execute(
+                "UPDATE provider_cleanups SET next_at = ? "
+                "WHERE id = ? AND done_at IS NULL AND next_at <= ?",
+                (until, cleanup_id, now),
+            )
+            return cur.rowcount > 0
 
     async def videos_making(self, face_id: int) -> bool:
         """Whether a video of the face may still be in the making at the provider."""

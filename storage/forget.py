@@ -1,10 +1,11 @@
 """/forgetme (issue 11): a person's rows removed in one transaction, but the records of
 withdrawn faces.
 
-What stays is what someone else may need to know: a face the person owned, now withdrawn,
-with its name, provider ids, status history and the consent rows of whoever verified it; and
-the person's own passed consents to other people's faces, now withdrawn, so those owners
-keep the record of who agreed and withdrew. Everything else naming them goes: their user
+What stays is what someone else may need to know: a face the person owned, now withdrawn
+(or deleted before), with its name, provider ids, status history and the consent rows of
+whoever verified it, its owner and chat now "someone who has left" (0); and the person's own
+passed consents to other people's faces, now withdrawn, so those owners keep the record of
+who agreed and withdrew. Everything else naming them goes: their user
 row, videos, photos and upload batches of their faces, links, unused invites, settings,
 pending questions, inline offers, group allow-lists. In a group they leave the group's faces
 and photos to the group, with "someone who left" (0) where their id was.
@@ -22,6 +23,8 @@ from storage.models import CleanupOrder, FaceStatus, LinkState
 LEFT = 0  # stands for "someone who has left" where a group keeps what they made
 
 _OWNED = "SELECT id FROM faces WHERE owner_kind = 'user' AND owner_id = :u"
+# A face that can still be used, or become usable: withdrawn now (a deleted one stays so).
+_LIVE = "('creating', 'interrupted', 'pending', 'active', 'expired')"
 # Faces whose record survives: the person's own, and those they verified and now withdraw.
 _RECORDS = f"""
     SELECT id FROM faces WHERE id IN ({_OWNED}) OR id IN (
@@ -33,8 +36,8 @@ _THEIR_ASSETS = f"SELECT id FROM assets WHERE face_id IN ({_OWNED})"
 
 @dataclass(frozen=True)
 class Forgotten:
-    owned_faces: list[int]  # withdrawn now (or before)
-    withdrawn_consents: list[int]  # face ids of others, their consent withdrawn now
+    owned_faces: list[int]  # withdrawn now
+    withdrawn_consents: list[int]  # others' faces withdrawn now, with their consent
     videos: int  # erased
     asset_ids: list[int]  # erased photos (their published copies go too)
 
@@ -44,17 +47,21 @@ class ForgetRepo:
         self.db = db
 
     async def consented_faces(self, user_id: int) -> list[int]:
-        """Other people's faces whose check this person passed, consent still standing."""
+        """Other people's faces whose check this person passed, consent still standing,
+        that can still be used."""
         rows = await self.db.fetchall(
-            "SELECT face_id FROM consents WHERE person_id = ? AND passed_at IS NOT NULL "
-            "AND withdrawn_at IS NULL ORDER BY id",
+            f"SELECT c.face_id FROM consents c JOIN faces f ON f.id = c.face_id "
+            f"WHERE c.person_id = ? AND c.passed_at IS NOT NULL AND c.withdrawn_at IS NULL "
+            f"AND f.status IN {_LIVE} ORDER BY c.id",
             (user_id,),
         )
         return [row["face_id"] for row in rows]
 
     async def owned_faces(self, user_id: int) -> list[int]:
+        """This person's faces that can still be used."""
         rows = await self.db.fetchall(
-            "SELECT id FROM faces WHERE owner_kind = 'user' AND owner_id = ? ORDER BY id",
+            f"SELECT id FROM faces WHERE owner_kind = 'user' AND owner_id = ? "
+            f"AND status IN {_LIVE} ORDER BY id",
             (user_id,),
         )
         return [row["id"] for row in rows]
@@ -75,32 +82,32 @@ class ForgetRepo:
             async def ids(sql: str) -> list[int]:
                 return [row[0] for row in await conn.execute_fetchall(sql, p)]
 
-            owned = await ids(_OWNED + " ORDER BY id")
+            live = f"SELECT id FROM faces WHERE status IN {_LIVE} AND id IN "
+            owned = await ids(f"{live} ({_OWNED}) ORDER BY id")
             consented = await ids(
-                "SELECT face_id FROM consents WHERE person_id = :u AND passed_at IS NOT NULL "
-                "AND withdrawn_at IS NULL"
+                f"{live} (SELECT face_id FROM consents WHERE person_id = :u "
+                f"AND passed_at IS NOT NULL AND withdrawn_at IS NULL) ORDER BY id"
             )
             videos = await ids(_THEIR_VIDEOS)
             assets = await ids(_THEIR_ASSETS)
-            # Withdrawn: their consents to others' faces, and every face of theirs.
+            # Withdrawn: their consents to others' faces, and every usable face of theirs.
             await conn.execute(
                 "UPDATE consents SET withdrawn_at = :now WHERE person_id = :u "
                 "AND passed_at IS NOT NULL AND withdrawn_at IS NULL",
                 p,
             )
             for face_id in [*consented, *owned]:
-                cur = await conn.execute(
+                await conn.execute(
                     "UPDATE faces SET status = ?, updated_at = ?, next_poll_at = NULL "
-                    "WHERE id = ? AND status != ?",
-                    (FaceStatus.WITHDRAWN, now, face_id, FaceStatus.WITHDRAWN),
+                    "WHERE id = ?",
+                    (FaceStatus.WITHDRAWN, now, face_id),
                 )
-                if cur.rowcount:
-                    why = "owner forgotten" if face_id in owned else "consent: person forgotten"
-                    await conn.execute(
-                        "INSERT INTO status_history (kind, ref_id, status, detail, at) "
-                        "VALUES ('face', ?, ?, ?, ?)",
-                        (face_id, FaceStatus.WITHDRAWN, why, now),
-                    )
+                why = "owner forgotten" if face_id in owned else "consent: person forgotten"
+                await conn.execute(
+                    "INSERT INTO status_history (kind, ref_id, status, detail, at) "
+                    "VALUES ('face', ?, ?, ?, ?)",
+                    (face_id, FaceStatus.WITHDRAWN, why, now),
+                )
             await conn.execute(
                 f"UPDATE verification_links SET state = '{LinkState.DONE}' "
                 f"WHERE state = '{LinkState.LIVE}' AND face_id IN ({_RECORDS})",
@@ -130,8 +137,8 @@ class ForgetRepo:
             await conn.execute("UPDATE assets SET user_id = :left WHERE user_id = :u", p)
             await conn.execute("UPDATE upload_batches SET user_id = :left WHERE user_id = :u", p)
             await conn.execute(
-                f"UPDATE faces SET created_by = :left WHERE created_by = :u "
-                f"AND id NOT IN ({_OWNED})",
+                "UPDATE faces SET created_by = :left "
+                "WHERE created_by = :u AND owner_kind = 'chat'",
                 p,
             )
             await conn.execute(
@@ -152,9 +159,11 @@ class ForgetRepo:
                 f"OR claimed_by = :u) AND token NOT IN (SELECT invite_token FROM consents)",
                 p,
             )
+            await conn.execute("UPDATE invites SET created_by = :left WHERE created_by = :u", p)
+            # Their faces' records stay, owned by "someone who has left".
             await conn.execute(
-                f"UPDATE invites SET created_by = :left WHERE created_by = :u "
-                f"AND face_id NOT IN ({_OWNED})",
+                "UPDATE faces SET owner_id = :left, created_by = :left, chat_id = :left "
+                "WHERE owner_kind = 'user' AND owner_id = :u",
                 p,
             )
             # Theirs alone.

@@ -334,8 +334,9 @@ MIGRATIONS: list[list[str]] = [
         "CREATE INDEX cleanups_due ON provider_cleanups (next_at) WHERE done_at IS NULL",
         "CREATE INDEX cleanups_face ON provider_cleanups (face_id)",
         # Faces verified through an invite before consents were recorded (migration 9): the
-        # person pressed "I'm ready" on the invite and passed, so their consent is put on
-        # record as of then, and the face is theirs to see and withdraw in /myfaces.
+        # person pressed "I'm ready" on the invite and passed on their own link (the last
+        # one issued), so their consent is put on record as of then, and the face is theirs
+        # to see and withdraw in /myfaces.
         """
         INSERT INTO consents (face_id, person_id, invite_token, consented_at, passed_at)
         SELECT f.id, f.verifier_user_id, i.token, COALESCE(i.claimed_at, f.created_at),
@@ -346,6 +347,10 @@ MIGRATIONS: list[list[str]] = [
         WHERE f.verifier_user_id IS NOT NULL AND f.activated_at IS NOT NULL
             AND f.status = 'active'
             AND NOT EXISTS (SELECT 1 FROM consents c WHERE c.face_id = f.id)
+            -- they held the face's last link (the owner's own link may have passed instead)
+            AND f.verifier_user_id = (
+                SELECT issued_to FROM verification_links WHERE face_id = f.id
+                ORDER BY issued_at DESC, id DESC LIMIT 1)
         """,
     ],
 ]

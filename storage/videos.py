@@ -197,9 +197,12 @@ class VideoRepo:
         *,
         expect: Sequence[JobStatus],
         detail: str | None = None,
+        face_active: bool = False,
         **fields: Any,
     ) -> bool:
-        """Move a job from one of ``expect`` to ``to``, setting ``fields``. True if it moved."""
+        """Move a job from one of ``expect`` to ``to``, setting ``fields``. True if it moved.
+        ``face_active``: only while its face is active, checked in the same statement (a
+        withdrawal or delete between a check and this move must win)."""
         allowed = {
             "provider_task_id",
             "error_code",
@@ -224,10 +227,16 @@ class VideoRepo:
             raise ValueError(f"not job fields: {bad}")
         sets = "".join(f", {k} = ?" for k in fields)
         marks = ",".join("?" * len(expect))
+        face = (
+            " AND EXISTS (SELECT 1 FROM faces f WHERE f.id = videos.face_id "
+            "AND f.status = 'active')"
+            if face_active
+            else ""
+        )
         async with self.db.write() as conn:
             cur = await conn.execute(
                 f"UPDATE videos SET status = ?, updated_at = ?, poll_count = 0, "
-                f"outcome_notified = 0{sets} WHERE id = ? AND status IN ({marks})",
+                f"outcome_notified = 0{sets} WHERE id = ? AND status IN ({marks}){face}",
                 (to, now, *fields.values(), job_id, *expect),
             )
             moved = cur.rowcount > 0

@@ -12,6 +12,8 @@ wait is done.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -39,6 +41,8 @@ RETRY_SECONDS = 30.0  # after a failure, doubled each time ...
 MAX_RETRY_SECONDS = 3600.0  # ... up to this
 # A video that has not ended after this long is not waited for any more: its job gave up.
 MAX_VIDEO_WAIT_SECONDS = 6 * 3600.0
+ROUND_SIZE = 20  # deletes one background round tries, one after another
+LEASE_SECONDS = 300.0  # a round's attempt holds its row this long
 
 
 class PhotosAtProvider(StrEnum):
@@ -59,6 +63,8 @@ class PhotosOutcome:
     provider_name: str
     # Sunra removes a photo from the account only; its upstream registration stays.
     upstream_stays: bool = False
+    # Whoever asked hears when a delete that had to wait is done (not after /forgetme).
+    will_tell: bool = False
 
 
 class PhotoCleanups:
@@ -79,6 +85,7 @@ class PhotoCleanups:
         # Faces whose use case is deleting now: the tracker leaves their rows alone, so the
         # person hears once, from the use case.
         self._trying: set[int] = set()
+        self._round: asyncio.Task[None] | None = None
         self.faces = faces
         self.assets = assets
         self.providers = providers
@@ -104,7 +111,7 @@ class PhotoCleanups:
         try:
             if not await change(await self.order(face, tell_chat_id)):
                 return None
-            return await self.first_try(face)
+            return await self.first_try(face, tell_chat_id)
         finally:
             self._trying.discard(face.id)
 
@@ -118,7 +125,7 @@ class PhotoCleanups:
         try:
             orders = [order for f in faces if (order := await self.order(f, None)) is not None]
             await change(orders)
-            return [await self.first_try(face) for face in faces]
+            return [await self.first_try(face, None) for face in faces]
         finally:
             self._trying -= ids
 
@@ -151,26 +158,34 @@ class PhotoCleanups:
         upload was under way): owed a delete too, where photos are deleted one by one (a
         group delete took the group already)."""
         face = await self.faces.get(face_id)
-        if face is None or face.status not in (FaceStatus.WITHDRAWN, FaceStatus.DELETED):
+        gone = face is not None and face.status in (FaceStatus.WITHDRAWN, FaceStatus.DELETED)
+        # Being withdrawn or deleted right now: the order may have read the photos before
+        # this one's ids were stored.
+        if face is None or not (gone or face_id in self._trying):
             return
         if self.deletion(face) is not PhotoDeletion.ASSET_SOFT:
             return
         item = CleanupItem(CleanupTarget.ASSET, info.group_id, info.asset_id, info.record_id)
         await self.repo.add(CleanupOrder(face.id, face.provider, (item,), None), self.clock())
 
-    async def first_try(self, face: Face) -> PhotosOutcome:
-        """Try the face's owed deletes now, right after they were ordered."""
+    async def first_try(self, face: Face, tell_chat_id: int | None) -> PhotosOutcome:
+        """Try the face's owed deletes now, right after they were ordered; ``tell_chat_id``
+        asked for them."""
         deletion = self.deletion(face)
+        owed = [c for c in await self.repo.of_face(face.id) if c.done_at is None]
+        told = tell_chat_id is not None and any(c.tell_chat_id == tell_chat_id for c in owed)
         return PhotosOutcome(
-            await self._first_try(face, deletion),
+            await self._first_try(face, deletion, owed),
             self.providers.label(face.provider),
             upstream_stays=deletion is PhotoDeletion.ASSET_SOFT,
+            will_tell=told,
         )
 
-    async def _first_try(self, face: Face, deletion: PhotoDeletion) -> PhotosAtProvider:
+    async def _first_try(
+        self, face: Face, deletion: PhotoDeletion, owed: list[Cleanup]
+    ) -> PhotosAtProvider:
         if deletion is PhotoDeletion.NONE:
             return PhotosAtProvider.KEPT
-        owed = [c for c in await self.repo.of_face(face.id) if c.done_at is None]
         if not owed:
             return PhotosAtProvider.NOTHING
         if await self.repo.videos_making(face.id):
@@ -178,12 +193,35 @@ class PhotoCleanups:
         results = [await self._attempt(c) for c in owed]
         return PhotosAtProvider.DELETED if all(results) else PhotosAtProvider.RETRYING
 
+    async def run_soon(self) -> None:
+        """The tracker's step: a round of owed deletes in its own task unless one is under
+        way (a provider that hangs must not hold up face checks and video polls)."""
+        if self._round is None or self._round.done():
+            self._round = asyncio.create_task(self._background_round(), name="cleanups")
+
+    async def _background_round(self) -> None:
+        try:
+            await self.run_due()
+        except Exception:
+            log.exception("deleting at the providers failed")
+
+    async def stop(self) -> None:
+        if self._round is not None:
+            self._round.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._round
+            self._round = None
+
     async def run_due(self) -> None:
         """The tracker's step: owed deletes whose time has come."""
         now = self.clock()
         told: set[int] = set()
-        for cleanup in await self.repo.due(now):
+        for cleanup in await self.repo.due(now, ROUND_SIZE):
             if cleanup.face_id in self._trying:
+                continue
+            # Taken for this attempt, or left alone: the use case may have done it since
+            # the list was read. A crash mid-attempt leaves it to the next lease.
+            if not await self.repo.claim(cleanup.id, now, now + LEASE_SECONDS):
                 continue
             if await self._waits_for_video(cleanup, now):
                 await self.repo.later(cleanup.id, now + self.recheck_seconds)

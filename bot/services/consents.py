@@ -76,4 +76,6 @@ class ConsentService:
         face = await self.faces.get(consent.face_id)
         if face is None or face.status is FaceStatus.DELETED:
             raise ServiceRefused(Refusal.FACE_DELETED)
+        if face.status is FaceStatus.WITHDRAWN:  # its owner left (/forgetme): nothing to stop
+            raise ServiceRefused(Refusal.ALREADY_WITHDRAWN)
         return face

@@ -15,6 +15,7 @@ class Refusal(StrEnum):
     ALREADY_WITHDRAWN = "already_withdrawn"  # withdraw pressed again, or on an old list
     CONSENT_ON_RECORD = "consent_on_record"  # a take-over invite for a face whose consent stands
     NO_FACE_CHECK = "no_face_check"  # the provider checks no face: there is no person to invite
+    ANONYMOUS_ADMIN = "anonymous_admin"  # something sent privately, asked anonymously
     PRIVATE_ONLY = "private_only"  # what is a person's own business, asked outside their chat
     INVITE_UNKNOWN = "invite_unknown"
     INVITE_EXPIRED = "invite_expired"

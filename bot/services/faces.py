@@ -312,6 +312,8 @@ class FaceService:
         """An invite for the person of a face verified through the direct link, to take
         over its consent (no new check)."""
         face = await self.managed(actor, face_id)
+        if actor.anonymous:  # it goes to the asker privately: who that is must be known
+            raise ServiceRefused(Refusal.ANONYMOUS_ADMIN)
         if face.status is not FaceStatus.ACTIVE:
             raise ServiceRefused(Refusal.FACE_NOT_ACTIVE)
         if not self.providers.capabilities(face.provider).verification:

@@ -17,8 +17,7 @@ from bot.services.actors import Actor, Place
 from bot.services.cleanups import PhotoCleanups, PhotosAtProvider, PhotosOutcome
 from bot.services.clock import Clock
 from bot.services.errors import Refusal, ServiceRefused
-from bot.services.media import MediaStore
-from bot.services.uploads import media_tag
+from bot.services.media import MediaStore, media_tag
 from storage.faces import FaceRepo
 from storage.forget import ForgetRepo, Forgotten
 from storage.models import CleanupOrder, Face

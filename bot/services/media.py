@@ -33,8 +33,25 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 log = logging.getLogger(__name__)
+
+
+class PhotoHost(Protocol):
+    """Where URL-only providers fetch photos from: the bot's media store."""
+
+    async def publish(
+        self, data: bytes, mime_type: str, extension: str, tag: str | None = None
+    ) -> str: ...
+
+    def retire(self, tag: str) -> int: ...
+
+
+def media_tag(asset_id: int) -> str:
+    """The tag an uploaded photo's published copy goes by (retired when it is settled)."""
+    return f"asset-{asset_id}"
+
 
 _META = ".json"
 _PARTIAL = ".partial"

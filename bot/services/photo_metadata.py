@@ -12,7 +12,7 @@ file ("document") arrives as the phone wrote it, GPS included.
 - PNG and WebP: only the chunks that draw the picture are kept (allow-lists), so text,
   time, EXIF, XMP, C2PA and private chunks go (and WebP's header flags for them).
 - GIF: the blocks are copied except comments, plain-text and application extensions (XMP
-  and ICC profiles travel in those) other than the NETSCAPE loop count, in every frame; the
+  travels in one) other than the loop count and the ICC colour profile, in every frame; the
   compressed pixels are copied untouched.
 - BMP holds no metadata. TIFF and HEIF mix metadata into their structure: Pillow reads and
   writes them again without it (TIFF losslessly; HEIF at quality 95), a HEIF only when it
@@ -63,7 +63,9 @@ _INFO_METADATA = ("exif", "xmp", "XML:com.adobe.xmp")
 _GIF_EXTENSION, _GIF_IMAGE, _GIF_TRAILER = 0x21, 0x2C, 0x3B
 _GIF_GRAPHIC_CONTROL = 0xF9  # frame timing and transparency: part of the picture
 _GIF_APPLICATION = 0xFF
-_GIF_LOOP = b"NETSCAPE2.0"
+# Application extensions that are picture: the loop count (two spellings) and the colour
+# profile (ICC, as PNG and WebP keep theirs). XMP and the rest go.
+_GIF_KEPT_APPLICATIONS = {b"NETSCAPE2.0", b"ANIMEXTS1.0", b"ICCRGBG1012"}
 
 
 async def picture_only(data: bytes, facts: ImageFacts) -> tuple[bytes, ImageFacts]:
@@ -276,6 +278,9 @@ def _gif(data: bytes) -> bytes:
     dropped = False
     while i < len(data):
         start, kind = i, data[i]
+        if kind == 0:  # a stray terminator between blocks: readers skip it
+            i += 1
+            continue
         if kind == _GIF_TRAILER:
             keep.append(data[i : i + 1])
             break  # anything after the trailer is not GIF
@@ -289,8 +294,8 @@ def _gif(data: bytes) -> bytes:
             raise ValueError(f"unexpected GIF block {kind:#x} at {i}")
         label = data[i + 1]
         i = _gif_sub_blocks(data, i + 2)
-        loop = label == _GIF_APPLICATION and data[start + 3 : start + 14] == _GIF_LOOP
-        if label == _GIF_GRAPHIC_CONTROL or loop:
+        kept = data[start + 3 : start + 14] in _GIF_KEPT_APPLICATIONS
+        if label == _GIF_GRAPHIC_CONTROL or (label == _GIF_APPLICATION and kept):
             keep.append(data[start:i])
         else:
             dropped = True

@@ -148,7 +148,7 @@ class Tracker:
             self.poll_assets,
             self.sweep,
             self.prune,
-            self.faces.cleanups.run_due,
+            self.faces.cleanups.run_soon,
         ]
         if self.videos is not None:
             # In its own task: 1,000 due video jobs must not hold up faces and uploads.

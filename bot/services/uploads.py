@@ -17,7 +17,6 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Protocol
 
 from bot.providers.base import (
     AssetInfo,
@@ -36,7 +35,7 @@ from bot.services.clock import Clock
 from bot.services.errors import Refusal, ServiceRefused
 from bot.services.faces import FaceService
 from bot.services.images import ImageRejected, Problem, check_declared_size, check_image
-from bot.services.media import MediaFull
+from bot.services.media import MediaFull, PhotoHost, media_tag
 from bot.services.notify import Notifier
 from bot.services.photo_metadata import picture_only
 from storage.assets import AssetRepo
@@ -46,16 +45,6 @@ from storage.models import Asset, AssetState, Face, FaceStatus, UploadBatch
 log = logging.getLogger(__name__)
 
 FileFetcher = Callable[[str], Awaitable[bytes]]
-
-
-class PhotoHost(Protocol):
-    """Where URL-only providers fetch photos from: the bot's media store."""
-
-    async def publish(
-        self, data: bytes, mime_type: str, extension: str, tag: str | None = None
-    ) -> str: ...
-
-    def retire(self, tag: str) -> int: ...
 
 
 class DownloadTooBig(Exception):
@@ -253,9 +242,14 @@ class UploadService:
                 log.exception("upload of asset %d ended unexpectedly", asset.id)
             await self.assets.recheck_upload_at(asset.id, self.clock() + self.poll_seconds)
             return
-        await self.apply(asset, info, expect=AssetState.UPLOADING)
-        # Withdrawn or deleted while the upload was on its way: the photo goes there too.
+        await self._uploaded(asset, info)
+
+    async def _uploaded(self, asset: Asset, info: AssetInfo) -> bool:
+        """The provider has the photo (sent now, or found after a lost answer); one that
+        arrived after its face was withdrawn or deleted is deleted there too."""
+        changed = await self.apply(asset, info, expect=AssetState.UPLOADING)
         await self.faces.cleanups.late_photo(asset.face_id, info)
+        return changed
 
     async def recover(self, asset: Asset, fetch: FileFetcher) -> None:
         """Resume an upload cut off by a restart."""
@@ -282,7 +276,7 @@ class UploadService:
                 await self.assets.recheck_upload_at(asset.id, self.clock() + self.poll_seconds)
                 return
         if info is not None:
-            await self.apply(asset, info, expect=AssetState.UPLOADING)
+            await self._uploaded(asset, info)
         else:
             # Not at the provider: send it again from the start.
             await self.assets.transition(
@@ -308,7 +302,7 @@ class UploadService:
         else:
             give_up_after = 0  # nothing to look it up by: say so now, the user resends
         if info is not None:
-            return await self.apply(asset, info, expect=AssetState.UPLOADING)
+            return await self._uploaded(asset, info)
         if self.clock() - asset.updated_at > give_up_after:
             await self._fail(asset, "provider_unavailable", None)
             return True
@@ -396,7 +390,3 @@ class UploadService:
         shown = await self.assets.in_batch(batch_id)
         await self.notifier.batch_changed(batch_id)
         await self.assets.mark_reported([a.id for a in shown if a.state.final and not a.reported])
-
-
-def media_tag(asset_id: int) -> str:
-    return f"asset-{asset_id}"

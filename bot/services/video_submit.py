@@ -87,7 +87,11 @@ class Submitter:
             submitted_at=now,
             user_id=actor.user_id,  # the same, or the admin taking an anonymous draft
             anonymous=False,  # from now on it is that admin's own
+            face_active=True,  # withdrawn or deleted since the check above: nothing goes
         ):
+            face = await self.drafts.face_for(job, face.id)
+            if face.status is not FaceStatus.ACTIVE:
+                raise ServiceRefused(Refusal.FACE_WITHDRAWN)
             raise ServiceRefused(Refusal.JOB_STARTED)
         job = await self.rules.job(job.id)
         request = VideoRequest(

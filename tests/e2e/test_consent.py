@@ -321,3 +321,37 @@ async def test_a_group_face_names_the_group_on_the_consent_screen(
     await tg.send_text(bob, "/myfaces")
     mine = await tg.next_message(bob.id, after=mark, contains="Faces made of you")
     assert "Owner: Ann (@ann), in the group “Film <club>”." in mine.text
+
+
+async def test_a_group_faces_consent_invite_goes_to_the_admin_privately(
+    bot: RunningBot, tg: FakeTelegram, sim: Token360Simulator
+) -> None:
+    """Whoever opens a take-over invite first is taken for the person: it is never posted in
+    the group, where any member could take it."""
+    ann, max_ = tg.add_user("Ann"), tg.add_user("Max")
+    group = tg.add_group("Film club", members=[max_], admins=[ann])
+    mark = tg.mark()
+    await tg.send_text(ann, "/newface Bob", chat_id=group.id)
+    card = await tg.next_message(group.id, after=mark, contains="Valid for 2 minutes")
+    mark = tg.mark()
+    sim.pass_verification(group_of(sim, card))
+    await tg.next_message(group.id, after=mark, contains="reply to this message")
+    mark = tg.mark()
+    await tg.send_text(ann, "/faces", chat_id=group.id)
+    listing = await tg.next_message(group.id, after=mark, contains="This group's faces")
+    await tg.press(ann, listing, text="Bob")
+    await tg.wait_for(lambda: "verified through the direct link" in listing.text)
+
+    # Ann never opened a private chat with the bot: she is asked to.
+    answer = await tg.wait_answer(
+        await tg.press(ann, listing, text="Invite the person to consent")
+    )
+    assert answer.get("show_alert") and "press Start" in answer["text"]
+    await tg.send_text(ann, "/start")
+    mark = tg.mark()
+    answer = await tg.wait_answer(
+        await tg.press(ann, listing, text="Invite the person to consent")
+    )
+    assert "sent you the invite in our private chat" in answer["text"]
+    await tg.next_message(ann.id, after=mark, contains="Send this invite")
+    assert not [m for m in tg.sent[mark:] if m.chat_id == group.id and "start=v-" in m.text]

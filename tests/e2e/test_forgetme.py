@@ -140,8 +140,18 @@ async def test_forgetme_leaves_only_the_records_of_withdrawn_faces(
     assert query(db, "SELECT COUNT(*) AS n FROM videos")[0]["n"] == 0
     assert query(db, "SELECT COUNT(*) AS n FROM assets")[0]["n"] == 0
 
-    # Writing again starts afresh.
+    # Writing again starts afresh: no faces of hers any more.
     mark = tg.mark()
     await tg.send_text(alice, "/start")
     await tg.next_message(alice.id, after=mark, contains="Alice")
     assert query(db, "SELECT id FROM users WHERE id = ?", (alice.id,))
+    mark = tg.mark()
+    await tg.send_text(alice, "/faces")
+    await tg.next_message(alice.id, after=mark, contains="You have no faces yet")
+
+    # Bob keeps his record: the face is withdrawn, with nothing left for him to withdraw.
+    mark = tg.mark()
+    await tg.send_text(bob, "/myfaces")
+    mine = await tg.next_message(bob.id, after=mark, contains="Faces made of you")
+    assert "Bob's face" in mine.text and "consent withdrawn" in mine.text
+    assert not mine.buttons()

@@ -4,6 +4,8 @@ crash that came between the face's change and the provider's delete."""
 
 from __future__ import annotations
 
+import pytest
+
 from bot.providers.base import (
     AssetInfo,
     Capabilities,
@@ -27,7 +29,9 @@ from tests.services.conftest import ALICE, Actors, FakeNotifier, FakeProvider
 PHOTO_FILE = IncomingFile("file-1", "unique-1", None, "image/jpeg", 1000, 800, 800)
 
 
-async def video_running(db: Database, face_id: int, now: float) -> int:
+async def video_running(
+    db: Database, face_id: int, now: float, status: JobStatus = JobStatus.RUNNING
+) -> int:
     videos = VideoRepo(db)
     job = await videos.create_draft(
         user_id=ALICE,
@@ -38,7 +42,7 @@ async def video_running(db: Database, face_id: int, now: float) -> int:
         face_id=face_id,
         provider="fake",
     )
-    await videos.transition(job.id, JobStatus.RUNNING, now, expect=[JobStatus.DRAFT])
+    await videos.transition(job.id, status, now, expect=[JobStatus.DRAFT])
     return job.id
 
 
@@ -55,7 +59,9 @@ async def test_deleting_a_face_deletes_its_group_at_once(
     assert cleanup.done_at is not None
 
 
+@pytest.mark.parametrize("status", [JobStatus.RUNNING, JobStatus.NEEDS_DECISION])
 async def test_a_running_video_is_finished_first_and_the_asker_is_told(
+    status: JobStatus,
     face_service: FaceService,
     actors: Actors,
     fake_provider: FakeProvider,
@@ -64,14 +70,15 @@ async def test_a_running_video_is_finished_first_and_the_asker_is_told(
     clock: FakeClock,
 ) -> None:
     face = (await face_service.create(actors.alice, "Anna")).face
-    job = await video_running(db, face.id, clock())
+    job = await video_running(db, face.id, clock(), status)  # or a submit whose answer was lost
     _, photos = await face_service.delete(actors.alice, face.id)
-    assert photos.state is PhotosAtProvider.AFTER_VIDEO
+    assert photos.state is PhotosAtProvider.AFTER_VIDEO and photos.will_tell
     clock.advance(3600)
     await face_service.cleanups.run_due()
     assert fake_provider.count("delete_group") == 0 and notifier.photos_gone == []
 
-    await VideoRepo(db).transition(job, JobStatus.DELIVERED, clock(), expect=[JobStatus.RUNNING])
+    moved = await VideoRepo(db).transition(job, JobStatus.DELIVERED, clock(), expect=[status])
+    assert moved
     await face_service.cleanups.run_due()
     assert fake_provider.count("delete_group") == 0  # not due again yet
     clock.advance(61)

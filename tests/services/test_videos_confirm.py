@@ -19,7 +19,8 @@ from bot.services.groups import Access, GroupService
 from bot.services.videos import VideoService
 from storage.assets import AssetRepo
 from storage.database import Database
-from storage.models import AssetState, JobStatus, Owner, OwnerKind
+from storage.faces import FaceRepo
+from storage.models import AssetState, FaceStatus, JobStatus, Owner, OwnerKind
 from tests.clock import FakeClock
 from tests.services.conftest import ANONYMOUS_ADMIN_ID, GROUP, MAX, Actors, FakeProvider
 from tests.services.test_videos_drafts import ALICES, BEA, BEA_ADMIN, THE_GROUPS, refusal_of
@@ -233,3 +234,29 @@ async def test_a_provider_turned_off_since_the_draft_is_refused_and_the_draft_ke
     assert (await video_service.rules.job(job_id)).status is JobStatus.DRAFT
     assert fake_provider.count("submit_video") == 0
     assert (await video_service.drafts.cancel(actors.alice, job_id)).status is JobStatus.CANCELLED
+
+
+async def test_a_face_withdrawn_during_the_confirm_sends_nothing(
+    video_service: VideoService,
+    db: Database,
+    actors: Actors,
+    fake_provider: FakeProvider,
+    clock: FakeClock,
+) -> None:
+    """The face's status is checked again in the statement that leaves the draft: a
+    withdrawal between the check and the submit wins, and nothing is charged."""
+    face, _ = await usable_face(db, ALICES)
+    job_id = await ready(video_service, actors.alice)
+    rules = video_service._submitter.rules
+    may_generate = rules.may_generate
+
+    async def withdrawn_meanwhile(actor: Actor) -> None:
+        await FaceRepo(db).transition(face.id, FaceStatus.WITHDRAWN, clock())
+        await may_generate(actor)
+
+    rules.may_generate = withdrawn_meanwhile  # type: ignore[method-assign]
+    refusal = await refusal_of(video_service.confirm(actors.alice, job_id))
+    assert refusal is Refusal.FACE_WITHDRAWN
+    assert fake_provider.count("submit_video") == 0
+    job = await video_service.videos.get(job_id)
+    assert job is not None and job.status is JobStatus.DRAFT

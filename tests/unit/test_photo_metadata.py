@@ -220,6 +220,15 @@ def test_a_gif_loses_comments_and_xmp_in_every_frame_but_keeps_its_frames() -> N
         assert gif.n_frames == 2 and gif.info.get("loop") == 0
 
 
+def test_a_gif_keeps_its_colour_profile_and_skips_stray_terminators() -> None:
+    clean, _ = gif_with_metadata()
+    icc = b"\x21\xff\x0bICCRGBG1012\x04prof\x00"
+    first = clean.index(b"\x21\xf9")
+    with_icc = clean[:first] + icc + clean[first:]
+    stray = with_icc[:-1] + b"\x00\x3b"  # a zero byte before the trailer, as some writers do
+    assert strip_metadata(stray, "GIF") == with_icc
+
+
 def test_a_gif_with_no_metadata_is_left_byte_for_byte() -> None:
     clean, _ = gif_with_metadata()
     assert strip_metadata(clean, "GIF") is clean

@@ -154,6 +154,15 @@ async def test_faces_verified_through_an_invite_before_consents_get_their_record
     conn.execute(face, (1, "by invite", "active", 2, 50.0))
     conn.execute(face, (2, "direct link", "active", None, 60.0))
     conn.execute(face, (3, "never passed", "expired", 2, None))
+    conn.execute(face, (4, "ready, but the owner passed", "active", 2, 70.0))
+    link = (
+        "INSERT INTO verification_links (face_id, url, issued_at, expires_at, issued_to, state) "
+        "VALUES (?, 'https://h5', ?, ?, ?, 'done')"
+    )
+    conn.execute(link, (1, 25.0, 145.0, 1))  # the owner's first link, then the invitee's
+    conn.execute(link, (1, 31.0, 151.0, 2))
+    conn.execute(link, (4, 35.0, 155.0, 2))  # the invitee's, then the owner's, which passed
+    conn.execute(link, (4, 40.0, 160.0, 1))
     invite = (
         "INSERT INTO invites (token, face_id, created_by, created_at, expires_at, claimed_by, "
         "claimed_at) VALUES (?, ?, 1, 10, 99, ?, ?)"
@@ -162,6 +171,7 @@ async def test_faces_verified_through_an_invite_before_consents_get_their_record
     conn.execute(invite, ("new", 1, 2, 30.0))
     conn.execute(invite, ("unused", 2, None, None))
     conn.execute(invite, ("t3", 3, 2, 40.0))
+    conn.execute(invite, ("t4", 4, 2, 33.0))
     conn.commit()
     conn.close()
     async with Database(path) as db:

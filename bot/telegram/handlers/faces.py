@@ -337,12 +337,18 @@ async def _face_action(update: Update, context: Context, svc: Services, cb: Call
         case Action.FACE_CONSENT_INVITE:
             face, invite = await svc.faces.consent_invite(actor, cb.int_arg)
             url = svc.invite_url(invite_payload(invite))
-            await query.answer()
-            await context.bot.send_message(
-                chat.id,
+            # Privately, even from a group: whoever opens it first is taken for the person.
+            sent = await svc.notifier.send(
+                actor.user_id,
                 face_texts.consent_invite(face, url),
-                reply_markup=keyboards.consent_invite(face, url),
+                keyboards.consent_invite(face, url),
             )
+            if sent is None:
+                await query.answer(face_texts.start_me_first(svc.bot_username), show_alert=True)
+            elif actor.in_group:
+                await query.answer(face_texts.invite_sent_privately())
+            else:
+                await query.answer()
 
 
 async def _show_face(

@@ -56,7 +56,7 @@ def my_faces_list(faces: list[ConsentedFace]) -> InlineKeyboardMarkup | None:
         for f in faces
         if f.consent.withdrawn_at is None
         and f.consent.passed_at is not None  # only the person whose check passed
-        and f.face_status is not FaceStatus.DELETED
+        and f.face_status not in (FaceStatus.DELETED, FaceStatus.WITHDRAWN)
     ]
     return InlineKeyboardMarkup(rows) if rows else None
 

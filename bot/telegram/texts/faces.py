@@ -142,6 +142,14 @@ def took_over_owner(face: Face, who: str) -> str:
     )
 
 
+def start_me_first(bot_username: str) -> str:
+    return f"I send invites privately: open @{bot_username}, press Start, then try again."
+
+
+def invite_sent_privately() -> str:
+    return "I sent you the invite in our private chat."
+
+
 def consent_invite(face: Face, invite_url: str) -> str:
     return (
         f"📨 Send this invite to the person in “<b>{e(face.name)}</b>”. When they agree, their "
@@ -291,12 +299,14 @@ def photos_fate(outcome: PhotosOutcome, whose: str) -> str:
         case PhotosAtProvider.DELETED:
             return f"{whose.capitalize()} were deleted at {p}."
         case PhotosAtProvider.AFTER_VIDEO:
+            told = "; I'll tell you." if outcome.will_tell else "."
             return (
                 f"{whose.capitalize()} will be deleted at {p} once the video being made is "
-                "finished; I'll tell you."
+                f"finished{told}"
             )
         case PhotosAtProvider.RETRYING:
-            return f"{p} didn't answer: I'll keep trying to delete {whose} there and tell you."
+            told = " and tell you." if outcome.will_tell else "."
+            return f"{p} didn't answer: I'll keep trying to delete {whose} there{told}"
         case PhotosAtProvider.KEPT:
             return (
                 f"{p}'s API offers no way for the bot to delete {whose}, so they stay there "

@@ -30,6 +30,11 @@ def refusal_text(reason: Refusal, detail: str = "") -> str:
                 "This provider has no face check, so there is no verified person to invite. "
                 "Only send photos of someone who agreed."
             )
+        case Refusal.ANONYMOUS_ADMIN:
+            return (
+                "I send this to you privately, and I can't tell who you are while you post "
+                "anonymously. Turn off “Remain anonymous” and try again."
+            )
         case Refusal.PRIVATE_ONLY:
             return "That works in your private chat with me only: send it there."
         case Refusal.FACE_WITHDRAWN:
