@@ -24,6 +24,7 @@ from bot.services.faces import FaceService
 from bot.services.forget import ForgetService
 from bot.services.groups import GroupService
 from bot.services.inbox import UpdateInbox
+from bot.services.languages import LanguageService
 from bot.services.leftovers import remove_leftover_tempdirs
 from bot.services.notifications import FaceNotifications, VideoNotifications
 from bot.services.pending import PendingInputs
@@ -32,6 +33,7 @@ from bot.services.upload_prompts import UploadPrompts
 from bot.services.uploads import UploadService
 from bot.services.video_jobs import VideoSchedule
 from bot.services.videos import Limits, VideoService
+from bot.telegram import i18n
 from bot.telegram.admins import AdminCache
 from bot.telegram.commands import set_commands
 from bot.telegram.context import BotData, Services
@@ -56,6 +58,7 @@ from storage.database import Database
 from storage.faces import FaceRepo
 from storage.forget import ForgetRepo
 from storage.inbox import InboxRepo
+from storage.languages import LanguageRepo
 from storage.links import InviteRepo, LinkRepo
 from storage.pending import PendingRepo
 from storage.users import UserRepo
@@ -210,6 +213,7 @@ class Runtime:
             inline_offers=inline_offers,
             foreground=self.update_processor.foreground,
         )
+        languages = LanguageService(LanguageRepo(db), self.clock, i18n.languages(), i18n.SOURCE)
         app.bot_data.services = Services(
             settings=settings,
             faces=faces,
@@ -226,6 +230,7 @@ class Runtime:
             groups=groups,
             pending=pending,
             consents=ConsentService(faces.consents, face_repo, faces.cleanups, self.clock),
+            languages=languages,
             forget=ForgetService(
                 ForgetRepo(db),
                 faces=face_repo,

@@ -353,4 +353,9 @@ MIGRATIONS: list[list[str]] = [
                 ORDER BY issued_at DESC, id DESC LIMIT 1)
         """,
     ],
+    # 11: the language a person chose with /language (over Telegram's), and a group's.
+    [
+        "ALTER TABLE users ADD COLUMN language TEXT",
+        "ALTER TABLE chat_settings ADD COLUMN language TEXT",
+    ],
 ]

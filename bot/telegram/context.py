@@ -13,6 +13,7 @@ from bot.services.clock import Clock
 from bot.services.consents import ConsentService
 from bot.services.faces import FaceService
 from bot.services.forget import ForgetService
+from bot.services.languages import LanguageService
 from bot.services.notifications import VideoNotifications
 from bot.services.pending import PendingInputs
 from bot.services.tracking import Tracker
@@ -44,6 +45,7 @@ class Services:
     pending: PendingInputs
     consents: ConsentService
     forget: ForgetService
+    languages: LanguageService
     media: MediaStore | None = None
 
     def invite_url(self, payload: str) -> str:

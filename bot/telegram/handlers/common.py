@@ -7,11 +7,12 @@ import logging
 from typing import assert_never
 
 from telegram import Message, Update
-from telegram.constants import ChatAction
+from telegram.constants import ChatAction, ChatType
 from telegram.error import BadRequest
 
 from bot.services.errors import Refusal, ServiceFailed, ServiceRefused
 from bot.services.invites import invite_token
+from bot.telegram import i18n
 from bot.telegram.actor import actor_of
 from bot.telegram.context import Context
 from bot.telegram.handlers import faces as faces_handlers
@@ -26,13 +27,18 @@ log = logging.getLogger(__name__)
 
 
 async def on_any_update(update: Update, context: Context) -> None:
-    """Gatekeeper (group -1): remember who talks to us."""
+    """Gatekeeper (group -1): remember who talks to us, and answer in the chat's language
+    (a group's, or the person's own) for the rest of the update."""
     user = update.effective_user
     if user is None or user.is_bot:
         return
-    await context.bot_data.services.faces.remember(
-        user.id, user.first_name, user.username, user.language_code
-    )
+    svc = context.bot_data.services
+    await svc.faces.remember(user.id, user.first_name, user.username, user.language_code)
+    chat = update.effective_chat
+    if chat is not None and chat.type != ChatType.PRIVATE:
+        i18n.use(await svc.languages.of_group(chat.id))
+    else:
+        i18n.use(await svc.languages.of_person(user.id, user.language_code))
 
 
 async def cmd_start(update: Update, context: Context) -> None:

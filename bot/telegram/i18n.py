@@ -1,0 +1,107 @@
+"""What a person reads, in their language (issue 12): GNU gettext catalogs managed with Babel.
+
+The messages in the code are English and are the catalogs' ids; ``bot/locale/<lang>/
+LC_MESSAGES/messages.po`` holds each language's translations, compiled to ``messages.mo``
+(README: extract, translate, compile). A language is offered when its compiled catalog is
+there: adding one needs no code change.
+
+Which language a message is in is the one of the update being handled, set once per update
+(:func:`speaking`); a message for someone else (an invite's owner, a group) is rendered
+inside ``with speaking(their_language):``. Texts call :func:`_` and :func:`n_`, which format
+``{name}`` placeholders after translating, so a translator sees and moves them; values are
+HTML-escaped by the caller, as before. Numbers, dates and times follow the language's
+conventions (CLDR, through Babel); times are shown in UTC and say so.
+"""
+
+from __future__ import annotations
+
+import gettext
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+DOMAIN = "messages"
+SOURCE = "en"  # the language the messages are written in
+
+_language: ContextVar[str] = ContextVar("language", default=SOURCE)
+
+
+@cache
+def languages() -> tuple[str, ...]:
+    """The languages there are catalogs for, the source language first."""
+    found = sorted(
+        path.parent.parent.name
+        for path in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.mo")
+        if path.parent.parent.name != SOURCE
+    )
+    return (SOURCE, *found)
+
+
+def current() -> str:
+    return _language.get()
+
+
+@contextmanager
+def speaking(language: str) -> Iterator[None]:
+    """Messages rendered inside are in ``language`` (one of :func:`languages`)."""
+    token = _language.set(language if language in languages() else SOURCE)
+    try:
+        yield
+    finally:
+        _language.reset(token)
+
+
+def use(language: str) -> None:
+    """The language of the rest of this update (set once, as it starts)."""
+    _language.set(language if language in languages() else SOURCE)
+
+
+def _(message: str, /, **values: object) -> str:
+    """``message`` in the current language, its ``{placeholders}`` filled in."""
+    text = _catalog(current()).gettext(message)
+    return text.format(**values) if values else text
+
+
+def n_(singular: str, plural: str, n: int, /, **values: object) -> str:
+    """The form for ``n`` in the current language (its own plural rules); ``{n}`` is the
+    number, written the language's way."""
+    text = _catalog(current()).ngettext(singular, plural, n)
+    return text.format(n=number(n), **values)
+
+
+def number(value: float) -> str:
+    from babel.numbers import format_decimal
+
+    return str(format_decimal(value, locale=_babel_locale(current())))
+
+
+def day_time(ts: float) -> str:
+    """A date and time, e.g. "5 Dec 2026, 10:30 UTC" in English."""
+    from babel.dates import format_skeleton
+
+    moment = datetime.fromtimestamp(ts, UTC)
+    text = format_skeleton("yMMMdHm", moment, tzinfo=UTC, locale=_babel_locale(current()))
+    return f"{text} UTC"
+
+
+def clock_time(ts: float) -> str:
+    """A time of day, with seconds: "10:30:05 UTC"."""
+    from babel.dates import format_time
+
+    moment = datetime.fromtimestamp(ts, UTC)
+    return f"{format_time(moment, 'HH:mm:ss', tzinfo=UTC, locale=_babel_locale(current()))} UTC"
+
+
+@cache
+def _catalog(language: str) -> gettext.NullTranslations:
+    if language == SOURCE:
+        return gettext.NullTranslations()  # the ids are the English messages
+    return gettext.translation(DOMAIN, LOCALE_DIR, languages=[language], fallback=True)
+
+
+def _babel_locale(language: str) -> str:
+    return language
