@@ -115,7 +115,8 @@ class Runtime:
 
         users, face_repo, links, chats = UserRepo(db), FaceRepo(db), LinkRepo(db), ChatRepo(db)
         invites, assets, inline_offers = InviteRepo(db), AssetRepo(db), InlineOfferRepo(db)
-        telegram_notifier = TelegramNotifier(app.bot)
+        languages = LanguageService(LanguageRepo(db), self.clock, i18n.languages(), i18n.SOURCE)
+        telegram_notifier = TelegramNotifier(app.bot, languages)
         prompts = UploadPrompts(chats)
         notifier = FaceNotifications(
             telegram_notifier,
@@ -163,6 +164,7 @@ class Runtime:
                 edit_interval=settings.progress_edit_seconds,
                 group_edit_interval=settings.group_progress_edit_seconds,
                 answer_timeout=settings.telegram_upload_answer_seconds,
+                languages=languages,
             ),
             faces=face_repo,
         )
@@ -238,6 +240,7 @@ class Runtime:
                 cleanups=faces.cleanups,
                 clock=self.clock,
                 media=self.media,
+                languages=languages,
             ),
             media=self.media,
         )

@@ -17,6 +17,7 @@ from bot.services.actors import Actor, Place
 from bot.services.cleanups import PhotoCleanups, PhotosAtProvider, PhotosOutcome
 from bot.services.clock import Clock
 from bot.services.errors import Refusal, ServiceRefused
+from bot.services.languages import LanguageService
 from bot.services.media import MediaStore, media_tag
 from storage.faces import FaceRepo
 from storage.forget import ForgetRepo, Forgotten
@@ -50,6 +51,7 @@ class ForgetService:
         cleanups: PhotoCleanups,
         clock: Clock,
         media: MediaStore | None = None,
+        languages: LanguageService | None = None,
     ) -> None:
         self.repo = repo
         self.faces = faces
@@ -57,6 +59,7 @@ class ForgetService:
         self.cleanups = cleanups
         self.clock = clock
         self.media = media
+        self.languages = languages
 
     async def preview(self, actor: Actor) -> ForgetPreview:
         _private(actor)
@@ -84,6 +87,8 @@ class ForgetService:
         outcomes = await self.cleanups.removing_all(faces, change)
         (done,) = forgotten
         self.users.forget(user_id)
+        if self.languages is not None:
+            self.languages.forget(user_id)
         if self.media is not None:
             for asset_id in done.asset_ids:
                 self.media.retire(media_tag(asset_id))

@@ -25,14 +25,19 @@ KEEP = 10_000  # chats whose language is kept in memory
 
 def nearest(code: str | None, available: Sequence[str], default: str) -> str:
     """The catalog for a language code as Telegram or a person writes it."""
+    return match(code, available) or default
+
+
+def match(code: str | None, available: Sequence[str]) -> str | None:
+    """The catalog for ``code`` (itself, else its language without the region or script);
+    None if there is none."""
     if not code:
-        return default
+        return None
     wanted = code.strip().lower().replace("_", "-")
     by_lower = {lang.lower().replace("_", "-"): lang for lang in available}
     if wanted in by_lower:
         return by_lower[wanted]
-    primary = wanted.split("-", 1)[0]
-    return by_lower.get(primary, default)
+    return by_lower.get(wanted.split("-", 1)[0])
 
 
 class LanguageService:
@@ -48,6 +53,10 @@ class LanguageService:
 
     def nearest(self, code: str | None) -> str:
         return nearest(code, self.available, self.default)
+
+    def recognised(self, code: str) -> bool:
+        """Whether there is a catalog for ``code`` (not just the fallback)."""
+        return match(code, self.available) is not None
 
     async def of_person(self, user_id: int, telegram_code: str | None) -> str:
         """What a person reads, wherever they read it in private."""

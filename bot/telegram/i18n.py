@@ -80,12 +80,15 @@ def number(value: float) -> str:
 
 
 def day_time(ts: float) -> str:
-    """A date and time, e.g. "5 Dec 2026, 10:30 UTC" in English."""
-    from babel.dates import format_skeleton
+    """A date and time the language's way, in UTC: "Dec 5, 2026, 10:30 UTC" in English."""
+    from babel.dates import format_date, format_time, get_datetime_format
 
+    locale = _babel_locale(current())
     moment = datetime.fromtimestamp(ts, UTC)
-    text = format_skeleton("yMMMdHm", moment, tzinfo=UTC, locale=_babel_locale(current()))
-    return f"{text} UTC"
+    date = format_date(moment, "medium", locale=locale)
+    time = format_time(moment, "HH:mm", tzinfo=UTC, locale=locale)
+    joined = str(get_datetime_format("medium", locale=locale))
+    return f"{joined.replace('{1}', date).replace('{0}', time)} UTC"
 
 
 def clock_time(ts: float) -> str:

@@ -27,7 +27,7 @@ async def test_faces_lists_and_manages(
     await tg.send_text(alice, "/faces")
     listing = await tg.next_message(alice.id, after=mark, contains="Your faces")
     assert "Anna" in listing.text and "Ben" in listing.text
-    assert "1 active photo(s) ← uploads go here" in listing.text
+    assert "1 active photo ← uploads go here" in listing.text
 
     await tg.press(alice, listing, text="Anna")
     await tg.wait_for(lambda: "Provider: Token360" in listing.text)

@@ -298,7 +298,7 @@ async def test_limits_per_user(tg: FakeTelegram, settings: Settings) -> None:
         await tg.press(alice, card, text="Generate")
         await tg.wait_for(lambda: "queued" in card.text or "generating" in card.text)
         await tg.send_text(alice, "/generate two")
-        await tg.next_message(alice.id, after=mark, contains="1 video(s) in progress")
+        await tg.next_message(alice.id, after=mark, contains="1 video in progress")
         await video_message(tg, alice.id, mark, timeout=15)
         # Stored as delivered (no longer running) before its card says it is ready.
         await tg.wait_for(lambda: "is ready" in card.text)

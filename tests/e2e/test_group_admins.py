@@ -23,7 +23,7 @@ from tests.harness import RunningBot, query, with_changes
 DEFAULT_ADMIN_CACHE = next(
     f.default for f in dataclasses.fields(Settings) if f.name == "admin_cache_seconds"
 )
-QUOTA_SET = "Each member may make 5 video(s) a day here"
+QUOTA_SET = "Each member may make 5 videos a day here"
 
 
 @pytest.fixture

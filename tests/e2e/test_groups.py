@@ -90,7 +90,7 @@ async def test_admin_commands_for_admins_members_and_anonymous_admins(
     await reply_in(tg, ann, group, "/allow", "Max may generate", reply_to=said["message_id"])
     await reply_in(tg, ann, group, "/deny", "Max is off the list", reply_to=said["message_id"])
     await reply_in(tg, ann, group, "/allow", "as a reply")
-    await reply_in(tg, ann, group, "/quota 2", "Each member may make 2 video(s)")
+    await reply_in(tg, ann, group, "/quota 2", "Each member may make 2 videos")
     await reply_in(tg, ann, group, "/jobs", "No videos yet")
 
     # An anonymous admin speaks as the group itself: an admin here, for every command.
@@ -127,7 +127,7 @@ async def test_member_generates_within_and_beyond_the_group_quota(
     ann, max_, eve = tg.add_user("Ann"), tg.add_user("Max"), tg.add_user("Eve")
     group = tg.add_group("Film club", members=[max_, eve], admins=[ann])
     await group_face(tg, sim, ann, group)
-    await reply_in(tg, ann, group, "/quota 1", "Each member may make 1 video(s)")
+    await reply_in(tg, ann, group, "/quota 1", "Each member may make 1 video a day")
 
     card = await reply_in(tg, max_, group, "/generate waves at the club", "Ready to generate")
     query_id = await tg.press(eve, card, text="Generate")  # someone else's card

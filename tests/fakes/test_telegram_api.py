@@ -459,6 +459,21 @@ async def test_commands_are_stored_per_scope(
         await bot.set_my_commands([BotCommand("Bad-Name", "x")])
 
 
+async def test_descriptions_are_stored_per_language(fake: FakeTelegram, bot: Bot) -> None:
+    await bot.set_my_description(description="Makes videos.")
+    await bot.set_my_description(description="Делает видео.", language_code="ru")
+    await bot.set_my_short_description(short_description="Videos")
+    assert fake.description() == "Makes videos."
+    assert fake.description("ru") == "Делает видео."
+    assert fake.description(short=True) == "Videos"
+    assert (await bot.get_my_description(language_code="ru")).description == "Делает видео."
+    assert (await bot.get_my_short_description()).short_description == "Videos"
+    await bot.set_my_description(description="", language_code="ru")  # removes it
+    assert fake.description("ru") == ""
+    with pytest.raises(BadRequest, match="at most 120"):
+        await bot.set_my_short_description(short_description="x" * 121)
+
+
 async def test_http_surface(fake: FakeTelegram, alice: FakeUser) -> None:
     async with aiohttp.ClientSession() as http:
         async with http.get(f"{fake.base_url}wrong:token/getMe") as response:

@@ -26,6 +26,7 @@ from bot.telegram.handlers import (
     groups,
     inline,
     invite,
+    language,
     privacy,
     uploads,
 )
@@ -67,6 +68,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("cancel", common.cmd_cancel, filters=anywhere))
     app.add_handler(CommandHandler("privacy", common.cmd_privacy, filters=private))
     app.add_handler(CommandHandler("forgetme", privacy.cmd_forgetme, filters=private))
+    app.add_handler(CommandHandler("language", language.cmd_language, filters=anywhere))
     app.add_handler(CommandHandler("newface", admin_only(faces.cmd_newface), filters=anywhere))
     app.add_handler(CommandHandler("faces", admin_only(faces.cmd_faces), filters=anywhere))
     app.add_handler(CommandHandler("myfaces", faces.cmd_myfaces, filters=private))
@@ -94,6 +96,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
             privacy.cb_forget, pattern=actions(Action.FORGET_YES, Action.FORGET_NO)
         )
     )
+    app.add_handler(CallbackQueryHandler(language.cb_language, pattern=actions(Action.LANGUAGE)))
     app.add_handler(
         CallbackQueryHandler(
             invite.cb_invite,

@@ -26,6 +26,7 @@ from bot.telegram.context import Context, Services
 from bot.telegram.keyboards import faces as keyboards
 from bot.telegram.qr import qr_png
 from bot.telegram.texts import common as texts
+from bot.telegram.texts import consent as consent_texts
 from bot.telegram.texts import faces as face_texts
 from bot.telegram.texts import groups as group_texts
 from bot.telegram.texts.refusals import failure_text, refusal_text
@@ -226,18 +227,18 @@ async def cb_myfaces(update: Update, context: Context) -> None:
             face = await svc.consents.to_withdraw(actor, callback.int_arg)
             await query.answer()
             await query.edit_message_text(
-                face_texts.confirm_withdraw(face),
+                consent_texts.confirm_withdraw(face),
                 reply_markup=keyboards.confirm_withdraw(callback.int_arg),
             )
             return
         if callback.action is Action.WITHDRAW_YES:
             withdrawal = await svc.consents.withdraw(actor, callback.int_arg)
             await query.answer()
-            await query.edit_message_text(face_texts.withdrawn(withdrawal))
+            await query.edit_message_text(consent_texts.withdrawn(withdrawal))
             user = update.effective_user
             who = user.first_name if user else "The person"
             await svc.notifier.send(
-                withdrawal.face.chat_id, face_texts.withdrawn_owner(withdrawal.face, who)
+                withdrawal.face.chat_id, consent_texts.withdrawn_owner(withdrawal.face, who)
             )
             return
     except ServiceRefused as refused:
@@ -340,13 +341,13 @@ async def _face_action(update: Update, context: Context, svc: Services, cb: Call
             # Privately, even from a group: whoever opens it first is taken for the person.
             sent = await svc.notifier.send(
                 actor.user_id,
-                face_texts.consent_invite(face, url),
+                consent_texts.consent_invite(face, url),
                 keyboards.consent_invite(face, url),
             )
             if sent is None:
-                await query.answer(face_texts.start_me_first(svc.bot_username), show_alert=True)
+                await query.answer(consent_texts.start_me_first(svc.bot_username), show_alert=True)
             elif actor.in_group:
-                await query.answer(face_texts.invite_sent_privately())
+                await query.answer(consent_texts.invite_sent_privately())
             else:
                 await query.answer()
 

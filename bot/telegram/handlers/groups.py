@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatMemberStatus, ChatType
 
 from bot.services.errors import ServiceRefused
 from bot.services.groups import Access
@@ -81,7 +82,7 @@ async def cmd_access(update: Update, context: Context) -> None:
     svc, message = context.bot_data.services, update.effective_message
     assert message is not None
     view = await svc.groups.access(await actor_of(update, context))
-    labels = [group_texts.ACCESS_TEXT[a].capitalize() for a in ACCESS_ORDER]
+    labels = [group_texts.access_choice(a) for a in ACCESS_ORDER]
     await message.reply_text(
         group_texts.group_access(view.rules.access, view.listed),
         reply_markup=_buttons(labels, Action.GROUP_ACCESS, ACCESS_ORDER.index(view.rules.access)),
@@ -196,4 +197,16 @@ async def on_migrate(update: Update, context: Context) -> None:
 
 
 async def on_chat_member(update: Update, context: Context) -> None:
-    context.bot_data.services.admins.on_chat_member(update)
+    svc = context.bot_data.services
+    svc.admins.on_chat_member(update)
+    change = update.my_chat_member
+    if (
+        change is not None
+        and change.chat.type != ChatType.PRIVATE
+        and change.old_chat_member.status in (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED)
+        and change.new_chat_member.status
+        in (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR)
+    ):
+        # Added to a group: it reads the bot in the adding admin's language until its
+        # admins choose one with /language.
+        await svc.languages.joined(change.chat.id, change.from_user.language_code)

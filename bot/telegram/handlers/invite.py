@@ -11,7 +11,7 @@ from bot.telegram.context import Context
 from bot.telegram.handlers.faces import plain, send_card
 from bot.telegram.keyboards import faces as keyboards
 from bot.telegram.texts import common as texts
-from bot.telegram.texts import faces as face_texts
+from bot.telegram.texts import consent as consent_texts
 from bot.telegram.texts.refusals import failure_text, refusal_text
 from bot.telegram.titles import group_title
 
@@ -28,7 +28,7 @@ async def open_invite(update: Update, context: Context, token: str) -> None:
         return
     title = await group_title(context.bot, view.face.chat_id) if view.for_group else None
     await message.reply_text(
-        texts.sandbox(face_texts.invite_intro(view, title), svc.sandbox is not None),
+        texts.sandbox(consent_texts.invite_intro(view, title), svc.sandbox is not None),
         reply_markup=keyboards.invite_intro(token, takeover=view.invite.takeover),
     )
 
@@ -47,19 +47,19 @@ async def cb_invite(update: Update, context: Context) -> None:
         if callback.action is Action.DECLINE:
             face = await svc.faces.invites.decline(token, user.id)
             await query.answer()
-            await query.edit_message_text(face_texts.invite_declined_invitee())
+            await query.edit_message_text(consent_texts.invite_declined_invitee())
             await svc.notifier.send(
-                face.chat_id, face_texts.invite_declined_creator(face, user.first_name)
+                face.chat_id, consent_texts.invite_declined_creator(face, user.first_name)
             )
             return
         if callback.action is Action.TAKE_OVER:
             face = await svc.faces.invites.take_over(token, user.id)
             await query.answer()
             await query.edit_message_text(
-                face_texts.took_over(face), reply_markup=keyboards.my_faces()
+                consent_texts.took_over(face), reply_markup=keyboards.my_faces()
             )
             await svc.notifier.send(
-                face.chat_id, face_texts.took_over_owner(face, user.first_name)
+                face.chat_id, consent_texts.took_over_owner(face, user.first_name)
             )
             return
         await context.bot.send_chat_action(chat.id, ChatAction.UPLOAD_PHOTO)
@@ -77,6 +77,7 @@ async def cb_invite(update: Update, context: Context) -> None:
         await query.edit_message_reply_markup(None)
         if issued.face.chat_id != chat.id:
             await svc.notifier.send(
-                issued.face.chat_id, face_texts.invite_opened_creator(issued.face, user.first_name)
+                issued.face.chat_id,
+                consent_texts.invite_opened_creator(issued.face, user.first_name),
             )
     await send_card(svc, context, chat.id, issued, None, invite_token=token)

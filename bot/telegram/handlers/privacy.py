@@ -10,7 +10,7 @@ from bot.telegram.callbacks import Action, decode
 from bot.telegram.context import Context
 from bot.telegram.keyboards import faces as keyboards
 from bot.telegram.texts import common as texts
-from bot.telegram.texts import faces as face_texts
+from bot.telegram.texts import consent as consent_texts
 from bot.telegram.texts import privacy as privacy_texts
 from bot.telegram.texts.refusals import refusal_text
 
@@ -51,4 +51,4 @@ async def cb_forget(update: Update, context: Context) -> None:
     user = update.effective_user
     who = user.first_name if user else "The person"
     for face in done.made_of_them:
-        await svc.notifier.send(face.chat_id, face_texts.withdrawn_owner(face, who))
+        await svc.notifier.send(face.chat_id, consent_texts.withdrawn_owner(face, who))

@@ -8,6 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.services.face_views import FaceList
 from bot.telegram.callbacks import Action, Callback
+from bot.telegram.i18n import _
 from bot.telegram.texts.common import clip
 from storage.models import ConsentedFace, Face, FaceStatus
 
@@ -19,40 +20,42 @@ def _cb(text: str, action: Action, arg: object = "") -> InlineKeyboardButton:
 def verification_card(
     face: Face, link_url: str, invite_url: str | None, *, sandbox: bool
 ) -> InlineKeyboardMarkup:
-    rows = [[InlineKeyboardButton("🔗 Open verification page", url=link_url)]]
+    rows = [[InlineKeyboardButton(_("🔗 Open verification page"), url=link_url)]]
     if invite_url is not None:
-        rows.append([_share(invite_url, f"Please verify your face for “{face.name}”")])
-    rows.append([_cb("🔄 New link", Action.NEW_LINK, face.id)])
+        rows.append(
+            [_share(invite_url, _("Please verify your face for “{name}”", name=face.name))]
+        )
+    rows.append([_cb(_("🔄 New link"), Action.NEW_LINK, face.id)])
     if sandbox:
-        rows.append([_cb("🧪 Simulate: person passed", Action.SIM_PASS, face.id)])
+        rows.append([_cb(_("🧪 Simulate: person passed"), Action.SIM_PASS, face.id)])
     return InlineKeyboardMarkup(rows)
 
 
 def invitee_card(link_url: str, token: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton("🔗 Open verification page", url=link_url)],
-            [_cb("🔄 New link", Action.INVITE_LINK, token)],
+            [InlineKeyboardButton(_("🔗 Open verification page"), url=link_url)],
+            [_cb(_("🔄 New link"), Action.INVITE_LINK, token)],
         ]
     )
 
 
 def new_link_only(face: Face) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[_cb("🔄 New link", Action.NEW_LINK, face.id)]])
+    return InlineKeyboardMarkup([[_cb(_("🔄 New link"), Action.NEW_LINK, face.id)]])
 
 
 def invitee_new_link(token: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[_cb("🔄 New link", Action.INVITE_LINK, token)]])
+    return InlineKeyboardMarkup([[_cb(_("🔄 New link"), Action.INVITE_LINK, token)]])
 
 
 def my_faces() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[_cb("🙋 Faces made of me", Action.MY_FACES)]])
+    return InlineKeyboardMarkup([[_cb(_("🙋 Faces made of me"), Action.MY_FACES)]])
 
 
 def my_faces_list(faces: list[ConsentedFace]) -> InlineKeyboardMarkup | None:
     """A Withdraw button for each face whose consent still stands."""
     rows = [
-        [_cb(f"🚫 Withdraw “{clip(f.face_name, 40)}”", Action.WITHDRAW, f.consent.id)]
+        [_cb(_("🚫 Withdraw “{name}”", name=clip(f.face_name, 40)), Action.WITHDRAW, f.consent.id)]
         for f in faces
         if f.consent.withdrawn_at is None
         and f.consent.passed_at is not None  # only the person whose check passed
@@ -64,8 +67,8 @@ def my_faces_list(faces: list[ConsentedFace]) -> InlineKeyboardMarkup | None:
 def confirm_withdraw(consent_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
-            [_cb("🚫 Yes, withdraw my consent", Action.WITHDRAW_YES, consent_id)],
-            [_cb("Keep it", Action.MY_FACES)],
+            [_cb(_("🚫 Yes, withdraw my consent"), Action.WITHDRAW_YES, consent_id)],
+            [_cb(_("Keep it"), Action.MY_FACES)],
         ]
     )
 
@@ -73,30 +76,30 @@ def confirm_withdraw(consent_id: int) -> InlineKeyboardMarkup:
 def confirm_forget(user_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
-            [_cb("🗑 Yes, forget me", Action.FORGET_YES, user_id)],
-            [_cb("Keep my data", Action.FORGET_NO)],
+            [_cb(_("🗑 Yes, forget me"), Action.FORGET_YES, user_id)],
+            [_cb(_("Keep my data"), Action.FORGET_NO)],
         ]
     )
 
 
 def invite_intro(token: str, *, takeover: bool = False) -> InlineKeyboardMarkup:
     agree = (
-        _cb("✅ I agree", Action.TAKE_OVER, token)
+        _cb(_("✅ I agree"), Action.TAKE_OVER, token)
         if takeover
-        else _cb("✅ I agree — I'm ready now", Action.READY, token)
+        else _cb(_("✅ I agree — I'm ready now"), Action.READY, token)
     )
-    return InlineKeyboardMarkup([[agree], [_cb("No, thanks", Action.DECLINE, token)]])
+    return InlineKeyboardMarkup([[agree], [_cb(_("No, thanks"), Action.DECLINE, token)]])
 
 
 def consent_invite(face: Face, invite_url: str) -> InlineKeyboardMarkup:
-    text = f"Please confirm your consent for “{face.name}”"
+    text = _("Please confirm your consent for “{name}”", name=face.name)
     return InlineKeyboardMarkup([[_share(invite_url, text)]])
 
 
 def _share(invite_url: str, text: str) -> InlineKeyboardButton:
     """Telegram's share screen, with the invite and a line for the person."""
     url = f"https://t.me/share/url?url={quote(invite_url, safe='')}&text={quote(text, safe='')}"
-    return InlineKeyboardButton("📨 Send invite", url=url)
+    return InlineKeyboardButton(_("📨 Send invite"), url=url)
 
 
 def faces_list(listing: FaceList) -> InlineKeyboardMarkup | None:
@@ -116,9 +119,9 @@ def faces_list(listing: FaceList) -> InlineKeyboardMarkup | None:
     ]
     pages = []
     if listing.older:
-        pages.append(_cb("« Older", Action.FACE_PAGE, listing.page + 1))
+        pages.append(_cb(_("« Older"), Action.FACE_PAGE, listing.page + 1))
     if listing.page > 0:
-        pages.append(_cb("Newer »", Action.FACE_PAGE, listing.page - 1))
+        pages.append(_cb(_("Newer »"), Action.FACE_PAGE, listing.page - 1))
     if pages:
         rows.append(pages)
     return InlineKeyboardMarkup(rows)
@@ -129,20 +132,22 @@ def face_detail(
 ) -> InlineKeyboardMarkup:
     rows = []
     if consent_invite:
-        rows.append([_cb("📨 Invite the person to consent", Action.FACE_CONSENT_INVITE, face.id)])
+        rows.append(
+            [_cb(_("📨 Invite the person to consent"), Action.FACE_CONSENT_INVITE, face.id)]
+        )
     if face.status is FaceStatus.ACTIVE and in_group:
-        rows.append([_cb("📥 Upload photos", Action.FACE_USE, face.id)])
+        rows.append([_cb(_("📥 Upload photos"), Action.FACE_USE, face.id)])
     elif face.status is FaceStatus.ACTIVE and face.id != current_id:
-        rows.append([_cb("📥 Send new photos here", Action.FACE_USE, face.id)])
+        rows.append([_cb(_("📥 Send new photos here"), Action.FACE_USE, face.id)])
     if face.status not in (FaceStatus.ACTIVE, FaceStatus.WITHDRAWN):
-        rows.append([_cb("🔄 New link", Action.NEW_LINK, face.id)])
+        rows.append([_cb(_("🔄 New link"), Action.NEW_LINK, face.id)])
     rows.append(
         [
-            _cb("✏️ Rename", Action.FACE_RENAME, face.id),
-            _cb("🗑 Delete", Action.FACE_DELETE, face.id),
+            _cb(_("✏️ Rename"), Action.FACE_RENAME, face.id),
+            _cb(_("🗑 Delete"), Action.FACE_DELETE, face.id),
         ]
     )
-    rows.append([_cb("« All faces", Action.FACE_LIST)])
+    rows.append([_cb(_("« All faces"), Action.FACE_LIST)])
     return InlineKeyboardMarkup(rows)
 
 
@@ -150,8 +155,8 @@ def confirm_delete(face: Face) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
-                _cb("🗑 Yes, delete", Action.FACE_DELETE_YES, face.id),
-                _cb("Keep it", Action.FACE_SHOW, face.id),
+                _cb(_("🗑 Yes, delete"), Action.FACE_DELETE_YES, face.id),
+                _cb(_("Keep it"), Action.FACE_SHOW, face.id),
             ]
         ]
     )

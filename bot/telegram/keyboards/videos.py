@@ -6,6 +6,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.services.video_options import RESOLUTIONS, SETTING_CHOICES, SETTING_FIELDS
 from bot.telegram.callbacks import Action, Callback
+from bot.telegram.i18n import _, n_
 from bot.telegram.texts import videos as video_texts
 from storage.models import Asset, Face, VideoJob, VideoSettings
 
@@ -18,7 +19,7 @@ def _cb(text: str, action: Action, *args: int) -> InlineKeyboardButton:
 
 def choose_face(job: VideoJob, faces: list[Face]) -> InlineKeyboardMarkup:
     rows = [[_cb(f"👤 {face.name}", Action.GEN_FACE, job.id, face.id)] for face in faces]
-    rows.append([_cb("✖ Cancel", Action.GEN_CANCEL, job.id)])
+    rows.append([_cb(_("✖ Cancel"), Action.GEN_CANCEL, job.id)])
     return InlineKeyboardMarkup(rows)
 
 
@@ -30,31 +31,35 @@ def choose_asset(job: VideoJob, assets: list[Asset], *, most: int) -> InlineKeyb
         label = f"{mark} {video_texts.asset_label(i, asset)}"
         rows.append([_cb(label, Action.GEN_ASSET, job.id, asset.id)])
     if most > 1 and job.picking:
-        count = len(job.picking)
-        rows.append(
-            [_cb(f"Use {count} photo{'s' if count != 1 else ''} →", Action.GEN_PICKED, job.id)]
-        )
-    rows.append([_cb("✖ Cancel", Action.GEN_CANCEL, job.id)])
+        use = n_("Use {n} photo →", "Use {n} photos →", len(job.picking))
+        rows.append([_cb(use, Action.GEN_PICKED, job.id)])
+    rows.append([_cb(_("✖ Cancel"), Action.GEN_CANCEL, job.id)])
     return InlineKeyboardMarkup(rows)
 
 
 def confirm(job: VideoJob) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
-            [_cb("🎬 Generate", Action.GEN_CONFIRM, job.id)],
+            [_cb(_("🎬 Generate"), Action.GEN_CONFIRM, job.id)],
             [
-                _cb("⚙️ Settings", Action.GEN_SETTINGS, job.id),
-                _cb("✖ Cancel", Action.GEN_CANCEL, job.id),
+                _cb(_("⚙️ Settings"), Action.GEN_SETTINGS, job.id),
+                _cb(_("✖ Cancel"), Action.GEN_CANCEL, job.id),
             ],
         ]
     )
 
 
-_LABELS: dict[str, dict[object, str]] = {
-    "model": {"seedance-2.0": "2.0", "seedance-2.0-fast": "2.0 Fast"},
-    "ratio": {"adaptive": "auto"},
-    "audio": {False: "🔇 off", True: "🔊 on"},
-}
+def _label(name: str, value: object) -> str:
+    """A setting's choice as its button shows it (model names are not translated)."""
+    if name == "model":
+        return {"seedance-2.0": "2.0", "seedance-2.0-fast": "2.0 Fast"}.get(str(value), str(value))
+    if name == "ratio" and value == "adaptive":
+        return _("auto")
+    if name == "audio":
+        return _("🔊 on") if value else _("🔇 off")
+    if name == "duration":
+        return _("{seconds}s", seconds=value)
+    return str(value)
 
 
 def settings_editor(
@@ -72,15 +77,13 @@ def settings_editor(
                 continue
             if name == "model" and models is not None and value not in models:
                 continue
-            label = _LABELS.get(name, {}).get(
-                value, f"{value}s" if name == "duration" else str(value)
-            )
+            label = _label(name, value)
             if value == current:
                 label = f"✓ {label}"
             row.append(_cb(label, Action.SETTING, job_id, field_index, value_index))
         # Long rows (ratios, durations) wrap so buttons stay readable on a phone.
         rows.extend(row[i : i + 4] for i in range(0, len(row), 4))
-    done = "« Back" if job_id else "✓ Done"
+    done = _("« Back") if job_id else _("✓ Done")
     rows.append([_cb(done, Action.SETTINGS_DONE, job_id)])
     return InlineKeyboardMarkup(rows)
 
@@ -88,22 +91,24 @@ def settings_editor(
 def outcome(job: VideoJob, *, retry: bool) -> InlineKeyboardMarkup | None:
     if not retry:
         return None
-    return InlineKeyboardMarkup([[_cb("🔁 Retry", Action.GEN_AGAIN, job.id)]])
+    return InlineKeyboardMarkup([[_cb(_("🔁 Retry"), Action.GEN_AGAIN, job.id)]])
 
 
 def needs_decision(job: VideoJob) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
-                _cb("🎬 Generate again", Action.GEN_AGAIN, job.id),
-                _cb("Forget it", Action.GEN_FORGET, job.id),
+                _cb(_("🎬 Generate again"), Action.GEN_AGAIN, job.id),
+                _cb(_("Forget it"), Action.GEN_FORGET, job.id),
             ]
         ]
     )
 
 
 def under_video(job: VideoJob) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[_cb("🔁 Again with these settings", Action.GEN_AGAIN, job.id)]])
+    return InlineKeyboardMarkup(
+        [[_cb(_("🔁 Again with these settings"), Action.GEN_AGAIN, job.id)]]
+    )
 
 
 def videos_list(jobs: list[VideoJob], again: frozenset[int]) -> InlineKeyboardMarkup | None:
@@ -113,9 +118,9 @@ def videos_list(jobs: list[VideoJob], again: frozenset[int]) -> InlineKeyboardMa
     for job in jobs:
         row = []
         if job.tg_file_id:
-            row.append(_cb(f"▶️ Send #{job.id}", Action.VIDEO_SEND, job.id))
+            row.append(_cb(_("▶️ Send #{job}", job=job.id), Action.VIDEO_SEND, job.id))
         if job.id in again:
-            row.append(_cb(f"🔁 Again #{job.id}", Action.GEN_AGAIN, job.id))
+            row.append(_cb(_("🔁 Again #{job}", job=job.id), Action.GEN_AGAIN, job.id))
         if row:
             rows.append(row)
     return InlineKeyboardMarkup(rows) if rows else None
@@ -125,7 +130,7 @@ def inline_card(offer_id: int, face_id: int) -> InlineKeyboardMarkup:
     """The buttons of an inline card before its draft is confirmed."""
     return InlineKeyboardMarkup(
         [
-            [_cb("🎬 Generate", Action.INLINE_GO, offer_id, face_id)],
-            [_cb("✖ Cancel", Action.INLINE_CANCEL, offer_id, face_id)],
+            [_cb(_("🎬 Generate"), Action.INLINE_GO, offer_id, face_id)],
+            [_cb(_("✖ Cancel"), Action.INLINE_CANCEL, offer_id, face_id)],
         ]
     )

@@ -10,6 +10,8 @@ from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 
+from bot.services.languages import LanguageService
+from bot.telegram import i18n
 from bot.telegram.keyboards import faces as keyboards
 from bot.telegram.texts import common as texts
 from bot.telegram.texts import faces as face_texts
@@ -21,8 +23,16 @@ log = logging.getLogger(__name__)
 
 
 class TelegramNotifier:
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, languages: LanguageService | None = None) -> None:
         self.bot = bot
+        self.languages = languages
+
+    async def language(self, chat_id: int) -> str:
+        """What is sent to ``chat_id`` is read in its language (its person's, or the
+        group's), whatever update or round is sending it."""
+        if self.languages is None:
+            return i18n.SOURCE
+        return await self.languages.of_chat(chat_id)
 
     async def send(
         self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
@@ -72,11 +82,15 @@ class TelegramNotifier:
 
     async def verified_card(self, face: Face, link: VerificationLink) -> None:
         if link.chat_id is not None and link.message_id is not None:
-            await self.edit(
-                link.chat_id, link.message_id, texts.link_done_card(face), caption=True
-            )
+            with i18n.speaking(await self.language(link.chat_id)):
+                text = texts.link_done_card(face)
+            await self.edit(link.chat_id, link.message_id, text, caption=True)
 
     async def face_outcome(self, face: Face, chat_id: int) -> int | None:
+        with i18n.speaking(await self.language(chat_id)):
+            return await self._face_outcome(face, chat_id)
+
+    async def _face_outcome(self, face: Face, chat_id: int) -> int | None:
         if face.status is FaceStatus.ACTIVE:
             if face.owner.kind is OwnerKind.CHAT and chat_id == face.chat_id:
                 return await self.send(chat_id, group_texts.face_active_in_group(face))
@@ -101,23 +115,35 @@ class TelegramNotifier:
     ) -> None:
         if link.chat_id is None or link.message_id is None:
             return
+        with i18n.speaking(await self.language(link.chat_id)):
+            await self._link_expired(face, link, link.chat_id, link.message_id, invite_token)
+
+    async def _link_expired(
+        self,
+        face: Face,
+        link: VerificationLink,
+        chat_id: int,
+        message_id: int,
+        invite_token: str | None,
+    ) -> None:
         markup = (
             keyboards.new_link_only(face)
             if invite_token is None
             else keyboards.invitee_new_link(invite_token)
         )
-        await self.edit(
-            link.chat_id, link.message_id, texts.link_expired_card(face), markup, caption=True
-        )
+        await self.edit(chat_id, message_id, texts.link_expired_card(face), markup, caption=True)
 
     async def batch_progress(
         self, chat_id: int, message_id: int | None, face: Face, assets: Sequence[Asset]
     ) -> int | None:
-        text = upload_texts.batch_progress(face, list(assets))
+        with i18n.speaking(await self.language(chat_id)):
+            text = upload_texts.batch_progress(face, list(assets))
         if message_id is None:
             return await self.send(chat_id, text)
         await self.edit(chat_id, message_id, text)
         return message_id
 
     async def photos_deleted(self, face: Face, chat_id: int, provider_name: str) -> None:
-        await self.send(chat_id, face_texts.photos_deleted_later(face, provider_name))
+        with i18n.speaking(await self.language(chat_id)):
+            text = face_texts.photos_deleted_later(face, provider_name)
+        await self.send(chat_id, text)

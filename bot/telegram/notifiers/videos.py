@@ -24,8 +24,10 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from bot.services.bounded import RecentTimes
 from bot.services.clock import Clock
 from bot.services.job_failures import job_failure
+from bot.services.languages import LanguageService
 from bot.services.mp4 import probe
 from bot.services.notify import DeliveryRefused, Undelivered
+from bot.telegram import i18n
 from bot.telegram.keyboards import videos as video_keyboards
 from bot.telegram.retry import Outcome, classify
 from bot.telegram.texts import videos as video_texts
@@ -47,8 +49,10 @@ class TelegramVideoNotifier:
         group_edit_interval: float = 15.0,
         upload_timeout: float = 600.0,
         answer_timeout: float = 60.0,
+        languages: LanguageService | None = None,
     ) -> None:
         self.bot = bot
+        self.languages = languages
         self.clock = clock
         self.edit_interval = edit_interval
         self.group_edit_interval = group_edit_interval
@@ -91,9 +95,20 @@ class TelegramVideoNotifier:
         except Forbidden:
             log.info("chat %d blocked the bot", job.chat_id)
 
+    async def _language(self, job: VideoJob) -> str:
+        """A card is read in its chat's language; an inline card, in its requester's."""
+        if self.languages is None:
+            return i18n.SOURCE
+        chat = job.user_id if job.inline_message_id is not None else job.chat_id
+        return await self.languages.of_chat(chat)
+
     async def job_progress(self, job: VideoJob, face_name: str, *, force: bool = False) -> None:
         """Edit the card when its text would change, never with the text it already shows
         (``force`` lifts the interval, not that)."""
+        with i18n.speaking(await self._language(job)):
+            await self._progress(job, face_name, force=force)
+
+    async def _progress(self, job: VideoJob, face_name: str, *, force: bool) -> None:
         text = video_texts.progress(job, face_name)
         if self._shown.get(job.id) == hash(text):
             return
@@ -113,6 +128,10 @@ class TelegramVideoNotifier:
             raise
 
     async def job_outcome(self, job: VideoJob, face_name: str) -> None:
+        with i18n.speaking(await self._language(job)):
+            await self._outcome(job, face_name)
+
+    async def _outcome(self, job: VideoJob, face_name: str) -> None:
         self._last_edit.pop(job.id, None)
         self._shown.pop(job.id, None)
         if job.status is JobStatus.DELIVERED and job.inline_message_id is not None:
@@ -163,6 +182,10 @@ class TelegramVideoNotifier:
             log.info("chat action for %d failed: %s", job.chat_id, exc)
 
     async def send_video(self, job: VideoJob, face_name: str, path: Path, size: int) -> str:
+        with i18n.speaking(await self._language(job)):
+            return await self._send_video(job, face_name, path, size)
+
+    async def _send_video(self, job: VideoJob, face_name: str, path: Path, size: int) -> str:
         info = probe(path)
         duration = max(1, round(info.duration)) if info.duration is not None else None
         reply = None

@@ -1,21 +1,23 @@
-"""What a person reads about their faces: /newface, the verification card, invites,
-/faces and managing a face."""
+"""What a person reads about their faces: /newface, the verification card, /faces,
+managing a face and /myfaces. The consent screen, invites and withdrawing are in
+:mod:`bot.telegram.texts.consent`."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
 from bot.providers.base import Capabilities, PhotoDeletion
-from bot.services.cleanups import PhotosAtProvider, PhotosOutcome
-from bot.services.consents import Withdrawal
+from bot.services.cleanups import PhotosOutcome
 from bot.services.face_views import FaceDetail, FaceList
-from bot.services.invites import InviteView
+from bot.telegram import i18n
+from bot.telegram.i18n import _, n_
 from bot.telegram.texts.common import ID_LIMIT, clip, clock_time, day_time, e, fit_lines
-from storage.models import AssetState, ConsentedFace, Face, FaceStatus
+from bot.telegram.texts.consent import named, photos_fate
+from storage.models import AssetState, Consent, ConsentedFace, Face, FaceStatus
 
 
 def ask_face_name() -> str:
-    return (
+    return _(
         "What should this face be called? Send a name (up to 64 characters), "
         "e.g. <i>Anna</i>. /cancel to stop."
     )
@@ -27,209 +29,170 @@ def verification_card(
     lines = []
     if new_group:
         lines.append(
-            "ℹ️ The provider gives no fresh link for the old group, so I started a new "
-            "Real Face group for this face.\n"
+            _(
+                "ℹ️ The provider gives no fresh link for the old group, so I started a new "
+                "Real Face group for this face."
+            )
+            + "\n"
         )
     if for_invitee:
-        lines.append(f"<b>Face check for “{e(face.name)}”</b>")
+        lines.append(_("<b>Face check for “{face}”</b>", face=e(face.name)))
         lines.append(
-            "Open the link below on your phone (or scan the QR code) and follow the steps. "
-            "It takes about a minute."
+            _(
+                "Open the link below on your phone (or scan the QR code) and follow the "
+                "steps. It takes about a minute."
+            )
         )
     else:
-        lines.append(f"<b>Verify “{e(face.name)}”</b>")
+        lines.append(_("<b>Verify “{face}”</b>", face=e(face.name)))
         lines.append(
-            "The person being verified opens this link (or scans the QR code) and does a "
-            "short face check."
+            _(
+                "The person being verified opens this link (or scans the QR code) and does "
+                "a short face check."
+            )
         )
-    lines.append(f"⏳ Valid for 2 minutes, until <b>{clock_time(expires_at)}</b>.")
+    lines.append(_("⏳ Valid for 2 minutes, until <b>{time}</b>.", time=clock_time(expires_at)))
     if not for_invitee:
-        lines.append(
-            "\nNot with them right now? Send them this invite instead — their 2 minutes "
-            f"start only when they agree and are ready:\n{e(invite_url)}"
+        invite = _(
+            "Not with them right now? Send them this invite instead — their 2 minutes start "
+            "only when they agree and are ready:\n{link}",
+            link=e(invite_url),
         )
-    lines.append("\nI'll tell you when the check has passed.")
+        lines.append("\n" + invite)
+    lines.append("\n" + _("I'll tell you when the check has passed."))
     return "\n".join(lines)
 
 
 def choose_provider(
     name: str, capabilities: list[Capabilities], unavailable: dict[str, str]
 ) -> str:
-    lines = [f"Where should “{e(name)}” live? Each provider keeps its own faces."]
+    lines = [_("Where should “{name}” live? Each provider keeps its own faces.", name=e(name))]
     for c in capabilities:
-        check = "face check by the person" if c.verification else "no face check"
-        upload = "photos fetched from a link" if c.upload_by_url else "photos uploaded"
+        check = _("face check by the person") if c.verification else _("no face check")
+        upload = _("photos fetched from a link") if c.upload_by_url else _("photos uploaded")
         refs = (
-            f"up to {c.max_video_assets} photos per video"
+            n_("up to {n} photo per video", "up to {n} photos per video", c.max_video_assets)
             if c.max_video_assets > 1
-            else "first-frame videos"
+            else _("first-frame videos")
         )
-        lines.append(f"• <b>{e(c.display_name)}</b>: {check}, {upload}, {refs}")
+        lines.append(
+            _(
+                "• <b>{provider}</b>: {check}, {upload}, {refs}",
+                provider=e(c.display_name),
+                check=check,
+                upload=upload,
+                refs=refs,
+            )
+        )
     for provider, why in unavailable.items():
-        lines.append(f"• {e(provider)}: unavailable — {e(why)}")
+        lines.append(
+            _("• {provider}: unavailable — {reason}", provider=e(provider), reason=e(why))
+        )
     return "\n".join(lines)
 
 
 def face_without_check(face: Face, provider: str) -> str:
-    return (
-        f"✅ <b>“{e(face.name)}”</b> is ready at {e(provider)}.\n"
-        f"{e(provider)} has no face check: photos are registered directly, so only send "
-        "photos of someone who agreed to this. Send them now — as photos or files, one at "
-        "a time or as an album."
+    return _(
+        "✅ <b>“{face}”</b> is ready at {provider}.\n"
+        "{provider} has no face check: photos are registered directly, so only send photos "
+        "of someone who agreed to this. Send them now — as photos or files, one at a time or "
+        "as an album.",
+        face=e(face.name),
+        provider=e(provider),
     )
 
 
-def named(name: str, username: str | None, *, bold: bool = False) -> str:
-    """A person as others read them: name (bold where asked) and @username, escaped."""
-    shown = f"<b>{e(name)}</b>" if bold else e(name)
-    return f"{shown} (@{e(username)})" if username else shown
-
-
-def invite_intro(view: InviteView, group_title: str | None = None) -> str:
-    """The consent screen: who asks, what for, what is kept where (issue 11)."""
-    creator = view.creator
-    who = named(creator.first_name, creator.username, bold=True) if creator else "Someone"
-    if not view.for_group:
-        whose = "they"
-    elif group_title:
-        whose = f"the group “<b>{e(group_title)}</b>”"
-    else:
-        whose = "a group chat they are in"
-    provider = e(view.provider_name)
-    face = e(view.face.name)
-    keep = (
-        f"• Videos of you made with ByteDance's Seedance 2.0 through <b>{provider}</b>.\n"
-        f"• The photos of you they upload are kept at {provider}; the videos stay in the "
-        "chat where they are made.\n"
-    )
-    withdraw = (
-        "• You can withdraw later, here: /myfaces. No new video is made after that, and "
-        "your photos are deleted at the provider where it allows.\n\n"
-    )
-    if view.invite.takeover:
-        return (
-            f"🙋 {who} asks for your consent to “<b>{face}</b>”, a face of you already "
-            f"verified with {provider}'s face check, so that {whose} can make AI videos of "
-            "you.\n\n<b>What you agree to</b>\n"
-            + keep
-            + withdraw
-            + "Not your face, or you don't agree? Press <b>No, thanks</b>: they are told."
-        )
-    return (
-        f"🙋 {who} asked you to verify your face as “<b>{face}</b>”, "
-        f"so that {whose} can make AI videos of you.\n\n"
-        "<b>What you agree to</b>\n"
-        + keep
-        + f"• First a face check on {provider}'s page: it looks at your face through the "
-        "camera for about a minute.\n"
-        + withdraw
-        + "The link works for 2 minutes, so agree only when you can do it now. Nothing is "
-        "shared until you agree."
-    )
-
-
-def took_over(face: Face) -> str:
-    return (
-        f"✅ Thank you: your consent for “<b>{e(face.name)}</b>” is on record. /myfaces "
-        "shows it, with what is made of it; you can withdraw there at any time."
-    )
-
-
-def took_over_owner(face: Face, who: str) -> str:
-    return (
-        f"🤝 {e(who)} agreed: their consent for “<b>{e(face.name)}</b>” is on record now, and "
-        "they can withdraw it."
-    )
-
-
-def start_me_first(bot_username: str) -> str:
-    return f"I send invites privately: open @{bot_username}, press Start, then try again."
-
-
-def invite_sent_privately() -> str:
-    return "I sent you the invite in our private chat."
-
-
-def consent_invite(face: Face, invite_url: str) -> str:
-    return (
-        f"📨 Send this invite to the person in “<b>{e(face.name)}</b>”. When they agree, their "
-        "consent is on record, and they can see the face and withdraw it in /myfaces. No new "
-        f"face check is needed.\n{e(invite_url)}"
-    )
-
-
-def invite_declined_invitee() -> str:
-    return (
-        "OK — nothing was shared, and this invite is now closed. If you change your mind, "
-        "ask the person who sent it for a new one."
-    )
-
-
-def invite_declined_creator(face: Face, who: str) -> str:
-    return (
-        f"{e(who)} said no to your invite for “{e(face.name)}”, so that invite is closed. "
-        "If they change their mind, send them a new one."
-    )
-
-
-def invite_opened_creator(face: Face, who: str) -> str:
-    return f"{e(who)} opened your invite for “{e(face.name)}” and is getting a link now."
-
-
-FACE_STATUS = {
-    FaceStatus.CREATING: "⏳ being set up at the provider",
-    FaceStatus.INTERRUPTED: "⚠️ setup interrupted — get a new link",
-    FaceStatus.PENDING: "⏳ waiting for the face check",
-    FaceStatus.ACTIVE: "✅ verified",
-    FaceStatus.EXPIRED: "⌛ check not done — get a new link",
-    FaceStatus.DELETED: "deleted",
-    FaceStatus.WITHDRAWN: "🚫 consent withdrawn",
-}
+def face_status(status: FaceStatus) -> str:
+    """A face's status as its owner reads it, e.g. "✅ verified"."""
+    match status:
+        case FaceStatus.CREATING:
+            return _("⏳ being set up at the provider")
+        case FaceStatus.INTERRUPTED:
+            return _("⚠️ setup interrupted — get a new link")
+        case FaceStatus.PENDING:
+            return _("⏳ waiting for the face check")
+        case FaceStatus.ACTIVE:
+            return _("✅ verified")
+        case FaceStatus.EXPIRED:
+            return _("⌛ check not done — get a new link")
+        case FaceStatus.DELETED:
+            return _("deleted")
+        case FaceStatus.WITHDRAWN:
+            return _("🚫 consent withdrawn")
 
 
 def faces_list(listing: FaceList) -> str:
     if not listing.summaries:
         if listing.in_group:
-            return "This group has no faces yet. An admin creates one with /newface <i>name</i>."
-        return "You have no faces yet. Create one with /newface <i>name</i>."
-    title = "This group's faces" if listing.in_group else "Your faces"
-    lines = [f"<b>{title}</b> (tap one to manage it)"]
-    shown = len(listing.summaries)
+            return _(
+                "This group has no faces yet. An admin creates one with /newface <i>name</i>."
+            )
+        return _("You have no faces yet. Create one with /newface <i>name</i>.")
+    if listing.in_group:
+        lines = [_("<b>This group's faces</b> (tap one to manage it)")]
+    else:
+        lines = [_("<b>Your faces</b> (tap one to manage it)")]
+    shown, total = len(listing.summaries), i18n.number(listing.total)
     if listing.page == 0 and listing.total > shown:
-        lines.append(f"The newest {shown} of {listing.total}:")
-    elif listing.page > 0:
-        lines.append(f"Newest first, {listing.first}–{listing.last} of {listing.total}:")
-    for s in listing.summaries:
-        mark = " ← uploads go here" if s.face.id == listing.current_id else ""
         lines.append(
-            f"• <b>{e(s.face.name)}</b> — {FACE_STATUS[s.face.status]}, "
-            f"{s.count(AssetState.ACTIVE)} active photo(s){mark}"
+            n_("The newest {n} of {total}:", "The newest {n} of {total}:", shown, total=total)
         )
+    elif listing.page > 0:
+        lines.append(
+            _(
+                "Newest first, {first}–{last} of {total}:",
+                first=i18n.number(listing.first),
+                last=i18n.number(listing.last),
+                total=total,
+            )
+        )
+    for s in listing.summaries:
+        line = n_(
+            "• <b>{face}</b> — {status}, {n} active photo",
+            "• <b>{face}</b> — {status}, {n} active photos",
+            s.count(AssetState.ACTIVE),
+            face=e(s.face.name),
+            status=face_status(s.face.status),
+        )
+        if s.face.id == listing.current_id:
+            line += " " + _("← uploads go here")
+        lines.append(line)
     if listing.older:
         older = listing.total - listing.last
-        lines.append(f"\n{older} older — tap <b>« Older</b> to see them.")
+        lines.append(
+            "\n"
+            + n_(
+                "{n} older — tap <b>« Older</b> to see it.",
+                "{n} older — tap <b>« Older</b> to see them.",
+                older,
+            )
+        )
     return "\n".join(lines)
 
 
 def face_detail(detail: FaceDetail, provider: str) -> str:
     s, face = detail.summary, detail.summary.face
-    lines = [f"<b>{e(face.name)}</b> — {FACE_STATUS[face.status]}", f"Provider: {e(provider)}"]
+    lines = [
+        _("<b>{face}</b> — {status}", face=e(face.name), status=face_status(face.status)),
+        _("Provider: {provider}", provider=e(provider)),
+    ]
     if face.provider_group_id:
-        lines.append(f"Group: <code>{clip(face.provider_group_id, ID_LIMIT)}</code>")
+        group = clip(face.provider_group_id, ID_LIMIT)
+        lines.append(_("Group: <code>{group}</code>", group=group))
     if face.id == detail.current_id:
-        lines.append("New photos go to this face.")
+        lines.append(_("New photos go to this face."))
     if detail.active_ids:
-        lines.append("\n<b>Active assets</b> (tap to copy):")
+        lines.append("\n" + _("<b>Active assets</b> (tap to copy):"))
         lines += [f"<code>{clip(asset_id, ID_LIMIT)}</code>" for asset_id in detail.active_ids]
         more = s.count(AssetState.ACTIVE) - len(detail.active_ids)
         if more > 0:
-            lines.append(f"…and {more} more")
+            lines.append(n_("…and {n} more", "…and {n} more", more))
     pending = s.count(AssetState.PROCESSING) + s.count(AssetState.UPLOADING)
     failed = s.count(AssetState.FAILED) + s.count(AssetState.REJECTED)
     if pending:
-        lines.append(f"⚙️ {pending} still processing")
+        lines.append(n_("⚙️ {n} still processing", "⚙️ {n} still processing", pending))
     if failed:
-        lines.append(f"❌ {failed} failed or refused")
+        lines.append(n_("❌ {n} failed or refused", "❌ {n} failed or refused", failed))
     lines.append("")
     lines.append(consent_record(detail))
     return "\n".join(lines)
@@ -239,100 +202,86 @@ def my_faces(faces: list[ConsentedFace], titles: Mapping[int, str]) -> str:
     """/myfaces: the faces made of the person reading, as they consented to them;
     ``titles``: the groups' titles, by chat id, where Telegram gave them."""
     if not faces:
-        return (
+        return _(
             "No face has been made of you through an invite. When someone invites you to "
             "verify your face, it shows here once you agree."
         )
-    lines = ["🙋 <b>Faces made of you</b>, each with your consent through an invite:"]
+    lines = [_("🙋 <b>Faces made of you</b>, each with your consent through an invite:")]
     for n, mine in enumerate(faces, 1):
-        owner = named(mine.owner_name, mine.owner_username) if mine.owner_name else "Someone"
-        where = "in their own chat"
-        if mine.in_group:
-            title = titles.get(mine.chat_id)
-            where = f"in the group “{e(title)}”" if title else "in a group chat"
-        used = f", last used {day_time(mine.last_used)}" if mine.last_used else ""
-        consent = mine.consent
-        record = f"You agreed {day_time(consent.consented_at)}"
-        if consent.takeover:
-            record += " to a face verified earlier"
-        elif consent.passed_at is not None:
-            record += f"; your check passed {day_time(consent.passed_at)}"
-        if consent.withdrawn_at is not None:
-            record += f"; you withdrew {day_time(consent.withdrawn_at)}"
+        owner = named(mine.owner_name, mine.owner_username) if mine.owner_name else _("Someone")
+        title = titles.get(mine.chat_id) if mine.in_group else None
+        if not mine.in_group:
+            where = _("Owner: {owner}, in their own chat.", owner=owner)
+        elif title:
+            where = _("Owner: {owner}, in the group “{group}”.", owner=owner, group=e(title))
+        else:
+            where = _("Owner: {owner}, in a group chat.", owner=owner)
+        made = {"photos": photos(mine.photos), "videos": videos(mine.videos)}
+        if mine.last_used:
+            used = _(
+                "{photos}, {videos}, last used {time}.", time=day_time(mine.last_used), **made
+            )
+        else:
+            used = _("{photos}, {videos}.", **made)
         lines += [
             "",
-            f"{n}. “<b>{e(mine.face_name)}</b>” — {FACE_STATUS[mine.face_status]}",
-            f"Owner: {owner}, {where}.",
-            f"{photos(mine.photos)}, {videos(mine.videos)}{used}.",
-            record + ".",
+            _(
+                "{n}. “<b>{face}</b>” — {status}",
+                n=i18n.number(n),
+                face=e(mine.face_name),
+                status=face_status(mine.face_status),
+            ),
+            where,
+            used,
+            _your_consent(mine.consent),
         ]
     return fit_lines(lines)
 
 
-def confirm_withdraw(face: Face) -> str:
-    return (
-        f"Withdraw your consent for “<b>{e(face.name)}</b>”?\n\n"
-        "• No new video can be made with your face from then on.\n"
-        "• A video already being made is finished and goes to its owner.\n"
-        "• Your photos are deleted at the provider where it allows that.\n"
-        "• The owner is told. This can't be undone: a new consent needs a new invite."
-    )
-
-
-def withdrawn(w: Withdrawal) -> str:
-    return (
-        f"🚫 Done: your consent for “<b>{e(w.face.name)}</b>” is withdrawn. No new video "
-        f"can be made with it; a video already being made is finished.\n"
-        + photos_fate(w.photos, "your photos")
-    )
-
-
-def photos_fate(outcome: PhotosOutcome, whose: str) -> str:
-    """What became of a withdrawn or deleted face's photos at its provider."""
-    p = e(outcome.provider_name)
-    match outcome.state:
-        case PhotosAtProvider.DELETED if outcome.upstream_stays:
-            return (
-                f"{whose.capitalize()} were deleted from {p}. {p} says a copy registered "
-                f"upstream stays; to have it removed, ask {p}."
+def _your_consent(consent: Consent) -> str:
+    """When the person agreed, passed the check and withdrew, as /myfaces tells them."""
+    agreed = day_time(consent.consented_at)
+    if consent.withdrawn_at is None:
+        if consent.takeover:
+            return _("You agreed {agreed} to a face verified earlier.", agreed=agreed)
+        if consent.passed_at is not None:
+            return _(
+                "You agreed {agreed}; your check passed {passed}.",
+                agreed=agreed,
+                passed=day_time(consent.passed_at),
             )
-        case PhotosAtProvider.DELETED:
-            return f"{whose.capitalize()} were deleted at {p}."
-        case PhotosAtProvider.AFTER_VIDEO:
-            told = "; I'll tell you." if outcome.will_tell else "."
-            return (
-                f"{whose.capitalize()} will be deleted at {p} once the video being made is "
-                f"finished{told}"
-            )
-        case PhotosAtProvider.RETRYING:
-            told = " and tell you." if outcome.will_tell else "."
-            return f"{p} didn't answer: I'll keep trying to delete {whose} there{told}"
-        case PhotosAtProvider.KEPT:
-            return (
-                f"{p}'s API offers no way for the bot to delete {whose}, so they stay there "
-                f"but can't be used by this bot. To have them removed, ask {p}."
-            )
-    return ""  # nothing of the face was at the provider
+        return _("You agreed {agreed}.", agreed=agreed)
+    withdrew = day_time(consent.withdrawn_at)
+    if consent.takeover:
+        return _(
+            "You agreed {agreed} to a face verified earlier; you withdrew {withdrew}.",
+            agreed=agreed,
+            withdrew=withdrew,
+        )
+    if consent.passed_at is not None:
+        return _(
+            "You agreed {agreed}; your check passed {passed}; you withdrew {withdrew}.",
+            agreed=agreed,
+            passed=day_time(consent.passed_at),
+            withdrew=withdrew,
+        )
+    return _("You agreed {agreed}; you withdrew {withdrew}.", agreed=agreed, withdrew=withdrew)
 
 
 def photos_deleted_later(face: Face, provider_name: str) -> str:
-    return f"🧹 The photos of “<b>{e(face.name)}</b>” are now deleted at {e(provider_name)}."
-
-
-def withdrawn_owner(face: Face, who: str) -> str:
-    return (
-        f"🚫 {e(who)} withdrew their consent for “<b>{e(face.name)}</b>”. No new video can "
-        "be made with it; a video already being made is finished. The face stays in /faces "
-        "as withdrawn, with its record."
+    return _(
+        "🧹 The photos of “<b>{face}</b>” are now deleted at {provider}.",
+        face=e(face.name),
+        provider=e(provider_name),
     )
 
 
 def photos(n: int) -> str:
-    return "1 photo" if n == 1 else f"{n} photos"
+    return n_("{n} photo", "{n} photos", n)
 
 
 def videos(n: int) -> str:
-    return "1 video" if n == 1 else f"{n} videos"
+    return n_("{n} video", "{n} videos", n)
 
 
 def consent_record(detail: FaceDetail) -> str:
@@ -340,65 +289,77 @@ def consent_record(detail: FaceDetail) -> str:
     consent, face = detail.consent, detail.summary.face
     if consent is None:
         if not detail.face_check:
-            return (
+            return _(
                 "🤝 <b>Consent:</b> this provider has no face check, so no person is known: "
                 "only send photos of someone who agreed."
             )
         if face.status is FaceStatus.ACTIVE:
-            return (
+            return _(
                 "🤝 <b>Consent:</b> verified through the direct link, so the bot doesn't know "
                 "who the person is and has no record of their consent. <b>Invite the person "
                 "to consent</b> so that it is on record and theirs to withdraw."
             )
-        return "🤝 <b>Consent:</b> none yet — the person agrees when they open your invite."
+        return _("🤝 <b>Consent:</b> none yet — the person agrees when they open your invite.")
     person = detail.consenter
-    who = named(person.first_name, person.username) if person else "The person"
+    who = named(person.first_name, person.username) if person else _("The person")
     lines = [
-        f"🤝 <b>Consent:</b> {who} agreed through your invite on {day_time(consent.consented_at)}."
+        _(
+            "🤝 <b>Consent:</b> {who} agreed through your invite on {time}.",
+            who=who,
+            time=day_time(consent.consented_at),
+        )
     ]
     if consent.takeover:
-        lines.append("The face was verified earlier through the direct link.")
+        lines.append(_("The face was verified earlier through the direct link."))
     elif consent.passed_at is not None:
-        lines.append(f"Their face check passed on {day_time(consent.passed_at)}.")
+        lines.append(_("Their face check passed on {time}.", time=day_time(consent.passed_at)))
     if consent.withdrawn_at is not None:
-        lines.append(f"They withdrew on {day_time(consent.withdrawn_at)}.")
+        lines.append(_("They withdrew on {time}.", time=day_time(consent.withdrawn_at)))
     return "\n".join(lines)
 
 
 def ask_rename(face: Face) -> str:
-    return f"Send the new name for “{e(face.name)}”, or /cancel."
+    return _("Send the new name for “{face}”, or /cancel.", face=e(face.name))
 
 
 def renamed(face: Face, at_provider: bool) -> str:
-    where = " (at the provider too)" if at_provider else ""
-    return f"Renamed to “<b>{e(face.name)}</b>”{where}."
+    if at_provider:
+        return _("Renamed to “<b>{face}</b>” (at the provider too).", face=e(face.name))
+    return _("Renamed to “<b>{face}</b>”.", face=e(face.name))
 
 
 def confirm_delete(face: Face, deletion: PhotoDeletion) -> str:
-    if deletion is not PhotoDeletion.NONE:
-        what = "group and photos" if deletion is PhotoDeletion.GROUP else "photos"
-        return (
-            f"Delete “<b>{e(face.name)}</b>”? This also deletes its {what} at the provider "
-            "(after any video being made), and can't be undone."
+    if deletion is PhotoDeletion.GROUP:
+        return _(
+            "Delete “<b>{face}</b>”? This also deletes its group and photos at the provider "
+            "(after any video being made), and can't be undone.",
+            face=e(face.name),
         )
-    return (
-        f"Delete “<b>{e(face.name)}</b>” from the bot? Its photos stay at the provider; "
-        "you just won't see or use them here."
+    if deletion is not PhotoDeletion.NONE:
+        return _(
+            "Delete “<b>{face}</b>”? This also deletes its photos at the provider (after any "
+            "video being made), and can't be undone.",
+            face=e(face.name),
+        )
+    return _(
+        "Delete “<b>{face}</b>” from the bot? Its photos stay at the provider; you just won't "
+        "see or use them here.",
+        face=e(face.name),
     )
 
 
 def deleted(face: Face, photos: PhotosOutcome) -> str:
     fate = photos_fate(photos, "its photos")
-    return f"Deleted “{e(face.name)}”." + (f"\n{fate}" if fate else "")
+    return _("Deleted “{face}”.", face=e(face.name)) + (f"\n{fate}" if fate else "")
 
 
 def now_using(face: Face) -> str:
-    return f"New photos now go to “<b>{e(face.name)}</b>”."
+    return _("New photos now go to “<b>{face}</b>”.", face=e(face.name))
 
 
 def sim_passed(face: Face) -> str:
-    return f"🧪 Simulated: the person passed the face check for “{e(face.name)}”."
+    return _("🧪 Simulated: the person passed the face check for “{face}”.", face=e(face.name))
 
 
 def pick_provider_first() -> str:
-    return "Tap one of the providers above first, or /cancel."
+    return _("Tap one of the providers above first, or /cancel.")

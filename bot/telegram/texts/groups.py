@@ -3,73 +3,112 @@
 from __future__ import annotations
 
 from bot.services.groups import Access, Listing
+from bot.telegram.i18n import _, n_
 from bot.telegram.texts.common import MAX_TEXT, e
 from storage.models import Face
 
-ACCESS_TEXT = {
-    "everyone": "every member",
-    "admins": "admins only",
-    "listed": "admins and the members on the list",
-}
+
+def access_text(access: str) -> str:
+    """Who may generate, as it reads inside a sentence."""
+    match access:
+        case "everyone":
+            return _("every member")
+        case "admins":
+            return _("admins only")
+        case "listed":
+            return _("admins and the members on the list")
+    return access
+
+
+def access_choice(access: str) -> str:
+    """Who may generate, as a button's label."""
+    match access:
+        case "everyone":
+            return _("Every member")
+        case "admins":
+            return _("Admins only")
+        case "listed":
+            return _("Admins and the members on the list")
+    return access
 
 
 def group_needs_name() -> str:
-    return "In a group, give the name with the command: /newface <i>name</i>."
+    return _("In a group, give the name with the command: /newface <i>name</i>.")
 
 
 def group_upload_prompt(face: Face) -> str:
-    return (
-        f"📥 <b>Photos for “{e(face.name)}”</b>: admins, <b>reply to this message</b> with "
+    return _(
+        "📥 <b>Photos for “{name}”</b>: admins, <b>reply to this message</b> with "
         "photos of the verified person (as photos or files, albums too). I only see photos "
-        "sent as replies to me here."
+        "sent as replies to me here.",
+        name=e(face.name),
     )
 
 
 def admins_only() -> str:
-    return "Only this group's admins can do that."
+    return _("Only this group's admins can do that.")
 
 
 def forwarded_command() -> str:
-    return "A forwarded command doesn't count: an admin has to send it here."
+    return _("A forwarded command doesn't count: an admin has to send it here.")
 
 
 def group_help(bot_username: str) -> str:
-    return (
-        "<b>realface-bot in this group</b>\n"
-        "• /generate <i>prompt</i>: a video of one of this group's faces (as the group "
-        "allows).\n"
-        "Admins:\n"
-        "• /newface <i>name</i>: a Real Face that belongs to the group; /faces to manage them "
-        "and to post an upload prompt (photos come as replies to it).\n"
-        "• /provider, /settings: the provider for new faces, the default video settings.\n"
-        "• /access: who may generate (everyone, admins, listed members); /allow and /deny "
-        "as a reply to a member's message; /quota <i>n</i> videos per member a day "
-        "(/quota off).\n"
-        "• /jobs: the group's recent videos.\n"
-        f"Your own faces stay private: talk to me at https://t.me/{e(bot_username)}"
+    return "\n".join(
+        [
+            _("<b>realface-bot in this group</b>"),
+            _(
+                "• /generate <i>prompt</i>: a video of one of this group's faces (as the group "
+                "allows)."
+            ),
+            _("Admins:"),
+            _(
+                "• /newface <i>name</i>: a Real Face that belongs to the group; /faces to "
+                "manage them and to post an upload prompt (photos come as replies to it)."
+            ),
+            _("• /provider, /settings: the provider for new faces, the default video settings."),
+            _(
+                "• /access: who may generate (everyone, admins, listed members); /allow and "
+                "/deny as a reply to a member's message; /quota <i>n</i> videos per member a "
+                "day (/quota off)."
+            ),
+            _("• /jobs: the group's recent videos."),
+            _(
+                "Your own faces stay private: talk to me at https://t.me/{bot}",
+                bot=e(bot_username),
+            ),
+        ]
     )
 
 
 def group_provider(name: str) -> str:
-    return f"New faces in this group will be made at <b>{e(name)}</b>."
+    return _("New faces in this group will be made at <b>{provider}</b>.", provider=e(name))
 
 
 def choose_group_provider(current: str | None) -> str:
-    now = f" (now: {e(current)})" if current else ""
-    return f"Where should this group's new faces live{now}?"
+    if current:
+        return _(
+            "Where should this group's new faces live (now: {provider})?", provider=e(current)
+        )
+    return _("Where should this group's new faces live?")
 
 
 def group_access(access: str, listed: list[str]) -> str:
-    line = f"Who may generate videos here: <b>{ACCESS_TEXT[access]}</b>."
+    line = _("Who may generate videos here: <b>{who}</b>.", who=access_text(access))
     if access == "listed":
-        names = _names(listed, MAX_TEXT - 300) or "nobody yet"
-        line += f"\nOn the list: {names}. Add with /allow, remove with /deny (as a reply)."
-    else:
-        line += (
-            "\nThe list counts only with “admins and the members on the list”; "
-            f"{len(listed)} on it now (/allow, /deny as a reply to a member)."
+        names = _names(listed, MAX_TEXT - 300) or _("nobody yet")
+        more = _(
+            "On the list: {names}. Add with /allow, remove with /deny (as a reply).", names=names
         )
-    return line
+    else:
+        more = n_(
+            "The list counts only with “admins and the members on the list”; "
+            "{n} on it now (/allow, /deny as a reply to a member).",
+            "The list counts only with “admins and the members on the list”; "
+            "{n} on it now (/allow, /deny as a reply to a member).",
+            len(listed),
+        )
+    return f"{line}\n{more}"
 
 
 def _names(names: list[str], budget: int) -> str:
@@ -78,7 +117,7 @@ def _names(names: list[str], budget: int) -> str:
     used = 0
     for i, name in enumerate(names):
         piece = e(name)
-        rest = f", …and {len(names) - i} more"
+        rest = ", " + n_("…and {n} more", "…and {n} more", len(names) - i)
         if used + len(piece) + 2 + len(rest) > budget:
             return ", ".join(shown) + rest
         shown.append(piece)
@@ -87,50 +126,75 @@ def _names(names: list[str], budget: int) -> str:
 
 
 def reply_to_member(command: str) -> str:
-    return f"Send {command} as a reply to a message of the member you mean."
+    return _("Send {command} as a reply to a message of the member you mean.", command=command)
 
 
 def listing(change: Listing) -> str:
     """What /allow or /deny did, and what the member can do right now (HOLE 4: the list
     counts only in the listed mode, so the answer says the truth in the other two)."""
     who = e(change.name)
-    if change.on_list:
-        head = f"{who} is on the list"
-    else:
-        head = f"{who} is off the list" if change.changed else f"{who} wasn't on the list"
     if change.list_counts:
-        return f"{who} may generate videos here." if change.on_list else f"{head}."
+        if change.on_list:
+            return _("{who} may generate videos here.", who=who)
+        if change.changed:
+            return _("{who} is off the list.", who=who)
+        return _("{who} wasn't on the list.", who=who)
     if change.access is Access.ADMINS:
         if change.on_list:
-            return (
-                f"{head}, but right now only admins may generate here. "
-                "Switch to admins and listed members?"
+            return _(
+                "{who} is on the list, but right now only admins may generate here. "
+                "Switch to admins and listed members?",
+                who=who,
             )
-        return f"{head}. Right now only admins may generate here anyway."
+        if change.changed:
+            return _(
+                "{who} is off the list. Right now only admins may generate here anyway.", who=who
+            )
+        return _(
+            "{who} wasn't on the list. Right now only admins may generate here anyway.", who=who
+        )
     # Everyone may: the list changes nothing until the mode is switched.
-    return (
-        f"{head}, but right now every member may generate here, {who} too. "
-        "Switch to admins and listed members?"
+    if change.on_list:
+        return _(
+            "{who} is on the list, but right now every member may generate here, {who} too. "
+            "Switch to admins and listed members?",
+            who=who,
+        )
+    if change.changed:
+        return _(
+            "{who} is off the list, but right now every member may generate here, {who} too. "
+            "Switch to admins and listed members?",
+            who=who,
+        )
+    return _(
+        "{who} wasn't on the list, but right now every member may generate here, {who} too. "
+        "Switch to admins and listed members?",
+        who=who,
     )
 
 
 def switch_to_listed() -> str:
-    return "Switch to admins and listed members"
+    return _("Switch to admins and listed members")
 
 
 def quota_usage() -> str:
-    return "Use /quota <i>n</i> (videos per member a day) or /quota off."
+    return _("Use /quota <i>n</i> (videos per member a day) or /quota off.")
 
 
 def quota_set(quota: int | None) -> str:
     if quota is None:
-        return "No daily limit per member here (the bot-wide limits still apply)."
-    return f"Each member may make {quota} video(s) a day here (admins are not limited)."
+        return _("No daily limit per member here (the bot-wide limits still apply).")
+    return n_(
+        "Each member may make {n} video a day here (admins are not limited).",
+        "Each member may make {n} videos a day here (admins are not limited).",
+        quota,
+    )
 
 
 def face_active_in_group(face: Face) -> str:
-    return (
-        f"✅ <b>“{e(face.name)}”</b> is verified.\n"
+    head = _("✅ <b>“{name}”</b> is verified.", name=e(face.name))
+    how = _(
         "Admins: <b>reply to this message</b> with photos of this person (as photos or files, "
         "albums too). Then anyone allowed here can /generate."
     )
+    return f"{head}\n{how}"

@@ -3,49 +3,69 @@
 from __future__ import annotations
 
 from bot.services.forget import ForgetDone, ForgetPreview
-from bot.telegram.texts.faces import photos, photos_fate, videos
-
-
-def _faces(n: int) -> str:
-    return "1 face" if n == 1 else f"{n} faces"
+from bot.telegram.i18n import _, n_
+from bot.telegram.texts.consent import photos_fate
 
 
 def confirm_forget(p: ForgetPreview) -> str:
-    lines = ["🗑 <b>Forget me?</b> This removes your data from the bot:"]
+    lines = [_("🗑 <b>Forget me?</b> This removes your data from the bot:")]
     if p.faces:
         lines.append(
-            f"• your {_faces(p.faces)}: withdrawn, so no video can be made with them again; "
-            "their photos are deleted at the provider where it allows that;"
+            n_(
+                "• your {n} face: withdrawn, so no video can be made with them again; their "
+                "photos are deleted at the provider where it allows that;",
+                "• your {n} faces: withdrawn, so no video can be made with them again; their "
+                "photos are deleted at the provider where it allows that;",
+                p.faces,
+            )
         )
     if p.made_of_them:
         lines.append(
-            f"• your consent to {_faces(p.made_of_them)} made of you: withdrawn, and their "
-            "owners are told;"
+            n_(
+                "• your consent to {n} face made of you: withdrawn, and their owners are told;",
+                "• your consent to {n} faces made of you: withdrawn, and their owners are told;",
+                p.made_of_them,
+            )
         )
     lines.append(
-        f"• {videos(p.videos)} and {photos(p.photos)} on record here, your settings, and "
-        "your name and @username. Videos you received stay in your chats; a video still "
-        "being made for you won't be sent."
+        _(
+            "• {videos} and {photos} on record here, your settings, and your name and "
+            "@username. Videos you received stay in your chats; a video still being made for "
+            "you won't be sent.",
+            videos=n_("{n} video", "{n} videos", p.videos),
+            photos=n_("{n} photo", "{n} photos", p.photos),
+        )
     )
     lines.append(
-        "\nKept: the record that those faces were withdrawn (name, dates, who consented), "
-        "for whoever else they concern. This can't be undone."
+        "\n"
+        + _(
+            "Kept: the record that those faces were withdrawn (name, dates, who consented), "
+            "for whoever else they concern. This can't be undone."
+        )
     )
     return "\n".join(lines)
 
 
 def forgotten(done: ForgetDone) -> str:
-    lines = ["✅ Done: I've forgotten you."]
+    lines = [_("✅ Done: I've forgotten you.")]
     if done.faces:
-        lines.append(f"{_faces(done.faces).capitalize()} of yours withdrawn.")
+        lines.append(
+            n_("{n} face of yours withdrawn.", "{n} faces of yours withdrawn.", done.faces)
+        )
     if done.made_of_them:
-        lines.append(f"Your consent to {_faces(len(done.made_of_them))} withdrawn.")
+        lines.append(
+            n_(
+                "Your consent to {n} face withdrawn.",
+                "Your consent to {n} faces withdrawn.",
+                len(done.made_of_them),
+            )
+        )
     if done.videos:
-        lines.append(f"{videos(done.videos).capitalize()} erased.")
+        lines.append(n_("{n} video erased.", "{n} videos erased.", done.videos))
     lines += [photos_fate(outcome, "the photos") for outcome in done.photos]
-    lines.append("If you write to me again, I start afresh.")
+    lines.append(_("If you write to me again, I start afresh."))
     return "\n".join(lines)
 
 
 def kept() -> str:
-    return "Nothing was removed. /privacy says what I keep."
+    return _("Nothing was removed. /privacy says what I keep.")

@@ -7,37 +7,46 @@ from typing import assert_never
 from bot.services.job_failures import JobFailure, job_failure
 from bot.services.notify import Undelivered
 from bot.services.video_options import Estimate
-from bot.telegram.texts.common import DETAIL, clip, clock_time, e, mb
+from bot.telegram import i18n
+from bot.telegram.i18n import _, n_
+from bot.telegram.texts.common import DETAIL, clip, e, mb
 from storage.models import Asset, Face, JobStatus, VideoJob, VideoSettings
 
+# Product names: the same in every language.
 MODEL_NAMES = {"seedance-2.0": "Seedance 2.0", "seedance-2.0-fast": "Seedance 2.0 Fast"}
 
 
 def settings_line(s: VideoSettings) -> str:
-    ratio = "auto ratio" if s.ratio == "adaptive" else s.ratio
-    sound = "sound on" if s.audio else "no sound"
+    ratio = _("auto ratio") if s.ratio == "adaptive" else s.ratio
+    sound = _("sound on") if s.audio else _("no sound")
     model = MODEL_NAMES.get(s.model, s.model)
-    return f"{model} · {s.duration} s · {s.resolution} · {ratio} · {sound}"
+    duration = _("{seconds} s", seconds=i18n.number(s.duration))
+    return f"{model} · {duration} · {s.resolution} · {ratio} · {sound}"
 
 
 def ask_prompt() -> str:
-    return (
+    return _(
         "What should the video show? Send a prompt, e.g. <i>smiles and waves at the "
         "camera in soft light</i>. /cancel to stop."
     )
 
 
 def choose_face(prompt: str) -> str:
-    return f"🎬 <i>{e(_short(prompt))}</i>\n\nWhich face should be in the video?"
+    question = _("Which face should be in the video?")
+    return f"🎬 <i>{e(_short(prompt))}</i>\n\n{question}"
 
 
 def choose_asset(face: Face, most: int) -> str:
     if most > 1:
-        return (
-            f"Which photos of “{e(face.name)}” should the video use? Tap to pick up to "
-            f"{most}; the first one picked is Image 1."
+        return n_(
+            "Which photos of “{name}” should the video use? Tap to pick up to {n}; the first "
+            "one picked is Image 1.",
+            "Which photos of “{name}” should the video use? Tap to pick up to {n}; the first "
+            "one picked is Image 1.",
+            most,
+            name=e(face.name),
         )
-    return f"Which photo of “{e(face.name)}” should the video start from?"
+    return _("Which photo of “{name}” should the video start from?", name=e(face.name))
 
 
 def asset_label(index: int, asset: Asset) -> str:
@@ -46,21 +55,33 @@ def asset_label(index: int, asset: Asset) -> str:
     short = f"{ref[:10]}…" if len(ref) > 10 else ref
     if asset.file_name:
         name = asset.file_name if len(asset.file_name) <= 24 else asset.file_name[:23] + "…"
-        return f"Photo {index} · {name}"
-    return f"Photo {index} · {short}"
+        return _("Photo {number} · {name}", number=i18n.number(index), name=name)
+    return _("Photo {number} · {name}", number=i18n.number(index), name=short)
+
+
+def _estimate(est: Estimate) -> str:
+    return n_(
+        "Estimated cost: about {n} token (≈ US${usd} at list price; your provider's price "
+        "may differ).",
+        "Estimated cost: about {n} tokens (≈ US${usd} at list price; your provider's price "
+        "may differ).",
+        est.tokens,
+        usd=f"{est.usd:.2f}",
+    )
 
 
 def confirm(job: VideoJob, face: Face, assets: list[Asset], est: Estimate) -> str:
     refs = ", ".join(f"<code>{e(a.provider_asset_id)}</code>" for a in assets)
-    return (
-        "🎬 <b>Ready to generate</b>\n"
-        f"Face: “{e(face.name)}” — {refs}\n"
-        f"Prompt: <i>{e(job.prompt)}</i>\n"
-        f"{settings_line(job.settings)}\n\n"
-        f"Estimated cost: about {est.tokens:,} tokens (≈ US${est.usd:.2f} at list price; "
-        "your provider's price may differ).\n"
-        "Nothing is charged until you tap <b>Generate</b>."
-    )
+    lines = [
+        _("🎬 <b>Ready to generate</b>"),
+        _("Face: “{name}” — {assets}", name=e(face.name), assets=refs),
+        _("Prompt: <i>{prompt}</i>", prompt=e(job.prompt)),
+        settings_line(job.settings),
+        "",
+        _estimate(est),
+        _("Nothing is charged until you tap <b>Generate</b>."),
+    ]
+    return "\n".join(lines)
 
 
 def elapsed(seconds: float) -> str:
@@ -68,29 +89,45 @@ def elapsed(seconds: float) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
+def _video_of(face_name: str) -> str:
+    return _("🎬 <b>Video of “{name}”</b>", name=e(face_name))
+
+
 def progress(job: VideoJob, face_name: str) -> str:
     """The card while a job is under way: its stage and when it was sent, a function of the
     stored job alone. No ticking clock: that would cost an edit per job on every poll, and
     after a restart the card already shows what this renders, so nothing is re-sent."""
-    sent = f" · sent {clock_time(job.submitted_at)}" if job.submitted_at else ""
-    stage = {
-        JobStatus.SUBMITTING: "⏳ sending to the provider…",
-        JobStatus.QUEUED: f"⏳ queued at the provider{sent}",
-        JobStatus.RUNNING: f"🎬 generating{sent} (usually 1–4 minutes)",
-        JobStatus.DOWNLOADING: f"📥 done at the provider · fetching the video{sent}",
-    }.get(job.status, "")
+    # {sent} is " · sent 10:30:05 UTC" once the provider has the job, else nothing.
+    sent = (
+        " · " + _("sent {time}", time=i18n.clock_time(job.submitted_at))
+        if job.submitted_at
+        else ""
+    )
+    match job.status:
+        case JobStatus.SUBMITTING:
+            stage = _("⏳ sending to the provider…")
+        case JobStatus.QUEUED:
+            stage = _("⏳ queued at the provider{sent}", sent=sent)
+        case JobStatus.RUNNING:
+            stage = _("🎬 generating{sent} (usually 1–4 minutes)", sent=sent)
+        case JobStatus.DOWNLOADING:
+            stage = _("📥 done at the provider · fetching the video{sent}", sent=sent)
+        case _:
+            stage = ""
     return (
-        f"🎬 <b>Video of “{e(face_name)}”</b>\n<i>{e(_short(job.prompt))}</i>\n"
+        f"{_video_of(face_name)}\n<i>{e(_short(job.prompt))}</i>\n"
         f"{settings_line(job.settings)}\n\n{stage}"
     )
 
 
 def delivered_card(job: VideoJob, face_name: str) -> str:
     took = elapsed((job.finished_at or 0) - (job.submitted_at or 0))
-    return (
-        f"✅ <b>Video of “{e(face_name)}”</b> is ready (took {took}); it's right below.\n"
-        f"<i>{e(_short(job.prompt))}</i>\n{settings_line(job.settings)}"
+    ready = _(
+        "✅ <b>Video of “{name}”</b> is ready (took {took}); it's right below.",
+        name=e(face_name),
+        took=took,
     )
+    return f"{ready}\n<i>{e(_short(job.prompt))}</i>\n{settings_line(job.settings)}"
 
 
 def video_caption(job: VideoJob, face_name: str) -> str:
@@ -104,134 +141,202 @@ def link_instead(job: VideoJob, face_name: str, bot_username: str) -> str:
     except ValueError:  # a code no release of the bot writes any more
         reason = Undelivered.SEND_FAILED
     detail = f" ({e(_short(job.error_message, 120))})" if job.error_message else ""
-    ready = f"✅ <b>Video of “{e(face_name)}”</b> is ready"
-    until = f" until {clock_time(job.url_expires_at)}" if job.url_expires_at else ""
+    name = e(face_name)
     link = e(job.video_url or "")
-    save = f"Download it from the provider{until} (the link expires, so save it now):\n{link}"
+    until = i18n.clock_time(job.url_expires_at) if job.url_expires_at else ""
+    if until:
+        save = _(
+            "Download it from the provider until {time} (the link expires, so save it "
+            "now):\n{link}",
+            time=until,
+            link=link,
+        )
+    else:
+        save = _(
+            "Download it from the provider (the link expires, so save it now):\n{link}",
+            link=link,
+        )
     match reason:
         case Undelivered.UNCERTAIN:
-            where = "your chat with me" if job.inline_message_id else "this chat"
-            return (
-                f"{ready}. I sent it, but Telegram never confirmed that it arrived, and "
-                "sending it again could show it twice.\n"
-                f"If it isn't in {where}, download it from the provider{until}:\n{link}"
-            )
+            return _uncertain(name, link, until, in_private=bool(job.inline_message_id))
         case Undelivered.TOO_LARGE:
-            size = f"{mb(job.size_bytes)} " if job.size_bytes else ""
-            why = f"the file {size}is over the 50 MB that Telegram lets a bot send"
+            if job.size_bytes:
+                why = _(
+                    "the file {size} is over the 50 MB that Telegram lets a bot send",
+                    size=mb(job.size_bytes),
+                )
+            else:
+                why = _("the file is over the 50 MB that Telegram lets a bot send")
         case Undelivered.NO_PRIVATE_CHAT:
-            why = (
+            why = _(
                 "I can only deliver videos to people who have started a chat with me "
-                f"(https://t.me/{e(bot_username)}) and not blocked me"
+                "(https://t.me/{bot}) and not blocked me",
+                bot=e(bot_username),
             )
         case Undelivered.FORBIDDEN:
-            why = f"Telegram doesn't let me post videos in this chat{detail}"
+            why = _("Telegram doesn't let me post videos in this chat{detail}", detail=detail)
         case Undelivered.REFUSED:
-            why = f"Telegram refused the file{detail}"
+            why = _("Telegram refused the file{detail}", detail=detail)
         case Undelivered.SEND_FAILED:
-            why = "Telegram kept failing to take the upload, so I stopped trying"
+            why = _("Telegram kept failing to take the upload, so I stopped trying")
         case Undelivered.FETCH_FAILED:
-            why = f"I couldn't fetch it from the provider{detail}"
+            why = _("I couldn't fetch it from the provider{detail}", detail=detail)
         case _:
             assert_never(reason)
-    return f"{ready}, but {why}.\n{save}"
+    ready = _("✅ <b>Video of “{name}”</b> is ready, but {why}.", name=name, why=why)
+    return f"{ready}\n{save}"
+
+
+def _uncertain(name: str, link: str, until: str, *, in_private: bool) -> str:
+    ready = _(
+        "✅ <b>Video of “{name}”</b> is ready. I sent it, but Telegram never confirmed that "
+        "it arrived, and sending it again could show it twice.",
+        name=name,
+    )
+    if in_private and until:
+        where = _(
+            "If it isn't in your chat with me, download it from the provider until "
+            "{time}:\n{link}",
+            time=until,
+            link=link,
+        )
+    elif in_private:
+        where = _(
+            "If it isn't in your chat with me, download it from the provider:\n{link}",
+            link=link,
+        )
+    elif until:
+        where = _(
+            "If it isn't in this chat, download it from the provider until {time}:\n{link}",
+            time=until,
+            link=link,
+        )
+    else:
+        where = _("If it isn't in this chat, download it from the provider:\n{link}", link=link)
+    return f"{ready}\n{where}"
 
 
 def failed(job: VideoJob, face_name: str) -> str:
-    head = f"❌ <b>Video of “{e(face_name)}”</b> failed: "
-    return head + failure_reason(job_failure(job), job.error_message)
+    return _(
+        "❌ <b>Video of “{name}”</b> failed: {reason}",
+        name=e(face_name),
+        reason=failure_reason(job_failure(job), job.error_message),
+    )
 
 
 def failure_reason(failure: JobFailure, message: str | None = None) -> str:
     """Why a video failed, and what to do; the provider's words where they say more."""
+    # {detail} is the provider's own words in parentheses, after a space, or nothing.
     detail = f" ({clip(message, DETAIL)})" if message else ""
     match failure:
         case JobFailure.REAL_PERSON:
-            return (
+            return _(
                 "the provider's real-person rules refused the photo. Use an Active Real Face "
                 "asset of the verified person."
             )
         case JobFailure.MODERATION:
-            return (
+            return _(
                 "the provider's content moderation blocked it. Change the prompt (no minors, "
                 "violence, nudity or famous people) and try again."
             )
         case JobFailure.INVALID:
-            return f"the provider refused the request as invalid{detail}. Check /settings."
+            return _(
+                "the provider refused the request as invalid{detail}. Check /settings.",
+                detail=detail,
+            )
         case JobFailure.QUOTA:
-            return (
-                f"the provider account has no credit or quota left{detail}. The bot's "
-                "operator needs to top it up."
+            return _(
+                "the provider account has no credit or quota left{detail}. The bot's "
+                "operator needs to top it up.",
+                detail=detail,
             )
         case JobFailure.REJECTED:
-            return f"the provider refused it{detail}. Trying the same again won't help."
+            return _(
+                "the provider refused it{detail}. Trying the same again won't help.",
+                detail=detail,
+            )
         case JobFailure.AUTH:
-            return "the provider refused our API key. The bot's operator needs to check it."
+            return _("the provider refused our API key. The bot's operator needs to check it.")
         case JobFailure.RATE_LIMITED:
-            return "the provider is busy right now. Try again in a minute."
+            return _("the provider is busy right now. Try again in a minute.")
         case JobFailure.UNAVAILABLE:
-            return (
+            return _(
                 "I couldn't reach the provider, so it never started and nothing was charged. "
                 "Try again in a minute."
             )
         case JobFailure.PROVIDER_FAILED:
-            return f"the provider couldn't make it{detail}. Try again in a minute."
+            return _(
+                "the provider couldn't make it{detail}. Try again in a minute.", detail=detail
+            )
         case JobFailure.TIMEOUT:
-            return "the provider took too long, so I stopped waiting. Nothing more will arrive."
+            return _("the provider took too long, so I stopped waiting. Nothing more will arrive.")
         case JobFailure.DOWNLOAD_FAILED:
-            return "the provider made it, but its link expired before I could fetch it. Try again."
+            return _(
+                "the provider made it, but its link expired before I could fetch it. Try again."
+            )
         case _:
             assert_never(failure)
 
 
 def needs_decision(job: VideoJob, face_name: str) -> str:
-    return (
-        f"⚠️ <b>Video of “{e(face_name)}”</b>: I lost contact while starting it, so I can't "
-        "tell whether the provider started it (and charged for it).\n"
-        "Check your provider's dashboard. Tap <b>Generate again</b> only if it isn't there."
+    lost = _(
+        "⚠️ <b>Video of “{name}”</b>: I lost contact while starting it, so I can't "
+        "tell whether the provider started it (and charged for it).",
+        name=e(face_name),
     )
+    check = _("Check your provider's dashboard. Tap <b>Generate again</b> only if it isn't there.")
+    return f"{lost}\n{check}"
 
 
 def settings_intro(s: VideoSettings, for_draft: bool) -> str:
-    target = "this video" if for_draft else "your videos from now on"
-    return f"⚙️ <b>Settings for {target}</b>\n{settings_line(s)}\n\nTap to change."
+    if for_draft:
+        head = _("⚙️ <b>Settings for this video</b>")
+    else:
+        head = _("⚙️ <b>Settings for your videos from now on</b>")
+    tap = _("Tap to change.")
+    return f"{head}\n{settings_line(s)}\n\n{tap}"
 
 
 def settings_saved(s: VideoSettings) -> str:
-    return f"⚙️ Saved. New videos use: {settings_line(s)}"
+    return _("⚙️ Saved. New videos use: {settings}", settings=settings_line(s))
+
+
+_JOB_ICON = {
+    JobStatus.DELIVERED: "✅",
+    JobStatus.TOO_LARGE: "🔗",
+    JobStatus.FAILED: "❌",
+    JobStatus.NEEDS_DECISION: "⚠️",
+}
 
 
 def videos_list(
     jobs: list[VideoJob], face_names: dict[int, str], *, in_group: bool = False
 ) -> str:
     if not jobs:
-        return "No videos yet. /generate <i>prompt</i> makes one."
-    lines = ["<b>This group's recent videos</b>" if in_group else "<b>Your recent videos</b>"]
+        return _("No videos yet. /generate <i>prompt</i> makes one.")
+    lines = [
+        _("<b>This group's recent videos</b>") if in_group else _("<b>Your recent videos</b>")
+    ]
     for job in jobs:
         name = face_names.get(job.face_id or 0, "?")
-        state = {
-            JobStatus.DELIVERED: "✅",
-            JobStatus.TOO_LARGE: "🔗",
-            JobStatus.FAILED: "❌",
-            JobStatus.NEEDS_DECISION: "⚠️",
-        }.get(job.status, "⏳")
+        state = _JOB_ICON.get(job.status, "⏳")
         lines.append(f"{state} #{job.id} “{e(name)}”: <i>{e(_short(job.prompt, 60))}</i>")
     return "\n".join(lines)
 
 
 def cancelled_draft() -> str:
-    return "Cancelled. Nothing was charged."
+    return _("Cancelled. Nothing was charged.")
 
 
 def forgotten() -> str:
-    return (
+    return _(
         "🗑 Forgotten. I've stopped waiting for this video; if the provider made it anyway, "
         "it's in your provider's dashboard."
     )
 
 
 def starting() -> str:
-    return "Starting…"
+    return _("Starting…")
 
 
 def with_refusal(card: str, refusal: str) -> str:
@@ -244,29 +349,35 @@ def _short(text: str, limit: int = 120) -> str:
 
 
 def inline_placeholder(face: Face, prompt: str, settings: VideoSettings, est: Estimate) -> str:
+    cost = n_(
+        "about {n} token (≈ US${usd})",
+        "about {n} tokens (≈ US${usd})",
+        est.tokens,
+        usd=f"{est.usd:.2f}",
+    )
+    charged = _("Nothing is charged until the requester taps <b>Generate</b>.")
     return (
-        f"🎬 <b>Video of “{e(face.name)}”</b>\n<i>{e(_short(prompt, 300))}</i>\n"
-        f"{settings_line(settings)} · about {est.tokens:,} tokens (≈ US${est.usd:.2f})\n\n"
-        "Nothing is charged until the requester taps <b>Generate</b>."
+        f"{_video_of(face.name)}\n<i>{e(_short(prompt, 300))}</i>\n"
+        f"{settings_line(settings)} · {cost}\n\n{charged}"
     )
 
 
 def inline_hint() -> str:
-    return "Type what should happen in the video after my name, e.g. “waves hello”."
+    return _("Type what should happen in the video after my name, e.g. “waves hello”.")
 
 
 def inline_no_face() -> str:
-    return "Create a face first"
+    return _("Create a face first")
 
 
 def inline_short_prompt() -> str:
-    return "Type a prompt after my name"
+    return _("Type a prompt after my name")
 
 
 def inline_result_description(count: int, settings: VideoSettings) -> str:
-    photos = f"{count} photo{'s' if count != 1 else ''}"
+    photos = n_("{n} photo", "{n} photos", count)
     return f"{photos} · {settings_line(settings)}"
 
 
 def inline_cancelled() -> str:
-    return "✖ Cancelled. Nothing was charged."
+    return _("✖ Cancelled. Nothing was charged.")

@@ -35,6 +35,11 @@ class Inspection(FakeState):
     ) -> list[JSON]:
         return list(self._commands.get((scope_type, chat_id, user_id, language_code), []))
 
+    def description(self, language_code: str = "", *, short: bool = False) -> str:
+        """The bot's description (``short``: its short description) set for a language."""
+        field = "short_description" if short else "description"
+        return self._descriptions.get((field, language_code), "")
+
     def failed_calls(self) -> list[ApiCall]:
         """Calls the fake answered with an error (injected failures included)."""
         return [call for call in self.calls if call.error is not None]

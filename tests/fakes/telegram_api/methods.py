@@ -1,7 +1,7 @@
 """Bot API methods other than sending and editing messages (see sending.py, editing.py).
 
-getMe, getUpdates and webhooks, commands and the menu button, answers to callback and inline
-queries, getFile, and the chat lookups.
+getMe, getUpdates and webhooks, commands, descriptions and the menu button, answers to callback
+and inline queries, getFile, and the chat lookups.
 """
 
 from __future__ import annotations
@@ -170,6 +170,33 @@ class GeneralMethods(Content):
     def _delete_my_commands(self, params: JSON, files: dict[str, UploadedFile]) -> bool:
         self._commands.pop(self._scope_key(params), None)
         return True
+
+    def _set_my_description(self, params: JSON, files: dict[str, UploadedFile]) -> bool:
+        return self._set_description(params, "description", 512)
+
+    def _get_my_description(self, params: JSON, files: dict[str, UploadedFile]) -> JSON:
+        return self._get_description(params, "description")
+
+    def _set_my_short_description(self, params: JSON, files: dict[str, UploadedFile]) -> bool:
+        return self._set_description(params, "short_description", 120)
+
+    def _get_my_short_description(self, params: JSON, files: dict[str, UploadedFile]) -> JSON:
+        return self._get_description(params, "short_description")
+
+    def _set_description(self, params: JSON, field: str, limit: int) -> bool:
+        """setMyDescription / setMyShortDescription: per language; empty removes it."""
+        text = params.get(field) or ""
+        if not isinstance(text, str) or len(text) > limit:
+            raise _bad(f"{field} must be a string of at most {limit} characters")
+        key = (field, str(params.get("language_code") or ""))
+        if text:
+            self._descriptions[key] = text
+        else:
+            self._descriptions.pop(key, None)
+        return True
+
+    def _get_description(self, params: JSON, field: str) -> JSON:
+        return {field: self._descriptions.get((field, str(params.get("language_code") or "")), "")}
 
     def _set_chat_menu_button(self, params: JSON, files: dict[str, UploadedFile]) -> bool:
         chat_id = params.get("chat_id")

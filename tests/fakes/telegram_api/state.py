@@ -63,6 +63,8 @@ class FakeState:
         self._url_content: dict[str, bytes] = {}
         self._sticker: StoredFile | None = None
         self._commands: dict[tuple[str, int | None, int | None, str], list[JSON]] = {}
+        # ("description" | "short_description", language_code) -> the text set for it
+        self._descriptions: dict[tuple[str, str], str] = {}
         self._callback_queries: dict[str, _Query] = {}
         self._inline_queries: dict[str, _Query] = {}
         self._faults: list[Fault] = []
