@@ -71,8 +71,20 @@ class Capabilities:
     # The provider documents renaming a group, so the bot mirrors a face's new name there.
     renames_groups: bool = False
     photo_deletion: PhotoDeletion = PhotoDeletion.NONE
+    # The languages the verification page is documented to take (a request's ``locale``);
+    # empty where it takes none.
+    verification_locales: tuple[str, ...] = ()
     # The documented limit on status requests (polls), per second, where there is one.
     status_requests_per_second: float | None = None
+
+
+def verification_locale(capabilities: Capabilities, language: str | None) -> str | None:
+    """The page language for a person reading ``language``: theirs where the provider's page
+    takes it, else the first it takes (English where offered)."""
+    offered = capabilities.verification_locales
+    if not offered:
+        return None
+    return language if language in offered else offered[0]
 
 
 class GroupState(StrEnum):
@@ -262,12 +274,13 @@ class Provider(Protocol):
     capabilities: Capabilities
 
     async def start_verification(
-        self, face_name: str, *, return_url: str | None = None
+        self, face_name: str, *, return_url: str | None = None, locale: str | None = None
     ) -> VerificationSession:
         """Create the group/session and return a live link (its 120 s start now).
 
         ``return_url`` is where the person's browser may be sent afterwards, where the
-        provider supports one (OrcaRouter).
+        provider supports one (OrcaRouter). ``locale``: the page's language, one of
+        ``capabilities.verification_locales`` (providers without one ignore it).
         """
         ...
 

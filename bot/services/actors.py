@@ -25,6 +25,8 @@ class Actor:
     # one person (user_id is whatever id Telegram sends them under; the services never
     # look at it for that).
     anonymous: bool = False
+    # The language they read the bot in (issue 12): where a provider's page takes one.
+    language: str | None = None
 
     @staticmethod
     def private(user_id: int) -> Actor:

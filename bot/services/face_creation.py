@@ -224,7 +224,7 @@ class FaceCreator:
             )
         assert face.start_ref is not None
         with provider_failures():
-            started = await self.verifier.start(face, provider, face.start_ref)
+            started = await self.verifier.start(face, provider, face.start_ref, actor.language)
         link = await self.verifier.record_link(started.face, started.session, actor.user_id)
         invite = await self.invites.create(face, actor.user_id, now)
         if owner.kind is OwnerKind.USER:

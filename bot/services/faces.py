@@ -177,7 +177,9 @@ class FaceService:
         face = await self.managed(actor, face_id)
         await self.faces.set_verifier(face.id, None)  # whoever passes it agreed nowhere
         with provider_failures():
-            issued = await self.verifier.fresh_link(face, actor.user_id, request_key)
+            issued = await self.verifier.fresh_link(
+                face, actor.user_id, request_key, actor.language
+            )
         if issued.repeat and issued.link.message_id is not None:
             return issued  # handled before a crash: its card is out already
         invite = await self.invites.current(issued.face, actor.user_id)

@@ -110,7 +110,12 @@ class InviteService:
         return InviteView(face, invite, creator, provider, face.owner.kind is OwnerKind.CHAT)
 
     async def ready(
-        self, token: str, user_id: int, *, request_key: str | None = None
+        self,
+        token: str,
+        user_id: int,
+        *,
+        request_key: str | None = None,
+        language: str | None = None,
     ) -> LinkIssued:
         """The invited person consents and is ready: their consent is recorded, then a link
         is minted, so their 120 seconds start now."""
@@ -123,7 +128,7 @@ class InviteService:
         await self.faces.set_verifier(face.id, user_id)
         face = await self.verifier.face(face.id)
         with provider_failures():
-            return await self.verifier.fresh_link(face, user_id, request_key)
+            return await self.verifier.fresh_link(face, user_id, request_key, language)
 
     async def take_over(self, token: str, user_id: int) -> Face:
         """The invited person agrees to a face verified earlier: their consent is on record

@@ -24,6 +24,7 @@ from bot.providers.base import (
     ProviderError,
     ProviderRejected,
     VerificationSession,
+    verification_locale,
 )
 from bot.providers.registry import Providers
 from bot.services.bounded import KeyedLocks
@@ -115,13 +116,18 @@ class Verifier:
             raise ServiceRefused(Refusal.NO_SUCH_FACE)
         return face
 
-    async def start(self, face: Face, provider: Provider, start_ref: str) -> Started:
-        """Ask the provider to start a check for a face already marked ``creating``."""
+    async def start(
+        self, face: Face, provider: Provider, start_ref: str, language: str | None = None
+    ) -> Started:
+        """Ask the provider to start a check for a face already marked ``creating``; its
+        page in ``language`` (the person's who will do it) where the provider offers it."""
         caps = provider.capabilities
         label = provider_label(face.name, start_ref) if caps.start_creates_group else face.name
         try:
             session = await provider.start_verification(
-                label, return_url=self.return_url(face.provider)
+                label,
+                return_url=self.return_url(face.provider),
+                locale=verification_locale(caps, language),
             )
         except ProviderError as exc:
             session = await self._after_lost_start(face, provider, start_ref, exc)
@@ -200,7 +206,11 @@ class Verifier:
         return count
 
     async def fresh_link(
-        self, face: Face, issued_to: int, request_key: str | None = None
+        self,
+        face: Face,
+        issued_to: int,
+        request_key: str | None = None,
+        language: str | None = None,
     ) -> LinkIssued:
         """A new link for a face whose caller may have one (one per ``request_key``: a press
         handled again after a crash gets the link it got then; the provider is not asked
@@ -230,7 +240,7 @@ class Verifier:
                     if current.status is FaceStatus.CREATING:
                         raise ServiceRefused(Refusal.START_UNDER_WAY)
                     raise ServiceRefused(Refusal.ALREADY_ACTIVE)
-            started = await self.start(face, provider, start_ref)
+            started = await self.start(face, provider, start_ref, language)
             session = started.session
             new_group = face.provider_group_id is not None
             face = started.face

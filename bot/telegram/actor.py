@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from telegram import Update
 from telegram.constants import ChatType
 
 from bot.services.actors import Actor
+from bot.telegram import i18n
 from bot.telegram.admins import ANONYMOUS_ADMIN
 from bot.telegram.context import Context
 
@@ -16,7 +19,7 @@ async def actor_of(update: Update, context: Context) -> Actor:
     known = context.__dict__.get("_actor")
     if isinstance(known, Actor):
         return known
-    actor = await _resolve(update, context)
+    actor = replace(await _resolve(update, context), language=i18n.current())
     context.__dict__["_actor"] = actor
     return actor
 

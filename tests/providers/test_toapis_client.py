@@ -25,6 +25,7 @@ from bot.providers.base import (
     RemoteAssetState,
     VideoRequest,
     VideoState,
+    verification_locale,
 )
 from bot.providers.http import RetryPolicy
 from bot.providers.toapis import (
@@ -113,6 +114,16 @@ async def test_verification_flow_to_an_active_group(client: ToAPIs, sim: ToAPIsS
     assert found[7].state is GroupState.ACTIVE and found[7].group_id in sim.groups
     assert sim.groups[found[7].group_id].kind == "real"
     assert (await client.get_group(found[7].group_id)).state is GroupState.ACTIVE
+
+
+async def test_the_check_page_is_in_the_persons_language_where_it_can_be(
+    client: ToAPIs, sim: ToAPIsSimulator
+) -> None:
+    caps = client.capabilities
+    chinese = await client.start_verification("Li", locale=verification_locale(caps, "zh"))
+    russian = await client.start_verification("Olga", locale=verification_locale(caps, "ru"))
+    assert sim.tasks[chinese.session_id].locale == "zh"
+    assert sim.tasks[russian.session_id].locale == "en"  # no Russian page: English
 
 
 async def test_the_group_appears_only_once_bound(clock: FakeClock) -> None:

@@ -108,7 +108,7 @@ class FakeProvider:
         return self.calls.count(what)
 
     async def start_verification(
-        self, face_name: str, *, return_url: str | None = None
+        self, face_name: str, *, return_url: str | None = None, locale: str | None = None
     ) -> VerificationSession:
         self._call("start_verification")
         n = next(self._ids)

@@ -87,7 +87,7 @@ class OrcaRouter(VendorClient):
     # ------------------------------------------------------------------ verification
 
     async def start_verification(
-        self, face_name: str, *, return_url: str | None = None
+        self, face_name: str, *, return_url: str | None = None, locale: str | None = None
     ) -> VerificationSession:
         # The session takes no name: the group is named by OrcaRouter, the face by the bot.
         body = {} if return_url is None else {"return_url": return_url}

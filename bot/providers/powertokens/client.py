@@ -131,7 +131,7 @@ class PowerTokens(VendorClient):
     # ------------------------------------------------------------------ verification
 
     async def start_verification(
-        self, face_name: str, *, return_url: str | None = None
+        self, face_name: str, *, return_url: str | None = None, locale: str | None = None
     ) -> VerificationSession:
         try:  # what is listed now is older than this session (see the package docstring)
             await self._real_person_groups()

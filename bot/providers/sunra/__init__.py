@@ -172,7 +172,7 @@ class Sunra(VendorClient):
     # ------------------------------------------------------------------ no verification
 
     async def start_verification(
-        self, face_name: str, *, return_url: str | None = None
+        self, face_name: str, *, return_url: str | None = None, locale: str | None = None
     ) -> VerificationSession:
         raise ProviderError(
             "Sunra has no face check: a face is usable at once", code="no_verification"

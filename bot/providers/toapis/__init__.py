@@ -41,7 +41,9 @@ Choices where the documents are silent:
   keyed by our own task id, so several pending verifications never mix and ``known_groups`` is
   not needed. One task's error does not hide the others' results; the call raises only if every
   request failed, or at once on an auth error.
-- ``callback_url`` is sent only when the bot gives ``return_url``; ``locale`` is ``en``;
+- ``callback_url`` is sent only when the bot gives ``return_url``; ``locale`` is the person's
+  language where it is ``en`` or ``zh`` (the docs' example is ``zh``; no list is documented,
+  and ByteDance's check pages come in those two), else ``en``;
   ``biz_id`` is a fresh ``realface-<hex>`` per task (real-avatar groups have no name field).
 - Video body: ``model``, ``prompt``, ``duration``, ``resolution``, ``generate_audio`` and
   ``aspect_ratio`` (the ``image_with_roles`` page's name; omitted for ``adaptive`` so ToAPIs

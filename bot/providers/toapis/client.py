@@ -73,6 +73,8 @@ class ToAPIs(VendorClient):
         models=tuple(MODELS),
         max_video_assets=MAX_REFERENCE_IMAGES,
         asset_quota=None,
+        # The page's docs show "zh"; ByteDance's check pages come in Chinese and English.
+        verification_locales=("en", "zh"),
     )
     # While a new verify task has no link yet (session still being created upstream).
     link_poll_seconds = 0.5
@@ -91,9 +93,12 @@ class ToAPIs(VendorClient):
     # Verification
 
     async def start_verification(
-        self, face_name: str, *, return_url: str | None = None
+        self, face_name: str, *, return_url: str | None = None, locale: str | None = None
     ) -> VerificationSession:
-        body: dict[str, Any] = {"locale": LOCALE, "biz_id": f"realface-{secrets.token_hex(8)}"}
+        body: dict[str, Any] = {
+            "locale": locale or LOCALE,
+            "biz_id": f"realface-{secrets.token_hex(8)}",
+        }
         if return_url:
             body["callback_url"] = return_url
         data = await self._data("POST", VERIFY_TASKS, json=body)

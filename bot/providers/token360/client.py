@@ -60,7 +60,7 @@ class Token360(VendorClient):
         return unwrap(response)
 
     async def start_verification(
-        self, face_name: str, *, return_url: str | None = None
+        self, face_name: str, *, return_url: str | None = None, locale: str | None = None
     ) -> VerificationSession:
         data = await self._data(
             "POST", "/v1/asset-groups", json={"name": face_name, "groupKind": "REAL_FACE"}

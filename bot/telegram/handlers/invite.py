@@ -6,6 +6,7 @@ from telegram import Update
 from telegram.constants import ChatAction
 
 from bot.services.errors import ServiceFailed, ServiceRefused
+from bot.telegram import i18n
 from bot.telegram.callbacks import Action, decode
 from bot.telegram.context import Context
 from bot.telegram.handlers.faces import plain, send_card
@@ -63,7 +64,9 @@ async def cb_invite(update: Update, context: Context) -> None:
             )
             return
         await context.bot.send_chat_action(chat.id, ChatAction.UPLOAD_PHOTO)
-        issued = await svc.faces.invites.ready(token, user.id, request_key=f"u{update.update_id}")
+        issued = await svc.faces.invites.ready(
+            token, user.id, request_key=f"u{update.update_id}", language=i18n.current()
+        )
     except ServiceRefused as refused:
         await query.answer(plain(refusal_text(refused.refusal, refused.detail)), show_alert=True)
         return
