@@ -27,6 +27,7 @@ def private_commands() -> list[BotCommand]:
         BotCommand("help", _("How it works")),
         BotCommand("privacy", _("What is kept where, and how to remove it")),
         BotCommand("forgetme", _("Remove your data from the bot")),
+        BotCommand("language", _("The language I answer you in")),
         BotCommand("cancel", _("Stop what I'm waiting for")),
     ]
 
@@ -50,6 +51,7 @@ def group_admin_commands() -> list[BotCommand]:
         BotCommand("deny", _("Reply to a member: may not generate")),
         BotCommand("quota", _("Videos per member per day")),
         BotCommand("jobs", _("The group's recent videos")),
+        BotCommand("language", _("The language I use in this group")),
     ]
 
 

@@ -95,6 +95,7 @@ async def test_help_cancel_menu_and_the_unexpected(bot: RunningBot, tg: FakeTele
         "help",
         "privacy",
         "forgetme",
+        "language",
         "cancel",
     ]
     mark = tg.mark()
@@ -108,6 +109,7 @@ async def test_help_cancel_menu_and_the_unexpected(bot: RunningBot, tg: FakeTele
     await tg.send_text(alice, "/help")
     help_message = await tg.next_message(alice.id, contains="Photo rules")
     assert "startgroup=" in help_message.text and "/forgetme" in help_message.text
+    assert "/language" in help_message.text
     await tg.send_text(alice, "/newface")
     await tg.next_message(alice.id, contains="What should this face be called?")
     await tg.send_text(alice, "/cancel")

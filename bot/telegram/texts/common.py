@@ -145,6 +145,7 @@ def help_text(bot_username: str) -> str:
                 "• In any chat, type @{bot} <i>prompt</i> to make a video right there.",
                 bot=bot,
             ),
+            _("• /language changes the language I answer you in."),
             _("• /cancel stops whatever I'm waiting for."),
             "",
             _(

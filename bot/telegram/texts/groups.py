@@ -73,6 +73,7 @@ def group_help(bot_username: str) -> str:
                 "day (/quota off)."
             ),
             _("• /jobs: the group's recent videos."),
+            _("• /language: the language I use in this group."),
             _(
                 "Your own faces stay private: talk to me at https://t.me/{bot}",
                 bot=e(bot_username),
