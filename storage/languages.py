@@ -9,9 +9,12 @@ class LanguageRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def of_user(self, user_id: int) -> str | None:
-        row = await self.db.fetchone("SELECT language FROM users WHERE id = ?", (user_id,))
-        return row["language"] if row else None
+    async def of_user(self, user_id: int) -> tuple[str | None, str | None]:
+        """(their /language choice, their Telegram app's language as last seen)."""
+        row = await self.db.fetchone(
+            "SELECT language, language_code FROM users WHERE id = ?", (user_id,)
+        )
+        return (row["language"], row["language_code"]) if row else (None, None)
 
     async def set_user(self, user_id: int, language: str | None, now: float) -> None:
         """Their choice (None: follow Telegram's); their row exists (they are talking)."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Sequence
+from typing import TypeVar
 
 from bot.services.actors import Actor, Place
 from bot.services.clock import Clock
@@ -21,6 +22,7 @@ from bot.services.errors import Refusal, ServiceRefused
 from storage.languages import LanguageRepo
 
 KEEP = 10_000  # chats whose language is kept in memory
+T = TypeVar("T")
 
 
 def nearest(code: str | None, available: Sequence[str], default: str) -> str:
@@ -48,7 +50,8 @@ class LanguageService:
         self.clock = clock
         self.available = tuple(available)
         self.default = default
-        self._users: OrderedDict[int, str | None] = OrderedDict()  # chosen, None: none
+        # Per person: (their /language choice, their app's language as last seen).
+        self._users: OrderedDict[int, tuple[str | None, str | None]] = OrderedDict()
         self._chats: OrderedDict[int, str | None] = OrderedDict()
 
     def nearest(self, code: str | None) -> str:
@@ -59,14 +62,18 @@ class LanguageService:
         return match(code, self.available) is not None
 
     async def of_person(self, user_id: int, telegram_code: str | None) -> str:
-        """What a person reads, wherever they read it in private."""
+        """What a person reads, wherever they read it in private. ``telegram_code``: their
+        app's language in the update at hand; None when none is (a background round), and
+        the last one seen is used."""
         if user_id in self._users:
             self._users.move_to_end(user_id)
-            chosen = self._users[user_id]
+            chosen, seen = self._users[user_id]
         else:
-            chosen = await self.repo.of_user(user_id)
-            _keep(self._users, user_id, chosen)
-        return self.nearest(chosen or telegram_code)
+            chosen, seen = await self.repo.of_user(user_id)
+        if telegram_code is not None:
+            seen = telegram_code
+        _keep(self._users, user_id, (chosen, seen))
+        return self.nearest(chosen or seen)
 
     async def of_group(self, chat_id: int) -> str:
         if chat_id in self._chats:
@@ -93,7 +100,8 @@ class LanguageService:
             _keep(self._chats, actor.chat_id, language)
         else:
             await self.repo.set_user(actor.user_id, language, self.clock())
-            _keep(self._users, actor.user_id, language)
+            seen = self._users.get(actor.user_id, (None, None))[1]
+            _keep(self._users, actor.user_id, (language, seen))
         return language
 
     async def joined(self, chat_id: int, adder_code: str | None) -> None:
@@ -109,7 +117,7 @@ class LanguageService:
         self._users.pop(user_id, None)
 
 
-def _keep(cache: OrderedDict[int, str | None], key: int, value: str | None) -> None:
+def _keep(cache: OrderedDict[int, T], key: int, value: T) -> None:
     cache[key] = value
     cache.move_to_end(key)
     while len(cache) > KEEP:

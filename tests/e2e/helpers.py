@@ -49,9 +49,12 @@ def invite_payload(card: BotMessage) -> str:
     return match.group(1)
 
 
-def group_of(sim: Token360Simulator, card: BotMessage) -> str:
-    """The simulator group whose live link the card's button opens."""
-    url = card.button("Open verification page").url
+def group_of(
+    sim: Token360Simulator, card: BotMessage, button: str = "Open verification page"
+) -> str:
+    """The simulator group whose live link the card's button (``button``, as the reader's
+    language labels it) opens."""
+    url = card.button(button).url
     assert url is not None
     token = url.rstrip("/").rsplit("/", 1)[-1]
     return sim.links[token].group_id

@@ -237,8 +237,9 @@ async def cb_myfaces(update: Update, context: Context) -> None:
             await query.edit_message_text(consent_texts.withdrawn(withdrawal))
             user = update.effective_user
             who = user.first_name if user else "The person"
-            await svc.notifier.send(
-                withdrawal.face.chat_id, consent_texts.withdrawn_owner(withdrawal.face, who)
+            await svc.notifier.tell(
+                withdrawal.face.chat_id,
+                lambda: consent_texts.withdrawn_owner(withdrawal.face, who),
             )
             return
     except ServiceRefused as refused:
@@ -339,10 +340,10 @@ async def _face_action(update: Update, context: Context, svc: Services, cb: Call
             face, invite = await svc.faces.consent_invite(actor, cb.int_arg)
             url = svc.invite_url(invite_payload(invite))
             # Privately, even from a group: whoever opens it first is taken for the person.
-            sent = await svc.notifier.send(
+            sent = await svc.notifier.tell(  # their private chat: in their own language
                 actor.user_id,
-                consent_texts.consent_invite(face, url),
-                keyboards.consent_invite(face, url),
+                lambda: consent_texts.consent_invite(face, url),
+                lambda: keyboards.consent_invite(face, url),
             )
             if sent is None:
                 await query.answer(consent_texts.start_me_first(svc.bot_username), show_alert=True)

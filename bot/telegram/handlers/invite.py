@@ -49,8 +49,8 @@ async def cb_invite(update: Update, context: Context) -> None:
             face = await svc.faces.invites.decline(token, user.id)
             await query.answer()
             await query.edit_message_text(consent_texts.invite_declined_invitee())
-            await svc.notifier.send(
-                face.chat_id, consent_texts.invite_declined_creator(face, user.first_name)
+            await svc.notifier.tell(
+                face.chat_id, lambda: consent_texts.invite_declined_creator(face, user.first_name)
             )
             return
         if callback.action is Action.TAKE_OVER:
@@ -59,8 +59,8 @@ async def cb_invite(update: Update, context: Context) -> None:
             await query.edit_message_text(
                 consent_texts.took_over(face), reply_markup=keyboards.my_faces()
             )
-            await svc.notifier.send(
-                face.chat_id, consent_texts.took_over_owner(face, user.first_name)
+            await svc.notifier.tell(
+                face.chat_id, lambda: consent_texts.took_over_owner(face, user.first_name)
             )
             return
         await context.bot.send_chat_action(chat.id, ChatAction.UPLOAD_PHOTO)
@@ -79,8 +79,8 @@ async def cb_invite(update: Update, context: Context) -> None:
     if callback.action is Action.READY:
         await query.edit_message_reply_markup(None)
         if issued.face.chat_id != chat.id:
-            await svc.notifier.send(
+            await svc.notifier.tell(
                 issued.face.chat_id,
-                consent_texts.invite_opened_creator(issued.face, user.first_name),
+                lambda: consent_texts.invite_opened_creator(issued.face, user.first_name),
             )
     await send_card(svc, context, chat.id, issued, None, invite_token=token)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from telegram import Update
 
 from bot.services.errors import Refusal, ServiceRefused
@@ -51,4 +53,4 @@ async def cb_forget(update: Update, context: Context) -> None:
     user = update.effective_user
     who = user.first_name if user else "The person"
     for face in done.made_of_them:
-        await svc.notifier.send(face.chat_id, consent_texts.withdrawn_owner(face, who))
+        await svc.notifier.tell(face.chat_id, partial(consent_texts.withdrawn_owner, face, who))

@@ -4,7 +4,7 @@ returns what it sent; what to tell whom, and what to record, the services decide
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
@@ -46,6 +46,18 @@ class TelegramNotifier:
             log.info("chat %d blocked the bot; message dropped", chat_id)
             return None
         return message.message_id
+
+    async def tell(
+        self,
+        chat_id: int,
+        text: Callable[[], str],
+        markup: Callable[[], InlineKeyboardMarkup] | None = None,
+    ) -> int | None:
+        """Send to someone else than the one acting (an invite's owner, a group): rendered in
+        ``chat_id``'s language, not the current update's."""
+        with i18n.speaking(await self.language(chat_id)):
+            rendered, buttons = text(), markup() if markup is not None else None
+        return await self.send(chat_id, rendered, buttons)
 
     async def edit(
         self,

@@ -226,24 +226,26 @@ def privacy(deletes: Mapping[PhotoDeletion, list[str]], media_minutes: int) -> s
 def _deletes(deletes: Mapping[PhotoDeletion, list[str]]) -> str:
     """What becomes of a deleted face's photos, per provider: clauses that follow "its
     photos" in :func:`privacy`."""
+    # The punctuation between names and between clauses is the language's own.
+    comma, semicolon = _(", "), _("; ")
     parts = []
     if names := deletes.get(PhotoDeletion.GROUP):
-        parts.append(_("deleted at {providers}", providers=e(", ".join(names))))
+        parts.append(_("deleted at {providers}", providers=e(comma.join(names))))
     if names := deletes.get(PhotoDeletion.ASSET_SOFT):
         parts.append(
             _(
                 "removed from {providers}'s list (an upstream copy stays)",
-                providers=e(", ".join(names)),
+                providers=e(comma.join(names)),
             )
         )
     if names := deletes.get(PhotoDeletion.NONE):
         parts.append(
             _(
                 "kept at {providers}, whose API offers no delete",
-                providers=e(", ".join(names)),
+                providers=e(comma.join(names)),
             )
         )
-    return "; ".join(parts) or _("deleted at the provider where its API allows")
+    return semicolon.join(parts) or _("deleted at the provider where its API allows")
 
 
 def cancelled(what: bool) -> str:
