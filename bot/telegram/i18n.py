@@ -22,6 +22,10 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from babel import Locale
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 DOMAIN = "messages"
@@ -74,9 +78,14 @@ def n_(singular: str, plural: str, n: int, /, **values: object) -> str:
 
 
 def number(value: float) -> str:
+    language = current()
+    # Counts under a thousand are plain digits wherever digits are Latin: no CLDR call
+    # (a page of /faces writes dozens of counts).
+    if isinstance(value, int) and -1000 < value < 1000 and _latin_digits(language):
+        return str(value)
     from babel.numbers import format_decimal
 
-    return str(format_decimal(value, locale=_babel_locale(current())))
+    return str(format_decimal(value, locale=_babel_locale(language)))
 
 
 def day_time(ts: float) -> str:
@@ -106,5 +115,13 @@ def _catalog(language: str) -> gettext.NullTranslations:
     return gettext.translation(DOMAIN, LOCALE_DIR, languages=[language], fallback=True)
 
 
-def _babel_locale(language: str) -> str:
-    return language
+@cache
+def _babel_locale(language: str) -> Locale:
+    from babel import Locale
+
+    return Locale.parse(language)
+
+
+@cache
+def _latin_digits(language: str) -> bool:
+    return bool(_babel_locale(language).default_numbering_system == "latn")
