@@ -80,6 +80,7 @@ class Runtime:
         self.providers: Providers | None = None
         self.sandbox: SandboxControl | None = None
         self.tracker_task: asyncio.Task[None] | None = None
+        self.menus_task: asyncio.Task[None] | None = None
         self.videos: VideoService | None = None
         self.faces: FaceService | None = None
         self.tracker: Tracker | None = None
@@ -248,9 +249,18 @@ class Runtime:
         self.tracker_task = asyncio.create_task(
             self._track(tracker, app, booted_at), name="tracker"
         )
-        await set_commands(app.bot)
+        # Twenty calls (three menus and two descriptions per language): in the background,
+        # so kept updates are replayed and new ones answered meanwhile.
+        self.menus_task = asyncio.create_task(self._set_menus(app), name="menus")
         await replay(unfinished, inbox, self.update_queue, app.bot)
         log.info("realface-bot @%s started", app.bot.username)
+
+    @staticmethod
+    async def _set_menus(app: AnyApplication) -> None:
+        try:
+            await set_commands(app.bot)
+        except Exception:  # the menus stay as they were; the bot works without them
+            log.exception("setting the command menus failed")
 
     async def _start_web(self, app: AnyApplication) -> str | None:
         """Serve /healthz in every mode, and media, verification returns and webhooks when
@@ -321,6 +331,11 @@ class Runtime:
         await tracker.run()
 
     async def stop(self, app: AnyApplication) -> None:
+        if self.menus_task is not None:
+            self.menus_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.menus_task
+            self.menus_task = None
         if self.videos is not None:
             await self.videos.stop_deliveries()
         if self.tracker_task is not None:

@@ -84,6 +84,7 @@ async def test_faces_of_someone_else_cannot_be_managed(
 
 async def test_help_cancel_menu_and_the_unexpected(bot: RunningBot, tg: FakeTelegram) -> None:
     alice = tg.add_user("Alice")
+    await tg.wait_for(lambda: tg.description("zh", short=True), what="the menus, set last")
     commands = tg.commands("all_private_chats")
     assert [c["command"] for c in commands] == [
         "newface",

@@ -46,6 +46,7 @@ async def test_admin_commands_for_admins_members_and_anonymous_admins(
 ) -> None:
     ann, max_ = tg.add_user("Ann"), tg.add_user("Max")
     group = tg.add_group("Film club", members=[max_], admins=[ann])
+    await tg.wait_for(lambda: tg.description("zh", short=True), what="the menus, set last")
     admin_menu = [c["command"] for c in tg.commands("all_chat_administrators")]
     assert {"newface", "provider", "access", "quota", "jobs", "allow", "deny"} <= set(admin_menu)
     assert [c["command"] for c in tg.commands("all_group_chats")] == ["generate", "help"]

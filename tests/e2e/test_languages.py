@@ -155,6 +155,7 @@ async def test_language_overrides_telegrams_and_a_group_speaks_its_admins_choice
 async def test_command_menus_and_descriptions_exist_per_language(
     bot: RunningBot, tg: FakeTelegram
 ) -> None:
+    await tg.wait_for(lambda: tg.description("zh", short=True), what="the menus, set last")
     english = [c["description"] for c in tg.commands("all_private_chats")]
     assert "language" in [c["command"] for c in tg.commands("all_private_chats")]
     for language in ("zh", "ru", "es"):
