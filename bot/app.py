@@ -216,7 +216,6 @@ class Runtime:
             inline_offers=inline_offers,
             foreground=self.update_processor.foreground,
         )
-        languages = LanguageService(LanguageRepo(db), self.clock, i18n.languages(), i18n.SOURCE)
         app.bot_data.services = Services(
             settings=settings,
             faces=faces,

@@ -116,6 +116,12 @@ class LanguageService:
     def forget(self, user_id: int) -> None:
         self._users.pop(user_id, None)
 
+    def migrated(self, old_chat_id: int, new_chat_id: int) -> None:
+        """A group became a supergroup (its stored choice moved with its settings): what was
+        remembered under either id is read again."""
+        self._chats.pop(old_chat_id, None)
+        self._chats.pop(new_chat_id, None)
+
 
 def _keep(cache: OrderedDict[int, T], key: int, value: T) -> None:
     cache[key] = value

@@ -57,7 +57,7 @@ class Action(StrEnum):
     WITHDRAW = "wd"  # consent: the verified person asks to withdraw it (confirmation next)
     WITHDRAW_YES = "wy"  # consent: withdrawn
     FACE_CONSENT_INVITE = "fc"  # face: an invite for its person to take over consent
-    LANGUAGE = "lg"  # index into the languages there are catalogs for
+    LANGUAGE = "lg"  # a language there is a catalog for, by its code
     FORGET_YES = "zy"  # user: /forgetme confirmed by that user
     FORGET_NO = "zn"  # /forgetme: keep my data
 
@@ -108,7 +108,7 @@ _SHAPES: dict[Action, tuple[Arg, ...] | str] = {
     Action.WITHDRAW: (Arg.ID,),
     Action.WITHDRAW_YES: (Arg.ID,),
     Action.FACE_CONSENT_INVITE: (Arg.ID,),
-    Action.LANGUAGE: (Arg.INDEX,),
+    Action.LANGUAGE: TOKEN,
     Action.FORGET_YES: (Arg.ID,),
     Action.FORGET_NO: (),
 }

@@ -4,6 +4,8 @@ bot's description and short description."""
 
 from __future__ import annotations
 
+import logging
+
 from telegram import (
     Bot,
     BotCommand,
@@ -11,9 +13,12 @@ from telegram import (
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
 )
+from telegram.error import TelegramError
 
 from bot.telegram import i18n
 from bot.telegram.i18n import _
+
+log = logging.getLogger(__name__)
 
 
 def private_commands() -> list[BotCommand]:
@@ -72,9 +77,10 @@ def short_description() -> str:
 
 async def set_commands(bot: Bot) -> None:
     """The menus and descriptions in every language there is a catalog for; the source
-    language's are the default, for everyone whose language has none."""
+    language's are the default, for everyone whose language has none. Telegram takes
+    two-letter codes: a regional catalog (pt_BR) is offered under its language (pt)."""
     for language in i18n.languages():
-        code = None if language == i18n.SOURCE else language
+        code = None if language == i18n.SOURCE else language.split("_", 1)[0].lower()
         with i18n.speaking(language):
             menus = (
                 (private_commands(), BotCommandScopeAllPrivateChats()),
@@ -82,7 +88,10 @@ async def set_commands(bot: Bot) -> None:
                 (group_admin_commands(), BotCommandScopeAllChatAdministrators()),
             )
             about, about_short = description(), short_description()
-        for commands, scope in menus:
-            await bot.set_my_commands(commands, scope=scope, language_code=code)
-        await bot.set_my_description(description=about, language_code=code)
-        await bot.set_my_short_description(short_description=about_short, language_code=code)
+        try:
+            for commands, scope in menus:
+                await bot.set_my_commands(commands, scope=scope, language_code=code)
+            await bot.set_my_description(description=about, language_code=code)
+            await bot.set_my_short_description(short_description=about_short, language_code=code)
+        except TelegramError as exc:  # one language refused: the others still get theirs
+            log.warning("menus for %s not set: %s", language, exc)

@@ -124,9 +124,15 @@ async def test_the_invited_person_reads_the_consent_screen_in_theirs(
 
 
 async def test_language_overrides_telegrams_and_a_group_speaks_its_admins_choice(
-    bot: RunningBot, tg: FakeTelegram, settings: Settings
+    bot: RunningBot, tg: FakeTelegram, sim: Token360Simulator, settings: Settings
 ) -> None:
     olga = tg.add_user("Olga", language_code="en")
+    mark = tg.mark()
+    await tg.send_text(olga, "/newface Anna")
+    card = await reads(tg, olga.id, mark, "en", VALID)
+    mark = tg.mark()
+    sim.pass_verification(group_of(sim, card))
+    await reads(tg, olga.id, mark, "en", VERIFIED)  # news from the background, in English
     mark = tg.mark()
     await tg.send_text(olga, "/language")
     menu = await tg.next_message(olga.id, after=mark, contains="Which language")
@@ -135,6 +141,10 @@ async def test_language_overrides_telegrams_and_a_group_speaks_its_admins_choice
     mark = tg.mark()
     await tg.send_text(olga, "/start")
     await reads(tg, olga.id, mark, "ru", WELCOME)
+    mark = tg.mark()
+    await tg.send_photo(olga, image())  # its progress comes from the background: Russian now
+    progress = await final_progress(tg, olga.id, mark)
+    assert all(w in progress.text for w in fragments("ru", ACTIVE)), progress.text
 
     ann, max_ = tg.add_user("Ann", language_code="en"), tg.add_user("Max", language_code="es")
     group = tg.add_group("Club", members=[max_], admins=[ann])

@@ -4,7 +4,7 @@ import pytest
 
 from bot.telegram.callbacks import _SHAPES, MAX_INT, TOKEN, Action, Arg, Callback, decode, row_ids
 
-TOKENS = {Action.READY, Action.DECLINE, Action.INVITE_LINK, Action.TAKE_OVER}
+TOKENS = {Action.READY, Action.DECLINE, Action.INVITE_LINK, Action.TAKE_OVER, Action.LANGUAGE}
 
 
 def good_arg(action: Action, rng: random.Random | None = None) -> str:

@@ -29,16 +29,16 @@ log = logging.getLogger(__name__)
 async def on_any_update(update: Update, context: Context) -> None:
     """Gatekeeper (group -1): remember who talks to us, and answer in the chat's language
     (a group's, or the person's own) for the rest of the update."""
-    user = update.effective_user
+    user, chat = update.effective_user, update.effective_chat
+    svc = context.bot_data.services
+    if chat is not None and chat.type != ChatType.PRIVATE:
+        # Also for an anonymous admin or a channel posting here (Telegram sends a bot).
+        i18n.use(await svc.languages.of_group(chat.id))
+    elif user is not None and not user.is_bot:
+        i18n.use(await svc.languages.of_person(user.id, user.language_code))
     if user is None or user.is_bot:
         return
-    svc = context.bot_data.services
     await svc.faces.remember(user.id, user.first_name, user.username, user.language_code)
-    chat = update.effective_chat
-    if chat is not None and chat.type != ChatType.PRIVATE:
-        i18n.use(await svc.languages.of_group(chat.id))
-    else:
-        i18n.use(await svc.languages.of_person(user.id, user.language_code))
 
 
 async def cmd_start(update: Update, context: Context) -> None:

@@ -193,6 +193,7 @@ async def on_migrate(update: Update, context: Context) -> None:
         return
     await svc.groups.migrate(old, new)
     svc.admins.forget_chat(old)
+    svc.languages.migrated(old, new)
     log.info("chat %d migrated to %d", old, new)
 
 

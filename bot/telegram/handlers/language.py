@@ -41,15 +41,14 @@ async def cb_language(update: Update, context: Context) -> None:
     callback = decode(query.data)
     assert callback is not None
     actor = await actor_of(update, context)
-    offered = i18n.languages()
-    if callback.int_arg >= len(offered):  # a button from before a catalog was removed
+    if callback.arg not in i18n.languages():  # a button from before a catalog was removed
         await query.answer()
         await query.edit_message_text(
             texts.choose(actor.in_group), reply_markup=keyboards.languages()
         )
         return
     try:
-        language = await svc.languages.choose(actor, offered[callback.int_arg])
+        language = await svc.languages.choose(actor, callback.arg)
     except ServiceRefused as refused:
         await query.answer(plain(refusal_text(refused.refusal, refused.detail)), show_alert=True)
         return

@@ -13,8 +13,8 @@ def languages() -> InlineKeyboardMarkup:
     buttons = [
         InlineKeyboardButton(
             ("✓ " if language == i18n.current() else "") + name_of(language),
-            callback_data=Callback(Action.LANGUAGE, str(index)).encode(),
+            callback_data=Callback(Action.LANGUAGE, language).encode(),
         )
-        for index, language in enumerate(i18n.languages())
+        for language in i18n.languages()
     ]
     return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
