@@ -45,6 +45,18 @@ def languages() -> tuple[str, ...]:
     return (SOURCE, *found)
 
 
+def best(codes: str) -> str:
+    """The catalog nearest to a language code, or to the first of an Accept-Language list
+    that has one ("ru-RU,ru;q=0.9,en;q=0.8" -> "ru"); the source language otherwise."""
+    offered = {language.lower(): language for language in languages()}
+    for part in codes.split(","):
+        tag = part.split(";", 1)[0].strip().lower().replace("_", "-")
+        for candidate in (tag, tag.split("-", 1)[0]):
+            if candidate in offered:
+                return offered[candidate]
+    return SOURCE
+
+
 def current() -> str:
     return _language.get()
 

@@ -52,6 +52,7 @@ from telegram.request import HTTPXRequest
 
 from bot.services.foreground import Foreground
 from bot.services.inbox import KeptUpdate, UpdateInbox
+from bot.telegram import i18n
 from bot.telegram.texts import common as texts
 
 log = logging.getLogger(__name__)
@@ -293,7 +294,11 @@ async def _tell_dropped(bot: Bot, update: Update) -> None:
     chat = update.effective_chat
     if chat is None:
         return
+    user = update.effective_user
+    # No stored choice is read here (the services are not up yet): their app's language.
+    with i18n.speaking(i18n.best(user.language_code or "") if user else i18n.SOURCE):
+        text = texts.update_dropped()
     try:
-        await bot.send_message(chat.id, texts.update_dropped())
+        await bot.send_message(chat.id, text)
     except TelegramError as exc:
         log.info("telling chat %d about a dropped update failed: %s", chat.id, exc)

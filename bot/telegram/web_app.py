@@ -11,11 +11,14 @@ import contextlib
 import hmac
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from html import escape
 from typing import Any
 
 from aiohttp import web
 
 from bot.services.media import MediaStore
+from bot.telegram import i18n
+from bot.telegram.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -24,11 +27,22 @@ SWEEP_SECONDS = 60.0  # expired photos leave the disk within this long
 ReturnHook = Callable[[str, Mapping[str, str]], Awaitable[None]]
 UpdateHook = Callable[[dict[str, Any]], Awaitable[None]]
 
-RETURN_PAGE = """<!doctype html><meta charset="utf-8">
+RETURN_PAGE = """<!doctype html><html lang="{lang}"><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>realface-bot</title>
 <body style="font-family: sans-serif; margin: 3em auto; max-width: 30em; text-align: center">
-<h1>Thank you</h1><p>You can close this page and go back to Telegram.</p></body>"""
+<h1>{thanks}</h1><p>{close}</p></body></html>"""
+
+
+def return_page(accept_language: str) -> str:
+    """The page a browser lands on after the face check, in the browser's language."""
+    language = i18n.best(accept_language)
+    with i18n.speaking(language):
+        return RETURN_PAGE.format(
+            lang=language,
+            thanks=escape(_("Thank you")),
+            close=escape(_("You can close this page and go back to Telegram.")),
+        )
 
 
 class FullServer:
@@ -121,7 +135,8 @@ class FullServer:
             await self.on_return(request.match_info["provider"], params)
         except Exception:  # the person's page must not break over our bookkeeping
             log.exception("handling a verification return failed")
-        return web.Response(text=RETURN_PAGE, content_type="text/html")
+        page = return_page(request.headers.get("Accept-Language", ""))
+        return web.Response(text=page, content_type="text/html")
 
     async def _webhook(self, request: web.Request) -> web.Response:
         given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")

@@ -92,3 +92,12 @@ def test_the_compiled_catalog_is_the_po_file(language: str) -> None:
     compiled = io.BytesIO()
     write_mo(compiled, read(folder / "messages.po", language))
     assert (folder / "messages.mo").read_bytes() == compiled.getvalue(), "pybabel compile"
+
+
+def test_the_page_after_the_face_check_is_in_the_browsers_language() -> None:
+    from bot.telegram.web_app import return_page
+
+    russian = return_page("ru-RU,ru;q=0.9,en;q=0.8")
+    assert 'lang="ru"' in russian and "Спасибо" in russian
+    assert "Thank you" in return_page("pt-BR,pt;q=0.9") and "Thank you" in return_page("")
+    assert i18n.best("zh-Hans-CN") == "zh" and i18n.best("es-419,es;q=0.9") == "es"
