@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass
 from enum import Enum, StrEnum, unique
 
+from telegram import CallbackQuery, Update
+
 VERSION = "1"
 MAX_BYTES = 64
 # SQLite stores INTEGER as signed 64-bit: a larger number overflows in the driver.
@@ -185,3 +187,13 @@ def _numbers(arg: str, shape: tuple[Arg, ...]) -> tuple[int, ...] | None:
             return None
         numbers.append(number)
     return tuple(numbers)
+
+
+def pressed(update: Update) -> tuple[CallbackQuery, Callback]:
+    """The button press an update carries, decoded (callback handlers are registered by
+    action pattern, so only this bot's well-formed data reaches them)."""
+    query = update.callback_query
+    assert query is not None
+    callback = decode(query.data)
+    assert callback is not None
+    return query, callback

@@ -21,7 +21,7 @@ from bot.services.face_creation import NewFace, NewFaceStep
 from bot.services.invites import invite_payload
 from bot.services.verification import LinkIssued
 from bot.telegram.actor import actor_of
-from bot.telegram.callbacks import Action, Callback, decode
+from bot.telegram.callbacks import Action, Callback, decode, pressed
 from bot.telegram.context import Context, Services
 from bot.telegram.keyboards import faces as keyboards
 from bot.telegram.qr import qr_png
@@ -65,10 +65,7 @@ async def answer_name(update: Update, context: Context, text: str) -> None:
 async def cb_provider(update: Update, context: Context) -> None:
     """The provider for the face named in this person's pending /newface here."""
     svc = context.bot_data.services
-    query = update.callback_query
-    assert query is not None
-    callback = decode(query.data)
-    assert callback is not None
+    query, callback = pressed(update)
     actor = await actor_of(update, context)
     try:
         step = await svc.faces.choose_provider(
@@ -260,10 +257,7 @@ async def cb_myfaces(update: Update, context: Context) -> None:
 async def cb_faces(update: Update, context: Context) -> None:
     """Every face-management button: show, list, use, rename, delete, new link."""
     svc = context.bot_data.services
-    query = update.callback_query
-    assert query is not None
-    callback = decode(query.data)
-    assert callback is not None
+    query, callback = pressed(update)
     try:
         await _face_action(update, context, svc, callback)
     except ServiceRefused as refused:

@@ -16,7 +16,7 @@ from bot.services.errors import Refusal, ServiceRefused
 from bot.services.user_text import normalize_prompt
 from bot.services.videos import DraftCard
 from bot.telegram.actor import actor_of
-from bot.telegram.callbacks import Action, decode
+from bot.telegram.callbacks import Action, pressed
 from bot.telegram.context import Context, Services
 from bot.telegram.handlers.faces import plain
 from bot.telegram.keyboards import videos as video_keyboards
@@ -108,10 +108,7 @@ async def cmd_videos(update: Update, context: Context) -> None:
 
 async def cb_generate(update: Update, context: Context) -> None:
     svc = context.bot_data.services
-    query = update.callback_query
-    assert query is not None
-    callback = decode(query.data)
-    assert callback is not None
+    query, callback = pressed(update)
     actor = await actor_of(update, context)
     try:
         await _action(update, context, svc, actor, callback.action, callback.ints)

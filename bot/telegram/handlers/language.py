@@ -7,7 +7,7 @@ from telegram import Update
 from bot.services.errors import ServiceRefused
 from bot.telegram import i18n
 from bot.telegram.actor import actor_of
-from bot.telegram.callbacks import decode
+from bot.telegram.callbacks import pressed
 from bot.telegram.context import Context
 from bot.telegram.handlers.faces import plain
 from bot.telegram.keyboards import language as keyboards
@@ -36,10 +36,7 @@ async def cmd_language(update: Update, context: Context) -> None:
 
 async def cb_language(update: Update, context: Context) -> None:
     svc = context.bot_data.services
-    query = update.callback_query
-    assert query is not None
-    callback = decode(query.data)
-    assert callback is not None
+    query, callback = pressed(update)
     actor = await actor_of(update, context)
     if callback.arg not in i18n.languages():  # a button from before a catalog was removed
         await query.answer()

@@ -8,7 +8,7 @@ from telegram import Update
 
 from bot.services.errors import Refusal, ServiceRefused
 from bot.telegram.actor import actor_of
-from bot.telegram.callbacks import Action, decode
+from bot.telegram.callbacks import Action, pressed
 from bot.telegram.context import Context
 from bot.telegram.keyboards import faces as keyboards
 from bot.telegram.texts import common as texts
@@ -31,10 +31,7 @@ async def cmd_forgetme(update: Update, context: Context) -> None:
 
 async def cb_forget(update: Update, context: Context) -> None:
     svc = context.bot_data.services
-    query = update.callback_query
-    assert query is not None
-    callback = decode(query.data)
-    assert callback is not None
+    query, callback = pressed(update)
     actor = await actor_of(update, context)
     if callback.action is Action.FORGET_NO:
         await query.answer()
