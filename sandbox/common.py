@@ -65,6 +65,9 @@ class SimulatorBase(ServedSimulator):
         self._secret = secrets.token_bytes(32)
         self.asset_script: deque[AssetOutcome] = deque()
         self.video_script: deque[VideoOutcome] = deque()
+        # The body of every video request the simulator accepted, in order (tests read the
+        # slots each image went into); Sunra's carry the model path under "_model".
+        self.video_requests: list[dict[str, Any]] = []
         self.app.add_routes(
             [
                 web.post("/_sim/script/assets", self._sim_script_assets),

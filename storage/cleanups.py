@@ -11,6 +11,7 @@ from typing import Any
 
 from storage.database import Database
 from storage.models import Cleanup, CleanupItem, CleanupOrder, CleanupTarget
+from storage.videos import uses_face
 
 # A video that may still be in the making at the provider may need the face's photos: a
 # submit whose answer was lost (needs_decision) may be running there too.
@@ -75,8 +76,8 @@ class CleanupRepo:
     async def videos_making(self, face_id: int) -> bool:
         """Whether a video of the face may still be in the making at the provider."""
         row = await self.db.fetchone(
-            f"SELECT 1 FROM videos WHERE face_id = ? AND status IN {_MAKING} LIMIT 1",
-            (face_id,),
+            f"SELECT 1 FROM videos v WHERE {uses_face('v', '?')} AND status IN {_MAKING} LIMIT 1",
+            (face_id, face_id),
         )
         return row is not None
 

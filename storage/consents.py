@@ -10,9 +10,10 @@ from storage.cleanups import order_cleanup
 from storage.database import Database
 from storage.history import record
 from storage.models import CleanupOrder, Consent, ConsentedFace, FaceStatus, LinkState, OwnerKind
+from storage.videos import uses_face
 
 # Videos that went to the provider: a draft never did.
-_ASKED = "v.face_id = f.id AND v.status != 'draft'"
+_ASKED = f"{uses_face('v', 'f.id')} AND v.status != 'draft'"
 
 
 class ConsentRepo:

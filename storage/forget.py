@@ -30,7 +30,10 @@ _RECORDS = f"""
     SELECT id FROM faces WHERE id IN ({_OWNED}) OR id IN (
         SELECT face_id FROM consents WHERE person_id = :u AND passed_at IS NOT NULL)
 """
-_THEIR_VIDEOS = f"SELECT id FROM videos WHERE user_id = :u OR face_id IN ({_OWNED})"
+_THEIR_VIDEOS = (
+    f"SELECT id FROM videos WHERE user_id = :u OR face_id IN ({_OWNED}) OR EXISTS ("
+    f"SELECT 1 FROM json_each(videos.face_ids) j WHERE j.value IN ({_OWNED}))"
+)
 _THEIR_ASSETS = f"SELECT id FROM assets WHERE face_id IN ({_OWNED})"
 
 

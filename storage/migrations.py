@@ -358,4 +358,23 @@ MIGRATIONS: list[list[str]] = [
         "ALTER TABLE users ADD COLUMN language TEXT",
         "ALTER TABLE chat_settings ADD COLUMN language TEXT",
     ],
+    # 12: video modes (first and last frame, references of several faces) and the secret a
+    # provider's completion callback carries; videos made before used one face in the mode
+    # their provider's client sent then.
+    [
+        "ALTER TABLE videos ADD COLUMN mode TEXT NOT NULL DEFAULT 'first_frame'",
+        "ALTER TABLE videos ADD COLUMN face_ids TEXT NOT NULL DEFAULT '[]'",
+        "ALTER TABLE videos ADD COLUMN callback_token TEXT",
+        "CREATE UNIQUE INDEX videos_callback ON videos (callback_token) "
+        "WHERE callback_token IS NOT NULL",
+        "UPDATE videos SET face_ids = json_array(face_id) WHERE face_id IS NOT NULL",
+        """
+        UPDATE videos SET mode = 'references'
+        WHERE provider IN ('sunra', 'orcarouter', 'toapis')
+            OR (provider = 'powertokens' AND json_array_length(asset_ids) > 1)
+        """,
+        "ALTER TABLE faces ADD COLUMN callback_token TEXT",
+        "CREATE UNIQUE INDEX faces_callback ON faces (callback_token) "
+        "WHERE callback_token IS NOT NULL",
+    ],
 ]

@@ -286,6 +286,14 @@ ACTIVE_JOBS = frozenset(
 )
 
 
+class VideoMode(StrEnum):
+    """How a video's photos are used (issue 13); which a provider offers is its capability."""
+
+    FIRST_FRAME = "first_frame"  # one photo the video starts from
+    FIRST_LAST = "first_last"  # two photos: the first frame and the last
+    REFERENCES = "references"  # 1..9 photos, of one or more faces, the prompt names them
+
+
 @dataclass(frozen=True)
 class VideoSettings:
     model: str = "seedance-2.0"
@@ -328,3 +336,9 @@ class VideoJob:
     anonymous: bool = False
     # Why a FAILED job failed, as the services decided it (bot.services.job_failures).
     failure: str | None = None
+    mode: VideoMode = VideoMode.FIRST_FRAME
+    # Every face the photos are of, in the order of their first photo (face_id is the one
+    # being picked from while the draft is made).
+    face_ids: tuple[int, ...] = ()
+    # The secret in the URL the provider calls back when the task ends (None: no callback).
+    callback_token: str | None = None

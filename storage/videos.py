@@ -8,7 +8,23 @@ from typing import Any
 
 from storage.database import Connection, Database, Row, one
 from storage.history import record
-from storage.models import ACTIVE_JOBS, JobStatus, Owner, VideoJob, VideoSettings
+from storage.models import ACTIVE_JOBS, JobStatus, Owner, VideoJob, VideoMode, VideoSettings
+
+
+def uses_face(video: str, face: str) -> str:
+    """SQL: the video row ``video`` uses the face ``face`` (an SQL expression)."""
+    return (
+        f"({video}.face_id = {face} OR EXISTS (SELECT 1 FROM json_each({video}.face_ids) uf "
+        f"WHERE uf.value = {face}))"
+    )
+
+
+# A job any of whose faces is not active (withdrawn or deleted since it was chosen).
+_FACE_GONE = (
+    "EXISTS (SELECT 1 FROM json_each(videos.face_ids) j JOIN faces f ON f.id = j.value "
+    "WHERE f.status != 'active') OR EXISTS (SELECT 1 FROM faces f WHERE f.id = videos.face_id "
+    "AND f.status != 'active')"
+)
 
 
 def _job(row: Row) -> VideoJob:
@@ -44,6 +60,9 @@ def _job(row: Row) -> VideoJob:
         picking=tuple(json.loads(row["picking"])),
         anonymous=bool(row["anonymous"]),
         failure=row["failure"],
+        mode=VideoMode(row["mode"]),
+        face_ids=tuple(json.loads(row["face_ids"])),
+        callback_token=row["callback_token"],
     )
 
 
@@ -96,6 +115,8 @@ class VideoRepo:
         now: float,
         face_id: int | None = None,
         asset_ids: Sequence[int] = (),
+        face_ids: Sequence[int] = (),
+        mode: VideoMode = VideoMode.FIRST_FRAME,
         provider: str | None = None,
         retry_of: int | None = None,
         inline_message_id: str | None = None,
@@ -113,16 +134,18 @@ class VideoRepo:
                     return _job(known[0])
             cur = await conn.execute(
                 """
-                INSERT INTO videos (user_id, chat_id, face_id, asset_ids, provider, prompt,
-                    model, duration, resolution, ratio, audio, status, retry_of,
-                    created_at, updated_at, inline_message_id, request_key, anonymous)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO videos (user_id, chat_id, face_id, asset_ids, face_ids, mode,
+                    provider, prompt, model, duration, resolution, ratio, audio, status,
+                    retry_of, created_at, updated_at, inline_message_id, request_key, anonymous)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 (
                     user_id,
                     chat_id,
                     face_id,
                     json.dumps(list(asset_ids)),
+                    json.dumps(list(face_ids)),
+                    mode,
                     provider,
                     prompt,
                     settings.model,
@@ -152,9 +175,11 @@ class VideoRepo:
         return _job(await one(conn, "SELECT * FROM videos WHERE id = ?", (job_id,)))
 
     async def update_draft(self, job_id: int, **fields: Any) -> VideoJob:
-        """Change a draft's choices (face, assets, provider, prompt, settings)."""
+        """Change a draft's choices (face, assets and their faces, mode, provider, prompt,
+        settings)."""
         columns = {
             "face_id",
+            "mode",
             "provider",
             "prompt",
             "model",
@@ -175,7 +200,7 @@ class VideoRepo:
                     ratio=s.ratio,
                     audio=int(s.audio),
                 )
-            elif key in ("asset_ids", "picking"):
+            elif key in ("asset_ids", "picking", "face_ids"):
                 values[key] = json.dumps(list(value))
             elif key in columns:
                 values[key] = value
@@ -201,8 +226,8 @@ class VideoRepo:
         **fields: Any,
     ) -> bool:
         """Move a job from one of ``expect`` to ``to``, setting ``fields``. True if it moved.
-        ``face_active``: only while its face is active, checked in the same statement (a
-        withdrawal or delete between a check and this move must win)."""
+        ``face_active``: only while every face it uses is active, checked in the same
+        statement (a withdrawal or delete between a check and this move must win)."""
         allowed = {
             "provider_task_id",
             "error_code",
@@ -221,18 +246,14 @@ class VideoRepo:
             "user_id",
             "anonymous",
             "failure",
+            "callback_token",
         }
         bad = set(fields) - allowed
         if bad:
             raise ValueError(f"not job fields: {bad}")
         sets = "".join(f", {k} = ?" for k in fields)
         marks = ",".join("?" * len(expect))
-        face = (
-            " AND EXISTS (SELECT 1 FROM faces f WHERE f.id = videos.face_id "
-            "AND f.status = 'active')"
-            if face_active
-            else ""
-        )
+        face = f" AND videos.face_id IS NOT NULL AND NOT ({_FACE_GONE})" if face_active else ""
         async with self.db.write() as conn:
             cur = await conn.execute(
                 f"UPDATE videos SET status = ?, updated_at = ?, poll_count = 0, "
@@ -340,6 +361,11 @@ class VideoRepo:
             (user_id, since),
         )
         return int(row[0]) if row else 0
+
+    async def by_callback(self, token: str) -> VideoJob | None:
+        """The job whose provider callback carries ``token``."""
+        row = await self.db.fetchone("SELECT * FROM videos WHERE callback_token = ?", (token,))
+        return _job(row) if row else None
 
     async def by_inline_message(self, inline_message_id: str) -> VideoJob | None:
         row = await self.db.fetchone(

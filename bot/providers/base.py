@@ -58,9 +58,15 @@ class Capabilities:
     lists_assets: bool = True  # one request can report many assets of a group
     lists_groups: bool = True
     models: tuple[str, ...] = ("seedance-2.0", "seedance-2.0-fast")
-    # How many of a face's assets one video can use: 1 = first frame only; up to 9 as
-    # reference images where the provider supports them.
-    max_video_assets: int = 1
+    # What one video request can carry (issue 13): a photo as its first frame; a last frame
+    # with it; up to ``reference_images`` reference photos (0: none), of one face or several,
+    # which the prompt names as ``image_tag`` (with ``{n}``: 1 for the first reference).
+    first_frame: bool = True
+    last_frame: bool = False
+    reference_images: int = 0
+    image_tag: str = "[Image {n}]"
+    # A video task takes a URL the provider calls when the task ends.
+    video_callbacks: bool = False
     asset_quota: int | None = None  # assets per account, where the provider caps it
     # One live verification per account at a time: the provider's new group cannot be told
     # apart otherwise (PowerTokens lists it with nothing linking it to its link).
@@ -146,15 +152,38 @@ class VideoState(StrEnum):
     FAILED = "failed"
 
 
+class ImageRole(StrEnum):
+    """What a photo is to a video; frames and references are never mixed in one request."""
+
+    FIRST_FRAME = "first_frame"
+    LAST_FRAME = "last_frame"  # only with a first frame
+    REFERENCE = "reference_image"  # the prompt names it by position (image_tag)
+
+
+@dataclass(frozen=True)
+class VideoImage:
+    asset_id: str  # the provider's asset id (asset://...)
+    role: ImageRole
+
+
 @dataclass(frozen=True)
 class VideoRequest:
-    prompt: str
-    asset_ids: Sequence[str]  # provider asset ids, in order (the first is the first frame)
+    prompt: str  # references already named with the provider's image_tag where the user did
+    images: Sequence[VideoImage]  # in order: first frame then last, or references 1..n
     model: str  # "seedance-2.0" | "seedance-2.0-fast"; vendors map to their own names
     duration: int
     resolution: str
     ratio: str
     audio: bool
+    # Where the provider should call when the task ends, where it takes one (video_callbacks).
+    callback_url: str | None = None
+
+    @property
+    def asset_ids(self) -> list[str]:
+        return [image.asset_id for image in self.images]
+
+    def of_role(self, role: ImageRole) -> list[str]:
+        return [image.asset_id for image in self.images if image.role is role]
 
 
 @dataclass(frozen=True)
