@@ -31,7 +31,7 @@ from bot.services.pending import PendingInputs
 from bot.services.tracking import Schedule, Tracker
 from bot.services.upload_prompts import UploadPrompts
 from bot.services.uploads import UploadService
-from bot.services.video_jobs import VideoSchedule
+from bot.services.video_polling import VideoSchedule
 from bot.services.videos import Limits, VideoService
 from bot.telegram import i18n
 from bot.telegram.admins import AdminCache
@@ -188,7 +188,9 @@ class Runtime:
                 poll_seconds=settings.poll_seconds,
                 max_poll_seconds=settings.video_max_poll_seconds,
                 timeout_seconds=settings.video_timeout_seconds,
+                callback_poll_seconds=settings.callback_poll_seconds,
             ),
+            callback_base=f"{public}/hooks/video" if public else None,
             workdir=settings.database_path.parent,
             foreground=self.update_processor.foreground,
             groups=groups,
@@ -288,6 +290,7 @@ class Runtime:
         self.web = WebServer(
             self.media,
             on_return=self._on_return,
+            on_video=self._on_video,
             on_update=on_update,
             webhook_path=webhook_path(settings.webhook_url) if settings.webhook_url else None,
             webhook_secret=secret,
@@ -309,9 +312,22 @@ class Runtime:
         self.media.base_url = public_base(public_url, self.web.bound_port)
         return self.media.base_url
 
-    async def _on_return(self, provider: str, params: Mapping[str, str]) -> None:
-        """A verification page sent the person back: poll that face now."""
+    async def _on_video(self, token: str) -> bool:
+        """A provider called a video task's URL: ask it about that task now."""
+        if self.videos is None:
+            return False
+        return await self.videos.callbacks.called(token)
+
+    async def _on_return(
+        self, provider: str, token: str | None, params: Mapping[str, str]
+    ) -> None:
+        """A verification page sent the person back (or its provider called): poll that face
+        now. The secret in the URL names it; older links name it by their session."""
         if self.faces is None or self.tracker is None:
+            return
+        if token is not None:
+            if await self.faces.called_back(token):
+                self.tracker.wake()
             return
         for key in ("session_id", "task_id", "biz_id"):
             value = params.get(key)

@@ -117,6 +117,9 @@ class Settings:
     daily_videos: int = 20
     video_timeout_seconds: float = 1800.0
     video_max_poll_seconds: float = 10.0
+    # Where a provider calls back when a video ends (with a public URL), its polls are only a
+    # fallback for a callback that never comes.
+    callback_poll_seconds: float = 60.0
     progress_edit_seconds: float = 5.0
     # Groups allow 20 messages a minute, edits included: progress there moves more slowly.
     group_progress_edit_seconds: float = 15.0
@@ -216,6 +219,7 @@ class Settings:
                 daily_videos=read.count("REALFACE_DAILY_VIDEOS", 20),
                 video_timeout_seconds=read.seconds("REALFACE_VIDEO_TIMEOUT_SECONDS", 1800.0),
                 video_max_poll_seconds=read.seconds("REALFACE_VIDEO_MAX_POLL_SECONDS", 10.0),
+                callback_poll_seconds=read.seconds("REALFACE_CALLBACK_POLL_SECONDS", 60.0),
                 progress_edit_seconds=read.seconds("REALFACE_PROGRESS_EDIT_SECONDS", 5.0),
                 group_progress_edit_seconds=read.seconds(
                     "REALFACE_GROUP_PROGRESS_EDIT_SECONDS", 15.0

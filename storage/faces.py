@@ -173,6 +173,20 @@ class FaceRepo:
         )
         return [face_from_row(r) for r in rows]
 
+    async def set_callback(self, face_id: int, token: str) -> None:
+        """The secret in the URL a verification page (or its provider) calls back on."""
+        async with self.db.write() as conn:
+            await conn.execute(
+                "UPDATE faces SET callback_token = ? WHERE id = ?", (token, face_id)
+            )
+
+    async def pending_by_callback(self, token: str) -> Face | None:
+        row = await self.db.fetchone(
+            "SELECT * FROM faces WHERE callback_token = ? AND status IN (?, ?, ?)",
+            (token, FaceStatus.CREATING, FaceStatus.PENDING, FaceStatus.EXPIRED),
+        )
+        return face_from_row(row) if row else None
+
     async def pending_by_session(self, provider: str, session_id: str) -> Face | None:
         row = await self.db.fetchone(
             "SELECT * FROM faces WHERE provider = ? AND provider_session_id = ? "

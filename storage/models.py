@@ -342,3 +342,15 @@ class VideoJob:
     face_ids: tuple[int, ...] = ()
     # The secret in the URL the provider calls back when the task ends (None: no callback).
     callback_token: str | None = None
+
+
+def faces_of(job: VideoJob) -> tuple[int, ...]:
+    """Every face a video uses (one for videos made before issue 13 recorded them all)."""
+    if job.face_ids:
+        return job.face_ids
+    return (job.face_id,) if job.face_id is not None else ()
+
+
+def names_of(job: VideoJob, names: dict[int, str], unknown: str = "?") -> str:
+    """A video's faces by name, as its cards and captions show them ("Anna & Ben")."""
+    return " & ".join(names.get(face_id, unknown) for face_id in faces_of(job)) or unknown

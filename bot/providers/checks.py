@@ -44,7 +44,7 @@ def checked_video(
         problem = "frames and reference images cannot be mixed"
     elif len(firsts) > 1 or len(lasts) > 1 or (lasts and not firsts):
         problem = "one first frame, and at most one last frame with it"
-    elif firsts and not caps.first_frame or lasts and not caps.last_frame:
+    elif (firsts and not caps.first_frame) or (lasts and not caps.last_frame):
         problem = f"{vendor} takes no such frame"
     elif len(references) > caps.reference_images:
         problem = (

@@ -31,6 +31,10 @@ class Refusal(StrEnum):
     NO_SUCH_JOB = "no_such_job"
     JOB_STARTED = "job_started"  # pressed Generate twice, or an old card
     ASSET_NOT_ACTIVE = "asset_not_active"
+    # Issue 13: a mode the draft's provider lacks (detail: its name), and a face at another
+    # provider than the video's other photos (detail: the video's provider).
+    MODE_NOT_OFFERED = "mode_not_offered"
+    OTHER_PROVIDER = "other_provider"
     LIMIT_RUNNING = "limit_running"
     LIMIT_DAILY = "limit_daily"
     NOT_DELIVERED = "not_delivered"

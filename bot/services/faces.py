@@ -209,6 +209,9 @@ class FaceService:
     async def poll_now(self, provider: str, session_id: str) -> bool:
         return await self.verifier.poll_now(provider, session_id)
 
+    async def called_back(self, token: str) -> bool:
+        return await self.verifier.called_back(token)
+
     # ---------------------------------------------------------------- list and manage
 
     async def summaries(self, owner: Owner, page: int = 0) -> tuple[list[FaceSummary], int]:

@@ -14,7 +14,15 @@ from storage.assets import AssetRepo
 from storage.chats import ChatRepo
 from storage.faces import FaceRepo
 from storage.links import InviteRepo, LinkRepo
-from storage.models import Face, FaceStatus, OwnerKind, VerificationLink, VideoJob
+from storage.models import (
+    Face,
+    FaceStatus,
+    OwnerKind,
+    VerificationLink,
+    VideoJob,
+    faces_of,
+    names_of,
+)
 
 UNKNOWN_FACE = "?"  # a job whose face was deleted meanwhile
 
@@ -101,8 +109,13 @@ class VideoNotifications:
         self.faces = faces
 
     async def face_name(self, job: VideoJob) -> str:
-        face = await self.faces.get(job.face_id) if job.face_id is not None else None
-        return face.name if face is not None else UNKNOWN_FACE
+        """The names of the video's faces ("Anna & Ben")."""
+        names = {}
+        for face_id in faces_of(job):
+            face = await self.faces.get(face_id)
+            if face is not None:
+                names[face_id] = face.name
+        return names_of(job, names, UNKNOWN_FACE)
 
     async def job_progress(self, job: VideoJob, *, force: bool = False) -> None:
         await self.messages.job_progress(job, await self.face_name(job), force=force)

@@ -106,9 +106,14 @@ class Verifier:
         # Per provider: a one-at-a-time check and the intent it lets through are one step.
         self.start_locks: KeyedLocks[str] = KeyedLocks()
 
-    def return_url(self, provider: str) -> str | None:
-        """Where a verification page may send the person's browser back to."""
-        return f"{self.return_base}/{provider}" if self.return_base else None
+    async def return_url(self, face: Face) -> str | None:
+        """Where a verification page may send the person's browser back to (or its provider
+        call): a new secret for each start, so a call wakes only this face's check."""
+        if not self.return_base:
+            return None
+        token = secrets.token_urlsafe(24)
+        await self.faces.set_callback(face.id, token)
+        return f"{self.return_base}/{face.provider}/{token}"
 
     async def face(self, face_id: int) -> Face:
         face = await self.faces.get(face_id)
@@ -126,7 +131,7 @@ class Verifier:
         try:
             session = await provider.start_verification(
                 label,
-                return_url=self.return_url(face.provider),
+                return_url=await self.return_url(face),
                 locale=verification_locale(caps, language),
             )
         except ProviderError as exc:
@@ -289,6 +294,16 @@ class Verifier:
         if info is not None and info.state is GroupState.ACTIVE:
             await self.activate(face, info.group_id)
             raise ServiceRefused(Refusal.ALREADY_ACTIVE)
+
+    async def called_back(self, token: str) -> bool:
+        """A verification page (or its provider) called this start's URL: poll its face at
+        once; the provider's answer decides. True if the secret is a waiting face's."""
+        face = await self.faces.pending_by_callback(token)
+        if face is None:
+            return False
+        if face.status is not FaceStatus.CREATING:
+            await self.faces.restart_polling(face.id, self.clock())
+        return True
 
     async def poll_now(self, provider: str, session_id: str) -> bool:
         """A verification page came back: poll that face at once. True if one matched."""

@@ -7,8 +7,6 @@ person is asked for is recorded here, as the question is asked.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from bot.providers.base import Provider
 from bot.providers.registry import Providers
 from bot.services.actors import Actor, Place
@@ -18,12 +16,19 @@ from bot.services.face_views import PAGE_SIZE
 from bot.services.faces import FaceService
 from bot.services.pending import PendingInputs
 from bot.services.user_text import clean_prompt
-from bot.services.video_options import Estimate, apply_choice, estimate, normalize
-from bot.services.video_rules import VideoRules, made_again_here, owner_of
+from bot.services.video_cards import DraftCard, DraftCards
+from bot.services.video_modes import (
+    MODES,
+    least_photos,
+    mode_for,
+    modes_of,
+    most_photos,
+)
+from bot.services.video_options import apply_choice, normalize
+from bot.services.video_rules import VideoRules, made_again_here
 from storage.assets import AssetRepo
 from storage.face_lists import UsableFace
 from storage.models import (
-    Asset,
     AssetState,
     Awaiting,
     Face,
@@ -31,29 +36,10 @@ from storage.models import (
     JobStatus,
     Owner,
     VideoJob,
+    VideoMode,
     VideoSettings,
 )
 from storage.videos import VideoRepo
-
-
-@dataclass(frozen=True)
-class DraftCard:
-    """What a draft's card shows: the next question (face, photos) or the confirm step."""
-
-    job: VideoJob
-    faces: list[Face]  # to choose from, while no face is chosen (the newest PAGE_SIZE)
-    face: Face | None
-    photos: list[Asset]  # the chosen face's Active photos, oldest first
-    most: int  # how many photos one video of this provider takes
-    models: tuple[str, ...] | None  # what this draft's provider offers (None: no face yet)
-
-    @property
-    def chosen(self) -> list[Asset]:
-        return [a for a in self.photos if a.id in self.job.asset_ids]
-
-    @property
-    def estimate(self) -> Estimate:
-        return estimate(self.job.settings)
 
 
 class DraftService:
@@ -75,33 +61,11 @@ class DraftService:
         self.providers = providers
         self.pending = pending
         self.clock = clock
+        self.cards = DraftCards(faces=faces, assets=assets, providers=providers)
 
     async def settings_for(self, owner: Owner) -> VideoSettings:
         saved = await self.videos.settings(owner)
         return normalize(saved) if saved else VideoSettings()
-
-    async def usable_faces(
-        self, owner: Owner, *, limit: int = PAGE_SIZE, skip: int = 0, newest_first: bool = False
-    ) -> list[UsableFace]:
-        """The owner's verified faces that have at least one Active asset, at providers that
-        are enabled now, with their Active photo counts: ``limit`` of them after ``skip``,
-        in id order (one bounded query)."""
-        return await self.faces.lists.usable(
-            owner,
-            self.providers.names(),
-            limit=limit,
-            skip=skip,
-            newest_first=newest_first,
-        )
-
-    async def face_for(self, job: VideoJob, face_id: int) -> Face:
-        """A face this job may use: its owner's (the requester's, or the group's)."""
-        face = await self.faces.faces.get(face_id)
-        if face is None or face.owner != owner_of(job):
-            raise ServiceRefused(Refusal.NOT_YOURS)
-        if face.status is FaceStatus.DELETED:  # since the draft was made
-            raise ServiceRefused(Refusal.ASSET_NOT_ACTIVE)
-        return face
 
     # Starting
 
@@ -204,14 +168,18 @@ class DraftService:
     async def card(self, actor: Actor, job_id: int) -> DraftCard:
         return await self._card(await self.rules.draft(job_id, actor))
 
-    async def _card(self, job: VideoJob) -> DraftCard:
-        if job.face_id is None:
-            newest = await self.usable_faces(owner_of(job), newest_first=True)
-            faces = [usable.face for usable in reversed(newest)]
-            return DraftCard(job, faces, None, [], 1, None)
-        face = await self.face_for(job, job.face_id)
-        photos = [a for a in await self.assets.for_face(face.id) if a.state is AssetState.ACTIVE]
-        return DraftCard(job, [], face, photos, self._max_assets(job), self._models(job))
+    async def _card(self, job: VideoJob, *, adding: bool = False) -> DraftCard:
+        return await self.cards.card(job, adding=adding)
+
+    async def usable_faces(
+        self, owner: Owner, *, limit: int = PAGE_SIZE, skip: int = 0, newest_first: bool = False
+    ) -> list[UsableFace]:
+        return await self.cards.usable_faces(
+            owner, limit=limit, skip=skip, newest_first=newest_first
+        )
+
+    async def face_for(self, job: VideoJob, face_id: int) -> Face:
+        return await self.cards.face_for(job, face_id)
 
     def provider(self, name: str) -> Provider:
         """The provider a draft's face is at, if it is still enabled: the operator may have
@@ -222,17 +190,12 @@ class DraftService:
             display = self.providers.capabilities(name).display_name
             raise ServiceRefused(Refusal.PROVIDER_OFF, display) from None
 
-    # A draft's card still shows (and can be cancelled) when its provider is off since.
-
-    def _models(self, job: VideoJob) -> tuple[str, ...] | None:
-        if job.provider is None:
-            return None
-        return self.providers.capabilities(job.provider).models
-
-    def _max_assets(self, job: VideoJob) -> int:
-        if job.provider is None:
-            return 1
-        return self.providers.capabilities(job.provider).max_video_assets
+    async def _chosen(self, job: VideoJob, asset_ids: list[int]) -> DraftCard:
+        """The photos are chosen: on to the confirm step."""
+        job = await self.videos.update_draft(
+            job.id, asset_ids=asset_ids, face_ids=await self.cards.face_ids(asset_ids), picking=[]
+        )
+        return await self._card(job)
 
     async def choose_face(self, actor: Actor, job_id: int, face_id: int) -> DraftCard:
         return await self._choose_face(await self.rules.draft(job_id, actor), face_id)
@@ -241,52 +204,99 @@ class DraftService:
         face = await self.face_for(job, face_id)
         if face.status is FaceStatus.WITHDRAWN:
             raise ServiceRefused(Refusal.FACE_WITHDRAWN)
-        active = [a for a in await self.assets.for_face(face.id) if a.state is AssetState.ACTIVE]
+        active = await self.cards.active(face.id)
         if face.status is not FaceStatus.ACTIVE or not active:
             raise ServiceRefused(Refusal.ASSET_NOT_ACTIVE)
-        chosen = [active[0].id] if len(active) == 1 else []
-        models = self.provider(face.provider).capabilities.models
+        provider = self.provider(face.provider)
+        if job.picking and job.face_id is not None:
+            # Another face for the same video: only one at the same provider will do.
+            if face.provider != job.provider:
+                raise ServiceRefused(Refusal.OTHER_PROVIDER, provider.capabilities.display_name)
+            return await self._card(await self.videos.update_draft(job.id, face_id=face.id))
+        caps = provider.capabilities
+        mode = mode_for(job.mode, caps)
         job = await self.videos.update_draft(
             job.id,
             face_id=face.id,
             provider=face.provider,
-            asset_ids=chosen,
-            settings=normalize(job.settings, models),
+            mode=mode,
+            asset_ids=[],
+            face_ids=[],
+            picking=[],
+            settings=normalize(job.settings, caps.models),
+        )
+        if len(active) == 1 and least_photos(mode) == 1:
+            return await self._chosen(job, [active[0].id])
+        return await self._card(job)
+
+    async def add_face(self, actor: Actor, job_id: int) -> DraftCard:
+        """The faces whose photos may join the video: the owner's, at the draft's provider."""
+        job = await self.rules.draft(job_id, actor)
+        if job.face_id is None or job.mode is VideoMode.FIRST_FRAME:
+            raise ServiceRefused(Refusal.ASSET_NOT_ACTIVE)
+        if not job.picking:
+            job = await self.videos.update_draft(job.id, picking=list(job.asset_ids), asset_ids=[])
+        return await self._card(job, adding=True)
+
+    async def choose_mode(self, actor: Actor, job_id: int, index: int) -> DraftCard:
+        """A mode the provider offers; the photos picked so far stay as far as it takes them."""
+        job = await self.rules.draft(job_id, actor)
+        if job.provider is None or not 0 <= index < len(MODES):
+            raise ServiceRefused(Refusal.ASSET_NOT_ACTIVE)
+        caps = self.provider(job.provider).capabilities
+        mode = MODES[index]
+        if mode not in modes_of(caps):
+            raise ServiceRefused(Refusal.MODE_NOT_OFFERED, caps.display_name)
+        kept = list(job.asset_ids or job.picking)[: most_photos(mode, caps)]
+        job = await self.videos.update_draft(
+            job.id, mode=mode, picking=kept, asset_ids=[], face_ids=[]
         )
         return await self._card(job)
 
+    async def change_photos(self, actor: Actor, job_id: int) -> DraftCard:
+        """Back from the confirm step to the photos, with the chosen ones still picked."""
+        job = await self.rules.draft(job_id, actor)
+        if job.face_id is None:
+            raise ServiceRefused(Refusal.ASSET_NOT_ACTIVE)
+        if job.asset_ids:
+            job = await self.videos.update_draft(
+                job.id, picking=list(job.asset_ids), asset_ids=[], face_ids=[]
+            )
+        return await self._card(job)
+
     async def pick_photo(self, actor: Actor, job_id: int, asset_id: int) -> DraftCard:
-        """The photo to start from; where the provider takes several, add or remove one
-        (up to what it takes in one video)."""
+        """A photo of the face on show: the one to start from (first frame), or one more (or
+        one less) of the two frames or of the references, up to what the mode takes."""
         job = await self.rules.draft(job_id, actor)
         asset = await self.assets.get(asset_id)
-        if asset is None or asset.face_id != job.face_id:
+        if asset is None or asset.face_id != job.face_id or job.provider is None:
             raise ServiceRefused(Refusal.NOT_YOURS)
         if asset.state is not AssetState.ACTIVE:
             raise ServiceRefused(Refusal.ASSET_NOT_ACTIVE)
-        most = self._max_assets(job)
+        most = most_photos(job.mode, self.providers.capabilities(job.provider))
         if most == 1:
-            return await self._card(await self.videos.update_draft(job.id, asset_ids=[asset.id]))
+            return await self._chosen(job, [asset.id])
         chosen = list(job.picking)
         if asset.id in chosen:
             chosen.remove(asset.id)
         elif len(chosen) < most:
             chosen.append(asset.id)
+        if job.mode is VideoMode.FIRST_LAST and len(chosen) == most:
+            return await self._chosen(job, chosen)  # both frames: nothing left to ask
         return await self._card(await self.videos.update_draft(job.id, picking=chosen))
 
     async def picked(self, actor: Actor, job_id: int) -> DraftCard:
         job = await self.rules.draft(job_id, actor)
-        if not job.picking:
+        if len(job.picking) < least_photos(job.mode):
             raise ServiceRefused(Refusal.ASSET_NOT_ACTIVE)
-        job = await self.videos.update_draft(job.id, asset_ids=list(job.picking), picking=[])
-        return await self._card(job)
+        return await self._chosen(job, list(job.picking))
 
     async def change_settings(
         self, actor: Actor, job_id: int, field: int, value: int
     ) -> DraftCard:
         """One choice of the settings editor, for this draft only."""
         job = await self.rules.draft(job_id, actor)
-        settings = normalize(apply_choice(job.settings, field, value), self._models(job))
+        settings = normalize(apply_choice(job.settings, field, value), self.cards.models(job))
         return await self._card(await self.videos.update_draft(job.id, settings=settings))
 
     async def cancel(self, actor: Actor, job_id: int) -> VideoJob:
@@ -323,6 +333,8 @@ class DraftService:
             now=self.clock(),
             face_id=job.face_id,
             asset_ids=job.asset_ids,
+            face_ids=job.face_ids,
+            mode=job.mode,
             provider=job.provider,
             retry_of=job.id,
             inline_message_id=inline_message_id,

@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import logging
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -24,7 +23,7 @@ from bot.services.foreground import Foreground
 from bot.services.job_failures import JobFailure, of_task
 from bot.services.leftovers import TEMP_PREFIX
 from bot.services.notify import DeliveryRefused, Undelivered, VideoNotifier
-from bot.services.video_polling import Pace, limit_for, poll_provider
+from bot.services.video_polling import Pace, VideoSchedule, limit_for, poll_provider
 from bot.tls import tls_context
 from storage.models import JobStatus, VideoJob
 from storage.videos import VideoRepo
@@ -34,16 +33,6 @@ log = logging.getLogger(__name__)
 TELEGRAM_VIDEO_LIMIT = 50 * 1024 * 1024  # sendVideo by upload (shared/TELEGRAM.md)
 MAX_DELIVERY_ATTEMPTS = 5
 POLLED_BATCH = 64  # "asked, still running" rows written in one transaction
-
-
-@dataclass(frozen=True)
-class VideoSchedule:
-    poll_seconds: float = 3.0
-    max_poll_seconds: float = 10.0
-    timeout_seconds: float = 1800.0  # a job running longer than this is given up
-
-    def backoff(self, polls: int) -> float:
-        return min(self.max_poll_seconds, self.poll_seconds * 1.5**polls)
 
 
 class JobRunner:
@@ -147,7 +136,7 @@ class JobRunner:
                 await asyncio.gather(
                     *(
                         poll_provider(
-                            self.videos, name, now, limit_for(self.providers, name), self._poll_one
+                            self.videos, name, now, limit_for(self.providers, name), self.poll_one
                         )
                         for name in await self.videos.due_providers(now)
                     )
@@ -156,7 +145,8 @@ class JobRunner:
                 await self._flush_polled()
                 self._polled = None
 
-    async def _poll_one(self, job: VideoJob) -> None:
+    async def poll_one(self, job: VideoJob) -> None:
+        """Ask the provider about one job in the making and act on the answer."""
         if job.status is JobStatus.DOWNLOADING:
             self.spawn_delivery(job.id)
             return
@@ -222,7 +212,7 @@ class JobRunner:
                 job, JobStatus.FAILED, None, None, expect=job.status, failure=JobFailure.TIMEOUT
             )
             return
-        at = now + self.schedule.backoff(job.poll_count + 1)
+        at = now + self.schedule.next_poll(job, job.poll_count + 1)
         if self._polled is None:
             await self.videos.polled(job.id, at)
             return
@@ -258,7 +248,7 @@ class JobRunner:
                 JobStatus.RUNNING,
                 now,
                 expect=[JobStatus.QUEUED],
-                next_poll_at=now + self.schedule.poll_seconds,
+                next_poll_at=now + self.schedule.next_poll(job, 0),
             )
             running = await self._job(job.id)
             if running is not None:

@@ -109,3 +109,23 @@ async def poll_provider(
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+
+
+@dataclass(frozen=True)
+class VideoSchedule:
+    poll_seconds: float = 3.0
+    max_poll_seconds: float = 10.0
+    timeout_seconds: float = 1800.0  # a job running longer than this is given up
+
+    # While the provider is to call back when a task ends, polls are a slow fallback for a
+    # callback that never comes (REALFACE_CALLBACK_POLL_SECONDS).
+    callback_poll_seconds: float = 60.0
+
+    def backoff(self, polls: int) -> float:
+        return min(self.max_poll_seconds, self.poll_seconds * 1.5**polls)
+
+    def next_poll(self, job: VideoJob, polls: int) -> float:
+        """Seconds until a job in the making is asked about again."""
+        if job.callback_token is not None:
+            return self.callback_poll_seconds
+        return self.backoff(polls)

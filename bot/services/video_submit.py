@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 
-from bot.providers.base import ProviderError, VideoRequest, VideoState
+from bot.providers.base import ProviderError, VideoImage, VideoRequest, VideoState
 from bot.services.actors import Actor
 from bot.services.clock import Clock
 from bot.services.errors import Refusal, ServiceRefused
 from bot.services.job_failures import of_submit_error
 from bot.services.notify import VideoNotifier
 from bot.services.video_drafts import DraftService
-from bot.services.video_jobs import JobRunner, VideoSchedule
+from bot.services.video_jobs import JobRunner
+from bot.services.video_modes import provider_prompt
+from bot.services.video_polling import VideoSchedule
 from bot.services.video_rules import VideoRules
 from storage.assets import AssetRepo
-from storage.models import AssetState, FaceStatus, JobStatus, VideoJob
+from storage.models import FaceStatus, JobStatus, VideoJob
 from storage.videos import VideoRepo
 
 # Writes of a paid task id are tried this often (backing off 0.2, 0.4, 0.8, 1.6 s).
@@ -42,6 +45,7 @@ class Submitter:
         jobs: JobRunner,
         clock: Clock,
         schedule: VideoSchedule,
+        callbacks: str | None = None,
     ) -> None:
         self.videos = videos
         self.rules = rules
@@ -51,33 +55,24 @@ class Submitter:
         self.jobs = jobs
         self.clock = clock
         self.schedule = schedule
+        # Where providers that call back are told to (REALFACE_PUBLIC_URL + /hooks/video): the
+        # secret of each task is added. None: no public URL, so every video is polled.
+        self.callbacks = callbacks
 
     async def confirm(self, actor: Actor, job_id: int) -> VideoJob:
         """Submit a draft for ``actor``, who becomes its requester (a draft an anonymous
         admin made is the confirming admin's from now on)."""
         job = await self.rules.draft(job_id, actor)
-        if job.face_id is None or not job.asset_ids:
-            raise ServiceRefused(Refusal.ASSET_NOT_ACTIVE)
-        face = await self.drafts.face_for(job, job.face_id)
-        assets = [await self.assets.get(a) for a in job.asset_ids]
-        refs = [
-            a.provider_asset_id
-            for a in assets
-            if a is not None
-            and a.face_id == face.id
-            and a.state is AssetState.ACTIVE
-            and a.provider_asset_id
-        ]
-        if face.status is FaceStatus.WITHDRAWN:  # since the draft: nothing goes out
-            raise ServiceRefused(Refusal.FACE_WITHDRAWN)
-        if face.status is not FaceStatus.ACTIVE or len(refs) != len(job.asset_ids):
-            raise ServiceRefused(Refusal.ASSET_NOT_ACTIVE)
+        picked = await self.drafts.cards.images(job)
+        assert job.provider is not None  # images() refuses a draft without one
         # Before the job leaves its draft: a provider turned off since is a refusal, never
         # a job stuck on its way to nowhere.
-        provider = self.drafts.provider(face.provider)
+        provider = self.drafts.provider(job.provider)
         # The group's rules may have changed since the draft, and the limits are the
         # confirmer's (not GroupAnonymousBot's).
         await self.rules.may_generate(actor)
+        caps = provider.capabilities
+        token = secrets.token_urlsafe(24) if caps.video_callbacks and self.callbacks else None
         now = self.clock()
         if not await self.videos.transition(
             job.id,
@@ -88,20 +83,23 @@ class Submitter:
             user_id=actor.user_id,  # the same, or the admin taking an anonymous draft
             anonymous=False,  # from now on it is that admin's own
             face_active=True,  # withdrawn or deleted since the check above: nothing goes
+            callback_token=token,
         ):
-            face = await self.drafts.face_for(job, face.id)
-            if face.status is not FaceStatus.ACTIVE:
-                raise ServiceRefused(Refusal.FACE_WITHDRAWN)
+            for item in picked:
+                face = await self.drafts.face_for(job, item.face.id)
+                if face.status is not FaceStatus.ACTIVE:
+                    raise ServiceRefused(Refusal.FACE_WITHDRAWN)
             raise ServiceRefused(Refusal.JOB_STARTED)
         job = await self.rules.job(job.id)
         request = VideoRequest(
-            prompt=job.prompt,
-            asset_ids=refs,
+            prompt=provider_prompt(job.prompt, job.mode, picked, caps.image_tag),
+            images=[VideoImage(item.asset.provider_asset_id or "", item.role) for item in picked],
             model=job.settings.model,
             duration=job.settings.duration,
             resolution=job.settings.resolution,
             ratio=job.settings.ratio,
             audio=job.settings.audio,
+            callback_url=f"{self.callbacks}/{token}" if token and self.callbacks else None,
         )
         try:
             status = await provider.submit_video(request)
@@ -128,7 +126,7 @@ class Submitter:
                     self.clock(),
                     expect=[JobStatus.SUBMITTING, JobStatus.NEEDS_DECISION],
                     provider_task_id=task_id,
-                    next_poll_at=self.clock() + self.schedule.poll_seconds,
+                    next_poll_at=self.clock() + self.schedule.next_poll(job, 0),
                 ):
                     # The user forgot it meanwhile: the provider still has it (and charged).
                     log.warning("job %d: provider task %s came back too late", job.id, task_id)

@@ -21,15 +21,18 @@ from bot.services.faces import FaceService
 from bot.services.foreground import Foreground
 from bot.services.notify import VideoNotifier
 from bot.services.pending import PendingInputs
-from bot.services.video_drafts import DraftCard, DraftService
+from bot.services.video_callbacks import VideoCallbacks
+from bot.services.video_cards import DraftCard
+from bot.services.video_drafts import DraftService
 from bot.services.video_inline import InlineVideos
-from bot.services.video_jobs import JobRunner, VideoSchedule
+from bot.services.video_jobs import JobRunner
 from bot.services.video_options import apply_choice, normalize
+from bot.services.video_polling import VideoSchedule
 from bot.services.video_rules import GroupGate, Limits, VideoRules, made_again_here
 from bot.services.video_submit import Submitter
 from storage.assets import AssetRepo
 from storage.chats import InlineOfferRepo
-from storage.models import VideoJob, VideoSettings
+from storage.models import VideoJob, VideoSettings, faces_of, names_of
 from storage.videos import VideoRepo
 
 __all__ = ["DraftCard", "Limits", "PastVideos", "SentAgain", "VideoService"]
@@ -68,7 +71,10 @@ class VideoService:
         download_timeout: float = 120.0,
         workdir: Path | None = None,
         foreground: Foreground | None = None,
+        callback_base: str | None = None,
     ) -> None:
+        """``callback_base``: the public URL providers call back on when a video task ends
+        (None: no public URL, every video is polled)."""
         self.videos = videos
         self.faces = faces
         self.clock = clock
@@ -104,9 +110,12 @@ class VideoService:
             jobs=self.jobs,
             clock=clock,
             schedule=schedule,
+            callbacks=callback_base,
         )
+        self.callbacks = VideoCallbacks(videos=videos, jobs=self.jobs)
 
     async def aclose(self) -> None:
+        await self.callbacks.aclose()
         await self.jobs.aclose()
 
     # The tracker drives the jobs through these.
@@ -170,11 +179,11 @@ class VideoService:
         if job.tg_file_id is None:
             raise ServiceRefused(Refusal.NOT_DELIVERED)
         names = await self._face_names([job])
-        return SentAgain(job, job.tg_file_id, names.get(job.face_id or 0, "?"))
+        return SentAgain(job, job.tg_file_id, names_of(job, names))
 
     async def _face_names(self, jobs: list[VideoJob]) -> dict[int, str]:
         names = {}
-        for face_id in {j.face_id for j in jobs if j.face_id is not None}:
+        for face_id in {f for j in jobs for f in faces_of(j)}:
             face = await self.faces.faces.get(face_id)
             if face is not None:
                 names[face_id] = face.name

@@ -62,6 +62,9 @@ class Action(StrEnum):
     LANGUAGE = "lg"  # a language there is a catalog for, by its code
     FORGET_YES = "zy"  # user: /forgetme confirmed by that user
     FORGET_NO = "zn"  # /forgetme: keep my data
+    GEN_MODE = "gm"  # job:mode (a position in bot.services.video_modes.MODES)
+    GEN_ADD_FACE = "gn"  # job: list the faces whose photos may join the video
+    GEN_PHOTOS = "gh"  # job: back from the confirm step to the photos
 
 
 class Arg(Enum):
@@ -113,6 +116,9 @@ _SHAPES: dict[Action, tuple[Arg, ...] | str] = {
     Action.LANGUAGE: TOKEN,
     Action.FORGET_YES: (Arg.ID,),
     Action.FORGET_NO: (),
+    Action.GEN_MODE: (Arg.ID, Arg.INDEX),
+    Action.GEN_ADD_FACE: (Arg.ID,),
+    Action.GEN_PHOTOS: (Arg.ID,),
 }
 
 # Invite tokens are secrets.token_urlsafe: URL-safe base64, no padding.

@@ -6,9 +6,13 @@ It runs in polling mode too (for ``/healthz``); the rest is served when it has a
   every GET (a provider may retry or check first) until it expires after a few minutes or
   the upload is settled, across restarts. A Telegram file URL (it holds the bot token) is
   never handed out.
-- ``GET /return/{provider}``: where a verification page sends the person's browser back
-  (OrcaRouter's return_url, ToAPIs' callback). It only wakes the poller: the provider is
-  asked, so a forged request can activate nothing.
+- ``GET /return/{provider}/{secret}``: where a verification page sends the person's browser
+  back (OrcaRouter's return_url, ToAPIs' and PowerTokens' callback_url), a new secret for each
+  start. It only wakes the poller for that face: the provider is asked, so a forged request
+  can activate nothing. ``/return/{provider}`` (links from before the secret) still works.
+- ``POST /hooks/video/{secret}``: a provider's call that a video task ended (Token360's
+  callback_url), a secret per task. It only asks the provider about that task now: a wrong
+  secret is a 404 and changes nothing.
 - ``GET /healthz``: liveness for the container platform, in every mode.
 - ``POST <webhook path>``: Telegram updates when REALFACE_WEBHOOK_URL is set, checked
   against the secret token with a constant-time compare.
@@ -34,8 +38,9 @@ __all__ = ["MediaStore", "WebServer", "public_base", "webhook_path"]
 
 log = logging.getLogger(__name__)
 
-ReturnHook = Callable[[str, Mapping[str, str]], Awaitable[None]]
+ReturnHook = Callable[[str, str | None, Mapping[str, str]], Awaitable[None]]
 UpdateHook = Callable[[dict[str, Any]], Awaitable[None]]
+VideoHook = Callable[[str], Awaitable[bool]]
 
 
 class _Server(Protocol):
@@ -50,12 +55,14 @@ class WebServer:
         media: MediaStore | None,
         *,
         on_return: ReturnHook,
+        on_video: VideoHook | None = None,
         on_update: UpdateHook | None = None,
         webhook_path: str | None = None,
         webhook_secret: str | None = None,
     ) -> None:
         self.media = media
         self.on_return = on_return
+        self.on_video = on_video
         self.on_update = on_update
         self.webhook_path = webhook_path
         self.webhook_secret = webhook_secret
@@ -73,6 +80,7 @@ class WebServer:
             server = FullServer(
                 self.media,
                 on_return=self.on_return,
+                on_video=self.on_video,
                 on_update=self.on_update,
                 webhook_path=self.webhook_path,
                 webhook_secret=self.webhook_secret,

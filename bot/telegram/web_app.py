@@ -24,8 +24,9 @@ log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 60.0  # expired photos leave the disk within this long
 
-ReturnHook = Callable[[str, Mapping[str, str]], Awaitable[None]]
+ReturnHook = Callable[[str, str | None, Mapping[str, str]], Awaitable[None]]
 UpdateHook = Callable[[dict[str, Any]], Awaitable[None]]
+VideoHook = Callable[[str], Awaitable[bool]]
 
 RETURN_PAGE = """<!doctype html><html lang="{lang}"><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -51,12 +52,14 @@ class FullServer:
         media: MediaStore | None,
         *,
         on_return: ReturnHook,
+        on_video: VideoHook | None,
         on_update: UpdateHook | None,
         webhook_path: str | None,
         webhook_secret: str | None,
     ) -> None:
         self.media = media
         self.on_return = on_return
+        self.on_video = on_video
         self.on_update = on_update
         self.webhook_secret = webhook_secret
         self.app = web.Application(client_max_size=4 * 1024 * 1024)
@@ -66,6 +69,9 @@ class FullServer:
                 web.get("/media/{token}", self._media),
                 web.get("/return/{provider}", self._return),
                 web.post("/return/{provider}", self._return),
+                web.get("/return/{provider}/{token}", self._return),
+                web.post("/return/{provider}/{token}", self._return),
+                web.post("/hooks/video/{token}", self._video_hook),
             ]
         )
         if webhook_path is not None:
@@ -132,11 +138,24 @@ class FullServer:
             if isinstance(body, dict):
                 params.update({k: str(v) for k, v in body.items() if isinstance(v, str | int)})
         try:
-            await self.on_return(request.match_info["provider"], params)
+            await self.on_return(
+                request.match_info["provider"], request.match_info.get("token"), params
+            )
         except Exception:  # the person's page must not break over our bookkeeping
             log.exception("handling a verification return failed")
         page = return_page(request.headers.get("Accept-Language", ""))
         return web.Response(text=page, content_type="text/html")
+
+    async def _video_hook(self, request: web.Request) -> web.Response:
+        """The body is not read: the provider is asked, so nothing it says is taken on trust."""
+        known = False
+        if self.on_video is not None:
+            try:
+                known = await self.on_video(request.match_info["token"])
+            except Exception:
+                log.exception("handling a video callback failed")
+                return web.Response(status=500, text="Try again")
+        return web.Response(text="ok") if known else web.Response(status=404, text="Not found")
 
     async def _webhook(self, request: web.Request) -> web.Response:
         given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")

@@ -59,11 +59,15 @@ Videos
     and, with ``fast_available=True``, ``byteplus/seedance-2.0-fast`` (the docs list it as
     planned: 400 ``model_not_available`` otherwise). ``content[]`` items are ``{"type":
     "image_url", "image_url": {"url": "asset://<Id>"}, "role": "reference_image" |
-    "first_frame" | "last_frame"}`` (text items are skipped); each must name an Active asset
-    of the account; at most 9 references; frame roles cannot mix with references. The prompt
-    must not contain a referenced asset's raw Id, and every ``[Image N]`` in it must be within
-    the images given. Defaults: duration 5 (4..15 or -1), resolution 720p (fast: 480p/720p),
-    ratio adaptive, generate_audio true, watermark false. The answer and
+    "first_frame" | "last_frame"}`` (text items are skipped; no role is Ark's first frame);
+    each must name an Active asset of the account. Ark's three modes, never mixed: one
+    first_frame; first_frame and last_frame (the same asset may be both); 1..9
+    reference_image. Anything else (an unknown role, frames with references, two first
+    frames, a last frame without a first, a tenth reference) is 400 ``InvalidParameter``. The
+    prompt must not contain a referenced asset's raw Id, and every ``[Image N]`` in it must be
+    within the images given. Every accepted body is appended to ``video_requests``.
+    Defaults: duration 5 (4..15 or -1), resolution 720p (fast: 480p/720p), ratio adaptive,
+    generate_audio true, watermark false. The answer and
     ``GET /v1/video/generations/{task_id}`` are ``{id, task_id (cgt-...), object: "video",
     model, status: queued -> in_progress -> completed | failed, progress 0..100, created_at,
     completed_at, metadata{duration, ratio, resolution, url?}, error: null | {code,

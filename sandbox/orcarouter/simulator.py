@@ -250,6 +250,7 @@ class OrcaRouterSimulator(OrcaRouterCore):
         body = await self.json_body(request)
         find = owned(self._assets, account)
         spec = parse_video_request(body, find, fast_available=self._fast_available)
+        self.video_requests.append(body)
         now = self._clock()
         video = VideoTask(
             **spec.seedance(),

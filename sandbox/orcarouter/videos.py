@@ -99,7 +99,8 @@ def _content_assets(content: object, find_asset: Callable[[str], Asset | None]) 
             continue
         if item.get("type") != "image_url":
             raise ApiError(400, f"{where}.type must be image_url (the simulator takes images)")
-        role = item.get("role", "reference_image")
+        # Ark: an image without a role is a first frame.
+        role = item.get("role", "first_frame")
         if role not in _ROLES:
             raise ApiError(400, f"{where}.role must be one of {', '.join(_ROLES)}")
         image_url = item.get("image_url")
@@ -108,8 +109,20 @@ def _content_assets(content: object, find_asset: Callable[[str], Asset | None]) 
             raise ApiError(400, f"{where}.image_url.url must be asset://<asset id>")
         assets.append(referenced_asset(url, where, find_asset, "Active"))
         roles.append(role)
-    if "reference_image" in roles and set(roles) != {"reference_image"}:
-        raise ApiError(400, "first/last-frame images cannot be mixed with reference images")
-    if len(assets) > MAX_REFERENCE_IMAGES:
-        raise ApiError(400, f"at most {MAX_REFERENCE_IMAGES} reference images")
+    _check_roles(roles)
     return assets
+
+
+def _check_roles(roles: list[str]) -> None:
+    """Ark's three image modes, never mixed: one first frame; a first and a last frame; or
+    up to :data:`MAX_REFERENCE_IMAGES` reference images."""
+    references = roles.count("reference_image")
+    firsts, lasts = roles.count("first_frame"), roles.count("last_frame")
+    if references and (firsts or lasts):
+        raise ApiError(400, "first/last-frame images cannot be mixed with reference images")
+    if firsts > 1 or lasts > 1:
+        raise ApiError(400, "at most one first_frame and one last_frame image")
+    if lasts and not firsts:
+        raise ApiError(400, "a last_frame image needs a first_frame image")
+    if references > MAX_REFERENCE_IMAGES:
+        raise ApiError(400, f"at most {MAX_REFERENCE_IMAGES} reference images")

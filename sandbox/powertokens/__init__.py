@@ -49,8 +49,10 @@ Videos (not wrapped; errors ``{"error":{"code","message"}}``, code ``InvalidPara
     (default "5"); ratio default adaptive with images, else 16:9. ``media`` items: at most one
     ``{type: text, text}``; ``first_frame``/``last_frame`` (once each, last needs first) or
     ``reference_image`` (<= 9) / ``reference_video`` / ``reference_audio`` (<= 3), never
-    frames and references together; every ``url`` must be ``asset://<asset_id>`` of a
-    succeeded asset of the account. Answers ``{id, task_id, object: "video", model, status:
+    frames and references together (the same asset may be first and last frame); any other
+    ``type`` is refused; every ``url`` must be ``asset://<asset_id>`` of a succeeded asset of
+    the account. Each refusal is 400 ``InvalidParameter``. Every accepted body is appended to
+    ``video_requests``. Answers ``{id, task_id, object: "video", model, status:
     "pending", progress, created_at, ...}``; ``GET /v1/videos/{task_id}`` then says queued
     (``video_queued_seconds``) -> running (``video_running_seconds``) -> succeeded | failed,
     with ``completed_at``, and ``video_url`` ``{base_url}/files/videos/{id}.mp4?expires=&sig=``

@@ -136,6 +136,7 @@ class VideoDesk:
             if not isinstance(value, bool):
                 raise ApiError(400, f"{name} must be a boolean")
             flags[name] = value
+        self.sim.video_requests.append(body)
         now = self.sim.now()
         video = VideoJob(
             video_id=stamp_id("cgt", now),

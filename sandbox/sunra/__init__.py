@@ -60,6 +60,10 @@ Queue
     ``video.url`` is ``{base}/files/videos/{id}.mp4?expires&sig``, 24 h, no auth (403 past
     ``expires`` or with a bad signature): the shipped sample MP4, padded to
     ``VideoOutcome.video_bytes`` when set.
+    Every submit the queue takes (past the schema) is appended to ``video_requests``: a
+    copy of its body with the model path under ``"_model"``. Only ``reference-to-video``
+    models are served (``image-to-video`` with ``start_image``/``end_image`` is not: the bot
+    sends Sunra no frames), and a ``?webhook=`` is ignored (Sunra documents no webhooks).
 
 Faults and bookkeeping
     ``inject(Fault)`` as in :class:`SimulatorBase` (before auth and limits); ``requests`` logs

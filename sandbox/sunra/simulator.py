@@ -304,6 +304,7 @@ class SunraSimulator(SimulatorBase):
             **checked,
         )
         self._videos[video.request_id] = video
+        self.video_requests.append({**body, "_model": model_id})
         urls = request_urls(self.origin(request), video.request_id)
         return web.json_response({"request_id": video.request_id, "status": video.status, **urls})
 

@@ -59,8 +59,10 @@ Videos (not wrapped)
     (4..15 or -1, default 5), ``resolution`` (fast: 480p/720p), ``aspect_ratio`` (or ``ratio``,
     default adaptive), ``generate_audio`` (default true; resolution and audio also read from
     ``metadata``), ``image_with_roles`` (at most 9 ``{url, role}``; role first_frame | last_frame
-    | reference_image, frames not mixed with references; ``asset://`` must name an active asset
-    of the account, http(s) URLs are taken unchecked). Unknown fields are ignored. Errors
+    | reference_image; one first_frame, or a first_frame and one last_frame (the same asset may
+    be both), or 1..9 reference_image, never frames with references; ``asset://`` must name an
+    active asset of the account, http(s) URLs are taken unchecked; each refusal is 400).
+    Unknown fields are ignored. Every accepted body is appended to ``video_requests``. Errors
     ``{"error":{"code","message","type"}}`` (``InvalidParameter`` 400, ``NotFound`` 404).
     Task: ``{id, object: "generation.task", model, status, progress, created_at, metadata}``;
     status ``submitted`` then ``queued`` (each half of ``video_queued_seconds``), ``in_progress``

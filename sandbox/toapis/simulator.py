@@ -281,6 +281,7 @@ class ToAPIsSimulator(SimulatorBase):
         account = self._account(request)
         body = await self.json_body(request)
         spec = videos.parse_generation(body, owned(self._assets, account))
+        self.video_requests.append(body)
         video = VideoTask(
             **spec.seedance(),
             task_id=new_task_id(),

@@ -82,7 +82,7 @@ def _references(
     if frames and len(frames) != len(roles):
         raise ApiError(400, "first/last frames cannot be mixed with reference images")
     if len(set(frames)) != len(frames) or (frames and "first_frame" not in frames):
-        raise ApiError(400, "give one first_frame, and at most one last_frame after it")
+        raise ApiError(400, "give one first_frame, and at most one last_frame with it")
     return references, assets
 
 

@@ -24,6 +24,7 @@ from sandbox.helpers import (
     phrase,
 )
 from sandbox.token360.assets import AssetRoutes
+from sandbox.token360.callbacks import CallbackSender
 from sandbox.token360.state import (
     GROUP_ACTIVE,
     GROUP_PENDING,
@@ -82,6 +83,13 @@ class Token360Simulator(SimulatorBase):
         self._seq = itertools.count(1)
         self.store = Store()
         self.deleted_groups: set[str] = set()  # for tests: what a DELETE took away
+        # Video callbacks (callbacks.py): with ``drop_callbacks`` none is sent, each one
+        # going to ``callbacks_dropped`` instead; ``callbacks_sent`` has every attempt made
+        # ({url, body, status}: the status answered, None where no answer came).
+        self.callbacks = CallbackSender(self)
+        self.drop_callbacks = False
+        self.callbacks_sent: list[dict[str, Any]] = []
+        self.callbacks_dropped: list[dict[str, Any]] = []
         self.app.add_routes(
             [
                 web.post("/v1/asset-groups", self._create_group),
@@ -113,7 +121,20 @@ class Token360Simulator(SimulatorBase):
     assets = Settled[dict[str, Asset]]("store.assets")
     videos = Settled[dict[str, VideoJob]]("store.videos")
 
+    async def stop(self) -> None:
+        """Stop serving; callbacks not yet delivered are cancelled first."""
+        await self.callbacks.close()
+        await super().stop()
+
     # ------------------------------------------------------------------ state machine
+
+    def finishes_at(self, video: VideoJob) -> float:
+        """When ``video`` ends, on the simulator's clock."""
+        return video.created_at + self._video_queued_seconds + self._video_running_seconds
+
+    def settle(self) -> None:
+        """Bring the lazily timed state up to ``clock()`` now."""
+        self._settle()
 
     def _settle(self) -> None:
         now = self._clock()

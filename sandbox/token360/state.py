@@ -65,6 +65,8 @@ class VideoJob(Seedance):
     outcome: VideoOutcome
     status: str = "queued"  # queued | in_progress | completed | failed
     completed_at: float | None = None
+    callback_url: str | None = None  # POSTed to once the video ends (callbacks.py)
+    request_id: str | None = None  # the caller's business id, echoed in the callback
 
 
 @dataclass

@@ -11,6 +11,7 @@ from bot.providers.base import (
     AssetRef,
     FreshLink,
     GroupState,
+    ImageRole,
     ImageUpload,
     PendingVerification,
     ProviderAuthError,
@@ -20,6 +21,7 @@ from bot.providers.base import (
     ProviderUnavailable,
     RejectReason,
     RemoteAssetState,
+    VideoImage,
     VideoRequest,
     VideoState,
 )
@@ -378,10 +380,17 @@ async def test_timeout_is_unavailable(sim: OrcaRouterSimulator) -> None:
 # ---------------------------------------------------------------- videos
 
 
-def _request(ids: list[str], model: str = "seedance-2.0", prompt: str = "waves") -> VideoRequest:
+def _request(
+    ids: list[str],
+    model: str = "seedance-2.0",
+    prompt: str = "waves",
+    roles: list[ImageRole] | None = None,
+) -> VideoRequest:
+    """References by default; ``roles`` gives each image its own."""
+    roles = roles or [ImageRole.REFERENCE] * len(ids)
     return VideoRequest(
         prompt=prompt,
-        asset_ids=ids,
+        images=[VideoImage(i, role) for i, role in zip(ids, roles, strict=True)],
         model=model,
         duration=5,
         resolution="720p",
@@ -480,27 +489,122 @@ async def test_model_mapping(clock: FakeClock, bot_web: BotWeb) -> None:
             assert unknown.value.code == "unknown_model"
 
 
-async def test_too_many_assets_are_refused_before_sending(
-    client: OrcaRouter, sim: OrcaRouterSimulator
+async def test_first_and_last_frame_land_in_their_slots(
+    client: OrcaRouter, sim: OrcaRouterSimulator, clock: FakeClock, bot_web: BotWeb
 ) -> None:
+    caps = client.capabilities
+    assert caps.first_frame and caps.last_frame and caps.reference_images == 9
+    assert caps.image_tag == "[Image {n}]" and not caps.video_callbacks
+    first, last = await _active_assets(client, sim, clock, bot_web, 2)
+    frames = [ImageRole.FIRST_FRAME, ImageRole.LAST_FRAME]
+    await client.submit_video(_request([first, last], prompt="she turns", roles=frames))
+    await client.submit_video(_request([first], roles=[ImageRole.FIRST_FRAME]))
+    await client.submit_video(_request([first, first], roles=frames))  # one face, both ends
+    slots = [
+        [(c["role"], c["image_url"]["url"]) for c in body["metadata"]["content"]]
+        for body in sim.video_requests
+    ]
+    assert slots == [
+        [("first_frame", f"asset://{first}"), ("last_frame", f"asset://{last}")],
+        [("first_frame", f"asset://{first}")],
+        [("first_frame", f"asset://{first}"), ("last_frame", f"asset://{first}")],
+    ]
+    # Frames get no lead-in: their place in the video says what they are.
+    assert [body["prompt"] for body in sim.video_requests] == ["she turns", "waves", "waves"]
+
+
+async def test_references_keep_their_order_and_the_prompt_names_them(
+    client: OrcaRouter, sim: OrcaRouterSimulator, clock: FakeClock, bot_web: BotWeb
+) -> None:
+    ids = await _active_assets(client, sim, clock, bot_web, 3)
+    prompt = "[Image 1] hugs [Image 2] while [Image 3] laughs"
+    await client.submit_video(_request(ids, prompt=prompt))
+    (body,) = sim.video_requests
+    content = body["metadata"]["content"]
+    assert [c["image_url"]["url"] for c in content] == [f"asset://{i}" for i in ids]
+    assert {c["role"] for c in content} == {"reference_image"}
+    assert body["prompt"] == prompt  # already named: no lead-in
+
+
+@pytest.mark.parametrize(
+    "roles",
+    [
+        [ImageRole.LAST_FRAME],
+        [ImageRole.FIRST_FRAME, ImageRole.REFERENCE],
+        [ImageRole.FIRST_FRAME, ImageRole.FIRST_FRAME],
+        [ImageRole.REFERENCE] * 10,
+        [],
+    ],
+    ids=["last-alone", "mixed", "two-firsts", "ten-references", "none"],
+)
+async def test_requests_it_cannot_take_are_refused_before_sending(
+    client: OrcaRouter, sim: OrcaRouterSimulator, roles: list[ImageRole]
+) -> None:
+    ids = [f"asset-{i}" for i in range(len(roles))]
     with pytest.raises(ProviderRejected) as caught:
-        await client.submit_video(_request([f"asset-{i}" for i in range(10)]))
-    assert caught.value.code == "too_many_assets"
+        await client.submit_video(_request(ids, roles=roles))
+    assert caught.value.reason is RejectReason.INVALID and caught.value.code == "bad_images"
     assert sim.count("POST", "/v1/video/generations") == 0
+
+
+async def test_simulator_refuses_what_ark_refuses(
+    client: OrcaRouter, sim: OrcaRouterSimulator, clock: FakeClock, bot_web: BotWeb
+) -> None:
+    (aid,) = await _active_assets(client, sim, clock, bot_web, 1)
+
+    def item(role: str | None, asset_id: str = aid) -> dict[str, object]:
+        image: dict[str, object] = {
+            "type": "image_url",
+            "image_url": {"url": f"asset://{asset_id}"},
+        }
+        return image if role is None else {**image, "role": role}
+
+    bad = [
+        [item("mask")],
+        [item("first_frame"), item("reference_image")],
+        [item("last_frame")],
+        [item(None), item(None)],  # no role is a first frame: two first frames
+        [item("reference_image")] * 10,
+        [item("reference_image", "asset-nobody")],
+    ]
+
+    def body(content: list[dict[str, object]]) -> dict[str, object]:
+        return {
+            "model": MODEL_IDS["seedance-2.0"],
+            "prompt": "p",
+            "metadata": {"content": content},
+        }
+
+    async with httpx.AsyncClient(
+        base_url=sim.base_url, headers={"Authorization": "Bearer k"}
+    ) as raw:
+        for content in bad:
+            answer = await raw.post("/v1/video/generations", json=body(content))
+            assert answer.status_code == 400, content
+            assert answer.json()["error"]["code"] == "InvalidParameter"
+        assert sim.video_requests == []
+        answer = await raw.post("/v1/video/generations", json=body([item(None)]))
+        assert answer.status_code == 200
+    assert sim.video_requests == [body([item(None)])]
 
 
 # ---------------------------------------------------------------- tolerance (pure)
 
 
 def test_compose_prompt() -> None:
-    assert (
-        compose_prompt("smiles", ["asset-1"]) == "[Image 1] shows the person in this video. smiles"
+    def refs(*ids: str) -> list[VideoImage]:
+        return [VideoImage(i, ImageRole.REFERENCE) for i in ids]
+
+    assert compose_prompt("smiles", refs("asset-1")) == (
+        "[Image 1] shows the person in this video. smiles"
     )
-    assert compose_prompt("[Image 1] smiles", ["asset-1", "asset-2"]) == "[Image 1] smiles"
-    assert compose_prompt("asset-2 and asset://asset-1", ["asset-1", "asset-2"]) == (
+    assert compose_prompt("[Image 1] smiles", refs("asset-1", "asset-2")) == "[Image 1] smiles"
+    assert compose_prompt("asset-2 and asset://asset-1", refs("asset-1", "asset-2")) == (
         "[Image 2] and [Image 1]"
     )
     assert compose_prompt(" a sunset ", []) == "a sunset"
+    frames = [VideoImage("a", ImageRole.FIRST_FRAME), VideoImage("b", ImageRole.LAST_FRAME)]
+    assert compose_prompt("smiles", frames) == "smiles"
 
 
 def test_video_status_tolerates_other_shapes() -> None:

@@ -9,6 +9,7 @@ import pytest
 from bot.providers.base import (
     AssetRef,
     GroupState,
+    ImageRole,
     ImageUpload,
     PendingVerification,
     ProviderAuthError,
@@ -17,6 +18,7 @@ from bot.providers.base import (
     ProviderUnavailable,
     RejectReason,
     RemoteAssetState,
+    VideoImage,
     VideoRequest,
     VideoState,
 )
@@ -358,7 +360,17 @@ async def test_timeout_is_unavailable(client: PowerTokens, sim: PowerTokensSimul
 # ---------------------------------------------------------------------- video
 
 
-def request_for(asset_ids: list[str], model: str = "seedance-2.0", **kw: Any) -> VideoRequest:
+def frames(*ids: str) -> list[VideoImage]:
+    """A first frame, and a last frame where a second id is given."""
+    roles = [ImageRole.FIRST_FRAME, ImageRole.LAST_FRAME]
+    return [VideoImage(i, role) for i, role in zip(ids, roles, strict=False)]
+
+
+def refs(*ids: str) -> list[VideoImage]:
+    return [VideoImage(i, ImageRole.REFERENCE) for i in ids]
+
+
+def request_for(images: list[VideoImage], model: str = "seedance-2.0", **kw: Any) -> VideoRequest:
     fields: dict[str, Any] = {
         "prompt": "smiles and waves",
         "duration": 5,
@@ -367,7 +379,7 @@ def request_for(asset_ids: list[str], model: str = "seedance-2.0", **kw: Any) ->
         "audio": False,
     }
     fields.update(kw)
-    return VideoRequest(asset_ids=asset_ids, model=model, **fields)
+    return VideoRequest(images=images, model=model, **fields)
 
 
 async def test_video_from_one_asset_to_a_downloadable_mp4(
@@ -375,7 +387,7 @@ async def test_video_from_one_asset_to_a_downloadable_mp4(
 ) -> None:
     group = await active_group(client, sim)
     asset_id = await uploaded(client, group)
-    status = await client.submit_video(request_for([asset_id]))
+    status = await client.submit_video(request_for(frames(asset_id)))
     assert status.state is VideoState.QUEUED and status.task_id.startswith("cgt-")
     (job,) = sim.videos.values()
     assert job.model == "dreamina-seedance-2-0-260128" and job.seconds == "5"
@@ -398,11 +410,13 @@ async def test_several_assets_are_reference_images_named_in_the_prompt(
     ids = [await uploaded(client, group, f"realface-1-{i}") for i in range(3)]
     size = len(sample_mp4()) + 1000
     sim.script_videos(VideoOutcome(video_bytes=size))
-    status = await client.submit_video(request_for(ids, "seedance-2.0-fast", resolution="480p"))
+    request = request_for(refs(*ids), "seedance-2.0-fast", resolution="480p")
+    status = await client.submit_video(request)
     (job,) = sim.videos.values()
     assert job.model == "dreamina-seedance-2-0-fast-260128" and job.asset_ids == ids
     assert [m["type"] for m in job.media] == ["text"] + ["reference_image"] * 3
-    assert job.prompt == "[Image 1] [Image 2] [Image 3] smiles and waves"
+    lead = "Image 1, Image 2 and Image 3 show the person in this video."
+    assert job.prompt == f"{lead} smiles and waves"
     CLOCK.advance(1)
     done = await client.get_video(status.task_id)
     assert done.video_url
@@ -416,7 +430,7 @@ async def test_failed_video_carries_its_code(
     group = await active_group(client, sim)
     asset_id = await uploaded(client, group)
     sim.script_videos(VideoOutcome(status="failed", code="OutputVideoSensitiveContentDetected"))
-    status = await client.submit_video(request_for([asset_id], duration=4, ratio="9:16"))
+    status = await client.submit_video(request_for(frames(asset_id), duration=4, ratio="9:16"))
     CLOCK.advance(1)
     failed = await client.get_video(status.task_id)
     assert failed.state is VideoState.FAILED
@@ -432,18 +446,110 @@ async def test_video_rejections_are_not_retried(
     review = await client.get_asset(AssetRef(None, info.record_id, group))
     assert review.asset_id is not None
     with pytest.raises(ProviderRejected) as caught:
-        await client.submit_video(request_for([review.asset_id]))
+        await client.submit_video(request_for(frames(review.asset_id)))
     assert caught.value.code == "InvalidParameter" and caught.value.status == 400
     sim.inject(Fault(method="POST", path_prefix="/v1/videos", status=502))
     CLOCK.advance(5)
     with pytest.raises(ProviderUnavailable):
-        await client.submit_video(request_for([review.asset_id]))
+        await client.submit_video(request_for(frames(review.asset_id)))
     assert sim.count("POST", "/v1/videos") == 2 and not sim.videos
     with pytest.raises(ProviderRejected):
-        await client.submit_video(request_for([review.asset_id], model="seedance-9"))
+        await client.submit_video(request_for(frames(review.asset_id), model="seedance-9"))
     with pytest.raises(ProviderRejected):
-        await client.submit_video(request_for(["a"] * 10))
+        await client.submit_video(request_for(refs(*["a"] * 10)))
     assert sim.count("POST", "/v1/videos") == 2  # refused before sending
+
+
+async def test_first_and_last_frame_land_in_their_slots(
+    client: PowerTokens, sim: PowerTokensSimulator
+) -> None:
+    caps = client.capabilities
+    assert caps.first_frame and caps.last_frame and caps.reference_images == 9
+    assert caps.image_tag == "Image {n}" and not caps.video_callbacks
+    group = await active_group(client, sim)
+    first, last = [await uploaded(client, group, f"realface-1-{i}") for i in range(2)]
+    await client.submit_video(request_for(frames(first, last)))
+    await client.submit_video(request_for(frames(first, first)))  # one face at both ends
+    media = [body["media"] for body in sim.video_requests]
+    text = {"type": "text", "text": "smiles and waves"}  # frames get no lead-in
+    assert media == [
+        [
+            text,
+            {"type": "first_frame", "url": f"asset://{first}"},
+            {"type": "last_frame", "url": f"asset://{last}"},
+        ],
+        [
+            text,
+            {"type": "first_frame", "url": f"asset://{first}"},
+            {"type": "last_frame", "url": f"asset://{first}"},
+        ],
+    ]
+
+
+async def test_references_keep_their_order_and_the_prompt_names_them(
+    client: PowerTokens, sim: PowerTokensSimulator
+) -> None:
+    group = await active_group(client, sim)
+    ids = [await uploaded(client, group, f"realface-1-{i}") for i in range(3)]
+    prompt = "Image 2 hugs Image 1 while Image 3 laughs"  # as the bot names the faces
+    await client.submit_video(request_for(refs(*reversed(ids)), prompt=prompt))
+    await client.submit_video(request_for(refs(ids[0]), prompt="waves"))
+    named, lone = sim.video_requests
+    assert named["media"] == [{"type": "text", "text": prompt}] + [
+        {"type": "reference_image", "url": f"asset://{i}"} for i in reversed(ids)
+    ]
+    assert lone["media"][0]["text"] == "Image 1 shows the person in this video. waves"
+
+
+@pytest.mark.parametrize(
+    "images",
+    [
+        [VideoImage("a", ImageRole.LAST_FRAME)],
+        [VideoImage("a", ImageRole.FIRST_FRAME), VideoImage("b", ImageRole.REFERENCE)],
+        [VideoImage("a", ImageRole.FIRST_FRAME), VideoImage("b", ImageRole.FIRST_FRAME)],
+        refs(*[f"a{i}" for i in range(10)]),
+        [],
+    ],
+    ids=["last-alone", "mixed", "two-firsts", "ten-references", "none"],
+)
+async def test_requests_it_cannot_take_are_refused_before_sending(
+    client: PowerTokens, sim: PowerTokensSimulator, images: list[VideoImage]
+) -> None:
+    with pytest.raises(ProviderRejected) as caught:
+        await client.submit_video(request_for(images))
+    assert caught.value.reason is RejectReason.INVALID and caught.value.code == "bad_images"
+    assert sim.count("POST", "/v1/videos") == 0
+
+
+async def test_simulator_refuses_media_the_service_refuses(
+    client: PowerTokens, sim: PowerTokensSimulator
+) -> None:
+    group = await active_group(client, sim)
+    aid = await uploaded(client, group)
+
+    def item(kind: str, asset_id: str = aid) -> dict[str, str]:
+        return {"type": kind, "url": f"asset://{asset_id}"}
+
+    bad = [
+        [item("mask")],
+        [item("first_frame"), item("reference_image")],
+        [item("last_frame")],
+        [item("first_frame"), item("first_frame")],
+        [item("reference_image")] * 10,
+        [item("reference_image", "asset-nobody")],
+    ]
+    model = "dreamina-seedance-2-0-260128"
+    async with httpx.AsyncClient(
+        base_url=sim.base_url, headers={"Authorization": "Bearer k"}
+    ) as raw:
+        for media in bad:
+            answer = await raw.post("/v1/videos", json={"model": model, "media": media})
+            assert answer.status_code == 400, media
+            assert answer.json()["error"]["code"] == "InvalidParameter"
+        assert sim.video_requests == []
+        body = {"model": model, "media": [item("first_frame"), item("last_frame")]}
+        assert (await raw.post("/v1/videos", json=body)).status_code == 200
+    assert sim.video_requests == [body]
 
 
 # ---------------------------------------------------------------------- parsing

@@ -13,6 +13,7 @@ from bot.providers.base import (
     AssetRef,
     FreshLink,
     GroupState,
+    ImageRole,
     ImageUpload,
     PendingVerification,
     PhotoDeletion,
@@ -24,6 +25,7 @@ from bot.providers.base import (
     ProviderUnavailable,
     RejectReason,
     RemoteAssetState,
+    VideoImage,
     VideoRequest,
     VideoState,
 )
@@ -61,7 +63,7 @@ def video(
 ) -> VideoRequest:
     return VideoRequest(
         prompt=prompt,
-        asset_ids=asset_ids,
+        images=[VideoImage(a, ImageRole.REFERENCE) for a in asset_ids],
         model=model,
         duration=5,
         resolution="720p",
@@ -77,7 +79,9 @@ async def test_no_face_check_and_no_groups(client: Sunra, sim: SunraSimulator) -
     provider: Provider = client  # structurally a Provider
     caps = provider.capabilities
     assert caps.verification is False and caps.fresh_link is FreshLink.NONE
-    assert caps.upload_by_url and not caps.lists_groups and caps.max_video_assets == 9
+    assert caps.upload_by_url and not caps.lists_groups and caps.reference_images == 9
+    assert not caps.first_frame and not caps.last_frame and not caps.video_callbacks
+    assert caps.image_tag == "@Image{n}"
     with pytest.raises(ProviderError) as caught:
         await client.start_verification("Anna")
     assert caught.value.code == "no_verification"
@@ -214,14 +218,14 @@ async def test_403_over_the_submit_limit_is_rate_limited_and_never_resent(
 ) -> None:
     sim = make_sim(clock, submit_per_second=1)
     async with running(sim), aclosing(connect(Sunra, sim)) as client:
-        await client.submit_video(video([]))
+        await client.submit_video(video(["asset-1"]))
         with pytest.raises(ProviderRateLimited) as caught:
-            await client.submit_video(video([]))
+            await client.submit_video(video(["asset-1"]))
         assert caught.value.status == 403 and caught.value.code == "rate_limit_exceeded"
         assert caught.value.retry_after == 1
         assert sim.count("POST", "/v1/queue/") == 2
         clock.advance(1.5)  # the window moved on
-        await client.submit_video(video([]))
+        await client.submit_video(video(["asset-1"]))
 
 
 async def test_403_on_gets_is_retried_then_gives_up(clock: FakeClock) -> None:
@@ -250,7 +254,7 @@ async def test_get_retries_5xx_and_429_but_post_does_not(
     assert sim.count("POST", "/v1/ark/assets") == 1
     sim.inject(Fault(method="POST", path_prefix="/v1/queue/", status=502))
     with pytest.raises(ProviderUnavailable):
-        await client.submit_video(video([]))
+        await client.submit_video(video(["asset-1"]))
     assert sim.count("POST", "/v1/queue/") == 1
 
 
@@ -269,7 +273,7 @@ async def test_timeout_is_unavailable(clock: FakeClock) -> None:
     ):
         sim.inject(Fault(method="POST", path_prefix="/v1/queue/", status=0, delay=1.0))
         with pytest.raises(ProviderUnavailable) as caught:
-            await client.submit_video(video([]))
+            await client.submit_video(video(["asset-1"]))
         assert caught.value.status is None  # no answer: the bot must not assume either way
 
 
@@ -342,6 +346,42 @@ async def test_a_prompt_that_names_its_images_is_left_alone(
     assert job.prompt == "@Image1 waves"
 
 
+async def test_references_go_in_order_named_in_the_prompt(
+    client: Sunra, sim: SunraSimulator, bot_web: BotWeb, clock: FakeClock
+) -> None:
+    anna = await active_asset(client, bot_web, clock, "anna")
+    ben = await active_asset(client, bot_web, clock, "ben")
+    await client.submit_video(video([ben, anna], prompt="@Image2 hugs @Image1"))
+    (sent,) = sim.video_requests
+    assert sent["_model"] == "bytedance/seedance-2.0-relay/reference-to-video"
+    assert sent["reference_images"] == [f"asset://{ben}", f"asset://{anna}"]
+    assert sent["prompt"] == "@Image2 hugs @Image1"  # named already: left alone
+    assert "start_image" not in sent and "end_image" not in sent
+    clock.advance(10)
+    (job,) = sim.videos.values()
+    assert (await client.get_video(job.request_id)).state is VideoState.COMPLETED
+
+
+@pytest.mark.parametrize(
+    "roles",
+    [
+        [ImageRole.FIRST_FRAME],
+        [ImageRole.FIRST_FRAME, ImageRole.LAST_FRAME],
+        [ImageRole.FIRST_FRAME, ImageRole.REFERENCE],
+    ],
+    ids=["first-frame", "first-and-last", "mixed"],
+)
+async def test_frames_are_refused_before_anything_is_sent(
+    client: Sunra, sim: SunraSimulator, roles: list[ImageRole]
+) -> None:
+    images = [VideoImage(f"asset-{i}", role) for i, role in enumerate(roles)]
+    request = VideoRequest("smiles", images, "seedance-2.0", 5, "720p", "adaptive", False)
+    with pytest.raises(ProviderRejected) as caught:
+        await client.submit_video(request)
+    assert caught.value.reason is RejectReason.INVALID and caught.value.code == "bad_images"
+    assert sim.count("POST", "/v1/queue/") == 0 and sim.video_requests == []
+
+
 async def test_moderation_fails_the_video_with_its_code(
     client: Sunra, sim: SunraSimulator, bot_web: BotWeb, clock: FakeClock
 ) -> None:
@@ -356,11 +396,14 @@ async def test_moderation_fails_the_video_with_its_code(
     assert failed.raw["error"]["details"]["reason"] == "moderation_blocked"
 
 
-async def test_terminal_failed_status_and_a_failed_result_fetch(clock: FakeClock) -> None:
+async def test_terminal_failed_status_and_a_failed_result_fetch(
+    clock: FakeClock, bot_web: BotWeb
+) -> None:
     sim = make_sim(clock, failure_status="FAILED")
     async with running(sim), aclosing(connect(Sunra, sim)) as client:
+        asset = await active_asset(client, bot_web, clock, "a")
         sim.script_videos(VideoOutcome(status="failed", code="InternalServiceError"))
-        status = await client.submit_video(video([]))
+        status = await client.submit_video(video([asset]))
         clock.advance(10)
         failed = await client.get_video(status.task_id)
         assert failed.state is VideoState.FAILED and failed.error_code == "InternalServiceError"
@@ -381,8 +424,11 @@ async def test_an_asset_still_processing_fails_the_prediction(
     assert failed.state is VideoState.FAILED and failed.error_code == "InvalidParameter"
 
 
-async def test_cancelled_prediction_is_failed(client: Sunra, sim: SunraSimulator) -> None:
-    status = await client.submit_video(video([]))
+async def test_cancelled_prediction_is_failed(
+    client: Sunra, sim: SunraSimulator, bot_web: BotWeb, clock: FakeClock
+) -> None:
+    asset = await active_asset(client, bot_web, clock, "a")
+    status = await client.submit_video(video([asset]))
     async with httpx.AsyncClient(headers={"Authorization": "Bearer k"}) as http:
         answer = await http.put(f"{sim.base_url}/v1/queue/requests/{status.task_id}/cancel")
     assert answer.json()["status"] == "CANCELLED"
@@ -390,10 +436,13 @@ async def test_cancelled_prediction_is_failed(client: Sunra, sim: SunraSimulator
     assert cancelled.state is VideoState.FAILED and cancelled.error_code == "cancelled"
 
 
-async def test_padded_video_bytes(client: Sunra, sim: SunraSimulator, clock: FakeClock) -> None:
+async def test_padded_video_bytes(
+    client: Sunra, sim: SunraSimulator, bot_web: BotWeb, clock: FakeClock
+) -> None:
+    asset = await active_asset(client, bot_web, clock, "a")
     size = len(sample_mp4()) + 1000
     sim.script_videos(VideoOutcome(video_bytes=size))
-    status = await client.submit_video(video([]))
+    status = await client.submit_video(video([asset]))
     clock.advance(10)
     done = await client.get_video(status.task_id)
     assert done.video_url is not None
@@ -416,7 +465,15 @@ async def test_model_mapping_and_limits(client: Sunra, sim: SunraSimulator) -> N
     assert sim.count() == 0  # refused before anything was charged
     with pytest.raises(ProviderRejected) as caught:  # fast has no 1080p: a 422 from Sunra
         await client.submit_video(
-            VideoRequest("x", [], "seedance-2.0-fast", 5, "1080p", "16:9", True)
+            VideoRequest(
+                "x",
+                [VideoImage("asset-1", ImageRole.REFERENCE)],
+                "seedance-2.0-fast",
+                5,
+                "1080p",
+                "16:9",
+                True,
+            )
         )
     assert caught.value.status == 422 and caught.value.code == "invalid_input"
 

@@ -13,6 +13,7 @@ from bot.providers.base import (
     AssetRef,
     FreshLink,
     GroupState,
+    ImageRole,
     ImageUpload,
     PendingVerification,
     Provider,
@@ -23,6 +24,7 @@ from bot.providers.base import (
     ProviderUnavailable,
     RejectReason,
     RemoteAssetState,
+    VideoImage,
     VideoRequest,
     VideoState,
     verification_locale,
@@ -69,10 +71,17 @@ async def active_asset(
     return info.asset_id
 
 
-def video_request(asset_ids: list[str], model: str = "seedance-2.0", **kw: object) -> VideoRequest:
+def video_request(
+    asset_ids: list[str],
+    model: str = "seedance-2.0",
+    roles: list[ImageRole] | None = None,
+    **kw: object,
+) -> VideoRequest:
+    """References by default; ``roles`` gives each image its own."""
+    roles = roles or [ImageRole.REFERENCE] * len(asset_ids)
     fields: dict[str, object] = {
         "prompt": "She waves at the camera",
-        "asset_ids": asset_ids,
+        "images": [VideoImage(a, r) for a, r in zip(asset_ids, roles, strict=True)],
         "model": model,
         "duration": 5,
         "resolution": "720p",
@@ -88,7 +97,9 @@ def test_structurally_a_provider_with_honest_capabilities() -> None:
     caps = provider.capabilities
     assert caps.verification and caps.fresh_link is FreshLink.NEW_SESSION
     assert caps.upload_by_url and not caps.lists_assets and not caps.lists_groups
-    assert caps.max_video_assets == 9 and caps.models == ("seedance-2.0", "seedance-2.0-fast")
+    assert caps.models == ("seedance-2.0", "seedance-2.0-fast")
+    assert caps.first_frame and caps.last_frame and caps.reference_images == 9
+    assert caps.image_tag == "image {n}" and not caps.video_callbacks
 
 
 async def test_closes_cleanly() -> None:
@@ -447,6 +458,98 @@ async def test_model_mapping_and_limits(
     assert sim.videos[adaptive.task_id].ratio == "adaptive"  # left to ToAPIs' default
 
 
+FRAMES = [ImageRole.FIRST_FRAME, ImageRole.LAST_FRAME]
+
+
+async def test_first_and_last_frame_land_in_their_slots(
+    client: ToAPIs, sim: ToAPIsSimulator, bot_web: BotWeb, clock: FakeClock
+) -> None:
+    group = await verified_group(client, sim)
+    first, last = [await active_asset(client, sim, bot_web, clock, group) for _ in range(2)]
+    await client.submit_video(video_request([first, last], roles=FRAMES))
+    await client.submit_video(video_request([first], roles=[ImageRole.FIRST_FRAME]))
+    await client.submit_video(video_request([last, last], roles=FRAMES))  # one face, both ends
+    assert [body["image_with_roles"] for body in sim.video_requests] == [
+        [
+            {"url": f"asset://{first}", "role": "first_frame"},
+            {"url": f"asset://{last}", "role": "last_frame"},
+        ],
+        [{"url": f"asset://{first}", "role": "first_frame"}],
+        [
+            {"url": f"asset://{last}", "role": "first_frame"},
+            {"url": f"asset://{last}", "role": "last_frame"},
+        ],
+    ]
+    # Frames get no lead-in: their place in the video says what they are.
+    assert {body["prompt"] for body in sim.video_requests} == {"She waves at the camera"}
+
+
+async def test_references_keep_their_order_and_the_prompt_names_them(
+    client: ToAPIs, sim: ToAPIsSimulator, bot_web: BotWeb, clock: FakeClock
+) -> None:
+    group = await verified_group(client, sim)
+    ids = [await active_asset(client, sim, bot_web, clock, group) for _ in range(3)]
+    prompt = "image 1 hugs image 2 while image 3 laughs"  # as the bot names the faces
+    await client.submit_video(video_request(ids, prompt=prompt))
+    (body,) = sim.video_requests
+    assert body["image_with_roles"] == [
+        {"url": f"asset://{i}", "role": "reference_image"} for i in ids
+    ]
+    assert body["prompt"] == prompt  # already named: no lead-in
+
+
+@pytest.mark.parametrize(
+    "roles",
+    [
+        [ImageRole.LAST_FRAME],
+        [ImageRole.FIRST_FRAME, ImageRole.REFERENCE],
+        [ImageRole.FIRST_FRAME, ImageRole.FIRST_FRAME],
+        [ImageRole.REFERENCE] * 10,
+        [],
+    ],
+    ids=["last-alone", "mixed", "two-firsts", "ten-references", "none"],
+)
+async def test_requests_it_cannot_take_are_refused_before_sending(
+    client: ToAPIs, sim: ToAPIsSimulator, roles: list[ImageRole]
+) -> None:
+    ids = [f"asset-{i}" for i in range(len(roles))]
+    with pytest.raises(ProviderRejected) as caught:
+        await client.submit_video(video_request(ids, roles=roles))
+    assert caught.value.reason is RejectReason.INVALID and caught.value.code == "bad_images"
+    assert sim.count("POST", "/v1/videos/generations") == 0
+    assert sim.count("POST", "/v1/video/generations") == 0
+
+
+async def test_simulator_refuses_what_toapis_refuses(
+    client: ToAPIs, sim: ToAPIsSimulator, bot_web: BotWeb, clock: FakeClock
+) -> None:
+    group = await verified_group(client, sim)
+    aid = await active_asset(client, sim, bot_web, clock, group)
+
+    def item(role: str, asset_id: str = aid) -> dict[str, str]:
+        return {"url": f"asset://{asset_id}", "role": role}
+
+    bad = [
+        [item("mask")],
+        [item("first_frame"), item("reference_image")],
+        [item("last_frame")],
+        [item("first_frame"), item("first_frame")],
+        [item("reference_image")] * 10,
+        [item("reference_image", "asset-nobody")],
+    ]
+    async with httpx.AsyncClient(
+        base_url=sim.base_url, headers={"Authorization": "Bearer k"}
+    ) as raw:
+        for images in bad:
+            body = {"model": "seedance-2", "prompt": "p", "image_with_roles": images}
+            answer = await raw.post("/v1/videos/generations", json=body)
+            assert answer.status_code == 400, images
+        assert sim.video_requests == []
+        body = {"model": "seedance-2", "prompt": "p", "image_with_roles": [item("first_frame")]}
+        assert (await raw.post("/v1/videos/generations", json=body)).status_code == 200
+    assert sim.video_requests == [body]
+
+
 async def test_falls_back_to_the_singular_path_on_404(clock: FakeClock, bot_web: BotWeb) -> None:
     sim = ToAPIsSimulator(
         api_keys=("k",), clock=clock, video_submit_paths=("/v1/video/generations",)
@@ -475,7 +578,7 @@ async def test_video_poll_retries_and_unknown_task(client: ToAPIs, sim: ToAPIsSi
 
 
 def test_reference_prompt_names_images_once() -> None:
-    assert reference_prompt("waves", 0) == "waves"
+    assert reference_prompt("waves", 0) == "waves"  # frames: no lead-in
     assert reference_prompt("waves", 1).startswith("Keep the person from image 1 as")
     assert "image 1, image 2 and image 3" in reference_prompt("waves", 3)
     assert reference_prompt("Start from Image 1, end on image 2", 2).startswith("Start")

@@ -8,7 +8,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.providers.base import ImageUpload, PendingVerification, VideoRequest
+from bot.providers.base import (
+    Capabilities,
+    ImageRole,
+    ImageUpload,
+    PendingVerification,
+    VideoImage,
+    VideoRequest,
+)
 from bot.providers.orcarouter import OrcaRouter
 from bot.providers.powertokens import PowerTokens
 from bot.providers.sunra import Sunra
@@ -80,6 +87,10 @@ class Vendor:
         clock.advance(1)
         return Check(session.h5_link, pending)
 
+    def video_request(self, asset_id: str) -> VideoRequest:
+        """A one-photo video in the simplest mode this vendor takes."""
+        return video_request(asset_id, self.client.capabilities)
+
     def pass_check(self, sim: Any, clock: FakeClock, check: Check) -> str | None:
         """The person passes; the group the provider made, where the test can know it now."""
         made = sim.pass_link(check.h5_link)
@@ -93,10 +104,13 @@ class Check:
     pending: PendingVerification
 
 
-def video_request(asset_id: str) -> VideoRequest:
+def video_request(asset_id: str, caps: Capabilities | None = None) -> VideoRequest:
+    """A one-photo video: the photo as its first frame where ``caps`` take one, else as a
+    reference (which every vendor takes, so without ``caps`` it is a reference)."""
+    role = ImageRole.FIRST_FRAME if caps is not None and caps.first_frame else ImageRole.REFERENCE
     return VideoRequest(
         prompt="She waves at the camera",
-        asset_ids=[asset_id],
+        images=[VideoImage(asset_id, role)],
         model="seedance-2.0",
         duration=5,
         resolution="720p",

@@ -288,7 +288,7 @@ def video_service(
     video_notifier: Any,
     tmp_path: Path,
 ) -> Any:
-    from bot.services.video_jobs import VideoSchedule
+    from bot.services.video_polling import VideoSchedule
     from bot.services.videos import Limits, VideoService
     from storage.chats import InlineOfferRepo
 

@@ -224,9 +224,10 @@ class FakeVideoMessages:
 
 @dataclass
 class Job:
-    """What VideoNotifications reads of a job: the face it shows."""
+    """What VideoNotifications reads of a job: the faces it shows."""
 
     face_id: int | None
+    face_ids: tuple[int, ...] = ()
 
 
 async def test_video_messages_show_the_face_name_or_a_placeholder(repos: Repos) -> None:

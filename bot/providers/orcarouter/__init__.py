@@ -29,9 +29,21 @@ Choices where the documents are silent:
   overview calls provisioned); ``seedance-2.0-fast`` -> ``byteplus/seedance-2.0-fast``
   (listed as "planned"), so ``capabilities.models`` offers only ``seedance-2.0``.
 - ``content[]`` item: Ark's ``{"type": "image_url", "image_url": {"url": "asset://<Id>"},
-  "role": "reference_image"}``. Every asset is a reference image (up to 9); the first-frame
-  role is not used because it cannot be mixed with references. ``[Image k]`` in the prompt is
-  the k-th item (:func:`compose_prompt`); raw ids never reach the prompt.
+  "role": <role>}``, one per image in the request's order, the role being the image's own
+  (:class:`~bot.providers.base.ImageRole`): ``first_frame``; ``first_frame`` then
+  ``last_frame``; or 1..9 ``reference_image``. The reference roles are documented by
+  OrcaRouter (/seedance-video/overview: "role markers (reference_image / reference_video /
+  reference_audio)"); the frame roles are INFERRED: the overview lists first-frame and
+  first-and-last-frame videos as supported and says the content goes to Ark's
+  /contents/generations/tasks as it is, whose frame roles are ``first_frame`` and
+  ``last_frame``. Frames and references are never mixed (Ark refuses that; the request is
+  refused here first, by :func:`~bot.providers.checks.checked_video`).
+- Prompt: ``[Image k]`` is the k-th image of ``content[]`` (seed 002: "by type + position
+  ([Image 1], ...) never by raw asset id"), so ``capabilities.image_tag`` is ``[Image {n}]``.
+  Raw ids in the text become their tag; a references prompt naming no ``[Image k]`` gets a
+  lead-in naming them all; frames prompts get none (:func:`compose_prompt`).
+- Video callbacks: no callback field is documented (NOT FOUND), so ``video_callbacks`` is
+  False and the bot polls.
 - The video GET body is NOT FOUND: status is read from ``status`` (any case; queued |
   pending | submitted -> QUEUED, in_progress | running | processing -> RUNNING, completed |
   succeeded | success -> COMPLETED, failed | cancelled | expired -> FAILED), the URL from
@@ -48,10 +60,11 @@ kept in ``raw`` and otherwise ignored; times may be ISO 8601 or unix seconds/mil
 """
 
 from bot.providers.declaration import declare
-from bot.providers.orcarouter.client import MAX_PAGES, MAX_VIDEO_ASSETS, MODEL_IDS, OrcaRouter
+from bot.providers.orcarouter.client import MAX_PAGES, MAX_REFERENCE_IMAGES, MODEL_IDS, OrcaRouter
 from bot.providers.orcarouter.matching import CLOCK_SLACK, LINK_TTL, MEMORY_SECONDS, PASS_WINDOW
 from bot.providers.orcarouter.parsing import (
     ASSET_QUOTA,
+    IMAGE_TAG,
     PAGE_SIZE,
     VerificationReturn,
     classify,
@@ -66,9 +79,10 @@ __all__ = [
     "ASSET_QUOTA",
     "CLOCK_SLACK",
     "DECLARATION",
+    "IMAGE_TAG",
     "LINK_TTL",
     "MAX_PAGES",
-    "MAX_VIDEO_ASSETS",
+    "MAX_REFERENCE_IMAGES",
     "MEMORY_SECONDS",
     "MODEL_IDS",
     "PAGE_SIZE",

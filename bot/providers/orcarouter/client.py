@@ -36,6 +36,7 @@ from bot.providers.orcarouter.matching import (
 )
 from bot.providers.orcarouter.parsing import (
     ASSET_QUOTA,
+    IMAGE_TAG,
     PAGE_SIZE,
     VENDOR,
     asset,
@@ -56,7 +57,7 @@ MODEL_IDS = {
     "seedance-2.0": "byteplus/dreamina-seedance-2-0-260128",
     "seedance-2.0-fast": "byteplus/seedance-2.0-fast",
 }
-MAX_VIDEO_ASSETS = 9  # Seedance 2.0 takes at most 9 reference images
+MAX_REFERENCE_IMAGES = 9  # Seedance 2.0 takes at most 9 reference images
 MAX_PAGES = 20
 
 
@@ -70,7 +71,11 @@ class OrcaRouter(VendorClient):
         lists_assets=True,
         lists_groups=True,
         models=("seedance-2.0",),
-        max_video_assets=MAX_VIDEO_ASSETS,
+        first_frame=True,
+        last_frame=True,
+        reference_images=MAX_REFERENCE_IMAGES,
+        image_tag=IMAGE_TAG,
+        video_callbacks=False,  # no callback field documented (NOT FOUND)
         asset_quota=ASSET_QUOTA,
     )
 
@@ -221,18 +226,19 @@ class OrcaRouter(VendorClient):
     # ------------------------------------------------------------------ videos
 
     async def submit_video(self, request: VideoRequest) -> VideoStatus:
-        model, ids = checked_video(request, VENDOR, MODEL_IDS, MAX_VIDEO_ASSETS)
+        model, images = checked_video(request, VENDOR, MODEL_IDS, self.capabilities)
+        # Ark's content items, which OrcaRouter passes through; each keeps its own role.
         content = [
             {
                 "type": "image_url",
-                "image_url": {"url": f"asset://{aid}"},
-                "role": "reference_image",
+                "image_url": {"url": f"asset://{image.asset_id}"},
+                "role": image.role.value,
             }
-            for aid in ids
+            for image in images
         ]
         body = {
             "model": model,
-            "prompt": compose_prompt(request.prompt, ids),
+            "prompt": compose_prompt(request.prompt, images),
             "metadata": {
                 "content": content,
                 "ratio": request.ratio,

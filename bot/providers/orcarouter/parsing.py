@@ -13,13 +13,16 @@ from bot.providers.base import (
     AssetInfo,
     GroupInfo,
     GroupState,
+    ImageRole,
     ProviderAuthError,
     ProviderError,
     ProviderRejected,
     RejectReason,
     RemoteAssetState,
+    VideoImage,
     VideoStatus,
 )
+from bot.providers.checks import image_tags
 from bot.providers.parsing import (
     asset_info,
     first,
@@ -45,7 +48,9 @@ _URL_PATHS = (
     "result.video_url",
 )
 _ASSET_IDS = ("Id", "id", "AssetId", "asset_id")
-_IMAGE_TAG = re.compile(r"\[Image \d+\]")
+# How a prompt names image n (seed 002: "[Image 1]"), and how we find one already there.
+IMAGE_TAG = "[Image {n}]"
+_TAGGED = re.compile(re.escape(IMAGE_TAG).replace(re.escape("{n}"), r"\d+"), re.IGNORECASE)
 _PASSED = {"success", "succeeded", "passed", "pass", "ok", "true", "10000"}
 
 
@@ -72,20 +77,21 @@ def parse_return(query: Mapping[str, str]) -> VerificationReturn:
     )
 
 
-def compose_prompt(prompt: str, asset_ids: Sequence[str]) -> str:
+def compose_prompt(prompt: str, images: Sequence[VideoImage]) -> str:
     """Name the images as ``[Image k]`` (k = position in ``content[]``), never by raw id.
 
-    Raw ids (or ``asset://`` refs) in the text become their tag; a prompt that names no
-    image gets a lead-in naming them all, so every reference is tied to the person.
+    Raw ids (or ``asset://`` refs) in the text become their tag. A references prompt that
+    names no image gets a lead-in naming them all, so every reference is tied to the person;
+    frames (first, first and last) get none: their place in the video says what they are.
     """
     text = prompt.strip()
-    for i, asset_id in enumerate(asset_ids, 1):
-        text = text.replace(f"asset://{asset_id}", f"[Image {i}]").replace(
-            asset_id, f"[Image {i}]"
-        )
-    if not asset_ids or _IMAGE_TAG.search(text):
+    for i, image in enumerate(images, 1):
+        tag = IMAGE_TAG.format(n=i)
+        text = text.replace(f"asset://{image.asset_id}", tag).replace(image.asset_id, tag)
+    references = bool(images) and all(i.role is ImageRole.REFERENCE for i in images)
+    if not references or _TAGGED.search(text):
         return text
-    tags = [f"[Image {i}]" for i in range(1, len(asset_ids) + 1)]
+    tags = image_tags(IMAGE_TAG, len(images))
     if len(tags) == 1:
         lead = f"{tags[0]} shows the person in this video."
     else:

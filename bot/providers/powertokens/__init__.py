@@ -33,17 +33,33 @@ Asset Library endpoints (wrapped ``{code: 200, data, msg}``):
   by ``asset_id`` once the job gave it. Names lose a trailing image extension, as the file name
   may become the asset name.
 
-Video (not wrapped; docs.powertokens.ai "Seedance 2.0" and "video-status" pages, and
-PowerTokens/video-studio models.py): ``POST /v1/videos {model, media: [{type: "text", text},
-{type: "first_frame" | "reference_image", url: "asset://<asset_id>"}...], seconds: "5", size,
-ratio, generate_audio, watermark: false}`` -> ``{id, task_id, status: "pending"}``;
-``GET /v1/videos/{task_id}`` -> status pending | queued | running | succeeded | failed |
-cancelled | expired, ``video_url`` (24 h; also read from ``content.video_url``, ``metadata.url``
-or ``url``), ``error{code, message}``. One asset is the first frame; several (at most 9) are
-reference images, and a prompt that names none gets "[Image 1] [Image 2] ..." in front (the
-upstream Ark convention; PowerTokens' seed only shows the Playground's ``@`` picker).
-Models: ``seedance-2.0`` -> ``dreamina-seedance-2-0-260128``, ``seedance-2.0-fast`` ->
+Video (not wrapped; docs.powertokens.ai "Seedance 2.0" (dreamina-seedance-2-0-text-to-video,
+multimodal-reference-to-video) and "video-status" pages, and PowerTokens/video-studio
+models.py): ``POST /v1/videos {model, media: [{type: "text", text}, {type: <role>, url:
+"asset://<asset_id>"}...], seconds: "5", size, ratio, generate_audio, watermark: false}`` ->
+``{id, task_id, status: "pending"}``; ``GET /v1/videos/{task_id}`` -> status pending | queued |
+running | succeeded | failed | cancelled | expired, ``video_url`` (24 h; also read from
+``content.video_url``, ``metadata.url`` or ``url``), ``error{code, message}``. Models:
+``seedance-2.0`` -> ``dreamina-seedance-2-0-260128``, ``seedance-2.0-fast`` ->
 ``dreamina-seedance-2-0-fast-260128``.
+
+- ``media``: the text item first, then one item per image in the request's order, its
+  ``type`` the image's role (documented: "2.0 supports text, first_frame, last_frame,
+  reference_image, ..."): ``first_frame``; ``first_frame`` then ``last_frame`` (the same asset
+  may be both); or 1..9 ``reference_image`` (Seedance's limit; video-studio's validator takes
+  the same five types). Frames and references are never mixed (Ark refuses that; the request
+  is refused before sending by :func:`~bot.providers.checks.checked_video`). The text item
+  first is the docs' and video-studio's order; no order rule is documented.
+- Prompt: ``capabilities.image_tag`` is ``Image {n}`` (n = position among the images). The
+  /v1/videos pages show no syntax (NOT FOUND); the Seedance 2.0 sample on PowerTokens'
+  official-compatible page (/byteplus/api/v3/contents/generations/tasks, ByteDance's own)
+  names images in words: "the first frame is Image 1 ... freezes on Image 2". The brackets we
+  used before (Ark 1.0's "[图1]") are gone: nothing on PowerTokens shows them for 2.0. A
+  references prompt that names no image (``image 2``, ``Image2`` or ``[Image 2]``, any case)
+  gets the lead-in "Image 1 and Image 2 show the person in this video." in the same form;
+  frames prompts get none (:func:`reference_prompt`).
+- Video callbacks: NOT FOUND on /v1/videos (only the Ark-compatible endpoint claims Ark's
+  fields), so ``video_callbacks`` is False and the bot polls.
 
 Finding the new group (``check_verifications``): one list request per call (plus pages), and
 one rename per group found. The rows carry nothing documented that ties a group to the link
@@ -96,6 +112,7 @@ from bot.providers.powertokens.matching import (
     match_groups,
 )
 from bot.providers.powertokens.parsing import (
+    IMAGE_TAG,
     PRODUCTION_ASSET_HOSTS,
     PRODUCTION_VIDEO_BASE,
     asset_error,
@@ -113,6 +130,7 @@ from bot.providers.powertokens.parsing import (
 __all__ = [
     "CLOCK_SKEW",
     "DECLARATION",
+    "IMAGE_TAG",
     "MAX_NAME",
     "MAX_PAGES",
     "MAX_REFERENCE_IMAGES",

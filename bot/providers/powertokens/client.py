@@ -18,6 +18,7 @@ from bot.providers.base import (
     Capabilities,
     FreshLink,
     GroupInfo,
+    ImageRole,
     ImageUpload,
     PendingVerification,
     PhotoDeletion,
@@ -44,6 +45,7 @@ from bot.providers.powertokens.matching import (
     note_listing,
 )
 from bot.providers.powertokens.parsing import (
+    IMAGE_TAG,
     _number,
     asset_info,
     asset_key,
@@ -78,7 +80,11 @@ class PowerTokens(VendorClient):
         upload_by_url=False,
         lists_assets=True,
         lists_groups=True,
-        max_video_assets=MAX_REFERENCE_IMAGES,
+        first_frame=True,
+        last_frame=True,
+        reference_images=MAX_REFERENCE_IMAGES,
+        image_tag=IMAGE_TAG,
+        video_callbacks=False,  # none documented on /v1/videos (NOT FOUND)
         renames_groups=True,
         photo_deletion=PhotoDeletion.GROUP,
     )
@@ -265,13 +271,15 @@ class PowerTokens(VendorClient):
     # ------------------------------------------------------------------ video
 
     async def submit_video(self, request: VideoRequest) -> VideoStatus:
-        model, asset_ids = checked_video(request, VENDOR, MODEL_IDS, MAX_REFERENCE_IMAGES)
+        model, images = checked_video(request, VENDOR, MODEL_IDS, self.capabilities)
         media: list[dict[str, str]] = []
-        prompt = reference_prompt(request.prompt, len(asset_ids))
+        prompt = reference_prompt(request.prompt, len(request.of_role(ImageRole.REFERENCE)))
         if prompt.strip():
             media.append({"type": "text", "text": prompt})
-        role = "first_frame" if len(asset_ids) == 1 else "reference_image"
-        media.extend({"type": role, "url": f"asset://{a}"} for a in asset_ids)
+        # The item's type is the image's role: first_frame, last_frame or reference_image.
+        media.extend(
+            {"type": image.role.value, "url": f"asset://{image.asset_id}"} for image in images
+        )
         body = {
             "model": model,
             "media": media,

@@ -15,6 +15,7 @@ from bot.providers.base import (
     RemoteAssetState,
     VideoStatus,
 )
+from bot.providers.checks import image_tags
 from bot.providers.http import REJECT_REASONS, retry_after_seconds, status_error
 from bot.providers.parsing import (
     as_dict,
@@ -39,7 +40,11 @@ _ASSET_STATES = {
     "3": RemoteAssetState.FAILED,
 }
 _OK_CODES = (0, 200, "0", "200")
-_IMAGE_MENTION = re.compile(r"\[image\s*\d+\]", re.IGNORECASE)
+# How a prompt names reference n: the Seedance 2.0 sample on PowerTokens' official-compatible
+# page names images in words ("... is Image 1 ..."), never in brackets or with "@".
+IMAGE_TAG = "Image {n}"
+# A prompt already naming an image: "Image 2", "image2", or the bracketed "[Image 2]".
+_IMAGE_MENTION = re.compile(r"\bimage\s*\d", re.IGNORECASE)
 _EXTENSION = re.compile(r"\.(jpe?g|png|webp|bmp|tiff?|gif|heic|heif)$", re.IGNORECASE)
 _GROUP_IDS = ("group_id", "groupId", "GroupId", "id", "Id")
 _ASSET_IDS = ("asset_id", "assetId", "AssetId")
@@ -175,11 +180,16 @@ def video_status(body: Any, now: float) -> VideoStatus:
 
 
 def reference_prompt(prompt: str, count: int) -> str:
-    """With several reference images, a prompt naming none gets "[Image 1] ..." in front."""
-    if count < 2 or _IMAGE_MENTION.search(prompt):
+    """With ``count`` reference images, a prompt naming none gets a lead-in naming them all
+    (:data:`IMAGE_TAG`), so each is tied to the person; frames (``count`` 0) get none."""
+    if count < 1 or _IMAGE_MENTION.search(prompt):
         return prompt
-    tags = " ".join(f"[Image {i}]" for i in range(1, count + 1))
-    return f"{tags} {prompt}".strip()
+    tags = image_tags(IMAGE_TAG, count)
+    if count == 1:
+        lead = f"{tags[0]} shows the person in this video."
+    else:
+        lead = f"{', '.join(tags[:-1])} and {tags[-1]} show the person in this video."
+    return f"{lead} {prompt.strip()}".strip()
 
 
 def timestamp(value: Any) -> float | None:

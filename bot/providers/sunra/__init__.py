@@ -43,8 +43,18 @@ Shape choices where the documents are silent:
 - Models: ``seedance-2.0`` -> ``bytedance/seedance-2.0-relay/reference-to-video``,
   ``seedance-2.0-fast`` -> ``bytedance/seedance-2.0-fast-relay/reference-to-video``; only
   relay models recognise Ark assets. Up to 9 assets go in ``reference_images`` as
-  ``asset://<ark_asset_id>``; a prompt that names none (no ``@ImageN``) gets
-  ``@Image1 @Image2 ...`` put in front of it.
+  ``asset://<ark_asset_id>``, in the order the prompt numbers them (seed 001); the prompt
+  names reference n ``@Image{n}`` (seed 001: "first image = @Image1", ``image_tag``), and a
+  prompt that names none gets ``@Image1 @Image2 ...`` put in front of it.
+- Video modes (issue 13): references only (``first_frame`` and ``last_frame`` False, so the
+  bot offers no frames mode and a frames request is refused before anything is sent). Sunra's
+  relay ``.../image-to-video`` takes ``start_image`` / ``end_image`` as image URLs, and no
+  public page says it takes ``asset://`` Ark ids there (seed 001 documents assets in
+  ``reference_images`` only); a face's photos exist at Sunra only as Ark assets, so there is
+  nothing documented to put in a frame.
+- No video callbacks (``video_callbacks`` False): Sunra's SDKs pass a ``?webhook=`` URL on
+  submit, but its docs document neither webhooks nor their payload, so none is sent and the
+  bot polls.
 - Errors: Sunra answers over-the-limit with HTTP 403 -> ProviderRateLimited (``status`` 403,
   ``Retry-After`` honoured if sent) unless the body's ``error.type`` names auth/permission
   (e.g. ``MODEL_ACCESS_DENIED``) -> ProviderAuthError. 402 -> rejected ``quota``; 408 ->
@@ -100,6 +110,7 @@ from bot.providers.paging import Listing, Page
 from bot.providers.parsing import first_str as _str
 from bot.providers.parsing import integer, page_rows, url_expiry, video_state, word
 from bot.providers.sunra.parsing import (
+    IMAGE_TAG,
     MODEL_IDS,
     SunraPredictionFailed,
     _failed,
@@ -116,6 +127,7 @@ __all__ = [
     "ASSETS_PATH",
     "AUTH_SCHEME",
     "DECLARATION",
+    "IMAGE_TAG",
     "MAX_LIST_PAGES",
     "MAX_REFERENCE_IMAGES",
     "MODEL_IDS",
@@ -157,7 +169,12 @@ class Sunra(VendorClient):
         lists_assets=False,  # the list is not documented to refresh from upstream
         lists_groups=False,
         models=tuple(MODEL_IDS),
-        max_video_assets=MAX_REFERENCE_IMAGES,
+        # References only (package docstring: why no frames, why no callbacks).
+        first_frame=False,
+        last_frame=False,
+        reference_images=MAX_REFERENCE_IMAGES,
+        image_tag=IMAGE_TAG,
+        video_callbacks=False,
         asset_quota=None,  # Sunra names none
         status_requests_per_second=100.0,  # over it a 403 (submits: 10/s, 100/min)
         photo_deletion=PhotoDeletion.ASSET_SOFT,
@@ -239,7 +256,9 @@ class Sunra(VendorClient):
     # ------------------------------------------------------------------ videos
 
     async def submit_video(self, request: VideoRequest) -> VideoStatus:
-        model_id, asset_ids = checked_video(request, "Sunra", MODEL_IDS, MAX_REFERENCE_IMAGES)
+        # Frames are refused here (capabilities), so every image is a reference, in order.
+        model_id, images = checked_video(request, "Sunra", MODEL_IDS, self.capabilities)
+        asset_ids = [image.asset_id for image in images]
         body = {
             "prompt": reference_prompt(request.prompt, len(asset_ids)),
             "reference_images": [f"asset://{a}" for a in asset_ids],

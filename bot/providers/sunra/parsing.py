@@ -18,7 +18,7 @@ from bot.providers.base import (
     VideoState,
     VideoStatus,
 )
-from bot.providers.checks import model_id
+from bot.providers.checks import image_tags, model_id
 from bot.providers.http import retry_after_seconds
 from bot.providers.parsing import as_dict, asset_info, json_or_none
 from bot.providers.parsing import first_str as _str
@@ -27,8 +27,10 @@ MODEL_IDS = {
     "seedance-2.0": "bytedance/seedance-2.0-relay/reference-to-video",
     "seedance-2.0-fast": "bytedance/seedance-2.0-fast-relay/reference-to-video",
 }
+# How a prompt names reference n (seed 001: "first image = @Image1, second = @Image2").
+IMAGE_TAG = "@Image{n}"
 _AUTH_TYPES = {"authentication_error", "authorization_error", "permission_error"}
-_IMAGE_TAG = re.compile(r"@image\d", re.IGNORECASE)
+_NAMED = re.compile(re.escape(IMAGE_TAG).replace(r"\{n\}", r"\d+"), re.IGNORECASE)
 
 
 class SunraPredictionFailed(ProviderRejected):
@@ -40,11 +42,11 @@ def vendor_model(model: str) -> str:
 
 
 def reference_prompt(prompt: str, count: int) -> str:
-    """The prompt naming the references the documented way (@Image1 is the first image)."""
-    if count == 0 or _IMAGE_TAG.search(prompt):
+    """The prompt naming the references the documented way (@Image1 is the first image): as
+    it is where it names one already, else with ``@Image1 @Image2 ...`` in front of it."""
+    if count == 0 or _NAMED.search(prompt):
         return prompt
-    tags = " ".join(f"@Image{i}" for i in range(1, count + 1))
-    return f"{tags} {prompt}"
+    return " ".join([*image_tags(IMAGE_TAG, count), prompt])
 
 
 def classify(response: httpx.Response, default: ProviderError) -> ProviderError:

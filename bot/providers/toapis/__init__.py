@@ -47,9 +47,22 @@ Choices where the documents are silent:
   ``biz_id`` is a fresh ``realface-<hex>`` per task (real-avatar groups have no name field).
 - Video body: ``model``, ``prompt``, ``duration``, ``resolution``, ``generate_audio`` and
   ``aspect_ratio`` (the ``image_with_roles`` page's name; omitted for ``adaptive`` so ToAPIs
-  decides), ``image_with_roles`` with every asset as ``{url: "asset://<id>", role:
-  "reference_image"}``, at most 9 (Seedance's reference-image limit). The pages' prompts name
-  references as "image 1", "image 2": a prompt that names none gets a lead sentence doing so.
+  decides), and ``image_with_roles: [{url: "asset://<id>", role}]`` in the request's order, the
+  role being the image's own. The roles are documented ("Image assets can be used as:
+  first_frame, last_frame, reference_image"; docs.toapis.com .../seedance-2/generation and
+  .../doubao-seedance-2-0/generation, which also say seedance-2 and seedance-2-fast take
+  first-frame and first-last-frame workflows): ``first_frame``; ``first_frame`` then
+  ``last_frame`` (the same asset may be both); or 1..9 ``reference_image`` (Seedance's limit).
+  Frames and references are never mixed (Seedance refuses that; the request is refused before
+  sending by :func:`~bot.providers.checks.checked_video`). ``seedance-2-mini``, which has no
+  frames, is not offered.
+- Prompt: ``capabilities.image_tag`` is ``image {n}``, n being the position in
+  ``image_with_roles``: the pages' own wording ("Keep the character from image 1", "start from
+  image 1, and end on image 2"); no bracket or ``@`` form is documented. A references prompt
+  naming no image (any case, "image 2" or "image2") gets the lead sentence "Keep the person from
+  image 1 and image 2 as the main character." in the same form; frames prompts get none.
+- Video callbacks: the generation pages document none (NOT FOUND; the verify task's
+  ``callback_url`` is another thing), so ``video_callbacks`` is False and the bot polls.
 - No asset list, group lookup, rename or delete is documented: ``list_assets`` raises
   :class:`ProviderError`, ``get_group`` reports a group we hold as active without a request (it
   exists only once verification passed), ``rename_group``/``delete_group`` return False.
@@ -72,6 +85,7 @@ from bot.providers.toapis.client import (
     ToAPIs,
 )
 from bot.providers.toapis.parsing import (
+    IMAGE_TAG,
     MAX_PLAUSIBLE_LINK_SECONDS,
     MAX_REFERENCE_IMAGES,
     MODELS,
@@ -89,6 +103,7 @@ __all__ = [
     "ASSETS",
     "CHECK_CONCURRENCY",
     "DECLARATION",
+    "IMAGE_TAG",
     "LOCALE",
     "MAX_PLAUSIBLE_LINK_SECONDS",
     "MAX_REFERENCE_IMAGES",

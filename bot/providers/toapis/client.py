@@ -37,6 +37,7 @@ from bot.providers.parsing import first_str as _str
 from bot.providers.parsing import json_of
 from bot.providers.toapis.parsing import (
     _FAILED_VERIFICATION,
+    IMAGE_TAG,
     MAX_REFERENCE_IMAGES,
     MODELS,
     _link_fields,
@@ -71,7 +72,11 @@ class ToAPIs(VendorClient):
         lists_assets=False,
         lists_groups=False,
         models=tuple(MODELS),
-        max_video_assets=MAX_REFERENCE_IMAGES,
+        first_frame=True,
+        last_frame=True,
+        reference_images=MAX_REFERENCE_IMAGES,
+        image_tag=IMAGE_TAG,
+        video_callbacks=False,  # no callback field on video generation (NOT FOUND)
         asset_quota=None,
         # The page's docs show "zh"; ByteDance's check pages come in Chinese and English.
         verification_locales=("en", "zh"),
@@ -199,7 +204,7 @@ class ToAPIs(VendorClient):
     # Video
 
     async def submit_video(self, request: VideoRequest) -> VideoStatus:
-        body = generation_body(request)
+        body = generation_body(request, self.capabilities)
         first: ProviderRejected | None = None
         for path in list(self._submit_paths):
             try:

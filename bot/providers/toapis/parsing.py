@@ -11,8 +11,10 @@ import httpx
 
 from bot.providers.base import (
     AssetInfo,
+    Capabilities,
     GroupInfo,
     GroupState,
+    ImageRole,
     ProviderError,
     ProviderRejected,
     RejectReason,
@@ -20,17 +22,21 @@ from bot.providers.base import (
     VideoRequest,
     VideoStatus,
 )
-from bot.providers.checks import checked_video
+from bot.providers.checks import checked_video, image_tags
 from bot.providers.parsing import asset_info, json_of, timestamp, video_task, word
 from bot.providers.parsing import first_str as _str
 
 MODELS = {"seedance-2.0": "seedance-2", "seedance-2.0-fast": "seedance-2-fast"}
 MAX_REFERENCE_IMAGES = 9
+# How a prompt names reference n: the generation pages' own words ("Keep the character from
+# image 1", "start from image 1, and end on image 2"); no bracket or @ form is documented.
+IMAGE_TAG = "image {n}"
 PASSED_CODE = "10000"
 MAX_PLAUSIBLE_LINK_SECONDS = 600.0
 VENDOR = "ToAPIs"
 
 _FAILED_VERIFICATION = {"failed", "fail", "rejected", "error", "denied"}
+# A prompt already naming an image: "image 2" (IMAGE_TAG), "Image 2", "image2", "images 1".
 _NAMES_AN_IMAGE = re.compile(r"\bimages?\s*\d", re.IGNORECASE)
 
 
@@ -43,16 +49,20 @@ def classify(response: httpx.Response, error: ProviderError) -> ProviderError:
     return error
 
 
-def generation_body(request: VideoRequest) -> dict[str, Any]:
-    model, asset_ids = checked_video(request, VENDOR, MODELS, MAX_REFERENCE_IMAGES)
+def generation_body(request: VideoRequest, caps: Capabilities) -> dict[str, Any]:
+    """The ``POST /v1/videos/generations`` body; a request ``caps`` cannot take is refused here,
+    before anything is sent. Each image keeps its role (first_frame, last_frame or
+    reference_image) and its place; only references get a lead-in."""
+    model, images = checked_video(request, VENDOR, MODELS, caps)
+    references = len(request.of_role(ImageRole.REFERENCE))
     body: dict[str, Any] = {
         "model": model,
-        "prompt": reference_prompt(request.prompt, len(asset_ids)),
+        "prompt": reference_prompt(request.prompt, references),
         "duration": request.duration,
         "resolution": request.resolution,
         "generate_audio": request.audio,
         "image_with_roles": [
-            {"url": f"asset://{asset_id}", "role": "reference_image"} for asset_id in asset_ids
+            {"url": f"asset://{image.asset_id}", "role": image.role.value} for image in images
         ],
     }
     if request.ratio != "adaptive":
@@ -61,10 +71,11 @@ def generation_body(request: VideoRequest) -> dict[str, Any]:
 
 
 def reference_prompt(prompt: str, images: int) -> str:
-    """Name the references as ToAPIs' examples do ("image 1"), unless the prompt already does."""
+    """Name the references as ToAPIs' examples do (:data:`IMAGE_TAG`), unless the prompt
+    already does; ``images`` 0 (frames) leaves the prompt as it is."""
     if images == 0 or _NAMES_AN_IMAGE.search(prompt):
         return prompt
-    names = [f"image {i}" for i in range(1, images + 1)]
+    names = image_tags(IMAGE_TAG, images)
     listed = names[0] if images == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     return f"Keep the person from {listed} as the main character. {prompt}"
 

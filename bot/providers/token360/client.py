@@ -4,6 +4,7 @@ docstring)."""
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,6 +15,7 @@ from bot.providers.base import (
     FreshLink,
     GroupInfo,
     GroupState,
+    ImageRole,
     ImageUpload,
     PendingVerification,
     PhotoDeletion,
@@ -25,15 +27,20 @@ from bot.providers.base import (
     VideoRequest,
     VideoStatus,
 )
+from bot.providers.checks import checked_video
 from bot.providers.client import VendorClient
 from bot.providers.paging import Listing, Page, RowKey
 from bot.providers.parsing import first_str
 from bot.providers.token360.parsing import (
+    IMAGE_TAG,
+    MODEL_IDS,
+    VENDOR,
     asset,
     asset_key,
     group,
     group_key,
     page_rows,
+    reference_prompt,
     unwrap,
     video_status,
 )
@@ -44,6 +51,8 @@ PAGE_SIZE = 100
 # The list filter for groups whose check has passed (statuses seen: pending_validation,
 # active). Rows are checked here too, so a server that ignores the filter costs pages only.
 ACTIVE = "active"
+# Reference images per video: Seedance 2.0's limit (Token360 states none of its own).
+MAX_REFERENCE_IMAGES = 9
 
 
 class Token360(VendorClient):
@@ -53,6 +62,11 @@ class Token360(VendorClient):
         fresh_link=FreshLink.SAME_GROUP,
         start_creates_group=True,
         photo_deletion=PhotoDeletion.GROUP,
+        first_frame=True,
+        last_frame=True,
+        reference_images=MAX_REFERENCE_IMAGES,
+        image_tag=IMAGE_TAG,
+        video_callbacks=True,
     )
 
     async def _data(self, method: str, path: str, **kwargs: Any) -> Any:
@@ -185,22 +199,38 @@ class Token360(VendorClient):
         return [asset(row) for row in rows]
 
     async def submit_video(self, request: VideoRequest) -> VideoStatus:
-        # Seed 000, first-frame I2V: the asset as asset://ta_... on the first_frame entry.
-        body: dict[str, Any] = {
-            "model": request.model,
-            "prompt": request.prompt,
-            "frame_images": [
+        """Frames go in ``frame_images``, references in ``input_references`` (never both),
+        each asset as ``asset://ta_...``; a callback URL with a fresh ``request_id`` (shapes
+        and sources: package docstring)."""
+        model, images = checked_video(request, VENDOR, MODEL_IDS, self.capabilities)
+        prompt = request.prompt
+        body: dict[str, Any] = {"model": model}
+        references = request.of_role(ImageRole.REFERENCE)
+        if references:
+            prompt = reference_prompt(prompt, len(references))
+            body["input_references"] = [
+                {"type": "image_url", "image_url": {"url": f"asset://{asset_id}"}}
+                for asset_id in references
+            ]
+        else:
+            body["frame_images"] = [
                 {
                     "type": "image_url",
-                    "frame_type": "first_frame",
-                    "image_url": {"url": f"asset://{request.asset_ids[0]}"},
+                    "frame_type": image.role.value,
+                    "image_url": {"url": f"asset://{image.asset_id}"},
                 }
-            ],
+                for image in sorted(images, key=lambda i: i.role is ImageRole.LAST_FRAME)
+            ]
+        body |= {
+            "prompt": prompt,
             "duration": request.duration,
             "resolution": request.resolution,
-            "ratio": request.ratio,
+            "aspect_ratio": request.ratio,
             "generate_audio": request.audio,
         }
+        if request.callback_url is not None:
+            body["callback_url"] = request.callback_url
+            body["request_id"] = f"realface-{secrets.token_hex(12)}"
         return video_status(await self.json("POST", "/v1/videos", json=body))
 
     async def get_video(self, task_id: str) -> VideoStatus:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -15,10 +16,16 @@ from bot.providers.base import (
     RejectReason,
     VideoStatus,
 )
+from bot.providers.checks import image_tags
 from bot.providers.parsing import asset_info, first_str, json_of, video_task, word
 from bot.providers.parsing import page_rows as page_rows
 
 VENDOR = "Token360"
+# Token360 takes our model names as they are.
+MODEL_IDS = {"seedance-2.0": "seedance-2.0", "seedance-2.0-fast": "seedance-2.0-fast"}
+# How a prompt names reference n: a choice, Token360 documents none (package docstring).
+IMAGE_TAG = "[Image {n}]"
+_NAMED = re.compile(re.escape(IMAGE_TAG).replace(r"\{n\}", r"\d+"), re.IGNORECASE)
 _FAILED_GROUP = ("failed", "rejected", "expired", "disabled")
 
 
@@ -26,6 +33,23 @@ def video_status(body: Any) -> VideoStatus:
     """A video object (not wrapped, PROVIDERS.md; an envelope is tolerated all the same). Its
     presigned URL's lifetime is not documented: 24 h where the URL does not say."""
     return video_task(body, VENDOR, id_keys=("id",), url_paths=("url", "video_url"))
+
+
+def reference_prompt(prompt: str, count: int) -> str:
+    """The prompt of a references request: as it is where it names an image already
+    (``[Image 2]``), else with ``[Image 1] [Image 2] ...`` put in front of it."""
+    if count == 0 or _NAMED.search(prompt):
+        return prompt
+    return " ".join([*image_tags(IMAGE_TAG, count), prompt])
+
+
+def callback_status(body: Any) -> tuple[str | None, VideoStatus]:
+    """The ``request_id`` a callback echoes and the video it reports. The envelope is not
+    documented: ``{"request_id", "data": <video>}`` (what the simulator sends) or a video
+    object carrying ``request_id`` beside its fields are both read."""
+    status = video_status(body)
+    keys = ("request_id", "requestId")
+    return first_str(body, *keys) or first_str(status.raw, *keys), status
 
 
 def unwrap(response: httpx.Response) -> Any:

@@ -21,6 +21,7 @@ from bot.telegram.context import Context, Services
 from bot.telegram.handlers.faces import plain
 from bot.telegram.keyboards import videos as video_keyboards
 from bot.telegram.texts import common as common_texts
+from bot.telegram.texts import drafts as draft_texts
 from bot.telegram.texts import videos as video_texts
 from bot.telegram.texts.common import MAX_LISTED
 from bot.telegram.texts.refusals import refusal_text
@@ -63,21 +64,21 @@ async def start_generation(update: Update, context: Context, prompt: str) -> Non
 
 
 def draft_view(card: DraftCard) -> tuple[str, InlineKeyboardMarkup]:
-    """The next question for a draft: which face, which photo, or the confirm step."""
+    """The next question for a draft: which face (or another one), which photos, or the
+    confirm step."""
     job = card.job
     if card.face is None:
-        return video_texts.choose_face(job.prompt), video_keyboards.choose_face(job, card.faces)
+        return draft_texts.choose_face(job.prompt), video_keyboards.choose_face(job, card.faces)
+    if card.adding:
+        return (
+            draft_texts.choose_another_face(card, card.provider_name),
+            video_keyboards.choose_face(job, card.faces, adding=True),
+        )
     if not job.asset_ids:
         # The newest photos, within Telegram's 100 buttons a message.
         shown = card.photos[-MAX_LISTED:]
-        return (
-            video_texts.choose_asset(card.face, card.most),
-            video_keyboards.choose_asset(job, shown, most=card.most),
-        )
-    return (
-        video_texts.confirm(job, card.face, card.chosen, card.estimate),
-        video_keyboards.confirm(job),
-    )
+        return draft_texts.choose_asset(card), video_keyboards.choose_asset(card, shown)
+    return draft_texts.confirm(card), video_keyboards.confirm(job)
 
 
 async def cmd_settings(update: Update, context: Context) -> None:
@@ -140,6 +141,12 @@ async def _action(
             await _show(query, await drafts.pick_photo(actor, job_id, args[1]))
         case Action.GEN_PICKED:
             await _show(query, await drafts.picked(actor, job_id))
+        case Action.GEN_MODE:
+            await _show(query, await drafts.choose_mode(actor, job_id, args[1]))
+        case Action.GEN_ADD_FACE:
+            await _show(query, await drafts.add_face(actor, job_id))
+        case Action.GEN_PHOTOS:
+            await _show(query, await drafts.change_photos(actor, job_id))
         case Action.GEN_CANCEL:
             await drafts.cancel(actor, job_id)
             await query.answer()

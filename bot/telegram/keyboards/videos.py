@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.services.video_cards import DraftCard
+from bot.services.video_modes import MODES
 from bot.services.video_options import RESOLUTIONS, SETTING_CHOICES, SETTING_FIELDS
 from bot.telegram.callbacks import Action, Callback
 from bot.telegram.i18n import _, n_
-from bot.telegram.texts import videos as video_texts
-from storage.models import Asset, Face, VideoJob, VideoSettings
+from bot.telegram.texts import drafts as draft_texts
+from storage.models import Asset, Face, VideoJob, VideoMode, VideoSettings
 
 
 def _cb(text: str, action: Action, *args: int) -> InlineKeyboardButton:
@@ -17,20 +19,42 @@ def _cb(text: str, action: Action, *args: int) -> InlineKeyboardButton:
     )
 
 
-def choose_face(job: VideoJob, faces: list[Face]) -> InlineKeyboardMarkup:
+def choose_face(job: VideoJob, faces: list[Face], *, adding: bool = False) -> InlineKeyboardMarkup:
+    """The faces to choose from; ``adding``: another face for the video, with a way back."""
     rows = [[_cb(f"👤 {face.name}", Action.GEN_FACE, job.id, face.id)] for face in faces]
+    if adding:
+        rows.append([_cb(_("« Back"), Action.GEN_PHOTOS, job.id)])
     rows.append([_cb(_("✖ Cancel"), Action.GEN_CANCEL, job.id)])
     return InlineKeyboardMarkup(rows)
 
 
-def choose_asset(job: VideoJob, assets: list[Asset], *, most: int) -> InlineKeyboardMarkup:
-    """One photo, or (where the provider takes several references) a set of up to ``most``."""
+def choose_asset(card: DraftCard, assets: list[Asset]) -> InlineKeyboardMarkup:
+    """The modes the provider offers, the face's photos (one to start from, or a set of up
+    to ``card.most``), another face where the mode takes more, and the way on."""
+    job = card.job
     rows = []
+    if len(card.modes) > 1:
+        rows.append(
+            [
+                _cb(
+                    f"● {draft_texts.mode_name(mode)}"
+                    if mode is job.mode
+                    else draft_texts.mode_name(mode),
+                    Action.GEN_MODE,
+                    job.id,
+                    MODES.index(mode),
+                )
+                for mode in card.modes
+            ]
+        )
+    numbers = {item.asset.id: item.number for item in card.picked}
     for i, asset in enumerate(assets, start=1):
-        mark = "🖼" if most == 1 else ("✅" if asset.id in job.picking else "⬜")
-        label = f"{mark} {video_texts.asset_label(i, asset)}"
+        mark = "🖼" if card.most == 1 else f"✅{numbers[asset.id]}" if asset.id in numbers else "⬜"
+        label = f"{mark} {draft_texts.asset_label(i, asset)}"
         rows.append([_cb(label, Action.GEN_ASSET, job.id, asset.id)])
-    if most > 1 and job.picking:
+    if card.more_faces:
+        rows.append([_cb(_("➕ Another face"), Action.GEN_ADD_FACE, job.id)])
+    if job.mode is VideoMode.REFERENCES and card.most > 1 and job.picking:
         use = n_("Use {n} photo →", "Use {n} photos →", len(job.picking))
         rows.append([_cb(use, Action.GEN_PICKED, job.id)])
     rows.append([_cb(_("✖ Cancel"), Action.GEN_CANCEL, job.id)])
@@ -42,6 +66,7 @@ def confirm(job: VideoJob) -> InlineKeyboardMarkup:
         [
             [_cb(_("🎬 Generate"), Action.GEN_CONFIRM, job.id)],
             [
+                _cb(_("🖼 Photos"), Action.GEN_PHOTOS, job.id),
                 _cb(_("⚙️ Settings"), Action.GEN_SETTINGS, job.id),
                 _cb(_("✖ Cancel"), Action.GEN_CANCEL, job.id),
             ],

@@ -70,11 +70,7 @@ def choose_provider(
     for c in capabilities:
         check = _("face check by the person") if c.verification else _("no face check")
         upload = _("photos fetched from a link") if c.upload_by_url else _("photos uploaded")
-        refs = (
-            n_("up to {n} photo per video", "up to {n} photos per video", c.max_video_assets)
-            if c.max_video_assets > 1
-            else _("first-frame videos")
-        )
+        refs = video_modes(c)
         lines.append(
             _(
                 "• <b>{provider}</b>: {check}, {upload}, {refs}",
@@ -89,6 +85,24 @@ def choose_provider(
             _("• {provider}: unavailable — {reason}", provider=e(provider), reason=e(why))
         )
     return "\n".join(lines)
+
+
+def video_modes(c: Capabilities) -> str:
+    """What videos a provider makes from a face's photos (its modes)."""
+    modes = []
+    if c.first_frame:
+        modes.append(_("first frame"))
+    if c.first_frame and c.last_frame:
+        modes.append(_("first & last frame"))
+    if c.reference_images:
+        modes.append(
+            n_(
+                "up to {n} reference photo, several people",
+                "up to {n} reference photos, several people",
+                c.reference_images,
+            )
+        )
+    return ", ".join(modes)
 
 
 def face_without_check(face: Face, provider: str) -> str:

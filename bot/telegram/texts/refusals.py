@@ -172,6 +172,18 @@ def refusal_text(reason: Refusal, detail: str = "") -> str:
                 "That video was made in a group, with the group's face: make it again there "
                 "(🔁 under the video)."
             )
+        case Refusal.MODE_NOT_OFFERED:
+            return _(
+                "{provider} doesn't make that kind of video. Pick one of the modes shown on "
+                "the card.",
+                provider=e(detail),
+            )
+        case Refusal.OTHER_PROVIDER:
+            return _(
+                "That face is at another provider, so it can't be in this video: its photos "
+                "exist there only. Pick a face at {provider} (➕ lists them).",
+                provider=e(detail),
+            )
         case _:
             assert_never(reason)
 

@@ -10,7 +10,7 @@ from bot.services.video_options import Estimate
 from bot.telegram import i18n
 from bot.telegram.i18n import _, n_
 from bot.telegram.texts.common import DETAIL, clip, e, mb
-from storage.models import Asset, Face, JobStatus, VideoJob, VideoSettings
+from storage.models import Face, JobStatus, VideoJob, VideoSettings, names_of
 
 # Product names: the same in every language.
 MODEL_NAMES = {"seedance-2.0": "Seedance 2.0", "seedance-2.0-fast": "Seedance 2.0 Fast"}
@@ -29,59 +29,6 @@ def ask_prompt() -> str:
         "What should the video show? Send a prompt, e.g. <i>smiles and waves at the "
         "camera in soft light</i>. /cancel to stop."
     )
-
-
-def choose_face(prompt: str) -> str:
-    question = _("Which face should be in the video?")
-    return f"🎬 <i>{e(_short(prompt))}</i>\n\n{question}"
-
-
-def choose_asset(face: Face, most: int) -> str:
-    if most > 1:
-        return n_(
-            "Which photos of “{name}” should the video use? Tap to pick up to {n}; the first "
-            "one picked is Image 1.",
-            "Which photos of “{name}” should the video use? Tap to pick up to {n}; the first "
-            "one picked is Image 1.",
-            most,
-            name=e(face.name),
-        )
-    return _("Which photo of “{name}” should the video start from?", name=e(face.name))
-
-
-def asset_label(index: int, asset: Asset) -> str:
-    """A photo as a person knows it: its file name if it came as a file, else its number."""
-    ref = asset.provider_asset_id or ""
-    short = f"{ref[:10]}…" if len(ref) > 10 else ref
-    if asset.file_name:
-        name = asset.file_name if len(asset.file_name) <= 24 else asset.file_name[:23] + "…"
-        return _("Photo {number} · {name}", number=i18n.number(index), name=name)
-    return _("Photo {number} · {name}", number=i18n.number(index), name=short)
-
-
-def _estimate(est: Estimate) -> str:
-    return n_(
-        "Estimated cost: about {n} token (≈ US${usd} at list price; your provider's price "
-        "may differ).",
-        "Estimated cost: about {n} tokens (≈ US${usd} at list price; your provider's price "
-        "may differ).",
-        est.tokens,
-        usd=f"{est.usd:.2f}",
-    )
-
-
-def confirm(job: VideoJob, face: Face, assets: list[Asset], est: Estimate) -> str:
-    refs = ", ".join(f"<code>{e(a.provider_asset_id)}</code>" for a in assets)
-    lines = [
-        _("🎬 <b>Ready to generate</b>"),
-        _("Face: “{name}” — {assets}", name=e(face.name), assets=refs),
-        _("Prompt: <i>{prompt}</i>", prompt=e(job.prompt)),
-        settings_line(job.settings),
-        "",
-        _estimate(est),
-        _("Nothing is charged until you tap <b>Generate</b>."),
-    ]
-    return "\n".join(lines)
 
 
 def elapsed(seconds: float) -> str:
@@ -318,7 +265,7 @@ def videos_list(
         _("<b>This group's recent videos</b>") if in_group else _("<b>Your recent videos</b>")
     ]
     for job in jobs:
-        name = face_names.get(job.face_id or 0, "?")
+        name = names_of(job, face_names)
         state = _JOB_ICON.get(job.status, "⏳")
         lines.append(f"{state} #{job.id} “{e(name)}”: <i>{e(_short(job.prompt, 60))}</i>")
     return "\n".join(lines)
