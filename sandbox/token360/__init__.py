@@ -67,11 +67,31 @@ Videos (not wrapped)
     and ratio; ``adaptive`` picks the ratio nearest the first frame, else 16:9). ``failed``
     sets ``error: {code, message}`` (default code ``InternalServiceError``). Errors:
     ``{"error":{"code","message"}}`` with code ``InvalidParameter`` (400) or ``NotFound``
-    (404). Defaults: duration 5, resolution 720p, ratio adaptive, generate_audio true.
-    ``frame_images`` may be absent (text-to-video); each entry needs ``type: image_url``,
+    (404). Defaults: duration 5, resolution 720p, ``aspect_ratio`` adaptive (the name
+    Token360's API reference gives; ``ratio``, which an earlier client sent, is read where
+    ``aspect_ratio`` is absent), generate_audio true. Images, in one of two fields, never
+    both (400):
+    ``frame_images`` (may be absent: text-to-video): each entry needs ``type: image_url``,
     ``frame_type`` first_frame | last_frame (each at most once; last needs first) and
-    ``image_url.url``; ``asset://`` refs must name an Active ``ta_`` asset of the same
-    account; http(s) and data URLs are accepted unchecked. Unknown fields are ignored.
+    ``image_url.url``. ``input_references``: 1..9 entries ``{type: image_url, image_url:
+    {url}}`` (another ``type`` -> 400; other keys ignored), in the prompt's order.
+    ``asset://`` refs must name an Active ``ta_`` asset of the same account; http(s) and
+    data URLs are accepted unchecked. Unknown fields are ignored. Every accepted body is
+    appended to ``video_requests``.
+
+Video callbacks
+    ``callback_url`` (http(s), else 400) with an optional ``request_id`` (text, else 400): when
+    the video ends (its timing is lazy: ``created_at + video_queued_seconds +
+    video_running_seconds`` on ``clock()``, which a background task reads every 10 ms) the
+    state is settled first, so a GET made upon the callback sees the end, then one POST of
+    ``{"request_id": <as sent, or null>, "data": <the object GET /v1/videos/{id} answers>}``
+    (the envelope is a choice: Token360 documents none; no signature header). A non-2xx
+    answer or a connection error is retried 1 s, then 3 s after it (on ``clock()``), 3
+    attempts in all, 30 s timeout each (Token360's webhook page); then it gives up. Each
+    attempt is recorded in ``callbacks_sent`` (``{url, body, status}``, status None with no
+    answer); with ``drop_callbacks`` True none is sent and the callback goes to
+    ``callbacks_dropped`` instead. ``callbacks.tasks`` are the deliveries still under way,
+    cancelled by ``stop()``. There is no ``/_sim`` control for callbacks.
 
 Video files
     ``url`` is ``{base_url}/files/videos/{id}.mp4?expires=<unix>&sig=<hex HMAC-SHA256>``,
@@ -89,9 +109,9 @@ Faults and bookkeeping
     normally. Other kinds: ``timeout``, ``reset``, ``hold``; ``processed`` does the work
     first. ``requests`` records ``/v1`` and ``/files`` requests only, faulted ones included
     (and also in ``faulted``). All timing is evaluated lazily against ``clock()``
-    whenever a request arrives or ``groups``/``assets``/``videos``/``links`` is read; there
-    are no background tasks. ``/_sim`` (no auth) mirrors the Python controls for a bot in
-    another process and adds ``DELETE /_sim/requests`` (``reset_counts``).
+    whenever a request arrives or ``groups``/``assets``/``videos``/``links`` is read; the
+    only background tasks are callback deliveries. ``/_sim`` (no auth) mirrors the Python
+    controls for a bot in another process and adds ``DELETE /_sim/requests`` (``reset_counts``).
 """
 
 from sandbox.common import AssetOutcome, Fault, VideoOutcome

@@ -246,8 +246,13 @@ async def test_video_options_follow_the_provider(tg: FakeTelegram, settings: Set
         await tg.wait_for(lambda: "Saved" in editor.text or "✓ 2.0 Fast" in str(editor.buttons()))
         mark = tg.mark()
         await tg.send_text(alice, "/generate two looks")
-        ask = await tg.next_message(alice.id, after=mark, contains="Which photos of “Anna”")
-        assert "up to 9" in ask.text  # reference images, not a single first frame
+        ask = await tg.next_message(alice.id, after=mark, contains="Which photo of “Anna”")
+        # OrcaRouter offers every mode: a first frame (the default) and up to 9 references.
+        modes = [b.text for b in ask.buttons()][:3]
+        assert modes == ["● First frame", "First & last frame", "References"], modes
+        await tg.press(alice, ask, text="References")
+        await tg.wait_for(lambda: "Which photos of “Anna”" in ask.text)
+        assert "up to 9" in ask.text
         await tg.press(alice, ask, text="Photo 1")
         await tg.wait_for(lambda: any(b.text.startswith("✅") for b in ask.buttons()))
         await tg.press(alice, ask, text="Photo 2")

@@ -81,7 +81,7 @@ def choose_asset(card: DraftCard) -> str:
                 )
     lines = []
     if len(card.modes) > 1:
-        lines.append(_("Mode: <b>{mode}</b>", mode=mode_name(card.job.mode)))
+        lines.append(_("Mode: <b>{mode}</b>", mode=e(mode_name(card.job.mode))))
     lines.append(question)
     if card.picked:
         lines.append("")
@@ -137,7 +137,7 @@ def confirm(card: DraftCard) -> str:
     faces = faces_in_order(card.picked)
     lines = [_("🎬 <b>Ready to generate</b>")]
     if len(card.modes) > 1 or job.mode is not VideoMode.FIRST_FRAME:
-        lines.append(_("Mode: <b>{mode}</b>", mode=mode_name(job.mode)))
+        lines.append(_("Mode: <b>{mode}</b>", mode=e(mode_name(job.mode))))
     if job.mode is VideoMode.FIRST_FRAME or (len(faces) == 1 and len(card.picked) == 1):
         refs = ", ".join(f"<code>{e(item.asset.provider_asset_id)}</code>" for item in card.picked)
         lines.append(_("Face: “{name}” — {assets}", name=e(faces[0].name), assets=refs))

@@ -70,7 +70,7 @@ def choose_provider(
     for c in capabilities:
         check = _("face check by the person") if c.verification else _("no face check")
         upload = _("photos fetched from a link") if c.upload_by_url else _("photos uploaded")
-        refs = video_modes(c)
+        refs = e(video_modes(c))
         lines.append(
             _(
                 "• <b>{provider}</b>: {check}, {upload}, {refs}",

@@ -1,0 +1,223 @@
+"""Issue 13 as a person uses it: several people in one video, first and last frames, modes
+that follow the provider, and Token360 calling back when a video is done."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import httpx
+
+from bot.config import ProviderKey, Settings
+from sandbox.media import sample_mp4
+from sandbox.sunra import SunraSimulator
+from sandbox.token360 import Token360Simulator
+from tests.e2e.helpers import face_with_photos, final_progress, video_message
+from tests.fakes.telegram_api import FakeTelegram
+from tests.fakes.telegram_api.models import BotMessage, FakeUser
+from tests.harness import RunningBot, query
+from tests.images import image
+
+
+async def _draft_of_anna(tg: FakeTelegram, alice: FakeUser, prompt: str) -> BotMessage:
+    """/generate, Anna chosen: her one photo is the first frame, on the confirm card."""
+    mark = tg.mark()
+    await tg.send_text(alice, f"/generate {prompt}")
+    card = await tg.next_message(alice.id, after=mark, contains="Which face")
+    await tg.press(alice, card, text="Anna")
+    await tg.wait_for(lambda: "Ready to generate" in card.text)
+    return card
+
+
+async def _switch_mode(tg: FakeTelegram, alice: FakeUser, card: BotMessage, mode: str) -> None:
+    await tg.press(alice, card, text="Photos")
+    await tg.wait_for(lambda: any(b.text == "● First frame" for b in card.buttons()))
+    await tg.press(alice, card, text=mode)
+    await tg.wait_for(lambda: any(b.text == f"● {mode}" for b in card.buttons()))
+
+
+async def _add_ben(tg: FakeTelegram, alice: FakeUser, card: BotMessage) -> None:
+    await tg.press(alice, card, text="Another face")
+    await tg.wait_for(lambda: "Which face should join the video?" in card.text)
+    await tg.press(alice, card, text="Ben")
+    await tg.wait_for(lambda: "“Ben”" in card.text and "Photo 1" in str(card.buttons()))
+    await tg.press(alice, card, text="Photo 1")
+
+
+async def test_two_people_in_one_reference_video(
+    bot: RunningBot, tg: FakeTelegram, sim: Token360Simulator
+) -> None:
+    alice = tg.add_user("Alice")
+    (anna,) = await face_with_photos(tg, sim, alice, "Anna")
+    (ben,) = await face_with_photos(tg, sim, alice, "Ben")
+    card = await _draft_of_anna(tg, alice, "Anna hugs ben under the rain")
+    await _switch_mode(tg, alice, card, "References")
+    assert "Image 1: “Anna”" in card.text  # her photo stays picked as Image 1
+    await _add_ben(tg, alice, card)
+    await tg.wait_for(lambda: any("Use 2 photos" in b.text for b in card.buttons()))
+    await tg.press(alice, card, text="Use 2 photos")
+    await tg.wait_for(lambda: "Ready to generate" in card.text)
+    # The card names every face and photo, and the prompt as the provider gets it.
+    assert f"Image 1: “Anna” · photo 1 {anna}" in card.text
+    assert f"Image 2: “Ben” · photo 1 {ben}" in card.text
+    assert "Sent as: [Image 1] hugs [Image 2] under the rain" in card.text
+    assert "Estimated cost" in card.text
+    mark = tg.mark()
+    await tg.press(alice, card, text="Generate")
+    video = await video_message(tg, alice.id, mark)
+    assert video.file_bytes == sample_mp4()
+    assert "Anna &amp; Ben" in video.text or "Anna & Ben" in video.text
+    assert sim.count("POST", "/v1/videos") == 1
+    (body,) = sim.video_requests
+    urls = [item["image_url"]["url"] for item in body["input_references"]]
+    assert urls == [f"asset://{anna}", f"asset://{ben}"]
+    assert "frame_images" not in body
+    assert body["prompt"] == "[Image 1] hugs [Image 2] under the rain"
+
+
+async def test_first_and_last_frame_of_two_faces(
+    bot: RunningBot, tg: FakeTelegram, sim: Token360Simulator, settings: Settings
+) -> None:
+    alice = tg.add_user("Alice")
+    (anna,) = await face_with_photos(tg, sim, alice, "Anna")
+    (ben,) = await face_with_photos(tg, sim, alice, "Ben")
+    card = await _draft_of_anna(tg, alice, "turns into someone else")
+    await _switch_mode(tg, alice, card, "First & last frame")
+    await _add_ben(tg, alice, card)  # the second photo picked: nothing left to ask
+    await tg.wait_for(lambda: "Ready to generate" in card.text)
+    assert f"First frame: “Anna” · photo 1 {anna}" in card.text
+    assert f"Last frame: “Ben” · photo 1 {ben}" in card.text
+    mark = tg.mark()
+    await tg.press(alice, card, text="Generate")
+    video = await video_message(tg, alice.id, mark)
+    (body,) = sim.video_requests
+    slots = {f["frame_type"]: f["image_url"]["url"] for f in body["frame_images"]}
+    assert slots == {"first_frame": f"asset://{anna}", "last_frame": f"asset://{ben}"}
+    assert body["prompt"] == "turns into someone else"
+    # Again keeps the mode, the faces and the photos.
+    mark = tg.mark()
+    await tg.press(alice, video, text="Again")
+    again = await tg.next_message(alice.id, after=mark, contains="Ready to generate")
+    assert "First frame: “Anna”" in again.text and "Last frame: “Ben”" in again.text
+    rows = query(settings.database_path, "SELECT mode, asset_ids FROM videos ORDER BY id")
+    assert [r["mode"] for r in rows] == ["first_last", "first_last"]
+    assert rows[0]["asset_ids"] == rows[1]["asset_ids"]
+
+
+async def test_a_face_at_another_provider_is_not_offered(
+    tg: FakeTelegram, sim: Token360Simulator, settings: Settings
+) -> None:
+    sunra = SunraSimulator(api_keys=("sim-key",), processing_seconds=0.2)
+    await sunra.start()
+    config = replace(
+        settings,
+        providers={**settings.providers, "sunra": ProviderKey("sim-key", sunra.base_url)},
+        public_url="http://127.0.0.1:0",
+    )
+    running = await RunningBot(config).start()
+    try:
+        alice = tg.add_user("Alice")
+        mark = tg.mark()
+        await tg.send_text(alice, "/newface Sam")
+        ask = await tg.next_message(alice.id, after=mark, contains="Where should")
+        await tg.press(alice, ask, text="Sunra")
+        await tg.next_message(alice.id, after=mark, contains="has no face check")
+        mark = tg.mark()
+        await tg.send_photo(alice, image(700, 900))
+        await final_progress(tg, alice.id, mark, timeout=20)
+        # Sunra takes references only: no frame modes anywhere on Sam's draft.
+        mark = tg.mark()
+        await tg.send_text(alice, "/generate Sam waves")
+        card = await tg.next_message(alice.id, after=mark, contains="Ready to generate")
+        await tg.press(alice, card, text="Photos")
+        await tg.wait_for(lambda: "Which photos of “Sam”" in card.text)
+        labels = [b.text for b in card.buttons()]
+        assert not [label for label in labels if "frame" in label.lower()], labels
+        assert "Mode:" not in card.text
+    finally:
+        await running.stop()
+        await sunra.stop()
+
+
+def _with_callbacks(settings: Settings, fallback: float) -> Settings:
+    return replace(settings, public_url="http://127.0.0.1:0", callback_poll_seconds=fallback)
+
+
+async def _one_photo_draft(
+    tg: FakeTelegram, sim: Token360Simulator, alice: FakeUser
+) -> BotMessage:
+    await face_with_photos(tg, sim, alice, "Anna")
+    mark = tg.mark()
+    await tg.send_text(alice, "/generate waves")
+    return await tg.next_message(alice.id, after=mark, contains="Ready to generate")
+
+
+async def test_the_callback_brings_the_video_at_once(
+    tg: FakeTelegram, sim: Token360Simulator, settings: Settings
+) -> None:
+    # The fallback poll is far away: only the callback can bring the video in time.
+    config = _with_callbacks(settings, fallback=600.0)
+    running = await RunningBot(config).start()
+    try:
+        alice = tg.add_user("Alice")
+        card = await _one_photo_draft(tg, sim, alice)
+        mark = tg.mark()
+        await tg.press(alice, card, text="Generate")
+        await tg.wait_for(lambda: sim.callbacks_sent, timeout=30)
+        called = time.monotonic()
+        await video_message(tg, alice.id, mark)
+        assert time.monotonic() - called < 2.0
+        (body,) = sim.video_requests
+        assert body["callback_url"].startswith(running.services.media.base_url + "/hooks/video/")
+        # One GET, the one the callback asked for: the provider's word, not the callback's.
+        (video_id,) = sim.store.videos
+        assert sim.count("GET", f"/v1/videos/{video_id}") == 1
+        delivered = "SELECT callback_token FROM videos WHERE status = 'delivered'"
+        (row,) = await tg.wait_for(lambda: query(config.database_path, delivered))
+        assert row["callback_token"] in body["callback_url"]
+    finally:
+        await running.stop()
+
+
+async def test_a_forged_callback_changes_nothing(
+    tg: FakeTelegram, sim: Token360Simulator, settings: Settings
+) -> None:
+    config = _with_callbacks(settings, fallback=600.0)
+    running = await RunningBot(config).start()
+    try:
+        alice = tg.add_user("Alice")
+        card = await _one_photo_draft(tg, sim, alice)
+        sim.drop_callbacks = True  # the real one never comes
+        await tg.press(alice, card, text="Generate")
+        queued = "SELECT 1 FROM videos WHERE status = 'queued'"
+        await tg.wait_for(lambda: bool(query(config.database_path, queued)))
+        base = running.services.media.base_url
+        async with httpx.AsyncClient(base_url=base, timeout=10) as http:
+            wrong = await http.post("/hooks/video/not-the-secret", json={"status": "completed"})
+            missing = await http.post("/hooks/video/", json={})
+        assert wrong.status_code == 404 and missing.status_code in (404, 405)
+        (video_id,) = sim.store.videos
+        assert sim.count("GET", f"/v1/videos/{video_id}") == 0
+        (row,) = query(config.database_path, "SELECT status FROM videos")
+        assert row["status"] == "queued"
+        assert not [m for m in tg.sent if m.chat_id == alice.id and m.kind == "video"]
+    finally:
+        await running.stop()
+
+
+async def test_a_dropped_callback_is_made_up_for_by_polling(
+    tg: FakeTelegram, sim: Token360Simulator, settings: Settings
+) -> None:
+    config = _with_callbacks(settings, fallback=1.0)
+    running = await RunningBot(config).start()
+    try:
+        alice = tg.add_user("Alice")
+        card = await _one_photo_draft(tg, sim, alice)
+        sim.drop_callbacks = True
+        mark = tg.mark()
+        await tg.press(alice, card, text="Generate")
+        video = await video_message(tg, alice.id, mark)
+        assert video.file_bytes == sample_mp4()
+        assert not sim.callbacks_sent
+    finally:
+        await running.stop()
