@@ -10,6 +10,7 @@ import httpx
 
 from bot.config import ProviderKey, Settings
 from sandbox.media import sample_mp4
+from sandbox.orcarouter import OrcaRouterSimulator
 from sandbox.sunra import SunraSimulator
 from sandbox.token360 import Token360Simulator
 from tests.e2e.helpers import face_with_photos, final_progress, video_message
@@ -221,3 +222,43 @@ async def test_a_dropped_callback_is_made_up_for_by_polling(
         assert not sim.callbacks_sent
     finally:
         await running.stop()
+
+
+async def test_the_face_check_page_returns_to_a_secret_that_wakes_only_its_check(
+    tg: FakeTelegram, settings: Settings
+) -> None:
+    orca = OrcaRouterSimulator(api_keys=("sim-key",), processing_seconds=0.2)
+    await orca.start()
+    # Polls are half a minute apart: only the page's return can bring the news in time.
+    config = replace(
+        settings,
+        providers={"orcarouter": ProviderKey("sim-key", orca.base_url)},
+        public_url="http://127.0.0.1:0",
+        poll_seconds=30.0,
+        max_poll_seconds=60.0,
+    )
+    running = await RunningBot(config).start()
+    try:
+        alice = tg.add_user("Alice")
+        mark = tg.mark()
+        await tg.send_text(alice, "/newface Anna")
+        card = await tg.next_message(alice.id, after=mark, contains="Valid for 2 minutes")
+        (row,) = query(config.database_path, "SELECT callback_token FROM faces")
+        secret = row["callback_token"]
+        assert secret and len(secret) >= 32
+        base = running.services.media.base_url
+        async with httpx.AsyncClient(base_url=base, timeout=10) as http:
+            forged = await http.get("/return/orcarouter/not-the-secret?status=success")
+        assert forged.status_code == 200  # the person's browser always gets the page
+        link = card.button("Open verification page").url
+        assert link is not None
+        gets_before = orca.count("GET")
+        mark = tg.mark()
+        orca.pass_link(link)
+        await tg.next_message(alice.id, after=mark, contains="is verified", timeout=15)
+        (visit,) = orca.return_visits
+        assert visit.url.startswith(f"{base}/return/orcarouter/{secret}?")
+        assert orca.count("GET") > gets_before
+    finally:
+        await running.stop()
+        await orca.stop()
