@@ -276,11 +276,14 @@ class VideoRepo:
                 f"UPDATE videos SET {sets} WHERE id = ?", (*fields.values(), job_id)
             )
 
-    async def polled(self, job_id: int, next_poll_at: float) -> None:
+    async def polled(self, job_id: int, next_poll_at: float, status: JobStatus) -> None:
+        """Asked, nothing new: the next ask at ``next_poll_at`` if the job is still at
+        ``status`` (an answer that came in meanwhile, from a callback, wins)."""
         async with self.db.write() as conn:
             await conn.execute(
-                "UPDATE videos SET next_poll_at = ?, poll_count = poll_count + 1 WHERE id = ?",
-                (next_poll_at, job_id),
+                "UPDATE videos SET next_poll_at = ?, poll_count = poll_count + 1 "
+                "WHERE id = ? AND status = ?",
+                (next_poll_at, job_id, status),
             )
 
     async def mark_notified(self, job_id: int) -> None:
@@ -329,14 +332,15 @@ class VideoRepo:
         )
         return [str(r[0]) for r in rows]
 
-    async def polled_many(self, next_polls: Sequence[tuple[int, float]]) -> None:
-        """:meth:`polled` for many jobs in one transaction: (job id, next poll at)."""
+    async def polled_many(self, next_polls: Sequence[tuple[int, float, JobStatus]]) -> None:
+        """:meth:`polled` for many jobs in one transaction: (job id, next poll at, status)."""
         if not next_polls:
             return
         async with self.db.write() as conn:
             await conn.executemany(
-                "UPDATE videos SET next_poll_at = ?, poll_count = poll_count + 1 WHERE id = ?",
-                [(at, job_id) for job_id, at in next_polls],
+                "UPDATE videos SET next_poll_at = ?, poll_count = poll_count + 1 "
+                "WHERE id = ? AND status = ?",
+                [(at, job_id, status) for job_id, at, status in next_polls],
             )
 
     async def unnotified(self) -> list[VideoJob]:

@@ -211,7 +211,8 @@ class DraftService:
         if job.picking and job.face_id is not None:
             # Another face for the same video: only one at the same provider will do.
             if face.provider != job.provider:
-                raise ServiceRefused(Refusal.OTHER_PROVIDER, provider.capabilities.display_name)
+                ours = self.providers.capabilities(job.provider or face.provider)
+                raise ServiceRefused(Refusal.OTHER_PROVIDER, ours.display_name)
             return await self._card(await self.videos.update_draft(job.id, face_id=face.id))
         caps = provider.capabilities
         mode = mode_for(job.mode, caps)
@@ -281,6 +282,8 @@ class DraftService:
             chosen.remove(asset.id)
         elif len(chosen) < most:
             chosen.append(asset.id)
+        elif job.mode is VideoMode.FIRST_LAST:
+            chosen[-1] = asset.id  # both frames were picked: this one ends the video now
         if job.mode is VideoMode.FIRST_LAST and len(chosen) == most:
             return await self._chosen(job, chosen)  # both frames: nothing left to ask
         return await self._card(await self.videos.update_draft(job.id, picking=chosen))

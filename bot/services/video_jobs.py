@@ -63,7 +63,7 @@ class JobRunner:
         self._paces: dict[str, Pace] = {}
         self._stopping = False
         # Inside a round, "still running, ask again at ..." is written in batches.
-        self._polled: list[tuple[int, float]] | None = None
+        self._polled: list[tuple[int, float, JobStatus]] | None = None
         self.http = httpx.AsyncClient(
             timeout=httpx.Timeout(download_timeout),
             follow_redirects=True,
@@ -142,11 +142,13 @@ class JobRunner:
                     )
                 )
             finally:
-                await self._flush_polled()
+                while self._polled:  # what a poll outside the round added meanwhile, too
+                    await self._flush_polled()
                 self._polled = None
 
-    async def poll_one(self, job: VideoJob) -> None:
-        """Ask the provider about one job in the making and act on the answer."""
+    async def poll_one(self, job: VideoJob, *, alone: bool = False) -> None:
+        """Ask the provider about one job in the making and act on the answer; ``alone``:
+        outside a polling round (a callback), so "ask again later" is written at once."""
         if job.status is JobStatus.DOWNLOADING:
             self.spawn_delivery(job.id)
             return
@@ -155,7 +157,7 @@ class JobRunner:
             provider: Provider = self.providers.get(job.provider)
         except LookupError:
             log.warning("job %d: provider %s is not enabled any more", job.id, job.provider)
-            await self._later(job)
+            await self._later(job, alone=alone)
             return
         limit = limit_for(self.providers, job.provider)
         pace = self._paces.setdefault(job.provider, Pace(limit.per_second))
@@ -165,9 +167,9 @@ class JobRunner:
             status = await provider.get_video(job.provider_task_id)
         except ProviderError as exc:
             log.warning("polling video job %d failed: %s", job.id, exc)
-            await self._later(job)
+            await self._later(job, alone=alone)
             return
-        await self.apply(job, status)
+        await self.apply(job, status, alone=alone)
 
     async def _flush_polled(self) -> None:
         if self._polled:
@@ -205,7 +207,7 @@ class JobRunner:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    async def _later(self, job: VideoJob) -> None:
+    async def _later(self, job: VideoJob, *, alone: bool = False) -> None:
         now = self.clock()
         if job.submitted_at is not None and now - job.submitted_at > self.schedule.timeout_seconds:
             await self.end(
@@ -213,14 +215,14 @@ class JobRunner:
             )
             return
         at = now + self.schedule.next_poll(job, job.poll_count + 1)
-        if self._polled is None:
-            await self.videos.polled(job.id, at)
+        if self._polled is None or alone:
+            await self.videos.polled(job.id, at, job.status)
             return
-        self._polled.append((job.id, at))
+        self._polled.append((job.id, at, job.status))
         if len(self._polled) >= POLLED_BATCH:
             await self._flush_polled()
 
-    async def apply(self, job: VideoJob, status: VideoStatus) -> None:
+    async def apply(self, job: VideoJob, status: VideoStatus, *, alone: bool = False) -> None:
         now = self.clock()
         if status.state is VideoState.FAILED:
             await self.end(
@@ -256,7 +258,7 @@ class JobRunner:
         else:
             # Still where it was: the card already says so (it shows the stage and when the
             # job was sent, not a ticking clock), so nothing is edited.
-            await self._later(job)
+            await self._later(job, alone=alone)
 
     async def deliver(self, job: VideoJob) -> None:
         """Download at once (provider URLs expire) to a temporary file, then send it.
@@ -337,7 +339,9 @@ class JobRunner:
             )
             return
         log.warning("delivering job %d failed, trying again: %s", job.id, exc)
-        await self.videos.polled(job.id, now + self.schedule.backoff(job.poll_count + 1))
+        await self.videos.polled(
+            job.id, now + self.schedule.backoff(job.poll_count + 1), JobStatus.DOWNLOADING
+        )
 
     async def _download(self, url: str, path: Path) -> int | None:
         """Stream to ``path``; None (and nothing kept) when it is over Telegram's limit."""
@@ -377,7 +381,7 @@ class JobRunner:
                 )
         for job in await self.videos.with_status([JobStatus.DOWNLOADING]):
             if job.next_poll_at is None:
-                await self.videos.polled(job.id, self.clock())
+                await self.videos.polled(job.id, self.clock(), JobStatus.DOWNLOADING)
         await self.sweep()
 
     async def sweep(self) -> None:

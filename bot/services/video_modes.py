@@ -8,6 +8,7 @@ buttons, the checks at confirm and the request all read the same place.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -80,20 +81,47 @@ def faces_in_order(picked: Sequence[Picked]) -> list[Face]:
     return list(seen.values())
 
 
+def _spaced(char: str) -> bool:
+    """Whether a name's edge character needs a word boundary: letters and digits of scripts
+    written with spaces do ("Ann" is not in "Anna"); Chinese and Japanese are written
+    without spaces, so a name there has none around it ("安娜拥抱本")."""
+    if not char.isalnum():
+        return False
+    kind = unicodedata.name(char, "")
+    return not kind.startswith(("CJK", "HIRAGANA", "KATAKANA"))
+
+
 def provider_prompt(prompt: str, mode: VideoMode, picked: Sequence[Picked], tag: str) -> str:
     """The prompt as the provider gets it: in a references video, each face's name the user
     wrote becomes the provider's name for that face's first photo ("Anna hugs Ben" ->
     "@Image1 hugs @Image2"). Whole words, any case, longer names first (so "Anna Lee" is not
-    taken for "Anna"). Frames are never named in a prompt, so frame prompts stay as written."""
+    taken for "Anna"); a name two faces share stays as written (it would be a guess).
+    Frames are never named in a prompt, so frame prompts stay as written."""
     if mode is not VideoMode.REFERENCES or not picked:
         return prompt
-    first: dict[str, str] = {}
+    tags: dict[str, str] = {}
+    shared: set[str] = set()
+    owners: dict[str, int] = {}
     for item in picked:
-        key = item.face.name.strip().casefold()
-        if key and key not in first:
-            first[key] = tag.format(n=item.number)
-    names = sorted(first, key=len, reverse=True)
-    pattern = re.compile(
-        r"(?<!\w)(" + "|".join(re.escape(name) for name in names) + r")(?!\w)", re.IGNORECASE
-    )
-    return pattern.sub(lambda match: first.get(match.group(1).casefold(), match.group(0)), prompt)
+        name = item.face.name.strip()
+        key = name.casefold()
+        if not key:
+            continue
+        if owners.setdefault(key, item.face.id) != item.face.id:
+            shared.add(key)
+        tags.setdefault(name, tag.format(n=item.number))
+    names = sorted((name for name in tags if name.casefold() not in shared), key=len, reverse=True)
+    if not names:
+        return prompt
+    parts = []
+    for i, name in enumerate(names):
+        left = r"(?<!\w)" if _spaced(name[0]) else ""
+        right = r"(?!\w)" if _spaced(name[-1]) else ""
+        parts.append(f"(?P<n{i}>{left}{re.escape(name)}{right})")
+    pattern = re.compile("|".join(parts), re.IGNORECASE)
+
+    def named(match: re.Match[str]) -> str:
+        group = match.lastgroup
+        return tags[names[int(group[1:])]] if group else match.group(0)
+
+    return pattern.sub(named, prompt)

@@ -110,7 +110,7 @@ class Submitter:
         job = await self.rules.job(job.id)
         await self.notifier.job_progress(job, force=True)
         if status.state is not VideoState.QUEUED:
-            await self.jobs.apply(job, status)
+            await self.jobs.apply(job, status, alone=True)
         return await self.rules.job(job.id)
 
     async def _record_task(self, job: VideoJob, task_id: str) -> None:

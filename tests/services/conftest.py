@@ -94,6 +94,7 @@ class FakeProvider:
         )
     )
     calls: list[str] = field(default_factory=list)
+    requests: list[VideoRequest] = field(default_factory=list)  # videos submitted
     fail: Exception | None = None
     passed: set[str] = field(default_factory=set)  # groups whose person passed the check
     _ids: Any = field(default_factory=lambda: itertools.count(1))
@@ -161,6 +162,7 @@ class FakeProvider:
 
     async def submit_video(self, request: VideoRequest) -> VideoStatus:
         self._call("submit_video")
+        self.requests.append(request)
         return VideoStatus(f"task{next(self._ids)}", VideoState.QUEUED)
 
     async def get_video(self, task_id: str) -> VideoStatus:

@@ -74,8 +74,9 @@ def draft_view(card: DraftCard) -> tuple[str, InlineKeyboardMarkup]:
             draft_texts.choose_another_face(card, card.provider_name),
             video_keyboards.choose_face(job, card.faces, adding=True),
         )
-    if not job.asset_ids:
-        # The newest photos, within Telegram's 100 buttons a message.
+    if not job.asset_ids or len(card.picked) != len(job.asset_ids):
+        # The newest photos, within Telegram's 100 buttons a message (and again if a chosen
+        # photo can't be used any more).
         shown = card.photos[-MAX_LISTED:]
         return draft_texts.choose_asset(card), video_keyboards.choose_asset(card, shown)
     return draft_texts.confirm(card), video_keyboards.confirm(job)

@@ -9,11 +9,12 @@ from bot.services.video_modes import Picked, faces_in_order
 from bot.services.video_options import Estimate
 from bot.telegram import i18n
 from bot.telegram.i18n import _, n_
-from bot.telegram.texts.common import e
+from bot.telegram.texts.common import clip, e
 from bot.telegram.texts.videos import settings_line
 from storage.models import Asset, VideoMode
 
 PROMPT_SHOWN = 120  # characters of the prompt above a question
+CARD_PROMPT = 1200  # characters of each prompt on the confirm card, as escaped
 
 
 def _short(text: str, limit: int = PROMPT_SHOWN) -> str:
@@ -134,18 +135,20 @@ def _estimate(est: Estimate) -> str:
 def confirm(card: DraftCard) -> str:
     """Every face and photo the video uses, the prompt as the provider gets it, the cost."""
     job = card.job
-    faces = faces_in_order(card.picked)
+    faces = faces_in_order(card.picked) or ([card.face] if card.face else [])
     lines = [_("🎬 <b>Ready to generate</b>")]
     if len(card.modes) > 1 or job.mode is not VideoMode.FIRST_FRAME:
         lines.append(_("Mode: <b>{mode}</b>", mode=e(mode_name(job.mode))))
-    if job.mode is VideoMode.FIRST_FRAME or (len(faces) == 1 and len(card.picked) == 1):
+    if faces and (job.mode is VideoMode.FIRST_FRAME or len(card.picked) == 1):
         refs = ", ".join(f"<code>{e(item.asset.provider_asset_id)}</code>" for item in card.picked)
         lines.append(_("Face: “{name}” — {assets}", name=e(faces[0].name), assets=refs))
     else:
         lines.extend(picked_line(item) for item in card.picked)
-    lines.append(_("Prompt: <i>{prompt}</i>", prompt=e(job.prompt)))
+    # A prompt may be 2,000 characters and its names grow into tags: both are cut so the
+    # card stays within Telegram's 4,096.
+    lines.append(_("Prompt: <i>{prompt}</i>", prompt=clip(job.prompt, CARD_PROMPT)))
     if card.sent_prompt != job.prompt:
-        lines.append(_("Sent as: <i>{prompt}</i>", prompt=e(card.sent_prompt)))
+        lines.append(_("Sent as: <i>{prompt}</i>", prompt=clip(card.sent_prompt, CARD_PROMPT)))
     lines += [
         settings_line(job.settings),
         "",

@@ -265,9 +265,9 @@ def videos_list(
         _("<b>This group's recent videos</b>") if in_group else _("<b>Your recent videos</b>")
     ]
     for job in jobs:
-        name = names_of(job, face_names)
+        name = clip(names_of(job, face_names), 60)
         state = _JOB_ICON.get(job.status, "⏳")
-        lines.append(f"{state} #{job.id} “{e(name)}”: <i>{e(_short(job.prompt, 60))}</i>")
+        lines.append(f"{state} #{job.id} “{name}”: <i>{e(_short(job.prompt, 60))}</i>")
     return "\n".join(lines)
 
 

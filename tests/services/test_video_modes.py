@@ -1,0 +1,109 @@
+"""Issue 13 at the service level: modes follow the provider, several faces in one video only
+at one provider and only the owner's, every face active when Generate is pressed."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.providers.base import ImageRole
+from bot.services.errors import Refusal
+from bot.services.video_modes import MODES
+from bot.services.videos import VideoService
+from storage.database import Database
+from storage.faces import FaceRepo
+from storage.models import FaceStatus, JobStatus, Owner, OwnerKind, VideoMode
+from tests.services.conftest import ALICE, BOB, Actors, FakeProvider
+from tests.services.test_videos_drafts import refusal_of
+from tests.services.video_fakes import usable_face
+
+ALICES = Owner(OwnerKind.USER, ALICE)
+BOBS = Owner(OwnerKind.USER, BOB)
+
+
+def every_mode(provider: FakeProvider) -> None:
+    provider.capabilities = replace(
+        provider.capabilities, last_frame=True, reference_images=9, image_tag="@Image{n}"
+    )
+
+
+async def test_a_provider_with_first_frames_only_offers_no_other_mode(
+    video_service: VideoService, db: Database, actors: Actors
+) -> None:
+    await usable_face(db, ALICES, photos=2)
+    card = await video_service.drafts.start(actors.alice, "waves")
+    assert card.modes == (VideoMode.FIRST_FRAME,) and card.most == 1
+    refs = MODES.index(VideoMode.REFERENCES)
+    refused = video_service.drafts.choose_mode(actors.alice, card.job.id, refs)
+    assert await refusal_of(refused) is Refusal.MODE_NOT_OFFERED
+    assert not card.more_faces
+
+
+async def test_two_faces_as_references_with_their_names_as_tags(
+    video_service: VideoService, db: Database, actors: Actors, fake_provider: FakeProvider
+) -> None:
+    every_mode(fake_provider)
+    anna, (anna_photo,) = await usable_face(db, ALICES, name="Anna")
+    ben, (ben_photo,) = await usable_face(db, ALICES, name="Ben")
+    drafts = video_service.drafts
+    card = await drafts.start(actors.alice, "Anna hugs Ben", face_id=anna.id)
+    job_id = card.job.id
+    card = await drafts.choose_mode(actors.alice, job_id, MODES.index(VideoMode.REFERENCES))
+    assert [item.asset for item in card.picked] == [anna_photo]  # kept as Image 1
+    card = await drafts.add_face(actors.alice, job_id)
+    assert [f.name for f in card.faces] == ["Anna", "Ben"] and card.elsewhere == 0
+    await drafts.choose_face(actors.alice, job_id, ben.id)
+    await drafts.pick_photo(actors.alice, job_id, ben_photo.id)
+    card = await drafts.picked(actors.alice, job_id)
+    assert card.job.face_ids == (anna.id, ben.id)
+    assert card.sent_prompt == "@Image1 hugs @Image2"
+    await video_service.confirm(actors.alice, job_id)
+    (request,) = fake_provider.requests
+    assert request.prompt == "@Image1 hugs @Image2"
+    assert [(i.asset_id, i.role) for i in request.images] == [
+        (anna_photo.provider_asset_id, ImageRole.REFERENCE),
+        (ben_photo.provider_asset_id, ImageRole.REFERENCE),
+    ]
+
+
+async def test_a_withdrawn_second_face_stops_the_video(
+    video_service: VideoService, db: Database, actors: Actors, fake_provider: FakeProvider
+) -> None:
+    every_mode(fake_provider)
+    anna, (anna_photo,) = await usable_face(db, ALICES, name="Anna")
+    ben, (ben_photo,) = await usable_face(db, ALICES, name="Ben")
+    drafts = video_service.drafts
+    card = await drafts.start(actors.alice, "turns", face_id=anna.id)
+    job_id = card.job.id
+    await drafts.choose_mode(actors.alice, job_id, MODES.index(VideoMode.FIRST_LAST))
+    await drafts.add_face(actors.alice, job_id)
+    await drafts.choose_face(actors.alice, job_id, ben.id)
+    card = await drafts.pick_photo(actors.alice, job_id, ben_photo.id)
+    assert card.job.asset_ids == (anna_photo.id, ben_photo.id)  # both frames: confirm step
+    # Ben's person withdraws consent before Generate.
+    await FaceRepo(db).transition(ben.id, FaceStatus.WITHDRAWN, 4.0)
+    assert await refusal_of(video_service.confirm(actors.alice, job_id)) is (
+        Refusal.FACE_WITHDRAWN
+    )
+    assert fake_provider.count("submit_video") == 0
+    job = await video_service.rules.job(job_id)
+    assert job.status is JobStatus.DRAFT
+
+
+async def test_faces_of_another_provider_or_owner_cannot_join(
+    video_service: VideoService, db: Database, actors: Actors, fake_provider: FakeProvider
+) -> None:
+    every_mode(fake_provider)
+    anna, _ = await usable_face(db, ALICES, name="Anna")
+    elsewhere, _ = await usable_face(db, ALICES, name="Eve", provider="other")
+    bobs, _ = await usable_face(db, BOBS, name="Bo")
+    drafts = video_service.drafts
+    card = await drafts.start(actors.alice, "waves", face_id=anna.id)
+    job_id = card.job.id
+    await drafts.choose_mode(actors.alice, job_id, MODES.index(VideoMode.REFERENCES))
+    card = await drafts.add_face(actors.alice, job_id)
+    assert [f.name for f in card.faces] == ["Anna"]  # Eve is at another provider
+    refused = drafts.choose_face(actors.alice, job_id, elsewhere.id)
+    assert await refusal_of(refused) in (Refusal.OTHER_PROVIDER, Refusal.PROVIDER_OFF)
+    assert await refusal_of(drafts.choose_face(actors.alice, job_id, bobs.id)) is (
+        Refusal.NOT_YOURS
+    )
