@@ -20,6 +20,7 @@ from bot.services.video_cards import DraftCard, DraftCards
 from bot.services.video_modes import (
     MODES,
     least_photos,
+    mentioned,
     mode_for,
     modes_of,
     most_photos,
@@ -139,9 +140,35 @@ class DraftService:
             return await self._card(draft)  # made by an earlier run of this same request
         if face_id is None and len(usable) == 1:
             face_id = usable[0].face.id
+        if face_id is None:
+            named = mentioned(prompt, [u.face for u in await self.usable_faces(actor.owner)])
+            if len(named) == 1:
+                face_id = named[0].id
+            elif named:
+                return await self._cast(draft, named)
         if face_id is not None:
             return await self._choose_face(draft, face_id)
         return await self._card(draft)
+
+    async def _cast(self, job: VideoJob, named: list[Face]) -> DraftCard:
+        """A prompt naming two or more faces ("Anna hugs Ben"): a references video of them,
+        each with their first photo, where one provider has them all and takes that many;
+        else the face question, as for any prompt."""
+        providers = {face.provider for face in named}
+        caps = self.providers.capabilities(named[0].provider)
+        if len(providers) > 1 or VideoMode.REFERENCES not in modes_of(caps):
+            return await self._card(job)
+        if len(named) > most_photos(VideoMode.REFERENCES, caps):
+            return await self._card(job)
+        photos = [(await self.cards.active(face.id))[0].id for face in named]
+        job = await self.videos.update_draft(
+            job.id,
+            face_id=named[0].id,
+            provider=named[0].provider,
+            mode=VideoMode.REFERENCES,
+            settings=normalize(job.settings, caps.models),
+        )
+        return await self._chosen(job, photos)
 
     @staticmethod
     def _not_forwarded_in_group(actor: Actor, forwarded: bool) -> None:

@@ -91,6 +91,37 @@ def _spaced(char: str) -> bool:
     return not kind.startswith(("CJK", "HIRAGANA", "KATAKANA"))
 
 
+def _name_pattern(name: str) -> str:
+    left = r"(?<!\w)" if _spaced(name[0]) else ""
+    right = r"(?!\w)" if _spaced(name[-1]) else ""
+    return f"{left}{re.escape(name)}{right}"
+
+
+def mentioned(prompt: str, faces: Sequence[Face]) -> list[Face]:
+    """The faces a prompt names, as written (case counts here: "Sun" is a face, "the sun"
+    is not), each once, in the order the prompt names them; a name two faces share names
+    neither."""
+    by_name: dict[str, list[Face]] = {}
+    for face in faces:
+        if face.name.strip():
+            by_name.setdefault(face.name.strip(), []).append(face)
+    found: list[tuple[int, Face]] = []
+    taken: list[tuple[int, int]] = []
+    for name in sorted(by_name, key=len, reverse=True):  # "Anna Lee" before "Anna"
+        if len(by_name[name]) > 1:
+            continue
+        for match in re.finditer(_name_pattern(name), prompt):
+            span = match.span()
+            if any(a < span[1] and span[0] < b for a, b in taken):
+                continue  # inside a longer name already found
+            taken.append(span)
+            found.append((span[0], by_name[name][0]))
+    order: dict[int, Face] = {}
+    for _, face in sorted(found, key=lambda item: item[0]):
+        order.setdefault(face.id, face)
+    return list(order.values())
+
+
 def provider_prompt(prompt: str, mode: VideoMode, picked: Sequence[Picked], tag: str) -> str:
     """The prompt as the provider gets it: in a references video, each face's name the user
     wrote becomes the provider's name for that face's first photo ("Anna hugs Ben" ->
@@ -113,11 +144,7 @@ def provider_prompt(prompt: str, mode: VideoMode, picked: Sequence[Picked], tag:
     names = sorted((name for name in tags if name.casefold() not in shared), key=len, reverse=True)
     if not names:
         return prompt
-    parts = []
-    for i, name in enumerate(names):
-        left = r"(?<!\w)" if _spaced(name[0]) else ""
-        right = r"(?!\w)" if _spaced(name[-1]) else ""
-        parts.append(f"(?P<n{i}>{left}{re.escape(name)}{right})")
+    parts = [f"(?P<n{i}>{_name_pattern(name)})" for i, name in enumerate(names)]
     pattern = re.compile("|".join(parts), re.IGNORECASE)
 
     def named(match: re.Match[str]) -> str:

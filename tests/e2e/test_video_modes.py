@@ -51,29 +51,48 @@ async def test_two_people_in_one_reference_video(
     alice = tg.add_user("Alice")
     (anna,) = await face_with_photos(tg, sim, alice, "Anna")
     (ben,) = await face_with_photos(tg, sim, alice, "Ben")
-    card = await _draft_of_anna(tg, alice, "Anna hugs ben under the rain")
-    await _switch_mode(tg, alice, card, "References")
-    assert "Image 1: “Anna”" in card.text  # her photo stays picked as Image 1
-    await _add_ben(tg, alice, card)
-    await tg.wait_for(lambda: any("Use 2 photos" in b.text for b in card.buttons()))
-    await tg.press(alice, card, text="Use 2 photos")
-    await tg.wait_for(lambda: "Ready to generate" in card.text)
+    await face_with_photos(tg, sim, alice, "Cleo")  # not named: not in the video
+    # The prompt names two faces: both are in, each with their first photo.
+    mark = tg.mark()
+    await tg.send_text(alice, "/generate Anna hugs Ben under the rain")
+    card = await tg.next_message(alice.id, after=mark, contains="Ready to generate")
     # The card names every face and photo, and the prompt as the provider gets it.
+    assert "Mode: References" in card.text
     assert f"Image 1: “Anna” · photo 1 {anna}" in card.text
     assert f"Image 2: “Ben” · photo 1 {ben}" in card.text
+    assert "Cleo" not in card.text
     assert "Sent as: [Image 1] hugs [Image 2] under the rain" in card.text
     assert "Estimated cost" in card.text
     mark = tg.mark()
     await tg.press(alice, card, text="Generate")
     video = await video_message(tg, alice.id, mark)
     assert video.file_bytes == sample_mp4()
-    assert "Anna &amp; Ben" in video.text or "Anna & Ben" in video.text
+    assert "Anna & Ben" in video.text
     assert sim.count("POST", "/v1/videos") == 1
     (body,) = sim.video_requests
     urls = [item["image_url"]["url"] for item in body["input_references"]]
     assert urls == [f"asset://{anna}", f"asset://{ben}"]
     assert "frame_images" not in body
     assert body["prompt"] == "[Image 1] hugs [Image 2] under the rain"
+
+
+async def test_adding_a_face_by_hand(
+    bot: RunningBot, tg: FakeTelegram, sim: Token360Simulator
+) -> None:
+    alice = tg.add_user("Alice")
+    (anna,) = await face_with_photos(tg, sim, alice, "Anna")
+    (ben,) = await face_with_photos(tg, sim, alice, "Ben")
+    card = await _draft_of_anna(tg, alice, "two friends, ben waving")
+    await _switch_mode(tg, alice, card, "References")
+    assert "Image 1: “Anna”" in card.text  # her photo stays picked as Image 1
+    await _add_ben(tg, alice, card)
+    await tg.wait_for(lambda: any("Use 2 photos" in b.text for b in card.buttons()))
+    await tg.press(alice, card, text="Use 2 photos")
+    await tg.wait_for(lambda: "Ready to generate" in card.text)
+    assert f"Image 2: “Ben” · photo 1 {ben}" in card.text
+    # Names match in any case where the user wrote them: "ben" is Ben.
+    assert "Sent as: two friends, [Image 2] waving" in card.text
+    assert anna in card.text
 
 
 async def test_first_and_last_frame_of_two_faces(

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.providers.base import ImageRole
+from bot.providers.base import ImageRole, ProviderName
+from bot.providers.registry import Providers
 from bot.services.errors import Refusal
 from bot.services.video_modes import MODES
 from bot.services.videos import VideoService
@@ -107,3 +108,21 @@ async def test_faces_of_another_provider_or_owner_cannot_join(
     assert await refusal_of(drafts.choose_face(actors.alice, job_id, bobs.id)) is (
         Refusal.NOT_YOURS
     )
+
+
+async def test_a_prompt_naming_faces_at_two_providers_asks_which_face(
+    video_service: VideoService, db: Database, actors: Actors, fake_provider: FakeProvider
+) -> None:
+    every_mode(fake_provider)
+    other = FakeProvider(name=ProviderName("other"))
+    both = Providers([fake_provider, other])
+    video_service.drafts.providers = video_service.drafts.cards.providers = both
+    await usable_face(db, ALICES, name="Anna")
+    await usable_face(db, ALICES, name="Eve", provider="other")
+    card = await video_service.drafts.start(actors.alice, "Anna and Eve dance")
+    assert card.face is None and not card.job.asset_ids  # the face question, as usual
+    _, (ben_photo, _) = await usable_face(db, ALICES, name="Ben", photos=2)
+    card = await video_service.drafts.start(actors.alice, "Ben and Anna dance")
+    assert card.job.mode is VideoMode.REFERENCES
+    assert [item.face.name for item in card.picked] == ["Ben", "Anna"]
+    assert card.picked[0].asset == ben_photo  # each face's first photo

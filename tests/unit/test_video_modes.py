@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.providers.base import Capabilities, ImageRole
-from bot.services.video_modes import Picked, modes_of, provider_prompt
+from bot.services.video_modes import Picked, mentioned, modes_of, provider_prompt
 from storage.models import VideoMode
 
 
@@ -61,3 +61,15 @@ def test_modes_follow_the_capabilities() -> None:
     assert modes_of(both) == (VideoMode.FIRST_FRAME, VideoMode.FIRST_LAST, VideoMode.REFERENCES)
     only_refs = Capabilities("X", first_frame=False, reference_images=9)
     assert modes_of(only_refs) == (VideoMode.REFERENCES,)
+
+
+def test_the_faces_a_prompt_names_in_its_order() -> None:
+    faces: Any = [ANNA, BEN, ANNA_LEE, Face(4, "Sun")]
+    assert mentioned("Ben hugs Anna Lee in the sun", faces) == [BEN, ANNA_LEE]
+    assert mentioned("Anna, then Ben, then Anna", faces) == [ANNA, BEN]
+    assert mentioned("nobody here", faces) == []
+
+
+def test_a_name_two_faces_share_names_neither() -> None:
+    faces: Any = [ANNA, Face(9, "Anna"), BEN]
+    assert mentioned("Anna hugs Ben", faces) == [BEN]

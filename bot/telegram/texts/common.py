@@ -142,6 +142,12 @@ def help_text(bot_username: str) -> str:
                 "defaults; /videos sends past videos again."
             ),
             _(
+                "• Several people in one video: name their faces in the prompt "
+                "(/generate <i>Anna hugs Ben</i>). Where the provider offers them, 🖼 Photos "
+                "on the card switches between first frame, first &amp; last frame and "
+                "references."
+            ),
+            _(
                 "• In any chat, type @{bot} <i>prompt</i> to make a video right there.",
                 bot=bot,
             ),
