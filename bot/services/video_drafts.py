@@ -370,6 +370,18 @@ class DraftService:
             inline_message_id=inline_message_id,
             request_key=request_key,
         )
+        caps = self.providers.capabilities(draft.provider) if draft.provider else None
+        if caps is not None and draft.asset_ids and draft.mode not in modes_of(caps):
+            # The provider no longer offers this mode: its photos are picked again, in one
+            # it offers.
+            mode = mode_for(draft.mode, caps)
+            draft = await self.videos.update_draft(
+                draft.id,
+                mode=mode,
+                picking=list(draft.asset_ids)[: most_photos(mode, caps)],
+                asset_ids=[],
+                face_ids=[],
+            )
         return await self._card(draft)
 
     async def forget(

@@ -31,7 +31,11 @@ Real-avatar verification
     (link live), ``expired`` (link dead, not passed), ``processing`` (passed, result_code
     ``10000``, group being bound for ``activation_delay`` s), ``verified`` (``group_id`` =
     ``group-YYYYmmddHHMMSS-xxxxx``) or ``failed`` (result_code not ``10000``). Asking does not use
-    anything up. There is no list of results.
+    anything up. There is no list of results. Once the person finished the page (passed or
+    not), their browser is sent to the task's ``callback_url`` with ``?bytedToken=&resultCode=``
+    added, as ByteDance's CreateVisualValidateSession does (what ToAPIs sends there is NOT
+    FOUND; the upstream redirect is documented): the simulator makes that visit
+    (``callback_visits``), to loopback hosts only.
 
 H5 links
     ``{base_url}/h5/{token}``, valid ``link_ttl`` s from the session being ready, single use.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections import deque
 from collections.abc import Iterable
@@ -12,6 +13,7 @@ from aiohttp import web
 
 from sandbox.common import SimulatorBase
 from sandbox.helpers import ApiError, H5Link, Json, Settled, SimulatorOptions, optional_url, owned
+from sandbox.orcarouter import fetch
 from sandbox.records import VIDEO_URL_TTL
 from sandbox.toapis import controls, videos
 from sandbox.toapis.sources import fetch_source
@@ -62,6 +64,10 @@ class ToAPIsSimulator(SimulatorBase):
         self._groups: dict[str, AvatarGroup] = {}
         self._assets: dict[str, Asset] = {}
         self._videos: dict[str, VideoTask] = {}
+        # The callback_url visits after a face check (the upstream session's CallbackURL is
+        # where the person's browser goes, with ?bytedToken=&resultCode=): (url, status).
+        self.callback_visits: list[tuple[str, int | None]] = []
+        self._visits: set[asyncio.Task[None]] = set()
         self.fetches: list[str] = []  # every source_url the simulator GETs, in order
         real, private = f"{PREFIX}/real-avatar", f"{PREFIX}/private-avatar"
         routes = [
@@ -131,6 +137,26 @@ class ToAPIsSimulator(SimulatorBase):
         if task.result_code is None:
             task.result_code, task.decided_at = result_code, self.now()
             self._settle()
+            if task.callback_url:
+                url = fetch.with_query(
+                    task.callback_url, {"bytedToken": task.byted_token, "resultCode": result_code}
+                )
+                try:
+                    visit = asyncio.get_running_loop().create_task(self._visit(url))
+                except RuntimeError:  # decided outside an event loop: nobody to send back
+                    return
+                self._visits.add(visit)
+                visit.add_done_callback(self._visits.discard)
+
+    async def _visit(self, url: str) -> None:
+        status, _ = await fetch.visit(url)
+        self.callback_visits.append((url, status))
+
+    async def stop(self) -> None:
+        for visit in list(self._visits):
+            visit.cancel()
+        await asyncio.gather(*self._visits, return_exceptions=True)
+        await super().stop()
 
     def task_of_link(self, h5_url: str) -> VerifyTask:
         token = urlsplit(h5_url).path.rstrip("/").rsplit("/", 1)[-1]

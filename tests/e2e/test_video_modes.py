@@ -12,6 +12,7 @@ from bot.config import ProviderKey, Settings
 from sandbox.media import sample_mp4
 from sandbox.orcarouter import OrcaRouterSimulator
 from sandbox.sunra import SunraSimulator
+from sandbox.toapis import ToAPIsSimulator
 from sandbox.token360 import Token360Simulator
 from tests.e2e.helpers import face_with_photos, final_progress, video_message
 from tests.fakes.telegram_api import FakeTelegram
@@ -281,3 +282,37 @@ async def test_the_face_check_page_returns_to_a_secret_that_wakes_only_its_check
     finally:
         await running.stop()
         await orca.stop()
+
+
+async def test_toapis_sends_the_browser_back_to_the_secret_and_the_check_is_asked_at_once(
+    tg: FakeTelegram, settings: Settings
+) -> None:
+    toapis = ToAPIsSimulator(api_keys=("sim-key",), processing_seconds=0.2)
+    await toapis.start()
+    config = replace(
+        settings,
+        providers={"toapis": ProviderKey("sim-key", toapis.base_url)},
+        public_url="http://127.0.0.1:0",
+        poll_seconds=30.0,
+        max_poll_seconds=60.0,
+    )
+    running = await RunningBot(config).start()
+    try:
+        alice = tg.add_user("Alice")
+        mark = tg.mark()
+        await tg.send_text(alice, "/newface Anna")
+        card = await tg.next_message(alice.id, after=mark, contains="Valid for 2 minutes")
+        (row,) = query(config.database_path, "SELECT callback_token FROM faces")
+        (task,) = toapis.tasks.values()
+        base = running.services.media.base_url
+        assert task.callback_url == f"{base}/return/toapis/{row['callback_token']}"
+        link = card.button("Open verification page").url
+        assert link is not None
+        mark = tg.mark()
+        toapis.pass_link(link)
+        await tg.next_message(alice.id, after=mark, contains="is verified", timeout=15)
+        ((url, status),) = toapis.callback_visits
+        assert status == 200 and "resultCode=10000" in url
+    finally:
+        await running.stop()
+        await toapis.stop()

@@ -10,12 +10,15 @@ from bot.providers.registry import Providers
 from bot.services.errors import Refusal
 from bot.services.video_modes import MODES
 from bot.services.videos import VideoService
+from storage.cleanups import CleanupRepo
 from storage.database import Database
 from storage.faces import FaceRepo
-from storage.models import FaceStatus, JobStatus, Owner, OwnerKind, VideoMode
+from storage.models import FaceStatus, JobStatus, Owner, OwnerKind, VideoMode, VideoSettings
+from storage.videos import VideoRepo
+from tests.clock import FakeClock
 from tests.services.conftest import ALICE, BOB, Actors, FakeProvider
 from tests.services.test_videos_drafts import refusal_of
-from tests.services.video_fakes import usable_face
+from tests.services.video_fakes import delivered, usable_face
 
 ALICES = Owner(OwnerKind.USER, ALICE)
 BOBS = Owner(OwnerKind.USER, BOB)
@@ -126,3 +129,76 @@ async def test_a_prompt_naming_faces_at_two_providers_asks_which_face(
     assert card.job.mode is VideoMode.REFERENCES
     assert [item.face.name for item in card.picked] == ["Ben", "Anna"]
     assert card.picked[0].asset == ben_photo  # each face's first photo
+
+
+async def test_again_keeps_the_mode_or_asks_again_when_the_provider_dropped_it(
+    video_service: VideoService,
+    db: Database,
+    actors: Actors,
+    fake_provider: FakeProvider,
+    clock: FakeClock,
+) -> None:
+    every_mode(fake_provider)
+    anna, (first, last) = await usable_face(db, ALICES, name="Anna", photos=2)
+    drafts = video_service.drafts
+    card = await drafts.start(actors.alice, "turns", face_id=anna.id)
+    job_id = card.job.id
+    await drafts.choose_mode(actors.alice, job_id, MODES.index(VideoMode.FIRST_LAST))
+    await drafts.pick_photo(actors.alice, job_id, first.id)
+    await drafts.pick_photo(actors.alice, job_id, last.id)
+    job = await video_service.confirm(actors.alice, job_id)
+    await delivered(db, job.id, clock())
+    again = await drafts.again(actors.alice, job.id, request_key="u1")
+    assert again.job.mode is VideoMode.FIRST_LAST
+    assert [(i.asset, i.role) for i in again.picked] == [
+        (first, ImageRole.FIRST_FRAME),
+        (last, ImageRole.LAST_FRAME),
+    ]
+    # The operator's provider stops taking last frames: the photos are picked again.
+    fake_provider.capabilities = replace(fake_provider.capabilities, last_frame=False)
+    again = await drafts.again(actors.alice, job.id, request_key="u2")
+    assert again.job.mode is VideoMode.FIRST_FRAME and not again.job.asset_ids
+    assert again.job.picking == (first.id,)
+
+
+async def test_every_face_of_a_video_counts_as_in_use(db: Database) -> None:
+    """A second face's photos are not deleted at the provider while its video is made, and
+    the video counts among that face's videos."""
+    anna, (anna_photo,) = await usable_face(db, ALICES, name="Anna")
+    ben, (ben_photo,) = await usable_face(db, ALICES, name="Ben")
+    videos = VideoRepo(db)
+    draft = await videos.create_draft(
+        user_id=ALICE,
+        chat_id=ALICE,
+        prompt="Anna hugs Ben",
+        settings=VideoSettings(),
+        now=5.0,
+        face_id=anna.id,
+        asset_ids=[anna_photo.id, ben_photo.id],
+        face_ids=[anna.id, ben.id],
+        mode=VideoMode.REFERENCES,
+        provider="fake",
+    )
+    cleanups = CleanupRepo(db)
+    assert not await cleanups.videos_making(ben.id)
+    assert await videos.transition(
+        draft.id, JobStatus.QUEUED, 6.0, expect=[JobStatus.DRAFT], face_active=True
+    )
+    assert await cleanups.videos_making(ben.id) and await cleanups.videos_making(anna.id)
+    # With Ben withdrawn, a draft of both can no longer leave its draft.
+    again = await videos.create_draft(
+        user_id=ALICE,
+        chat_id=ALICE,
+        prompt="again",
+        settings=VideoSettings(),
+        now=7.0,
+        face_id=anna.id,
+        asset_ids=[anna_photo.id, ben_photo.id],
+        face_ids=[anna.id, ben.id],
+        mode=VideoMode.REFERENCES,
+        provider="fake",
+    )
+    await FaceRepo(db).transition(ben.id, FaceStatus.WITHDRAWN, 8.0)
+    assert not await videos.transition(
+        again.id, JobStatus.SUBMITTING, 9.0, expect=[JobStatus.DRAFT], face_active=True
+    )
