@@ -120,8 +120,9 @@ class DraftCards:
         return [a for a in await self.assets.for_face(face_id) if a.state is AssetState.ACTIVE]
 
     async def picked(self, job: VideoJob, asset_ids: list[int]) -> list[Picked]:
-        """The chosen photos with their faces, in order; a photo no longer usable (its face
-        withdrawn or deleted, itself failed) is left out, so the card never offers it."""
+        """The chosen photos with their faces, in order; a photo no longer Active, or not of
+        the draft owner's faces, is left out (a withdrawn face's is kept, for
+        :meth:`images` to refuse by name)."""
         picked: list[Picked] = []
         photo_numbers: dict[int, dict[int, int]] = {}
         faces: dict[int, Face] = {}

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from typing import Any
 
 import httpx
+import pytest
 
 from bot.config import ProviderKey, Settings
 from sandbox.media import sample_mp4
@@ -244,15 +246,24 @@ async def test_a_dropped_callback_is_made_up_for_by_polling(
         await running.stop()
 
 
+def _returns(sim: Any) -> list[str]:
+    """The URLs the simulated browser was sent back to after the face check."""
+    if isinstance(sim, OrcaRouterSimulator):
+        return [visit.url for visit in sim.return_visits]
+    return [url for url, _ in sim.callback_visits]
+
+
+@pytest.mark.parametrize("name", ["orcarouter", "toapis"])
 async def test_the_face_check_page_returns_to_a_secret_that_wakes_only_its_check(
-    tg: FakeTelegram, settings: Settings
+    name: str, tg: FakeTelegram, settings: Settings
 ) -> None:
-    orca = OrcaRouterSimulator(api_keys=("sim-key",), processing_seconds=0.2)
-    await orca.start()
+    kind = OrcaRouterSimulator if name == "orcarouter" else ToAPIsSimulator
+    sim = kind(api_keys=("sim-key",), processing_seconds=0.2)
+    await sim.start()
     # Polls are half a minute apart: only the page's return can bring the news in time.
     config = replace(
         settings,
-        providers={"orcarouter": ProviderKey("sim-key", orca.base_url)},
+        providers={name: ProviderKey("sim-key", sim.base_url)},
         public_url="http://127.0.0.1:0",
         poll_seconds=30.0,
         max_poll_seconds=60.0,
@@ -268,51 +279,15 @@ async def test_the_face_check_page_returns_to_a_secret_that_wakes_only_its_check
         assert secret and len(secret) >= 32
         base = running.services.media.base_url
         async with httpx.AsyncClient(base_url=base, timeout=10) as http:
-            forged = await http.get("/return/orcarouter/not-the-secret?status=success")
+            forged = await http.get(f"/return/{name}/not-the-secret?status=success")
         assert forged.status_code == 200  # the person's browser always gets the page
         link = card.button("Open verification page").url
         assert link is not None
-        gets_before = orca.count("GET")
         mark = tg.mark()
-        orca.pass_link(link)
+        sim.pass_link(link)
         await tg.next_message(alice.id, after=mark, contains="is verified", timeout=15)
-        (visit,) = orca.return_visits
-        assert visit.url.startswith(f"{base}/return/orcarouter/{secret}?")
-        assert orca.count("GET") > gets_before
+        (url,) = _returns(sim)
+        assert url.startswith(f"{base}/return/{name}/{secret}?")
     finally:
         await running.stop()
-        await orca.stop()
-
-
-async def test_toapis_sends_the_browser_back_to_the_secret_and_the_check_is_asked_at_once(
-    tg: FakeTelegram, settings: Settings
-) -> None:
-    toapis = ToAPIsSimulator(api_keys=("sim-key",), processing_seconds=0.2)
-    await toapis.start()
-    config = replace(
-        settings,
-        providers={"toapis": ProviderKey("sim-key", toapis.base_url)},
-        public_url="http://127.0.0.1:0",
-        poll_seconds=30.0,
-        max_poll_seconds=60.0,
-    )
-    running = await RunningBot(config).start()
-    try:
-        alice = tg.add_user("Alice")
-        mark = tg.mark()
-        await tg.send_text(alice, "/newface Anna")
-        card = await tg.next_message(alice.id, after=mark, contains="Valid for 2 minutes")
-        (row,) = query(config.database_path, "SELECT callback_token FROM faces")
-        (task,) = toapis.tasks.values()
-        base = running.services.media.base_url
-        assert task.callback_url == f"{base}/return/toapis/{row['callback_token']}"
-        link = card.button("Open verification page").url
-        assert link is not None
-        mark = tg.mark()
-        toapis.pass_link(link)
-        await tg.next_message(alice.id, after=mark, contains="is verified", timeout=15)
-        ((url, status),) = toapis.callback_visits
-        assert status == 200 and "resultCode=10000" in url
-    finally:
-        await running.stop()
-        await toapis.stop()
+        await sim.stop()

@@ -13,7 +13,15 @@ from bot.services.videos import VideoService
 from storage.cleanups import CleanupRepo
 from storage.database import Database
 from storage.faces import FaceRepo
-from storage.models import FaceStatus, JobStatus, Owner, OwnerKind, VideoMode, VideoSettings
+from storage.models import (
+    FaceStatus,
+    JobStatus,
+    Owner,
+    OwnerKind,
+    VideoJob,
+    VideoMode,
+    VideoSettings,
+)
 from storage.videos import VideoRepo
 from tests.clock import FakeClock
 from tests.services.conftest import ALICE, BOB, Actors, FakeProvider
@@ -167,18 +175,22 @@ async def test_every_face_of_a_video_counts_as_in_use(db: Database) -> None:
     anna, (anna_photo,) = await usable_face(db, ALICES, name="Anna")
     ben, (ben_photo,) = await usable_face(db, ALICES, name="Ben")
     videos = VideoRepo(db)
-    draft = await videos.create_draft(
-        user_id=ALICE,
-        chat_id=ALICE,
-        prompt="Anna hugs Ben",
-        settings=VideoSettings(),
-        now=5.0,
-        face_id=anna.id,
-        asset_ids=[anna_photo.id, ben_photo.id],
-        face_ids=[anna.id, ben.id],
-        mode=VideoMode.REFERENCES,
-        provider="fake",
-    )
+
+    async def both() -> VideoJob:
+        return await videos.create_draft(
+            user_id=ALICE,
+            chat_id=ALICE,
+            prompt="Anna hugs Ben",
+            settings=VideoSettings(),
+            now=5.0,
+            face_id=anna.id,
+            asset_ids=[anna_photo.id, ben_photo.id],
+            face_ids=[anna.id, ben.id],
+            mode=VideoMode.REFERENCES,
+            provider="fake",
+        )
+
+    draft = await both()
     cleanups = CleanupRepo(db)
     assert not await cleanups.videos_making(ben.id)
     assert await videos.transition(
@@ -186,18 +198,7 @@ async def test_every_face_of_a_video_counts_as_in_use(db: Database) -> None:
     )
     assert await cleanups.videos_making(ben.id) and await cleanups.videos_making(anna.id)
     # With Ben withdrawn, a draft of both can no longer leave its draft.
-    again = await videos.create_draft(
-        user_id=ALICE,
-        chat_id=ALICE,
-        prompt="again",
-        settings=VideoSettings(),
-        now=7.0,
-        face_id=anna.id,
-        asset_ids=[anna_photo.id, ben_photo.id],
-        face_ids=[anna.id, ben.id],
-        mode=VideoMode.REFERENCES,
-        provider="fake",
-    )
+    again = await both()
     await FaceRepo(db).transition(ben.id, FaceStatus.WITHDRAWN, 8.0)
     assert not await videos.transition(
         again.id, JobStatus.SUBMITTING, 9.0, expect=[JobStatus.DRAFT], face_active=True
