@@ -291,3 +291,46 @@ async def test_the_face_check_page_returns_to_a_secret_that_wakes_only_its_check
     finally:
         await running.stop()
         await sim.stop()
+
+
+async def test_two_people_at_sunra_are_named_as_its_docs_say(
+    tg: FakeTelegram, settings: Settings
+) -> None:
+    sunra = SunraSimulator(api_keys=("sim-key",), processing_seconds=0.2)
+    await sunra.start()
+    config = replace(
+        settings,
+        providers={"sunra": ProviderKey("sim-key", sunra.base_url)},
+        public_url="http://127.0.0.1:0",
+    )
+    running = await RunningBot(config).start()
+    try:
+        alice = tg.add_user("Alice")
+        for name in ("Anna", "Ben"):
+            mark = tg.mark()
+            await tg.send_text(alice, f"/newface {name}")
+            await tg.next_message(alice.id, after=mark, contains="has no face check")
+            mark = tg.mark()
+            await tg.send_photo(alice, image(700, 900))
+            await final_progress(tg, alice.id, mark, timeout=20)
+        ids = [
+            r["provider_asset_id"]
+            for r in query(
+                config.database_path, "SELECT provider_asset_id FROM assets ORDER BY id"
+            )
+        ]
+        mark = tg.mark()
+        await tg.send_text(alice, "/generate Ben lifts Anna")
+        card = await tg.next_message(alice.id, after=mark, contains="Ready to generate")
+        assert "Sent as: @Image1 lifts @Image2" in card.text
+        mark = tg.mark()
+        await tg.press(alice, card, text="Generate")
+        await video_message(tg, alice.id, mark)
+        assert sunra.count("POST", "/v1/queue/") == 1
+        (body,) = sunra.video_requests
+        assert body["reference_images"] == [f"asset://{ids[1]}", f"asset://{ids[0]}"]
+        assert body["prompt"] == "@Image1 lifts @Image2"
+        assert body["_model"].endswith("reference-to-video")
+    finally:
+        await running.stop()
+        await sunra.stop()
