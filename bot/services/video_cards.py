@@ -43,6 +43,7 @@ class DraftCard:
     elsewhere: int = 0
     sent_prompt: str = ""  # the prompt as the provider will get it
     provider_name: str = ""  # the draft's provider, as people know it
+    choice: bool = False  # the owner has other faces: the face can be chosen again
 
     @property
     def chosen(self) -> list[Asset]:
@@ -114,6 +115,7 @@ class DraftCards:
             elsewhere,
             provider_prompt(job.prompt, job.mode, picked, caps.image_tag),
             caps.display_name,
+            len(await self.usable_faces(owner_of(job), limit=2)) > 1,
         )
 
     async def active(self, face_id: int) -> list[Asset]:

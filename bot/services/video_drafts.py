@@ -42,6 +42,9 @@ from storage.models import (
 )
 from storage.videos import VideoRepo
 
+# How many of the owner's newest faces a prompt's names are looked for among.
+NAMED_FACES = 200
+
 
 class DraftService:
     def __init__(
@@ -141,7 +144,8 @@ class DraftService:
         if face_id is None and len(usable) == 1:
             face_id = usable[0].face.id
         if face_id is None:
-            named = mentioned(prompt, [u.face for u in await self.usable_faces(actor.owner)])
+            newest = await self.usable_faces(actor.owner, limit=NAMED_FACES, newest_first=True)
+            named = mentioned(prompt, [u.face for u in newest])
             if len(named) == 1:
                 face_id = named[0].id
             elif named:
@@ -161,14 +165,17 @@ class DraftService:
         if len(named) > most_photos(VideoMode.REFERENCES, caps):
             return await self._card(job)
         photos = [(await self.cards.active(face.id))[0].id for face in named]
-        job = await self.videos.update_draft(
+        job = await self.videos.update_draft(  # in one write: a crash leaves all or nothing
             job.id,
             face_id=named[0].id,
             provider=named[0].provider,
             mode=VideoMode.REFERENCES,
             settings=normalize(job.settings, caps.models),
+            asset_ids=photos,
+            face_ids=[face.id for face in named],
+            picking=[],
         )
-        return await self._chosen(job, photos)
+        return await self._card(job)
 
     @staticmethod
     def _not_forwarded_in_group(actor: Actor, forwarded: bool) -> None:
@@ -281,6 +288,14 @@ class DraftService:
         )
         return await self._card(job)
 
+    async def change_face(self, actor: Actor, job_id: int) -> DraftCard:
+        """Back to the face question (a face picked from the prompt by mistake, say)."""
+        job = await self.rules.draft(job_id, actor)
+        job = await self.videos.update_draft(
+            job.id, face_id=None, provider=None, asset_ids=[], face_ids=[], picking=[]
+        )
+        return await self._card(job)
+
     async def change_photos(self, actor: Actor, job_id: int) -> DraftCard:
         """Back from the confirm step to the photos, with the chosen ones still picked."""
         job = await self.rules.draft(job_id, actor)
@@ -304,7 +319,7 @@ class DraftService:
         most = most_photos(job.mode, self.providers.capabilities(job.provider))
         if most == 1:
             return await self._chosen(job, [asset.id])
-        chosen = list(job.picking)
+        chosen = list(job.picking or job.asset_ids)  # what the card shows as picked
         if asset.id in chosen:
             chosen.remove(asset.id)
         elif len(chosen) < most:
@@ -313,7 +328,8 @@ class DraftService:
             chosen[-1] = asset.id  # both frames were picked: this one ends the video now
         if job.mode is VideoMode.FIRST_LAST and len(chosen) == most:
             return await self._chosen(job, chosen)  # both frames: nothing left to ask
-        return await self._card(await self.videos.update_draft(job.id, picking=chosen))
+        job = await self.videos.update_draft(job.id, picking=chosen, asset_ids=[], face_ids=[])
+        return await self._card(job)
 
     async def picked(self, actor: Actor, job_id: int) -> DraftCard:
         job = await self.rules.draft(job_id, actor)
@@ -371,17 +387,21 @@ class DraftService:
             request_key=request_key,
         )
         caps = self.providers.capabilities(draft.provider) if draft.provider else None
-        if caps is not None and draft.asset_ids and draft.mode not in modes_of(caps):
-            # The provider no longer offers this mode: its photos are picked again, in one
-            # it offers.
+        if caps is not None and draft.asset_ids:
             mode = mode_for(draft.mode, caps)
-            draft = await self.videos.update_draft(
-                draft.id,
-                mode=mode,
-                picking=list(draft.asset_ids)[: most_photos(mode, caps)],
-                asset_ids=[],
-                face_ids=[],
-            )
+            if mode is not draft.mode or len(draft.asset_ids) > most_photos(mode, caps):
+                # The provider no longer takes this mode or this many photos: they are
+                # picked again, in what it takes, starting from the first one's face.
+                kept = list(draft.asset_ids)[: most_photos(mode, caps)]
+                first = await self.assets.get(kept[0])
+                draft = await self.videos.update_draft(
+                    draft.id,
+                    mode=mode,
+                    face_id=first.face_id if first is not None else draft.face_id,
+                    picking=kept,
+                    asset_ids=[],
+                    face_ids=[],
+                )
         return await self._card(draft)
 
     async def forget(

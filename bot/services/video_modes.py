@@ -81,74 +81,70 @@ def faces_in_order(picked: Sequence[Picked]) -> list[Face]:
     return list(seen.values())
 
 
+# What continues an emoji or a letter (joiners, variation selectors, skin tones): a name
+# never ends right before one ("👩" is not in "👩‍🚀").
+_CONTINUES = "\u200d\ufe0e\ufe0f\U0001f3fb-\U0001f3ff"
+
+
 def _spaced(char: str) -> bool:
-    """Whether a name's edge character needs a word boundary: letters and digits of scripts
-    written with spaces do ("Ann" is not in "Anna"); Chinese and Japanese are written
-    without spaces, so a name there has none around it ("安娜拥抱本")."""
-    if not char.isalnum():
-        return False
+    """Whether a name's edge needs a boundary: every script but Chinese and Japanese, which
+    are written without spaces, so a name there has none around it ("安娜拥抱大卫")."""
     kind = unicodedata.name(char, "")
     return not kind.startswith(("CJK", "HIRAGANA", "KATAKANA"))
 
 
 def _name_pattern(name: str) -> str:
     left = r"(?<!\w)" if _spaced(name[0]) else ""
-    right = r"(?!\w)" if _spaced(name[-1]) else ""
+    right = rf"(?![\w{_CONTINUES}])" if _spaced(name[-1]) else rf"(?![{_CONTINUES}])"
     return f"{left}{re.escape(name)}{right}"
 
 
-def mentioned(prompt: str, faces: Sequence[Face]) -> list[Face]:
-    """The faces a prompt names, as written (case counts here: "Sun" is a face, "the sun"
-    is not), each once, in the order the prompt names them; a name two faces share names
-    neither."""
+def _unique_names(faces: Sequence[Face]) -> dict[str, Face]:
+    """The names a prompt can name faces by, exactly as written: not one two faces share
+    (it would be a guess), nor one of a single character ("A", "I"; "本" is in "日本")."""
     by_name: dict[str, list[Face]] = {}
     for face in faces:
-        if face.name.strip():
-            by_name.setdefault(face.name.strip(), []).append(face)
-    found: list[tuple[int, Face]] = []
-    taken: list[tuple[int, int]] = []
-    for name in sorted(by_name, key=len, reverse=True):  # "Anna Lee" before "Anna"
-        if len(by_name[name]) > 1:
-            continue
+        name = face.name.strip()
+        if len(name) >= 2 and face not in by_name.get(name, []):
+            by_name.setdefault(name, []).append(face)
+    return {name: found[0] for name, found in by_name.items() if len({f.id for f in found}) == 1}
+
+
+def _named(prompt: str, names: Sequence[str]) -> list[tuple[int, int, str]]:
+    """Where the prompt writes each name, longest names first (so "Anna Lee" is not taken
+    for "Anna"), never two in one place: (start, end, name) in the prompt's order."""
+    taken: list[tuple[int, int, str]] = []
+    for name in sorted(names, key=len, reverse=True):
         for match in re.finditer(_name_pattern(name), prompt):
-            span = match.span()
-            if any(a < span[1] and span[0] < b for a, b in taken):
-                continue  # inside a longer name already found
-            taken.append(span)
-            found.append((span[0], by_name[name][0]))
+            start, end = match.span()
+            if not any(a < end and start < b for a, b, _ in taken):
+                taken.append((start, end, name))
+    return sorted(taken)
+
+
+def mentioned(prompt: str, faces: Sequence[Face]) -> list[Face]:
+    """The faces a prompt names, as written ("Sun" is a face, "the sun" is not), each once,
+    in the order the prompt names them."""
+    names = _unique_names(faces)
     order: dict[int, Face] = {}
-    for _, face in sorted(found, key=lambda item: item[0]):
-        order.setdefault(face.id, face)
+    for _, _, name in _named(prompt, list(names)):
+        order.setdefault(names[name].id, names[name])
     return list(order.values())
 
 
 def provider_prompt(prompt: str, mode: VideoMode, picked: Sequence[Picked], tag: str) -> str:
     """The prompt as the provider gets it: in a references video, each face's name the user
-    wrote becomes the provider's name for that face's first photo ("Anna hugs Ben" ->
-    "@Image1 hugs @Image2"). Whole words, any case, longer names first (so "Anna Lee" is not
-    taken for "Anna"); a name two faces share stays as written (it would be a guess).
-    Frames are never named in a prompt, so frame prompts stay as written."""
+    wrote (as written, by the rules of :func:`mentioned`) becomes the provider's name for
+    that face's first photo ("Anna hugs Ben" -> "@Image1 hugs @Image2"). Frames are never
+    named in a prompt, so frame prompts stay as written."""
     if mode is not VideoMode.REFERENCES or not picked:
         return prompt
-    tags: dict[str, str] = {}
-    shared: set[str] = set()
-    owners: dict[str, int] = {}
+    first: dict[int, str] = {}
     for item in picked:
-        name = item.face.name.strip()
-        key = name.casefold()
-        if not key:
-            continue
-        if owners.setdefault(key, item.face.id) != item.face.id:
-            shared.add(key)
-        tags.setdefault(name, tag.format(n=item.number))
-    names = sorted((name for name in tags if name.casefold() not in shared), key=len, reverse=True)
-    if not names:
-        return prompt
-    parts = [f"(?P<n{i}>{_name_pattern(name)})" for i, name in enumerate(names)]
-    pattern = re.compile("|".join(parts), re.IGNORECASE)
-
-    def named(match: re.Match[str]) -> str:
-        group = match.lastgroup
-        return tags[names[int(group[1:])]] if group else match.group(0)
-
-    return pattern.sub(named, prompt)
+        first.setdefault(item.face.id, tag.format(n=item.number))
+    names = _unique_names([item.face for item in picked])
+    out, at = [], 0
+    for start, end, name in _named(prompt, list(names)):
+        out += [prompt[at:start], first[names[name].id]]
+        at = end
+    return "".join(out) + prompt[at:]

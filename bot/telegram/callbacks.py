@@ -65,6 +65,7 @@ class Action(StrEnum):
     GEN_MODE = "gm"  # job:mode (a position in bot.services.video_modes.MODES)
     GEN_ADD_FACE = "gn"  # job: list the faces whose photos may join the video
     GEN_PHOTOS = "gh"  # job: back from the confirm step to the photos
+    GEN_FACES = "gq"  # job: back to the face question
 
 
 class Arg(Enum):
@@ -119,6 +120,7 @@ _SHAPES: dict[Action, tuple[Arg, ...] | str] = {
     Action.GEN_MODE: (Arg.ID, Arg.INDEX),
     Action.GEN_ADD_FACE: (Arg.ID,),
     Action.GEN_PHOTOS: (Arg.ID,),
+    Action.GEN_FACES: (Arg.ID,),
 }
 
 # Invite tokens are secrets.token_urlsafe: URL-safe base64, no padding.

@@ -203,3 +203,46 @@ async def test_every_face_of_a_video_counts_as_in_use(db: Database) -> None:
     assert not await videos.transition(
         again.id, JobStatus.SUBMITTING, 9.0, expect=[JobStatus.DRAFT], face_active=True
     )
+
+
+async def test_again_with_fewer_references_taken_now_picks_again(
+    video_service: VideoService,
+    db: Database,
+    actors: Actors,
+    fake_provider: FakeProvider,
+    clock: FakeClock,
+) -> None:
+    every_mode(fake_provider)
+    anna, photos = await usable_face(db, ALICES, name="Anna", photos=3)
+    drafts = video_service.drafts
+    card = await drafts.start(actors.alice, "three looks", face_id=anna.id)
+    job_id = card.job.id
+    await drafts.choose_mode(actors.alice, job_id, MODES.index(VideoMode.REFERENCES))
+    for photo in photos:
+        await drafts.pick_photo(actors.alice, job_id, photo.id)
+    await drafts.picked(actors.alice, job_id)
+    job = await video_service.confirm(actors.alice, job_id)
+    await delivered(db, job.id, clock())
+    fake_provider.capabilities = replace(fake_provider.capabilities, reference_images=2)
+    again = await drafts.again(actors.alice, job.id, request_key="u3")
+    assert again.job.mode is VideoMode.REFERENCES and not again.job.asset_ids
+    assert again.job.picking == (photos[0].id, photos[1].id)
+    # A tap on a ticked photo takes it out, as the card shows.
+    card = await drafts.pick_photo(actors.alice, again.job.id, photos[1].id)
+    assert card.job.picking == (photos[0].id,)
+
+
+async def test_a_tap_on_the_confirm_cards_photos_starts_from_the_chosen_ones(
+    video_service: VideoService, db: Database, actors: Actors, fake_provider: FakeProvider
+) -> None:
+    every_mode(fake_provider)
+    anna, (one, two) = await usable_face(db, ALICES, name="Anna", photos=2)
+    drafts = video_service.drafts
+    card = await drafts.start(actors.alice, "looks", face_id=anna.id)
+    job_id = card.job.id
+    await drafts.choose_mode(actors.alice, job_id, MODES.index(VideoMode.REFERENCES))
+    await drafts.pick_photo(actors.alice, job_id, one.id)
+    card = await drafts.picked(actors.alice, job_id)
+    assert card.job.asset_ids == (one.id,)
+    card = await drafts.pick_photo(actors.alice, job_id, two.id)  # an older card's button
+    assert card.job.picking == (one.id, two.id) and not card.job.asset_ids

@@ -28,9 +28,13 @@ def refs(prompt: str, *faces: Face, tag: str = "[Image {n}]") -> str:
     return provider_prompt(prompt, VideoMode.REFERENCES, picked(*faces), tag)
 
 
-def test_names_become_tags_as_whole_words_in_any_case() -> None:
-    assert refs("Anna hugs ben; Annabel waves", ANNA, BEN, tag="@Image{n}") == (
+def test_names_become_tags_as_whole_words_as_written() -> None:
+    assert refs("Anna hugs Ben; Annabel waves", ANNA, BEN, tag="@Image{n}") == (
         "@Image1 hugs @Image2; Annabel waves"
+    )
+    # Written otherwise it is a word, not the face: "the sun" is not the face Sun.
+    assert refs("Sun and Anna watch the sun rise", Face(4, "Sun"), ANNA) == (
+        "[Image 1] and [Image 2] watch the sun rise"
     )
 
 
@@ -39,15 +43,25 @@ def test_the_longer_name_wins() -> None:
 
 
 def test_names_in_scripts_without_spaces() -> None:
-    assert refs("安娜拥抱本", Face(1, "安娜"), Face(2, "本")) == "[Image 1]拥抱[Image 2]"
+    anna, david = Face(1, "安娜"), Face(2, "大卫")
+    assert refs("安娜拥抱大卫", anna, david) == "[Image 1]拥抱[Image 2]"
+    # One character is too little to tell a name from a word: "本" is in "日本" (Japan).
+    assert mentioned("安娜在日本旅行", [anna, Face(3, "本")]) == [anna]
+
+
+def test_emoji_and_one_letter_names() -> None:
+    astronaut = "\U0001f469\u200d\U0001f680"
+    assert mentioned(f"{astronaut} waves", [Face(5, "\U0001f469\U0001f469")]) == []
+    assert mentioned("A cat and I", [Face(6, "A"), Face(7, "I")]) == []
+    assert refs("Ann.Bob waves", Face(8, "Ann.")) == "Ann.Bob waves"
 
 
 def test_a_name_two_faces_share_stays_as_written() -> None:
-    assert refs("Anna and Anna", ANNA, Face(9, "anna")) == "Anna and Anna"
+    assert refs("Anna and Anna", ANNA, Face(9, "Anna")) == "Anna and Anna"
 
 
 def test_several_photos_of_one_face_name_its_first() -> None:
-    assert refs("ANNA smiles", ANNA, ANNA) == "[Image 1] smiles"
+    assert refs("Anna smiles", ANNA, ANNA) == "[Image 1] smiles"
 
 
 def test_frames_keep_the_prompt() -> None:

@@ -130,6 +130,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
                 Action.GEN_MODE,
                 Action.GEN_ADD_FACE,
                 Action.GEN_PHOTOS,
+                Action.GEN_FACES,
                 Action.GEN_CONFIRM,
                 Action.GEN_SETTINGS,
                 Action.GEN_CANCEL,

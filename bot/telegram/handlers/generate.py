@@ -79,7 +79,7 @@ def draft_view(card: DraftCard) -> tuple[str, InlineKeyboardMarkup]:
         # photo can't be used any more).
         shown = card.photos[-MAX_LISTED:]
         return draft_texts.choose_asset(card), video_keyboards.choose_asset(card, shown)
-    return draft_texts.confirm(card), video_keyboards.confirm(job)
+    return draft_texts.confirm(card), video_keyboards.confirm(card)
 
 
 async def cmd_settings(update: Update, context: Context) -> None:
@@ -148,6 +148,8 @@ async def _action(
             await _show(query, await drafts.add_face(actor, job_id))
         case Action.GEN_PHOTOS:
             await _show(query, await drafts.change_photos(actor, job_id))
+        case Action.GEN_FACES:
+            await _show(query, await drafts.change_face(actor, job_id))
         case Action.GEN_CANCEL:
             await drafts.cancel(actor, job_id)
             await query.answer()

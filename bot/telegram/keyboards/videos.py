@@ -54,6 +54,8 @@ def choose_asset(card: DraftCard, assets: list[Asset]) -> InlineKeyboardMarkup:
         rows.append([_cb(label, Action.GEN_ASSET, job.id, asset.id)])
     if card.more_faces:
         rows.append([_cb(_("➕ Another face"), Action.GEN_ADD_FACE, job.id)])
+    elif card.choice and not card.picked:
+        rows.append([_cb(_("👤 Faces"), Action.GEN_FACES, job.id)])
     if job.mode is VideoMode.REFERENCES and card.most > 1 and job.picking:
         use = n_("Use {n} photo →", "Use {n} photos →", len(job.picking))
         rows.append([_cb(use, Action.GEN_PICKED, job.id)])
@@ -61,12 +63,16 @@ def choose_asset(card: DraftCard, assets: list[Asset]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(rows)
 
 
-def confirm(job: VideoJob) -> InlineKeyboardMarkup:
+def confirm(card: DraftCard) -> InlineKeyboardMarkup:
+    job = card.job
+    change = [_cb(_("🖼 Photos"), Action.GEN_PHOTOS, job.id)]
+    if card.choice:
+        change.insert(0, _cb(_("👤 Faces"), Action.GEN_FACES, job.id))
     return InlineKeyboardMarkup(
         [
             [_cb(_("🎬 Generate"), Action.GEN_CONFIRM, job.id)],
+            change,
             [
-                _cb(_("🖼 Photos"), Action.GEN_PHOTOS, job.id),
                 _cb(_("⚙️ Settings"), Action.GEN_SETTINGS, job.id),
                 _cb(_("✖ Cancel"), Action.GEN_CANCEL, job.id),
             ],

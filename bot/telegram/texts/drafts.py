@@ -14,7 +14,7 @@ from bot.telegram.texts.videos import settings_line
 from storage.models import Asset, VideoMode
 
 PROMPT_SHOWN = 120  # characters of the prompt above a question
-CARD_PROMPT = 1200  # characters of each prompt on the confirm card, as escaped
+CARD_PROMPT = 1000  # characters of each prompt on the confirm card, as escaped
 
 
 def _short(text: str, limit: int = PROMPT_SHOWN) -> str:
