@@ -3,7 +3,9 @@ that follow the provider, and Token360 calling back when a video is done."""
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
 
@@ -178,8 +180,15 @@ async def test_a_face_at_another_provider_is_not_offered(
         await sunra.stop()
 
 
-def _with_callbacks(settings: Settings, fallback: float) -> Settings:
-    return replace(settings, public_url="http://127.0.0.1:0", callback_poll_seconds=fallback)
+@contextlib.asynccontextmanager
+async def _with_callbacks(settings: Settings, fallback: float) -> AsyncIterator[RunningBot]:
+    """The bot with a public URL (Token360 calls back) and a fallback poll this far apart."""
+    config = replace(settings, public_url="http://127.0.0.1:0", callback_poll_seconds=fallback)
+    running = await RunningBot(config).start()
+    try:
+        yield running
+    finally:
+        await running.stop()
 
 
 async def _one_photo_draft(
@@ -195,9 +204,7 @@ async def test_the_callback_brings_the_video_at_once(
     tg: FakeTelegram, sim: Token360Simulator, settings: Settings
 ) -> None:
     # The fallback poll is far away: only the callback can bring the video in time.
-    config = _with_callbacks(settings, fallback=600.0)
-    running = await RunningBot(config).start()
-    try:
+    async with _with_callbacks(settings, fallback=600.0) as running:
         alice = tg.add_user("Alice")
         card = await _one_photo_draft(tg, sim, alice)
         mark = tg.mark()
@@ -212,24 +219,20 @@ async def test_the_callback_brings_the_video_at_once(
         (video_id,) = sim.store.videos
         assert sim.count("GET", f"/v1/videos/{video_id}") == 1
         delivered = "SELECT callback_token FROM videos WHERE status = 'delivered'"
-        (row,) = await tg.wait_for(lambda: query(config.database_path, delivered))
+        (row,) = await tg.wait_for(lambda: query(settings.database_path, delivered))
         assert row["callback_token"] in body["callback_url"]
-    finally:
-        await running.stop()
 
 
 async def test_a_forged_callback_changes_nothing(
     tg: FakeTelegram, sim: Token360Simulator, settings: Settings
 ) -> None:
-    config = _with_callbacks(settings, fallback=600.0)
-    running = await RunningBot(config).start()
-    try:
+    async with _with_callbacks(settings, fallback=600.0) as running:
         alice = tg.add_user("Alice")
         card = await _one_photo_draft(tg, sim, alice)
         sim.drop_callbacks = True  # the real one never comes
         await tg.press(alice, card, text="Generate")
         queued = "SELECT 1 FROM videos WHERE status = 'queued'"
-        await tg.wait_for(lambda: bool(query(config.database_path, queued)))
+        await tg.wait_for(lambda: bool(query(settings.database_path, queued)))
         base = running.services.media.base_url
         async with httpx.AsyncClient(base_url=base, timeout=10) as http:
             wrong = await http.post("/hooks/video/not-the-secret", json={"status": "completed"})
@@ -237,19 +240,15 @@ async def test_a_forged_callback_changes_nothing(
         assert wrong.status_code == 404 and missing.status_code in (404, 405)
         (video_id,) = sim.store.videos
         assert sim.count("GET", f"/v1/videos/{video_id}") == 0
-        (row,) = query(config.database_path, "SELECT status FROM videos")
+        (row,) = query(settings.database_path, "SELECT status FROM videos")
         assert row["status"] == "queued"
         assert not [m for m in tg.sent if m.chat_id == alice.id and m.kind == "video"]
-    finally:
-        await running.stop()
 
 
 async def test_a_dropped_callback_is_made_up_for_by_polling(
     tg: FakeTelegram, sim: Token360Simulator, settings: Settings
 ) -> None:
-    config = _with_callbacks(settings, fallback=1.0)
-    running = await RunningBot(config).start()
-    try:
+    async with _with_callbacks(settings, fallback=1.0):
         alice = tg.add_user("Alice")
         card = await _one_photo_draft(tg, sim, alice)
         sim.drop_callbacks = True
@@ -258,8 +257,6 @@ async def test_a_dropped_callback_is_made_up_for_by_polling(
         video = await video_message(tg, alice.id, mark)
         assert video.file_bytes == sample_mp4()
         assert not sim.callbacks_sent
-    finally:
-        await running.stop()
 
 
 def _returns(sim: Any) -> list[str]:

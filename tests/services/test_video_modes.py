@@ -14,6 +14,7 @@ from storage.cleanups import CleanupRepo
 from storage.database import Database
 from storage.faces import FaceRepo
 from storage.models import (
+    Asset,
     FaceStatus,
     JobStatus,
     Owner,
@@ -38,6 +39,24 @@ def every_mode(provider: FakeProvider) -> None:
     )
 
 
+async def two_faces(
+    service: VideoService, db: Database, actors: Actors, prompt: str, mode: VideoMode
+) -> tuple[int, list[Asset]]:
+    """A draft of Anna's photo and then Ben's, in ``mode``: (draft id, [Anna's, Ben's])."""
+    anna, (anna_photo,) = await usable_face(db, ALICES, name="Anna")
+    ben, (ben_photo,) = await usable_face(db, ALICES, name="Ben")
+    drafts = service.drafts
+    card = await drafts.start(actors.alice, prompt, face_id=anna.id)
+    job_id = card.job.id
+    card = await drafts.choose_mode(actors.alice, job_id, MODES.index(mode))
+    assert [item.asset for item in card.picked] == [anna_photo]  # kept as the first
+    card = await drafts.add_face(actors.alice, job_id)
+    assert [f.name for f in card.faces] == ["Anna", "Ben"] and card.elsewhere == 0
+    await drafts.choose_face(actors.alice, job_id, ben.id)
+    await drafts.pick_photo(actors.alice, job_id, ben_photo.id)
+    return job_id, [anna_photo, ben_photo]
+
+
 async def test_a_provider_with_first_frames_only_offers_no_other_mode(
     video_service: VideoService, db: Database, actors: Actors
 ) -> None:
@@ -54,19 +73,11 @@ async def test_two_faces_as_references_with_their_names_as_tags(
     video_service: VideoService, db: Database, actors: Actors, fake_provider: FakeProvider
 ) -> None:
     every_mode(fake_provider)
-    anna, (anna_photo,) = await usable_face(db, ALICES, name="Anna")
-    ben, (ben_photo,) = await usable_face(db, ALICES, name="Ben")
-    drafts = video_service.drafts
-    card = await drafts.start(actors.alice, "Anna hugs Ben", face_id=anna.id)
-    job_id = card.job.id
-    card = await drafts.choose_mode(actors.alice, job_id, MODES.index(VideoMode.REFERENCES))
-    assert [item.asset for item in card.picked] == [anna_photo]  # kept as Image 1
-    card = await drafts.add_face(actors.alice, job_id)
-    assert [f.name for f in card.faces] == ["Anna", "Ben"] and card.elsewhere == 0
-    await drafts.choose_face(actors.alice, job_id, ben.id)
-    await drafts.pick_photo(actors.alice, job_id, ben_photo.id)
-    card = await drafts.picked(actors.alice, job_id)
-    assert card.job.face_ids == (anna.id, ben.id)
+    job_id, (anna_photo, ben_photo) = await two_faces(
+        video_service, db, actors, "Anna hugs Ben", VideoMode.REFERENCES
+    )
+    card = await video_service.drafts.picked(actors.alice, job_id)
+    assert card.job.face_ids == (anna_photo.face_id, ben_photo.face_id)
     assert card.sent_prompt == "@Image1 hugs @Image2"
     await video_service.confirm(actors.alice, job_id)
     (request,) = fake_provider.requests
@@ -81,18 +92,13 @@ async def test_a_withdrawn_second_face_stops_the_video(
     video_service: VideoService, db: Database, actors: Actors, fake_provider: FakeProvider
 ) -> None:
     every_mode(fake_provider)
-    anna, (anna_photo,) = await usable_face(db, ALICES, name="Anna")
-    ben, (ben_photo,) = await usable_face(db, ALICES, name="Ben")
-    drafts = video_service.drafts
-    card = await drafts.start(actors.alice, "turns", face_id=anna.id)
-    job_id = card.job.id
-    await drafts.choose_mode(actors.alice, job_id, MODES.index(VideoMode.FIRST_LAST))
-    await drafts.add_face(actors.alice, job_id)
-    await drafts.choose_face(actors.alice, job_id, ben.id)
-    card = await drafts.pick_photo(actors.alice, job_id, ben_photo.id)
-    assert card.job.asset_ids == (anna_photo.id, ben_photo.id)  # both frames: confirm step
+    job_id, (anna_photo, ben_photo) = await two_faces(
+        video_service, db, actors, "turns", VideoMode.FIRST_LAST
+    )
+    job = await video_service.rules.job(job_id)
+    assert job.asset_ids == (anna_photo.id, ben_photo.id)  # both frames: the confirm step
     # Ben's person withdraws consent before Generate.
-    await FaceRepo(db).transition(ben.id, FaceStatus.WITHDRAWN, 4.0)
+    await FaceRepo(db).transition(ben_photo.face_id, FaceStatus.WITHDRAWN, 4.0)
     assert await refusal_of(video_service.confirm(actors.alice, job_id)) is (
         Refusal.FACE_WITHDRAWN
     )
