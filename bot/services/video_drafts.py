@@ -17,6 +17,7 @@ from bot.services.faces import FaceService
 from bot.services.pending import PendingInputs
 from bot.services.user_text import clean_prompt
 from bot.services.video_cards import DraftCard, DraftCards
+from bot.services.video_decisions import Decisions
 from bot.services.video_modes import (
     MODES,
     least_photos,
@@ -26,7 +27,7 @@ from bot.services.video_modes import (
     most_photos,
 )
 from bot.services.video_options import apply_choice, normalize
-from bot.services.video_rules import VideoRules, made_again_here
+from bot.services.video_rules import VideoRules
 from storage.assets import AssetRepo
 from storage.face_lists import UsableFace
 from storage.models import (
@@ -66,6 +67,9 @@ class DraftService:
         self.pending = pending
         self.clock = clock
         self.cards = DraftCards(faces=faces, assets=assets, providers=providers)
+        self.decisions = Decisions(
+            videos=videos, rules=rules, cards=self.cards, assets=assets, clock=clock
+        )
 
     async def settings_for(self, owner: Owner) -> VideoSettings:
         saved = await self.videos.settings(owner)
@@ -355,7 +359,7 @@ class DraftService:
             raise ServiceRefused(Refusal.JOB_STARTED)
         return await self.rules.job(job.id)
 
-    # After a submit: the requester decides
+    # After a submit: the requester decides (bot.services.video_decisions)
 
     async def again(
         self,
@@ -365,66 +369,11 @@ class DraftService:
         request_key: str | None = None,
         inline_message_id: str | None = None,
     ) -> DraftCard:
-        """Again with these settings / Retry / Generate again: a new draft with the same
-        choices, confirmed again before anything is charged (one per ``request_key``: a
-        press handled again after a crash gets the same one). Pressed on an inline card,
-        the new draft takes over that card."""
-        job = await self._decided_here(actor, job_id, inline_message_id)
-        await self.rules.may_generate(actor)
-        draft = await self.videos.create_draft(
-            user_id=actor.user_id,
-            chat_id=job.chat_id,
-            prompt=job.prompt,
-            settings=job.settings,
-            now=self.clock(),
-            face_id=job.face_id,
-            asset_ids=job.asset_ids,
-            face_ids=job.face_ids,
-            mode=job.mode,
-            provider=job.provider,
-            retry_of=job.id,
-            inline_message_id=inline_message_id,
-            request_key=request_key,
+        return await self.decisions.again(
+            actor, job_id, request_key=request_key, inline_message_id=inline_message_id
         )
-        caps = self.providers.capabilities(draft.provider) if draft.provider else None
-        if caps is not None and draft.asset_ids:
-            mode = mode_for(draft.mode, caps)
-            if mode is not draft.mode or len(draft.asset_ids) > most_photos(mode, caps):
-                # The provider no longer takes this mode or this many photos: they are
-                # picked again, in what it takes, starting from the first one's face.
-                kept = list(draft.asset_ids)[: most_photos(mode, caps)]
-                first = await self.assets.get(kept[0])
-                draft = await self.videos.update_draft(
-                    draft.id,
-                    mode=mode,
-                    face_id=first.face_id if first is not None else draft.face_id,
-                    picking=kept,
-                    asset_ids=[],
-                    face_ids=[],
-                )
-        return await self._card(draft)
 
     async def forget(
         self, actor: Actor, job_id: int, *, inline_message_id: str | None = None
     ) -> VideoJob:
-        """A cut-off submit the requester lets go: the bot stops waiting for it."""
-        job = await self._decided_here(actor, job_id, inline_message_id)
-        if not await self.videos.transition(
-            job.id,
-            JobStatus.CANCELLED,
-            self.clock(),
-            expect=[JobStatus.NEEDS_DECISION],
-            detail="user forgot it",
-        ):
-            raise ServiceRefused(Refusal.JOB_STARTED)
-        return await self.rules.job(job.id)
-
-    async def _decided_here(
-        self, actor: Actor, job_id: int, inline_message_id: str | None
-    ) -> VideoJob:
-        """The requester's job, pressed on its own card or in its own chat (a group's video
-        is made again in the group, where its faces are)."""
-        job = await self.rules.own_job(job_id, actor, inline_message_id=inline_message_id)
-        if inline_message_id is None and not made_again_here(job, actor):
-            raise ServiceRefused(Refusal.AGAIN_ELSEWHERE)
-        return job
+        return await self.decisions.forget(actor, job_id, inline_message_id=inline_message_id)
