@@ -9,6 +9,16 @@ from enum import StrEnum
 from storage.database import Database
 
 
+def _move(table: str, other_key: str | None = None) -> str:
+    """SQL moving ``table``'s rows from one chat id (the second ``?``) to another (the
+    first), but for rows whose key the new id already has."""
+    clash = f" AND t2.{other_key} = {table}.{other_key}" if other_key else ""
+    return (
+        f"UPDATE {table} SET chat_id = ?1 WHERE chat_id = ?2 AND NOT EXISTS "
+        f"(SELECT 1 FROM {table} t2 WHERE t2.chat_id = ?1{clash})"
+    )
+
+
 class Access(StrEnum):
     EVERYONE = "everyone"
     ADMINS = "admins"
@@ -84,8 +94,9 @@ class ChatRepo:
     ) -> None:
         async with self.db.write() as conn:
             await conn.execute(
-                "INSERT OR REPLACE INTO upload_prompts (chat_id, message_id, face_id, created_at)"
-                " VALUES (?, ?, ?, ?)",
+                "INSERT INTO upload_prompts (chat_id, message_id, face_id, created_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (chat_id, message_id) DO UPDATE SET"
+                " face_id = excluded.face_id, created_at = excluded.created_at",
                 (chat_id, message_id, face_id, now),
             )
 
@@ -107,10 +118,12 @@ class ChatRepo:
                 "UPDATE verification_links SET chat_id = ? WHERE chat_id = ?",
                 "UPDATE video_settings SET owner_id = ? WHERE owner_kind = 'chat' "
                 "AND owner_id = ?",
-                "UPDATE OR IGNORE chat_settings SET chat_id = ? WHERE chat_id = ?",
-                "UPDATE OR IGNORE chat_allowed SET chat_id = ? WHERE chat_id = ?",
-                "UPDATE OR IGNORE upload_prompts SET chat_id = ? WHERE chat_id = ?",
-                "UPDATE OR IGNORE pending_inputs SET chat_id = ? WHERE chat_id = ?",
+                # Rows the new id already has stay as they are (the old ones stay behind):
+                # the same as SQLite's UPDATE OR IGNORE, in SQL PostgreSQL takes too.
+                _move("chat_settings"),
+                _move("chat_allowed", "user_id"),
+                _move("upload_prompts", "message_id"),
+                _move("pending_inputs", "user_id"),
             ):
                 await conn.execute(sql, (new_chat_id, old_chat_id))
 

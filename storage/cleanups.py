@@ -94,7 +94,8 @@ class CleanupRepo:
         async with self.db.write() as conn:
             await conn.execute(
                 "UPDATE provider_cleanups SET next_at = ?, "
-                "attempts = attempts + (? IS NOT NULL), last_error = COALESCE(?, last_error) "
+                "attempts = attempts + CASE WHEN CAST(? AS TEXT) IS NULL THEN 0 ELSE 1 END, "
+                "last_error = COALESCE(?, last_error) "
                 "WHERE id = ?",
                 (at, error, error, cleanup_id),
             )

@@ -134,7 +134,8 @@ class FaceRepo:
             cur = await conn.execute(
                 "UPDATE faces SET status = ?, updated_at = ?, outcome_notified = 0, "
                 "next_poll_at = NULL, provider_group_id = COALESCE(?, provider_group_id), "
-                "provider_session_id = CASE WHEN ? IS NULL THEN provider_session_id END, "
+                "provider_session_id = CASE WHEN CAST(? AS TEXT) IS NULL "
+                "THEN provider_session_id END, "
                 # A face that never started is gone: the same request may try again.
                 "request_key = CASE WHEN ? = 'deleted' THEN NULL ELSE request_key END "
                 "WHERE id = ? AND status = ?",

@@ -36,8 +36,8 @@ class InboxRepo:
         arrived, in one transaction; a row that exists already is left as it is."""
         async with self.db.write() as conn:
             await conn.executemany(
-                "INSERT OR IGNORE INTO inbox (update_id, payload, received_at, attempts) "
-                "VALUES (?, ?, ?, 1)",
+                "INSERT INTO inbox (update_id, payload, received_at, attempts) "
+                "VALUES (?, ?, ?, 1) ON CONFLICT (update_id) DO NOTHING",
                 [(update_id, payload, now) for update_id, payload in updates],
             )
 

@@ -79,10 +79,11 @@ class LinkRepo:
             "SELECT MAX(until) FROM ("
             " SELECT l.expires_at AS until FROM verification_links l"
             " JOIN faces f ON f.id = l.face_id"
-            " WHERE f.provider = ? AND f.status NOT IN ('active', 'deleted') AND f.id IS NOT ?"
+            " WHERE f.provider = ? AND f.status NOT IN ('active', 'deleted')"
+            " AND f.id IS DISTINCT FROM ?"
             " UNION ALL"
             " SELECT updated_at + ? FROM faces"
-            " WHERE provider = ? AND status = 'creating' AND id IS NOT ?)",
+            " WHERE provider = ? AND status = 'creating' AND id IS DISTINCT FROM ?) AS busy",
             (provider, except_face, link_ttl, provider, except_face),
         )
         return float(row[0]) if row and row[0] is not None else None
@@ -162,7 +163,7 @@ class InviteRepo:
             await conn.execute(
                 "INSERT INTO invites (token, face_id, created_by, created_at, expires_at, "
                 "takeover) VALUES (?, ?, ?, ?, ?, ?)",
-                (token, face_id, created_by, now, expires_at, takeover),
+                (token, face_id, created_by, now, expires_at, int(takeover)),
             )
         return Invite(token, face_id, created_by, now, expires_at, None, None, takeover=takeover)
 

@@ -78,9 +78,9 @@ class UserRepo:
             ON CONFLICT (id) DO UPDATE SET
                 first_name = excluded.first_name, username = excluded.username,
                 language_code = excluded.language_code, updated_at = excluded.updated_at
-            WHERE first_name IS NOT excluded.first_name
-               OR username IS NOT excluded.username
-               OR language_code IS NOT excluded.language_code
+            WHERE users.first_name IS DISTINCT FROM excluded.first_name
+               OR users.username IS DISTINCT FROM excluded.username
+               OR users.language_code IS DISTINCT FROM excluded.language_code
             """,
             (user_id, *seen, now, now),
         )
