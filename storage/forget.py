@@ -32,7 +32,7 @@ _RECORDS = f"""
 """
 _THEIR_VIDEOS = (
     f"SELECT id FROM videos WHERE user_id = :u OR face_id IN ({_OWNED}) OR EXISTS ("
-    f"SELECT 1 FROM json_each(videos.face_ids) j WHERE j.value IN ({_OWNED}))"
+    f"SELECT 1 FROM video_faces vf WHERE vf.video_id = videos.id AND vf.face_id IN ({_OWNED}))"
 )
 _THEIR_ASSETS = f"SELECT id FROM assets WHERE face_id IN ({_OWNED})"
 

@@ -377,4 +377,21 @@ MIGRATIONS: list[list[str]] = [
         "CREATE UNIQUE INDEX faces_callback ON faces (callback_token) "
         "WHERE callback_token IS NOT NULL",
     ],
+    # 13: a video's faces as rows, so SQL finds a face's videos by an index and in the same
+    # words on PostgreSQL (issue 14); videos.face_ids keeps their order.
+    [
+        """
+        CREATE TABLE video_faces (
+            video_id INTEGER NOT NULL REFERENCES videos (id) ON DELETE CASCADE,
+            face_id INTEGER NOT NULL,
+            PRIMARY KEY (video_id, face_id)
+        )
+        """,
+        "CREATE INDEX video_faces_face ON video_faces (face_id)",
+        """
+        INSERT INTO video_faces (video_id, face_id)
+        SELECT v.id, j.value FROM videos v, json_each(v.face_ids) j WHERE true
+        ON CONFLICT DO NOTHING
+        """,
+    ],
 ]

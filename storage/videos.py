@@ -14,16 +14,16 @@ from storage.models import ACTIVE_JOBS, JobStatus, Owner, VideoJob, VideoMode, V
 def uses_face(video: str, face: str) -> str:
     """SQL: the video row ``video`` uses the face ``face`` (an SQL expression)."""
     return (
-        f"({video}.face_id = {face} OR EXISTS (SELECT 1 FROM json_each({video}.face_ids) uf "
-        f"WHERE uf.value = {face}))"
+        f"({video}.face_id = {face} OR EXISTS (SELECT 1 FROM video_faces uf "
+        f"WHERE uf.video_id = {video}.id AND uf.face_id = {face}))"
     )
 
 
 # A job any of whose faces is not active (withdrawn or deleted since it was chosen).
 _FACE_GONE = (
-    "EXISTS (SELECT 1 FROM json_each(videos.face_ids) j JOIN faces f ON f.id = j.value "
-    "WHERE f.status != 'active') OR EXISTS (SELECT 1 FROM faces f WHERE f.id = videos.face_id "
-    "AND f.status != 'active')"
+    "EXISTS (SELECT 1 FROM video_faces vf JOIN faces f ON f.id = vf.face_id "
+    "WHERE vf.video_id = videos.id AND f.status != 'active') "
+    "OR EXISTS (SELECT 1 FROM faces f WHERE f.id = videos.face_id AND f.status != 'active')"
 )
 
 
@@ -63,6 +63,16 @@ def _job(row: Row) -> VideoJob:
         mode=VideoMode(row["mode"]),
         face_ids=tuple(json.loads(row["face_ids"])),
         callback_token=row["callback_token"],
+    )
+
+
+async def _set_faces(conn: Connection, job_id: int, face_ids: Sequence[int]) -> None:
+    """The job's faces in ``video_faces`` too, in the same transaction: ``face_ids`` keeps
+    their order for reading, the table lets SQL find a face's videos (on any backend)."""
+    await conn.execute("DELETE FROM video_faces WHERE video_id = ?", (job_id,))
+    await conn.executemany(
+        "INSERT INTO video_faces (video_id, face_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+        [(job_id, face_id) for face_id in face_ids],
     )
 
 
@@ -163,6 +173,7 @@ class VideoRepo:
                 ),
             )
             job_id = int(cur.lastrowid or 0)
+            await _set_faces(conn, job_id, face_ids)
             return await self._read(conn, job_id)
 
     async def get(self, job_id: int) -> VideoJob | None:
@@ -208,10 +219,12 @@ class VideoRepo:
                 raise ValueError(f"not a draft field: {key}")
         sets = ", ".join(f"{k} = ?" for k in values)
         async with self.db.write() as conn:
-            await conn.execute(
+            cur = await conn.execute(
                 f"UPDATE videos SET {sets} WHERE id = ? AND status = ?",
                 (*values.values(), job_id, JobStatus.DRAFT),
             )
+            if "face_ids" in fields and cur.rowcount > 0:
+                await _set_faces(conn, job_id, fields["face_ids"])
             return await self._read(conn, job_id)
 
     async def transition(
