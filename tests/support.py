@@ -70,17 +70,13 @@ def client_fixture(client: Callable[..., C], **kw: Any) -> Any:
     return client_
 
 
-class BotWeb:
-    """The bot's public side in a test (aiohttp on 127.0.0.1): images at ``/img/{name}``, each
-    fetch counted in ``hits``, and a ``/return`` page whose visits land in ``returns``."""
+class LoopbackApp:
+    """An aiohttp app on a free 127.0.0.1 port standing in for the bot's public side."""
 
-    def __init__(self) -> None:
-        self.files: dict[str, bytes] = {}
-        self.hits: Counter[str] = Counter()
-        self.returns: list[dict[str, str]] = []
+    def __init__(self, routes: list[web.RouteDef]) -> None:
         self.base_url = ""
         app = web.Application()
-        app.add_routes([web.get("/img/{name}", self._image), web.get("/return", self._return)])
+        app.add_routes(routes)
         self._runner = web.AppRunner(app, access_log=None)
 
     async def start(self) -> None:
@@ -92,6 +88,17 @@ class BotWeb:
 
     async def stop(self) -> None:
         await self._runner.cleanup()
+
+
+class BotWeb(LoopbackApp):
+    """The bot's public side in a test: images at ``/img/{name}``, each fetch counted in
+    ``hits``, and a ``/return`` page whose visits land in ``returns``."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+        self.hits: Counter[str] = Counter()
+        self.returns: list[dict[str, str]] = []
+        super().__init__([web.get("/img/{name}", self._image), web.get("/return", self._return)])
 
     def serve(self, name: str, data: bytes | None) -> ImageUpload:
         """``data`` at ``/img/{name}`` (None: the URL answers 404), as the bot would upload it."""

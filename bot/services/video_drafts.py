@@ -130,7 +130,9 @@ class DraftService:
     ) -> DraftCard:
         await self.rules.group_allows(actor)
         prompt = clean_prompt(raw_prompt)
-        usable = await self._has_usable_face(actor)
+        # Without a face given, the newest faces are read once: is there one, is there a
+        # choice, and which does the prompt name.
+        usable = await self._has_usable_face(actor, 2 if face_id is not None else NAMED_FACES)
         await self.rules.limits_allow(actor)
         settings = await self.settings_for(actor.owner)
         draft = await self.videos.create_draft(
@@ -148,8 +150,7 @@ class DraftService:
         if face_id is None and len(usable) == 1:
             face_id = usable[0].face.id
         if face_id is None:
-            newest = await self.usable_faces(actor.owner, limit=NAMED_FACES, newest_first=True)
-            named = mentioned(prompt, [u.face for u in newest])
+            named = mentioned(prompt, [u.face for u in usable])
             if len(named) == 1:
                 face_id = named[0].id
             elif named:
@@ -189,9 +190,10 @@ class DraftService:
         if forwarded and actor.in_group:
             raise ServiceRefused(Refusal.FORWARDED_COMMAND)
 
-    async def _has_usable_face(self, actor: Actor) -> list[UsableFace]:
-        """The first two usable faces (enough to know there is one, or a choice to make)."""
-        usable = await self.usable_faces(actor.owner, limit=2)
+    async def _has_usable_face(self, actor: Actor, limit: int = 2) -> list[UsableFace]:
+        """The newest ``limit`` usable faces (two: enough to know there is one, or a choice
+        to make)."""
+        usable = await self.usable_faces(actor.owner, limit=limit, newest_first=True)
         if not usable:
             group = actor.in_group
             raise ServiceRefused(Refusal.NO_USABLE_GROUP_FACE if group else Refusal.NO_USABLE_FACE)

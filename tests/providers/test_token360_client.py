@@ -39,7 +39,7 @@ from sandbox.token360 import (
 )
 from tests.clock import FakeClock
 from tests.images import image
-from tests.support import FAST, client_fixture, connect, running, sim_fixture
+from tests.support import FAST, LoopbackApp, client_fixture, connect, running, sim_fixture
 
 CLOCK = FakeClock()
 
@@ -404,7 +404,7 @@ async def until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
         await asyncio.sleep(0.01)
 
 
-class Receiver:
+class Receiver(LoopbackApp):
     """The bot's callback endpoint on 127.0.0.1: it answers ``statuses`` in turn (then 200),
     keeps every body, and with a ``client`` asks Token360 about the video as each arrives."""
 
@@ -413,20 +413,11 @@ class Receiver:
         self.statuses = deque(statuses)
         self.bodies: list[Any] = []
         self.seen: list[VideoStatus] = []  # what a GET said upon each callback
-        self.url = ""
-        app = web.Application()
-        app.add_routes([web.post("/callbacks/video", self._callback)])
-        self._runner = web.AppRunner(app, access_log=None)
+        super().__init__([web.post("/callbacks/video", self._callback)])
 
-    async def start(self) -> None:
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
-        self.url = f"http://{host}:{port}/callbacks/video"
-
-    async def stop(self) -> None:
-        await self._runner.cleanup()
+    @property
+    def url(self) -> str:
+        return f"{self.base_url}/callbacks/video"
 
     async def _callback(self, request: web.Request) -> web.Response:
         body = await request.json()

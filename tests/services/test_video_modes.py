@@ -15,6 +15,7 @@ from storage.database import Database
 from storage.faces import FaceRepo
 from storage.models import (
     Asset,
+    Face,
     FaceStatus,
     JobStatus,
     Owner,
@@ -37,6 +38,15 @@ def every_mode(provider: FakeProvider) -> None:
     provider.capabilities = replace(
         provider.capabilities, last_frame=True, reference_images=9, image_tag="@Image{n}"
     )
+
+
+async def in_mode(
+    service: VideoService, actors: Actors, face: Face, prompt: str, mode: VideoMode
+) -> int:
+    """Alice's draft of ``face`` switched to ``mode``: its id."""
+    card = await service.drafts.start(actors.alice, prompt, face_id=face.id)
+    await service.drafts.choose_mode(actors.alice, card.job.id, MODES.index(mode))
+    return card.job.id
 
 
 async def two_faces(
@@ -115,9 +125,7 @@ async def test_faces_of_another_provider_or_owner_cannot_join(
     elsewhere, _ = await usable_face(db, ALICES, name="Eve", provider="other")
     bobs, _ = await usable_face(db, BOBS, name="Bo")
     drafts = video_service.drafts
-    card = await drafts.start(actors.alice, "waves", face_id=anna.id)
-    job_id = card.job.id
-    await drafts.choose_mode(actors.alice, job_id, MODES.index(VideoMode.REFERENCES))
+    job_id = await in_mode(video_service, actors, anna, "waves", VideoMode.REFERENCES)
     card = await drafts.add_face(actors.alice, job_id)
     assert [f.name for f in card.faces] == ["Anna"]  # Eve is at another provider
     refused = drafts.choose_face(actors.alice, job_id, elsewhere.id)
@@ -155,9 +163,7 @@ async def test_again_keeps_the_mode_or_asks_again_when_the_provider_dropped_it(
     every_mode(fake_provider)
     anna, (first, last) = await usable_face(db, ALICES, name="Anna", photos=2)
     drafts = video_service.drafts
-    card = await drafts.start(actors.alice, "turns", face_id=anna.id)
-    job_id = card.job.id
-    await drafts.choose_mode(actors.alice, job_id, MODES.index(VideoMode.FIRST_LAST))
+    job_id = await in_mode(video_service, actors, anna, "turns", VideoMode.FIRST_LAST)
     await drafts.pick_photo(actors.alice, job_id, first.id)
     await drafts.pick_photo(actors.alice, job_id, last.id)
     job = await video_service.confirm(actors.alice, job_id)
@@ -221,9 +227,7 @@ async def test_again_with_fewer_references_taken_now_picks_again(
     every_mode(fake_provider)
     anna, photos = await usable_face(db, ALICES, name="Anna", photos=3)
     drafts = video_service.drafts
-    card = await drafts.start(actors.alice, "three looks", face_id=anna.id)
-    job_id = card.job.id
-    await drafts.choose_mode(actors.alice, job_id, MODES.index(VideoMode.REFERENCES))
+    job_id = await in_mode(video_service, actors, anna, "three looks", VideoMode.REFERENCES)
     for photo in photos:
         await drafts.pick_photo(actors.alice, job_id, photo.id)
     await drafts.picked(actors.alice, job_id)
@@ -244,9 +248,7 @@ async def test_a_tap_on_the_confirm_cards_photos_starts_from_the_chosen_ones(
     every_mode(fake_provider)
     anna, (one, two) = await usable_face(db, ALICES, name="Anna", photos=2)
     drafts = video_service.drafts
-    card = await drafts.start(actors.alice, "looks", face_id=anna.id)
-    job_id = card.job.id
-    await drafts.choose_mode(actors.alice, job_id, MODES.index(VideoMode.REFERENCES))
+    job_id = await in_mode(video_service, actors, anna, "looks", VideoMode.REFERENCES)
     await drafts.pick_photo(actors.alice, job_id, one.id)
     card = await drafts.picked(actors.alice, job_id)
     assert card.job.asset_ids == (one.id,)

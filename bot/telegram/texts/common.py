@@ -32,6 +32,12 @@ def e(text: object) -> str:
     return escape(str(text), quote=False)
 
 
+def shorten(text: str, limit: int = 120) -> str:
+    """``text`` cut to ``limit`` characters with "…" (not escaped: for our own prompts'
+    previews, escaped where they are placed)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def clip(text: object, limit: int) -> str:
     """``text`` HTML-escaped and at most ``limit`` characters long as escaped, cut with "…".
 

@@ -9,16 +9,11 @@ from bot.services.video_modes import Picked, faces_in_order
 from bot.services.video_options import Estimate
 from bot.telegram import i18n
 from bot.telegram.i18n import _, n_
-from bot.telegram.texts.common import clip, e
+from bot.telegram.texts.common import clip, e, shorten
 from bot.telegram.texts.videos import settings_line
 from storage.models import Asset, VideoMode
 
-PROMPT_SHOWN = 120  # characters of the prompt above a question
 CARD_PROMPT = 1000  # characters of each prompt on the confirm card, as escaped
-
-
-def _short(text: str, limit: int = PROMPT_SHOWN) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def mode_name(mode: VideoMode) -> str:
@@ -33,12 +28,16 @@ def mode_name(mode: VideoMode) -> str:
 
 def choose_face(prompt: str) -> str:
     question = _("Which face should be in the video?")
-    return f"🎬 <i>{e(_short(prompt))}</i>\n\n{question}"
+    return f"🎬 <i>{e(shorten(prompt))}</i>\n\n{question}"
 
 
 def choose_another_face(card: DraftCard, provider: str) -> str:
     """Faces whose photos may join the video; those at other providers can't."""
-    lines = [f"🎬 <i>{e(_short(card.job.prompt))}</i>", "", _("Which face should join the video?")]
+    lines = [
+        f"🎬 <i>{e(shorten(card.job.prompt))}</i>",
+        "",
+        _("Which face should join the video?"),
+    ]
     if card.elsewhere:
         lines.append(
             n_(

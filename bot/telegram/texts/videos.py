@@ -9,7 +9,7 @@ from bot.services.notify import Undelivered
 from bot.services.video_options import Estimate
 from bot.telegram import i18n
 from bot.telegram.i18n import _, n_
-from bot.telegram.texts.common import DETAIL, clip, e, mb
+from bot.telegram.texts.common import DETAIL, clip, e, mb, shorten
 from storage.models import Face, JobStatus, VideoJob, VideoSettings, names_of
 
 # Product names: the same in every language.
@@ -62,7 +62,7 @@ def progress(job: VideoJob, face_name: str) -> str:
         case _:
             stage = ""
     return (
-        f"{_video_of(face_name)}\n<i>{e(_short(job.prompt))}</i>\n"
+        f"{_video_of(face_name)}\n<i>{e(shorten(job.prompt))}</i>\n"
         f"{settings_line(job.settings)}\n\n{stage}"
     )
 
@@ -74,11 +74,11 @@ def delivered_card(job: VideoJob, face_name: str) -> str:
         name=e(face_name),
         took=took,
     )
-    return f"{ready}\n<i>{e(_short(job.prompt))}</i>\n{settings_line(job.settings)}"
+    return f"{ready}\n<i>{e(shorten(job.prompt))}</i>\n{settings_line(job.settings)}"
 
 
 def video_caption(job: VideoJob, face_name: str) -> str:
-    return f"“{e(face_name)}”: <i>{e(_short(job.prompt, 300))}</i>"
+    return f"“{e(face_name)}”: <i>{e(shorten(job.prompt, 300))}</i>"
 
 
 def link_instead(job: VideoJob, face_name: str, bot_username: str) -> str:
@@ -87,7 +87,7 @@ def link_instead(job: VideoJob, face_name: str, bot_username: str) -> str:
         reason = Undelivered(job.error_code or Undelivered.TOO_LARGE)
     except ValueError:  # a code no release of the bot writes any more
         reason = Undelivered.SEND_FAILED
-    detail = f" ({e(_short(job.error_message, 120))})" if job.error_message else ""
+    detail = f" ({e(shorten(job.error_message, 120))})" if job.error_message else ""
     name = e(face_name)
     link = e(job.video_url or "")
     until = i18n.clock_time(job.url_expires_at) if job.url_expires_at else ""
@@ -267,7 +267,7 @@ def videos_list(
     for job in jobs:
         name = clip(names_of(job, face_names), 60)
         state = _JOB_ICON.get(job.status, "⏳")
-        lines.append(f"{state} #{job.id} “{name}”: <i>{e(_short(job.prompt, 60))}</i>")
+        lines.append(f"{state} #{job.id} “{name}”: <i>{e(shorten(job.prompt, 60))}</i>")
     return "\n".join(lines)
 
 
@@ -291,10 +291,6 @@ def with_refusal(card: str, refusal: str) -> str:
     return f"{card}\n\n⛔ {refusal}"
 
 
-def _short(text: str, limit: int = 120) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def inline_placeholder(face: Face, prompt: str, settings: VideoSettings, est: Estimate) -> str:
     cost = n_(
         "about {n} token (≈ US${usd})",
@@ -304,7 +300,7 @@ def inline_placeholder(face: Face, prompt: str, settings: VideoSettings, est: Es
     )
     charged = _("Nothing is charged until the requester taps <b>Generate</b>.")
     return (
-        f"{_video_of(face.name)}\n<i>{e(_short(prompt, 300))}</i>\n"
+        f"{_video_of(face.name)}\n<i>{e(shorten(prompt, 300))}</i>\n"
         f"{settings_line(settings)} · {cost}\n\n{charged}"
     )
 
