@@ -11,7 +11,7 @@ COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY storage ./storage
 COPY sandbox ./sandbox
-RUN pip install . \
+RUN pip install '.[postgresql]' \
     && useradd --system --uid 10001 --home-dir /nonexistent --shell /usr/sbin/nologin realface \
     && mkdir -p /data && chown realface /data
 

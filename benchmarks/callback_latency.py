@@ -218,7 +218,7 @@ def settings_for(
         telegram_token=tg.token,
         telegram_api_base_url=tg.base_url,
         telegram_file_base_url=tg.base_file_url,
-        database_path=tmp / f"{kind}.sqlite3",
+        database=str(tmp / f"{kind}.sqlite3"),
         providers={"token360": ProviderKey("bench", sim.base_url)},
         # The production pacing of video polls (Settings' and the environment's defaults).
         poll_seconds=3.0,

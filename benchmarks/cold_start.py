@@ -91,7 +91,7 @@ async def start_once(variant: str, tmp: Path) -> tuple[float, float]:
             telegram_token=tg.token,
             telegram_api_base_url=tg.base_url,
             telegram_file_base_url=tg.base_file_url,
-            database_path=tmp / f"{variant}-{time.monotonic_ns()}.sqlite3",
+            database=str(tmp / f"{variant}-{time.monotonic_ns()}.sqlite3"),
             providers={"token360": ProviderKey("bench", sim.base_url)},
             http_host="127.0.0.1",
             http_port=0,

@@ -232,13 +232,13 @@ async def measure(variant: str, seed_value: int, groups: int, spread: float) -> 
                 telegram_token=tg.token,
                 telegram_api_base_url=tg.base_url,
                 telegram_file_base_url=tg.base_file_url,
-                database_path=Path(tmp) / "bench.sqlite3",
+                database=str(Path(tmp) / "bench.sqlite3"),
                 providers={"token360": ProviderKey("bench", sim.base_url)},
                 http_host="127.0.0.1",
                 http_port=0,
             )
             people = [tg.add_user(f"Person {g}") for g in range(groups)]
-            seeded = await seed(settings.database_path, sim, [p.id for p in people], clock())
+            seeded = await seed(settings.database, sim, [p.id for p in people], clock())
             bot = await RunningBot(settings, clock=clock).start()
             try:
                 return await _drive(variant, seed_value, spread, clock, tg, sim, bot, seeded)

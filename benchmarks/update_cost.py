@@ -224,7 +224,7 @@ class Variant:
             telegram_token=tg.token,
             telegram_api_base_url=tg.base_url,
             telegram_file_base_url=tg.base_file_url,
-            database_path=self.tmp / "bot.sqlite3",
+            database=str(self.tmp / "bot.sqlite3"),
             providers={"token360": ProviderKey("bench", self.sim_url)},
             http_host="127.0.0.1",
             http_port=0,

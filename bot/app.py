@@ -54,7 +54,7 @@ from bot.telegram.web import MediaStore, WebServer, public_base, webhook_path
 from bot.tls import tls_context
 from storage.assets import AssetRepo
 from storage.chats import ChatRepo, InlineOfferRepo
-from storage.database import Database
+from storage.database import Database, Unreachable
 from storage.faces import FaceRepo
 from storage.forget import ForgetRepo
 from storage.inbox import InboxRepo
@@ -91,9 +91,15 @@ class Runtime:
         settings = self.settings
         # Rows last touched before this moment are the previous run's (see Tracker.resume).
         booted_at = self.clock()
-        remove_leftover_tempdirs(settings.database_path.parent)
-        self.db = db = Database(settings.database_path)
-        await db.open()
+        remove_leftover_tempdirs(settings.files)
+        self.db = db = Database(settings.database)
+        try:
+            await db.open()
+        except Unreachable as exc:
+            raise StartupError(
+                f"cannot open the database {exc}: check REALFACE_DATABASE and that the "
+                "server is running"
+            ) from None
         inbox = UpdateInbox(InboxRepo(db), self.clock)
         # What an earlier run left unfinished, read before any new update can arrive (the
         # webhook server starts below): those are new rows, not replays.
@@ -191,7 +197,7 @@ class Runtime:
                 callback_poll_seconds=settings.callback_poll_seconds,
             ),
             callback_base=f"{public}/hooks/video" if public else None,
-            workdir=settings.database_path.parent,
+            workdir=settings.files,
             foreground=self.update_processor.foreground,
             groups=groups,
             pending=pending,
@@ -273,7 +279,7 @@ class Runtime:
             public_url = "http://127.0.0.1:0"
         if public_url is not None or settings.webhook_url is not None:
             self.media = MediaStore(
-                settings.database_path.parent / "media",
+                settings.files / "media",
                 settings.media_ttl_seconds,
                 self.clock,
                 max_files=settings.media_max_files,

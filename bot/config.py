@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Protocol, TypeVar
 
 from bot.providers.registry import BY_NAME, DECLARATIONS
+from storage.database import Dialect, UnknownDatabase, describe
 
 _N = TypeVar("_N", int, float)
 
@@ -69,7 +70,11 @@ class Settings:
     telegram_token: str = field(repr=False)
     telegram_api_base_url: str = TELEGRAM_API
     telegram_file_base_url: str = TELEGRAM_FILES
-    database_path: Path = Path("data/realface.sqlite3")
+    # A SQLite file path (the default) or a postgresql:// URL (storage/database.py).
+    database: str = "data/realface.sqlite3"
+    # Where the bot keeps files: media for URL-only providers, downloads in progress.
+    # Default: the SQLite file's folder, or ./data with PostgreSQL.
+    data_dir: Path | None = None
     poll_seconds: float = 3.0
     # The enabled providers' keys, by declared name ("token360"), in the registry's order.
     providers: Mapping[str, ProviderKey] = field(default_factory=dict, hash=False)
@@ -143,8 +148,21 @@ class Settings:
             problems.append(f"sandbox_providers names unknown providers: {', '.join(unknown)}")
         if not self.sandbox and not self.providers:
             problems.append(no_provider_problem())
+        try:
+            describe(self.database)
+        except UnknownDatabase as exc:
+            problems.append(str(exc))
         if problems:
             raise ConfigError(problems)
+
+    @property
+    def files(self) -> Path:
+        """The folder for the bot's files (``data_dir``, or beside the SQLite file)."""
+        if self.data_dir is not None:
+            return self.data_dir
+        if describe(self.database) is Dialect.SQLITE:
+            return Path(self.database).parent
+        return Path("data")
 
     def provider_keys(self) -> dict[str, ProviderKey]:
         """The enabled providers' keys, in the registry's order."""
@@ -179,7 +197,8 @@ class Settings:
                 sandbox_providers=sandbox_providers,
                 telegram_api_base_url=read.text("TELEGRAM_API_BASE_URL") or TELEGRAM_API,
                 telegram_file_base_url=read.text("TELEGRAM_FILE_BASE_URL") or TELEGRAM_FILES,
-                database_path=Path(read.text("REALFACE_DATABASE") or "data/realface.sqlite3"),
+                database=read.text("REALFACE_DATABASE") or "data/realface.sqlite3",
+                data_dir=Path(d) if (d := read.text("REALFACE_DATA_DIR")) else None,
                 poll_seconds=read.seconds("REALFACE_POLL_SECONDS", 3.0),
                 public_url=read.text("REALFACE_PUBLIC_URL").rstrip("/") or None,
                 http_host=read.text("REALFACE_HTTP_HOST") or "0.0.0.0",

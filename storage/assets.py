@@ -86,7 +86,7 @@ class AssetRepo:
         async with self.db.write() as conn:
             if request_key is not None:
                 known = list(
-                    await conn.execute_fetchall(
+                    await conn.fetchall(
                         "SELECT * FROM assets WHERE request_key = ?", (request_key,)
                     )
                 )
@@ -97,27 +97,29 @@ class AssetRepo:
                     return _batch(await one(conn, sql, (batch_id,))), asset, False
             batch_row = None
             if media_group_id is not None:
-                async with conn.execute(
+                batch_row = await conn.fetchone(
                     "SELECT * FROM upload_batches WHERE chat_id = ? AND media_group_id = ?",
                     (chat_id, media_group_id),
-                ) as cur:
-                    batch_row = await cur.fetchone()
+                )
             new_batch = batch_row is None
             if batch_row is None:
-                cur2 = await conn.execute(
+                inserted = await one(
+                    conn,
                     "INSERT INTO upload_batches (chat_id, user_id, face_id, media_group_id,"
-                    " created_at) VALUES (?, ?, ?, ?, ?)",
+                    " created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
                     (chat_id, user_id, face_id, media_group_id, now),
                 )
-                batch_id = int(cur2.lastrowid or 0)
+                batch_id = int(inserted["id"])
             else:
                 batch_id = batch_row["id"]
-            cur3 = await conn.execute(
+            inserted = await one(
+                conn,
                 """
                 INSERT INTO assets (face_id, batch_id, user_id, tg_file_id, tg_file_unique_id,
                     file_name, mime_type, file_size, width, height, name, status,
                     created_at, updated_at, request_key)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?)
+                RETURNING id
                 """,
                 (
                     face_id,
@@ -136,7 +138,7 @@ class AssetRepo:
                     request_key,
                 ),
             )
-            asset_id = int(cur3.lastrowid or 0)
+            asset_id = int(inserted["id"])
             # The provider-side name carries our row id so a lost upload answer can be
             # found again by listing the group after a restart.
             await conn.execute(
@@ -283,8 +285,8 @@ class AssetRepo:
             if expect:
                 sql += f" AND status IN ({','.join('?' * len(expect))})"
                 params.extend(expect)
-            cur = await conn.execute(sql, params)
-            moved = cur.rowcount > 0
+            changed = await conn.execute(sql, params)
+            moved = changed > 0
             if moved:
                 detail = error_code or provider_asset_id
                 await record(conn, "asset", asset_id, to, detail, now)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from storage.database import Database
+from storage.database import Database, one
 
 
 def _move(table: str, other_key: str | None = None) -> str:
@@ -84,10 +84,10 @@ class ChatRepo:
 
     async def disallow(self, chat_id: int, user_id: int) -> bool:
         async with self.db.write() as conn:
-            cur = await conn.execute(
+            changed = await conn.execute(
                 "DELETE FROM chat_allowed WHERE chat_id = ? AND user_id = ?", (chat_id, user_id)
             )
-            return cur.rowcount > 0
+            return changed > 0
 
     async def add_upload_prompt(
         self, chat_id: int, message_id: int, face_id: int, now: float
@@ -139,7 +139,7 @@ class InlineOfferRepo:
         (a query comes per keystroke, and clients repeat them)."""
         async with self.db.write() as conn:
             rows = list(
-                await conn.execute_fetchall(
+                await conn.fetchall(
                     "SELECT id FROM inline_offers WHERE user_id = ? AND prompt = ? "
                     "ORDER BY id DESC LIMIT 1",
                     (user_id, prompt),
@@ -151,18 +151,19 @@ class InlineOfferRepo:
                     "UPDATE inline_offers SET created_at = ? WHERE id = ?", (now, offer_id)
                 )
                 return offer_id
-            cur = await conn.execute(
-                "INSERT INTO inline_offers (user_id, prompt, created_at) VALUES (?, ?, ?)",
+            inserted = await one(
+                conn,
+                "INSERT INTO inline_offers (user_id, prompt, created_at) VALUES (?, ?, ?)"
+                " RETURNING id",
                 (user_id, prompt, now),
             )
-            return int(cur.lastrowid or 0)
+            return int(inserted["id"])
 
     async def prune(self, before: float) -> int:
         """Forget offers last shown before ``before``; how many. A placeholder posted from
         one keeps working: its draft is found by the placeholder, not by the offer."""
         async with self.db.write() as conn:
-            cur = await conn.execute("DELETE FROM inline_offers WHERE created_at < ?", (before,))
-            return cur.rowcount
+            return await conn.execute("DELETE FROM inline_offers WHERE created_at < ?", (before,))
 
     async def get(self, offer_id: int) -> tuple[int, str] | None:
         row = await self.db.fetchone(

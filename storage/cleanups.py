@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from storage.database import Database
+from storage.database import Conn, Database
 from storage.models import Cleanup, CleanupItem, CleanupOrder, CleanupTarget
 from storage.videos import uses_face
 
@@ -18,7 +18,7 @@ from storage.videos import uses_face
 _MAKING = "('submitting', 'queued', 'running', 'downloading', 'needs_decision')"
 
 
-async def order_cleanup(conn: Any, order: CleanupOrder, now: float) -> None:
+async def order_cleanup(conn: Conn, order: CleanupOrder, now: float) -> None:
     """Write ``order``'s deletes; call inside the transaction that changes the face."""
     await conn.executemany(
         "INSERT INTO provider_cleanups (face_id, provider, target, group_id, asset_id, "
@@ -66,12 +66,12 @@ class CleanupRepo:
     async def claim(self, cleanup_id: int, now: float, until: float) -> bool:
         """Take a due, owed delete for one attempt (its next try moves to ``until``)."""
         async with self.db.write() as conn:
-            cur = await conn.execute(
+            changed = await conn.execute(
                 "UPDATE provider_cleanups SET next_at = ? "
                 "WHERE id = ? AND done_at IS NULL AND next_at <= ?",
                 (until, cleanup_id, now),
             )
-            return cur.rowcount > 0
+            return changed > 0
 
     async def videos_making(self, face_id: int) -> bool:
         """Whether a video of the face may still be in the making at the provider."""

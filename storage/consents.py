@@ -33,7 +33,7 @@ class ConsentRepo:
         """``person_id`` agreed to a face already verified through the direct link: their
         consent stands from now (passed_at), unless someone's already does."""
         async with self.db.write() as conn:
-            cur = await conn.execute(
+            changed = await conn.execute(
                 "INSERT INTO consents (face_id, person_id, invite_token, consented_at, "
                 "passed_at, takeover) SELECT ?, ?, ?, ?, ?, 1 WHERE NOT EXISTS ("
                 "SELECT 1 FROM consents WHERE face_id = ? AND withdrawn_at IS NULL "
@@ -41,7 +41,7 @@ class ConsentRepo:
                 "ON CONFLICT (face_id, invite_token) DO NOTHING",
                 (face_id, person_id, invite_token, now, now, face_id),
             )
-            return cur.rowcount > 0
+            return changed > 0
 
     async def passed(self, face_id: int, person_id: int, now: float) -> None:
         """``person_id``'s face check passed (they hold the face's last link)."""
@@ -71,18 +71,18 @@ class ConsentRepo:
         face's photos are owed a delete at the provider, in one transaction (a face still
         usable with its consent withdrawn must never be seen). True if this call did it."""
         async with self.db.write() as conn:
-            cur = await conn.execute(
+            changed = await conn.execute(
                 "UPDATE consents SET withdrawn_at = ? WHERE id = ? AND withdrawn_at IS NULL",
                 (now, consent.id),
             )
-            if cur.rowcount == 0:
+            if changed == 0:
                 return False
-            cur = await conn.execute(
+            changed = await conn.execute(
                 "UPDATE faces SET status = ?, updated_at = ?, next_poll_at = NULL "
                 "WHERE id = ? AND status != ?",
                 (FaceStatus.WITHDRAWN, now, consent.face_id, FaceStatus.DELETED),
             )
-            if cur.rowcount:
+            if changed:
                 await record(conn, "face", consent.face_id, FaceStatus.WITHDRAWN, "consent", now)
                 if cleanup is not None:
                     await order_cleanup(conn, cleanup, now)

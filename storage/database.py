@@ -1,77 +1,166 @@
-"""The SQLite connection pair, the one-writer discipline and migrations.
+"""The store, on SQLite (the default) or PostgreSQL, behind one interface.
 
-What every caller may rely on:
+``Database(target)`` takes a file path (SQLite) or a ``postgresql://`` URL; anything else
+with a scheme is refused with :class:`UnknownDatabase`, naming what is accepted. The
+repositories write their SQL once, with sqlite3's parameters (``?``, ``?N``, ``:name``);
+the PostgreSQL backend rewrites it (storage/placeholders.py).
 
-- **One writer.** Every write goes through :meth:`Database.write`, which holds an
-  ``asyncio.Lock`` and a ``BEGIN IMMEDIATE`` transaction on the writer connection, so two
-  coroutines can never interleave their statements into one transaction (aiosqlite runs
-  each connection on one thread, see shared/TELEGRAM.md), and there is never a second
-  writer to wait for: no "database is locked".
+What every caller may rely on, on both backends:
+
+- **One writer.** Every write goes through :meth:`Database.write`: one transaction, never
+  interleaved with another write, committed on exit and rolled back on an exception. On
+  SQLite that is an ``asyncio.Lock`` and ``BEGIN IMMEDIATE`` on the one writer connection
+  (storage/sqlite.py); on PostgreSQL it is a pooled connection in a transaction that first
+  takes a transaction-scoped advisory lock, so the guarantee holds across processes too
+  (storage/postgres.py). Several repositories check and then insert inside one write, and
+  rely on no other write coming between.
 - **Read-your-writes.** A read (:meth:`fetchone`, :meth:`fetchall`) sees every write
-  committed before the read began. Reads run on a separate reader connection in autocommit
-  mode, each as ONE call to its thread that executes, fetches every row and finishes the
-  statement (``execute_fetchall``). So no cursor is ever left open on the reader between
-  calls, no read transaction outlives its statement, and each read starts a fresh WAL
-  snapshot. (The earlier execute / fetch / close in three steps let one coroutine's
-  half-read cursor pin the connection to an old snapshot while others read through it:
-  rows just committed by the writer were "not there" under load.)
-- **A row written is read back in the same transaction.** Repositories that return what
-  they just wrote read it on the writer inside :meth:`write` (:func:`one`), so they never
-  depend on another connection at all.
-- Reads never see uncommitted rows: the reader is a different connection from the writer.
+  committed before the read began, and never an uncommitted one.
+- **A row written is read back in the same transaction** with :func:`one` on the write's
+  connection.
+- Rows are read by column name or by position on both backends.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import sqlite3
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from enum import StrEnum
 from pathlib import Path
-from typing import Any
-
-import aiosqlite
-
-from storage.migrations import MIGRATIONS
+from typing import Any, Protocol
 
 # Positional (?) or named (:name) parameters, as sqlite3 takes them.
 Params = Sequence[Any] | Mapping[str, Any]
 
-log = logging.getLogger(__name__)
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
-Row = aiosqlite.Row
-Connection = aiosqlite.Connection
+
+class Dialect(StrEnum):
+    SQLITE = "sqlite"
+    POSTGRESQL = "postgresql"
+
+
+class Row(Protocol):
+    """A result row: ``aiosqlite.Row`` or ``asyncpg.Record``, by name or by position."""
+
+    def __getitem__(self, key: int | str, /) -> Any: ...
+
+    def keys(self) -> Iterable[str]: ...
+
+
+class Conn(Protocol):
+    """The connection a write transaction hands out."""
+
+    @property
+    def dialect(self) -> Dialect: ...
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run one statement; the number of rows it changed."""
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None: ...
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]: ...
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None: ...
+
+
+# Kept for the repositories that name the type of a write's connection.
+Connection = Conn
+
+
+class Backend(Protocol):
+    dialect: Dialect
+    writes_begun: int
+
+    async def open(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    def write(self) -> AbstractAsyncContextManager[Conn]: ...
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None: ...
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]: ...
+
+    async def schema_version(self) -> int: ...
+
+
+class Unreachable(Exception):
+    """The store cannot be opened (no server, wrong password, no such database, a file
+    that cannot be created); the message says which, without the password."""
+
+
+class UnknownDatabase(ValueError):
+    """REALFACE_DATABASE names something that is neither a file path nor PostgreSQL."""
+
+
+def describe(target: str | Path) -> Dialect:
+    """Which backend ``target`` selects, or :class:`UnknownDatabase` saying what is taken."""
+    text = str(target).strip()
+    if text.startswith(POSTGRES_SCHEMES):
+        return Dialect.POSTGRESQL
+    scheme, sep, _ = text.partition("://")
+    if sep and scheme:
+        raise UnknownDatabase(
+            f"REALFACE_DATABASE={redacted(text)!r}: {scheme!r} is not a database this bot "
+            "supports. Give a SQLite file path (data/realface.sqlite3) or a PostgreSQL URL "
+            "(postgresql://user:password@host:5432/realface)."
+        )
+    if text.startswith("sqlite:"):
+        raise UnknownDatabase(
+            f"REALFACE_DATABASE={text!r}: give the SQLite file as a plain path "
+            "(data/realface.sqlite3), not a sqlite: URL."
+        )
+    return Dialect.SQLITE
+
+
+def redacted(url: str) -> str:
+    """A URL without its password, for messages and logs."""
+    scheme, sep, rest = url.partition("://")
+    credentials, at, host = rest.rpartition("@")
+    if not sep or not at:
+        return url
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}"
 
 
 class Database:
-    def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        self._writer: aiosqlite.Connection | None = None
-        self._reader: aiosqlite.Connection | None = None
-        self._lock = asyncio.Lock()
-        self.writes_begun = 0  # write transactions begun since open (tests, benchmarks)
+    """The store ``target`` names: a SQLite file path (the default) or a PostgreSQL URL."""
+
+    def __init__(self, target: str | Path) -> None:
+        self.target = str(target)
+        self.dialect = describe(target)
+        self._backend: Backend
+        if self.dialect is Dialect.POSTGRESQL:
+            from storage.postgres import PostgresBackend  # only PostgreSQL needs asyncpg
+
+            self._backend = PostgresBackend(self.target)
+        else:
+            from storage.sqlite import SqliteBackend
+
+            self._backend = SqliteBackend(Path(target))
+
+    @property
+    def writes_begun(self) -> int:
+        """Write transactions begun since open (tests, benchmarks)."""
+        return self._backend.writes_begun
+
+    @property
+    def shown(self) -> str:
+        """The target as logs may show it (no password)."""
+        return redacted(self.target)
 
     async def open(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._writer = await self._connect()
-        await self._writer.execute("PRAGMA journal_mode=WAL")
-        await self.migrate()
-        self._reader = await self._connect()
-
-    async def _connect(self) -> aiosqlite.Connection:
-        conn = await aiosqlite.connect(self.path, isolation_level=None)
-        conn.row_factory = aiosqlite.Row
-        await conn.execute("PRAGMA synchronous=NORMAL")
-        await conn.execute("PRAGMA busy_timeout=5000")
-        await conn.execute("PRAGMA foreign_keys=ON")
-        return conn
+        """Open (and migrate); :class:`Unreachable` when it cannot be."""
+        try:
+            await self._backend.open()
+        except Unreachable:
+            raise
+        except (OSError, TimeoutError) as exc:
+            raise Unreachable(f"{self.shown}: {exc.strerror or exc}") from exc
 
     async def close(self) -> None:
-        for conn in (self._reader, self._writer):
-            if conn is not None:
-                await conn.close()
-        self._reader = self._writer = None
+        await self._backend.close()
 
     async def __aenter__(self) -> Database:
         await self.open()
@@ -80,86 +169,33 @@ class Database:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
-    @property
-    def _w(self) -> aiosqlite.Connection:
-        if self._writer is None:
-            raise RuntimeError("database is not open")
-        return self._writer
-
-    @property
-    def _r(self) -> aiosqlite.Connection:
-        if self._reader is None:
-            raise RuntimeError("database is not open")
-        return self._reader
-
-    @asynccontextmanager
-    async def write(self) -> AsyncIterator[aiosqlite.Connection]:
+    def write(self) -> AbstractAsyncContextManager[Conn]:
         """One write transaction; commits on exit, rolls back on an exception."""
-        async with self._lock:
-            conn = self._w
-            self.writes_begun += 1
-            try:
-                await _begin(conn)
-                yield conn
-            except BaseException:
-                if conn.in_transaction:
-                    await asyncio.shield(conn.rollback())
-                raise
-            else:
-                await conn.commit()
+        return self._backend.write()
 
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
-        """The first row, read as one call (see the module docstring); ask for one row."""
-        rows = await self._r.execute_fetchall(sql, params)
-        for row in rows:
-            return row
-        return None
+        return await self._backend.fetchone(sql, params)
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
-        return list(await self._r.execute_fetchall(sql, params))
+        return await self._backend.fetchall(sql, params)
+
+    async def schema_version(self) -> int:
+        """How many migrations have been applied."""
+        return await self._backend.schema_version()
 
     async def user_version(self) -> int:
-        async with self._w.execute("PRAGMA user_version") as cur:
-            row = await cur.fetchone()
-        return int(row[0]) if row else 0
-
-    async def migrate(self) -> None:
-        """Apply the migrations not yet applied, each with its version bump in one transaction."""
-        current = await self.user_version()
-        for version, statements in enumerate(MIGRATIONS, start=1):
-            if version <= current:
-                continue
-            async with self.write() as conn:
-                for statement in _statements(statements):
-                    await conn.execute(statement)
-                await conn.execute(f"PRAGMA user_version={version}")
-            log.info("database migrated to version %d", version)
+        return await self.schema_version()
 
 
-async def _begin(conn: aiosqlite.Connection) -> None:
-    """BEGIN IMMEDIATE, first ending a transaction that a cancelled caller left open (its
-    BEGIN or COMMIT still ran on the connection's thread after the caller was gone)."""
-    if conn.in_transaction:
-        await conn.rollback()
-    try:
-        await conn.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError as exc:
-        if "within a transaction" not in str(exc):
-            raise
-        await conn.rollback()
-        await conn.execute("BEGIN IMMEDIATE")
-
-
-async def one(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> Row:
+async def one(conn: Conn, sql: str, params: Params = ()) -> Row:
     """A row that must exist, read inside the caller's write transaction."""
-    rows = list(await conn.execute_fetchall(sql, params))
-    if not rows:
-        raise LookupError(f"no row for {sql!r} {tuple(params)!r}")
-    row: Row = rows[0]
+    row = await conn.fetchone(sql, params)
+    if row is None:
+        raise LookupError(f"no row for {sql!r} {params!r}")
     return row
 
 
-def _statements(script: Iterable[str]) -> Iterable[str]:
+def statements(script: Iterable[str]) -> Iterable[str]:
     for statement in script:
         statement = statement.strip()
         if statement:

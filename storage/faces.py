@@ -50,12 +50,14 @@ class FaceRepo:
         request_key: str | None = None,
     ) -> Face:
         async with self.db.write() as conn:
-            cur = await conn.execute(
+            inserted = await one(
+                conn,
                 """
                 INSERT INTO faces (owner_kind, owner_id, created_by, chat_id, name, provider,
                     provider_group_id, provider_session_id, status, created_at, updated_at,
                     next_poll_at, start_ref, request_key, activated_at, outcome_notified)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                RETURNING id
                 """,
                 (
                     owner.kind,
@@ -77,7 +79,7 @@ class FaceRepo:
                     int(status is FaceStatus.ACTIVE),
                 ),
             )
-            face_id = int(cur.lastrowid or 0)
+            face_id = int(inserted["id"])
             await record(conn, "face", face_id, status, "created", now)
             return face_from_row(await one(conn, "SELECT * FROM faces WHERE id = ?", (face_id,)))
 
@@ -89,7 +91,7 @@ class FaceRepo:
         """Record, before asking the provider, that a new start is under way for a face
         still waiting for its check. False if it is not waiting any more."""
         async with self.db.write() as conn:
-            cur = await conn.execute(
+            changed = await conn.execute(
                 "UPDATE faces SET status = ?, start_ref = ?, updated_at = ?, next_poll_at = NULL "
                 "WHERE id = ? AND status IN (?, ?, ?)",
                 (
@@ -102,7 +104,7 @@ class FaceRepo:
                     FaceStatus.INTERRUPTED,
                 ),
             )
-            if cur.rowcount == 0:
+            if changed == 0:
                 return False
             await record(conn, "face", face_id, FaceStatus.CREATING, start_ref, now)
         return True
@@ -114,12 +116,12 @@ class FaceRepo:
         for the check. None if the face was not being started. Polling starts once its link
         is recorded (a poll before that would find no live link and expire the face)."""
         async with self.db.write() as conn:
-            cur = await conn.execute(
+            changed = await conn.execute(
                 "UPDATE faces SET status = ?, provider_group_id = ?, provider_session_id = ?, "
                 "updated_at = ?, next_poll_at = NULL, poll_count = 0 WHERE id = ? AND status = ?",
                 (FaceStatus.PENDING, group_id, session_id, now, face_id, FaceStatus.CREATING),
             )
-            if cur.rowcount == 0:
+            if changed == 0:
                 return None
             await record(conn, "face", face_id, FaceStatus.PENDING, f"group {group_id}", now)
             return face_from_row(await one(conn, "SELECT * FROM faces WHERE id = ?", (face_id,)))
@@ -131,7 +133,7 @@ class FaceRepo:
         one that had a check before is interrupted and keeps its old references unless the
         provider's new group was found (``group_id``)."""
         async with self.db.write() as conn:
-            cur = await conn.execute(
+            changed = await conn.execute(
                 "UPDATE faces SET status = ?, updated_at = ?, outcome_notified = 0, "
                 "next_poll_at = NULL, provider_group_id = COALESCE(?, provider_group_id), "
                 "provider_session_id = CASE WHEN CAST(? AS TEXT) IS NULL "
@@ -141,7 +143,7 @@ class FaceRepo:
                 "WHERE id = ? AND status = ?",
                 (to, now, group_id, group_id, to, face_id, FaceStatus.CREATING),
             )
-            if cur.rowcount == 0:
+            if changed == 0:
                 return False
             await record(conn, "face", face_id, to, detail, now)
         return True
@@ -256,7 +258,7 @@ class FaceRepo:
         """Point a face still waiting for its check at a new group/session. False if it is
         no longer waiting (it passed meanwhile: its refs must not change)."""
         async with self.db.write() as conn:
-            cur = await conn.execute(
+            changed = await conn.execute(
                 "UPDATE faces SET provider_group_id = ?, provider_session_id = ?, updated_at = ? "
                 "WHERE id = ? AND status IN (?, ?, ?)",
                 (
@@ -269,7 +271,7 @@ class FaceRepo:
                     FaceStatus.INTERRUPTED,
                 ),
             )
-            if cur.rowcount == 0:
+            if changed == 0:
                 return False
             await record(conn, "face", face_id, FaceStatus.PENDING, f"group {group_id}", now)
         return True
@@ -298,8 +300,8 @@ class FaceRepo:
             if expect is not None:
                 sql += " AND status = ?"
                 params.append(expect)
-            cur = await conn.execute(sql, params)
-            moved = cur.rowcount > 0
+            changed = await conn.execute(sql, params)
+            moved = changed > 0
             if moved:
                 await record(conn, "face", face_id, to, detail, now)
                 if cleanup is not None:

@@ -83,7 +83,7 @@ class ForgetRepo:
         async with self.db.write() as conn:
 
             async def ids(sql: str) -> list[int]:
-                return [row[0] for row in await conn.execute_fetchall(sql, p)]
+                return [row[0] for row in await conn.fetchall(sql, p)]
 
             live = f"SELECT id FROM faces WHERE status IN {_LIVE} AND id IN "
             owned = await ids(f"{live} ({_OWNED}) ORDER BY id")

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from storage.database import Database
+from storage.database import Conn, Database
 from storage.models import StatusChange
 
 
 async def record(
-    conn: Any, kind: str, ref_id: int, status: str, detail: str | None, now: float
+    conn: Conn, kind: str, ref_id: int, status: str, detail: str | None, now: float
 ) -> None:
     """Append one change; call inside the write transaction that made the change."""
     await conn.execute(

@@ -70,7 +70,7 @@ class InboxRepo:
                 (now - KEEP_DONE_SECONDS,),
             )
             await conn.execute("UPDATE inbox SET attempts = attempts + 1 WHERE done_at IS NULL")
-            rows = await conn.execute_fetchall(
+            rows = await conn.fetchall(
                 "SELECT update_id, payload, attempts FROM inbox WHERE done_at IS NULL "
                 "ORDER BY update_id"
             )

@@ -37,10 +37,10 @@ class LanguageRepo:
         was written."""
         keep = " WHERE chat_settings.language IS NULL" if unless_set else ""
         async with self.db.write() as conn:
-            cur = await conn.execute(
+            changed = await conn.execute(
                 "INSERT INTO chat_settings (chat_id, language, updated_at) VALUES (?, ?, ?) "
                 "ON CONFLICT (chat_id) DO UPDATE SET language = excluded.language, "
                 f"updated_at = excluded.updated_at{keep}",
                 (chat_id, language, now),
             )
-            return cur.rowcount > 0
+            return changed > 0

@@ -60,12 +60,13 @@ class LinkRepo:
                 "UPDATE verification_links SET state = ? WHERE face_id = ? AND state = ?",
                 (LinkState.REPLACED, face_id, LinkState.LIVE),
             )
-            cur = await conn.execute(
+            inserted = await one(
+                conn,
                 "INSERT INTO verification_links (face_id, url, issued_at, expires_at, issued_to,"
-                " state, request_key) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                " state, request_key) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (face_id, url, now, expires_at, issued_to, LinkState.LIVE, request_key),
             )
-            link_id = int(cur.lastrowid or 0)
+            link_id = int(inserted["id"])
             return _link(
                 await one(conn, "SELECT * FROM verification_links WHERE id = ?", (link_id,))
             )
@@ -131,11 +132,11 @@ class LinkRepo:
 
     async def set_state(self, link_id: int, state: LinkState, *, expect: LinkState) -> bool:
         async with self.db.write() as conn:
-            cur = await conn.execute(
+            changed = await conn.execute(
                 "UPDATE verification_links SET state = ? WHERE id = ? AND state = ?",
                 (state, link_id, expect),
             )
-            return cur.rowcount > 0
+            return changed > 0
 
     async def close_face(self, face_id: int) -> None:
         async with self.db.write() as conn:
@@ -194,8 +195,5 @@ class InviteRepo:
                 "WHERE token = ? AND claimed_by IS NULL",
                 (user_id, now, token),
             )
-            async with conn.execute(
-                "SELECT claimed_by FROM invites WHERE token = ?", (token,)
-            ) as cur:
-                row = await cur.fetchone()
+            row = await conn.fetchone("SELECT claimed_by FROM invites WHERE token = ?", (token,))
         return row is not None and row[0] == user_id

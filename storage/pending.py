@@ -30,11 +30,12 @@ class PendingRepo:
         async with self.db.write() as conn:
             await conn.execute(
                 """
-                INSERT INTO pending_inputs (user_id, chat_id, kind, face_id, name, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?)
+                INSERT INTO pending_inputs (user_id, chat_id, kind, face_id, name, updated_at,
+                    seq)
+                VALUES (?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM pending_inputs))
                 ON CONFLICT (user_id, chat_id) DO UPDATE SET
                     kind = excluded.kind, face_id = excluded.face_id, name = excluded.name,
-                    updated_at = excluded.updated_at
+                    updated_at = excluded.updated_at, seq = excluded.seq
                 """,
                 (
                     pending.user_id,
@@ -51,7 +52,7 @@ class PendingRepo:
         row = await self.db.fetchone(
             """
             SELECT * FROM pending_inputs WHERE chat_id = ? AND kind = ?
-            ORDER BY updated_at DESC, rowid DESC LIMIT 1
+            ORDER BY updated_at DESC, seq DESC LIMIT 1
             """,
             (chat_id, kind.value),
         )
@@ -64,5 +65,5 @@ class PendingRepo:
         if kind is not None:
             sql, params = sql + " AND kind = ?", (*params, kind.value)
         async with self.db.write() as conn:
-            cursor = await conn.execute(sql, params)
-            return cursor.rowcount > 0
+            changed = await conn.execute(sql, params)
+            return changed > 0

@@ -139,15 +139,17 @@ class VideoRepo:
         async with self.db.write() as conn:
             if request_key is not None:
                 sql = "SELECT * FROM videos WHERE request_key = ?"
-                known = list(await conn.execute_fetchall(sql, (request_key,)))
+                known = list(await conn.fetchall(sql, (request_key,)))
                 if known:
                     return _job(known[0])
-            cur = await conn.execute(
+            inserted = await one(
+                conn,
                 """
                 INSERT INTO videos (user_id, chat_id, face_id, asset_ids, face_ids, mode,
                     provider, prompt, model, duration, resolution, ratio, audio, status,
                     retry_of, created_at, updated_at, inline_message_id, request_key, anonymous)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                RETURNING id
                 """,
                 (
                     user_id,
@@ -172,7 +174,7 @@ class VideoRepo:
                     int(anonymous),
                 ),
             )
-            job_id = int(cur.lastrowid or 0)
+            job_id = int(inserted["id"])
             await _set_faces(conn, job_id, face_ids)
             return await self._read(conn, job_id)
 
@@ -219,11 +221,11 @@ class VideoRepo:
                 raise ValueError(f"not a draft field: {key}")
         sets = ", ".join(f"{k} = ?" for k in values)
         async with self.db.write() as conn:
-            cur = await conn.execute(
+            changed = await conn.execute(
                 f"UPDATE videos SET {sets} WHERE id = ? AND status = ?",
                 (*values.values(), job_id, JobStatus.DRAFT),
             )
-            if "face_ids" in fields and cur.rowcount > 0:
+            if "face_ids" in fields and changed > 0:
                 await _set_faces(conn, job_id, fields["face_ids"])
             return await self._read(conn, job_id)
 
@@ -268,12 +270,12 @@ class VideoRepo:
         marks = ",".join("?" * len(expect))
         face = f" AND videos.face_id IS NOT NULL AND NOT ({_FACE_GONE})" if face_active else ""
         async with self.db.write() as conn:
-            cur = await conn.execute(
+            changed = await conn.execute(
                 f"UPDATE videos SET status = ?, updated_at = ?, poll_count = 0, "
                 f"outcome_notified = 0{sets} WHERE id = ? AND status IN ({marks}){face}",
                 (to, now, *fields.values(), job_id, *expect),
             )
-            moved = cur.rowcount > 0
+            moved = changed > 0
             if moved:
                 await record(conn, "video", job_id, to, detail or fields.get("error_code"), now)
         return moved

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
@@ -10,8 +11,33 @@ from bot.config import ProviderKey, Settings
 from sandbox.token360 import Token360Simulator
 from tests.fakes.telegram_api import FakeTelegram
 from tests.harness import BotProcess, RunningBot
+from tests.postgres import fresh_database
 
 logging.getLogger("httpx").setLevel(logging.WARNING)
+
+# A PostgreSQL server the tests may create databases on (.ci/postgres prints one). When it
+# is set, the tests that store through the bot (e2e, services) run on both backends.
+POSTGRES = os.environ.get("REALFACE_TEST_POSTGRES", "").strip()
+_BOTH = ("e2e", "services")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "database" not in metafunc.fixturenames:
+        return
+    backends = ["sqlite"]
+    if POSTGRES and metafunc.definition.path.parent.name in _BOTH:
+        backends.append("postgresql")
+    metafunc.parametrize("database", backends, indirect=True)
+
+
+@pytest.fixture
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """What REALFACE_DATABASE says for this test: a SQLite file in its folder, or a fresh
+    PostgreSQL database (migrated, dropped afterwards)."""
+    if request.param == "postgresql":
+        yield from fresh_database(POSTGRES)
+    else:
+        yield str(tmp_path / "realface.sqlite3")
 
 
 @pytest.fixture
@@ -35,12 +61,13 @@ async def sim() -> AsyncIterator[Token360Simulator]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, tg: FakeTelegram, sim: Token360Simulator) -> Settings:
+def settings(tmp_path: Path, database: str, tg: FakeTelegram, sim: Token360Simulator) -> Settings:
     return Settings(
         telegram_token=tg.token,
         telegram_api_base_url=tg.base_url,
         telegram_file_base_url=tg.base_file_url,
-        database_path=tmp_path / "realface.sqlite3",
+        database=database,
+        data_dir=tmp_path,
         poll_seconds=0.05,
         providers={"token360": ProviderKey("sim-key", sim.base_url)},
         verification_grace_seconds=0.5,

@@ -8,9 +8,11 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
+from collections.abc import Coroutine
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.app import build_application
 from bot.config import Settings
@@ -18,6 +20,8 @@ from bot.providers.registry import DECLARATIONS, declared
 from bot.services.clock import Clock, system_clock
 from bot.telegram import lifecycle
 from bot.telegram.lifecycle import AnyApplication
+from storage.database import Dialect, describe
+from storage.placeholders import dollar
 
 
 class RunningBot:
@@ -54,7 +58,7 @@ def env_for(settings: Settings) -> dict[str, str]:
             "TELEGRAM_BOT_TOKEN": settings.telegram_token,
             "TELEGRAM_API_BASE_URL": settings.telegram_api_base_url,
             "TELEGRAM_FILE_BASE_URL": settings.telegram_file_base_url,
-            "REALFACE_DATABASE": str(settings.database_path),
+            "REALFACE_DATABASE": settings.database,
             "REALFACE_POLL_SECONDS": str(settings.poll_seconds),
             "REALFACE_LINK_TTL_SECONDS": str(settings.link_ttl_seconds),
             "REALFACE_VERIFICATION_GRACE_SECONDS": str(settings.verification_grace_seconds),
@@ -89,6 +93,8 @@ def env_for(settings: Settings) -> dict[str, str]:
     env["REALFACE_HTTP_PORT"] = str(settings.http_port)
     if settings.public_url is not None:
         env["REALFACE_PUBLIC_URL"] = settings.public_url
+    if settings.data_dir is not None:
+        env["REALFACE_DATA_DIR"] = str(settings.data_dir)
     return env
 
 
@@ -133,14 +139,71 @@ class BotProcess:
         return self.log_path.read_text(errors="replace")
 
 
-def query(db_path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-    """Read what the bot stored, from outside, as an operator would."""
-    conn = sqlite3.connect(db_path)
+def query(database: str | Path, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+    """Read what the bot stored, from outside, as an operator would: rows by name and by
+    position, from the SQLite file or the PostgreSQL database the bot was given."""
+    if describe(database) is Dialect.POSTGRESQL:
+        return _outside.query(str(database), sql, params)
+    conn = sqlite3.connect(database)
     conn.row_factory = sqlite3.Row
     try:
         return conn.execute(sql, params).fetchall()
     finally:
         conn.close()
+
+
+T = TypeVar("T")
+
+
+class _OutsideReader:
+    """PostgreSQL reads for synchronous test code: asyncpg on its own thread and loop, one
+    connection kept per database, so a read costs a round trip, not a connect."""
+
+    def __init__(self) -> None:
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._connections: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def _running(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None:
+                loop = asyncio.new_event_loop()
+                threading.Thread(target=loop.run_forever, daemon=True).start()
+                self._loop = loop
+            return self._loop
+
+    def run(self, work: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(work, self._running()).result(120)
+
+    def query(self, url: str, sql: str, params: tuple[Any, ...]) -> list[Any]:
+        return self.run(self._query(url, sql, params))
+
+    async def _query(self, url: str, sql: str, params: tuple[Any, ...]) -> list[Any]:
+        import asyncpg
+
+        statement = dollar(sql)
+        conn = self._connections.get(url)
+        if conn is None or conn.is_closed():
+            conn = self._connections[url] = await asyncpg.connect(url)
+        return list(await conn.fetch(statement.sql, *statement.values(params)))
+
+    def forget(self, url: str) -> None:
+        conn = self._connections.pop(url, None)
+        if conn is not None and self._loop is not None:
+            asyncio.run_coroutine_threadsafe(conn.close(), self._loop).result(10)
+
+
+_outside = _OutsideReader()
+
+
+def on_outside_loop(work: Coroutine[Any, Any, T]) -> T:
+    """Run ``work`` to its end on the outside reader's loop, from synchronous code."""
+    return _outside.run(work)
+
+
+def forget_connections(database: str) -> None:
+    """Close the outside reader's connection to ``database`` (before it is dropped)."""
+    _outside.forget(database)
 
 
 def with_changes(settings: Settings, **changes: Any) -> Settings:

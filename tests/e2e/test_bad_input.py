@@ -41,7 +41,7 @@ async def press_forged(tg: FakeTelegram, user: FakeUser, message: BotMessage, da
 
 
 def videos(settings: Settings) -> list[tuple[int, str, str]]:
-    rows = query(settings.database_path, "SELECT id, status, prompt FROM videos ORDER BY id")
+    rows = query(settings.database, "SELECT id, status, prompt FROM videos ORDER BY id")
     return [(r["id"], r["status"], r["prompt"]) for r in rows]
 
 
@@ -156,7 +156,7 @@ async def test_a_face_name_that_looks_empty_is_refused(
         mark = tg.mark()
         await tg.send_text(alice, f"/newface {blank}")
         await tg.next_message(alice.id, after=mark, contains="A name needs 1 to 64")
-    assert query(settings.database_path, "SELECT id FROM faces") == []
+    assert query(settings.database, "SELECT id FROM faces") == []
     assert sim.count("POST", "/v1/asset-groups") == 0
 
 
@@ -175,7 +175,7 @@ async def test_a_40000_px_png_is_refused_with_its_real_size(
     assert "too large (40000×40000 px; each side may be at most 6000 px)" in progress.text
     assert "None" not in progress.text
     assert sim.count("POST", "/v1/assets") == 0
-    (row,) = query(settings.database_path, "SELECT status, width, height FROM assets")
+    (row,) = query(settings.database, "SELECT status, width, height FROM assets")
     assert (row["status"], row["width"], row["height"]) == ("rejected", 40_000, 40_000)
     no_tracebacks(caplog)
 
@@ -197,5 +197,5 @@ async def test_a_5000_character_provider_error_is_shown_cut(
     assert "<metadata>" in progress.text  # escaped on the way, shown as written
     assert "…" in progress.text and len(progress.text) < 1000
     # Stored whole; only what the person reads is cut.
-    (row,) = query(settings.database_path, "SELECT status, error_message FROM assets")
+    (row,) = query(settings.database, "SELECT status, error_message FROM assets")
     assert row["status"] == "failed" and row["error_message"] == reason

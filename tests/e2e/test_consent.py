@@ -66,8 +66,8 @@ async def test_the_person_withdraws_and_no_new_video_is_made(
 
     # Kept, with its record; the video asked before is finished and delivered, and only
     # then are the photos deleted, and Bob told.
-    (face,) = query(settings.database_path, "SELECT status, provider_group_id FROM faces")
-    (consent,) = query(settings.database_path, "SELECT withdrawn_at FROM consents")
+    (face,) = query(settings.database, "SELECT status, provider_group_id FROM faces")
+    (consent,) = query(settings.database, "SELECT withdrawn_at FROM consents")
     assert face["status"] == "withdrawn" and consent["withdrawn_at"] is not None
     await video_message(tg, alice.id, mark)
     group_id = face["provider_group_id"]
@@ -104,7 +104,7 @@ async def test_the_person_withdraws_and_no_new_video_is_made(
     after = tg.mark()
     await tg.send_text(bob, f"/start {payload}")
     await tg.next_message(bob.id, after=after, contains="Consent for this face was withdrawn")
-    (face,) = query(settings.database_path, "SELECT status FROM faces")
+    (face,) = query(settings.database, "SELECT status FROM faces")
     assert face["status"] == "withdrawn"
 
     # Pressing again changes nothing; the list says withdrawn.
@@ -125,7 +125,7 @@ async def test_only_the_person_who_consented_may_withdraw(
     pressed = await tg.press(eve, mine, text="Withdraw")  # a forwarded list, say
     answer = await tg.wait_answer(pressed)
     assert answer.get("show_alert") and "isn't for you" in answer["text"]
-    (face,) = query(settings.database_path, "SELECT status FROM faces")
+    (face,) = query(settings.database, "SELECT status FROM faces")
     assert face["status"] == "active"
 
 
@@ -147,7 +147,7 @@ async def test_withdrawing_deletes_the_photos_where_the_provider_can(
         mark = tg.mark()
         sim.pass_link(link)
         await tg.next_message(bob.id, after=mark, contains="passed", timeout=15)
-        (face,) = query(config.database_path, "SELECT provider_group_id FROM faces")
+        (face,) = query(config.database, "SELECT provider_group_id FROM faces")
         group_id = face["provider_group_id"]
         assert group_id in sim.groups
         await tg.send_text(bob, "/myfaces")
@@ -177,7 +177,7 @@ async def test_agreeing_is_not_passing_for_someone_else(
     mark = tg.mark()
     sim.pass_verification(group_of(sim, own))
     await tg.next_message(alice.id, after=mark, contains="is verified")
-    (consent,) = query(settings.database_path, "SELECT passed_at FROM consents")
+    (consent,) = query(settings.database, "SELECT passed_at FROM consents")
     assert consent["passed_at"] is None
     mark = tg.mark()
     await tg.send_text(bob, "/myfaces")
@@ -196,7 +196,7 @@ async def test_no_thanks_after_i_agree_is_refused(
     await agreed(tg, bob, first)
     answer = await tg.wait_answer(await tg.press(bob, second, text="No, thanks"))
     assert answer.get("show_alert") and "already agreed" in answer["text"]
-    (invite,) = query(settings.database_path, "SELECT declined_at FROM invites")
+    (invite,) = query(settings.database, "SELECT declined_at FROM invites")
     assert invite["declined_at"] is None
 
 
@@ -220,7 +220,7 @@ async def test_deleting_a_sunra_face_deletes_each_photo_there(
             await final_progress(tg, alice.id, mark)
         records = [
             r["provider_record_id"]
-            for r in query(config.database_path, "SELECT provider_record_id FROM assets")
+            for r in query(config.database, "SELECT provider_record_id FROM assets")
         ]
         assert len(records) == 2 and all(records)
         mark = tg.mark()
@@ -270,7 +270,7 @@ async def test_the_person_takes_over_consent_for_a_face_verified_directly(
     await tg.wait_for(lambda: "your consent for “Anna” is on record" in intro.text)
     await tg.next_message(alice.id, after=told, contains="Bob agreed")
     assert sim.count("POST", "/v1/asset-groups") == groups_before  # no new check
-    (consent,) = query(settings.database_path, "SELECT * FROM consents")
+    (consent,) = query(settings.database, "SELECT * FROM consents")
     assert consent["person_id"] == bob.id and consent["takeover"] == 1
     assert consent["passed_at"] is not None
 
@@ -295,7 +295,7 @@ async def test_the_person_takes_over_consent_for_a_face_verified_directly(
     await tg.wait_for(lambda: "Withdraw your consent for" in mine.text)
     await tg.press(bob, mine, text="Yes, withdraw my consent")
     await tg.wait_for(lambda: "consent for “Anna” is withdrawn" in mine.text)
-    (face,) = query(settings.database_path, "SELECT status FROM faces")
+    (face,) = query(settings.database, "SELECT status FROM faces")
     assert face["status"] == "withdrawn"
 
 

@@ -39,14 +39,14 @@ async def test_kill_while_creating_the_group_finds_it_after_restart(
     bot.kill()
     # The group exists at Token360 and the bot's database has the intent to make it.
     assert len(sim.groups) == 1 and sim.count("POST", "/v1/asset-groups") == 1
-    rows = query(settings.database_path, "SELECT status FROM faces")
+    rows = query(settings.database, "SELECT status FROM faces")
     assert [r["status"] for r in rows] == ["creating"]
 
     bot = bot_process(settings)
     told = await tg.next_message(alice.id, after=mark, contains="restarted", timeout=20)
     assert "Anna" in told.text and told.button("New link").callback_data
     (group_id,) = sim.groups
-    rows = query(settings.database_path, "SELECT status, provider_group_id FROM faces")
+    rows = query(settings.database, "SELECT status, provider_group_id FROM faces")
     assert [(r["status"], r["provider_group_id"]) for r in rows] == [("interrupted", group_id)]
 
     # New link gives a live link for that same group: still one group made.
@@ -75,14 +75,14 @@ async def test_kill_while_uploading_a_photo_uploads_it_once(
     await tg.send_photo(alice, image())
     await tg.wait_for(lambda: sim.count("POST", "/v1/assets") == 1, timeout=15)
     bot.kill()
-    rows = query(settings.database_path, "SELECT status FROM assets")
+    rows = query(settings.database, "SELECT status FROM assets")
     assert [r["status"] for r in rows] == ["uploading"]
 
     bot = bot_process(settings)
     progress = await final_progress(tg, alice.id, mark, timeout=20)
     assert "Active: ta_" in progress.text
     assert sim.count("POST", "/v1/assets") == 1
-    rows = query(settings.database_path, "SELECT status FROM assets")
+    rows = query(settings.database, "SELECT status FROM assets")
     assert [r["status"] for r in rows] == ["active"]
     assert await bot.terminate() == 0, bot.log()
 
@@ -114,7 +114,7 @@ async def test_kill_with_an_update_in_hand_replays_it(
     assert card.kind == "photo"
     assert sim.count("POST", "/v1/asset-groups") == 1  # the replay found its face
     assert await bot.terminate() == 0, bot.log()
-    rows = query(settings.database_path, "SELECT done_at FROM inbox")
+    rows = query(settings.database, "SELECT done_at FROM inbox")
     assert rows and all(r["done_at"] is not None for r in rows)
     cards = [m for m in tg.messages(alice.id) if "Valid for 2 minutes" in m.text]
     assert len(cards) == 1

@@ -56,7 +56,7 @@ async def test_faces_lists_and_manages(
     )
     await tg.press(alice, listing, text="Yes, delete")
     await tg.wait_for(lambda: "Its photos were deleted at Token360." in listing.text)
-    rows = query(settings.database_path, "SELECT name, status FROM faces ORDER BY id")
+    rows = query(settings.database, "SELECT name, status FROM faces ORDER BY id")
     assert [(r["name"], r["status"]) for r in rows] == [
         ("Anna <b>K</b>", "deleted"),
         ("Ben", "active"),
@@ -136,8 +136,8 @@ async def test_edited_newface_does_not_create_a_second_face(
     sent = await tg.send_text(alice, "/newface Anna")
     await tg.next_message(alice.id, after=mark, contains="Valid for 2 minutes")
     await tg.edit_text(alice, sent, "/newface Anna2")
-    await handled(tg, settings.database_path)
-    assert len(query(settings.database_path, "SELECT id FROM faces")) == 1
+    await handled(tg, settings.database)
+    assert len(query(settings.database, "SELECT id FROM faces")) == 1
 
 
 async def test_provider_errors_at_newface(
@@ -164,7 +164,7 @@ async def test_provider_errors_at_newface(
         # And it works once the provider is back, with nothing half-made left behind: the
         # failed attempts stay only as deleted records of what was tried.
         await new_face(tg, alice)
-        faces = query(settings.database_path, "SELECT status FROM faces ORDER BY id")
+        faces = query(settings.database, "SELECT status FROM faces ORDER BY id")
         assert [f["status"] for f in faces] == ["deleted", "deleted", "pending"]
     finally:
         await running.stop()

@@ -4,11 +4,9 @@ someone else's face is withdrawn and its owner told."""
 
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
-
 from bot.config import Settings
 from sandbox.token360 import Token360Simulator
+from storage.database import Dialect, describe
 from tests.e2e.helpers import (
     agreed,
     confirm_card,
@@ -36,23 +34,19 @@ PERSON_COLUMNS = {
 }
 
 
-def rows_naming(db_path: Path, person: int) -> dict[str, list[dict[str, object]]]:
+def rows_naming(database: str, person: int) -> dict[str, list[dict[str, object]]]:
     """Every row, in every table, with ``person``'s id in a person column or anywhere in
     its text."""
     found: dict[str, list[dict[str, object]]] = {}
-    with sqlite3.connect(db_path) as conn:
-        conn.row_factory = sqlite3.Row
-        tables = [
-            r[0]
-            for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-            if not r[0].startswith("sqlite_")
-        ]
-        for table in tables:
-            columns = [c[1] for c in conn.execute(f"PRAGMA table_info({table})")]
-            for row in conn.execute(f"SELECT * FROM {table}"):
-                values = dict(zip(columns, row, strict=True))
-                if any(named(table, column, value, person) for column, value in values.items()):
-                    found.setdefault(table, []).append(values)
+    if describe(database) is Dialect.POSTGRESQL:
+        listed = "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+    else:
+        listed = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    for (table,) in query(database, listed):
+        for row in query(database, f"SELECT * FROM {table}"):
+            values = dict(zip(row.keys(), row, strict=True))
+            if any(named(table, column, value, person) for column, value in values.items()):
+                found.setdefault(table, []).append(values)
     return found
 
 
@@ -80,7 +74,7 @@ async def test_forgetme_leaves_only_the_records_of_withdrawn_faces(
     alice = tg.add_user("Alice", user_id=770_001_001, username="alice")
     bob = tg.add_user("Bob", user_id=770_002_002)
     carol = tg.add_user("Carol", user_id=770_003_003)
-    db = settings.database_path
+    db = settings.database
 
     # Alice's face of Bob, with a photo and a video; and a face of Alice that Carol owns.
     await passed(tg, sim, alice, bob, "Bob's face")

@@ -40,9 +40,7 @@ async def test_generate_confirm_progress_and_mp4(
         "adaptive",
         False,
     )
-    (row,) = query(
-        settings.database_path, "SELECT status, tg_file_id, provider_task_id FROM videos"
-    )
+    (row,) = query(settings.database, "SELECT status, tg_file_id, provider_task_id FROM videos")
     assert row["status"] == "delivered" and row["tg_file_id"] == video.file_id
     assert row["provider_task_id"] == job.video_id
     upload_actions = [
@@ -186,7 +184,7 @@ async def test_a_provider_that_cannot_be_reached_offers_a_retry(
     await tg.press(alice, card, text="Generate")
     await tg.wait_for(lambda: "couldn't reach the provider" in card.text)
     assert "not_connected" not in card.text  # the reason, not a code
-    (row,) = query(settings.database_path, "SELECT status, failure FROM videos")
+    (row,) = query(settings.database, "SELECT status, failure FROM videos")
     assert (row["status"], row["failure"]) == ("failed", "unavailable")
     await sim.start(port=port)
     mark = tg.mark()
@@ -215,7 +213,7 @@ async def test_a_draft_whose_provider_was_turned_off_since_stays_a_draft(
         await tg.press(alice, card, text="Generate")
         await tg.wait_for(lambda: "doesn't use any more" in card.text)
         assert "Token360" in card.text
-        (row,) = query(settings.database_path, "SELECT status FROM videos")
+        (row,) = query(settings.database, "SELECT status FROM videos")
         assert row["status"] == "draft"  # nothing was sent, nothing is stuck
         assert sim.count("POST", "/v1/videos") == 0
     finally:
@@ -258,7 +256,7 @@ async def test_someone_else_cannot_use_my_face(
     assert (await tg.wait_answer(query_id))["text"] == "This button isn't for you."
     await tg.send_text(mallory, "/generate use Alice's face")
     await tg.next_message(mallory.id, contains="verified face with at least one Active photo")
-    await handled(tg, settings.database_path)
+    await handled(tg, settings.database)
     assert sim.count("POST", "/v1/videos") == 0
     assert "Ready to generate" in card.text  # untouched
 
@@ -272,8 +270,8 @@ async def test_edited_generate_does_not_start_a_second_job(
     sent = await tg.send_text(alice, "/generate first")
     await tg.next_message(alice.id, after=mark, contains="Ready to generate")
     await tg.edit_text(alice, sent, "/generate second")
-    await handled(tg, settings.database_path)
-    rows = query(settings.database_path, "SELECT prompt FROM videos")
+    await handled(tg, settings.database)
+    rows = query(settings.database, "SELECT prompt FROM videos")
     assert [r["prompt"] for r in rows] == ["first"]
 
 
@@ -334,7 +332,7 @@ async def test_50_mb_boundary(
     (job,) = [j for j in sim.videos.values() if j.prompt == "one byte more"]
     assert f"/files/videos/{job.video_id}.mp4" in card.text and "until" in card.text
     assert not [m for m in tg.sent[mark:] if m.kind == "video"]
-    rows = query(settings.database_path, "SELECT status FROM videos ORDER BY id")
+    rows = query(settings.database, "SELECT status FROM videos ORDER BY id")
     assert [r["status"] for r in rows] == ["delivered", "too_large"]
 
 
@@ -351,5 +349,5 @@ async def test_generate_asks_for_the_prompt_and_cancel_drops_the_draft(
     await tg.press(alice, card, text="Cancel")
     await tg.wait_for(lambda: "Nothing was charged" in card.text)
     assert not card.buttons()  # nothing left to press on a cancelled card
-    rows = query(settings.database_path, "SELECT status FROM videos")
+    rows = query(settings.database, "SELECT status FROM videos")
     assert [r["status"] for r in rows] == ["cancelled"]

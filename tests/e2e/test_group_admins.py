@@ -60,12 +60,12 @@ async def test_a_demotion_or_promotion_counts_at_once_through_chat_member_update
 
     await change_status(tg, group, owner, ann, "administrator", "member")
     await change_status(tg, group, owner, max_, "member", "administrator")
-    await handled(tg, settings.database_path)
+    await handled(tg, settings.database)
 
     # Within the cache's minute: Ann is refused, Max is let through, as Telegram now says.
     await reply_in(tg, ann, group, "/quota 3", ADMIN_ONLY)
     await reply_in(tg, max_, group, "/quota 5", QUOTA_SET)
-    (rules,) = query(settings.database_path, "SELECT daily_quota FROM chat_settings")
+    (rules,) = query(settings.database, "SELECT daily_quota FROM chat_settings")
     assert rules["daily_quota"] == 5
 
 
@@ -101,13 +101,13 @@ async def test_an_anonymous_admins_newface_is_finished_by_an_admin_choosing_the_
         # A member's press is refused, and leaves the question for the admins.
         answer = await tg.wait_answer(await tg.press(max_, asked, text="Token360"))
         assert answer.get("text") == ADMIN_ONLY
-        assert query(settings.database_path, "SELECT * FROM faces") == []
+        assert query(settings.database, "SELECT * FROM faces") == []
 
         mark = tg.mark()
         await tg.press(ann, asked, text="Token360")
         await tg.next_message(group.id, after=mark, contains="Valid for 2 minutes")
         (face,) = query(
-            settings.database_path, "SELECT owner_kind, owner_id, name, provider FROM faces"
+            settings.database, "SELECT owner_kind, owner_id, name, provider FROM faces"
         )
         assert tuple(face) == ("chat", group.id, "Anna", "token360")
         assert not asked.buttons()  # the question is answered: its buttons go
@@ -132,11 +132,11 @@ async def test_an_anonymous_admin_renames_a_group_face(
     # A member's reply answers nothing: the name stays, and the question stays open.
     mark = tg.mark()
     await tg.send_text(max_, "Max's", chat_id=group.id, reply_to=asked)
-    await handled(tg, settings.database_path)
+    await handled(tg, settings.database)
     assert [m.text for m in tg.sent[mark:] if m.chat_id == group.id] == []
 
     await reply_in(
         tg, ann, group, "Anna K", "Renamed to “Anna K”", reply_to=asked, as_anonymous_admin=True
     )
-    (face,) = query(settings.database_path, "SELECT name FROM faces")
+    (face,) = query(settings.database, "SELECT name FROM faces")
     assert face["name"] == "Anna K"

@@ -38,8 +38,8 @@ async def test_a_name_sent_in_the_group_never_answers_a_private_newface(
     # there, so nothing happens there: no face, no provider call, no card, no answer.
     mark = tg.mark()
     await tg.send_text(max_, "Bob", chat_id=group.id, reply_to=help_)
-    await handled(tg, settings.database_path)
-    assert query(settings.database_path, "SELECT * FROM faces") == []
+    await handled(tg, settings.database)
+    assert query(settings.database, "SELECT * FROM faces") == []
     assert sim.count(*STARTS) == 0
     assert [m.text for m in tg.sent[mark:] if m.chat_id == group.id] == []
 
@@ -47,7 +47,7 @@ async def test_a_name_sent_in_the_group_never_answers_a_private_newface(
     mark = tg.mark()
     await tg.send_text(max_, "Bob")
     await tg.next_message(max_.id, after=mark, contains="Valid for 2 minutes")
-    (face,) = query(settings.database_path, "SELECT owner_kind, owner_id, name FROM faces")
+    (face,) = query(settings.database, "SELECT owner_kind, owner_id, name FROM faces")
     assert (face["owner_kind"], face["owner_id"], face["name"]) == ("user", max_.id, "Bob")
 
 
@@ -59,23 +59,23 @@ async def test_an_admin_demoted_mid_question_cannot_finish_a_group_face(
     # A name too long keeps the question open in the group: the next reply is the next try.
     asked = await reply_in(tg, ann, group, f"/newface {'x' * 70}", "A name needs 1 to 64")
     await change_status(tg, group, owner, ann, "administrator", "member")
-    await handled(tg, settings.database_path)
+    await handled(tg, settings.database)
 
     await reply_in(tg, ann, group, "Bob", ADMIN_ONLY, reply_to=asked)
-    assert query(settings.database_path, "SELECT * FROM faces") == []
+    assert query(settings.database, "SELECT * FROM faces") == []
     assert sim.count(*STARTS) == 0
     assert not [m for m in tg.messages(group.id) if "Valid for 2 minutes" in m.text]
 
     # Made an admin again, she starts over: the refused question was not kept for later.
     await change_status(tg, group, owner, ann, "member", "administrator")
-    await handled(tg, settings.database_path)
+    await handled(tg, settings.database)
     mark = tg.mark()
     await tg.send_text(ann, "Bea", chat_id=group.id, reply_to=asked)
-    await handled(tg, settings.database_path)
-    assert query(settings.database_path, "SELECT * FROM faces") == []
+    await handled(tg, settings.database)
+    assert query(settings.database, "SELECT * FROM faces") == []
     assert [m.text for m in tg.sent[mark:] if m.chat_id == group.id] == []
     await reply_in(tg, ann, group, "/newface Bea", "Valid for 2 minutes")
-    (face,) = query(settings.database_path, "SELECT owner_kind, owner_id FROM faces")
+    (face,) = query(settings.database, "SELECT owner_kind, owner_id FROM faces")
     assert (face["owner_kind"], face["owner_id"]) == ("chat", group.id)
 
 

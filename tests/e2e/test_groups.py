@@ -64,11 +64,11 @@ async def test_admin_commands_for_admins_members_and_anonymous_admins(
         "/deny",
     ):
         await reply_in(tg, max_, group, command, ADMIN_ONLY)
-    assert query(settings.database_path, "SELECT * FROM chat_settings") == []
-    assert query(settings.database_path, "SELECT * FROM faces") == []
+    assert query(settings.database, "SELECT * FROM chat_settings") == []
+    assert query(settings.database, "SELECT * FROM faces") == []
 
     prompt = await group_face(tg, sim, ann, group)
-    (face,) = query(settings.database_path, "SELECT owner_kind, owner_id FROM faces")
+    (face,) = query(settings.database, "SELECT owner_kind, owner_id FROM faces")
     assert (face["owner_kind"], face["owner_id"]) == ("chat", group.id)
 
     # The admin: every command works.
@@ -111,13 +111,11 @@ async def test_admin_commands_for_admins_members_and_anonymous_admins(
     mark = tg.mark()
     await tg.send_text(ann, "/quota 9", chat_id=group.id, forward_from=ann)
     await tg.next_message(group.id, after=mark, contains="A forwarded command doesn't count")
-    await handled(tg, settings.database_path)
+    await handled(tg, settings.database)
     assert not [m for m in tg.sent[mark:] if "Each member may make 9" in m.text]
-    (rules,) = query(settings.database_path, "SELECT access, daily_quota FROM chat_settings")
+    (rules,) = query(settings.database, "SELECT access, daily_quota FROM chat_settings")
     assert (rules["access"], rules["daily_quota"]) == ("listed", 5)
-    (video_settings,) = query(
-        settings.database_path, "SELECT owner_kind, duration FROM video_settings"
-    )
+    (video_settings,) = query(settings.database, "SELECT owner_kind, duration FROM video_settings")
     assert (video_settings["owner_kind"], video_settings["duration"]) == ("chat", 10)
     assert prompt.text
 
@@ -147,7 +145,7 @@ async def test_member_generates_within_and_beyond_the_group_quota(
     # Admins are not held to the members' quota.
     await reply_in(tg, ann, group, "/generate admin take", "Ready to generate")
     rows = query(
-        settings.database_path,
+        settings.database,
         "SELECT user_id, chat_id, status FROM videos WHERE status != 'draft'",
     )
     assert [(r["user_id"], r["chat_id"], r["status"]) for r in rows] == [
@@ -197,11 +195,11 @@ async def test_supergroup_upgrade_keeps_faces_jobs_and_settings(
         },
     )
     await tg.wait_for(
-        lambda: query(settings.database_path, "SELECT 1 FROM faces WHERE owner_id = ?", (new_id,))
+        lambda: query(settings.database, "SELECT 1 FROM faces WHERE owner_id = ?", (new_id,))
     )
-    (rules,) = query(settings.database_path, "SELECT chat_id, daily_quota FROM chat_settings")
+    (rules,) = query(settings.database, "SELECT chat_id, daily_quota FROM chat_settings")
     assert (rules["chat_id"], rules["daily_quota"]) == (new_id, 3)
-    assert not query(settings.database_path, "SELECT 1 FROM faces WHERE owner_id = ?", (group.id,))
+    assert not query(settings.database, "SELECT 1 FROM faces WHERE owner_id = ?", (group.id,))
     assert re.match(r"-100\d+", str(new_id))
 
 
@@ -212,5 +210,5 @@ async def test_a_quota_that_is_not_a_plain_number_gets_the_usage(
     group = tg.add_group("Film club", admins=[ann])
     for odd in ("²", "٣", "1e3", "-5", "9" * 40):
         await reply_in(tg, ann, group, f"/quota {odd}", "Use /quota")
-    assert query(settings.database_path, "SELECT daily_quota FROM chat_settings") == []
+    assert query(settings.database, "SELECT daily_quota FROM chat_settings") == []
     assert not [m for m in tg.sent if "something went wrong" in m.text.lower()]

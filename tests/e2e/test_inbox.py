@@ -42,16 +42,16 @@ async def test_a_known_users_start_and_inline_queries_write_nothing_to_the_inbox
     mark = tg.mark()
     await tg.send_text(alice, "/start")
     await tg.next_message(alice.id, after=mark)
-    await handled(tg, settings.database_path)
+    await handled(tg, settings.database)
 
     mark = tg.mark()
     await tg.send_text(alice, "/start")
     await tg.next_message(alice.id, after=mark)
     for typed in ("d", "da", "dan"):
         await tg.wait_inline_answer(await tg.inline_query(alice, typed))
-    await handled(tg, settings.database_path)
+    await handled(tg, settings.database)
     assert _confirmed(tg) > tg.last_update_id
-    assert query(settings.database_path, "SELECT update_id FROM inbox") == []
+    assert query(settings.database, "SELECT update_id FROM inbox") == []
 
 
 async def test_an_update_still_running_when_confirmed_is_kept_and_replayed_after_kill(
@@ -67,16 +67,16 @@ async def test_an_update_still_running_when_confirmed_is_kept_and_replayed_after
     update_id = tg.last_update_id
     await tg.wait_for(lambda: tg.calls_to("sendPhoto") or None, timeout=30)
     await tg.wait_for(lambda: _confirmed(tg) > update_id or None, timeout=30)
-    rows = query(settings.database_path, "SELECT update_id, done_at FROM inbox")
+    rows = query(settings.database, "SELECT update_id, done_at FROM inbox")
     assert [(r["update_id"], r["done_at"]) for r in rows] == [(update_id, None)]
     bot.kill()
 
     bot = bot_process(settings)
     card = await tg.next_message(alice.id, after=mark, contains="Valid for 2 minutes", timeout=30)
     assert card.kind == "photo"
-    await handled(tg, settings.database_path)
+    await handled(tg, settings.database)
     assert await bot.terminate() == 0, bot.log()
-    rows = query(settings.database_path, "SELECT update_id, done_at FROM inbox")
+    rows = query(settings.database, "SELECT update_id, done_at FROM inbox")
     assert [r["update_id"] for r in rows] == [update_id]
     assert rows[0]["done_at"] is not None
     cards = [m for m in tg.messages(alice.id) if "Valid for 2 minutes" in m.text]
@@ -110,13 +110,13 @@ async def test_webhook_keeps_a_running_update_before_answering_and_handles_a_rep
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
             answer = await http.post("/telegram", json=first, headers=headers)
             assert answer.status_code == 200
-            rows = query(config.database_path, "SELECT update_id, done_at FROM inbox")
+            rows = query(config.database, "SELECT update_id, done_at FROM inbox")
             assert [(r["update_id"], r["done_at"]) for r in rows] == [(first["update_id"], None)]
             # Telegram sends it again (say the answer was lost), while it runs...
             answer = await http.post("/telegram", json=first, headers=headers)
             assert answer.status_code == 200
             done = "SELECT update_id FROM inbox WHERE done_at IS NOT NULL"
-            await tg.wait_for(lambda: query(config.database_path, done) or None, timeout=30)
+            await tg.wait_for(lambda: query(config.database, done) or None, timeout=30)
             # ... and after it was handled; then a new update, handled before its answer.
             _queue(running).grace = 60
             for update in (first, second):
@@ -136,7 +136,7 @@ async def test_webhook_keeps_a_running_update_before_answering_and_handles_a_rep
             timeout=30,
         )
         assert replies() == 2
-        rows = query(config.database_path, "SELECT update_id FROM inbox")
+        rows = query(config.database, "SELECT update_id FROM inbox")
         assert [r["update_id"] for r in rows] == [first["update_id"]]
         assert [c for c in tg.failed_calls() if c.fault is None] == []  # all answered
     finally:

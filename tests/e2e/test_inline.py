@@ -51,7 +51,7 @@ async def test_inline_query_to_video_in_the_placeholder(
     assert any("generating" in v or "queued" in v for v in placeholder.history)
     private = [m for m in tg.messages(alice.id) if m.kind == "video"]
     assert len(private) == 1 and private[0].file_id == placeholder.file_id
-    (row,) = query(settings.database_path, "SELECT status, inline_message_id FROM videos")
+    (row,) = query(settings.database, "SELECT status, inline_message_id FROM videos")
     assert (row["status"], row["inline_message_id"]) == (
         "delivered",
         placeholder.inline_message_id,
@@ -90,7 +90,7 @@ async def test_inline_results_page_past_fifty(
 ) -> None:
     alice = tg.add_user("Alice")
     # 55 verified faces with an Active photo each, stored as the bot would have stored them.
-    async with Database(settings.database_path) as db:
+    async with Database(settings.database) as db:
         faces, assets = FaceRepo(db), AssetRepo(db)
         for i in range(55):
             face = await faces.create(

@@ -23,7 +23,7 @@ async def test_a_card_chosen_after_a_restart_still_becomes_the_video(
         (result,) = (await tg.wait_inline_answer(query_id))["results"]
         other_id = await tg.inline_query(alice, "walks on the beach")
         (other,) = (await tg.wait_inline_answer(other_id))["results"]
-        assert query(settings.database_path, "SELECT * FROM inline_offers") == []
+        assert query(settings.database, "SELECT * FROM inline_offers") == []
     finally:
         await running.stop()
     running = await RunningBot(settings).start()  # the offers in memory are gone
@@ -33,7 +33,7 @@ async def test_a_card_chosen_after_a_restart_still_becomes_the_video(
         await tg.press(alice, card, text="Generate")
         await tg.wait_for(lambda: card.kind == "video", timeout=20)
         assert card.file_bytes == sample_mp4()
-        (row,) = query(settings.database_path, "SELECT prompt, inline_message_id FROM videos")
+        (row,) = query(settings.database, "SELECT prompt, inline_message_id FROM videos")
         assert (row["prompt"], row["inline_message_id"]) == (
             "dances in the rain",
             card.inline_message_id,

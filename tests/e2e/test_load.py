@@ -85,12 +85,11 @@ async def test_a_hundred_people_at_once_all_finish_without_an_apology(
         # Telegram has every video; the last few rows are written just after.
         await tg.wait_for(
             lambda: (
-                query(config.database_path, "SELECT 1 FROM videos WHERE status != 'delivered'")
-                == []
+                query(config.database, "SELECT 1 FROM videos WHERE status != 'delivered'") == []
             ),
             timeout=30,
         )
-        assert len(query(config.database_path, "SELECT id FROM videos")) == USERS
+        assert len(query(config.database, "SELECT id FROM videos")) == USERS
         assert fast_sim.count("POST", "/v1/asset-groups") == USERS
         assert fast_sim.count("POST", "/v1/videos") == USERS
     finally:
@@ -124,7 +123,7 @@ async def test_ten_albums_of_ten_photos_lose_none(
         )
         for progress in finals:
             assert progress.text.count("Active: ta_") == 10, progress.text
-        rows = query(settings.database_path, "SELECT status FROM assets")
+        rows = query(settings.database, "SELECT status FROM assets")
         assert [r["status"] for r in rows] == ["active"] * 100
         assert sim.count("POST", "/v1/assets") == 100
         # One progress message per album, not one per photo.

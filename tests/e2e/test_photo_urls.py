@@ -112,7 +112,7 @@ async def test_a_url_outlives_a_kill_between_publishing_and_the_providers_fetch(
         await tg.wait_for(lambda: tap.held == 1, timeout=15, what="the held upload")
         source_url = tap.json(0)["source_url"]
         bot.kill()
-        on_disk = list((config.database_path.parent / "media").iterdir())
+        on_disk = list((config.files / "media").iterdir())
         assert len(on_disk) == 2  # the photo and its metadata, named by the token's hash
         assert all(source_url.rsplit("/", 1)[1] not in p.name for p in on_disk)
 
@@ -201,7 +201,7 @@ async def test_a_full_photo_store_refuses_with_a_reason(
         ), refused.text
         tap.release()
         await tg.wait_for(lambda: "Active:" in first.text, timeout=20, what="the first active")
-        states = query(config.database_path, "SELECT status, error_code FROM assets ORDER BY id")
+        states = query(config.database, "SELECT status, error_code FROM assets ORDER BY id")
         assert [(r["status"], r["error_code"]) for r in states] == [
             ("active", None),
             ("failed", "media_full"),

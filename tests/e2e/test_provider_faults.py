@@ -91,7 +91,7 @@ async def journey(tg: FakeTelegram, sim: Any, user: FakeUser) -> None:
 
 
 def told(settings: Settings, table: str) -> bool:
-    rows = query(settings.database_path, f"SELECT outcome_notified FROM {table}")
+    rows = query(settings.database, f"SELECT outcome_notified FROM {table}")
     return len(rows) == USERS and all(r["outcome_notified"] for r in rows)
 
 
@@ -133,7 +133,7 @@ async def test_every_journey_completes_while_provider_reads_fail(
         assert sum("📤" in t for t in texts) == 1, texts
         assert sum(m.kind == "video" for m in tg.messages(user.id)) == 1, texts
         assert not [t for t in texts if "went wrong" in t or "isn't answering" in t], texts
-    db = settings.database_path
+    db = settings.database
     assert [r["status"] for r in query(db, "SELECT status FROM faces")] == ["active"] * USERS
     assert [r["status"] for r in query(db, "SELECT status FROM assets")] == ["active"] * USERS
     videos = query(db, "SELECT status, outcome_notified FROM videos")

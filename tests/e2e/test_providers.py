@@ -88,9 +88,9 @@ async def test_the_whole_flow_at_every_provider(
         )
         assert video.file_bytes == sample_mp4()
         await tg.wait_for(lambda: "is ready" in card.text)
-        (row,) = query(config.database_path, "SELECT provider, status FROM videos")
+        (row,) = query(config.database, "SELECT provider, status FROM videos")
         assert (row["provider"], row["status"]) == (name, "delivered")
-        (face,) = query(config.database_path, "SELECT provider, status FROM faces")
+        (face,) = query(config.database, "SELECT provider, status FROM faces")
         assert (face["provider"], face["status"]) == (name, "active")
         # URL-only providers fetched the photo from the bot's own server: nothing is left.
         assert len(running.services.media) == 0
@@ -205,7 +205,7 @@ async def test_powertokens_rename_and_delete_reach_the_provider(
         await verified_at(tg, sim, alice)
         (group_id,) = [
             r["provider_group_id"]
-            for r in query(settings.database_path, "SELECT provider_group_id FROM faces")
+            for r in query(settings.database, "SELECT provider_group_id FROM faces")
         ]
         await tg.send_text(alice, "/faces")
         listing = await tg.next_message(alice.id, contains="Your faces")

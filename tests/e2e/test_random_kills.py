@@ -132,7 +132,7 @@ async def test_kill_at_random_moments_loses_nothing_and_makes_nothing_twice(
         assert sim.count("POST", "/v1/asset-groups") == journeys
         assert sim.count("POST", "/v1/assets") == journeys
         assert sim.count("POST", "/v1/videos") == journeys
-        rows = query(config.database_path, "SELECT status FROM videos")
+        rows = query(config.database, "SELECT status FROM videos")
         assert [r["status"] for r in rows] == ["delivered"] * journeys
         doubled = 0
         for user_id in {m.chat_id for m in tg.sent}:

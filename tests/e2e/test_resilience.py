@@ -35,7 +35,7 @@ async def test_an_outcome_telegram_refused_once_arrives_once(
     await tg.next_message(alice.id, after=mark, contains="is verified", timeout=10)
     await rounds(tg, bot)  # a second "is verified" would have come by now
     assert sum("is verified" in m.text for m in tg.messages(alice.id)) == 1
-    (row,) = query(settings.database_path, "SELECT outcome_notified FROM faces")
+    (row,) = query(settings.database, "SELECT outcome_notified FROM faces")
     assert row["outcome_notified"] == 1
 
 

@@ -59,7 +59,7 @@ async def test_kill_during_processing_and_pending_verification(
 
         # While the bot is down the photo finishes processing and Ben passes the check.
         sim.pass_verification(group_of(sim, card))
-        rows = query(config.database_path, "SELECT status FROM assets")
+        rows = query(config.database, "SELECT status FROM assets")
         assert [r["status"] for r in rows] == ["processing"]
 
         restart_mark = tg.mark()
@@ -76,7 +76,7 @@ async def test_kill_during_processing_and_pending_verification(
         versions = [*progress.history, progress.text]
         assert sum("Active: ta_" in v for v in versions) == 1
         assert not [m for m in tg.sent[restart_mark:] if "📤" in m.text]  # edited, not resent
-        rows = query(config.database_path, "SELECT status FROM assets")
+        rows = query(config.database, "SELECT status FROM assets")
         assert [r["status"] for r in rows] == ["active"]
     finally:
         if bot.proc is not None and bot.proc.poll() is None:
@@ -120,7 +120,7 @@ async def test_kill_mid_generation_delivers_the_video_exactly_once(
         await tg.press(alice, card, text="Generate")
         await tg.wait_for(lambda: "generating" in card.text, timeout=15)
         bot.kill()
-        rows = query(config.database_path, "SELECT status FROM videos")
+        rows = query(config.database, "SELECT status FROM videos")
         assert [r["status"] for r in rows] == ["running"]
 
         bot = BotProcess(config, tmp_path / "bot.log").start()
@@ -129,7 +129,7 @@ async def test_kill_mid_generation_delivers_the_video_exactly_once(
         videos = [m for m in tg.messages(alice.id) if m.kind == "video"]
         assert len(videos) == 1 and videos[0].file_bytes == sample_mp4()
         assert sim.count("POST", "/v1/videos") == 1
-        rows = query(config.database_path, "SELECT status FROM videos")
+        rows = query(config.database, "SELECT status FROM videos")
         assert [r["status"] for r in rows] == ["delivered"]
     finally:
         if bot.proc is not None and bot.proc.poll() is None:
@@ -152,7 +152,7 @@ async def test_kill_mid_submit_asks_the_user_instead_of_paying_twice(
         await tg.press(alice, card, text="Generate")
         await tg.wait_for(lambda: sim.count("POST", "/v1/videos") == 1, timeout=10)
         bot.kill()
-        rows = query(settings.database_path, "SELECT status FROM videos")
+        rows = query(settings.database, "SELECT status FROM videos")
         assert [r["status"] for r in rows] == ["submitting"]
 
         bot = BotProcess(settings, tmp_path / "bot.log").start()
@@ -163,7 +163,7 @@ async def test_kill_mid_submit_asks_the_user_instead_of_paying_twice(
         await tg.wait_for(lambda: not card.buttons())
         assert await bot.terminate() == 0, bot.log()
         assert sim.count("POST", "/v1/videos") == 1  # never resubmitted on its own
-        rows = query(settings.database_path, "SELECT status FROM videos")
+        rows = query(settings.database, "SELECT status FROM videos")
         assert [r["status"] for r in rows] == ["cancelled"]
     finally:
         if bot.proc is not None and bot.proc.poll() is None:

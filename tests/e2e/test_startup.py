@@ -151,3 +151,25 @@ async def test_sandbox_flag_runs_on_the_simulators(tg: FakeTelegram, settings: S
             proc.terminate()
         _, stderr = await asyncio.wait_for(proc.communicate(), DEADLINE)
     assert proc.returncode == 0, stderr.decode(errors="replace")
+
+
+async def test_a_database_url_of_another_kind_is_a_configuration_error(
+    settings: Settings,
+) -> None:
+    env = env_for(settings)
+    env["REALFACE_DATABASE"] = "mysql://bot:hunter2@127.0.0.1/realface"
+    ended = await run_bot(env)
+    assert ended.code == 2, ended.stderr
+    assert "Traceback" not in ended.stderr, ended.stderr
+    [line] = [line for line in ended.said if "REALFACE_DATABASE" in line]
+    assert "'mysql'" in line and "postgresql://" in line, line
+    assert "hunter2" not in ended.stderr  # the password never reaches the log
+
+
+async def test_a_database_server_that_is_not_there_ends_the_start(settings: Settings) -> None:
+    with free_port() as port:
+        env = env_for(settings)
+        env["REALFACE_DATABASE"] = f"postgresql://bot:hunter2@127.0.0.1:{port}/realface"
+        ended = await run_bot(env)
+    assert_one_line(ended, "cannot open the database", f"127.0.0.1:{port}", "REALFACE_DATABASE")
+    assert "hunter2" not in ended.stderr

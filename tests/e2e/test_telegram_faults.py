@@ -196,7 +196,7 @@ async def test_a_video_whose_answer_was_lost_is_not_sent_again(
         assert "/files/videos/" in card.text and "over the 50 MB" not in card.text
         assert len(tg.calls_to("sendVideo")) == 1
         assert [m.kind for m in tg.sent[mark:] if m.kind == "video"] == ["video"]
-        (row,) = query(settings.database_path, "SELECT status, error_code FROM videos")
+        (row,) = query(settings.database, "SELECT status, error_code FROM videos")
         assert (row["status"], row["error_code"]) == ("too_large", "send_uncertain")
         no_apology(tg)
 
@@ -218,7 +218,7 @@ async def test_a_video_upload_answered_502_is_not_sent_again_and_the_link_goes(
         (upload,) = tg.calls_to("sendVideo")
         assert upload.fault == "502" and len(upload.files["video"].data) > 0
         assert [m for m in tg.sent[mark:] if m.kind == "video"] == []
-        (row,) = query(settings.database_path, "SELECT status, error_code FROM videos")
+        (row,) = query(settings.database, "SELECT status, error_code FROM videos")
         assert (row["status"], row["error_code"]) == ("too_large", "send_uncertain")
         no_apology(tg)
 
@@ -237,7 +237,7 @@ async def test_a_video_upload_held_back_by_a_flood_wait_is_sent_when_allowed(
         await tg.wait_for(lambda: "is ready" in card.text)
         assert len(tg.calls_to("sendVideo")) == 3
         assert [m for m in tg.sent[mark:] if m.kind == "video"] == [video]
-        (row,) = query(settings.database_path, "SELECT status, tg_file_id FROM videos")
+        (row,) = query(settings.database, "SELECT status, tg_file_id FROM videos")
         assert (row["status"], row["tg_file_id"]) == ("delivered", video.file_id)
 
 
@@ -256,7 +256,7 @@ async def test_only_a_blocked_or_unstarted_chat_reads_as_no_private_chat(
         tg.fail_next("sendVideo", 403, "Forbidden: bot was blocked by the user")
         await tg.press(alice, card, text="Generate")
         await tg.wait_for(lambda: "started a chat with me" in card.text, timeout=20)
-        rows = query(settings.database_path, "SELECT error_code FROM videos ORDER BY id")
+        rows = query(settings.database, "SELECT error_code FROM videos ORDER BY id")
         assert [r["error_code"] for r in rows] == ["send_forbidden", "no_private_chat"]
         assert len(tg.calls_to("sendVideo")) == 2  # a final answer is not retried
         no_apology(tg)
@@ -273,7 +273,7 @@ async def test_an_upload_telegram_keeps_failing_gives_the_link_and_says_why(
         await tg.press(alice, card, text="Generate")
         await tg.wait_for(lambda: "kept failing" in card.text, timeout=30, what="outcome")
         assert "over the 50 MB" not in card.text and "/files/videos/" in card.text
-        (row,) = query(settings.database_path, "SELECT status, error_code FROM videos")
+        (row,) = query(settings.database, "SELECT status, error_code FROM videos")
         assert (row["status"], row["error_code"]) == ("too_large", "send_failed")
         assert len(tg.calls_to("sendVideo")) >= 5  # five deliveries, each retried
         no_apology(tg)

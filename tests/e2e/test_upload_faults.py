@@ -31,7 +31,7 @@ def served(settings: Settings, **keys: ProviderKey) -> Settings:
 
 
 def statuses(settings: Settings) -> list[tuple[str, str | None]]:
-    rows = query(settings.database_path, "SELECT status, error_code FROM assets ORDER BY id")
+    rows = query(settings.database, "SELECT status, error_code FROM assets ORDER BY id")
     return [(r["status"], r["error_code"]) for r in rows]
 
 

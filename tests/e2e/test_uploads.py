@@ -31,10 +31,10 @@ async def test_photo_becomes_an_active_asset(
     assert len([m for m in tg.sent[mark:] if m.chat_id == alice.id and "📤" in m.text]) == 1
     stored = sim.assets[asset_id]
     assert (stored.width, stored.height) == (900, 1200)  # the full photo, as bytes
-    rows = query(settings.database_path, "SELECT status, provider_asset_id FROM assets")
+    rows = query(settings.database, "SELECT status, provider_asset_id FROM assets")
     assert [(r["status"], r["provider_asset_id"]) for r in rows] == [("active", asset_id)]
     history = query(
-        settings.database_path, "SELECT status FROM status_history WHERE kind='asset' ORDER BY id"
+        settings.database, "SELECT status FROM status_history WHERE kind='asset' ORDER BY id"
     )
     assert [r["status"] for r in history] == ["received", "uploading", "processing", "active"]
 
@@ -97,7 +97,7 @@ async def test_bad_files_are_explained_and_never_uploaded(
         assert expected in progress.text, (name, progress.text)
         assert "⚠️" in progress.text
     assert sim.count("POST", "/v1/assets") == uploads
-    rows = query(settings.database_path, "SELECT status FROM assets")
+    rows = query(settings.database, "SELECT status FROM assets")
     assert {r["status"] for r in rows} == {"rejected"}
     assert len(rows) == len(cases)
 
@@ -113,7 +113,7 @@ async def test_photos_before_a_face_or_before_verification(
     for _ in range(3):  # an album is refused once, not three times
         await tg.send_photo(alice, image(), media_group_id="early-album")
     await tg.next_message(alice.id, after=mark, contains="isn't verified yet")
-    await handled(tg, settings.database_path)
+    await handled(tg, settings.database)
     assert sum("isn't verified yet" in m.text for m in tg.sent[mark:]) == 1
     assert sim.count("POST", "/v1/assets") == 0
 

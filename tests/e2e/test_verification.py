@@ -41,7 +41,7 @@ async def test_newface_sends_link_qr_validity_and_invite(
     # The group is named for the face, plus the reference that finds it after a lost answer.
     assert sim.groups[group].kind == "REAL_FACE"
     assert sim.groups[group].name.startswith("Anna <Smith> #rf")
-    rows = query(settings.database_path, "SELECT * FROM faces")
+    rows = query(settings.database, "SELECT * FROM faces")
     assert [(r["name"], r["status"], r["provider_group_id"], r["provider"]) for r in rows] == [
         ("Anna <Smith>", "pending", group, "token360")
     ]
@@ -74,7 +74,7 @@ async def test_verified_face_tells_creator_and_closes_the_card(
     await tg.wait_for(lambda: "verified" in card.text and not card.buttons())
     await rounds(tg, bot)  # a second "is verified" would have come by now
     assert sum("is verified" in m.text for m in tg.messages(alice.id)) == 1
-    (row,) = query(settings.database_path, "SELECT status, activated_at FROM faces")
+    (row,) = query(settings.database, "SELECT status, activated_at FROM faces")
     assert row["status"] == "active" and row["activated_at"] is not None
 
 
@@ -95,7 +95,7 @@ async def test_invite_gives_the_person_their_own_link_when_ready(
     assert [b.text for b in intro.buttons()] == ["✅ I agree — I'm ready now", "No, thanks"]
     # Nothing is minted, and nothing recorded, before the person agrees.
     assert sim.count("POST") + sim.count("GET", f"/v1/asset-groups/{group}") == minted
-    assert query(settings.database_path, "SELECT * FROM consents") == []
+    assert query(settings.database, "SELECT * FROM consents") == []
     mark = tg.mark()
     await tg.press(bob, intro, text="I agree")
     bob_card = await tg.next_message(bob.id, after=mark, contains="Valid for 2 minutes")
@@ -104,7 +104,7 @@ async def test_invite_gives_the_person_their_own_link_when_ready(
     assert bob_link != card.button("Open verification page").url
     assert "invite" not in bob_card.text.lower()  # nothing more to forward
     assert group_of(sim, bob_card) == group  # the same Real Face group, a fresh link
-    (consent,) = query(settings.database_path, "SELECT * FROM consents")
+    (consent,) = query(settings.database, "SELECT * FROM consents")
     assert (consent["person_id"], consent["invite_token"]) == (bob.id, payload[2:])
     assert consent["consented_at"] and consent["passed_at"] is None
     mark = tg.mark()
@@ -128,7 +128,7 @@ async def test_invite_gives_the_person_their_own_link_when_ready(
     eve = tg.add_user("Eve")
     await tg.send_text(eve, "/myfaces")
     await tg.next_message(eve.id, contains="No face has been made of you")
-    (consent,) = query(settings.database_path, "SELECT * FROM consents")
+    (consent,) = query(settings.database, "SELECT * FROM consents")
     assert consent["passed_at"] >= consent["consented_at"]  # the record says when
     # The owner sees the record in the face's view.
     mark = tg.mark()
@@ -162,8 +162,8 @@ async def test_declining_ends_the_invite_and_tells_its_sender(
     answer = await tg.wait_answer(query_id)
     assert answer.get("show_alert") and "said no" in answer["text"]
     assert sim.count("POST") + sim.count("GET", f"/v1/asset-groups/{group}") == minted
-    assert query(settings.database_path, "SELECT * FROM consents") == []
-    (invite,) = query(settings.database_path, "SELECT declined_at FROM invites")
+    assert query(settings.database, "SELECT * FROM consents") == []
+    (invite,) = query(settings.database, "SELECT declined_at FROM invites")
     assert invite["declined_at"] is not None
 
 
@@ -234,13 +234,13 @@ async def test_expired_link_card_then_verification_ends_with_a_message_then_new_
         assert card.button("New link")
         ended = await tg.next_message(alice.id, contains="didn't finish", timeout=5)
         assert ended.button("New link")
-        rows = query(fast.database_path, "SELECT status FROM faces")
+        rows = query(fast.database, "SELECT status FROM faces")
         assert [r["status"] for r in rows] == ["expired"]
         mark = tg.mark()
         await tg.press(alice, ended, text="New link")
         fresh = await tg.next_message(alice.id, after=mark, contains="Valid for 2 minutes")
         assert fresh.button("Open verification page").url != first_link
-        rows = query(fast.database_path, "SELECT status FROM faces")
+        rows = query(fast.database, "SELECT status FROM faces")
         assert [r["status"] for r in rows] == ["pending"]
         # The person passes with the fresh link: verified after all.
         mark = tg.mark()
@@ -269,7 +269,7 @@ async def test_new_link_where_the_provider_gives_none_creates_a_new_group(
         assert "started a new Real Face group" in fresh.text
         new_group = group_of(stingy, fresh)
         assert new_group != old_group
-        rows = query(settings.database_path, "SELECT provider_group_id FROM faces")
+        rows = query(settings.database, "SELECT provider_group_id FROM faces")
         assert [r["provider_group_id"] for r in rows] == [new_group]
     finally:
         await running.stop()

@@ -140,7 +140,7 @@ async def test_first_and_last_frame_of_two_faces(
     await tg.press(alice, video, text="Again")
     again = await tg.next_message(alice.id, after=mark, contains="Ready to generate")
     assert "First frame: “Anna”" in again.text and "Last frame: “Ben”" in again.text
-    rows = query(settings.database_path, "SELECT mode, asset_ids FROM videos ORDER BY id")
+    rows = query(settings.database, "SELECT mode, asset_ids FROM videos ORDER BY id")
     assert [r["mode"] for r in rows] == ["first_last", "first_last"]
     assert rows[0]["asset_ids"] == rows[1]["asset_ids"]
 
@@ -219,7 +219,7 @@ async def test_the_callback_brings_the_video_at_once(
         (video_id,) = sim.store.videos
         assert sim.count("GET", f"/v1/videos/{video_id}") == 1
         delivered = "SELECT callback_token FROM videos WHERE status = 'delivered'"
-        (row,) = await tg.wait_for(lambda: query(settings.database_path, delivered))
+        (row,) = await tg.wait_for(lambda: query(settings.database, delivered))
         assert row["callback_token"] in body["callback_url"]
 
 
@@ -232,7 +232,7 @@ async def test_a_forged_callback_changes_nothing(
         sim.drop_callbacks = True  # the real one never comes
         await tg.press(alice, card, text="Generate")
         queued = "SELECT 1 FROM videos WHERE status = 'queued'"
-        await tg.wait_for(lambda: bool(query(settings.database_path, queued)))
+        await tg.wait_for(lambda: bool(query(settings.database, queued)))
         base = running.services.media.base_url
         async with httpx.AsyncClient(base_url=base, timeout=10) as http:
             wrong = await http.post("/hooks/video/not-the-secret", json={"status": "completed"})
@@ -240,7 +240,7 @@ async def test_a_forged_callback_changes_nothing(
         assert wrong.status_code == 404 and missing.status_code in (404, 405)
         (video_id,) = sim.store.videos
         assert sim.count("GET", f"/v1/videos/{video_id}") == 0
-        (row,) = query(settings.database_path, "SELECT status FROM videos")
+        (row,) = query(settings.database, "SELECT status FROM videos")
         assert row["status"] == "queued"
         assert not [m for m in tg.sent if m.chat_id == alice.id and m.kind == "video"]
 
@@ -287,7 +287,7 @@ async def test_the_face_check_page_returns_to_a_secret_that_wakes_only_its_check
         mark = tg.mark()
         await tg.send_text(alice, "/newface Anna")
         card = await tg.next_message(alice.id, after=mark, contains="Valid for 2 minutes")
-        (row,) = query(config.database_path, "SELECT callback_token FROM faces")
+        (row,) = query(config.database, "SELECT callback_token FROM faces")
         secret = row["callback_token"]
         assert secret and len(secret) >= 32
         base = running.services.media.base_url
@@ -328,9 +328,7 @@ async def test_two_people_at_sunra_are_named_as_its_docs_say(
             await final_progress(tg, alice.id, mark, timeout=20)
         ids = [
             r["provider_asset_id"]
-            for r in query(
-                config.database_path, "SELECT provider_asset_id FROM assets ORDER BY id"
-            )
+            for r in query(config.database, "SELECT provider_asset_id FROM assets ORDER BY id")
         ]
         mark = tg.mark()
         await tg.send_text(alice, "/generate Ben lifts Anna")

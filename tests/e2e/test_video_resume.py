@@ -49,7 +49,7 @@ async def test_after_a_restart_running_jobs_are_all_polled_and_nothing_unchanged
             await tg.wait_for(lambda card=card: "generating" in card.text, timeout=30)
     finally:
         await bot.stop()
-    rows = query(config.database_path, "SELECT status, provider_task_id FROM videos")
+    rows = query(config.database, "SELECT status, provider_task_id FROM videos")
     assert [r["status"] for r in rows] == ["running"] * USERS
     paths = {f"/v1/videos/{r['provider_task_id']}" for r in rows}
     shown = {card.message_id: card.text for card in cards}
@@ -76,5 +76,5 @@ async def test_after_a_restart_running_jobs_are_all_polled_and_nothing_unchanged
         assert {c.message_id: c.edits for c in cards} == edits
     finally:
         await bot.stop()
-    rows = query(config.database_path, "SELECT status, poll_count FROM videos")
+    rows = query(config.database, "SELECT status, poll_count FROM videos")
     assert all(r["status"] == "running" and r["poll_count"] >= 2 for r in rows)

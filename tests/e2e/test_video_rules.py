@@ -44,7 +44,7 @@ async def test_an_anonymous_admins_draft_is_confirmed_by_a_real_admin(
     await tg.wait_for(lambda: "is ready" in card.text)
 
     # The one who confirmed is its requester: it is hers to send again.
-    (row,) = query(settings.database_path, "SELECT user_id, status FROM videos")
+    (row,) = query(settings.database, "SELECT user_id, status FROM videos")
     assert (row["user_id"], row["status"]) == (ann.id, "delivered")
     await tg.send_text(ann, "/videos")
     listing = await tg.next_message(ann.id, contains="Your recent videos")
@@ -84,7 +84,7 @@ async def test_an_anonymous_admins_draft_counts_against_the_confirmer(
 
 
 def video_row_id(settings: Settings) -> int:
-    (row,) = query(settings.database_path, "SELECT id FROM videos")
+    (row,) = query(settings.database, "SELECT id FROM videos")
     return int(row["id"])
 
 
@@ -122,7 +122,7 @@ async def test_forget_it_on_an_inline_card_dismisses_it(
     query_id = await tg.press(alice, card, text="Forget it")
     await tg.wait_answer(query_id)
     await tg.wait_for(lambda: not card.buttons() and "Forgotten" in card.text)
-    (row,) = query(settings.database_path, "SELECT status FROM videos")
+    (row,) = query(settings.database, "SELECT status FROM videos")
     assert row["status"] == "cancelled"
     assert sim.count("POST", "/v1/videos") == 1
 
@@ -161,7 +161,7 @@ async def test_generate_again_and_retry_on_an_inline_card_start_a_new_draft_ther
     await tg.press(alice, card, text="Generate")
     await tg.wait_for(lambda: card.kind == "video", timeout=20)
 
-    rows = query(settings.database_path, "SELECT status, retry_of FROM videos ORDER BY id")
+    rows = query(settings.database, "SELECT status, retry_of FROM videos ORDER BY id")
     assert [(r["status"], r["retry_of"]) for r in rows] == [
         ("needs_decision", None),
         ("delivered", 1),
@@ -206,9 +206,9 @@ async def test_a_bad_prompt_in_a_group_leaves_no_question_open_there(
     assert "Send another one" not in refusal.text and "/generate" in refusal.text
     mark = tg.mark()
     await tg.send_text(max_, "haha nice", chat_id=group.id, reply_to=refusal)
-    await handled(tg, settings.database_path)
+    await handled(tg, settings.database)
     assert not tg.sent[mark:]
-    assert query(settings.database_path, "SELECT id FROM videos") == []
+    assert query(settings.database, "SELECT id FROM videos") == []
     # In a private chat a bad prompt is asked for again, as before.
     await face_with_photos(tg, sim, max_)
     await tg.send_text(max_, "/generate " + "x" * 2001)
@@ -229,5 +229,5 @@ async def test_a_forwarded_generate_in_a_group_starts_nothing(
     await tg.send_text(max_, "/generate waves at the club", chat_id=group.id, forward_from=ann)
     answer = await tg.next_message(group.id, after=mark, contains="forwarded")
     assert "send it yourself" in answer.text
-    await handled(tg, settings.database_path)
-    assert query(settings.database_path, "SELECT id FROM videos") == []
+    await handled(tg, settings.database)
+    assert query(settings.database, "SELECT id FROM videos") == []

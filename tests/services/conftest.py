@@ -77,9 +77,9 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    async with Database(tmp_path / "services.sqlite3") as database:
-        yield database
+async def db(database: str) -> AsyncIterator[Database]:
+    async with Database(database) as opened:
+        yield opened
 
 
 @dataclass

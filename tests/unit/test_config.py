@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from bot.config import ConfigError, ProviderKey, Settings
@@ -100,3 +102,23 @@ def test_every_problem_is_reported_at_once() -> None:
 def test_no_token_is_refused() -> None:
     with pytest.raises(ConfigError, match="TELEGRAM_BOT_TOKEN"):
         Settings.from_env({"REALFACE_SANDBOX": "1"})
+
+
+def test_the_database_is_a_sqlite_path_or_a_postgresql_url() -> None:
+    sandbox = {**TOKEN, "REALFACE_SANDBOX": "1"}
+    default = Settings.from_env(sandbox)
+    assert default.database == "data/realface.sqlite3" and default.files == Path("data")
+    local = Settings.from_env({**sandbox, "REALFACE_DATABASE": "/srv/bot/realface.db"})
+    assert local.files == Path("/srv/bot")
+    shared = Settings.from_env(
+        {**sandbox, "REALFACE_DATABASE": "postgresql://u:p@db:5432/realface"}
+    )
+    assert shared.database.startswith("postgresql://") and shared.files == Path("data")
+    moved = {**sandbox, "REALFACE_DATABASE": "postgres://db/r", "REALFACE_DATA_DIR": "/media"}
+    assert Settings.from_env(moved).files == Path("/media")
+    for wrong in ("mysql://u:secret@db/realface", "sqlite:///data/x.db", "redis://db"):
+        with pytest.raises(ConfigError) as caught:
+            Settings.from_env({**sandbox, "REALFACE_DATABASE": wrong})
+        [problem] = caught.value.problems
+        assert "REALFACE_DATABASE" in problem and "secret" not in problem
+        assert "postgresql://" in problem or "plain path" in problem
