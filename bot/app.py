@@ -25,6 +25,7 @@ from bot.services.forget import ForgetService
 from bot.services.groups import GroupService
 from bot.services.inbox import UpdateInbox
 from bot.services.languages import LanguageService
+from bot.services.leases import Leases
 from bot.services.leftovers import remove_leftover_tempdirs
 from bot.services.notifications import FaceNotifications, VideoNotifications
 from bot.services.pending import PendingInputs
@@ -54,11 +55,12 @@ from bot.telegram.web import MediaStore, WebServer, public_base, webhook_path
 from bot.tls import tls_context
 from storage.assets import AssetRepo
 from storage.chats import ChatRepo, InlineOfferRepo
-from storage.database import Database, Unreachable
+from storage.database import Database, Dialect, Unreachable
 from storage.faces import FaceRepo
 from storage.forget import ForgetRepo
 from storage.inbox import InboxRepo
 from storage.languages import LanguageRepo
+from storage.leases import LeaseRepo
 from storage.links import InviteRepo, LinkRepo
 from storage.pending import PendingRepo
 from storage.users import UserRepo
@@ -80,6 +82,7 @@ class Runtime:
         self.providers: Providers | None = None
         self.sandbox: SandboxControl | None = None
         self.tracker_task: asyncio.Task[None] | None = None
+        self.leases: Leases | None = None
         self.menus_task: asyncio.Task[None] | None = None
         self.videos: VideoService | None = None
         self.faces: FaceService | None = None
@@ -91,6 +94,7 @@ class Runtime:
         settings = self.settings
         # Rows last touched before this moment are the previous run's (see Tracker.resume).
         booted_at = self.clock()
+        settings.files.mkdir(parents=True, exist_ok=True)
         remove_leftover_tempdirs(settings.files)
         self.db = db = Database(settings.database)
         try:
@@ -100,6 +104,11 @@ class Runtime:
                 f"cannot open the database {exc}: check REALFACE_DATABASE and that the "
                 "server is running"
             ) from None
+        # This worker among those sharing the database (one with SQLite): what it works on.
+        self.leases = leases = Leases(
+            LeaseRepo(db), self.clock, lease_seconds=settings.lease_seconds
+        )
+        await leases.start(alone=db.dialect is Dialect.SQLITE)
         inbox = UpdateInbox(InboxRepo(db), self.clock)
         # What an earlier run left unfinished, read before any new update can arrive (the
         # webhook server starts below): those are new rows, not replays.
@@ -152,6 +161,7 @@ class Runtime:
             invite_ttl=settings.invite_ttl_seconds,
             return_base=f"{public}/return" if public else None,
             cleanup_recheck_seconds=settings.poll_seconds,
+            claims=leases,
         )
         uploads = UploadService(
             assets=assets,
@@ -162,6 +172,7 @@ class Runtime:
             poll_seconds=settings.poll_seconds,
             media=self.media if public else None,
             concurrency=settings.upload_concurrency,
+            claims=leases,
         )
         videos_repo = VideoRepo(db)
         video_notifier = VideoNotifications(
@@ -202,6 +213,7 @@ class Runtime:
             groups=groups,
             pending=pending,
             inline_offers=inline_offers,
+            claims=leases,
         )
         self.tracker = tracker = Tracker(
             faces=faces,
@@ -223,6 +235,7 @@ class Runtime:
             videos=videos,
             inline_offers=inline_offers,
             foreground=self.update_processor.foreground,
+            claims=leases,
         )
         app.bot_data.services = Services(
             settings=settings,
@@ -366,6 +379,8 @@ class Runtime:
             self.tracker_task = None
         if self.faces is not None:
             await self.faces.cleanups.stop()
+        if self.leases is not None:  # what it held is free for the other workers at once
+            await self.leases.stop()
 
     async def shutdown(self, app: AnyApplication) -> None:
         await self.stop(app)

@@ -125,6 +125,9 @@ class Settings:
     # Where a provider calls back when a video ends (with a public URL), its polls are only a
     # fallback for a callback that never comes.
     callback_poll_seconds: float = 60.0
+    # How long a worker's claim on an item (a poll, a delivery) outlives its last renewal:
+    # a killed worker's items go to the others after this (storage/leases.py).
+    lease_seconds: float = 30.0
     progress_edit_seconds: float = 5.0
     # Groups allow 20 messages a minute, edits included: progress there moves more slowly.
     group_progress_edit_seconds: float = 15.0
@@ -239,6 +242,7 @@ class Settings:
                 video_timeout_seconds=read.seconds("REALFACE_VIDEO_TIMEOUT_SECONDS", 1800.0),
                 video_max_poll_seconds=read.seconds("REALFACE_VIDEO_MAX_POLL_SECONDS", 10.0),
                 callback_poll_seconds=read.seconds("REALFACE_CALLBACK_POLL_SECONDS", 60.0),
+                lease_seconds=read.seconds("REALFACE_LEASE_SECONDS", 30.0),
                 progress_edit_seconds=read.seconds("REALFACE_PROGRESS_EDIT_SECONDS", 5.0),
                 group_progress_edit_seconds=read.seconds(
                     "REALFACE_GROUP_PROGRESS_EDIT_SECONDS", 15.0

@@ -17,6 +17,7 @@ import math
 import socket
 import struct
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
@@ -47,6 +48,12 @@ class ServedSimulator:
         self._runner: web.AppRunner | None = None
         self.requests: list[tuple[str, str]] = []
         self.faulted: list[tuple[str, str, str]] = []
+        # Requests that came while one for the same method, path and query was still being
+        # answered: one item asked about twice at once (several workers, issue 14).
+        self.overlapping: list[tuple[str, str]] = []
+        self._answering: Counter[tuple[str, str]] = Counter()
+        # Seconds every logged request waits before it is answered: a slow provider.
+        self.answer_delay = 0.0
         self.base_url = ""
         self.app = web.Application(middlewares=[self._fault_middleware])
 
@@ -111,6 +118,7 @@ class ServedSimulator:
     def reset_counts(self) -> None:
         self.requests.clear()
         self.faulted.clear()
+        self.overlapping.clear()
 
     # ------------------------------------------------------------------ requests
 
@@ -224,12 +232,26 @@ class ServedSimulator:
         path = request.path
         if path.startswith("/_sim/"):
             return await handler(request)
-        if path.startswith(self.logged_prefixes):
-            self.requests.append((request.method, path))
-        fault = self._take_fault(request.method, path)
+        if not path.startswith(self.logged_prefixes):
+            return await self._answer(request, handler)
+        self.requests.append((request.method, path))
+        # The item asked about: the path, and the query where a list names it (?group_id=).
+        key = (request.method, request.path_qs)
+        if self._answering[key]:
+            self.overlapping.append(key)
+        self._answering[key] += 1
+        try:
+            if self.answer_delay:
+                await asyncio.sleep(self.answer_delay)
+            return await self._answer(request, handler)
+        finally:
+            self._answering[key] -= 1
+
+    async def _answer(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        fault = self._take_fault(request.method, request.path)
         if fault is None:
             return await self.handle(request, handler)
-        self.faulted.append((request.method, path, fault.label))
+        self.faulted.append((request.method, request.path, fault.label))
         return await self._misbehave(request, handler, fault)
 
     async def _misbehave(

@@ -433,6 +433,26 @@ MIGRATIONS: list[list[Statement]] = [
     [
         "ALTER TABLE pending_inputs ADD COLUMN seq INTEGER NOT NULL DEFAULT 0",
         Dialects("UPDATE pending_inputs SET seq = rowid", "UPDATE pending_inputs SET seq = 0"),
+        # Who works on an item now (a face's poll, a video's delivery, telling an outcome):
+        # one worker at a time, until ``until`` unless it renews (storage/leases.py).
+        """
+        CREATE TABLE leases (
+            kind TEXT NOT NULL,
+            item_id INTEGER NOT NULL,
+            owner TEXT NOT NULL,
+            until REAL NOT NULL,
+            PRIMARY KEY (kind, item_id)
+        )
+        """,
+        "CREATE INDEX leases_owner ON leases (owner)",
+        # The worker processes, each with the last time it said it was alive.
+        """
+        CREATE TABLE workers (
+            id TEXT PRIMARY KEY,
+            started_at REAL NOT NULL,
+            seen_at REAL NOT NULL
+        )
+        """,
     ],
 ]
 

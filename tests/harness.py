@@ -69,6 +69,7 @@ def env_for(settings: Settings) -> dict[str, str]:
             "REALFACE_GROUP_MESSAGES_PER_MINUTE": str(settings.group_messages_per_minute),
             "REALFACE_MESSAGES_PER_SECOND": str(settings.messages_per_second),
             "REALFACE_VIDEO_MAX_POLL_SECONDS": str(settings.video_max_poll_seconds),
+            "REALFACE_LEASE_SECONDS": str(settings.lease_seconds),
             "REALFACE_HTTP_TIMEOUT_SECONDS": str(settings.http_timeout_seconds),
             "REALFACE_TELEGRAM_READ_TIMEOUT_SECONDS": str(settings.telegram_read_timeout_seconds),
             "REALFACE_TELEGRAM_UPLOAD_ANSWER_SECONDS": str(
@@ -95,6 +96,10 @@ def env_for(settings: Settings) -> dict[str, str]:
         env["REALFACE_PUBLIC_URL"] = settings.public_url
     if settings.data_dir is not None:
         env["REALFACE_DATA_DIR"] = str(settings.data_dir)
+    if settings.webhook_url is not None:
+        env["REALFACE_WEBHOOK_URL"] = settings.webhook_url
+    if settings.webhook_secret is not None:
+        env["REALFACE_WEBHOOK_SECRET"] = settings.webhook_secret
     return env
 
 

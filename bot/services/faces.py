@@ -24,6 +24,7 @@ from bot.services.face_creation import FaceCreated, FaceCreator, NewFace
 from bot.services.face_rules import check_may_create, check_may_manage, clean_name
 from bot.services.face_views import MAX_PAGE, PAGE_SIZE, FaceDetail, FaceList, FaceSummary
 from bot.services.invites import InviteService
+from bot.services.leases import Claims
 from bot.services.notify import Notifier
 from bot.services.pending import PendingInputs
 from bot.services.upload_prompts import UploadPrompts
@@ -69,6 +70,7 @@ class FaceService:
         return_base: str | None = None,
         prompts: UploadPrompts | None = None,
         cleanup_recheck_seconds: float = 60.0,
+        claims: Claims | None = None,
     ) -> None:
         self.faces = faces
         self.lists = FaceLists(faces.db)
@@ -98,6 +100,7 @@ class FaceService:
             clock=clock,
             link_ttl=link_ttl,
             return_base=return_base,
+            claims=claims,
         )
         self.invites = InviteService(
             invites=invites,

@@ -22,9 +22,11 @@ from bot.providers.base import AssetInfo, AssetRef, Provider, ProviderError
 from bot.providers.registry import Providers
 from bot.services.clock import Clock
 from bot.services.foreground import Foreground
+from bot.services.leases import Claims, Unshared
 from bot.services.uploads import UploadService
 from storage.assets import AssetRepo
 from storage.faces import FaceRepo
+from storage.leases import LeaseKind
 from storage.models import Asset, AssetState, Face
 
 if TYPE_CHECKING:
@@ -46,7 +48,9 @@ class PhotoPolls:
         clock: Clock,
         schedule: Schedule,
         foreground: Foreground | None = None,
+        claims: Claims | None = None,
     ) -> None:
+        self.claims: Claims = claims or Unshared()
         self.uploads = uploads
         self.foreground = foreground or Foreground()  # updates being handled go first
         self.face_repo = face_repo
@@ -66,6 +70,14 @@ class PhotoPolls:
         by_face: dict[int, list[Asset]] = defaultdict(list)
         for asset in sorted(due, key=lambda a: (a.next_poll_at or 0, a.face_id, a.id)):
             by_face[asset.face_id].append(asset)  # faces soonest due first: first served
+        # One worker asks about a face's photos at a time (one request per face).
+        mine = await self.claims.claim(LeaseKind.PHOTOS_POLL, list(by_face))
+        try:
+            await self._poll_faces({f: p for f, p in by_face.items() if f in mine}, now)
+        finally:
+            await self.claims.release(LeaseKind.PHOTOS_POLL, mine)
+
+    async def _poll_faces(self, by_face: dict[int, list[Asset]], now: float) -> None:
         load = await self.assets.processing_load()
         later: list[tuple[int, float]] = []
         # Every due face's provider is asked at once (bounded per provider), each face's

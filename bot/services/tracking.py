@@ -25,6 +25,7 @@ from bot.providers.registry import Providers
 from bot.services.clock import Clock
 from bot.services.faces import FaceService
 from bot.services.foreground import Foreground
+from bot.services.leases import Claims, Unshared
 from bot.services.notify import Notifier
 from bot.services.photo_polls import PhotoPolls
 from bot.services.uploads import FileFetcher, UploadService
@@ -32,8 +33,9 @@ from bot.services.videos import VideoService
 from storage.assets import AssetRepo
 from storage.chats import InlineOfferRepo
 from storage.faces import FaceRepo
+from storage.leases import LeaseKind
 from storage.links import LinkRepo
-from storage.models import AssetState, Face, FaceStatus, LinkState
+from storage.models import Asset, AssetState, Face, FaceStatus, LinkState
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +82,10 @@ class Tracker:
         videos: VideoService | None = None,
         inline_offers: InlineOfferRepo | None = None,
         foreground: Foreground | None = None,
+        claims: Claims | None = None,
     ) -> None:
+        # Which due items this worker polls: those no other worker is on (bot/services/leases.py).
+        self.claims: Claims = claims or Unshared()
         self.faces = faces
         self.uploads = uploads
         self.face_repo = face_repo
@@ -102,6 +107,7 @@ class Tracker:
             clock=clock,
             schedule=schedule,
             foreground=foreground,
+            claims=self.claims,
         )
         self.ticks = 0
 
@@ -213,6 +219,13 @@ class Tracker:
     async def poll_faces(self) -> None:
         now = self.clock()
         due = await self.face_repo.due_pending(now)
+        mine = await self.claims.claim(LeaseKind.FACE_POLL, [face.id for face in due])
+        try:
+            await self._poll_faces([face for face in due if face.id in mine])
+        finally:
+            await self.claims.release(LeaseKind.FACE_POLL, mine)
+
+    async def _poll_faces(self, due: list[Face]) -> None:
         by_provider: dict[str, list[Face]] = defaultdict(list)
         for face in due:
             by_provider[face.provider].append(face)
@@ -283,7 +296,16 @@ class Tracker:
 
     async def poll_assets(self) -> None:
         now = self.clock()
-        for asset in await self.assets.due_upload_rechecks(now):
+        due = await self.assets.due_upload_rechecks(now)
+        mine = await self.claims.claim(LeaseKind.UPLOAD, [asset.id for asset in due])
+        try:
+            await self._recheck([asset for asset in due if asset.id in mine])
+        finally:
+            await self.claims.release(LeaseKind.UPLOAD, mine)
+        await self.photos.poll_due()
+
+    async def _recheck(self, due: list[Asset]) -> None:
+        for asset in due:
             try:
                 changed = await self.uploads.recheck(asset, self.schedule.upload_recheck_seconds)
             except ProviderError as exc:
@@ -291,4 +313,3 @@ class Tracker:
                 continue
             if changed:
                 await self.uploads.report_batch(asset.batch_id)
-        await self.photos.poll_due()

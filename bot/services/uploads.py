@@ -35,11 +35,13 @@ from bot.services.clock import Clock
 from bot.services.errors import Refusal, ServiceRefused
 from bot.services.faces import FaceService
 from bot.services.images import ImageRejected, Problem, check_declared_size, check_image
+from bot.services.leases import Claims, Unshared
 from bot.services.media import MediaFull, PhotoHost, media_tag
 from bot.services.notify import Notifier
 from bot.services.photo_metadata import picture_only
 from storage.assets import AssetRepo
 from storage.assets import IncomingFile as IncomingFile  # what handlers hand in
+from storage.leases import LeaseKind
 from storage.models import Asset, AssetState, Face, FaceStatus, UploadBatch
 
 log = logging.getLogger(__name__)
@@ -71,7 +73,9 @@ class UploadService:
         poll_seconds: float,
         media: PhotoHost | None = None,
         concurrency: int = 4,
+        claims: Claims | None = None,
     ) -> None:
+        self.claims: Claims = claims or Unshared()
         self.assets = assets
         self.faces = faces
         self.providers = providers
@@ -386,7 +390,13 @@ class UploadService:
             log.exception("removing the published photo of asset %d failed", asset.id)
 
     async def report_batch(self, batch_id: int) -> None:
-        """Show the batch's current state; final rows shown are marked reported."""
-        shown = await self.assets.in_batch(batch_id)
-        await self.notifier.batch_changed(batch_id)
-        await self.assets.mark_reported([a.id for a in shown if a.state.final and not a.reported])
+        """Show the batch's current state; final rows shown are marked reported. While
+        another worker shows it, this one does not: what it would have added is unreported
+        still, and the tracker's sweep shows it."""
+        async with self.claims.holding(LeaseKind.BATCH_REPORT, batch_id) as mine:
+            if not mine:
+                return
+            shown = await self.assets.in_batch(batch_id)
+            await self.notifier.batch_changed(batch_id)
+            final = [a.id for a in shown if a.state.final and not a.reported]
+            await self.assets.mark_reported(final)

@@ -30,9 +30,11 @@ from bot.providers.registry import Providers
 from bot.services.bounded import KeyedLocks
 from bot.services.clock import Clock
 from bot.services.errors import Refusal, ServiceRefused, failure_of
+from bot.services.leases import Claims, Unshared
 from bot.services.notify import Notifier
 from storage.consents import ConsentRepo
 from storage.faces import FaceRepo
+from storage.leases import LeaseKind
 from storage.links import LinkRepo
 from storage.models import Face, FaceStatus, Invite, VerificationLink
 
@@ -93,7 +95,9 @@ class Verifier:
         clock: Clock,
         link_ttl: float,
         return_base: str | None = None,
+        claims: Claims | None = None,
     ) -> None:
+        self.claims: Claims = claims or Unshared()
         self.faces = faces
         self.links = links
         self.consents = consents
@@ -350,8 +354,13 @@ class Verifier:
 
     async def deliver_outcome(self, face_id: int) -> None:
         """Tell creator and verifier how the check ended, once (a lock keeps a handler and
-        the tracker's sweep from both sending it)."""
-        async with self._outcome_locks[face_id]:
+        the tracker's sweep from both sending it; a lease, another worker's)."""
+        async with (
+            self._outcome_locks[face_id],
+            self.claims.holding(LeaseKind.FACE_OUTCOME, face_id) as mine,
+        ):
+            if not mine:  # another worker is telling it now
+                return
             face = await self.face(face_id)
             if face.outcome_notified:
                 return

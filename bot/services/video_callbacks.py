@@ -54,7 +54,7 @@ class VideoCallbacks:
                 if time.monotonic() >= deadline:
                     return  # the fallback poll asks once the task id is known
                 await asyncio.sleep(0.1)
-            await self.jobs.poll_one(job, alone=True)
+            await self.jobs.poll_now(job)
         except Exception:
             log.exception("asking about job %d after its callback failed", job_id)
 

@@ -21,10 +21,12 @@ from bot.services.bounded import KeyedLocks
 from bot.services.clock import Clock
 from bot.services.foreground import Foreground
 from bot.services.job_failures import JobFailure, of_task
+from bot.services.leases import Claims, Unshared
 from bot.services.leftovers import TEMP_PREFIX
 from bot.services.notify import DeliveryRefused, Undelivered, VideoNotifier
 from bot.services.video_polling import Pace, VideoSchedule, limit_for, poll_provider
 from bot.tls import tls_context
+from storage.leases import LeaseKind
 from storage.models import JobStatus, VideoJob
 from storage.videos import VideoRepo
 
@@ -47,7 +49,10 @@ class JobRunner:
         download_timeout: float = 120.0,
         workdir: Path | None = None,
         foreground: Foreground | None = None,
+        claims: Claims | None = None,
     ) -> None:
+        # A job is polled, delivered and told by one worker at a time (bot/services/leases.py).
+        self.claims: Claims = claims or Unshared()
         self.videos = videos
         self.foreground = foreground or Foreground()
         self.providers = providers
@@ -105,7 +110,12 @@ class JobRunner:
 
     async def deliver_outcome(self, job_id: int) -> None:
         """Tell the user how a job ended, once (the tracker's sweep retries failures)."""
-        async with self._outcome_locks[job_id]:
+        async with (
+            self._outcome_locks[job_id],
+            self.claims.holding(LeaseKind.VIDEO_OUTCOME, job_id) as mine,
+        ):
+            if not mine:  # another worker is telling it now
+                return
             job = await self._job(job_id)
             if job is None or job.outcome_notified:
                 return
@@ -132,11 +142,23 @@ class JobRunner:
         async with self._round_lock:
             now = self.clock()
             self._polled = []
+            claimed: set[int] = set()
+
+            async def claim(ids: list[int]) -> set[int]:
+                mine = await self.claims.claim(LeaseKind.VIDEO, ids)
+                claimed.update(mine)
+                return mine
+
             try:
                 await asyncio.gather(
                     *(
                         poll_provider(
-                            self.videos, name, now, limit_for(self.providers, name), self.poll_one
+                            self.videos,
+                            name,
+                            now,
+                            limit_for(self.providers, name),
+                            self.poll_one,
+                            claim,
                         )
                         for name in await self.videos.due_providers(now)
                     )
@@ -145,6 +167,14 @@ class JobRunner:
                 while self._polled:  # what a poll outside the round added meanwhile, too
                     await self._flush_polled()
                 self._polled = None
+                # Held on by the deliveries the round started, until each ends.
+                await self.claims.release(LeaseKind.VIDEO, claimed - set(self._deliveries))
+
+    async def poll_now(self, job: VideoJob) -> None:
+        """Ask about ``job`` now (its provider called back), unless another worker is on it."""
+        async with self.claims.holding(LeaseKind.VIDEO, job.id) as mine:
+            if mine:
+                await self.poll_one(job, alone=True)
 
     async def poll_one(self, job: VideoJob, *, alone: bool = False) -> None:
         """Ask the provider about one job in the making and act on the answer; ``alone``:
@@ -186,12 +216,19 @@ class JobRunner:
         task.add_done_callback(lambda _: self._deliveries.pop(job_id, None))
 
     async def _deliver_by_id(self, job_id: int) -> None:
-        job = await self.videos.get(job_id)
-        if job is not None and job.status is JobStatus.DOWNLOADING:
-            try:
+        # The poll that found it done holds the job's lease already (a claim of one's own
+        # lease is granted); a delivery spawned otherwise takes it here, or leaves the job
+        # to the worker delivering it.
+        if job_id not in await self.claims.claim(LeaseKind.VIDEO, [job_id]):
+            return
+        try:
+            job = await self.videos.get(job_id)
+            if job is not None and job.status is JobStatus.DOWNLOADING:
                 await self.deliver(job)
-            except Exception:
-                log.exception("delivering job %d failed", job_id)
+        except Exception:
+            log.exception("delivering job %d failed", job_id)
+        finally:
+            await self.claims.release(LeaseKind.VIDEO, [job_id])
 
     async def stop_deliveries(self) -> None:
         """At shutdown: the polling round and the deliveries under way stop (the rows say

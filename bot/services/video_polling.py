@@ -67,9 +67,11 @@ async def poll_provider(
     now: float,
     limit: PollLimit,
     handle: Callable[[VideoJob], Awaitable[None]],
+    claim: Callable[[list[int]], Awaitable[set[int]]],
 ) -> None:
-    """Hand each of ``provider``'s jobs due at ``now`` to ``handle``, ``limit.concurrency``
-    at a time; one job's failure is logged and never stops the others."""
+    """Hand each of ``provider``'s jobs due at ``now`` that ``claim`` grants this worker to
+    ``handle``, ``limit.concurrency`` at a time; one job's failure is logged and never
+    stops the others."""
     queue: asyncio.Queue[VideoJob | None] = asyncio.Queue(maxsize=PAGE)
     workers = max(1, limit.concurrency)
 
@@ -78,8 +80,10 @@ async def poll_provider(
         try:
             while True:
                 page = await videos.due(now, provider=provider, after_id=after, limit=PAGE)
+                mine = await claim([job.id for job in page])
                 for job in page:
-                    await queue.put(job)
+                    if job.id in mine:
+                        await queue.put(job)
                 if len(page) < PAGE:
                     return
                 after = page[-1].id

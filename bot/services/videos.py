@@ -19,6 +19,7 @@ from bot.services.clock import Clock
 from bot.services.errors import Refusal, ServiceRefused
 from bot.services.faces import FaceService
 from bot.services.foreground import Foreground
+from bot.services.leases import Claims
 from bot.services.notify import VideoNotifier
 from bot.services.pending import PendingInputs
 from bot.services.video_callbacks import VideoCallbacks
@@ -72,6 +73,7 @@ class VideoService:
         workdir: Path | None = None,
         foreground: Foreground | None = None,
         callback_base: str | None = None,
+        claims: Claims | None = None,
     ) -> None:
         """``callback_base``: the public URL providers call back on when a video task ends
         (None: no public URL, every video is polled)."""
@@ -87,6 +89,7 @@ class VideoService:
             download_timeout=download_timeout,
             workdir=workdir,
             foreground=foreground,
+            claims=claims,
         )
         self.rules = VideoRules(videos=videos, groups=groups, clock=clock, limits=limits)
         self.drafts = DraftService(
