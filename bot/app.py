@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import hmac
 import importlib
 import logging
-import secrets
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,9 +27,10 @@ from bot.services.groups import GroupService
 from bot.services.inbox import UpdateInbox
 from bot.services.languages import LanguageService
 from bot.services.leases import Leases
-from bot.services.leftovers import remove_leftover_tempdirs
+from bot.services.leftovers import remove_file_media, remove_leftover_tempdirs
 from bot.services.notifications import FaceNotifications, VideoNotifications
 from bot.services.pending import PendingInputs
+from bot.services.shared_state import GroupPacing, SharedAdminRights
 from bot.services.tracking import Schedule, Tracker
 from bot.services.upload_prompts import UploadPrompts
 from bot.services.uploads import UploadService
@@ -43,7 +45,7 @@ from bot.telegram.handlers.uploads import telegram_fetcher
 from bot.telegram.lifecycle import AnyApplication, StartupError
 from bot.telegram.notifiers.faces import TelegramNotifier
 from bot.telegram.notifiers.videos import TelegramVideoNotifier
-from bot.telegram.retry import rate_limiter
+from bot.telegram.retry import RetryingRateLimiter, rate_limiter
 from bot.telegram.updates import (
     REMEMBERED,
     ConfirmingRequest,
@@ -62,11 +64,17 @@ from storage.inbox import InboxRepo
 from storage.languages import LanguageRepo
 from storage.leases import LeaseRepo
 from storage.links import InviteRepo, LinkRepo
+from storage.media import MediaRepo
 from storage.pending import PendingRepo
+from storage.shared import AdminRightsRepo, PacingRepo
 from storage.users import UserRepo
 from storage.videos import VideoRepo
 
 log = logging.getLogger(__name__)
+
+# The role only one worker of a shared database may have: long polling (Telegram answers a
+# second getUpdates with 409 Conflict). Any fixed number.
+LONG_POLLER = 0x7265_6166_0003
 
 
 class Runtime:
@@ -83,6 +91,8 @@ class Runtime:
         self.sandbox: SandboxControl | None = None
         self.tracker_task: asyncio.Task[None] | None = None
         self.leases: Leases | None = None
+        self.inbox: UpdateInbox | None = None
+        self.adopt_task: asyncio.Task[None] | None = None
         self.menus_task: asyncio.Task[None] | None = None
         self.videos: VideoService | None = None
         self.faces: FaceService | None = None
@@ -108,8 +118,23 @@ class Runtime:
         self.leases = leases = Leases(
             LeaseRepo(db), self.clock, lease_seconds=settings.lease_seconds
         )
+        if settings.webhook_url is None and not await db.hold_alone(LONG_POLLER):
+            raise StartupError(
+                "another worker of this bot already long-polls Telegram (it allows one): "
+                "run several workers in webhook mode (REALFACE_WEBHOOK_URL), or only one"
+            )
         await leases.start(alone=db.dialect is Dialect.SQLITE)
-        inbox = UpdateInbox(InboxRepo(db), self.clock)
+        limiter = app.bot.rate_limiter
+        if settings.shared_database and isinstance(limiter, RetryingRateLimiter):
+            # Groups' send limits are the bot's, kept by all workers together.
+            pacing = GroupPacing(PacingRepo(db), self.clock, settings.group_messages_per_minute)
+            limiter.group_pace = pacing.wait
+        self.inbox = inbox = UpdateInbox(
+            InboxRepo(db),
+            self.clock,
+            worker=leases.name,
+            lease_seconds=settings.lease_seconds,
+        )
         # What an earlier run left unfinished, read before any new update can arrive (the
         # webhook server starts below): those are new rows, not replays.
         unfinished = await inbox.unfinished()
@@ -236,6 +261,8 @@ class Runtime:
             inline_offers=inline_offers,
             foreground=self.update_processor.foreground,
             claims=leases,
+            # Another worker's work in hand is taken over once its leases lapse.
+            takeover_seconds=settings.lease_seconds if db.dialect is Dialect.POSTGRESQL else None,
         )
         app.bot_data.services = Services(
             settings=settings,
@@ -249,7 +276,15 @@ class Runtime:
             clock=self.clock,
             bot_username=app.bot.username,  # getMe answered it at initialize
             sandbox=self.sandbox,
-            admins=AdminCache(app.bot, ttl=settings.admin_cache_seconds),
+            admins=AdminCache(
+                app.bot,
+                ttl=settings.admin_cache_seconds,
+                shared=SharedAdminRights(
+                    AdminRightsRepo(db), self.clock, settings.admin_cache_seconds
+                )
+                if settings.shared_database
+                else None,
+            ),
             groups=groups,
             pending=pending,
             consents=ConsentService(faces.consents, face_repo, faces.cleanups, self.clock),
@@ -273,7 +308,22 @@ class Runtime:
         # so kept updates are replayed and new ones answered meanwhile.
         self.menus_task = asyncio.create_task(self._set_menus(app), name="menus")
         await replay(unfinished, inbox, self.update_queue, app.bot)
-        log.info("realface-bot @%s started", app.bot.username)
+        if db.dialect is Dialect.POSTGRESQL:  # other workers may die with updates in hand
+            self.adopt_task = asyncio.create_task(self._adopt_updates(app), name="adopt")
+        log.info("realface-bot @%s started as worker %s", app.bot.username, leases.name)
+
+    async def _adopt_updates(self, app: AnyApplication) -> None:
+        """Several workers: the updates a dead one was handling (kept, its lease lapsed)
+        are replayed here, as a restart replays its own."""
+        assert self.inbox is not None
+        while True:
+            await asyncio.sleep(self.settings.lease_seconds / 2)
+            try:
+                kept = await self.inbox.unfinished()
+                if kept:
+                    await replay(kept, self.inbox, self.update_queue, app.bot)
+            except Exception:
+                log.exception("taking over a dead worker's updates failed")
 
     @staticmethod
     async def _set_menus(app: AnyApplication) -> None:
@@ -290,15 +340,24 @@ class Runtime:
         if public_url is None and self.sandbox is not None:
             # The simulators run on this machine: they fetch from loopback, at the bound port.
             public_url = "http://127.0.0.1:0"
+        remove_file_media(settings.files)  # where photos were kept before the database
         if public_url is not None or settings.webhook_url is not None:
+            assert self.db is not None  # start() opened it before the web server
             self.media = MediaStore(
-                settings.files / "media",
+                MediaRepo(self.db),
                 settings.media_ttl_seconds,
                 self.clock,
                 max_files=settings.media_max_files,
                 max_bytes=settings.media_max_megabytes * 1024 * 1024,
             )
-        secret = settings.webhook_secret or secrets.token_urlsafe(32)
+        # Not set: derived from the bot token, so that every worker of this bot accepts the
+        # secret any of them gave Telegram (a random one per start would lock the others out).
+        secret = (
+            settings.webhook_secret
+            or hmac.new(
+                settings.telegram_token.encode(), b"realface-webhook-secret", hashlib.sha256
+            ).hexdigest()
+        )
 
         async def on_update(data: dict[str, Any]) -> None:
             update = Update.de_json(data, app.bot)
@@ -370,6 +429,11 @@ class Runtime:
             with contextlib.suppress(asyncio.CancelledError):
                 await self.menus_task
             self.menus_task = None
+        if self.adopt_task is not None:
+            self.adopt_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.adopt_task
+            self.adopt_task = None
         if self.videos is not None:
             await self.videos.stop_deliveries()
         if self.tracker_task is not None:

@@ -88,7 +88,7 @@ class Settings:
     webhook_url: str | None = None
     webhook_secret: str | None = field(default=None, repr=False)
     media_ttl_seconds: float = 600.0
-    # Photos waiting on disk for URL-only providers: past either cap an upload is refused.
+    # Photos waiting in the database for URL-only providers: past either cap an upload is refused.
     media_max_files: int = 1000
     media_max_megabytes: int = 1024
     # Uploads in flight to one provider at once; the rest wait their turn, shown as queued.
@@ -157,6 +157,12 @@ class Settings:
             problems.append(str(exc))
         if problems:
             raise ConfigError(problems)
+
+    @property
+    def shared_database(self) -> bool:
+        """Whether other workers may share the database (PostgreSQL; SQLite is one
+        process's): then what they must agree on lives in it."""
+        return describe(self.database) is Dialect.POSTGRESQL
 
     @property
     def files(self) -> Path:

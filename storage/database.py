@@ -78,11 +78,15 @@ class Backend(Protocol):
 
     def write(self) -> AbstractAsyncContextManager[Conn]: ...
 
+    def write_rows(self) -> AbstractAsyncContextManager[Conn]: ...
+
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None: ...
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]: ...
 
     async def schema_version(self) -> int: ...
+
+    async def hold_alone(self, role: int) -> bool: ...
 
 
 class Unreachable(Exception):
@@ -173,6 +177,13 @@ class Database:
         """One write transaction; commits on exit, rolls back on an exception."""
         return self._backend.write()
 
+    def write_rows(self) -> AbstractAsyncContextManager[Conn]:
+        """A write transaction that relies on row locks alone, not the one-writer rule:
+        for statements each atomic by itself (an upsert, an update of one's own rows), so
+        that they never queue behind other writes. On PostgreSQL other such transactions
+        and :meth:`write` ones run beside it; on SQLite it is :meth:`write`."""
+        return self._backend.write_rows()
+
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
         return await self._backend.fetchone(sql, params)
 
@@ -182,6 +193,12 @@ class Database:
     async def schema_version(self) -> int:
         """How many migrations have been applied."""
         return await self._backend.schema_version()
+
+    async def hold_alone(self, role: int) -> bool:
+        """Take ``role`` (a number) for as long as this store is open, unless another
+        process sharing the store has it; whether it is this one's now. SQLite's file is
+        one process's: always."""
+        return await self._backend.hold_alone(role)
 
     async def user_version(self) -> int:
         return await self.schema_version()

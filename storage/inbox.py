@@ -16,8 +16,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from storage.database import Database
+from storage.leases import LeaseKind
 
 KEEP_DONE_SECONDS = 24 * 3600.0  # Telegram keeps unconfirmed updates for 24 hours
+
+# An update's lease (storage/leases.py): whose it is while it is handled.
+_LEASE = """
+    INSERT INTO leases (kind, item_id, owner, until) VALUES (?, ?, ?, ?)
+    ON CONFLICT (kind, item_id) DO UPDATE SET owner = excluded.owner, until = excluded.until
+"""
 
 
 @dataclass(frozen=True)
@@ -31,17 +38,25 @@ class InboxRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def keep(self, updates: Sequence[tuple[int, str]], now: float) -> None:
+    async def keep(
+        self, updates: Sequence[tuple[int, str]], now: float, owner: str, until: float
+    ) -> None:
         """Write updates (id, JSON) still being handled before Telegram is told they
-        arrived, in one transaction; a row that exists already is left as it is."""
+        arrived, in one transaction; a row that exists already is left as it is. Each is
+        ``owner``'s (leased until ``until``, renewed while it lives): no other worker
+        replays it unless ``owner`` dies."""
         async with self.db.write() as conn:
             await conn.executemany(
                 "INSERT INTO inbox (update_id, payload, received_at, attempts) "
                 "VALUES (?, ?, ?, 1) ON CONFLICT (update_id) DO NOTHING",
                 [(update_id, payload, now) for update_id, payload in updates],
             )
+            await conn.executemany(
+                _LEASE,
+                [(LeaseKind.UPDATE.value, update_id, owner, until) for update_id, _ in updates],
+            )
 
-    async def done(self, update_ids: Sequence[int], now: float) -> None:
+    async def done(self, update_ids: Sequence[int], now: float, owner: str) -> None:
         """Mark kept updates handled, in one transaction. A handled update is needed by its
         id only (not to run it twice): its text, with people's names, is dropped."""
         async with self.db.write() as conn:
@@ -49,6 +64,10 @@ class InboxRepo:
                 "UPDATE inbox SET done_at = ?, payload = '' WHERE update_id = ? "
                 "AND done_at IS NULL",
                 [(now, update_id) for update_id in update_ids],
+            )
+            await conn.executemany(
+                "DELETE FROM leases WHERE kind = ? AND item_id = ? AND owner = ?",
+                [(LeaseKind.UPDATE.value, update_id, owner) for update_id in update_ids],
             )
 
     async def recently_done(self, limit: int) -> list[int]:
@@ -60,18 +79,31 @@ class InboxRepo:
         )
         return [row["update_id"] for row in rows]
 
-    async def unfinished(self, now: float) -> list[KeptUpdate]:
-        """What earlier runs received and did not finish, oldest first, each counted as one
-        more attempt (an update that kills the bot every time must not loop forever); done
-        rows past their day are dropped."""
+    async def unfinished(self, now: float, owner: str, until: float) -> list[KeptUpdate]:
+        """What dead runs received and did not finish (no live worker holds it), oldest
+        first, each now ``owner``'s and counted as one more attempt (an update that kills
+        the bot every time must not loop forever); done rows past their day are dropped."""
         async with self.db.write() as conn:
             await conn.execute(
                 "DELETE FROM inbox WHERE done_at IS NOT NULL AND done_at < ?",
                 (now - KEEP_DONE_SECONDS,),
             )
-            await conn.execute("UPDATE inbox SET attempts = attempts + 1 WHERE done_at IS NULL")
             rows = await conn.fetchall(
-                "SELECT update_id, payload, attempts FROM inbox WHERE done_at IS NULL "
-                "ORDER BY update_id"
+                """
+                SELECT update_id, payload, attempts FROM inbox i
+                WHERE done_at IS NULL AND NOT EXISTS (
+                    SELECT 1 FROM leases l
+                    WHERE l.kind = ? AND l.item_id = i.update_id AND l.until > ?)
+                ORDER BY update_id
+                """,
+                (LeaseKind.UPDATE.value, now),
             )
-        return [KeptUpdate(r["update_id"], r["payload"], r["attempts"]) for r in rows]
+            ids = [int(r["update_id"]) for r in rows]
+            await conn.executemany(
+                "UPDATE inbox SET attempts = attempts + 1 WHERE update_id = ?",
+                [(update_id,) for update_id in ids],
+            )
+            await conn.executemany(
+                _LEASE, [(LeaseKind.UPDATE.value, update_id, owner, until) for update_id in ids]
+            )
+        return [KeptUpdate(r["update_id"], r["payload"], r["attempts"] + 1) for r in rows]

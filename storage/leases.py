@@ -3,8 +3,10 @@ never poll, deliver or tell the same thing at once (issue 14).
 
 An item is a kind and a row id (``video`` 12). A worker claims the items it is about to
 work on; the claim gets those not held by another worker, or held past their ``until``
-(that worker stopped renewing: it died). Claims are one statement each, inside the
-one-writer transaction (storage/database.py), so two workers never both get an item. A
+(that worker stopped renewing: it died). Claims are one statement each: an upsert that takes a
+row only if it is free or lapsed, atomic by its row lock, so two workers never both get an
+item (ids are claimed in order, so two claims never deadlock). They do not queue behind
+other writes (``write_rows``, storage/database.py): a busy worker still renews in time. A
 worker renews all its leases while it lives and releases each when its work is done.
 """
 
@@ -20,8 +22,10 @@ from storage.database import Conn, Database, Dialect
 class LeaseKind(StrEnum):
     FACE_POLL = "face_poll"  # a verification's status at the provider
     PHOTOS_POLL = "photos_poll"  # a face's photos processing (one request per face)
-    UPLOAD = "upload"  # a photo's upload or its recheck
-    VIDEO = "video"  # a video job's poll and its delivery
+    UPLOAD = "upload"  # a photo's check and upload, or its recheck
+    VIDEO = "video"  # a video job's submit, its polls and its delivery
+    FACE_START = "face_start"  # a face's check being started at the provider
+    UPDATE = "update"  # a Telegram update being handled (the inbox's row)
     FACE_OUTCOME = "face_outcome"  # telling how a face check ended
     BATCH_REPORT = "batch_report"  # an album's status message
     VIDEO_OUTCOME = "video_outcome"  # telling how a video ended
@@ -62,7 +66,7 @@ class LeaseRepo:
         """Of ``ids``, those now ``owner``'s until ``until``: free, lapsed, or its own."""
         if not ids:
             return set()
-        async with self.db.write() as conn:
+        async with self.db.write_rows() as conn:
             rows = await conn.fetchall(
                 _CLAIM[conn.dialect], (kind.value, owner, until, _ids(conn, ids), now)
             )
@@ -71,7 +75,7 @@ class LeaseRepo:
     async def release(self, kind: LeaseKind, ids: Collection[int], owner: str) -> None:
         if not ids:
             return
-        async with self.db.write() as conn:
+        async with self.db.write_rows() as conn:
             await conn.executemany(
                 "DELETE FROM leases WHERE kind = ? AND item_id = ? AND owner = ?",
                 [(kind.value, int(i), owner) for i in ids],
@@ -94,7 +98,7 @@ class LeaseRepo:
 
     async def alive(self, owner: str, now: float, until: float, *, started_at: float) -> None:
         """``owner`` is alive: its leases last until ``until``, and it is seen at ``now``."""
-        async with self.db.write() as conn:
+        async with self.db.write_rows() as conn:
             await conn.execute("UPDATE leases SET until = ? WHERE owner = ?", (until, owner))
             # What dead workers held and nobody claimed since: long lapsed, so no one's.
             await conn.execute("DELETE FROM leases WHERE until < ?", (now - (until - now),))
@@ -108,14 +112,14 @@ class LeaseRepo:
 
     async def gone(self, owner: str) -> None:
         """``owner`` stops: its leases are free at once, and it is no longer listed."""
-        async with self.db.write() as conn:
+        async with self.db.write_rows() as conn:
             await conn.execute("DELETE FROM leases WHERE owner = ?", (owner,))
             await conn.execute("DELETE FROM workers WHERE id = ?", (owner,))
 
     async def only(self, owner: str) -> None:
         """``owner`` is the only worker there can be (SQLite: one process per file): what
         an earlier run held is free now, without waiting for it to lapse."""
-        async with self.db.write() as conn:
+        async with self.db.write_rows() as conn:
             await conn.execute("DELETE FROM leases WHERE owner <> ?", (owner,))
             await conn.execute("DELETE FROM workers WHERE id <> ?", (owner,))
 

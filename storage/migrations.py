@@ -445,6 +445,18 @@ MIGRATIONS: list[list[Statement]] = [
         )
         """,
         "CREATE INDEX leases_owner ON leases (owner)",
+        # Shared by the workers: a group member's admin rights as Telegram last said, and
+        # when a group may next be sent a message (storage/shared.py).
+        """
+        CREATE TABLE admin_rights (
+            chat_id INTEGER NOT NULL,
+            user_id INTEGER NOT NULL,
+            is_admin INTEGER NOT NULL,
+            until REAL NOT NULL,
+            PRIMARY KEY (chat_id, user_id)
+        )
+        """,
+        "CREATE TABLE chat_pacing (chat_id INTEGER PRIMARY KEY, next_at REAL NOT NULL)",
         # The worker processes, each with the last time it said it was alive.
         """
         CREATE TABLE workers (
@@ -453,12 +465,28 @@ MIGRATIONS: list[list[Statement]] = [
             seen_at REAL NOT NULL
         )
         """,
+        # Photos waiting for a URL-only provider's fetch, bytes included, so any worker
+        # serves any URL (storage/media.py). ``key`` is sha256 of the URL's token: the
+        # token itself is stored nowhere.
+        """
+        CREATE TABLE media (
+            key TEXT PRIMARY KEY,
+            tag TEXT,
+            mime_type TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            expires_at REAL NOT NULL,
+            content BLOB NOT NULL
+        )
+        """,
+        "CREATE INDEX media_tag ON media (tag)",
+        "CREATE INDEX media_expiry ON media (expires_at)",
     ],
 ]
 
 # SQLite's types, as PostgreSQL must spell them: REAL is float4 there (timestamps would be
 # ~2 minutes coarse), INTEGER is int4 (Telegram's ids do not fit), and a surrogate key is
-# an identity column ("BY DEFAULT": natural keys such as users.id are always given).
+# an identity column ("BY DEFAULT": natural keys such as users.id are always given), and
+# bytes are BYTEA (PostgreSQL has no BLOB).
 _PG_TYPES = (
     (
         re.compile(r"\bINTEGER PRIMARY KEY\b"),
@@ -466,6 +494,7 @@ _PG_TYPES = (
     ),
     (re.compile(r"\bINTEGER\b"), "BIGINT"),
     (re.compile(r"\bREAL\b"), "DOUBLE PRECISION"),
+    (re.compile(r"\bBLOB\b"), "BYTEA"),
 )
 
 

@@ -84,6 +84,8 @@ class PostgresBackend:
         self._pool: asyncpg.Pool[Any] | None = None
         self._lock = asyncio.Lock()
         self.writes_begun = 0
+        # A connection of its own holding this process's session-long locks (hold_alone).
+        self._holder: asyncpg.Connection[Any] | None = None
 
     async def open(self) -> None:
         try:
@@ -99,6 +101,9 @@ class PostgresBackend:
         await self._migrate()
 
     async def close(self) -> None:
+        if self._holder is not None:  # its locks end with its session
+            await self._holder.close()
+            self._holder = None
         if self._pool is not None:
             await self._pool.close()
         self._pool = None
@@ -116,6 +121,12 @@ class PostgresBackend:
             await conn.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK)
             yield PostgresConn(conn)
 
+    @asynccontextmanager
+    async def write_rows(self) -> AsyncIterator[Conn]:
+        async with self.pool.acquire() as conn, conn.transaction():
+            self.writes_begun += 1
+            yield PostgresConn(conn)
+
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
         statement = dollar(sql)
         row: Row | None = await self.pool.fetchrow(statement.sql, *statement.values(params))
@@ -124,6 +135,12 @@ class PostgresBackend:
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         statement = dollar(sql)
         return list(await self.pool.fetch(statement.sql, *statement.values(params)))
+
+    async def hold_alone(self, role: int) -> bool:
+        if self._holder is None:
+            self._holder = await asyncpg.connect(self.url, timeout=CONNECT_SECONDS)
+        held = await self._holder.fetchval("SELECT pg_try_advisory_lock($1)", role)
+        return bool(held)
 
     async def schema_version(self) -> int:
         value = await self.pool.fetchval("SELECT COALESCE(MAX(version), 0) FROM schema_version")

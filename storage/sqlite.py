@@ -20,7 +20,7 @@ import asyncio
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 import aiosqlite
@@ -116,6 +116,9 @@ class SqliteBackend:
             else:
                 await conn.commit()
 
+    def write_rows(self) -> AbstractAsyncContextManager[Conn]:
+        return self.write()  # one writer connection: there is no other way to write
+
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
         """The first row, read as one call (see the module docstring); ask for one row."""
         for row in await self._r.execute_fetchall(sql, params):
@@ -124,6 +127,9 @@ class SqliteBackend:
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         return list(await self._r.execute_fetchall(sql, params))
+
+    async def hold_alone(self, role: int) -> bool:
+        return True
 
     async def schema_version(self) -> int:
         async with self._w.execute("PRAGMA user_version") as cur:

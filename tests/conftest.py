@@ -81,6 +81,9 @@ def settings(tmp_path: Path, database: str, tg: FakeTelegram, sim: Token360Simul
         # The fake Bot API does not limit rates; waiting for Telegram's would only slow tests.
         group_messages_per_minute=10_000,
         video_max_poll_seconds=0.2,
+        # A worker restarted on PostgreSQL takes its predecessor's work once that one's
+        # leases lapse (on SQLite at once): short, like the polls.
+        lease_seconds=2.0,
         # /healthz is served in every mode: on a free loopback port, not 8080 for all.
         http_host="127.0.0.1",
         http_port=0,

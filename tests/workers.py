@@ -7,8 +7,11 @@ benchmarks/workers.py."""
 from __future__ import annotations
 
 import secrets
+import socket
 from dataclasses import dataclass, field
 from itertools import count
+
+import httpx
 
 from bot.config import ProviderKey, Settings
 from sandbox.outcomes import AssetOutcome, VideoOutcome
@@ -81,6 +84,7 @@ async def seed(
                 status=FaceStatus.ACTIVE,
             )
             seeded.face_of[person] = face.name
+            await users.set_current_face(person, face.id, now)
             for p in range(photos_each):
                 batch, row, _ = await assets.add_to_batch(
                     chat_id=person,
@@ -166,6 +170,7 @@ def worker_settings(
     n: int,
     *,
     lease_seconds: float,
+    port: int = 0,
 ) -> Settings:
     """Worker ``n``'s settings: webhook mode (several workers need it), its own port and
     files, the shared database."""
@@ -176,8 +181,30 @@ def worker_settings(
         database=database,
         data_dir=base.files / f"worker-{n}",
         providers={"token360": ProviderKey(ACCOUNT, sim.base_url)},
-        webhook_url=f"https://workers.example/telegram/{n}",
-        webhook_secret="same-secret-for-all-workers",
-        http_port=0,
+        webhook_url="https://workers.example/telegram",
+        webhook_secret=SECRET,
+        http_port=port,
         lease_seconds=lease_seconds,
     )
+
+
+SECRET = "same-secret-for-all-workers"
+
+
+def free_port() -> int:
+    """A loopback port nobody listened on a moment ago (a worker's, known before it starts,
+    so a test can post updates to it as the load balancer would)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def post_update(port: int, update_id: int, message: dict[str, object]) -> int:
+    """Telegram's webhook call for one message update, sent to the worker on ``port``."""
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+        answer = await http.post(
+            "/telegram",
+            json={"update_id": update_id, "message": message},
+            headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+        )
+    return answer.status_code

@@ -206,8 +206,8 @@ class FaceService:
     async def deliver_outcome(self, face_id: int) -> None:
         await self.verifier.deliver_outcome(face_id)
 
-    async def reconcile_interrupted(self, booted_at: float) -> int:
-        return await self.verifier.reconcile_interrupted(booted_at)
+    async def reconcile_interrupted(self, before: float) -> int:
+        return await self.verifier.reconcile_interrupted(before)
 
     async def poll_now(self, provider: str, session_id: str) -> bool:
         return await self.verifier.poll_now(provider, session_id)

@@ -91,7 +91,7 @@ class ForgetService:
             self.languages.forget(user_id)
         if self.media is not None:
             for asset_id in done.asset_ids:
-                self.media.retire(media_tag(asset_id))
+                await self.media.retire(media_tag(asset_id))
         told = [o for o in dict.fromkeys(outcomes) if o.state is not PhotosAtProvider.NOTHING]
         others = [f for f in faces if f.id in set(done.withdrawn_consents)]
         return ForgetDone(len(done.owned_faces), others, done.videos, told)

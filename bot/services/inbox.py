@@ -14,21 +14,30 @@ __all__ = ["KeptUpdate", "UpdateInbox"]
 
 
 class UpdateInbox:
-    def __init__(self, repo: InboxRepo, clock: Clock) -> None:
+    """``worker`` (its name and lease length, bot/services/leases.py): a kept update is
+    this worker's while it lives; another replays it only once the lease has lapsed."""
+
+    def __init__(
+        self, repo: InboxRepo, clock: Clock, *, worker: str = "alone", lease_seconds: float = 30.0
+    ) -> None:
         self.repo = repo
         self.clock = clock
+        self.worker = worker
+        self.lease_seconds = lease_seconds
 
     async def keep(self, updates: Sequence[tuple[int, str]]) -> None:
         """Keep updates (id, JSON) in one write; one known already is left as it is."""
-        await self.repo.keep(updates, self.clock())
+        now = self.clock()
+        await self.repo.keep(updates, now, self.worker, now + self.lease_seconds)
 
     async def done(self, update_ids: Sequence[int]) -> None:
-        await self.repo.done(update_ids, self.clock())
+        await self.repo.done(update_ids, self.clock(), self.worker)
 
     async def unfinished(self) -> list[KeptUpdate]:
-        """What earlier runs received and did not finish, oldest first (each counted as one
-        more attempt)."""
-        return await self.repo.unfinished(self.clock())
+        """What dead runs received and did not finish, oldest first (each counted as one
+        more attempt), now this worker's to replay."""
+        now = self.clock()
+        return await self.repo.unfinished(now, self.worker, now + self.lease_seconds)
 
     async def recently_done(self, limit: int) -> list[int]:
         """The newest kept updates that were handled: Telegram may send them again."""

@@ -83,7 +83,13 @@ class Tracker:
         inline_offers: InlineOfferRepo | None = None,
         foreground: Foreground | None = None,
         claims: Claims | None = None,
+        takeover_seconds: float | None = None,
     ) -> None:
+        # Several workers share the database: a dead one's work in hand is taken over
+        # once this long has passed (its leases lapsed). None: this is the only worker.
+        self.takeover_seconds = takeover_seconds
+        self._taken_over_at = 0.0
+        self.fetch: FileFetcher | None = None  # set by resume: where photos are downloaded
         # Which due items this worker polls: those no other worker is on (bot/services/leases.py).
         self.claims: Claims = claims or Unshared()
         self.faces = faces
@@ -155,6 +161,7 @@ class Tracker:
             self.sweep,
             self.prune,
             self.faces.cleanups.run_soon,
+            self.take_over,
         ]
         if self.videos is not None:
             # In its own task: 1,000 due video jobs must not hold up faces and uploads.
@@ -179,25 +186,49 @@ class Tracker:
         if gone:
             log.info("forgot %d inline offer(s)", gone)
 
-    async def resume(self, fetch: FileFetcher, booted_at: float) -> None:
-        """After a restart: deliver outcomes not yet delivered and finish cut-off uploads.
+    async def resume(self, fetch: FileFetcher, before: float) -> None:
+        """After a crash: deliver outcomes not yet delivered, settle cut-off face starts
+        and submits, and finish cut-off uploads.
 
-        Rows changed since ``booted_at`` belong to this run and are left alone.
+        Rows changed since ``before`` are some run's work in hand and are left alone: this
+        run's start (one worker), or a lease's length ago (several workers: the rows a live
+        one works on are leased, so only a dead one's are taken).
         """
+        self.fetch = fetch
         try:
-            await self.faces.reconcile_interrupted(booted_at)
+            await self.faces.reconcile_interrupted(before)
         except Exception:
             log.exception("reconciling interrupted face starts failed")
         await self.sweep()
-        for asset in await self.assets.with_states([AssetState.RECEIVED, AssetState.UPLOADING]):
-            if asset.updated_at >= booted_at:
-                continue
-            try:
-                await self.uploads.recover(asset, fetch)
-            except Exception:
-                log.exception("recovering upload %d failed", asset.id)
+        cut_off = [
+            asset
+            for asset in await self.assets.with_states([AssetState.RECEIVED, AssetState.UPLOADING])
+            if asset.updated_at < before
+        ]
+        mine = await self.claims.claim(LeaseKind.UPLOAD, [asset.id for asset in cut_off])
+        try:
+            for asset in cut_off:
+                if asset.id not in mine:
+                    continue  # a live worker is uploading it
+                try:
+                    await self.uploads.recover(asset, fetch)
+                except Exception:
+                    log.exception("recovering upload %d failed", asset.id)
+        finally:
+            await self.claims.release(LeaseKind.UPLOAD, mine)
         if self.videos is not None:
-            await self.videos.resume(booted_at)
+            await self.videos.resume(before)
+
+    async def take_over(self) -> None:
+        """Several workers: what a dead one cut off mid-work is resumed here, once its
+        leases have lapsed (``takeover_seconds``, every few rounds)."""
+        if self.fetch is None or self.takeover_seconds is None:
+            return
+        now = self.clock()
+        if now - self._taken_over_at < self.takeover_seconds / 2:
+            return
+        self._taken_over_at = now
+        await self.resume(self.fetch, now - self.takeover_seconds)
 
     async def sweep(self) -> None:
         """Outcomes a failed send left untold: cheap queries, so every tick retries them."""

@@ -128,7 +128,14 @@ class UploadService:
         return Received(face, batch, asset, new_batch)
 
     async def process(self, asset_id: int, fetch: FileFetcher) -> None:
-        """Check and upload one received photo; every outcome ends in the batch message."""
+        """Check and upload one received photo; every outcome ends in the batch message.
+        Its lease is held meanwhile (queued for a slot too): no worker takes it for an
+        upload a crash cut off (:meth:`recover`)."""
+        async with self.claims.holding(LeaseKind.UPLOAD, asset_id) as mine:
+            if mine:
+                await self._process_received(asset_id, fetch)
+
+    async def _process_received(self, asset_id: int, fetch: FileFetcher) -> None:
         asset = await self.assets.get(asset_id)
         if asset is None or asset.state is not AssetState.RECEIVED:
             return
@@ -211,7 +218,7 @@ class UploadService:
             height=facts.height,
         )
         if not moved:
-            self._retire(asset)
+            await self._retire(asset)
             return
         await self.report_batch(asset.batch_id)
         file_name = f"{asset.name}.{facts.extension}"
@@ -330,7 +337,7 @@ class UploadService:
             to, poll = AssetState.PROCESSING, now + self.poll_seconds
         if to is not AssetState.PROCESSING:
             # Settled: the provider has the file or will not take it; its URL is not needed.
-            self._retire(asset)
+            await self._retire(asset)
         if to is expect:
             if info.asset_id and info.asset_id != asset.provider_asset_id:
                 # The provider assigned the id while still processing (PowerTokens): keep it
@@ -371,7 +378,7 @@ class UploadService:
         *,
         expect: AssetState = AssetState.UPLOADING,
     ) -> None:
-        self._retire(asset)
+        await self._retire(asset)
         await self.assets.transition(
             asset.id,
             AssetState.FAILED,
@@ -381,12 +388,12 @@ class UploadService:
             error_message=message,
         )
 
-    def _retire(self, asset: Asset) -> None:
+    async def _retire(self, asset: Asset) -> None:
         if self.media is None:
             return
         try:
-            self.media.retire(media_tag(asset.id))
-        except OSError:  # it expires anyway; the upload's outcome matters more
+            await self.media.retire(media_tag(asset.id))
+        except Exception:  # it expires anyway; the upload's outcome matters more
             log.exception("removing the published photo of asset %d failed", asset.id)
 
     async def report_batch(self, batch_id: int) -> None:

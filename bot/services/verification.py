@@ -129,7 +129,15 @@ class Verifier:
         self, face: Face, provider: Provider, start_ref: str, language: str | None = None
     ) -> Started:
         """Ask the provider to start a check for a face already marked ``creating``; its
-        page in ``language`` (the person's who will do it) where the provider offers it."""
+        page in ``language`` (the person's who will do it) where the provider offers it.
+        The face's start lease is held meanwhile: no worker takes the start for one a crash
+        cut off (:meth:`reconcile_interrupted`)."""
+        async with self.claims.holding(LeaseKind.FACE_START, face.id):
+            return await self._start(face, provider, start_ref, language)
+
+    async def _start(
+        self, face: Face, provider: Provider, start_ref: str, language: str | None
+    ) -> Started:
         caps = provider.capabilities
         label = provider_label(face.name, start_ref) if caps.start_creates_group else face.name
         try:
@@ -202,16 +210,24 @@ class Verifier:
         log.info("face %d: start interrupted, group %s", face.id, group or "not found")
         return await self.face(face.id)
 
-    async def reconcile_interrupted(self, booted_at: float) -> int:
-        """After a restart: every start the previous run left half-done; how many."""
+    async def reconcile_interrupted(self, before: float) -> int:
+        """Every start a crash left half-done: last touched before ``before`` (this run's
+        start, or a lease's length ago) and held by no live worker; how many."""
         count = 0
-        for face in await self.faces.creating(booted_at):
-            try:
-                await self.reconcile(face)
-            except LookupError:
-                continue  # its provider is not enabled any more: leave it as it is
-            await self.deliver_outcome(face.id)
-            count += 1
+        cut_off = await self.faces.creating(before)
+        mine = await self.claims.claim(LeaseKind.FACE_START, [face.id for face in cut_off])
+        try:
+            for face in cut_off:
+                if face.id not in mine:
+                    continue  # a live worker is starting it
+                try:
+                    await self.reconcile(face)
+                except LookupError:
+                    continue  # its provider is not enabled any more: leave it as it is
+                await self.deliver_outcome(face.id)
+                count += 1
+        finally:
+            await self.claims.release(LeaseKind.FACE_START, mine)
         return count
 
     async def fresh_link(

@@ -400,22 +400,32 @@ class JobRunner:
         except httpx.HTTPError as exc:
             raise ProviderError(f"video download failed: {type(exc).__name__}") from exc
 
-    async def resume(self, booted_at: float) -> None:
-        """After a restart: submits cut off by it wait for the user (never resent); finished
+    async def resume(self, before: float) -> None:
+        """After a crash: submits it cut off wait for the user (never resent); finished
         jobs are delivered by the next polls; outcomes not yet told are told.
 
-        Only rows last changed before ``booted_at`` are the old run's: anything newer is a
-        request this run is handling right now.
+        Only rows last changed before ``before`` (this run's start, or a lease's length
+        ago) and held by no live worker were cut off: anything newer, or leased, is a
+        request some worker is handling right now.
         """
-        for job in await self.videos.with_status([JobStatus.SUBMITTING]):
-            if job.updated_at < booted_at:
-                await self.end(
-                    job,
-                    JobStatus.NEEDS_DECISION,
-                    "restarted_mid_submit",
-                    None,
-                    expect=JobStatus.SUBMITTING,
-                )
+        cut_off = [
+            job
+            for job in await self.videos.with_status([JobStatus.SUBMITTING])
+            if job.updated_at < before
+        ]
+        mine = await self.claims.claim(LeaseKind.VIDEO, [job.id for job in cut_off])
+        try:
+            for job in cut_off:
+                if job.id in mine:
+                    await self.end(
+                        job,
+                        JobStatus.NEEDS_DECISION,
+                        "restarted_mid_submit",
+                        None,
+                        expect=JobStatus.SUBMITTING,
+                    )
+        finally:
+            await self.claims.release(LeaseKind.VIDEO, mine)
         for job in await self.videos.with_status([JobStatus.DOWNLOADING]):
             if job.next_poll_at is None:
                 await self.videos.polled(job.id, self.clock(), JobStatus.DOWNLOADING)

@@ -24,6 +24,7 @@ from bot.services.video_modes import provider_prompt
 from bot.services.video_polling import VideoSchedule
 from bot.services.video_rules import VideoRules
 from storage.assets import AssetRepo
+from storage.leases import LeaseKind
 from storage.models import FaceStatus, JobStatus, VideoJob
 from storage.videos import VideoRepo
 
@@ -61,7 +62,15 @@ class Submitter:
 
     async def confirm(self, actor: Actor, job_id: int) -> VideoJob:
         """Submit a draft for ``actor``, who becomes its requester (a draft an anonymous
-        admin made is the confirming admin's from now on)."""
+        admin made is the confirming admin's from now on). The job's lease is held from
+        before it leaves its draft until its submit is settled: another worker neither
+        submits it too nor takes it for one cut off (bot/services/leases.py)."""
+        async with self.jobs.claims.holding(LeaseKind.VIDEO, job_id) as mine:
+            if not mine:  # a second tap, handled by another worker right now
+                raise ServiceRefused(Refusal.JOB_STARTED)
+            return await self._confirm(actor, job_id)
+
+    async def _confirm(self, actor: Actor, job_id: int) -> VideoJob:
         job = await self.rules.draft(job_id, actor)
         picked = await self.drafts.cards.images(job)
         assert job.provider is not None  # images() refuses a draft without one

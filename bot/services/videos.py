@@ -130,8 +130,8 @@ class VideoService:
         """Start a polling round in its own task (the tracker's step); returns at once."""
         await self.jobs.poll_soon()
 
-    async def resume(self, booted_at: float) -> None:
-        await self.jobs.resume(booted_at)
+    async def resume(self, before: float) -> None:
+        await self.jobs.resume(before)
 
     async def sweep(self) -> None:
         await self.jobs.sweep()

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from telegram import Bot, ChatMember, Message, Update
 from telegram.error import TelegramError
 
+from bot.services.shared_state import SharedAdminRights
+
 log = logging.getLogger(__name__)
 
 ANONYMOUS_ADMIN = 1087968824  # GroupAnonymousBot
@@ -36,7 +38,11 @@ class AdminCache:
         clock: Callable[[], float] = time.monotonic,
         *,
         max_entries: int = 10_000,
+        shared: SharedAdminRights | None = None,
     ) -> None:
+        # Several workers: what Telegram said is kept in the database for all of them (a
+        # demotion one hears of holds for every worker at once), instead of in memory.
+        self.shared = shared
         self.bot = bot
         self.ttl = ttl
         self.clock = clock
@@ -44,30 +50,38 @@ class AdminCache:
         self._known: OrderedDict[tuple[int, int], tuple[bool, float]] = OrderedDict()
 
     async def is_admin(self, chat_id: int, user_id: int) -> bool:
-        cached = self._known.get((chat_id, user_id))
-        if cached is not None and cached[1] > self.clock():
-            return cached[0]
+        if self.shared is not None:
+            known = await self.shared.known(chat_id, user_id)
+            if known is not None:
+                return known
+        else:
+            cached = self._known.get((chat_id, user_id))
+            if cached is not None and cached[1] > self.clock():
+                return cached[0]
         try:
             member = await self.bot.get_chat_member(chat_id, user_id)
         except TelegramError as exc:
             log.info("getChatMember %d/%d failed: %s", chat_id, user_id, exc)
             return False
         admin = member.status in ADMIN_STATUSES
-        self._remember((chat_id, user_id), admin)
+        await self._remember((chat_id, user_id), admin)
         return admin
 
-    def on_chat_member(self, update: Update) -> None:
+    async def on_chat_member(self, update: Update) -> None:
         """A member's status changed: remember the new one instead of the cached guess."""
         change = update.chat_member or update.my_chat_member
         if change is None:
             return
         admin = change.new_chat_member.status in ADMIN_STATUSES
-        self._remember((change.chat.id, change.new_chat_member.user.id), admin)
+        await self._remember((change.chat.id, change.new_chat_member.user.id), admin)
 
     def __len__(self) -> int:
         return len(self._known)
 
-    def _remember(self, key: tuple[int, int], admin: bool) -> None:
+    async def _remember(self, key: tuple[int, int], admin: bool) -> None:
+        if self.shared is not None:
+            await self.shared.remember(*key, admin)
+            return
         now = self.clock()
         self._known[key] = (admin, now + self.ttl)
         self._known.move_to_end(key)
@@ -77,7 +91,9 @@ class AdminCache:
                 break
             del self._known[oldest]
 
-    def forget_chat(self, chat_id: int) -> None:
+    async def forget_chat(self, chat_id: int) -> None:
+        if self.shared is not None:
+            await self.shared.forget_chat(chat_id)
         for key in [k for k in self._known if k[0] == chat_id]:
             del self._known[key]
 

@@ -328,14 +328,19 @@ class RetryingRateLimiter(AIORateLimiter):
         group_max_rate: float,
         group_time_period: float = 60,
         overall_max_rate: float = 30,
+        shared_groups: bool = False,
     ) -> None:
         super().__init__(
             max_retries=0,
             overall_max_rate=overall_max_rate,
-            group_max_rate=group_max_rate,
+            # Several workers pace groups together (group_pace), not each on its own.
+            group_max_rate=0 if shared_groups else group_max_rate,
             group_time_period=group_time_period,
         )
         self.retry = retry
+        # Several workers: waits for the group's next slot booked in the shared database
+        # (bot/services/shared_state.py); set once the database is open.
+        self.group_pace: Callable[[int], Awaitable[None]] | None = None
 
     async def process_request(
         self,
@@ -349,7 +354,11 @@ class RetryingRateLimiter(AIORateLimiter):
         throttled = super().process_request
         guarded = _flood_aware(callback)
 
+        group = _group_of(data) if self.group_pace is not None else None
+
         async def attempt() -> ApiResult:
+            if group is not None and self.group_pace is not None:
+                await self.group_pace(group)
             try:
                 return await throttled(guarded, args, kwargs, endpoint, data, rate_limit_args)
             except _Flood as flood:
@@ -360,6 +369,17 @@ class RetryingRateLimiter(AIORateLimiter):
                 endpoint, attempt, unknown_repeats=0, already_done=True, judge=classify_streamed
             )
         return await self.retry.run(endpoint, attempt, already_done=True)
+
+
+def _group_of(data: dict[str, Any]) -> int | None:
+    """The group (or channel) a call sends to, as PTB's limiter tells groups apart: a
+    negative chat id."""
+    chat_id = data.get("chat_id")
+    try:
+        chat = int(chat_id) if chat_id is not None else None
+    except (TypeError, ValueError):
+        return None
+    return chat if chat is not None and chat < 0 else None
 
 
 def _streams_a_file(data: dict[str, Any]) -> bool:
@@ -392,4 +412,5 @@ def rate_limiter(settings: Settings) -> RetryingRateLimiter:
         group_max_rate=settings.group_messages_per_minute,
         group_time_period=60,
         overall_max_rate=settings.messages_per_second,
+        shared_groups=settings.shared_database,
     )

@@ -2,10 +2,10 @@
 It runs in polling mode too (for ``/healthz``); the rest is served when it has a use.
 
 - ``GET /media/{token}`` (and HEAD): a photo for a URL-only provider to fetch, from the
-  :class:`~bot.services.media.MediaStore` on disk. Tokens are 256 random bits; a URL serves
-  every GET (a provider may retry or check first) until it expires after a few minutes or
-  the upload is settled, across restarts. A Telegram file URL (it holds the bot token) is
-  never handed out.
+  :class:`~bot.services.media.MediaStore`, kept in the database so any worker serves it.
+  Tokens are 256 random bits; a URL serves every GET (a provider may retry or check first)
+  until it expires after a few minutes or the upload is settled, across restarts. A
+  Telegram file URL (it holds the bot token) is never handed out.
 - ``GET /return/{provider}/{secret}``: where a verification page sends the person's browser
   back (OrcaRouter's return_url, ToAPIs' and PowerTokens' callback_url), a new secret for each
   start. It only wakes the poller for that face: the provider is asked, so a forged request

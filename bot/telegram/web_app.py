@@ -22,7 +22,7 @@ from bot.telegram.i18n import _
 
 log = logging.getLogger(__name__)
 
-SWEEP_SECONDS = 60.0  # expired photos leave the disk within this long
+SWEEP_SECONDS = 60.0  # expired photos leave the database within this long
 
 ReturnHook = Callable[[str, str | None, Mapping[str, str]], Awaitable[None]]
 UpdateHook = Callable[[dict[str, Any]], Awaitable[None]]
@@ -82,9 +82,6 @@ class FullServer:
     async def start(self, host: str, port: int) -> int:
         """Listen on ``host:port`` (0: any free port) and return the port; OSError if it
         cannot."""
-        if self.media is not None:
-            # What the previous run published and is still valid keeps being served.
-            await asyncio.to_thread(self.media.open)
         runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=2.0)
         await runner.setup()
         try:
@@ -111,22 +108,24 @@ class FullServer:
         while True:
             await asyncio.sleep(min(SWEEP_SECONDS, max(media.ttl, 1.0)))
             try:
-                media.sweep()
-            except OSError:
+                await media.sweep()
+            except Exception:  # the database may be away a moment; the next sweep catches up
                 log.exception("removing expired media failed")
 
     async def _health(self, request: web.Request) -> web.Response:
         return web.json_response({"ok": True})
 
-    async def _media(self, request: web.Request) -> web.StreamResponse:
-        item = self.media.get(request.match_info["token"]) if self.media is not None else None
+    async def _media(self, request: web.Request) -> web.Response:
+        # From the database, so any worker serves any URL; a HEAD does not read the bytes.
+        head = request.method == "HEAD"
+        token = request.match_info["token"]
+        item = await self.media.get(token, content=not head) if self.media is not None else None
         if item is None:
             return web.Response(status=404, text="Not found or expired")
-        # Streamed from the file (HEAD and Range too); a file retired meanwhile is a 404.
-        return web.FileResponse(
-            item.path,
-            headers={"Content-Type": item.mime_type, "Cache-Control": "no-store"},
-        )
+        headers = {"Content-Type": item.mime_type, "Cache-Control": "no-store"}
+        if item.content is None:
+            return web.Response(headers={**headers, "Content-Length": str(item.size)})
+        return web.Response(body=item.content, headers=headers)
 
     async def _return(self, request: web.Request) -> web.Response:
         params: dict[str, str] = dict(request.query)

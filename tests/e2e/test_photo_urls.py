@@ -5,6 +5,7 @@ busy provider is said plainly."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
 import socket
 from collections.abc import Callable
@@ -79,8 +80,9 @@ async def test_a_url_serves_every_fetch_until_it_expires(
             wrong = url.rsplit("/", 1)[0] + "/" + "A" * 43 + ".jpg"
             assert (await client.get(wrong)).status_code == 404
             head = await client.head(url)
-            assert head.status_code == 200
+            assert head.status_code == 200 and head.content == b""
             assert head.headers["Content-Type"] == "image/jpeg"
+            assert head.headers["Content-Length"] == str(len(b"photo-bytes"))
             for _ in range(3):  # a check, a fetch, a retry
                 got = await client.get(url)
                 assert got.status_code == 200 and got.content == b"photo-bytes"
@@ -112,9 +114,11 @@ async def test_a_url_outlives_a_kill_between_publishing_and_the_providers_fetch(
         await tg.wait_for(lambda: tap.held == 1, timeout=15, what="the held upload")
         source_url = tap.json(0)["source_url"]
         bot.kill()
-        on_disk = list((config.files / "media").iterdir())
-        assert len(on_disk) == 2  # the photo and its metadata, named by the token's hash
-        assert all(source_url.rsplit("/", 1)[1] not in p.name for p in on_disk)
+        token = source_url.rsplit("/", 1)[1]
+        (stored,) = query(config.database, "SELECT * FROM media")
+        assert bytes(stored["content"]) == photo  # the photo, in the database
+        assert stored["key"] == hashlib.sha256(token.encode()).hexdigest()  # by the hash
+        assert all(token.split(".")[0] not in str(stored[k]) for k in ("key", "tag"))
 
         bot = BotProcess(config, tmp_path / "bot.log").start()
         async with httpx.AsyncClient() as client:
@@ -207,7 +211,7 @@ async def test_a_full_photo_store_refuses_with_a_reason(
             ("failed", "media_full"),
         ]
         assert sunra.count("POST", "/v1/ark/assets") == 1
-        assert len(running.services.media) == 0  # settled: its URL went with it
+        assert query(config.database, "SELECT key FROM media") == []  # settled: URL gone
     finally:
         tap.release()
         await running.stop()

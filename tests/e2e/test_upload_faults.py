@@ -109,7 +109,7 @@ async def test_bad_gzip_where_nothing_can_be_looked_up_fails_with_a_reason(
         assert "the provider didn't answer. Send the photo again in a minute." in progress.text
         assert tap.spoil_times == 0
         assert statuses(config) == [("failed", "provider_unavailable")]
-        assert len(running.services.media) == 0  # told: its URL is gone too
+        assert query(config.database, "SELECT key FROM media") == []  # told: URL gone too
     finally:
         await running.stop()
         await sunra.stop()

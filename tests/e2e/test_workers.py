@@ -4,17 +4,25 @@ once; a worker killed with kill -9 mid-work loses nothing, its leases are taken 
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import Counter
+from dataclasses import replace
 
+import httpx
 import pytest
 
 from bot.config import Settings
+from sandbox.outcomes import Fault
 from sandbox.token360 import Token360Simulator
 from storage.database import Dialect, describe
+from tests.e2e.helpers import final_progress
+from tests.e2e.test_startup import assert_one_line, run_bot
 from tests.fakes.telegram_api import FakeTelegram
-from tests.harness import query
-from tests.workers import seed, worker_settings
+from tests.fakes.telegram_api import Fault as TgFault
+from tests.harness import env_for, query
+from tests.images import image
+from tests.workers import free_port, post_update, seed, worker_settings
 
 PEOPLE = 50  # 3 photos and 3 videos each: 300 items
 
@@ -84,10 +92,109 @@ async def test_three_workers_share_300_items_and_take_over_a_killed_ones(
     albums = Counter(
         int(c.params["chat_id"])
         for c in tg.calls_to("sendMessage")
-        if c.error is None and "photos for" in str(c.params.get("text"))
+        if c.error is None and "📤" in str(c.params.get("text"))
     )
     assert albums == {p.id: 1 for p in people}
     # One worker at a time: no item was asked about twice at once.
     assert sim.overlapping == []
     # The killed worker's leases lapse and are taken over or cleared by the others.
     await tg.wait_for(lambda: not held(), timeout=60, what="the killed worker's leases gone")
+
+
+async def test_a_photo_a_killed_worker_was_uploading_is_finished_by_another(
+    tg: FakeTelegram, sim: Token360Simulator, settings: Settings, bot_process
+) -> None:
+    if describe(settings.database) is not Dialect.POSTGRESQL:
+        pytest.skip("several workers share a PostgreSQL database")
+    alice = tg.add_user("Alice")
+    seeded = await seed(
+        settings.database, sim, [alice.id], time.time(), photos_each=0, videos_each=0, spread=0
+    )
+    ports = [free_port(), free_port()]
+    first, second = (
+        bot_process(
+            worker_settings(
+                settings, tg, sim, settings.database, n, lease_seconds=1.5, port=ports[n]
+            )
+        )
+        for n in range(2)
+    )
+    for port in ports:
+        await tg.wait_for(lambda p=port: _answers(p), timeout=30, what="the workers up")
+    # The provider takes the photo, but its answer never reaches the first worker.
+    release = asyncio.Event()
+    sim.inject(Fault("POST", "/v1/assets", kind="hold", processed=True, release=release))
+    mark = tg.mark()
+    message = await tg.send_photo(alice, image())
+    assert await post_update(ports[0], tg.last_update_id, message) == 200
+    await tg.wait_for(lambda: sim.count("POST", "/v1/assets") == 1, timeout=30, what="upload")
+    first.kill()  # mid-upload: the photo is the first worker's, and it is gone
+    release.set()
+    # The second worker takes the upload over once the lease lapses, finds the photo the
+    # provider took (no second upload), and the album message ends with it Active.
+    progress = await final_progress(tg, alice.id, mark, timeout=60)
+    assert "✅" in progress.text and seeded.face_of[alice.id] in progress.text
+    assert sim.count("POST", "/v1/assets") == 1
+    rows = query(settings.database, "SELECT status FROM assets")
+    assert [r["status"] for r in rows] == ["active"]
+    assert second.proc is not None and second.proc.poll() is None
+
+
+def _answers(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+async def test_an_update_a_killed_worker_was_handling_is_replayed_by_another(
+    tg: FakeTelegram, sim: Token360Simulator, settings: Settings, bot_process
+) -> None:
+    if describe(settings.database) is not Dialect.POSTGRESQL:
+        pytest.skip("several workers share a PostgreSQL database")
+    alice = tg.add_user("Alice")
+    ports = [free_port(), free_port()]
+    first, second = (
+        bot_process(
+            worker_settings(
+                settings, tg, sim, settings.database, n, lease_seconds=1.5, port=ports[n]
+            )
+        )
+        for n in range(2)
+    )
+    for port in ports:
+        await tg.wait_for(lambda p=port: _answers(p), timeout=30, what="the workers up")
+    # The card's send hangs (Telegram never got it): the first worker dies waiting, after
+    # it answered the webhook call (so Telegram will not send the update again).
+    tg.inject(TgFault("sendPhoto", kind="timeout", delay=60))
+    mark = tg.mark()
+    message = await tg.send_text(alice, "/newface Anna")
+    assert await post_update(ports[0], tg.last_update_id, message) == 200
+    await tg.wait_for(lambda: tg.calls_to("sendPhoto") or None, timeout=15)
+    first.kill()
+    # The second worker replays it once the first one's lease has lapsed: the card comes,
+    # for the face the first worker made (no second group), once.
+    card = await tg.next_message(alice.id, after=mark, contains="Valid for 2 minutes", timeout=30)
+    assert card.kind == "photo"
+    assert sim.count("POST", "/v1/asset-groups") == 1
+    await tg.wait_for(
+        lambda: all(
+            r["done_at"] is not None for r in query(settings.database, "SELECT done_at FROM inbox")
+        ),
+        timeout=15,
+        what="the update marked done",
+    )
+    assert sum("Valid for 2 minutes" in m.text for m in tg.messages(alice.id)) == 1
+    assert second.proc is not None and second.proc.poll() is None
+
+
+async def test_a_second_long_polling_worker_is_refused_with_the_way_out(
+    tg: FakeTelegram, settings: Settings, bot_process
+) -> None:
+    if describe(settings.database) is not Dialect.POSTGRESQL:
+        pytest.skip("several workers share a PostgreSQL database")
+    polling = bot_process(settings)  # long polling: the one worker that may
+    await tg.wait_for(lambda: tg.calls_to("getUpdates") or None, timeout=30, what="polling")
+    ended = await run_bot(env_for(replace(settings, http_port=0)))
+    assert_one_line(ended, "already long-polls", "REALFACE_WEBHOOK_URL")
+    assert polling.proc is not None and polling.proc.poll() is None

@@ -13,7 +13,7 @@ from telegram import ChatMemberMember, ChatMemberOwner, Update, User
 
 from bot.providers.powertokens.matching import note_listing
 from bot.services.bounded import KeyedLocks, RecentTimes
-from bot.services.leftovers import remove_leftover_tempdirs
+from bot.services.leftovers import remove_file_media, remove_leftover_tempdirs
 from bot.telegram.admins import AdminCache
 from tests.clock import FakeClock
 
@@ -55,7 +55,7 @@ async def test_admin_cache_keeps_at_most_its_cap() -> None:
     for user_id in range(5000):  # a busy group: everyone who ever wrote there
         await cache.is_admin(-100, user_id)
     for i in range(5000):  # and every membership change in it
-        cache.on_chat_member(member_update(i, -200, i))
+        await cache.on_chat_member(member_update(i, -200, i))
     assert len(cache) == 100
     # The newest entries are the ones kept, and a cached answer is still used.
     calls = bot.calls
@@ -119,6 +119,23 @@ def test_leftover_delivery_folders_are_removed_at_start(tmp_path: Path) -> None:
         "realface.sqlite3",
     ]
     assert remove_leftover_tempdirs(tmp_path / "missing", started) == 0
+
+
+def test_photos_kept_on_disk_by_a_bot_of_before_are_removed(tmp_path: Path) -> None:
+    """They live in the database now; the old folder goes, and nothing else in it."""
+    media = tmp_path / "media"
+    media.mkdir()
+    digest = "ab" * 32
+    for name in (digest, f"{digest}.json", f"{digest}.partial", f"{digest}.json.partial"):
+        (media / name).write_bytes(b"x")
+    assert remove_file_media(tmp_path) == 4
+    assert not media.exists()
+    media.mkdir()
+    (media / digest).write_bytes(b"x")
+    (media / "holiday.jpg").write_bytes(b"the operator's")  # not one the bot wrote
+    assert remove_file_media(tmp_path) == 1
+    assert [p.name for p in media.iterdir()] == ["holiday.jpg"]
+    assert remove_file_media(tmp_path / "missing") == 0
 
 
 async def test_keyed_locks_serialise_per_key_and_forget_idle_keys() -> None:

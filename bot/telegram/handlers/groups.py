@@ -192,14 +192,14 @@ async def on_migrate(update: Update, context: Context) -> None:
     else:
         return
     await svc.groups.migrate(old, new)
-    svc.admins.forget_chat(old)
+    await svc.admins.forget_chat(old)
     svc.languages.migrated(old, new)
     log.info("chat %d migrated to %d", old, new)
 
 
 async def on_chat_member(update: Update, context: Context) -> None:
     svc = context.bot_data.services
-    svc.admins.on_chat_member(update)
+    await svc.admins.on_chat_member(update)
     change = update.my_chat_member
     if (
         change is not None
