@@ -75,6 +75,9 @@ log = logging.getLogger(__name__)
 # The role only one worker of a shared database may have: long polling (Telegram answers a
 # second getUpdates with 409 Conflict). Any fixed number.
 LONG_POLLER = 0x7265_6166_0003
+# Several workers: how stale a remembered language choice (made through another worker)
+# may be before it is read again.
+SHARED_FRESH_SECONDS = 10.0
 
 
 class Runtime:
@@ -156,7 +159,13 @@ class Runtime:
 
         users, face_repo, links, chats = UserRepo(db), FaceRepo(db), LinkRepo(db), ChatRepo(db)
         invites, assets, inline_offers = InviteRepo(db), AssetRepo(db), InlineOfferRepo(db)
-        languages = LanguageService(LanguageRepo(db), self.clock, i18n.languages(), i18n.SOURCE)
+        languages = LanguageService(
+            LanguageRepo(db),
+            self.clock,
+            i18n.languages(),
+            i18n.SOURCE,
+            fresh_seconds=SHARED_FRESH_SECONDS if settings.shared_database else None,
+        )
         telegram_notifier = TelegramNotifier(app.bot, languages)
         prompts = UploadPrompts(chats)
         notifier = FaceNotifications(
@@ -187,6 +196,7 @@ class Runtime:
             return_base=f"{public}/return" if public else None,
             cleanup_recheck_seconds=settings.poll_seconds,
             claims=leases,
+            mutex=db.mutex,
         )
         uploads = UploadService(
             assets=assets,

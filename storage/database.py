@@ -88,6 +88,8 @@ class Backend(Protocol):
 
     async def hold_alone(self, role: int) -> bool: ...
 
+    def mutex(self, name: str) -> AbstractAsyncContextManager[None]: ...
+
 
 class Unreachable(Exception):
     """The store cannot be opened (no server, wrong password, no such database, a file
@@ -193,6 +195,12 @@ class Database:
     async def schema_version(self) -> int:
         """How many migrations have been applied."""
         return await self._backend.schema_version()
+
+    def mutex(self, name: str) -> AbstractAsyncContextManager[None]:
+        """``async with db.mutex(name):`` one holder at a time among every process sharing
+        the store (SQLite: this process), for a step that spans several reads, writes and
+        calls (a serial provider's check, then its start's intent)."""
+        return self._backend.mutex(name)
 
     async def hold_alone(self, role: int) -> bool:
         """Take ``role`` (a number) for as long as this store is open, unless another

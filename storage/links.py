@@ -75,7 +75,8 @@ class LinkRepo:
         self, provider: str, except_face: int | None, link_ttl: float
     ) -> float | None:
         """When the last link out for a face not yet verified at ``provider`` expires; a
-        face whose start is under way counts as a link issued when it began."""
+        face whose start is under way counts as a link issued when it began: creating, or
+        started (pending) with its link not written yet."""
         row = await self.db.fetchone(
             "SELECT MAX(until) FROM ("
             " SELECT l.expires_at AS until FROM verification_links l"
@@ -83,8 +84,10 @@ class LinkRepo:
             " WHERE f.provider = ? AND f.status NOT IN ('active', 'deleted')"
             " AND f.id IS DISTINCT FROM ?"
             " UNION ALL"
-            " SELECT updated_at + ? FROM faces"
-            " WHERE provider = ? AND status = 'creating' AND id IS DISTINCT FROM ?) AS busy",
+            " SELECT updated_at + ? FROM faces f"
+            " WHERE provider = ? AND id IS DISTINCT FROM ? AND (status = 'creating'"
+            " OR (status = 'pending' AND NOT EXISTS ("
+            " SELECT 1 FROM verification_links l WHERE l.face_id = f.id)))) AS busy",
             (provider, except_face, link_ttl, provider, except_face),
         )
         return float(row[0]) if row and row[0] is not None else None

@@ -19,7 +19,9 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -83,6 +85,8 @@ class PostgresBackend:
         self.pool_size = pool_size
         self._pool: asyncpg.Pool[Any] | None = None
         self._lock = asyncio.Lock()
+        # Queued in the process first: one pooled connection per name waits, not many.
+        self._mutexes: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self.writes_begun = 0
         # A connection of its own holding this process's session-long locks (hold_alone).
         self._holder: asyncpg.Connection[Any] | None = None
@@ -135,6 +139,16 @@ class PostgresBackend:
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         statement = dollar(sql)
         return list(await self.pool.fetch(statement.sql, *statement.values(params)))
+
+    @asynccontextmanager
+    async def mutex(self, name: str) -> AsyncIterator[None]:
+        key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+        async with self._mutexes[name], self.pool.acquire() as conn:
+            await conn.execute("SELECT pg_advisory_lock($1)", key)
+            try:
+                yield
+            finally:
+                await conn.execute("SELECT pg_advisory_unlock($1)", key)
 
     async def hold_alone(self, role: int) -> bool:
         if self._holder is None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -63,6 +64,7 @@ class SqliteBackend:
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        self._mutexes: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self.writes_begun = 0
 
     async def open(self) -> None:
@@ -130,6 +132,11 @@ class SqliteBackend:
 
     async def hold_alone(self, role: int) -> bool:
         return True
+
+    @asynccontextmanager
+    async def mutex(self, name: str) -> AsyncIterator[None]:
+        async with self._mutexes[name]:  # one process per file: its own locks suffice
+            yield
 
     async def schema_version(self) -> int:
         async with self._w.execute("PRAGMA user_version") as cur:

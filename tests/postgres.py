@@ -3,6 +3,8 @@ template (a copy takes a fraction of what migrating does), dropped afterwards.""
 
 from __future__ import annotations
 
+import atexit
+import os
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -10,7 +12,9 @@ from typing import Any
 from storage.database import Database
 from tests.harness import forget_connections, on_outside_loop
 
-TEMPLATE = "realface_template"
+# One per test process: runs beside each other (a benchmark, another suite) on one server
+# each migrate and copy their own.
+TEMPLATE = f"realface_template_{os.getpid()}"
 _made: set[str] = set()
 
 
@@ -59,6 +63,7 @@ def fresh_database(server: str) -> Iterator[str]:
     if server not in _made:
         on_outside_loop(_template(server))
         _made.add(server)
+        atexit.register(lambda: on_outside_loop(_drop(server, TEMPLATE)))
     name = f"t_{uuid.uuid4().hex[:16]}"
     on_outside_loop(_create(server, name))
     url = url_for(server, name)

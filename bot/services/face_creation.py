@@ -206,7 +206,7 @@ class FaceCreator:
             return FaceCreated(face, None, None)
         # The one-at-a-time check and the intent it lets through are one step: two
         # requests must not both pass before either is written.
-        async with self.verifier.start_locks[provider.name]:
+        async with self.verifier.start_lock(provider.name):
             await self.verifier.check_serial(provider.name, None)
             now = self.clock()
             face = await self.faces.create(

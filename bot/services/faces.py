@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 
 from bot.providers.base import PhotoDeletion
 from bot.providers.registry import Providers
@@ -71,6 +72,7 @@ class FaceService:
         prompts: UploadPrompts | None = None,
         cleanup_recheck_seconds: float = 60.0,
         claims: Claims | None = None,
+        mutex: Callable[[str], AbstractAsyncContextManager[None]] | None = None,
     ) -> None:
         self.faces = faces
         self.lists = FaceLists(faces.db)
@@ -101,6 +103,7 @@ class FaceService:
             link_ttl=link_ttl,
             return_base=return_base,
             claims=claims,
+            mutex=mutex,
         )
         self.invites = InviteService(
             invites=invites,

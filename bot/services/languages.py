@@ -44,8 +44,18 @@ def match(code: str | None, available: Sequence[str]) -> str | None:
 
 class LanguageService:
     def __init__(
-        self, repo: LanguageRepo, clock: Clock, available: Sequence[str], default: str
+        self,
+        repo: LanguageRepo,
+        clock: Clock,
+        available: Sequence[str],
+        default: str,
+        *,
+        fresh_seconds: float | None = None,
     ) -> None:
+        # Several workers: a choice made through another one is read again after this
+        # long (None: this process makes every choice, so what it remembers is current).
+        self.fresh_seconds = fresh_seconds
+        self._read_at: dict[tuple[str, int], float] = {}
         self.repo = repo
         self.clock = clock
         self.available = tuple(available)
@@ -65,22 +75,24 @@ class LanguageService:
         """What a person reads, wherever they read it in private. ``telegram_code``: their
         app's language in the update at hand; None when none is (a background round), and
         the last one seen is used."""
-        if user_id in self._users:
+        if user_id in self._users and self._fresh("user", user_id):
             self._users.move_to_end(user_id)
             chosen, seen = self._users[user_id]
         else:
             chosen, seen = await self.repo.of_user(user_id)
+            self._read("user", user_id)
         if telegram_code is not None:
             seen = telegram_code
         _keep(self._users, user_id, (chosen, seen))
         return self.nearest(chosen or seen)
 
     async def of_group(self, chat_id: int) -> str:
-        if chat_id in self._chats:
+        if chat_id in self._chats and self._fresh("chat", chat_id):
             self._chats.move_to_end(chat_id)
             chosen = self._chats[chat_id]
         else:
             chosen = await self.repo.of_chat(chat_id)
+            self._read("chat", chat_id)
             _keep(self._chats, chat_id, chosen)
         return self.nearest(chosen)
 
@@ -112,6 +124,19 @@ class LanguageService:
             _keep(self._chats, chat_id, language)
         else:
             self._chats.pop(chat_id, None)
+
+    def _fresh(self, kind: str, key: int) -> bool:
+        if self.fresh_seconds is None:
+            return True
+        read_at = self._read_at.get((kind, key))
+        return read_at is not None and self.clock() - read_at < self.fresh_seconds
+
+    def _read(self, kind: str, key: int) -> None:
+        if self.fresh_seconds is None:
+            return
+        if len(self._read_at) > 2 * KEEP:  # the caches keep at most KEEP each
+            self._read_at.clear()
+        self._read_at[(kind, key)] = self.clock()
 
     def forget(self, user_id: int) -> None:
         self._users.pop(user_id, None)

@@ -73,7 +73,14 @@ class PhotoPolls:
         # One worker asks about a face's photos at a time (one request per face).
         mine = await self.claims.claim(LeaseKind.PHOTOS_POLL, list(by_face))
         try:
-            await self._poll_faces({f: p for f, p in by_face.items() if f in mine}, now)
+            if mine:
+                # Read again, now they are this worker's: another one may have asked about
+                # them (and put them off) between the read above and the claim.
+                by_face = defaultdict(list)
+                for asset in await self.assets.due_processing(now):
+                    if asset.face_id in mine:
+                        by_face[asset.face_id].append(asset)
+                await self._poll_faces(by_face, now)
         finally:
             await self.claims.release(LeaseKind.PHOTOS_POLL, mine)
 

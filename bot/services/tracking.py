@@ -186,13 +186,15 @@ class Tracker:
         if gone:
             log.info("forgot %d inline offer(s)", gone)
 
-    async def resume(self, fetch: FileFetcher, before: float) -> None:
+    async def resume(self, fetch: FileFetcher, before: float, *, at_start: bool = True) -> None:
         """After a crash: deliver outcomes not yet delivered, settle cut-off face starts
         and submits, and finish cut-off uploads.
 
         Rows changed since ``before`` are some run's work in hand and are left alone: this
         run's start (one worker), or a lease's length ago (several workers: the rows a live
-        one works on are leased, so only a dead one's are taken).
+        one works on are leased, so only a dead one's are taken). ``at_start``: also the
+        uploads waiting for a recheck (a restart finds out where they are at once); while
+        running, those are the rechecks' (:meth:`poll_assets`), not cut off.
         """
         self.fetch = fetch
         try:
@@ -204,6 +206,7 @@ class Tracker:
             asset
             for asset in await self.assets.with_states([AssetState.RECEIVED, AssetState.UPLOADING])
             if asset.updated_at < before
+            and (at_start or asset.state is AssetState.RECEIVED or asset.next_poll_at is None)
         ]
         mine = await self.claims.claim(LeaseKind.UPLOAD, [asset.id for asset in cut_off])
         try:
@@ -228,7 +231,7 @@ class Tracker:
         if now - self._taken_over_at < self.takeover_seconds / 2:
             return
         self._taken_over_at = now
-        await self.resume(self.fetch, now - self.takeover_seconds)
+        await self.resume(self.fetch, now - self.takeover_seconds, at_start=False)
 
     async def sweep(self) -> None:
         """Outcomes a failed send left untold: cheap queries, so every tick retries them."""
@@ -252,7 +255,9 @@ class Tracker:
         due = await self.face_repo.due_pending(now)
         mine = await self.claims.claim(LeaseKind.FACE_POLL, [face.id for face in due])
         try:
-            await self._poll_faces([face for face in due if face.id in mine])
+            if mine:  # read again: another worker may have polled them since the read
+                due = [face for face in await self.face_repo.due_pending(now) if face.id in mine]
+                await self._poll_faces(due)
         finally:
             await self.claims.release(LeaseKind.FACE_POLL, mine)
 

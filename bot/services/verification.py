@@ -10,9 +10,10 @@ InviteService do); provider errors leave as :class:`ServiceFailed` through
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -96,6 +97,7 @@ class Verifier:
         link_ttl: float,
         return_base: str | None = None,
         claims: Claims | None = None,
+        mutex: Callable[[str], contextlib.AbstractAsyncContextManager[None]] | None = None,
     ) -> None:
         self.claims: Claims = claims or Unshared()
         self.faces = faces
@@ -107,8 +109,16 @@ class Verifier:
         self.link_ttl = link_ttl
         self.return_base = return_base
         self._outcome_locks: KeyedLocks[int] = KeyedLocks()
-        # Per provider: a one-at-a-time check and the intent it lets through are one step.
-        self.start_locks: KeyedLocks[str] = KeyedLocks()
+        # Per provider: a one-at-a-time check and the intent it lets through are one step,
+        # across every worker sharing the database (``mutex``), or in this process.
+        self._start_locks: KeyedLocks[str] = KeyedLocks()
+        self._mutex = mutex
+
+    def start_lock(self, provider: str) -> contextlib.AbstractAsyncContextManager[None]:
+        """Held over a serial provider's check and the start it lets through."""
+        if self._mutex is not None:
+            return self._mutex(f"start:{provider}")
+        return self._start_locks[provider]
 
     async def return_url(self, face: Face) -> str | None:
         """Where a verification page may send the person's browser back to (or its provider
@@ -257,7 +267,7 @@ class Verifier:
             await self._activate_if_passed(face)
             # The provider gives no fresh link for this verification: start a new one.
             start_ref = new_start_ref()
-            async with self.start_locks[face.provider]:
+            async with self.start_lock(face.provider):
                 await self.check_serial(face.provider, face.id)
                 if not await self.faces.begin_start(face.id, start_ref, self.clock()):
                     # It passed meanwhile, or another press is starting it right now.

@@ -172,9 +172,17 @@ class JobRunner:
 
     async def poll_now(self, job: VideoJob) -> None:
         """Ask about ``job`` now (its provider called back), unless another worker is on it."""
-        async with self.claims.holding(LeaseKind.VIDEO, job.id) as mine:
-            if mine:
-                await self.poll_one(job, alone=True)
+        if job.id not in await self.claims.claim(LeaseKind.VIDEO, [job.id]):
+            return
+        try:
+            await self.poll_one(job, alone=True)
+        finally:
+            await self.let_go(job.id)
+
+    async def let_go(self, job_id: int) -> None:
+        """Release the job's lease, unless its delivery (which holds it) is under way."""
+        if job_id not in self._deliveries:
+            await self.claims.release(LeaseKind.VIDEO, [job_id])
 
     async def poll_one(self, job: VideoJob, *, alone: bool = False) -> None:
         """Ask the provider about one job in the making and act on the answer; ``alone``:

@@ -81,9 +81,11 @@ async def poll_provider(
             while True:
                 page = await videos.due(now, provider=provider, after_id=after, limit=PAGE)
                 mine = await claim([job.id for job in page])
-                for job in page:
-                    if job.id in mine:
-                        await queue.put(job)
+                if mine:  # read again: another worker may have polled some since the read
+                    again = await videos.due(now, provider=provider, after_id=after, limit=PAGE)
+                    for job in again:
+                        if job.id in mine:
+                            await queue.put(job)
                 if len(page) < PAGE:
                     return
                 after = page[-1].id

@@ -65,10 +65,12 @@ class Submitter:
         admin made is the confirming admin's from now on). The job's lease is held from
         before it leaves its draft until its submit is settled: another worker neither
         submits it too nor takes it for one cut off (bot/services/leases.py)."""
-        async with self.jobs.claims.holding(LeaseKind.VIDEO, job_id) as mine:
-            if not mine:  # a second tap, handled by another worker right now
-                raise ServiceRefused(Refusal.JOB_STARTED)
+        if job_id not in await self.jobs.claims.claim(LeaseKind.VIDEO, [job_id]):
+            raise ServiceRefused(Refusal.JOB_STARTED)  # a second tap, on another worker now
+        try:
             return await self._confirm(actor, job_id)
+        finally:
+            await self.jobs.let_go(job_id)  # a video ready at once is being delivered
 
     async def _confirm(self, actor: Actor, job_id: int) -> VideoJob:
         job = await self.rules.draft(job_id, actor)

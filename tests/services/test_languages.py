@@ -55,3 +55,20 @@ async def test_a_choice_wins_over_telegram_and_a_group_starts_in_its_adders_lang
     await service.joined(GROUP, "es")  # added again later: the admins' choice stands
     assert await service.of_group(GROUP) == "ru"
     assert await LanguageService(LanguageRepo(db), clock, AVAILABLE, "en").of_group(GROUP) == "ru"
+
+
+async def test_a_choice_made_through_another_worker_is_read_within_the_freshness(
+    db: Database, clock: FakeClock, actors: Actors
+) -> None:
+    """Several workers: each remembers what it read, but a choice made through another
+    one is read again once ``fresh_seconds`` have passed."""
+    await UserRepo(db).remember(ALICE, "Alice", None, "en", clock())
+    first, second = (
+        LanguageService(LanguageRepo(db), clock, AVAILABLE, "en", fresh_seconds=10)
+        for _ in range(2)
+    )
+    assert await second.of_person(ALICE, "en") == "en"
+    assert await first.choose(actors.alice, "ru") == "ru"
+    assert await second.of_person(ALICE, "en") == "en"  # remembered, still fresh
+    clock.advance(11)
+    assert await second.of_person(ALICE, "en") == "ru"

@@ -1,0 +1,60 @@
+"""A provider that cannot tell two new face checks apart takes one at a time, across every
+worker sharing the database (issue 14): the check and the start's intent it lets through
+are one step under the database's mutex."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+
+from bot.providers.registry import Providers
+from bot.services.errors import Refusal, ServiceRefused
+from bot.services.faces import FaceService
+from bot.services.pending import PendingInputs
+from storage.assets import AssetRepo
+from storage.chats import ChatRepo
+from storage.database import Database, Dialect
+from storage.faces import FaceRepo
+from storage.links import InviteRepo, LinkRepo
+from storage.pending import PendingRepo
+from storage.users import UserRepo
+from tests.clock import FakeClock
+from tests.services.conftest import Actors, FakeNotifier, FakeProvider
+
+
+def worker(db: Database, clock: FakeClock, provider: FakeProvider) -> FaceService:
+    """One worker's FaceService on the shared database, as bot/app.py builds it."""
+    return FaceService(
+        faces=FaceRepo(db),
+        links=LinkRepo(db),
+        invites=InviteRepo(db),
+        assets=AssetRepo(db),
+        users=UserRepo(db),
+        chats=ChatRepo(db),
+        pending=PendingInputs(PendingRepo(db), clock),
+        providers=Providers([provider]),
+        notifier=FakeNotifier(),
+        clock=clock,
+        link_ttl=120,
+        invite_ttl=86_400,
+        mutex=db.mutex,
+    )
+
+
+async def test_two_workers_never_start_two_checks_at_a_serial_provider(
+    database: str, clock: FakeClock, actors: Actors
+) -> None:
+    provider = FakeProvider()
+    provider.capabilities = replace(provider.capabilities, serial_verification=True)
+    async with Database(database) as first_db, Database(database) as other_db:
+        # Workers are processes of their own on PostgreSQL; SQLite's file is one process's.
+        second_db = other_db if first_db.dialect is Dialect.POSTGRESQL else first_db
+        first, second = worker(first_db, clock, provider), worker(second_db, clock, provider)
+        done = await asyncio.gather(
+            first.create(actors.alice, "Anna"),
+            second.create(actors.bob, "Ben"),
+            return_exceptions=True,
+        )
+    refused = [d for d in done if isinstance(d, ServiceRefused)]
+    assert len(refused) == 1 and refused[0].refusal is Refusal.PROVIDER_BUSY, done
+    assert provider.calls.count("start_verification") == 1
