@@ -119,14 +119,17 @@ class Runtime:
             ) from None
         # This worker among those sharing the database (one with SQLite): what it works on.
         self.leases = leases = Leases(
-            LeaseRepo(db), self.clock, lease_seconds=settings.lease_seconds
+            LeaseRepo(db),
+            self.clock,
+            lease_seconds=settings.lease_seconds,
+            alone=db.dialect is Dialect.SQLITE,
         )
         if settings.webhook_url is None and not await db.hold_alone(LONG_POLLER):
             raise StartupError(
                 "another worker of this bot already long-polls Telegram (it allows one): "
                 "run several workers in webhook mode (REALFACE_WEBHOOK_URL), or only one"
             )
-        await leases.start(alone=db.dialect is Dialect.SQLITE)
+        await leases.start()
         limiter = app.bot.rate_limiter
         if settings.shared_database and isinstance(limiter, RetryingRateLimiter):
             # Groups' send limits are the bot's, kept by all workers together.
@@ -428,7 +431,9 @@ class Runtime:
             # Running jobs are asked at once, side by side with the rest of the resume.
             await self.videos.poll_soon()
         try:
-            await tracker.resume(telegram_fetcher(app.bot), booted_at)
+            # Several workers: another one's uploads waiting for a recheck are its rechecks'.
+            at_start = not self.settings.shared_database
+            await tracker.resume(telegram_fetcher(app.bot), booted_at, at_start=at_start)
         except Exception:
             log.exception("resuming after restart failed")
         await tracker.run()

@@ -96,6 +96,11 @@ class Unreachable(Exception):
     that cannot be created); the message says which, without the password."""
 
 
+class Conflict(Exception):
+    """A transaction the database aborted to break a deadlock or a serialization conflict
+    with another worker's (PostgreSQL); running it again is safe and expected to pass."""
+
+
 class UnknownDatabase(ValueError):
     """REALFACE_DATABASE names something that is neither a file path nor PostgreSQL."""
 

@@ -20,10 +20,12 @@ from storage.leases import LeaseKind
 
 KEEP_DONE_SECONDS = 24 * 3600.0  # Telegram keeps unconfirmed updates for 24 hours
 
-# An update's lease (storage/leases.py): whose it is while it is handled.
+# An update's lease (storage/leases.py): whose it is while it is handled; never taken from
+# a live worker (Telegram may send an update again, to another worker, while one has it).
 _LEASE = """
     INSERT INTO leases (kind, item_id, owner, until) VALUES (?, ?, ?, ?)
     ON CONFLICT (kind, item_id) DO UPDATE SET owner = excluded.owner, until = excluded.until
+    WHERE leases.until <= ? OR leases.owner = excluded.owner
 """
 
 
@@ -53,7 +55,10 @@ class InboxRepo:
             )
             await conn.executemany(
                 _LEASE,
-                [(LeaseKind.UPDATE.value, update_id, owner, until) for update_id, _ in updates],
+                [
+                    (LeaseKind.UPDATE.value, update_id, owner, until, now)
+                    for update_id, _ in updates
+                ],
             )
 
     async def done(self, update_ids: Sequence[int], now: float, owner: str) -> None:
@@ -104,6 +109,7 @@ class InboxRepo:
                 [(update_id,) for update_id in ids],
             )
             await conn.executemany(
-                _LEASE, [(LeaseKind.UPDATE.value, update_id, owner, until) for update_id in ids]
+                _LEASE,
+                [(LeaseKind.UPDATE.value, update_id, owner, until, now) for update_id in ids],
             )
         return [KeptUpdate(r["update_id"], r["payload"], r["attempts"] + 1) for r in rows]

@@ -3,20 +3,23 @@ never poll, deliver or tell the same thing at once (issue 14).
 
 An item is a kind and a row id (``video`` 12). A worker claims the items it is about to
 work on; the claim gets those not held by another worker, or held past their ``until``
-(that worker stopped renewing: it died). Claims are one statement each: an upsert that takes a
-row only if it is free or lapsed, atomic by its row lock, so two workers never both get an
-item (ids are claimed in order, so two claims never deadlock). They do not queue behind
-other writes (``write_rows``, storage/database.py): a busy worker still renews in time. A
-worker renews all its leases while it lives and releases each when its work is done.
+(that worker stopped renewing: it died). A claim is one statement, an upsert that takes a
+row only if it is free or lapsed, atomic by its row lock: two workers never both get an
+item. Ids are claimed and released in key order; a deadlock with a renewal (which locks a
+worker's rows as they lie) is broken by the database and the statement run again. Lease
+statements do not queue behind other writes (``write_rows``, storage/database.py), so a
+busy worker still renews in time. A worker renews all its leases while it lives and
+releases each when its work is done.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from enum import StrEnum
+from typing import TypeVar
 
-from storage.database import Conn, Database, Dialect
+from storage.database import Conflict, Conn, Database, Dialect
 
 
 class LeaseKind(StrEnum):
@@ -56,6 +59,22 @@ def _ids(conn: Conn, ids: Iterable[int]) -> object:
     return json.dumps(listed) if conn.dialect is Dialect.SQLITE else listed
 
 
+T = TypeVar("T")
+ATTEMPTS = 3
+
+
+async def _again_on_conflict(work: Callable[[], Awaitable[T]]) -> T:
+    """Run ``work`` again when the database broke a deadlock with another worker's lease
+    statement by aborting this one (PostgreSQL): it holds no lock after the abort."""
+    for attempt in range(ATTEMPTS):
+        try:
+            return await work()
+        except Conflict:
+            if attempt == ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
 class LeaseRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -66,20 +85,28 @@ class LeaseRepo:
         """Of ``ids``, those now ``owner``'s until ``until``: free, lapsed, or its own."""
         if not ids:
             return set()
-        async with self.db.write_rows() as conn:
-            rows = await conn.fetchall(
-                _CLAIM[conn.dialect], (kind.value, owner, until, _ids(conn, ids), now)
-            )
-        return {int(row[0]) for row in rows}
+
+        async def claim() -> set[int]:
+            async with self.db.write_rows() as conn:
+                rows = await conn.fetchall(
+                    _CLAIM[conn.dialect], (kind.value, owner, until, _ids(conn, ids), now)
+                )
+            return {int(row[0]) for row in rows}
+
+        return await _again_on_conflict(claim)
 
     async def release(self, kind: LeaseKind, ids: Collection[int], owner: str) -> None:
         if not ids:
             return
-        async with self.db.write_rows() as conn:
-            await conn.executemany(
-                "DELETE FROM leases WHERE kind = ? AND item_id = ? AND owner = ?",
-                [(kind.value, int(i), owner) for i in ids],
-            )
+
+        async def release() -> None:
+            async with self.db.write_rows() as conn:
+                await conn.executemany(  # in key order, as claims lock them
+                    "DELETE FROM leases WHERE kind = ? AND item_id = ? AND owner = ?",
+                    [(kind.value, i, owner) for i in sorted({int(i) for i in ids})],
+                )
+
+        await _again_on_conflict(release)
 
     async def holder(self, kind: LeaseKind, item_id: int, now: float) -> str | None:
         """Who holds the item's lease now, if anyone."""
@@ -98,17 +125,24 @@ class LeaseRepo:
 
     async def alive(self, owner: str, now: float, until: float, *, started_at: float) -> None:
         """``owner`` is alive: its leases last until ``until``, and it is seen at ``now``."""
-        async with self.db.write_rows() as conn:
-            await conn.execute("UPDATE leases SET until = ? WHERE owner = ?", (until, owner))
-            # What dead workers held and nobody claimed since: long lapsed, so no one's.
-            await conn.execute("DELETE FROM leases WHERE until < ?", (now - (until - now),))
-            await conn.execute(
-                """
-                INSERT INTO workers (id, started_at, seen_at) VALUES (?, ?, ?)
-                ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at
-                """,
-                (owner, started_at, now),
-            )
+
+        async def alive() -> None:
+            async with self.db.write_rows() as conn:
+                await conn.execute("UPDATE leases SET until = ? WHERE owner = ?", (until, owner))
+                # What dead workers held and nobody claimed since, long lapsed: no one's;
+                # and the dead workers themselves.
+                lapsed = now - (until - now)
+                await conn.execute("DELETE FROM leases WHERE until < ?", (lapsed,))
+                await conn.execute("DELETE FROM workers WHERE seen_at < ?", (lapsed,))
+                await conn.execute(
+                    """
+                    INSERT INTO workers (id, started_at, seen_at) VALUES (?, ?, ?)
+                    ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at
+                    """,
+                    (owner, started_at, now),
+                )
+
+        await _again_on_conflict(alive)
 
     async def gone(self, owner: str) -> None:
         """``owner`` stops: its leases are free at once, and it is no longer listed."""

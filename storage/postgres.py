@@ -29,7 +29,16 @@ from typing import Any
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
-from storage.database import Conn, Dialect, Params, Row, Unreachable, redacted, statements
+from storage.database import (
+    Conflict,
+    Conn,
+    Dialect,
+    Params,
+    Row,
+    Unreachable,
+    redacted,
+    statements,
+)
 from storage.migrations import MIGRATIONS, text_for
 from storage.placeholders import dollar
 
@@ -127,9 +136,15 @@ class PostgresBackend:
 
     @asynccontextmanager
     async def write_rows(self) -> AsyncIterator[Conn]:
-        async with self.pool.acquire() as conn, conn.transaction():
-            self.writes_begun += 1
-            yield PostgresConn(conn)
+        try:
+            async with self.pool.acquire() as conn, conn.transaction():
+                self.writes_begun += 1
+                yield PostgresConn(conn)
+        except (
+            asyncpg.exceptions.DeadlockDetectedError,
+            asyncpg.exceptions.SerializationError,
+        ) as exc:
+            raise Conflict(str(exc)) from exc
 
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
         statement = dollar(sql)

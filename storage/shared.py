@@ -22,7 +22,7 @@ class AdminRightsRepo:
         return None if row is None else bool(row[0])
 
     async def remember(self, chat_id: int, user_id: int, admin: bool, until: float) -> None:
-        async with self.db.write() as conn:
+        async with self.db.write_rows() as conn:
             await conn.execute(
                 """
                 INSERT INTO admin_rights (chat_id, user_id, is_admin, until) VALUES (?, ?, ?, ?)
@@ -33,11 +33,11 @@ class AdminRightsRepo:
             )
 
     async def forget_chat(self, chat_id: int) -> None:
-        async with self.db.write() as conn:
+        async with self.db.write_rows() as conn:
             await conn.execute("DELETE FROM admin_rights WHERE chat_id = ?", (chat_id,))
 
     async def prune(self, now: float) -> None:
-        async with self.db.write() as conn:
+        async with self.db.write_rows() as conn:
             await conn.execute("DELETE FROM admin_rights WHERE until <= ?", (now,))
 
 
@@ -49,7 +49,7 @@ class PacingRepo:
         """Book the chat's next send and return its theoretical time (GCRA): the moment the
         chat's allowance is next spent, ``interval`` after the later of the last booking
         and ``now``. The caller may send once that, less its burst, has come."""
-        async with self.db.write() as conn:
+        async with self.db.write_rows() as conn:
             row = await conn.fetchone(
                 """
                 INSERT INTO chat_pacing (chat_id, next_at) VALUES (?1, ?4)

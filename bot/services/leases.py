@@ -4,7 +4,9 @@ never poll, deliver or tell the same thing at once (issue 14, storage/leases.py)
 A worker claims what it is about to work on and releases it when done; while it lives it
 renews everything it holds every third of ``lease_seconds``. A worker killed mid-work stops
 renewing, and after ``lease_seconds`` its items are free for the others. With SQLite there
-is one process per file, so at start whatever an earlier run held is freed at once.
+is one process per file: nothing is claimed (no write for it), and at start whatever an
+earlier run held is freed at once. Lease times are each worker's clock: the hosts of
+several workers keep their clocks in sync (NTP), as the README says.
 """
 
 from __future__ import annotations
@@ -31,6 +33,13 @@ def worker_name() -> str:
 
 
 class Leases:
+    """``alone`` (SQLite: one process per file): every claim is granted and nothing is
+    stored, as no other worker can share the work; an earlier run's leases are cleared at
+    start. Shared (PostgreSQL): a claim is granted only for items no other worker holds
+    and that this one does not hold already (one task at a time: a second task of this
+    worker, such as a take-over, never gets an item another of its tasks works on), and a
+    release frees only what this worker holds."""
+
     def __init__(
         self,
         repo: LeaseRepo,
@@ -38,19 +47,23 @@ class Leases:
         *,
         lease_seconds: float = 30.0,
         name: str | None = None,
+        alone: bool = False,
     ) -> None:
         self.repo = repo
         self.clock = clock
         self.lease_seconds = lease_seconds
         self.name = name or worker_name()
+        self.alone = alone
         self.started_at = clock()
+        self._held: set[tuple[LeaseKind, int]] = set()
         self._renewing: asyncio.Task[None] | None = None
 
-    async def start(self, *, alone: bool) -> None:
-        """Say this worker is alive and keep saying it; ``alone``: no other worker can
-        share the database (SQLite), so an earlier run's leases are freed now."""
-        if alone:
+    async def start(self) -> None:
+        """Say this worker is alive and keep saying it (alone: free an earlier run's
+        leases, which lapse on their own otherwise)."""
+        if self.alone:
             await self.repo.only(self.name)
+            return
         await self.renew()
         self._renewing = asyncio.create_task(self._renew_forever(), name="lease-renewal")
 
@@ -61,6 +74,7 @@ class Leases:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._renewing
             self._renewing = None
+        self._held.clear()
         try:
             await self.repo.gone(self.name)
         except Exception:  # they lapse on their own
@@ -79,12 +93,40 @@ class Leases:
                 log.exception("renewing this worker's leases failed")
 
     async def claim(self, kind: LeaseKind, ids: Collection[int]) -> set[int]:
-        """Of ``ids``, those this worker may work on now."""
+        """Of ``ids``, those this worker may work on now (and must release)."""
+        if self.alone:
+            return set(ids)
+        wanted = [i for i in ids if (kind, i) not in self._held]
+        if not wanted:
+            return set()
         now = self.clock()
-        return await self.repo.claim(kind, ids, self.name, now, now + self.lease_seconds)
+        granted = await self.repo.claim(kind, wanted, self.name, now, now + self.lease_seconds)
+        self._held.update((kind, i) for i in granted)
+        return granted
+
+    async def take(self, kind: LeaseKind, item_id: int) -> bool:
+        """The item's lease for a task that goes on with what another task of this worker
+        claimed (a poll hands a finished video to its delivery), or claimed now."""
+        if self.alone or (kind, item_id) in self._held:
+            return True
+        return item_id in await self.claim(kind, [item_id])
 
     async def release(self, kind: LeaseKind, ids: Collection[int]) -> None:
-        await self.repo.release(kind, ids, self.name)
+        if self.alone:
+            return
+        mine = sorted(i for i in ids if (kind, i) in self._held)
+        if not mine:
+            return
+        self._held.difference_update((kind, i) for i in mine)
+        await self.repo.release(kind, mine, self.name)
+
+    async def still_mine(self, kind: LeaseKind, item_id: int) -> bool:
+        """Before a step that cannot be undone (a video sent): whether the lease is still
+        this worker's, not lapsed (a stall past ``lease_seconds``) and taken over."""
+        if self.alone:
+            return True
+        holder = await self.repo.holder(kind, item_id, self.clock())
+        return (kind, item_id) in self._held and holder == self.name
 
     @contextlib.asynccontextmanager
     async def holding(self, kind: LeaseKind, item_id: int) -> AsyncIterator[bool]:
@@ -110,6 +152,12 @@ class Unshared:
     async def release(self, kind: LeaseKind, ids: Collection[int]) -> None:
         return None
 
+    async def take(self, kind: LeaseKind, item_id: int) -> bool:
+        return True
+
+    async def still_mine(self, kind: LeaseKind, item_id: int) -> bool:
+        return True
+
     @contextlib.asynccontextmanager
     async def holding(self, kind: LeaseKind, item_id: int) -> AsyncIterator[bool]:
         yield True
@@ -121,6 +169,10 @@ class Claims(Protocol):
     async def claim(self, kind: LeaseKind, ids: Collection[int]) -> set[int]: ...
 
     async def release(self, kind: LeaseKind, ids: Collection[int]) -> None: ...
+
+    async def take(self, kind: LeaseKind, item_id: int) -> bool: ...
+
+    async def still_mine(self, kind: LeaseKind, item_id: int) -> bool: ...
 
     def holding(
         self, kind: LeaseKind, item_id: int

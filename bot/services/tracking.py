@@ -335,7 +335,9 @@ class Tracker:
         due = await self.assets.due_upload_rechecks(now)
         mine = await self.claims.claim(LeaseKind.UPLOAD, [asset.id for asset in due])
         try:
-            await self._recheck([asset for asset in due if asset.id in mine])
+            if mine:  # read again: another worker may have rechecked them since the read
+                due = [a for a in await self.assets.due_upload_rechecks(now) if a.id in mine]
+                await self._recheck(due)
         finally:
             await self.claims.release(LeaseKind.UPLOAD, mine)
         await self.photos.poll_due()

@@ -224,10 +224,10 @@ class JobRunner:
         task.add_done_callback(lambda _: self._deliveries.pop(job_id, None))
 
     async def _deliver_by_id(self, job_id: int) -> None:
-        # The poll that found it done holds the job's lease already (a claim of one's own
-        # lease is granted); a delivery spawned otherwise takes it here, or leaves the job
-        # to the worker delivering it.
-        if job_id not in await self.claims.claim(LeaseKind.VIDEO, [job_id]):
+        # The poll that found it done hands its lease over (the round does not release a
+        # job being delivered); a delivery spawned otherwise takes it here, or leaves the
+        # job to the worker delivering it.
+        if not await self.claims.take(LeaseKind.VIDEO, job_id):
             return
         try:
             job = await self.videos.get(job_id)
@@ -323,6 +323,10 @@ class JobRunner:
                     await self.end(
                         job, JobStatus.TOO_LARGE, None, None, expect=JobStatus.DOWNLOADING
                     )
+                    return
+                if not await self.claims.still_mine(LeaseKind.VIDEO, job.id):
+                    # This worker stalled past its lease: another one delivers it now.
+                    log.warning("job %d: its lease lapsed before sending; not sent", job.id)
                     return
                 # "Sending video…" in the chat's header while it really is being sent; not
                 # while the provider works for minutes (it would need one every 5 s per chat).

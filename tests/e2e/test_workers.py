@@ -16,11 +16,11 @@ from bot.config import Settings
 from sandbox.outcomes import Fault
 from sandbox.token360 import Token360Simulator
 from storage.database import Dialect, describe
-from tests.e2e.helpers import final_progress
+from tests.e2e.helpers import final_progress, verified_face
 from tests.e2e.test_startup import assert_one_line, run_bot
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_api import Fault as TgFault
-from tests.harness import env_for, query
+from tests.harness import RunningBot, env_for, query
 from tests.images import image
 from tests.workers import free_port, post_update, seed, worker_settings
 
@@ -47,7 +47,7 @@ async def test_three_workers_share_300_items_and_take_over_a_killed_ones(
     )
     assert len(seeded.photos) + len(seeded.videos) == 300
     workers = [
-        bot_process(worker_settings(settings, tg, sim, settings.database, n, lease_seconds=2.0))
+        bot_process(worker_settings(settings, tg, sim, settings.database, n, lease_seconds=5.0))
         for n in range(3)
     ]
     victim = workers[0]
@@ -198,3 +198,26 @@ async def test_a_second_long_polling_worker_is_refused_with_the_way_out(
     ended = await run_bot(env_for(replace(settings, http_port=0)))
     assert_one_line(ended, "already long-polls", "REALFACE_WEBHOOK_URL")
     assert polling.proc is not None and polling.proc.poll() is None
+
+
+async def test_work_slower_than_a_lease_is_not_taken_over_by_its_own_worker(
+    tg: FakeTelegram, sim: Token360Simulator, settings: Settings
+) -> None:
+    """A worker renews what it works on; its own take-over never takes an upload it is
+    still making, however long the provider takes (here 4 leases' worth)."""
+    if describe(settings.database) is not Dialect.POSTGRESQL:
+        pytest.skip("the take-over runs where several workers may share the database")
+    running = await RunningBot(
+        replace(settings, lease_seconds=1.0, http_timeout_seconds=8.0)
+    ).start()
+    try:
+        alice = tg.add_user("Alice")
+        await verified_face(tg, sim, alice)
+        sim.inject(Fault("POST", "/v1/assets", kind="hold", delay=4.0))
+        mark = tg.mark()
+        await tg.send_photo(alice, image())
+        progress = await final_progress(tg, alice.id, mark, timeout=60)
+        assert "Active: ta_" in progress.text
+        assert sim.count("POST", "/v1/assets") == 1
+    finally:
+        await running.stop()
