@@ -131,9 +131,13 @@ class UploadService:
         """Check and upload one received photo; every outcome ends in the batch message.
         Its lease is held meanwhile (queued for a slot too): no worker takes it for an
         upload a crash cut off (:meth:`recover`)."""
-        async with self.claims.holding(LeaseKind.UPLOAD, asset_id) as mine:
-            if mine:
-                await self._process_received(asset_id, fetch)
+        # Taken, not claimed: a recovery holding it already goes on with it here.
+        if not await self.claims.take(LeaseKind.UPLOAD, asset_id):
+            return
+        try:
+            await self._process_received(asset_id, fetch)
+        finally:
+            await self.claims.release(LeaseKind.UPLOAD, [asset_id])
 
     async def _process_received(self, asset_id: int, fetch: FileFetcher) -> None:
         asset = await self.assets.get(asset_id)
