@@ -17,13 +17,15 @@ import logging
 import os
 import secrets
 import socket
-from collections.abc import AsyncIterator, Collection
-from typing import Protocol
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
+from typing import Protocol, TypeVar
 
 from bot.services.clock import Clock
 from storage.leases import LeaseKind, LeaseRepo
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 def worker_name() -> str:
@@ -161,6 +163,27 @@ class Unshared:
     @contextlib.asynccontextmanager
     async def holding(self, kind: LeaseKind, item_id: int) -> AsyncIterator[bool]:
         yield True
+
+
+async def work_on_due(
+    claims: Claims,
+    kind: LeaseKind,
+    read: Callable[[], Awaitable[list[T]]],
+    key: Callable[[T], int],
+    work: Callable[[list[T]], Awaitable[None]],
+) -> None:
+    """A polling round's step: claim the items ``read`` finds due (``key``: the leased id
+    of each), read them again now that they are this worker's (another one may have
+    worked on some between the first read and the claim, and put them off), ``work`` on
+    those still due, and release them."""
+    due = await read()
+    mine = await claims.claim(kind, {key(item) for item in due})
+    if not mine:
+        return
+    try:
+        await work([item for item in await read() if key(item) in mine])
+    finally:
+        await claims.release(kind, mine)
 
 
 class Claims(Protocol):

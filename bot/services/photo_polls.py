@@ -22,7 +22,7 @@ from bot.providers.base import AssetInfo, AssetRef, Provider, ProviderError
 from bot.providers.registry import Providers
 from bot.services.clock import Clock
 from bot.services.foreground import Foreground
-from bot.services.leases import Claims, Unshared
+from bot.services.leases import Claims, Unshared, work_on_due
 from bot.services.uploads import UploadService
 from storage.assets import AssetRepo
 from storage.faces import FaceRepo
@@ -64,25 +64,22 @@ class PhotoPolls:
     async def poll_due(self) -> None:
         """One round: every face with a processing photo due by now."""
         now = self.clock()
-        due = await self.assets.due_processing(now)
-        if not due:
-            return
-        by_face: dict[int, list[Asset]] = defaultdict(list)
-        for asset in sorted(due, key=lambda a: (a.next_poll_at or 0, a.face_id, a.id)):
-            by_face[asset.face_id].append(asset)  # faces soonest due first: first served
-        # One worker asks about a face's photos at a time (one request per face).
-        mine = await self.claims.claim(LeaseKind.PHOTOS_POLL, list(by_face))
-        try:
-            if mine:
-                # Read again, now they are this worker's: another one may have asked about
-                # them (and put them off) between the read above and the claim.
-                by_face = defaultdict(list)
-                for asset in await self.assets.due_processing(now):
-                    if asset.face_id in mine:
-                        by_face[asset.face_id].append(asset)
+
+        async def poll(due: list[Asset]) -> None:
+            by_face: dict[int, list[Asset]] = defaultdict(list)
+            for asset in sorted(due, key=lambda a: (a.next_poll_at or 0, a.face_id, a.id)):
+                by_face[asset.face_id].append(asset)  # faces soonest due first: first served
+            if by_face:
                 await self._poll_faces(by_face, now)
-        finally:
-            await self.claims.release(LeaseKind.PHOTOS_POLL, mine)
+
+        # One worker asks about a face's photos at a time (one request per face).
+        await work_on_due(
+            self.claims,
+            LeaseKind.PHOTOS_POLL,
+            lambda: self.assets.due_processing(now),
+            lambda asset: asset.face_id,
+            poll,
+        )
 
     async def _poll_faces(self, by_face: dict[int, list[Asset]], now: float) -> None:
         load = await self.assets.processing_load()

@@ -25,7 +25,7 @@ from bot.providers.registry import Providers
 from bot.services.clock import Clock
 from bot.services.faces import FaceService
 from bot.services.foreground import Foreground
-from bot.services.leases import Claims, Unshared
+from bot.services.leases import Claims, Unshared, work_on_due
 from bot.services.notify import Notifier
 from bot.services.photo_polls import PhotoPolls
 from bot.services.uploads import FileFetcher, UploadService
@@ -252,14 +252,13 @@ class Tracker:
 
     async def poll_faces(self) -> None:
         now = self.clock()
-        due = await self.face_repo.due_pending(now)
-        mine = await self.claims.claim(LeaseKind.FACE_POLL, [face.id for face in due])
-        try:
-            if mine:  # read again: another worker may have polled them since the read
-                due = [face for face in await self.face_repo.due_pending(now) if face.id in mine]
-                await self._poll_faces(due)
-        finally:
-            await self.claims.release(LeaseKind.FACE_POLL, mine)
+        await work_on_due(
+            self.claims,
+            LeaseKind.FACE_POLL,
+            lambda: self.face_repo.due_pending(now),
+            lambda face: face.id,
+            self._poll_faces,
+        )
 
     async def _poll_faces(self, due: list[Face]) -> None:
         by_provider: dict[str, list[Face]] = defaultdict(list)
@@ -332,14 +331,13 @@ class Tracker:
 
     async def poll_assets(self) -> None:
         now = self.clock()
-        due = await self.assets.due_upload_rechecks(now)
-        mine = await self.claims.claim(LeaseKind.UPLOAD, [asset.id for asset in due])
-        try:
-            if mine:  # read again: another worker may have rechecked them since the read
-                due = [a for a in await self.assets.due_upload_rechecks(now) if a.id in mine]
-                await self._recheck(due)
-        finally:
-            await self.claims.release(LeaseKind.UPLOAD, mine)
+        await work_on_due(
+            self.claims,
+            LeaseKind.UPLOAD,
+            lambda: self.assets.due_upload_rechecks(now),
+            lambda asset: asset.id,
+            self._recheck,
+        )
         await self.photos.poll_due()
 
     async def _recheck(self, due: list[Asset]) -> None:

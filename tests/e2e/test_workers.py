@@ -8,6 +8,7 @@ import asyncio
 import time
 from collections import Counter
 from dataclasses import replace
+from typing import Any
 
 import httpx
 import pytest
@@ -20,7 +21,7 @@ from tests.e2e.helpers import final_progress, verified_face
 from tests.e2e.test_startup import assert_one_line, run_bot
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_api import Fault as TgFault
-from tests.harness import RunningBot, env_for, query
+from tests.harness import BotProcess, RunningBot, env_for, query
 from tests.images import image
 from tests.workers import free_port, post_update, seed, worker_settings
 
@@ -110,17 +111,7 @@ async def test_a_photo_a_killed_worker_was_uploading_is_finished_by_another(
     seeded = await seed(
         settings.database, sim, [alice.id], time.time(), photos_each=0, videos_each=0, spread=0
     )
-    ports = [free_port(), free_port()]
-    first, second = (
-        bot_process(
-            worker_settings(
-                settings, tg, sim, settings.database, n, lease_seconds=1.5, port=ports[n]
-            )
-        )
-        for n in range(2)
-    )
-    for port in ports:
-        await tg.wait_for(lambda p=port: _answers(p), timeout=30, what="the workers up")
+    ports, (first, second) = await two_workers(tg, sim, settings, bot_process)
     # The provider takes the photo, but its answer never reaches the first worker.
     release = asyncio.Event()
     sim.inject(Fault("POST", "/v1/assets", kind="hold", processed=True, release=release))
@@ -140,6 +131,25 @@ async def test_a_photo_a_killed_worker_was_uploading_is_finished_by_another(
     assert second.proc is not None and second.proc.poll() is None
 
 
+async def two_workers(
+    tg: FakeTelegram, sim: Token360Simulator, settings: Settings, bot_process: Any
+) -> tuple[list[int], tuple[BotProcess, BotProcess]]:
+    """Two workers in webhook mode on the test's database, up and answering; their ports
+    (updates are posted to one as the load balancer would) and processes."""
+    ports = [free_port(), free_port()]
+    first, second = (
+        bot_process(
+            worker_settings(
+                settings, tg, sim, settings.database, n, lease_seconds=1.5, port=ports[n]
+            )
+        )
+        for n in range(2)
+    )
+    for port in ports:
+        await tg.wait_for(lambda p=port: _answers(p), timeout=30, what="the workers up")
+    return ports, (first, second)
+
+
 def _answers(port: int) -> bool:
     try:
         return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
@@ -153,17 +163,7 @@ async def test_an_update_a_killed_worker_was_handling_is_replayed_by_another(
     if describe(settings.database) is not Dialect.POSTGRESQL:
         pytest.skip("several workers share a PostgreSQL database")
     alice = tg.add_user("Alice")
-    ports = [free_port(), free_port()]
-    first, second = (
-        bot_process(
-            worker_settings(
-                settings, tg, sim, settings.database, n, lease_seconds=1.5, port=ports[n]
-            )
-        )
-        for n in range(2)
-    )
-    for port in ports:
-        await tg.wait_for(lambda p=port: _answers(p), timeout=30, what="the workers up")
+    ports, (first, second) = await two_workers(tg, sim, settings, bot_process)
     # The card's send hangs (Telegram never got it): the first worker dies waiting, after
     # it answered the webhook call (so Telegram will not send the update again).
     tg.inject(TgFault("sendPhoto", kind="timeout", delay=60))

@@ -223,6 +223,18 @@ def face_service(
     pending: PendingInputs,
 ) -> FaceService:
     """FaceService on real repositories, the fake provider and notifier."""
+    return face_service_on(db, clock, providers, notifier, pending)
+
+
+def face_service_on(
+    db: Database,
+    clock: FakeClock,
+    providers: Providers,
+    notifier: FakeNotifier,
+    pending: PendingInputs,
+    **extra: Any,
+) -> FaceService:
+    """The face_service fixture's FaceService, with ``extra`` arguments (a worker's)."""
     return FaceService(
         faces=FaceRepo(db),
         links=LinkRepo(db),
@@ -236,6 +248,7 @@ def face_service(
         clock=clock,
         link_ttl=120,
         invite_ttl=86_400,
+        **extra,
     )
 
 

@@ -11,34 +11,17 @@ from bot.providers.registry import Providers
 from bot.services.errors import Refusal, ServiceRefused
 from bot.services.faces import FaceService
 from bot.services.pending import PendingInputs
-from storage.assets import AssetRepo
-from storage.chats import ChatRepo
 from storage.database import Database, Dialect
-from storage.faces import FaceRepo
-from storage.links import InviteRepo, LinkRepo
 from storage.pending import PendingRepo
-from storage.users import UserRepo
 from tests.clock import FakeClock
-from tests.services.conftest import Actors, FakeNotifier, FakeProvider
+from tests.services.conftest import Actors, FakeNotifier, FakeProvider, face_service_on
 
 
 def worker(db: Database, clock: FakeClock, provider: FakeProvider) -> FaceService:
     """One worker's FaceService on the shared database, as bot/app.py builds it."""
-    return FaceService(
-        faces=FaceRepo(db),
-        links=LinkRepo(db),
-        invites=InviteRepo(db),
-        assets=AssetRepo(db),
-        users=UserRepo(db),
-        chats=ChatRepo(db),
-        pending=PendingInputs(PendingRepo(db), clock),
-        providers=Providers([provider]),
-        notifier=FakeNotifier(),
-        clock=clock,
-        link_ttl=120,
-        invite_ttl=86_400,
-        mutex=db.mutex,
-    )
+    pending = PendingInputs(PendingRepo(db), clock)
+    providers = Providers([provider])
+    return face_service_on(db, clock, providers, FakeNotifier(), pending, mutex=db.mutex)
 
 
 async def test_two_workers_never_start_two_checks_at_a_serial_provider(
