@@ -157,6 +157,20 @@ class LeaseRepo:
             await conn.execute("DELETE FROM leases WHERE owner <> ?", (owner,))
             await conn.execute("DELETE FROM workers WHERE id <> ?", (owner,))
 
+    async def owners(self) -> list[str]:
+        """Every worker holding leases or listed as alive, in name order."""
+        rows = await self.db.fetchall(
+            "SELECT owner FROM leases UNION SELECT id FROM workers ORDER BY 1"
+        )
+        return [str(row[0]) for row in rows]
+
+    async def forget(self, owners: Collection[str]) -> None:
+        """These workers are gone: their leases are free at once."""
+        async with self.db.write_rows() as conn:
+            for owner in sorted(owners):
+                await conn.execute("DELETE FROM leases WHERE owner = ?", (owner,))
+                await conn.execute("DELETE FROM workers WHERE id = ?", (owner,))
+
     async def workers(self, since: float) -> list[str]:
         """The workers seen since ``since``."""
         rows = await self.db.fetchall(

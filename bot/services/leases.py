@@ -34,6 +34,27 @@ def worker_name() -> str:
     return f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
 
 
+def dead_here(name: str, mine: str) -> bool:
+    """Whether the worker ``name`` ran on this host and is gone: its process is not running,
+    or runs as this worker (a restart in a container often gets the same pid). A worker of
+    another host cannot be asked: its leases lapse instead."""
+    host, sep, rest = name.rpartition("-")[0].rpartition("-")
+    if not sep or name == mine or host != socket.gethostname():
+        return False
+    pid = int(rest) if rest.isdigit() else 0
+    if pid <= 0:
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # someone else's process: alive
+        return False
+    return False
+
+
 class Leases:
     """``alone`` (SQLite: one process per file): every claim is granted and nothing is
     stored, as no other worker can share the work; an earlier run's leases are cleared at
@@ -66,6 +87,12 @@ class Leases:
         if self.alone:
             await self.repo.only(self.name)
             return
+        # A predecessor on this host killed with kill -9: its work is taken at once, not
+        # after its leases lapse (a restart must not keep people waiting that long).
+        dead = [name for name in await self.repo.owners() if dead_here(name, self.name)]
+        if dead:
+            await self.repo.forget(dead)
+            log.info("took over from %s, gone on this host", ", ".join(dead))
         await self.renew()
         self._renewing = asyncio.create_task(self._renew_forever(), name="lease-renewal")
 

@@ -151,6 +151,9 @@ async def test_uploads_wait_their_turn_and_say_they_are_queued(
         settings,
         providers={"token360": ProviderKey("sim-key", sim.base_url)},
         upload_concurrency=4,
+        # The provider holds the uploads until the test has seen them queued, however long
+        # that takes on a busy machine: not a timeout.
+        http_timeout_seconds=60.0,
     )
     running = await RunningBot(config).start()
     try:
